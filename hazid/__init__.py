@@ -1,5 +1,4 @@
-"""hazid: hazardous activities and transboundary notification under the UNECE
-Industrial Accidents Convention.
+"""hazid: hazardous activities and transboundary notification (UNECE Industrial Accidents).
 
 The public API is re-exported here; see the README for the method and outputs.
 """

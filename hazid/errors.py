@@ -16,8 +16,8 @@ from typing import Any
 
 __all__ = [
     "AnnexDataError",
-    "ChoiceError",
     "CRSError",
+    "ChoiceError",
     "DataSourceError",
     "GeodataError",
     "HazidError",
@@ -26,6 +26,13 @@ __all__ = [
     "OutputError",
     "check_choice",
 ]
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return value is None or bool(value != value)
+    except TypeError:  # pandas.NA
+        return True
 
 
 class HazidError(Exception):
@@ -56,7 +63,7 @@ class InventoryError(HazidError, ValueError):
         where = f" in {source}" if source else ""
         lines = [f"{n} problem{'s' if n != 1 else ''}{where}:"]
         for rec in problems.head(20).itertuples(index=False):
-            row = "" if rec.row is None or rec.row != rec.row else f"row {int(rec.row)}, "
+            row = "" if _missing(rec.row) else f"row {int(rec.row)}, "
             col = f"{rec.column}: " if rec.column else ""
             lines.append(f"  {row}{col}{rec.problem}")
         if n > 20:

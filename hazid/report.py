@@ -1,0 +1,211 @@
+"""Write screening results to disk: CSV tables, ``run.json`` and the results GeoPackage.
+
+Everything is written into a temporary directory next to the target and moved into place at the
+end, so an interrupted or failed run never leaves a half-written results directory. CSV and JSON
+files are byte-identical when the same inputs are screened again; only ``run.json`` carries the
+time of the run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hazid.errors import OutputError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "HOLDINGS_COLUMNS",
+    "SITES_COLUMNS",
+    "atomic_directory",
+    "write_csv",
+    "write_json",
+    "write_layers",
+]
+
+#: Columns of ``sites.csv``, in order (more may follow from later stages).
+SITES_COLUMNS: tuple[str, ...] = (
+    "site_id",
+    "site_name",
+    "country",
+    "lon",
+    "lat",
+    "hazardous",
+    "health_ratio",
+    "physical_ratio",
+    "environmental_ratio",
+    "max_single_ratio",
+    "reasons",
+    "regime",
+    "annex_version",
+    "cluster_id",
+)
+
+#: Columns of ``holdings.csv``, in order.
+HOLDINGS_COLUMNS: tuple[str, ...] = (
+    "site_id",
+    "substance",
+    "cas",
+    "annex_entry",
+    "threshold_t",
+    "quantity_t",
+    "ratio",
+    "groups",
+)
+
+
+@contextmanager
+def atomic_directory(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
+    """Give a temporary directory that replaces ``target`` only if the block succeeds.
+
+    Parameters
+    ----------
+    target : str or Path
+        The results directory to create or replace.
+    overwrite : bool, default True
+        Replace an existing ``target``; when False an existing one raises :class:`OutputError`.
+
+    Yields
+    ------
+    Path
+        A fresh directory on the same file system as ``target``.
+
+    Raises
+    ------
+    OutputError
+        When ``target`` exists and is not a directory, or exists and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "results"
+    >>> with atomic_directory(out) as tmp:
+    ...     _ = (tmp / "a.txt").write_text("x")
+    >>> sorted(p.name for p in out.iterdir())
+    ['a.txt']
+    """
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target} exists and is not a directory")
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target} already exists; choose another --out or allow overwriting")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    logger.info("results written to %s", target)
+
+
+def _csv_value(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, columns: tuple[str, ...] | None = None) -> Path:
+    r"""Write a table as UTF-8 CSV that opens cleanly in Excel and QGIS.
+
+    Floats are written with full precision (shortest round-trip representation), booleans as
+    ``true``/``false``, missing values as empty cells; line endings are ``\\n``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table; a geometry column is dropped.
+    path : str or Path
+        Destination file.
+    columns : tuple of str, optional
+        Columns to write first, in this order; any other columns follow.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = write_csv(pd.DataFrame({"a": [True], "b": [0.1 + 0.2]}), p)
+    >>> p.read_text()
+    'a,b\\ntrue,0.30000000000000004\\n'
+    """
+    path = Path(path)
+    df = pd.DataFrame(df).drop(columns=["geometry"], errors="ignore")
+    if columns:
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise OutputError(f"cannot write {path.name}: missing columns {missing}")
+        df = df[list(columns) + [c for c in df.columns if c not in columns]]
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == bool:
+            out[col] = out[col].map({True: "true", False: "false"})
+        elif out[col].dtype == object:
+            out[col] = out[col].map(_csv_value)
+    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    return path
+
+
+def _json_default(o: Any) -> Any:
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def write_json(data: Any, path: str | Path) -> Path:
+    r"""Write JSON with sorted keys and two-space indents (stable across runs).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.json"
+    >>> _ = write_json({"b": 1, "a": [1.5]}, p)
+    >>> p.read_text()
+    '{\\n  "a": [\\n    1.5\\n  ],\\n  "b": 1\\n}\\n'
+    """
+    path = Path(path)
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=_json_default)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def write_layers(path: str | Path, layers: dict[str, Any]) -> Path:
+    """Write GeoDataFrames as layers of one GeoPackage (empty or missing layers skipped).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, tempfile, pathlib
+    >>> g = gpd.GeoDataFrame({"site_id": ["a"]}, geometry=[shapely.Point(69, 41)], crs=4326)
+    >>> p = write_layers(pathlib.Path(tempfile.mkdtemp()) / "r.gpkg", {"sites": g})
+    >>> gpd.list_layers(p)["name"].tolist()
+    ['sites']
+    """
+    path = Path(path)
+    for name, gdf in layers.items():
+        if gdf is None or len(gdf) == 0:
+            continue
+        gdf.to_file(path, layer=name, driver="GPKG")
+    return path
