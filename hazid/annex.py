@@ -19,6 +19,7 @@ Comparisons use a relative tolerance of 1e-9 so that, e.g., 0.8 + 0.2 counts as 
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import NamedTuple
 
@@ -51,13 +52,23 @@ def _fmt_t(q: float) -> str:
     return f"{q:,.6g} t".replace(",", " ") if q >= 1000 else f"{q:.6g} t"
 
 
-def _entry_table(holdings: pd.DataFrame, regime_col: str, version: str) -> pd.DataFrame:
-    """Thresholds per unique (item, category, key, groups override) combination."""
+def _combo_codes(df: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Integer id of each row's combination of ``cols`` and the first row of each id."""
+    combined = np.zeros(len(df), dtype=np.int64)
+    for col in cols:
+        codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
+        combined = combined * (len(uniques) + 1) + codes
+    codes, _ = pd.factorize(combined)
+    _, first = np.unique(codes, return_index=True)
+    return codes, first
+
+
+def _entry_table(combos: pd.DataFrame, regime_col: str, version: str) -> pd.DataFrame:
+    """Thresholds per (item, category, key, groups override) combination, in input order."""
     p1 = tables.annex_part1(version).set_index("code")
     p2 = tables.annex_part2(version).set_index("item")
     subs = tables.substances().set_index("key")
     order = {c: i for i, c in enumerate(p1.index)}
-    combos = holdings[["_item", "category", "substance_key", "groups_override"]].drop_duplicates()
     rows = []
     for item, cats, key, override in combos.itertuples(index=False):
         codes = [c for c in cats.split(";") if c]
@@ -119,67 +130,93 @@ def _display_names(h: pd.DataFrame) -> pd.Series:
     return name.where(name != "", "category " + h["categories"]).astype(str)
 
 
-def _assess(h: pd.DataFrame, unit: pd.Series) -> pd.DataFrame:
-    """Ratios and reasons per assessment unit (a site, or a cluster of sites)."""
-    h = h.assign(_unit=unit.to_numpy())
+def _join_runs(keys: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
+    """Join texts of consecutive equal keys (one pass; keys must be grouped together)."""
+    out_keys, out_text = [], []
+    for k, grp in itertools.groupby(zip(keys.tolist(), texts.tolist(), strict=True), key=_first):
+        out_keys.append(k)
+        out_text.append(sep.join(t for _, t in grp))
+    return pd.Series(out_text, index=pd.Index(out_keys, name="_unit"), dtype=object)
+
+
+def _first(pair: tuple) -> object:
+    return pair[0]
+
+
+def _assess(h: pd.DataFrame, unit: np.ndarray) -> pd.DataFrame:
+    """Ratios and reasons per assessment unit (a site, or a cluster of sites), by unit code."""
+    h = h.assign(_unit=unit)
     # one substance present in several rows of a unit is added up before its own check
-    ident = np.where(h["substance_key"] != "", h["substance_key"], "~" + h["display"].str.lower())
-    h["_ident"] = ident
     single = (
-        h.groupby(["_unit", "_ident", "annex_entry"], sort=False)
-        .agg(q=("quantity_t", "sum"), th=("threshold_t", "first"), name=("display", "first"))
+        h.groupby(["_unit", "_ident", "_entry"], sort=False)
+        .agg(
+            q=("quantity_t", "sum"),
+            th=("threshold_t", "first"),
+            name=("display", "first"),
+            annex_entry=("annex_entry", "first"),
+        )
         .reset_index()
     )
     single["ratio"] = single["q"] / single["th"]
-    out = pd.DataFrame(index=pd.Index(pd.unique(h["_unit"]), name="_unit"))
+    out = pd.DataFrame(index=pd.Index(np.unique(unit), name="_unit"))
     out["max_single_ratio"] = single.groupby("_unit")["ratio"].max()
+    sums = h.groupby("_unit")[[f"r_{g}" for g in GROUPS]].sum()
     for g in GROUPS:
-        out[f"{g}_ratio"] = h.groupby("_unit")[f"r_{g}"].sum()
+        out[f"{g}_ratio"] = sums[f"r_{g}"]
     out = out.fillna(0.0)
     flags = out["max_single_ratio"] >= 1 - _TOL
     for g in GROUPS:
         flags |= out[f"{g}_ratio"] >= 1 - _TOL
     out["hazardous"] = flags
 
-    reasons: dict[str, list[str]] = {u: [] for u in out.index}
+    # reasons, built per row and joined per unit (no loop over units)
+    pieces = []  # (unit, order, text)
     over = single[single["ratio"] >= 1 - _TOL].sort_values(
-        ["_unit", "ratio"], ascending=[True, False]
+        ["_unit", "ratio"], ascending=[True, False], kind="stable"
     )
-    for rec in over.itertuples(index=False):
-        reasons[rec[0]].append(
-            f"{rec.name} {_fmt_t(rec.q)} >= {_fmt_t(rec.th)} ({_entry_label(rec.annex_entry)})"
-        )
-    for g in GROUPS:
+    if len(over):
+        text = [
+            f"{n} {_fmt_t(q)} >= {_fmt_t(t)} ({_entry_label(e)})"
+            for n, q, t, e in zip(
+                over["name"], over["q"], over["th"], over["annex_entry"], strict=True
+            )
+        ]
+        pieces.append(pd.DataFrame({"_unit": over["_unit"].to_numpy(), "o": 0, "t": text}))
+    for k, g in enumerate(GROUPS, start=1):
         col = f"r_{g}"
         hit = out.index[out[f"{g}_ratio"] >= 1 - _TOL]
         if len(hit) == 0:
             continue
         parts = h.loc[h["_unit"].isin(hit) & (h[col] > 0)]
         parts = parts.groupby(["_unit", "display"], sort=False)[col].sum().reset_index()
-        for u, grp in parts.groupby("_unit", sort=False):
-            if len(grp) < 2:  # one substance: its own check already says it
-                continue
-            terms = " + ".join(
-                f"{n} {r:.2f}" for n, r in zip(grp["display"], grp[col], strict=True)
+        n_parts = parts.groupby("_unit", sort=False)[col].transform("size")
+        parts = parts[n_parts >= 2].sort_values("_unit", kind="stable")  # one substance: own check
+        if parts.empty:
+            continue
+        parts["term"] = [f"{n} {r:.2f}" for n, r in zip(parts["display"], parts[col], strict=True)]
+        terms = _join_runs(parts["_unit"], parts["term"], " + ")
+        total = out.loc[terms.index, f"{g}_ratio"]
+        text = [f"{g} sum {v:.2f} >= 1 ({t})" for v, t in zip(total, terms, strict=True)]
+        pieces.append(pd.DataFrame({"_unit": terms.index.to_numpy(), "o": k, "t": text}))
+    if pieces:
+        allp = pd.concat(pieces, ignore_index=True).sort_values(["_unit", "o"], kind="stable")
+        joined = _join_runs(allp["_unit"], allp["t"], "; ")
+    else:
+        joined = pd.Series(dtype=object)
+    quiet = out.index.difference(joined.index)
+    if len(quiet):
+        best = single.loc[single.groupby("_unit", sort=False)["ratio"].idxmax()]
+        best = best.set_index("_unit").reindex(quiet)
+        gsums = out.loc[quiet, [f"{g}_ratio" for g in GROUPS]]
+        g_best = gsums.idxmax(axis=1).str.removesuffix("_ratio")
+        text = [
+            f"below every threshold: largest ratio {r:.2f} ({n}); largest group sum {m:.2f} ({gb})"
+            for r, n, m, gb in zip(
+                best["ratio"], best["name"], gsums.max(axis=1), g_best, strict=True
             )
-            reasons[u].append(f"{g} sum {out.at[u, f'{g}_ratio']:.2f} >= 1 ({terms})")
-    text = {}
-    for u in out.index:
-        if reasons[u]:
-            text[u] = "; ".join(reasons[u])
-        else:
-            best = single[single["_unit"] == u].sort_values("ratio", ascending=False).head(1)
-            gsum = out.loc[u, [f"{g}_ratio" for g in GROUPS]]
-            g_best = gsum.idxmax().removesuffix("_ratio")
-            lead = (
-                f"largest ratio {best['ratio'].iloc[0]:.2f} ({best['name'].iloc[0]})"
-                if len(best)
-                else "no holdings"
-            )
-            text[u] = (
-                f"below every threshold: {lead}; largest group sum {gsum.max():.2f} ({g_best})"
-            )
-    out["reasons"] = pd.Series(text)
+        ]
+        joined = pd.concat([joined, pd.Series(text, index=quiet)])
+    out["reasons"] = joined.reindex(out.index)
     return out
 
 
@@ -279,28 +316,41 @@ def classify(
     >>> sites, holdings = classify(inv)
     >>> bool(sites.loc[0, "hazardous"]), round(float(sites.loc[0, "health_ratio"]), 2)
     (True, 1.55)
-    >>> sites.loc[0, "reasons"]
+    >>> sites.loc[0, "reasons"].split("; ")[0]
     'health sum 1.55 >= 1 (chlorine 0.80 + ammonia 0.75)'
     """
     regime_col = tables.REGIMES[check_choice("regime", regime, tables.REGIMES)]
     tables._check_version(annex_version)
-    h = holdings.copy()
+    h = holdings.reset_index(drop=True).copy()
     h["_item"] = h["part2_item"].astype("string").fillna("")
-    entries = _entry_table(h, regime_col, annex_version)
     keys = ["_item", "category", "substance_key", "groups_override"]
-    h = h.merge(entries, on=keys, how="left", validate="many_to_one")
+    ecode, efirst = _combo_codes(h, keys)
+    entries = _entry_table(h.iloc[efirst][keys], regime_col, annex_version)
+    for col in entries.columns.difference(keys):
+        h[col] = entries[col].to_numpy()[ecode]
+    h["_entry"] = pd.factorize(entries["annex_entry"])[0][ecode]
     h["ratio"] = h["quantity_t"] / h["threshold_t"]
     h["in_sum"] = ~(h["isolated_small"] & (h["ratio"] <= SMALL_SHARE + _TOL))
     for g in GROUPS:
         r = (h["quantity_t"] / h[f"th_{g}"]).fillna(0.0)
         h[f"r_{g}"] = r.where(h["in_sum"], 0.0)
-    h["display"] = _display_names(h)
+    dcols = ["substance", "substance_key", "cas", "categories"]
+    dcode, dfirst = _combo_codes(h, dcols)
+    display = _display_names(h.iloc[dfirst]).to_numpy(dtype=object)
+    ident = np.where(h["substance_key"].iloc[dfirst] != "", h["substance_key"].iloc[dfirst],
+                     np.char.add("~", np.char.lower(display.astype(str))))  # fmt: skip
+    h["display"] = display[dcode]
+    h["_ident"] = pd.factorize(ident)[0][dcode]
 
-    per_site = _assess(h, h["site_id"])
-    first = h.groupby("site_id", sort=True).first()
-    attr_cols = ["site_name", "operator", "country", "lon", "lat"]
+    site_code, site_ids = pd.factorize(h["site_id"], sort=True)
+    per_site = _assess(h, site_code)
+    _, first_row = np.unique(site_code, return_index=True)
+    attr_cols = ["site_id", "site_name", "operator", "country", "lon", "lat"]
     attr_cols += [c for c in ("address", "activity_type") if c in h.columns]
-    sites = first[attr_cols].join(per_site, how="left").reset_index()
+    sites = h.iloc[first_row][attr_cols].reset_index(drop=True)
+    per_site = per_site.reindex(np.arange(len(site_ids)))
+    for col in per_site.columns:
+        sites[col] = per_site[col].to_numpy()
     small = h.loc[~h["in_sum"], ["site_id", "display"]]
     for sid, grp in small.groupby("site_id"):
         i = sites.index[sites["site_id"] == sid][0]
@@ -314,7 +364,7 @@ def classify(
         member = h["site_id"].map(dict(zip(sites["site_id"], sites["cluster_id"], strict=True)))
         in_cluster = member != ""
         if in_cluster.any():
-            per_cluster = _assess(h[in_cluster], member[in_cluster])
+            per_cluster = _assess(h[in_cluster], member[in_cluster].to_numpy())
             for i, rec in sites[sites["cluster_id"] != ""].iterrows():
                 c = per_cluster.loc[rec["cluster_id"]]
                 members = sites.loc[sites["cluster_id"] == rec["cluster_id"], "site_id"]

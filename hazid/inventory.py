@@ -264,23 +264,33 @@ def _rename(df: pd.DataFrame, problems: _Problems) -> tuple[pd.DataFrame, dict[s
 def _to_number(
     df: pd.DataFrame, column: str, problems: _Problems, *, required: bool, what: str
 ) -> pd.Series:
-    text = df[column].astype(str).str.strip()
-    num = pd.to_numeric(text.where(text != ""), errors="coerce").astype(float)
+    raw = df[column]
+    num = pd.to_numeric(raw, errors="coerce").astype(float)
+    # only cells that did not parse are looked at as text (fast on large tables)
+    failed = num.isna()
+    text = raw[failed].astype(str).str.strip()
     empty = text == ""
     if required:
-        problems.add_many(empty, df, column, f"missing {what}")
-    comma = ~empty & num.isna() & text.str.fullmatch(r"[-+]?\d{1,3}(,\d{3})+|[-+]?\d*,\d+")
+        problems.add_many(_expand(empty, df), df, column, f"missing {what}")
+    retry = pd.to_numeric(text.where(~empty), errors="coerce").astype(float)
+    num.loc[retry.index] = retry
+    comma = ~empty & retry.isna() & text.str.fullmatch(r"[-+]?\d{1,3}(,\d{3})+|[-+]?\d*,\d+")
     problems.add_many(
-        comma,
+        _expand(comma, df),
         df,
         column,
         f"{what} uses a decimal comma or thousands separator: write 12.5 or 1000",
     )
-    bad = ~empty & num.isna() & ~comma
-    problems.add_many(bad, df, column, f"{what} is not a number")
-    inf = np.isinf(num.to_numpy())
-    problems.add_many(pd.Series(inf, index=df.index), df, column, f"{what} is infinite")
-    return num.where(~np.isinf(num))
+    bad = ~empty & retry.isna() & ~comma
+    problems.add_many(_expand(bad, df), df, column, f"{what} is not a number")
+    inf = pd.Series(np.isinf(num.to_numpy()), index=df.index)
+    problems.add_many(inf, df, column, f"{what} is infinite")
+    return num.where(~inf)
+
+
+def _expand(mask: pd.Series, df: pd.DataFrame) -> pd.Series:
+    """Widen a boolean mask over a subset of rows to the whole table."""
+    return mask.reindex(df.index, fill_value=False).astype(bool)
 
 
 def _check_columns(df: pd.DataFrame, problems: _Problems) -> bool:

@@ -156,7 +156,7 @@ def grades() -> pd.DataFrame:
     Examples
     --------
     >>> g = grades()
-    >>> sorted(g.loc[g["key"] == "ammonium_nitrate", "part2_item"].astype(int).unique())
+    >>> sorted(g.loc[g["key"] == "ammonium_nitrate", "part2_item"].astype(int).unique().tolist())
     [1, 2, 3, 4]
     """
     return _read_csv("grades.csv").copy()

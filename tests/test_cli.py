@@ -1,0 +1,115 @@
+"""The command line end to end, and the installed package's data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import hazid
+from hazid.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "examples" / "central_asia_demo.csv"
+runner = CliRunner()
+
+
+def read_csv(path):
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_package_data_found_in_installed_package():
+    base = resources.files("hazid") / "data"
+    for rel in ("annex1/convention-2015/part1.csv", "annex1/convention-2015/part2.csv",
+                "annex1/convention-2015/PROVENANCE.md", "substances.csv", "synonyms.csv",
+                "grades.csv"):  # fmt: skip
+        assert (base / rel).is_file(), rel
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and hazid.__version__ in result.output
+
+
+def test_validate_clean_and_bad(tmp_path):
+    ok = runner.invoke(app, ["validate", str(DEMO)])
+    assert ok.exit_code == 0, ok.output
+    assert "OK" in ok.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("site_id,lon,lat,substance,quantity\nA,69,41,chlorine,-5\nB,69,95,foo,1\n")
+    res = runner.invoke(app, ["validate", str(bad)])
+    assert res.exit_code == 2
+    assert "quantity is negative" in res.output and "unknown substance" in res.output
+    missing = runner.invoke(app, ["validate", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 1 and "not found" in missing.output
+
+
+def test_screen_demo_end_to_end(tmp_path):
+    out = tmp_path / "results"
+    res = runner.invoke(app, ["screen", str(DEMO), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "hazardous activities" in res.output
+    sites = read_csv(out / "sites.csv")
+    assert list(sites[0])[:14] == [
+        "site_id", "site_name", "country", "lon", "lat", "hazardous", "health_ratio",
+        "physical_ratio", "environmental_ratio", "max_single_ratio", "reasons", "regime",
+        "annex_version", "cluster_id",
+    ]  # fmt: skip
+    assert [s["site_id"] for s in sites] == sorted(s["site_id"] for s in sites)
+    by_id = {s["site_id"]: s for s in sites}
+    assert by_id["KG-001"]["hazardous"] == "true"  # 20 t chlorine + 150 t ammonia
+    assert float(by_id["KG-001"]["health_ratio"]) == pytest.approx(1.55)
+    assert by_id["KZ-002"]["hazardous"] == "false"
+    holdings = read_csv(out / "holdings.csv")
+    assert list(holdings[0])[:8] == [
+        "site_id", "substance", "cas", "annex_entry", "threshold_t", "quantity_t", "ratio", "groups"
+    ]  # fmt: skip
+    assert {h["annex_entry"] for h in holdings} >= {"II-10", "II-35", "I-H1"}
+    run = json.loads((out / "run.json").read_text())
+    assert run["parameters"]["regime"] == "convention"
+    assert run["annex"]["version"] == "convention-2015"
+    assert run["inputs"]["inventory"]["name"] == DEMO.name
+    assert len(run["inputs"]["inventory"]["sha256"]) == 64
+    assert run["versions"]["hazid"] == hazid.__version__
+    assert run["counts"]["sites"] == len(sites)
+
+
+def test_screen_regime_changes_result(tmp_path):
+    out = tmp_path / "lower"
+    res = runner.invoke(
+        app, ["screen", str(DEMO), "--out", str(out), "--regime", "seveso-lower", "--quiet"]
+    )
+    assert res.exit_code == 0, res.output
+    by_id = {s["site_id"]: s for s in read_csv(out / "sites.csv")}
+    assert by_id["KZ-008"]["hazardous"] == "true"  # 18 t chlorine >= 10 t (lower tier)
+    assert by_id["KZ-008"]["regime"] == "seveso-lower"
+
+
+def test_screen_bad_regime_and_invalid_inventory_write_nothing(tmp_path):
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["screen", str(DEMO), "--out", str(out), "--regime", "eu"])
+    assert res.exit_code == 1 and "regime must be one of" in res.output
+    assert not out.exists()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("site_id,lon,lat,substance,quantity\nA,69,41,chlorine,ten\n")
+    res = runner.invoke(app, ["screen", str(bad), "--out", str(out)])
+    assert res.exit_code == 2 and "nothing was written" in res.output
+    assert not out.exists()
+
+
+def test_screen_cluster_option(tmp_path):
+    inv = tmp_path / "inv.csv"
+    inv.write_text(
+        "site_id,lon,lat,substance,quantity\nA,69.0,41.0,chlorine,15\nB,69.005,41.0,chlorine,15\n"
+    )
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["screen", str(inv), "--out", str(out), "--cluster-km", "1"])
+    assert res.exit_code == 0, res.output
+    sites = read_csv(out / "sites.csv")
+    assert [s["cluster_id"] for s in sites] == ["C001", "C001"]
+    assert [s["hazardous"] for s in sites] == ["true", "true"]
