@@ -5,6 +5,9 @@ The public API is re-exported here; see the README for the method and outputs.
 
 from __future__ import annotations
 
+__version__ = "0.1.0"
+
+from hazid.annex import AnnexResult, classify, cluster_sites
 from hazid.errors import (
     AnnexDataError,
     ChoiceError,
@@ -16,11 +19,12 @@ from hazid.errors import (
     NetworkError,
     OutputError,
 )
-
-__version__ = "0.1.0"
+from hazid.inventory import read_inventory, validate_inventory
+from hazid.pipeline import ScreeningResults, screen, write_results
 
 __all__ = [
     "AnnexDataError",
+    "AnnexResult",
     "CRSError",
     "ChoiceError",
     "DataSourceError",
@@ -29,5 +33,12 @@ __all__ = [
     "InventoryError",
     "NetworkError",
     "OutputError",
+    "ScreeningResults",
     "__version__",
+    "classify",
+    "cluster_sites",
+    "read_inventory",
+    "screen",
+    "validate_inventory",
+    "write_results",
 ]

@@ -18,8 +18,8 @@ from rich.table import Table
 from hazid import __version__
 from hazid.errors import HazidError, InventoryError
 from hazid.inventory import validate_inventory
-from hazid.screen import screen as run_screen
-from hazid.screen import write_results
+from hazid.pipeline import screen as run_screen
+from hazid.pipeline import write_results
 
 app = typer.Typer(
     name="hazid",

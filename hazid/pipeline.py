@@ -170,6 +170,15 @@ def write_results(
     -------
     Path
         ``out_dir``.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> res = screen(pd.DataFrame({"site_id": ["A"], "lon": ["69.2"], "lat": ["41.3"],
+    ...                            "substance": ["chlorine"], "quantity": ["30"]}))
+    >>> out = write_results(res, pathlib.Path(tempfile.mkdtemp()) / "results")
+    >>> sorted(p.name for p in out.iterdir())
+    ['holdings.csv', 'run.json', 'sites.csv']
     """
     out_dir = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
