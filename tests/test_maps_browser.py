@@ -1,0 +1,224 @@
+"""hazid maps in a real browser: Debian's chromium driven by Playwright, offline.
+
+Skipped when /usr/bin/chromium or the playwright package is missing. Screenshots
+go to test-artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point
+from test_maps import make_results
+
+from hazid.maps import write_map
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TILE_URL = "http://tiles.hazid.invalid/{z}/{x}/{y}.png"
+# a 1x1 grey PNG served for every tile request
+TILE_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGO4AwAA3ADbJsQCdwAAAABJRU5ErkJggg=="
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+]
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Recorder:
+    """Open a page and record every request, failure, JS error and console error."""
+
+    def __init__(self, browser, *, tiles: bool = False) -> None:
+        self.page = browser.new_page(viewport={"width": 1200, "height": 800})
+        self.requests: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        if tiles:
+            self.page.route(
+                "http://tiles.hazid.invalid/**",
+                lambda route: route.fulfill(status=200, content_type="image/png", body=TILE_PNG),
+            )
+
+    def open(self, path: Path) -> None:
+        self.page.goto(path.resolve().as_uri(), wait_until="load")
+        self.page.wait_for_selector(".leaflet-container[data-hazid-ready='1']", timeout=20_000)
+
+    def external(self, allowed_prefixes: tuple[str, ...] = ()) -> list[str]:
+        local = ("file:", "data:", "blob:", "http://127.0.0.1", "about:")
+        return [u for u in self.requests if not u.startswith(local + allowed_prefixes)]
+
+    def count(self, selector: str) -> int:
+        return self.page.locator(selector).count()
+
+    def close(self) -> None:
+        self.page.close()
+
+
+def assert_non_blank(png: Path) -> None:
+    img = pytest.importorskip("matplotlib.image").imread(str(png))
+    assert png.stat().st_size > 20_000
+    rgb = (img[..., :3] * 255).astype(np.uint8).reshape(-1, 3)
+    assert rgb.std(axis=0).max() > 20  # not a flat page
+    colours = np.unique(rgb, axis=0)
+    assert len(colours) > 50
+
+
+def test_demo_map_offline(browser, tmp_path):
+    out = write_map(make_results(), tmp_path / "map.html")
+    rec = Recorder(browser)
+    try:
+        rec.open(out)
+        page = rec.page
+        assert page.evaluate("typeof window.L") == "object"
+        assert page.evaluate("window.L.version") == "1.9.4"
+        assert rec.count(".leaflet-container") == 1
+        # every layer drawn as SVG paths, one per feature
+        expected = {
+            "path.hazid-country": 3,
+            "path.hazid-affected": 2,
+            "path.hazid-origin": 1,
+            "path.hazid-zone": 3,
+            "path.hazid-zone-toxic": 1,
+            "path.hazid-trace": 1,
+            "path.hazid-crossing": 1,
+            "path.hazid-site": 3,
+            "path.hazid-site-notify": 1,
+            "path.hazid-site-domestic": 1,
+            "path.hazid-site-other": 1,
+        }
+        assert {sel: rec.count(sel) for sel in expected} == expected
+        # each marker is drawn where its coordinates project
+        offsets = page.evaluate(
+            """() => {
+                const reg = window.hazidMaps[0];
+                const box = reg.map.getContainer().getBoundingClientRect();
+                return Object.values(reg.sites).map((m) => {
+                    const p = reg.map.latLngToContainerPoint(m.getLatLng());
+                    const r = m.getElement().getBoundingClientRect();
+                    return Math.hypot(r.x + r.width / 2 - box.x - p.x,
+                                      r.y + r.height / 2 - box.y - p.y);
+                });
+            }"""
+        )
+        assert len(offsets) == 3 and max(offsets) < 1.5
+        counts = page.evaluate("window.hazidMaps[0].counts")
+        assert counts["sites_notify"] + counts["sites_domestic"] + counts["sites_other"] == 3
+        assert page.locator(".leaflet-container").get_attribute("data-hazid-traces") == "1"
+        # legend, scale, layer control, permanent arrival label at the crossing
+        assert "Hazardous, notifying (1)" in page.locator(".hazid-legend").inner_text()
+        assert rec.count(".leaflet-control-scale") == 1
+        assert rec.count(".leaflet-control-layers-overlays label") == 10
+        assert "CCC: 30.5 h" in page.locator(".hazid-crossing-label").inner_text()
+        # clicking a site marker opens its popup
+        names = {"notify": "Alpha Chlor <plant>", "domestic": "Beta Gas", "other": "Gamma Store"}
+        for status, name in names.items():
+            page.locator(f"path.hazid-site-{status}").click()
+            popup = page.locator(".leaflet-popup-content", has_text=name)
+            popup.wait_for(timeout=5_000)
+            assert name in popup.inner_text()
+        page.locator("path.hazid-site-notify").click()
+        popup = page.locator(".leaflet-popup-content", has_text="Alpha Chlor")
+        popup.wait_for(timeout=5_000)
+        text = popup.inner_text()
+        assert "Chlorine" in text and "II-10" in text and "Test Darya" in text
+        page.keyboard.press("Escape")
+        # toggling a layer off removes its paths
+        page.locator(".leaflet-control-layers-overlays label", has_text="Zones: toxic").click()
+        assert rec.count("path.hazid-zone-toxic") == 0
+        page.locator(".leaflet-control-layers-overlays label", has_text="Zones: toxic").click()
+        assert rec.count("path.hazid-zone-toxic") == 1
+        page.wait_for_timeout(500)  # let the popup fade-in finish
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "map_demo.png"
+        page.screenshot(path=str(shot))
+        assert_non_blank(shot)
+        assert rec.failed == []
+        assert rec.external() == []
+        assert rec.errors == []
+    finally:
+        rec.close()
+
+
+def test_many_sites_are_clustered(browser, tmp_path):
+    rng = np.random.default_rng(7)
+    n = 600
+    lon = rng.uniform(60.2, 71.8, n)
+    lat = rng.uniform(40.2, 47.8, n)
+    res = make_results()
+    sites = gpd.GeoDataFrame(
+        {
+            "site_id": [f"X{i:04d}" for i in range(n)],
+            "site_name": [f"Site {i}" for i in range(n)],
+            "hazardous": rng.random(n) < 0.3,
+        },
+        geometry=[Point(x, y) for x, y in zip(lon, lat, strict=True)],
+        crs=4326,
+    )
+    res.sites = sites
+    res.affected = None
+    out = write_map(res, tmp_path / "many.html", cluster_threshold=100)
+    rec = Recorder(browser)
+    try:
+        rec.open(out)
+        page = rec.page
+        counts = page.evaluate("window.hazidMaps[0].counts")
+        assert sum(v for k, v in counts.items() if k.startswith("sites_")) == n
+        assert rec.count(".marker-cluster.hazid-cluster") > 5
+        assert rec.count("path.hazid-site") < n
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "map_clustered.png"
+        page.screenshot(path=str(shot))
+        assert_non_blank(shot)
+        assert rec.failed == []
+        assert rec.external() == []
+        assert rec.errors == []
+    finally:
+        rec.close()
+
+
+def test_tiles_are_the_only_network_requests(browser, tmp_path):
+    out = write_map(make_results(), tmp_path / "tiles.html", tiles=TILE_URL, tiles_attr="Test")
+    rec = Recorder(browser, tiles=True)
+    try:
+        rec.open(out)
+        page = rec.page
+        page.wait_for_function("document.querySelectorAll('img.leaflet-tile-loaded').length > 0")
+        tiles = rec.external()
+        assert tiles and all(u.startswith("http://tiles.hazid.invalid/") for u in tiles)
+        assert rec.failed == []
+        assert rec.errors == []
+        # the countries base layer is off while tiles are the base layer
+        assert rec.count("path.hazid-country") == 0
+        assert rec.count("path.hazid-site") == 3
+    finally:
+        rec.close()
