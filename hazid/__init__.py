@@ -19,8 +19,19 @@ from hazid.errors import (
     NetworkError,
     OutputError,
 )
+from hazid.geography import (
+    affected_by_air,
+    assign_country,
+    border_distance,
+    load_borders,
+    resolve_borders,
+)
 from hazid.inventory import read_inventory, validate_inventory
+from hazid.maps import screening_map, write_map
+from hazid.notify import determine, read_contacts, regenerate, write_notifications
 from hazid.pipeline import ScreeningResults, screen, write_results
+from hazid.rivers import build_network, resolve_rivers, trace_water
+from hazid.zones import consequence_distances, population_in_zones, zone_polygons
 
 __all__ = [
     "AnnexDataError",
@@ -35,10 +46,27 @@ __all__ = [
     "OutputError",
     "ScreeningResults",
     "__version__",
+    "affected_by_air",
+    "assign_country",
+    "border_distance",
+    "build_network",
     "classify",
     "cluster_sites",
+    "consequence_distances",
+    "determine",
+    "load_borders",
+    "population_in_zones",
+    "read_contacts",
     "read_inventory",
+    "regenerate",
+    "resolve_borders",
+    "resolve_rivers",
     "screen",
+    "screening_map",
+    "trace_water",
     "validate_inventory",
+    "write_map",
+    "write_notifications",
     "write_results",
+    "zone_polygons",
 ]

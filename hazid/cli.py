@@ -15,9 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hazid import __version__
+from hazid import __version__, datasets
 from hazid.errors import HazidError, InventoryError
 from hazid.inventory import validate_inventory
+from hazid.notify import regenerate
 from hazid.pipeline import screen as run_screen
 from hazid.pipeline import write_results
 
@@ -29,7 +30,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _problem_table(problems: pd.DataFrame, title: str) -> Table:
@@ -83,22 +84,67 @@ def validate(
     )
 
 
+Opt = typer.Option
+
+
 @app.command()
 def screen(
     inventory: Annotated[Path, typer.Argument(help="Inventory file (CSV, XLSX, GPKG, GeoJSON).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results directory (replaced).")],
+    out: Annotated[Path, Opt("--out", "-o", help="Results directory (replaced).")],
     regime: Annotated[
-        str, typer.Option(help="Thresholds: convention, seveso-lower or seveso-upper.")
+        str, Opt(help="Thresholds: convention, seveso-lower or seveso-upper.")
     ] = "convention",
     cluster_km: Annotated[
-        float | None,
-        typer.Option(
-            "--cluster-km", help="Also classify sites within D km of each other together."
-        ),
+        float | None, Opt("--cluster-km", help="Also classify sites within D km together.")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    borders: Annotated[
+        Path | None,
+        Opt(help="Country polygons (default: HAZID_BORDERS, else Debian's gmt-dcw)."),
+    ] = None,
+    rivers: Annotated[
+        Path | None, Opt(help="River network: HydroRIVERS or plain lines (default: HAZID_RIVERS).")
+    ] = None,
+    lakes: Annotated[
+        Path | None, Opt(help="Lake polygons ending plain-line rivers (default: HAZID_LAKES).")
+    ] = None,
+    no_air: Annotated[
+        bool, Opt("--no-air", help="Skip borders, zones and the air pathway.")
+    ] = False,
+    no_water: Annotated[bool, Opt("--no-water", help="Skip the water pathway.")] = False,
+    weather: Annotated[str, Opt(help="worst (F, 1.5 m/s) or alternative (D, 3 m/s).")] = "worst",
+    terrain: Annotated[str, Opt(help="rural or urban dispersion coefficients.")] = "rural",
+    wind_from: Annotated[
+        float | None, Opt("--wind-from", help="Wind direction (deg): sectors, not circles.")
+    ] = None,
+    sector_deg: Annotated[float, Opt("--sector-deg", help="Width of a wind sector.")] = 45.0,
+    population: Annotated[
+        Path | None, Opt(help="Population raster: people inside each zone.")
+    ] = None,
+    uncertainty_km: Annotated[
+        float, Opt("--uncertainty-km", help="Border accuracy: smaller margins are uncertain.")
+    ] = 5.0,
+    water: Annotated[
+        str, Opt(help="aquatic (E1/E2 holders) or all hazardous activities (fire-water).")
+    ] = "aquatic",
+    release_fraction: Annotated[
+        float, Opt("--release-fraction", help="Share of the aquatic inventory spilled.")
+    ] = 1.0,
+    snap_km: Annotated[float, Opt("--snap-km", help="Largest site-to-river distance.")] = 10.0,
+    horizon_days: Annotated[
+        float, Opt("--horizon-days", help="Stop tracing after this travel time.")
+    ] = 30.0,
+    water_threshold_mg_l: Annotated[
+        float | None, Opt("--water-threshold-mg-l", help="Stop where the peak falls below.")
+    ] = None,
+    decay_per_h: Annotated[float, Opt("--decay-per-h", help="First-order decay rate.")] = 0.0,
+    contacts: Annotated[
+        Path | None, Opt(help="CSV of competent authorities and points of contact.")
+    ] = None,
+    tiles: Annotated[str | None, Opt(help="Tile URL for an online base map in map.html.")] = None,
+    no_map: Annotated[bool, Opt("--no-map", help="Do not write map.html.")] = False,
+    quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
-    """Screen an inventory under Annex I and write the results into --out."""
+    """Screen an inventory and write the results, dossiers and map into --out."""
     if not inventory.is_file():
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
@@ -112,30 +158,131 @@ def screen(
         if status is not None:
             status.start()
         try:
-            results = run_screen(inventory, regime=regime, cluster_km=cluster_km, progress=progress)
-            progress("writing results")
-            write_results(results, out)
+            results = run_screen(
+                inventory,
+                regime=regime,
+                cluster_km=cluster_km,
+                borders=False if no_air else borders,
+                rivers=False if no_water else rivers,
+                lakes=lakes,
+                weather=weather,
+                terrain=terrain,
+                wind_from=wind_from,
+                sector_deg=sector_deg,
+                population=population,
+                uncertainty_km=uncertainty_km,
+                water=water,
+                release_fraction=release_fraction,
+                snap_km=snap_km,
+                horizon_days=horizon_days,
+                water_threshold_mg_l=water_threshold_mg_l,
+                decay_per_h=decay_per_h,
+                progress=progress,
+            )
+            write_results(
+                results,
+                out,
+                contacts=contacts,
+                map_html=not no_map,
+                tiles=tiles,
+                progress=progress,
+            )
         finally:
             if status is not None:
                 status.stop()
     except InventoryError as err:
-        err_console.print(_problem_table(err.problems, f"{inventory.name}: invalid inventory"))
+        err_console.print(_problem_table(err.problems, f"{inventory.name}: invalid input"))
         err_console.print("nothing was written")
         raise typer.Exit(2) from err
     except HazidError as err:
         err_console.print(f"[red]error:[/red] {err}")
+        err_console.print("nothing was written")
         raise typer.Exit(1) from err
     if not quiet:
-        counts = results.run["counts"]
-        summary = Table(title=f"hazid {__version__}: {inventory.name}")
-        summary.add_column("")
-        summary.add_column("value", justify="right")
-        summary.add_row("sites", str(counts["sites"]))
-        summary.add_row("holdings", str(counts["holdings"]))
-        summary.add_row("hazardous activities", str(counts["hazardous"]))
-        summary.add_row("regime", regime)
-        console.print(summary)
-        console.print(f"results in {out}")
+        _summary(results, inventory.name, out)
+
+
+def _summary(results, name: str, out: Path) -> None:
+    counts = results.run["counts"]
+    summary = Table(title=f"hazid {__version__}: {name}")
+    summary.add_column("")
+    summary.add_column("value", justify="right")
+    summary.add_row("sites", str(counts["sites"]))
+    summary.add_row("holdings", str(counts["holdings"]))
+    summary.add_row("hazardous activities", str(counts["hazardous"]))
+    if results.affected is not None:
+        pairs = results.affected.merge(
+            results.sites[["site_id", "site_country"]], on="site_id", how="left"
+        )
+        summary.add_row("affected Parties", str(pairs["affected"].nunique()))
+        n_pairs = len(pairs[["site_country", "affected"]].drop_duplicates())
+        summary.add_row("Party pairs to notify or consult", str(n_pairs))
+    summary.add_row("regime", results.run["parameters"]["regime"])
+    console.print(summary)
+    for warning in results.run["warnings"]:
+        console.print(f"[yellow]note:[/yellow] {warning}")
+    console.print(f"results in {out}")
+
+
+@app.command()
+def notify(
+    results_dir: Annotated[Path, typer.Argument(help="A results directory of hazid screen.")],
+    contacts: Annotated[
+        Path | None, Opt(help="CSV of competent authorities and points of contact.")
+    ] = None,
+    no_maps: Annotated[bool, Opt("--no-maps", help="Do not draw the PNG maps.")] = False,
+) -> None:
+    """Rewrite the notification dossiers of earlier results (no recomputation)."""
+    try:
+        summary = regenerate(results_dir, contacts=contacts, maps=not no_maps)
+    except InventoryError as err:
+        err_console.print(_problem_table(err.problems, "invalid input"))
+        raise typer.Exit(2) from err
+    except HazidError as err:
+        err_console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(1) from err
+    console.print(f"{len(summary)} Party pair(s); dossiers in {results_dir / 'notifications'}")
+
+
+data_app = typer.Typer(
+    help="Public datasets hazid knows: list, fetch, locate.", no_args_is_help=True
+)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """List the known datasets, their licence and whether they are available locally."""
+    table = Table(title=f"datasets (data directory: {datasets.data_dir()})")
+    for col in ("name", "local", "licence", "title"):
+        table.add_column(col, overflow="fold")
+    for rec in datasets.list_datasets().itertuples(index=False):
+        table.add_row(rec.name, "yes" if rec.local else "no", rec.licence, rec.title)
+    console.print(table)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    name: Annotated[str, typer.Argument(help="Dataset name (see hazid data list).")],
+    base_url: Annotated[str | None, Opt("--base-url", help="Mirror to download from.")] = None,
+    force: Annotated[bool, Opt("--force", help="Download again.")] = False,
+) -> None:
+    """Download a dataset into the data directory (nothing is fetched if it is there)."""
+    try:
+        console.print(str(datasets.fetch(name, base_url=base_url, force=force)))
+    except HazidError as err:
+        err_console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(1) from err
+
+
+@data_app.command("path")
+def data_path(name: Annotated[str, typer.Argument(help="Dataset name.")]) -> None:
+    """Print the local path of a fetched dataset."""
+    try:
+        console.print(str(datasets.path(name)))
+    except HazidError as err:
+        err_console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(1) from err
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from hazid import __version__, tables
+from hazid import __version__, geography, maps, notify, tables, zones
+from hazid import rivers as river_network
 from hazid.annex import classify
+from hazid.errors import DataSourceError, check_choice
 from hazid.inventory import read_inventory
 from hazid.report import (
     HOLDINGS_COLUMNS,
@@ -29,6 +32,7 @@ from hazid.report import (
     atomic_directory,
     write_csv,
     write_json,
+    write_layers,
 )
 
 logger = logging.getLogger(__name__)
@@ -81,27 +85,112 @@ def _versions() -> dict[str, str]:
     return out
 
 
+AFFECTED_COLUMNS: tuple[str, ...] = (
+    "site_id",
+    "affected",
+    "pathway",
+    "hazard",
+    "zone_km",
+    "border_km",
+    "margin_km",
+    "uncertain",
+    "river",
+    "river_km",
+    "arrival_h",
+    "peak_h",
+    "peak_mg_l",
+    "snap_km",
+)
+
+_DENSE_GAS_NOTE = (
+    "dense gases (chlorine, ammonia, ...) are modelled as neutral gases (Gaussian plume)"
+)
+
+
+def _load_layer(value: Any, resolve: Callable[[Any], Any], what: str, run: dict) -> Any:
+    """Resolve an optional geodata input; record what was used or why it was not."""
+    if value is False:
+        run["warnings"].append(f"{what} not assessed: switched off")
+        return None
+    try:
+        layer = value if isinstance(value, gpd.GeoDataFrame) else resolve(value)
+    except DataSourceError as err:
+        if value is not None:  # asked for explicitly: an error
+            raise
+        run["warnings"].append(f"{what} not assessed: {err}")
+        logger.warning("%s not assessed: %s", what, err)
+        return None
+    return layer
+
+
+def _input_record(layer: Any) -> dict[str, Any]:
+    """Name and SHA-256 of a geodata input given as a path or a layer read from one."""
+    src = layer.attrs.get("source", "<layer>") if isinstance(layer, gpd.GeoDataFrame) else layer
+    rec: dict[str, Any] = {"name": str(src)}
+    path = Path(str(src))
+    if path.is_file():
+        rec["sha256"] = _sha256(path)
+    return rec
+
+
 def screen(
     inventory: str | Path | pd.DataFrame,
     *,
     regime: str = "convention",
     annex_version: str = tables.DEFAULT_ANNEX_VERSION,
     cluster_km: float | None = None,
+    borders: str | Path | gpd.GeoDataFrame | bool | None = None,
+    rivers: str | Path | gpd.GeoDataFrame | bool | None = None,
+    lakes: str | Path | gpd.GeoDataFrame | None = None,
+    weather: str = "worst",
+    terrain: str = "rural",
+    wind_from: float | None = None,
+    sector_deg: float = 45.0,
+    population: str | Path | None = None,
+    uncertainty_km: float = 5.0,
+    water: str = "aquatic",
+    release_fraction: float = 1.0,
+    snap_km: float = 10.0,
+    horizon_days: float = 30.0,
+    water_threshold_mg_l: float | None = None,
+    decay_per_h: float = 0.0,
     progress: Callable[[str], None] | None = None,
 ) -> ScreeningResults:
-    """Screen an inventory: validate it and classify every site under Annex I.
+    """Screen an inventory: Annex I, consequence zones, air and water pathways.
+
+    Stages run when their inputs are available; a missing optional input is recorded in
+    ``run["warnings"]`` (e.g. "water pathway not assessed: no river network"), never skipped
+    silently.
 
     Parameters
     ----------
     inventory : str, Path or pandas.DataFrame
-        Inventory file (CSV, XLSX, GeoPackage, GeoJSON) or an already validated holdings table
-        from :func:`hazid.read_inventory`.
+        Inventory file (CSV, XLSX, GeoPackage, GeoJSON) or a holdings table from
+        :func:`hazid.read_inventory`.
     regime : {"convention", "seveso-lower", "seveso-upper"}, default "convention"
         Threshold column applied.
     annex_version : str, default "convention-2015"
         Annex I table version.
     cluster_km : float, optional
         Classify sites within this geodesic distance of each other together as well.
+    borders : path, GeoDataFrame, False or None
+        Country polygons. None: ``HAZID_BORDERS``, else the Digital Chart of the World of
+        Debian's ``gmt-dcw`` package, else the air pathway is not assessed. False: skip.
+    rivers : path, GeoDataFrame, False or None
+        River network (HydroRIVERS or plain lines). None: ``HAZID_RIVERS``, else the water
+        pathway is not assessed. False: skip.
+    lakes : path or GeoDataFrame, optional
+        Lake polygons that end plain-line rivers (None: ``HAZID_LAKES`` if set).
+    weather, terrain, wind_from, sector_deg, population
+        Consequence-zone options (see :func:`hazid.zones.consequence_distances` and
+        :func:`hazid.zones.zone_polygons`); ``population`` is a raster of people per cell.
+    uncertainty_km : float, default 5.0
+        Border-data accuracy: an air margin within it is flagged ``uncertain``.
+    water : {"aquatic", "all"}, default "aquatic"
+        Assess hazardous activities holding substances hazardous to the aquatic environment,
+        or every hazardous activity (fire-water run-off).
+    release_fraction, snap_km, horizon_days, water_threshold_mg_l, decay_per_h
+        River pathway options (see :func:`hazid.rivers.trace_water`).
     progress : callable, optional
         Called with the label of each stage as it starts.
 
@@ -113,18 +202,38 @@ def screen(
     --------
     >>> import pandas as pd
     >>> res = screen(pd.DataFrame({"site_id": ["A"], "lon": ["69.2"], "lat": ["41.3"],
-    ...                            "substance": ["chlorine"], "quantity": ["30"]}))
+    ...                            "substance": ["chlorine"], "quantity": ["30"]}),
+    ...              borders=False, rivers=False)
     >>> res.sites[["site_id", "hazardous", "reasons"]].to_dict("records")
     [{'site_id': 'A', 'hazardous': True, 'reasons': 'chlorine 30 t >= 25 t (Part II item 10)'}]
+    >>> res.run["warnings"]
+    ['air pathway not assessed: switched off', 'water pathway not assessed: switched off']
     """
+    check_choice("water", water, ("aquatic", "all"))
     step = progress or (lambda label: None)
     run: dict[str, Any] = {
         "versions": _versions(),
         "annex": {"version": annex_version, "tables_sha256": tables.table_sha256(annex_version)},
-        "parameters": {"regime": regime, "annex_version": annex_version, "cluster_km": cluster_km},
+        "parameters": {
+            "regime": regime,
+            "annex_version": annex_version,
+            "cluster_km": cluster_km,
+            "weather": weather,
+            "terrain": terrain,
+            "wind_from": wind_from,
+            "sector_deg": sector_deg,
+            "uncertainty_km": uncertainty_km,
+            "water": water,
+            "release_fraction": release_fraction,
+            "snap_km": snap_km,
+            "horizon_days": horizon_days,
+            "water_threshold_mg_l": water_threshold_mg_l,
+            "decay_per_h": decay_per_h,
+        },
         "inputs": {},
         "warnings": [],
         "stages": {},
+        "limitations": [],
     }
     step("reading inventory")
     if isinstance(inventory, pd.DataFrame):
@@ -139,23 +248,121 @@ def screen(
         holdings, regime=regime, annex_version=annex_version, cluster_km=cluster_km
     )
     run["stages"]["annex"] = "done"
+    results = ScreeningResults(sites=sites, holdings=holdings, run=run)
+    hazardous = sites.loc[sites["hazardous"], "site_id"]
+
+    step("loading borders")
+    border_layer = _load_layer(borders, geography.resolve_borders, "air pathway", run)
+    if border_layer is not None:
+        run["inputs"]["borders"] = _input_record(border_layer)
+        results.borders = border_layer
+        step("locating sites")
+        sites = geography.assign_country(sites, border_layer)
+        sites = geography.border_distance(sites, border_layer)
+        for warning in sites.get("country_warning", pd.Series(dtype=str)).dropna():
+            if warning:
+                run["warnings"].append(str(warning))
+        step("modelling consequence zones")
+        h_haz = holdings[holdings["site_id"].isin(hazardous)]
+        distances = zones.consequence_distances(h_haz, weather=weather, terrain=terrain)
+        zone_gdf = zones.zone_polygons(
+            sites[sites["hazardous"]], distances, wind_from=wind_from, sector_deg=sector_deg
+        )
+        if population is not None:
+            zone_gdf["population"] = zones.population_in_zones(zone_gdf, population).to_numpy()
+            run["inputs"]["population"] = _input_record(population)
+        results.zones = zone_gdf
+        step("finding countries reached by air")
+        air = geography.affected_by_air(
+            sites, zone_gdf, border_layer, uncertainty_km=uncertainty_km
+        )
+        air["pathway"] = "air"
+        run["stages"]["air"] = "done"
+        run["limitations"].append(_DENSE_GAS_NOTE)
+        affected_parts = [air]
+    else:
+        affected_parts = []
+        run["stages"]["air"] = "not assessed"
+
+    step("loading river network")
+    network_input = None
+    if border_layer is None:
+        why = "switched off" if rivers is False else "no country borders"
+        run["warnings"].append(f"water pathway not assessed: {why}")
+    else:
+        network_input = _load_layer(rivers, river_network.resolve_rivers, "water pathway", run)
+    if network_input is not None:
+        run["inputs"]["rivers"] = _input_record(network_input)
+        lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
+        if lake_layer is not None:
+            run["inputs"]["lakes"] = _input_record(lake_layer)
+            if not isinstance(lake_layer, gpd.GeoDataFrame):
+                lake_layer = gpd.read_file(lake_layer)
+        step("building river network")
+        network = river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
+        run["stages"]["network"] = network.attrs.get("report", {})
+        mass = river_network.water_mass_by_site(
+            holdings, water=water, release_fraction=release_fraction
+        )
+        sites["water_mass_kg"] = sites["site_id"].map(mass).fillna(0.0)
+        wet = sites["hazardous"] & ((sites["water_mass_kg"] > 0) | (water == "all"))
+        step("tracing spills downstream")
+        water_rows, paths = river_network.trace_water(
+            sites[wet],
+            network,
+            border_layer,
+            snap_km=snap_km,
+            horizon_days=horizon_days,
+            water_threshold_mg_l=water_threshold_mg_l,
+            decay_per_h=decay_per_h,
+        )
+        water_rows["pathway"] = "water"
+        affected_parts.append(water_rows)
+        results.river_paths = paths
+        run["stages"]["water"] = f"done: {int(wet.sum())} sites assessed"
+    else:
+        run["stages"]["water"] = "not assessed"
+
+    if affected_parts:
+        affected = pd.concat([p for p in affected_parts if len(p)], ignore_index=True)
+        if affected.empty:
+            affected = pd.DataFrame(columns=list(AFFECTED_COLUMNS))
+        for col in AFFECTED_COLUMNS:
+            if col not in affected.columns:
+                affected[col] = pd.NA
+        order = {"air": 0, "water": 1}
+        affected = affected.assign(_p=affected["pathway"].map(order)).sort_values(
+            ["site_id", "_p", "arrival_h", "affected"], kind="stable", na_position="first"
+        )
+        results.affected = affected.drop(columns="_p").reset_index(drop=True)
+    results.sites = sites
     run["counts"] = {
         "sites": len(sites),
         "holdings": len(holdings),
         "hazardous": int(sites["hazardous"].sum()),
     }
-    return ScreeningResults(sites=sites, holdings=holdings, run=run)
+    if results.affected is not None:
+        run["counts"]["affected_rows"] = len(results.affected)
+        run["counts"]["parties_affected"] = int(results.affected["affected"].nunique())
+    return results
 
 
 def write_results(
     results: ScreeningResults,
     out_dir: str | Path,
     *,
+    contacts: str | Path | pd.DataFrame | None = None,
+    map_html: bool = True,
+    tiles: str | None = None,
+    static_maps: bool = True,
     now: dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Write a screening into ``out_dir`` (replaced atomically).
 
-    Writes ``sites.csv``, ``holdings.csv`` and ``run.json``; later stages add their files.
+    Writes ``sites.csv``, ``holdings.csv``, ``run.json`` and, when the pathway stages ran,
+    ``affected.csv``, ``results.gpkg`` (layers ``sites``, ``zones``, ``river_paths``,
+    ``borders``), the notification dossiers in ``notifications/`` and ``map.html``.
 
     Parameters
     ----------
@@ -163,8 +370,19 @@ def write_results(
         From :func:`screen`.
     out_dir : str or Path
         Results directory; an existing one is replaced only once everything is written.
+    contacts : path or DataFrame, optional
+        Competent authorities and points of contact per country (see
+        :func:`hazid.notify.read_contacts`).
+    map_html : bool, default True
+        Write the interactive map ``map.html``.
+    tiles : str, optional
+        Tile URL for an online base map (the map works offline without it).
+    static_maps : bool, default True
+        Draw a PNG map per activity in the dossiers.
     now : datetime, optional
-        Time recorded in ``run.json`` (default: the current UTC time).
+        Time recorded in ``run.json`` and date of the dossiers (default: now, UTC).
+    progress : callable, optional
+        Called with the label of each step.
 
     Returns
     -------
@@ -175,17 +393,55 @@ def write_results(
     --------
     >>> import pandas as pd, tempfile, pathlib
     >>> res = screen(pd.DataFrame({"site_id": ["A"], "lon": ["69.2"], "lat": ["41.3"],
-    ...                            "substance": ["chlorine"], "quantity": ["30"]}))
+    ...                            "substance": ["chlorine"], "quantity": ["30"]}),
+    ...              borders=False, rivers=False)
     >>> out = write_results(res, pathlib.Path(tempfile.mkdtemp()) / "results")
     >>> sorted(p.name for p in out.iterdir())
-    ['holdings.csv', 'run.json', 'sites.csv']
+    ['holdings.csv', 'map.html', 'run.json', 'sites.csv']
     """
+    step = progress or (lambda label: None)
     out_dir = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
     run = dict(results.run)
     run["finished_utc"] = now.replace(microsecond=0).isoformat()
+    run.setdefault("date", now.date().isoformat())
     with atomic_directory(out_dir) as tmp:
+        step("writing tables")
         write_csv(results.sites, tmp / "sites.csv", SITES_COLUMNS)
         write_csv(results.holdings, tmp / "holdings.csv", HOLDINGS_COLUMNS)
+        layers: dict[str, Any] = {"sites": results.sites}
+        if results.affected is not None:
+            write_csv(results.affected, tmp / "affected.csv", AFFECTED_COLUMNS)
+            layers["zones"] = results.zones
+            layers["river_paths"] = results.river_paths
+            layers["borders"] = _borders_used(results)
+            write_layers(tmp / "results.gpkg", layers)
+            step("writing notification dossiers")
+            notify.write_notifications(
+                tmp,
+                results.sites,
+                results.holdings,
+                results.affected,
+                zones=results.zones,
+                river_paths=results.river_paths,
+                borders=layers["borders"],
+                contacts=contacts,
+                run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
+                maps=static_maps,
+            )
+        if map_html:
+            step("drawing the interactive map")
+            maps.write_map(results, tmp / "map.html", tiles=tiles)
         write_json(run, tmp / "run.json")
     return out_dir
+
+
+def _borders_used(results: ScreeningResults) -> gpd.GeoDataFrame | None:
+    """Keep the countries of the sites and of the affected Parties (a small GeoPackage)."""
+    if results.borders is None:
+        return None
+    codes = set(results.sites.get("site_country", pd.Series(dtype=str)).dropna())
+    if results.affected is not None:
+        codes |= set(results.affected["affected"].dropna())
+    b = results.borders
+    return b[b["iso_a3"].isin(codes)].reset_index(drop=True)

@@ -113,3 +113,18 @@ def test_screen_cluster_option(tmp_path):
     sites = read_csv(out / "sites.csv")
     assert [s["cluster_id"] for s in sites] == ["C001", "C001"]
     assert [s["hazardous"] for s in sites] == ["true", "true"]
+
+
+def test_data_commands(tmp_path, monkeypatch):
+    monkeypatch.setenv("HAZID_DATA_DIR", str(tmp_path))
+    res = runner.invoke(app, ["data", "list"])
+    assert res.exit_code == 0 and "ne_10m_countries" in res.output
+    res = runner.invoke(app, ["data", "path", "ne_10m_rivers"])
+    assert res.exit_code == 1 and "hazid data fetch ne_10m_rivers" in res.output
+    res = runner.invoke(app, ["data", "fetch", "nope"])
+    assert res.exit_code == 1 and "dataset must be one of" in res.output
+
+
+def test_notify_on_missing_results(tmp_path):
+    res = runner.invoke(app, ["notify", str(tmp_path / "none")])
+    assert res.exit_code == 1 and "error" in res.output

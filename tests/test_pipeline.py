@@ -1,0 +1,166 @@
+"""The whole chain on a hand-built two-country world, and on the demo with real geodata."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from typer.testing import CliRunner
+
+import hazid
+from hazid.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HAZID_SHARED_DATA", ROOT.parent / "shared" / "data"))
+DEMO = ROOT / "data" / "examples" / "central_asia_demo.csv"
+runner = CliRunner()
+
+
+@pytest.fixture
+def world():
+    borders = gpd.GeoDataFrame(
+        {"iso_a3": ["AAA", "BBB"], "name": ["Aland", "Bland"]},
+        geometry=[shapely.box(68, 40, 70, 42), shapely.box(70, 40, 72, 42)],
+        crs=4326,
+    )
+    rivers = gpd.GeoDataFrame(
+        {
+            "HYRIV_ID": [1, 2],
+            "NEXT_DOWN": [2, 0],
+            "LENGTH_KM": [50.7, 84.6],
+            "UPLAND_SKM": [20_000.0, 25_000.0],
+            "DIS_AV_CMS": [300.0, 320.0],
+            "ENDORHEIC": [0, 0],
+            "ORD_STRA": [6, 6],
+        },
+        geometry=[
+            shapely.LineString([(69.9, 40.5), (70.5, 40.5)]),
+            shapely.LineString([(70.5, 40.5), (71.5, 40.5)]),
+        ],
+        crs=4326,
+    )
+    inventory = pd.DataFrame(
+        {
+            "site_id": ["A", "B", "C", "D"],
+            "site_name": ["Border chlorine store", "Inland chlorine store", "River depot", "Tiny"],
+            "lon": ["69.95", "68.5", "69.9", "69.96"],
+            "lat": ["41.0", "41.0", "40.52", "41.2"],
+            "substance": ["chlorine", "chlorine", "diesel", "chlorine"],
+            "quantity": ["30", "30", "30000", "1"],
+        }
+    )
+    return borders, rivers, inventory
+
+
+def test_chain_on_toy_world(world, tmp_path):
+    borders, rivers, inventory = world
+    res = hazid.screen(inventory, borders=borders, rivers=rivers)
+    s = res.sites.set_index("site_id")
+    assert s.loc["A", "site_country"] == "AAA" and s.loc["A", "nearest_foreign"] == "BBB"
+    assert s.loc["A", "border_km"] == pytest.approx(0.05 * 84.0, rel=0.02)
+    aff = res.affected
+    air = aff[aff.pathway == "air"]
+    # chlorine: 40 km toxic zone (capped); 30,000 t diesel spread 1 cm deep: a pool fire of km
+    assert air[["site_id", "affected", "hazard"]].values.tolist() == [
+        ["A", "BBB", "toxic"],
+        ["C", "BBB", "fire"],
+    ]
+    assert air.iloc[0]["margin_km"] == pytest.approx(40.0 - s.loc["A", "border_km"], abs=0.1)
+    water = aff[aff.pathway == "water"]
+    assert water[["site_id", "affected"]].values.tolist() == [["C", "BBB"]]
+    assert water.iloc[0]["river_km"] == pytest.approx(0.1 * 84.4, rel=0.03)
+    assert water.iloc[0]["arrival_h"] > 0 and water.iloc[0]["peak_mg_l"] > 0
+    assert not s.loc["D", "hazardous"]  # 1 t of chlorine near the border: never notified
+    assert "D" not in set(aff.site_id)
+    assert res.run["warnings"] == []
+
+    out = hazid.write_results(res, tmp_path / "r", static_maps=False)
+    names = {p.name for p in out.iterdir()}
+    assert names >= {"sites.csv", "holdings.csv", "affected.csv", "run.json", "results.gpkg"}
+    assert {"map.html", "notifications"} <= names
+    with open(out / "affected.csv", encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    assert header[:14] == list(hazid.pipeline.AFFECTED_COLUMNS)
+    layers = set(gpd.list_layers(out / "results.gpkg")["name"])
+    assert layers >= {"sites", "zones", "river_paths", "borders"}
+    summary = pd.read_csv(out / "notifications" / "summary.csv")
+    assert summary[["origin", "affected"]].values.tolist() == [["AAA", "BBB"]]
+    assert (out / "notifications" / "AAA-BBB.json").is_file()
+    sites_csv = pd.read_csv(out / "sites.csv")
+    assert {"border_km", "nearest_foreign", "site_country"} <= set(sites_csv.columns)
+
+
+def test_missing_inputs_are_stated(world, monkeypatch):
+    borders, _, inventory = world
+    monkeypatch.delenv("HAZID_RIVERS", raising=False)
+    res = hazid.screen(inventory, borders=borders)
+    assert any("water pathway not assessed" in w for w in res.run["warnings"])
+    assert set(res.affected.pathway) == {"air"}
+    res = hazid.screen(inventory, borders=False, rivers=False)
+    assert res.affected is None
+    assert res.run["warnings"] == [
+        "air pathway not assessed: switched off",
+        "water pathway not assessed: switched off",
+    ]
+
+
+def test_explicit_missing_rivers_is_an_error(world, tmp_path):
+    borders, _, inventory = world
+    with pytest.raises(hazid.DataSourceError, match=r"nope\.gpkg"):
+        hazid.screen(inventory, borders=borders, rivers=tmp_path / "nope.gpkg")
+
+
+def test_bad_water_choice(world):
+    _, _, inventory = world
+    with pytest.raises(hazid.ChoiceError, match="water must be one of 'aquatic', 'all'"):
+        hazid.screen(inventory, borders=False, rivers=False, water="some")
+
+
+def test_rerun_is_byte_identical(world, tmp_path):
+    borders, rivers, inventory = world
+    res = hazid.screen(inventory, borders=borders, rivers=rivers)
+    a = hazid.write_results(res, tmp_path / "a", static_maps=False)
+    res = hazid.screen(inventory, borders=borders, rivers=rivers)
+    b = hazid.write_results(res, tmp_path / "b", static_maps=False)
+    for rel in ("sites.csv", "holdings.csv", "affected.csv", "notifications/summary.csv",
+                "notifications/AAA-BBB.json", "notifications/AAA-BBB.md"):  # fmt: skip
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data not available")
+def test_demo_with_real_geodata(tmp_path):
+    out = tmp_path / "demo"
+    res = runner.invoke(
+        app,
+        [
+            "screen", str(DEMO), "--out", str(out), "--quiet",
+            "--borders", str(SHARED / "ne_10m_countries.gpkg"),
+            "--rivers", str(SHARED / "ne_10m_rivers.gpkg"),
+            "--lakes", str(SHARED / "ne_10m_lakes.gpkg"),
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    aff = pd.read_csv(out / "affected.csv")
+    pairs = set(zip(aff.site_id, aff.affected, aff.pathway, strict=True))
+    # Khujand on the Syr Darya: Uzbekistan then Kazakhstan downstream
+    assert {("TJ-002", "UZB", "water"), ("TJ-002", "KAZ", "water")} <= pairs
+    # Pavlodar on the Irtysh: Russia downstream
+    assert ("KZ-001", "RUS", "water") in pairs
+    # Bishkek's chlorine and ammonia: Kazakhstan across the Chu by air
+    assert ("KG-001", "KAZ", "air") in pairs
+    sites = pd.read_csv(out / "sites.csv").set_index("site_id")
+    assert set(aff.site_id) <= set(sites.index[sites.hazardous])
+    assert (sites.site_country == sites.country).all()
+    run = json.loads((out / "run.json").read_text())
+    assert run["inputs"]["borders"]["sha256"] and run["stages"]["water"].startswith("done")
+    summary = pd.read_csv(out / "notifications" / "summary.csv")
+    assert ("TJK", "UZB") in set(zip(summary.origin, summary.affected, strict=True))
+    regen = runner.invoke(app, ["notify", str(out), "--no-maps"])
+    assert regen.exit_code == 0, regen.output
