@@ -190,7 +190,9 @@ def _assess(h: pd.DataFrame, unit: np.ndarray) -> pd.DataFrame:
         parts = h.loc[h["_unit"].isin(hit) & (h[col] > 0)]
         parts = parts.groupby(["_unit", "display"], sort=False)[col].sum().reset_index()
         n_parts = parts.groupby("_unit", sort=False)[col].transform("size")
-        parts = parts[n_parts >= 2].sort_values("_unit", kind="stable")  # one substance: own check
+        parts = parts[n_parts >= 2].sort_values(
+            ["_unit", col, "display"], ascending=[True, False, True], kind="stable"
+        )  # one substance: own check
         if parts.empty:
             continue
         parts["term"] = [f"{n} {r:.2f}" for n, r in zip(parts["display"], parts[col], strict=True)]
@@ -205,7 +207,9 @@ def _assess(h: pd.DataFrame, unit: np.ndarray) -> pd.DataFrame:
         joined = pd.Series(dtype=object)
     quiet = out.index.difference(joined.index)
     if len(quiet):
-        best = single.loc[single.groupby("_unit", sort=False)["ratio"].idxmax()]
+        best = single.sort_values(
+            ["_unit", "ratio", "name"], ascending=[True, False, True], kind="stable"
+        ).drop_duplicates("_unit")  # ties named by name, not by row order
         best = best.set_index("_unit").reindex(quiet)
         gsums = out.loc[quiet, [f"{g}_ratio" for g in GROUPS]]
         g_best = gsums.idxmax(axis=1).str.removesuffix("_ratio")
@@ -354,9 +358,8 @@ def classify(
     small = h.loc[~h["in_sum"], ["site_id", "display"]]
     for sid, grp in small.groupby("site_id"):
         i = sites.index[sites["site_id"] == sid][0]
-        sites.at[i, "reasons"] += (
-            f"; left out of the sums as isolated small quantities: {', '.join(grp['display'])}"
-        )
+        names = ", ".join(sorted(set(grp["display"])))
+        sites.at[i, "reasons"] += f"; left out of the sums as isolated small quantities: {names}"
 
     sites["cluster_id"] = ""
     if cluster_km:

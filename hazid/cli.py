@@ -1,7 +1,8 @@
 """Command line interface: ``hazid validate``, ``hazid screen``.
 
 The CLI only wires the library together; every option maps to a keyword of a public function.
-Exit codes: 0 success, 2 invalid input (the problems are printed), 1 any other hazid error.
+Exit codes: 0 success, 2 invalid input (the problems are printed; an inventory that fails
+validation, a layer without CRS or unusable geometry), 1 any other hazid error.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hazid import __version__, datasets
-from hazid.errors import HazidError, InventoryError
+from hazid.errors import CRSError, GeodataError, HazidError, InventoryError
 from hazid.inventory import validate_inventory
 from hazid.notify import regenerate
 from hazid.pipeline import screen as run_screen
@@ -192,6 +193,10 @@ def screen(
                 status.stop()
     except InventoryError as err:
         err_console.print(_problem_table(err.problems, f"{inventory.name}: invalid input"))
+        err_console.print("nothing was written")
+        raise typer.Exit(2) from err
+    except (CRSError, GeodataError) as err:  # unusable input layer
+        err_console.print(f"[red]invalid input:[/red] {err}")
         err_console.print("nothing was written")
         raise typer.Exit(2) from err
     except HazidError as err:

@@ -6,6 +6,10 @@ case-insensitively (with common aliases), identifies every substance against the
 and returns a clean holdings table. Validation collects **every** problem before it raises
 :class:`~hazid.errors.InventoryError`, whose ``problems`` attribute is a table with one row per
 problem (``row``, ``column``, ``value``, ``problem``).
+
+``row`` is the position of the data row under the header (1 = first data row; blank lines and
+rows of empty cells count but are otherwise ignored). Files that are not text tables (UTF-16,
+binary, ZIP, PDF, an .xls renamed .xlsx ...) are reported as such rather than read as garbage.
 """
 
 from __future__ import annotations
@@ -72,11 +76,32 @@ _TRUE = {"true", "yes", "y", "1", "t", "да"}
 _FALSE = {"false", "no", "n", "0", "f", "", "нет"}
 _GROUPS = {"health", "physical", "environmental"}
 _CAS_RE = re.compile(r"^(\d{2,7})-(\d{2})-(\d)$")
+#: Longest cell value quoted in a problem report.
+_MAX_VALUE_CHARS = 200
+#: Cell texts that stand for "no value".
+_PLACEHOLDER_RE = r"(?i)nan|n/?a|null|none|-+|\u2014|\?+"
+#: Spreadsheet formulas and error values (``#N/A``, ``#DIV/0!``, ``#REF!`` ...).
+_SHEET_RE = r"=.*|#(?:N/A|NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|SPILL!|CALC!|GETTING_DATA)"
+_EXCEL_ERRORS = ["#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#SPILL!"]
+#: Leading bytes of files that are not text tables, and what they are.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one): give a workbook the .xlsx suffix"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 (.xls) workbook: save it as .xlsx or CSV UTF-8"),
+    (b"%PDF", "a PDF document: export the table as CSV UTF-8 or .xlsx"),
+    (b"SQLite format 3\x00", "an SQLite database (a GeoPackage is one): name it .gpkg"),
+    (b"\x1f\x8b", "gzip-compressed: decompress it first"),
+)
+
+
+def _short(value: Any, limit: int = _MAX_VALUE_CHARS) -> str:
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 @dataclass
 class _Problems:
     rows: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, row: Any, column: str, value: Any, problem: str) -> None:
         self.rows.append({"row": row, "column": column, "value": value, "problem": problem})
@@ -86,10 +111,15 @@ class _Problems:
             val = df[column].iloc[idx] if column in df.columns else None
             self.add(int(df["row"].iloc[idx]), column, val, problem)
 
+    def warn(self, message: str) -> None:
+        """Record a warning: the input is usable but something deserves a look."""
+        logger.warning(message)
+        self.warnings.append(message)
+
     def frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self.rows, columns=["row", "column", "value", "problem"])
         df["row"] = df["row"].astype("Int64")
-        df["value"] = df["value"].map(lambda v: "" if v is None or v is pd.NA else str(v))
+        df["value"] = df["value"].map(lambda v: "" if v is None or v is pd.NA else _short(v))
         return df.sort_values(["row", "column"], na_position="first", kind="stable").reset_index(
             drop=True
         )
@@ -140,62 +170,270 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _not_text(raw: bytes) -> str | None:
+    """Say what a file is when it is not a text table (None when it may be one)."""
+    for magic, what in _MAGIC:
+        if raw.startswith(magic):
+            return f"the file is {what}"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return (
+            "the file is UTF-16/UTF-32 text (Excel's 'Unicode text'): save it as "
+            "'CSV UTF-8 (comma delimited)'"
+        )
+    head = raw[:4096]
+    if b"\x00" in head:
+        half = max(len(head) // 2, 1)
+        if max(head[0::2].count(0), head[1::2].count(0)) > 0.3 * half:
+            return (
+                "the file is UTF-16 text without a byte order mark: save it as "
+                "'CSV UTF-8 (comma delimited)'"
+            )
+        return "the file is binary, not a text table (it contains NUL bytes)"
+    if b"\x00" in raw:
+        return "the file is binary, not a text table (it contains NUL bytes)"
+    return None
+
+
+def _decode(raw: bytes, name: str, problems: _Problems) -> str | None:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        first_bad = err.start
+    lenient = raw.decode("utf-8", errors="replace")
+    n_bad = lenient.count("\ufffd")
+    n_good = len(lenient) - len(lenient.encode("ascii", errors="ignore")) - n_bad
+    if n_good >= n_bad:
+        problems.add(
+            None,
+            "",
+            f"byte {first_bad}",
+            f"the file is mostly UTF-8 but has {n_bad} invalid byte(s) from another encoding "
+            f"(first on line {line}): save it again as CSV UTF-8",
+        )
+        return None
+    try:
+        text = raw.decode("cp1251")
+    except UnicodeDecodeError:  # cp1251 decodes every byte but 0x98
+        problems.add(None, "", "", "the file is neither UTF-8 nor Windows-1251 text")
+        return None
+    problems.warn(f"{name} is not UTF-8; read it as Windows-1251 (cp1251)")
+    return text
+
+
+def _parser_problem(message: str, sep: str) -> str:
+    """Turn a pandas CSV tokenizer error into advice."""
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if m:
+        expected, line, saw = m.groups()
+        comma = " (a decimal comma?)" if sep == "," else ""
+        return (
+            f"line {line} has {saw} fields but the header has {expected}: put values that "
+            f"contain the separator {sep!r}{comma} in double quotes"
+        )
+    m = re.search(r"EOF inside string starting at row (\d+)", message)
+    if m:
+        return f'a double quote (") opened on line {int(m.group(1)) + 1} is never closed'
+    return f"the file is not a readable CSV table: {message}"
+
+
+def _header_first(
+    table: pd.DataFrame, problems: _Problems, *, where: str
+) -> tuple[pd.DataFrame | None, int]:
+    """Use the first non-blank row of a header-less table as its header.
+
+    Returns the table (string cells, data rows from 0) and the position of the header row.
+    Columns whose header cell is empty but which hold values are reported; duplicated names are
+    kept (and reported by the column matching).
+    """
+    table = table.fillna("")
+    first = 0
+    while first < len(table) and not any(str(v).strip() for v in table.iloc[first]):
+        first += 1
+    if first == len(table):
+        problems.add(None, "", "", "the file is empty")
+        return None, first
+    header = [str(v).strip() for v in table.iloc[first]]
+    body = table.iloc[first + 1 :].reset_index(drop=True)
+    body = body.astype(str) if len(body) else body
+    filled = [name for name in header if name]
+    title = len(filled) == 1 and len(header) >= 3
+    if title:
+        problems.add(
+            None,
+            "",
+            filled[0],
+            f"the first row holds a single cell, like a title: the first row of the {where} "
+            "must be the header with the column names",
+        )
+    names = []
+    for i, name in enumerate(header):
+        if name:
+            names.append(name)
+            continue
+        names.append(f"(unnamed column {i + 1})")
+        if not title and len(body) and body.iloc[:, i].str.strip().ne("").any():
+            problems.add(
+                None,
+                f"column {i + 1}",
+                "",
+                f"column {i + 1} has values but an empty header cell (merged or missing): "
+                f"give every column a name in one header row, the first row of the {where}",
+            )
+    body.columns = names
+    return body, first
+
+
 def _read_csv(path: Path, problems: _Problems) -> pd.DataFrame | None:
+    import io
+
     raw = path.read_bytes()
     if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
         problems.add(None, "", "", "the file is empty")
         return None
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding != "utf-8-sig":
-            logger.warning("%s is not UTF-8; read it as %s", path.name, encoding)
-        break
-    else:  # pragma: no cover - cp1251 decodes every byte but 0x98
-        problems.add(None, "", "", "the file is neither UTF-8 nor Windows-1251 text")
+    what = _not_text(raw)
+    if what:
+        problems.add(None, "", "", what)
+        return None
+    text = _decode(raw, path.name, problems)
+    if text is None:
         return None
     sample = text[:4096]
     sep = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else ","
     if sample.count("\t") > max(sample.count(","), sample.count(";")):
         sep = "\t"
-    import io
-
     try:
-        return pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True
+        table = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            skip_blank_lines=False,
+            index_col=False,
         )
     except pd.errors.ParserError as err:
-        problems.add(None, "", "", f"the file is not a readable CSV table: {err}")
+        problems.add(None, "", "", _parser_problem(str(err), sep))
         return None
+    except pd.errors.EmptyDataError:
+        problems.add(None, "", "", "the file is empty")
+        return None
+    return _header_first(table, problems, where="file")[0]
+
+
+def _sheet_cells(path: Path, sheet: str | int | None) -> list[tuple[int, int, str]]:
+    """List the formula and error cells of a worksheet as (row, column, text), 0-based.
+
+    Called when a cell read empty: a formula saved without its result (workbooks written by
+    scripts rather than by Excel) and an error value such as ``#DIV/0!`` both read as empty.
+    """
+    import zipfile
+
+    import openpyxl
+
+    pattern = re.compile(rb'<(?:\w+:)?f[ >]|t="e"')
+    with zipfile.ZipFile(path) as zf:
+        found = False
+        for info in zf.infolist():
+            if not info.filename.startswith("xl/worksheets/"):
+                continue
+            tail = b""
+            with zf.open(info) as fh:
+                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    if pattern.search(tail + chunk):
+                        found = True
+                        break
+                    tail = chunk[-16:]
+            if found:
+                break
+    if not found:
+        return []
+    errors = set(_EXCEL_ERRORS)
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = wb[sheet] if isinstance(sheet, str) else wb.worksheets[sheet or 0]
+        out = []
+        for r, row in enumerate(ws.iter_rows(values_only=True)):
+            for c, v in enumerate(row):
+                v = getattr(v, "text", v)  # array formulas
+                if isinstance(v, str) and (v.startswith("=") or v in errors):
+                    out.append((r, c, v))
+        return out
+    finally:
+        wb.close()
 
 
 def _read_xlsx(path: Path, problems: _Problems, sheet: str | int | None) -> pd.DataFrame | None:
-    try:
-        df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str)
-    except ValueError as err:
-        problems.add(None, "", "", f"cannot read the spreadsheet: {err}")
-        return None
-    df = df.fillna("")
-    unnamed = [c for c in df.columns if str(c).startswith("Unnamed:")]
-    if unnamed and len(df.columns) > len(unnamed):
+    import zipfile
+
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not head.startswith(b"PK\x03\x04"):
+        what = _not_text(head) if head.startswith(b"\xd0\xcf\x11\xe0") else None
         problems.add(
             None,
             "",
-            ", ".join(map(str, unnamed)),
-            "header cells are empty or merged: give every column a name in one header row",
+            "",
+            what
+            or (
+                "the file is not an .xlsx workbook (not a ZIP container): a CSV or an old .xls "
+                "file with the .xlsx suffix? Save it from Excel as .xlsx or CSV UTF-8"
+            ),
         )
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            is_workbook = "xl/workbook.xml" in zf.namelist()
+    except zipfile.BadZipFile as err:
+        problems.add(None, "", "", f"the workbook is damaged (not a readable ZIP container): {err}")
+        return None
+    if not is_workbook:
+        problems.add(None, "", "", "the file is a ZIP archive but not an .xlsx workbook")
+        return None
+    try:
+        table = pd.read_excel(
+            path, sheet_name=0 if sheet is None else sheet, header=None, dtype=str
+        )
+    except Exception as err:  # openpyxl raises many types (KeyError, BadZipFile, XML errors ...)
+        problems.add(None, "", "", f"cannot read the spreadsheet: {err}")
+        return None
+    if table.empty:
+        problems.add(None, "", "", "the file is empty")
+        return None
+    cells = _sheet_cells(path, sheet) if table.isna().to_numpy().any() else []
+    df, first = _header_first(table, problems, where="sheet")
+    if df is None:
+        return None
+    lookup = _column_lookup()
+    for r, c, text in cells:
+        if r <= first or r >= len(table) or c >= len(df.columns):
+            continue  # the header, or a row pandas did not keep
+        if table.iat[r, c] == table.iat[r, c]:
+            continue  # not NaN: the formula has a saved result
+        if lookup.get(_norm_name(df.columns[c])) is None:
+            continue  # a column hazid does not read
+        problem = (
+            "formula without a saved result (the workbook was not saved by Excel): open and "
+            "save it in Excel, or paste the values"
+            if text.startswith("=")
+            else "spreadsheet error value: fix the formula and save the values"
+        )
+        problems.add(r - first, str(df.columns[c]), text, problem)
     return df
 
 
 def _read_vector(path: Path, problems: _Problems, layer: str | None) -> pd.DataFrame | None:
     import geopandas as gpd
+    import shapely
 
     try:
         gdf = gpd.read_file(path, layer=layer)
     except Exception as err:  # pyogrio raises several error types for unreadable files
         problems.add(None, "", "", f"cannot read the layer: {err}")
+        return None
+    if len(gdf) == 0:
+        problems.add(None, "", "", "the layer has no features")
         return None
     if gdf.crs is None:
         raise CRSError(f"{path.name} has no coordinate reference system; set one (e.g. EPSG:4326)")
@@ -209,8 +447,9 @@ def _read_vector(path: Path, problems: _Problems, layer: str | None) -> pd.DataF
     pts = geoms.to_crs(4326) if gdf.crs.to_epsg() != 4326 else geoms
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object).fillna("")
     df = df.astype(str)
-    lon = np.where(ok, pts.x.where(ok), np.nan)
-    lat = np.where(ok, pts.y.where(ok), np.nan)
+    ok_arr = ok.to_numpy()
+    lon = np.where(ok_arr, shapely.get_x(pts.to_numpy()), np.nan)
+    lat = np.where(ok_arr, shapely.get_y(pts.to_numpy()), np.nan)
     for name, vals in (("lon", lon), ("lat", lat)):
         text = pd.Series(vals).map(lambda v: "" if np.isnan(v) else repr(float(v)))
         df[name] = text.to_numpy()
@@ -231,61 +470,106 @@ def _load(path: Path, problems: _Problems, sheet, layer) -> pd.DataFrame | None:
     return None
 
 
-def _rename(df: pd.DataFrame, problems: _Problems) -> tuple[pd.DataFrame, dict[str, str]]:
+def _column_lookup() -> dict[str, str]:
+    """Normalised column name or alias -> canonical column."""
     lookup: dict[str, str] = {}
     for canon, aliases in COLUMN_ALIASES.items():
         lookup[canon] = canon
         for alias in aliases:
             lookup.setdefault(alias, canon)
+    return lookup
+
+
+def _rename(df: pd.DataFrame, problems: _Problems) -> tuple[pd.DataFrame, dict[str, str]]:
+    lookup = _column_lookup()
     renamed: dict[str, str] = {}
     seen: dict[str, str] = {}
-    new_names = []
-    for col in df.columns:
+    new_names: list[str] = []
+    for i, col in enumerate(df.columns):
         key = _norm_name(col)
         canon = lookup.get(key)
         if canon is None:
             new_names.append(str(col))
             continue
         if canon in seen:
-            problems.add(
-                None, str(col), "", f"column {col!r} duplicates {seen[canon]!r} (both mean {canon})"
-            )
-            new_names.append(str(col))
+            if str(col) == seen[canon]:
+                problem = f"column {col!r} appears more than once: keep one"
+            else:
+                problem = f"column {col!r} duplicates {seen[canon]!r} (both mean {canon})"
+            problems.add(None, str(col), "", problem)
+            new_names.append(f"{col} (column {i + 1})")
             continue
         seen[canon] = str(col)
         if str(col) != canon:
             renamed[str(col)] = canon
         new_names.append(canon)
+    # columns hazid does not read may repeat; make every label unique
+    counts: dict[str, int] = {}
+    for i, name in enumerate(new_names):
+        counts[name] = counts.get(name, 0) + 1
+        if counts[name] > 1:
+            new_names[i] = f"{name} (column {i + 1})"
     out = df.copy()
     out.columns = new_names
     return out, renamed
 
 
 def _to_number(
-    df: pd.DataFrame, column: str, problems: _Problems, *, required: bool, what: str
-) -> pd.Series:
+    df: pd.DataFrame,
+    column: str,
+    problems: _Problems,
+    *,
+    required: bool,
+    what: str,
+    text_hint: str,
+) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of numbers; return the values and which cells were left blank.
+
+    Blank means empty, white space or a placeholder such as ``n/a`` or ``nan``. Only cells that
+    do not parse at once are looked at as text, so clean large tables stay fast.
+    """
     raw = df[column]
     num = pd.to_numeric(raw, errors="coerce").astype(float)
-    # only cells that did not parse are looked at as text (fast on large tables)
     failed = num.isna()
     text = raw[failed].astype(str).str.strip()
     empty = text == ""
+    placeholder = ~empty & text.str.fullmatch(_PLACEHOLDER_RE)
+    blank = empty | placeholder
     if required:
         problems.add_many(_expand(empty, df), df, column, f"missing {what}")
-    retry = pd.to_numeric(text.where(~empty), errors="coerce").astype(float)
+        problems.add_many(
+            _expand(placeholder, df), df, column, f"missing {what} (a placeholder, not a number)"
+        )
+    retry = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
     num.loc[retry.index] = retry
-    comma = ~empty & retry.isna() & text.str.fullmatch(r"[-+]?\d{1,3}(,\d{3})+|[-+]?\d*,\d+")
+    rest = ~blank & retry.isna()
+    sheet = rest & text.str.fullmatch(_SHEET_RE)
+    problems.add_many(
+        _expand(sheet, df),
+        df,
+        column,
+        f"{what} is a spreadsheet formula or error value: save the values, not the formulas",
+    )
+    rest &= ~sheet
+    comma = rest & text.str.fullmatch(
+        r"[-+]?\d{1,3}([,\s\u00a0\u202f']\d{3})+([.,]\d+)?|[-+]?\d{1,3}(\.\d{3})+,\d+"
+        r"|[-+]?\d*,\d+"
+    )
     problems.add_many(
         _expand(comma, df),
         df,
         column,
         f"{what} uses a decimal comma or thousands separator: write 12.5 or 1000",
     )
-    bad = ~empty & retry.isna() & ~comma
-    problems.add_many(_expand(bad, df), df, column, f"{what} is not a number")
+    rest &= ~comma
+    trailing = rest & text.str.fullmatch(r"[-+]?(\d+([.,]\d*)?|[.,]\d+)\s*[^\d\s.,].*")
+    problems.add_many(
+        _expand(trailing, df), df, column, f"{what} has text after the number: {text_hint}"
+    )
+    problems.add_many(_expand(rest & ~trailing, df), df, column, f"{what} is not a number")
     inf = pd.Series(np.isinf(num.to_numpy()), index=df.index)
-    problems.add_many(inf, df, column, f"{what} is infinite")
-    return num.where(~inf)
+    problems.add_many(inf, df, column, f"{what} is infinite or too large")
+    return num.where(~inf), _expand(blank, df)
 
 
 def _expand(mask: pd.Series, df: pd.DataFrame) -> pd.Series:
@@ -309,12 +593,17 @@ def _check_columns(df: pd.DataFrame, problems: _Problems) -> bool:
 
 
 def _quantities(df: pd.DataFrame, problems: _Problems) -> pd.Series:
+    hint = "give the number only, and the unit (t or kg) in the unit column"
     if "quantity_t" in df.columns and "quantity" not in df.columns:
-        q = _to_number(df, "quantity_t", problems, required=True, what="quantity")
+        q, _ = _to_number(
+            df, "quantity_t", problems, required=True, what="quantity", text_hint=hint
+        )
         column = "quantity_t"
     else:
-        q = _to_number(df, "quantity", problems, required=True, what="quantity")
+        q, _ = _to_number(df, "quantity", problems, required=True, what="quantity", text_hint=hint)
         column = "quantity"
+        if "quantity_t" in df.columns:
+            problems.warn("both quantity and quantity_t are given: quantity_t is ignored")
         if "unit" in df.columns:
             unit = _norm_text(df["unit"].astype(str))
             unit = unit.where(unit != "", "t")
@@ -337,18 +626,33 @@ def _quantities(df: pd.DataFrame, problems: _Problems) -> pd.Series:
 
 
 def _coordinates(df: pd.DataFrame, problems: _Problems) -> tuple[pd.Series, pd.Series]:
-    lon = _to_number(df, "lon", problems, required=False, what="longitude")
-    lat = _to_number(df, "lat", problems, required=False, what="latitude")
+    hint = "give signed decimal degrees (41.3, negative for S and W), not degrees and minutes"
+    lon, lon_blank = _to_number(
+        df, "lon", problems, required=False, what="longitude", text_hint=hint
+    )
+    lat, lat_blank = _to_number(
+        df, "lat", problems, required=False, what="latitude", text_hint=hint
+    )
     lon_bad = lon.abs() > 180
     lat_bad = lat.abs() > 90
     swapped = lat_bad & (lon.abs() <= 90)
     problems.add_many(swapped, df, "lat", "latitude out of range: lat and lon look swapped")
     problems.add_many(lat_bad & ~swapped, df, "lat", "latitude out of range -90..90")
     problems.add_many(lon_bad, df, "lon", "longitude out of range -180..180")
-    one_missing = lon.isna() ^ lat.isna()
-    both_text = df["lon"].astype(str).str.strip().ne("") & df["lat"].astype(str).str.strip().ne("")
-    problems.add_many(one_missing & ~both_text, df, "lon", "only one of lon/lat is given")
+    problems.add_many(lon_blank ^ lat_blank, df, "lon", "only one of lon/lat is given")
+    zero = (lon == 0) & (lat == 0)
+    if zero.any():
+        rows = df.loc[zero, "row"].tolist()
+        problems.warn(
+            f"coordinates 0, 0 (in the Gulf of Guinea; a missing value written as zero?) in "
+            f"row(s) {_row_list(rows)}"
+        )
     return lon.where(~lon_bad & ~lat_bad), lat.where(~lon_bad & ~lat_bad)
+
+
+def _row_list(rows: list[int], limit: int = 10) -> str:
+    head = ", ".join(map(str, rows[:limit]))
+    return head if len(rows) <= limit else f"{head} ... ({len(rows)} rows)"
 
 
 def _site_checks(out: pd.DataFrame, problems: _Problems) -> None:
@@ -361,18 +665,37 @@ def _site_checks(out: pd.DataFrame, problems: _Problems) -> None:
     conflict = spread[
         ((spread.lon_max - spread.lon_min) > 1e-6) | ((spread.lat_max - spread.lat_min) > 1e-6)
     ]
-    for sid, rec in conflict.iterrows():
-        rows = coords.loc[coords.site_id == sid, "row"].tolist()
-        problems.add(
-            int(rec["first"]),
-            "lon/lat",
-            sid,
-            f"site {sid!r} has conflicting coordinates in rows {', '.join(map(str, rows))}",
-        )
-    no_coords = set(out["site_id"]) - set(coords["site_id"])
-    for sid in sorted(s for s in no_coords if s):
-        row = int(out.loc[out.site_id == sid, "row"].min())
-        problems.add(row, "lon/lat", sid, f"site {sid!r} has no coordinates")
+    if len(conflict):
+        sub = coords[coords["site_id"].isin(conflict.index)]
+        rows = sub.groupby("site_id")["row"].agg(lambda r: _row_list(r.tolist()))
+        for sid, first in conflict["first"].items():
+            problems.add(
+                int(first),
+                "lon/lat",
+                sid,
+                f"site {sid!r} has conflicting coordinates in rows {rows[sid]}",
+            )
+    named = out[out["site_id"] != ""]
+    no_coords = pd.Index(named["site_id"].unique()).difference(spread.index)
+    if len(no_coords):
+        first = named[named["site_id"].isin(no_coords)].groupby("site_id")["row"].min()
+        for sid, row in first.sort_index().items():
+            problems.add(int(row), "lon/lat", sid, f"site {sid!r} has no coordinates")
+    given = out[out["country"] != ""]
+    n_countries = given.groupby("site_id")["country"].nunique()
+    clash = n_countries.index[n_countries > 1]
+    if len(clash):
+        sub = given[given["site_id"].isin(clash)].groupby("site_id")
+        firsts = sub["row"].min()
+        rows = sub["row"].agg(lambda r: _row_list(r.tolist()))
+        names = sub["country"].agg(lambda c: ", ".join(sorted(c.unique())))
+        for sid in clash:
+            problems.add(
+                int(firsts[sid]),
+                "country",
+                sid,
+                f"site {sid!r} has conflicting countries {names[sid]} in rows {rows[sid]}",
+            )
 
 
 def _categories(df: pd.DataFrame, problems: _Problems, codes: set[str]) -> pd.Series:
@@ -570,7 +893,19 @@ def validate_inventory(
     for col in ("site_id", "site_name", "operator", "country", "substance", "cas", "grade"):
         if col in df.columns:
             df[col] = df[col].astype(str).str.strip()
+    df = _drop_blank_rows(df)
+    if df.empty:
+        problems.add(None, "", "", "the file has a header but no data rows")
+        return pd.DataFrame(), problems.frame()
     problems.add_many(df["site_id"] == "", df, "site_id", "missing site_id")
+    for col in ("site_id", "substance", "cas", "category", "country", "unit", "grade"):
+        if col in df.columns:
+            problems.add_many(
+                df[col].isin(_EXCEL_ERRORS),
+                df,
+                col,
+                "spreadsheet error value: fix the formula and save the values",
+            )
     if "country" in df.columns:
         country = df["country"].str.upper()
         problems.add_many(
@@ -618,8 +953,24 @@ def validate_inventory(
         if col in out.columns:
             first = out[col].where(out[col] != "").groupby(out["site_id"]).transform("first")
             out[col] = first.fillna("")
+    meta["warnings"] = list(problems.warnings)
     out.attrs.update(meta)
     return out, problems.frame()
+
+
+def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Remove rows whose every cell is empty or white space (keeping the row numbers)."""
+    candidate = df["site_id"] == ""
+    if not candidate.any():
+        return df
+    sub = df.loc[candidate, [c for c in df.columns if c != "row"]]
+    blank = np.ones(len(sub), dtype=bool)
+    for col in sub.columns:
+        blank &= sub[col].astype(str).str.strip().eq("").to_numpy()
+    if not blank.any():
+        return df
+    logger.info("ignored %d empty row(s)", int(blank.sum()))
+    return df.drop(index=sub.index[blank]).reset_index(drop=True)
 
 
 def read_inventory(
@@ -646,7 +997,8 @@ def read_inventory(
         ``substance_key`` (canonical key, empty when known only by category), ``part2_item``,
         ``category`` (Part I codes joined by ``;``), ``groups_override``, ``grade``,
         ``quantity_t`` (tonnes), ``isolated_small``, ``indoor``. ``attrs`` carries the source
-        name, its SHA-256 and the renamed columns.
+        name, its SHA-256, the renamed columns and ``warnings`` (messages about a usable but
+        doubtful input, such as a Windows-1251 file or coordinates 0, 0; also logged).
 
     Raises
     ------

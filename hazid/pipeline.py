@@ -243,6 +243,7 @@ def screen(
         path = Path(inventory)
         holdings = read_inventory(path)
         run["inputs"]["inventory"] = {"name": path.name, "sha256": _sha256(path)}
+    run["warnings"].extend(holdings.attrs.get("warnings", []))
     step("classifying under Annex I")
     sites, holdings = classify(
         holdings, regime=regime, annex_version=annex_version, cluster_km=cluster_km
@@ -324,9 +325,12 @@ def screen(
         run["stages"]["water"] = "not assessed"
 
     if affected_parts:
-        affected = pd.concat([p for p in affected_parts if len(p)], ignore_index=True)
-        if affected.empty:
-            affected = pd.DataFrame(columns=list(AFFECTED_COLUMNS))
+        parts = [p for p in affected_parts if len(p)]
+        affected = (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else pd.DataFrame(columns=list(AFFECTED_COLUMNS))
+        )
         for col in AFFECTED_COLUMNS:
             if col not in affected.columns:
                 affected[col] = pd.NA

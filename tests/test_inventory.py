@@ -270,3 +270,180 @@ def test_geojson_without_crs(tmp_path):
         gdf.to_file(p2)
     with pytest.raises(CRSError, match="no coordinate reference system"):
         read_inventory(p2)
+
+
+def test_blank_rows_are_ignored_and_rows_keep_their_file_position(tmp_path):
+    p = tmp_path / "gaps.csv"
+    p.write_text(
+        "site_id,lon,lat,substance,quantity\n"
+        "A,69.2,41.3,chlorine,20\n"
+        "\n"
+        ",,,,\n"
+        "A,69.2,41.3,ammonia,ten\n"
+    )
+    _, problems = validate_inventory(p)
+    assert problems[["row", "column"]].to_dict("records") == [{"row": 4, "column": "quantity"}]
+    p.write_text(p.read_text().replace("ten", "150"))
+    assert read_inventory(p)["row"].tolist() == [1, 4]
+
+
+@pytest.mark.parametrize(
+    ("quantity", "match"),
+    [
+        ("5 t", "text after the number: give the number only"),
+        ("5000kg", "text after the number"),
+        ("20 т", "text after the number"),
+        ("=1+1", "spreadsheet formula"),
+        ("#DIV/0!", "spreadsheet formula or error value"),
+        ("nan", r"missing quantity \(a placeholder"),
+        ("N/A", r"missing quantity \(a placeholder"),
+        ("1 000", "thousands separator"),
+        ("1.000,5", "decimal comma or thousands separator"),
+        ("1e400", "infinite or too large"),
+    ],
+)
+def test_quantity_cells_that_are_not_plain_numbers(quantity, match):
+    problems = problems_of(table(substance=["chlorine"], quantity=[quantity]))
+    assert len(problems) == 1, problems
+    assert problems.loc[0, "column"] == "quantity"
+    assert pd.Series(problems.loc[0, "problem"]).str.contains(match).all(), problems
+
+
+def test_coordinates_in_degrees_and_minutes():
+    df = table(substance=["chlorine"], quantity=["1"], lon=["69°12'E"], lat=["41.3"])
+    problems = problems_of(df)
+    assert "give signed decimal degrees" in problems.loc[0, "problem"]
+
+
+def test_placeholder_coordinates_count_as_empty():
+    df = pd.DataFrame(
+        {"site_id": ["A", "A", "A"], "lon": ["69.2", "nan", "-"], "lat": ["41.3", "NaN", "-"],
+         "substance": ["chlorine", "ammonia", "methanol"], "quantity": ["1", "2", "3"]}
+    )  # fmt: skip
+    assert read_inventory(df)["lat"].tolist() == [41.3] * 3
+    one = table(substance=["chlorine"], quantity=["1"], lon=["n/a"])
+    assert "only one of lon/lat" in problems_of(one).problem.iloc[0]
+
+
+def test_zero_zero_coordinates_are_a_warning(caplog):
+    df = table(substance=["chlorine"], quantity=["1"], lon=["0"], lat=["0.0"])
+    with caplog.at_level("WARNING", logger="hazid.inventory"):
+        inv = read_inventory(df)
+    assert inv.attrs["warnings"] == [
+        "coordinates 0, 0 (in the Gulf of Guinea; a missing value written as zero?) in row(s) 1"
+    ]
+    assert "coordinates 0, 0" in caplog.text
+    assert read_inventory(table(substance=["chlorine"], quantity=["1"])).attrs["warnings"] == []
+
+
+def test_conflicting_countries_of_one_site():
+    df = table(substance=["chlorine", "ammonia", "methanol"], quantity=["1"] * 3,
+               country=["KAZ", "uzb", ""])  # fmt: skip
+    p = one_problem(df, "conflicting countries KAZ, UZB in rows 1, 2")
+    assert p["column"] == "country" and p["row"] == 1
+
+
+def test_many_conflicts_and_missing_coordinates_are_all_reported():
+    n = 20_000
+    df = pd.DataFrame(
+        {"site_id": [f"S{i:05d}" for i in range(n)] * 2, "lon": [""] * (2 * n),
+         "lat": [""] * (2 * n), "substance": ["chlorine"] * (2 * n), "quantity": ["1"] * (2 * n)}
+    )  # fmt: skip
+    problems = problems_of(df)
+    assert len(problems) == n
+    assert problems["row"].tolist() == list(range(1, n + 1))
+    df.loc[: n - 1, ["lon", "lat"]] = ["69", "41"]
+    df.loc[n:, ["lon", "lat"]] = ["70", "41"]
+    problems = problems_of(df)
+    assert len(problems) == n
+    assert (
+        problems.loc[0, "problem"]
+        == f"site 'S00000' has conflicting coordinates in rows 1, {n + 1}"
+    )
+
+
+def test_duplicated_columns(tmp_path):
+    p = tmp_path / "dup.csv"
+    p.write_text(
+        "site_id,lon,lat,substance,quantity,quantity,note,note\nA,69,41,chlorine,1,2,x,y\n"
+    )
+    _, problems = validate_inventory(p)
+    assert problems.problem.tolist() == ["column 'quantity' appears more than once: keep one"]
+    cols = ["site_id", "lon", "lat", "substance", "quantity", "QTY"]
+    df = pd.DataFrame([["A", "69", "41", "chlorine", "1", "2"]], columns=cols)
+    assert "column 'QTY' duplicates 'quantity'" in problems_of(df).problem.iloc[0]
+
+
+def test_empty_header_cell_over_values(tmp_path):
+    p = tmp_path / "blank.csv"
+    p.write_text("site_id,lon,lat,substance,quantity,\nA,69,41,chlorine,1,\n")
+    assert len(read_inventory(p)) == 1  # an empty trailing column is harmless
+    p.write_text("site_id,lon,lat,,quantity\nA,69,41,chlorine,1\n")
+    with pytest.raises(InventoryError, match="column 4 has values but an empty header cell"):
+        read_inventory(p)
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ("site_id,lon,lat,substance,quantity\nA,69,41,chlorine,1\n".encode("utf-16"), "UTF-16"),
+        ("site_id,lon\n".encode("utf-16-le"), "UTF-16 text without a byte order mark"),
+        (b"site_id,lon\nA\x00,1\n", "binary"),
+        (b"PK\x03\x04rest", "ZIP archive"),
+        (
+            "site_id,lon,lat,substance,quantity\nA,69,41,хлор,1\n".encode()
+            + "B,69,41,хлор,1\n".encode("cp1251"),
+            "mostly UTF-8",
+        ),
+        (b"site_id,lon,lat,substance,quantity\nA,69,41,chlorine,1,5\n", "line 2 has 6 fields"),
+        (b'site_id,lon,lat,substance,quantity\nA,69,41,"chlorine,1\n', "never closed"),
+    ],
+)
+def test_files_that_are_not_clean_csv_text(tmp_path, content, match):
+    p = tmp_path / "bad.csv"
+    p.write_bytes(content)
+    with pytest.raises(InventoryError, match=match):
+        read_inventory(p)
+
+
+def test_long_values_are_shortened_in_problems():
+    problems = problems_of(table(substance=["x" * 10_000], quantity=["1"]))
+    assert problems.loc[0, "value"].endswith("... (10000 characters)")
+    assert len(problems.loc[0, "value"]) < 250
+
+
+def test_xlsx_formulas_errors_merged_header_and_wrong_content(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["site_id", "lon", "lat", "substance", "quantity", None])
+    ws.append(["A", 69.2, 41.3, "chlorine", "=10+10", "t"])
+    ws.append(["A", 69.2, 41.3, "ammonia", "#N/A", "t"])
+    ws.merge_cells("E1:F1")
+    p = tmp_path / "inv.xlsx"
+    wb.save(p)
+    _, problems = validate_inventory(p)
+    texts = problems.problem.tolist()
+    assert any("column 6 has values but an empty header cell" in t for t in texts)
+    assert {"formula without a saved result", "spreadsheet error value"} <= {
+        t.split(" (")[0].split(":")[0] for t in texts
+    }
+    formula = problems[problems.value == "=10+10"].iloc[0]
+    assert (formula["row"], formula["column"]) == (1, "quantity")
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("site_id,lon\n")
+    with pytest.raises(InventoryError, match=r"not an \.xlsx workbook"):
+        read_inventory(fake)
+
+
+def test_geojson_with_non_point_geometry(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"site_id": ["A", "B"], "substance": ["chlorine"] * 2, "quantity": [30.0] * 2},
+        geometry=[shapely.box(69, 41, 69.1, 41.1), shapely.Point(69.2, 41.3)],
+        crs=4326,
+    )
+    p = tmp_path / "mixed.geojson"
+    gdf.to_file(p, driver="GeoJSON")
+    _, problems = validate_inventory(p)
+    assert problems[["row", "column", "value"]].iloc[0].tolist() == [1, "geometry", "Polygon"]
