@@ -14,6 +14,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hazid import __version__, datasets
@@ -86,6 +87,8 @@ def validate(
 
 
 Opt = typer.Option
+#: Stages that report progress in a full screening (reading to the interactive map).
+_STAGES = 13
 
 
 @app.command()
@@ -149,15 +152,27 @@ def screen(
     if not inventory.is_file():
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
-    status = None if quiet else console.status("screening")
+    progress_bar = (
+        None
+        if quiet
+        else Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        )
+    )
+    task = progress_bar.add_task("screening", total=_STAGES) if progress_bar else None
 
     def progress(label: str) -> None:
-        if status is not None:
-            status.update(label)
+        if progress_bar is not None:
+            progress_bar.update(task, description=label, advance=1)
 
     try:
-        if status is not None:
-            status.start()
+        if progress_bar is not None:
+            progress_bar.start()
         try:
             results = run_screen(
                 inventory,
@@ -189,8 +204,8 @@ def screen(
                 progress=progress,
             )
         finally:
-            if status is not None:
-                status.stop()
+            if progress_bar is not None:
+                progress_bar.stop()
     except InventoryError as err:
         err_console.print(_problem_table(err.problems, f"{inventory.name}: invalid input"))
         err_console.print("nothing was written")

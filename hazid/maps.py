@@ -564,6 +564,22 @@ def _simplify(geoms: np.ndarray, crs: pyproj.CRS, tolerance_m: float | np.ndarra
     return back
 
 
+def _clip_to_window(geoms: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    """Clip country polygons to a lon/lat window around the results.
+
+    Far parts of large countries (Chukotka for a map of Central Asia) are cut away before the
+    geometries are projected around the results' centre, where an azimuthal projection would
+    distort them beyond use. The window adds 30 degrees of longitude and 20 of latitude.
+    """
+    window = shapely.box(
+        max(bounds[0] - 30.0, -180.0),
+        max(bounds[1] - 20.0, -90.0),
+        min(bounds[2] + 30.0, 180.0),
+        min(bounds[3] + 20.0, 90.0),
+    )
+    return shapely.intersection(np.asarray(geoms, dtype=object), window)
+
+
 def _select_countries(
     borders: gpd.GeoDataFrame, bounds: tuple[float, float, float, float], crs: pyproj.CRS
 ) -> np.ndarray:
@@ -938,7 +954,7 @@ def screening_map(
     )
     if borders is not None and "countries" in wanted:
         pos = _select_countries(borders, bounds, crs)
-        geoms = _simplify(borders.geometry.to_numpy()[pos], crs, tol)
+        geoms = _simplify(_clip_to_window(borders.geometry.to_numpy()[pos], bounds), crs, tol)
         bnames = _col(borders, "name", "").astype(object).to_numpy()[pos]
         props = [
             {"tip": f"{_esc(n)} ({_esc(i)})" if _esc(n) else _esc(i)}
@@ -967,7 +983,7 @@ def screening_map(
             .sum()
         )
         pos = np.flatnonzero(np.isin(iso_borders, by_party.index.to_numpy()))
-        geoms = _simplify(borders.geometry.to_numpy()[pos], crs, tol)
+        geoms = _simplify(_clip_to_window(borders.geometry.to_numpy()[pos], bounds), crs, tol)
         props = []
         for iso in iso_borders[pos]:
             r = by_party.loc[iso]
@@ -994,7 +1010,7 @@ def screening_map(
         origin_iso = set(_site_country(sites)[status == "notify"].astype(str)) - {""}
         pos = np.flatnonzero(np.isin(iso_borders, sorted(origin_iso)))
         if len(pos):
-            geoms = _simplify(borders.geometry.to_numpy()[pos], crs, tol)
+            geoms = _simplify(_clip_to_window(borders.geometry.to_numpy()[pos], bounds), crs, tol)
             style = {**_ORIGIN_STYLE, "pane": "hazidOrigin", "className": "hazid-origin"}
             add(
                 "origin",

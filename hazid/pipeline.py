@@ -421,7 +421,7 @@ def write_results(
             layers["borders"] = _borders_used(results)
             write_layers(tmp / "results.gpkg", layers)
             step("writing notification dossiers")
-            notify.write_notifications(
+            summary = notify.write_notifications(
                 tmp,
                 results.sites,
                 results.holdings,
@@ -433,11 +433,50 @@ def write_results(
                 run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
                 maps=static_maps,
             )
+            if map_html:
+                step("drawing a map per dossier")
+                _dossier_maps(results, tmp / "notifications", summary, tiles=tiles)
         if map_html:
             step("drawing the interactive map")
             maps.write_map(results, tmp / "map.html", tiles=tiles)
         write_json(run, tmp / "run.json")
     return out_dir
+
+
+def _dossier_maps(
+    results: ScreeningResults, folder: Path, summary: pd.DataFrame, *, tiles: str | None
+) -> None:
+    """Write ``ORIGIN-AFFECTED_map.html`` beside each dossier: its activities and Party only."""
+    activities = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+    for rec in summary.itertuples(index=False):
+        if not isinstance(rec.dossier, str) or not rec.dossier:
+            continue
+        pick = activities[
+            (activities["origin"] == rec.origin)
+            & (activities["affected"] == rec.affected)
+            & activities["status"].isin(["notify", "consult"])
+        ]
+        ids = set(pick["site_id"])
+        affected = _only(results.affected, ids)
+        affected = affected[affected["affected"] == rec.affected]
+        borders = results.borders
+        if borders is not None:
+            borders = borders[borders["iso_a3"].isin({rec.origin, rec.affected})]
+        subset = ScreeningResults(
+            sites=_only(results.sites, ids),
+            holdings=_only(results.holdings, ids),
+            zones=_only(results.zones, ids),
+            affected=affected,
+            river_paths=_only(results.river_paths, ids),
+            borders=borders,
+            run=results.run,
+        )
+        title = f"hazid: activities of {rec.origin} that may affect {rec.affected}"
+        maps.write_map(subset, folder / f"{rec.dossier}_map.html", tiles=tiles, title=title)
+
+
+def _only(df: Any, ids: set[str]) -> Any:
+    return None if df is None else df[df["site_id"].isin(ids)]
 
 
 def _borders_used(results: ScreeningResults) -> gpd.GeoDataFrame | None:
