@@ -78,6 +78,10 @@ def validate(
     except HazidError as err:
         err_console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
+    for old, new in holdings.attrs.get("renamed_columns", {}).items():
+        console.print(f"column {old!r} read as {new!r}")
+    for warning in holdings.attrs.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     if len(problems):
         console.print(_problem_table(problems, f"{inventory.name}: {len(problems)} problem(s)"))
         raise typer.Exit(2)

@@ -243,6 +243,9 @@ def screen(
         path = Path(inventory)
         holdings = read_inventory(path)
         run["inputs"]["inventory"] = {"name": path.name, "sha256": _sha256(path)}
+    renamed = holdings.attrs.get("renamed_columns") or {}
+    if renamed:
+        run["inputs"]["inventory"]["renamed_columns"] = dict(renamed)
     run["warnings"].extend(holdings.attrs.get("warnings", []))
     step("classifying under Annex I")
     sites, holdings = classify(

@@ -45,6 +45,10 @@ def test_validate_clean_and_bad(tmp_path):
     res = runner.invoke(app, ["validate", str(bad)])
     assert res.exit_code == 2
     assert "quantity is negative" in res.output and "unknown substance" in res.output
+    aliased = tmp_path / "aliased.csv"
+    aliased.write_text("Facility ID,Latitude,Longitude,Chemical,Qty\nA,41,69,chlorine,5\n")
+    res = runner.invoke(app, ["validate", str(aliased)])
+    assert res.exit_code == 0 and "'Facility ID' read as 'site_id'" in res.output
     missing = runner.invoke(app, ["validate", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 1 and "not found" in missing.output
 

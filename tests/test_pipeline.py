@@ -92,6 +92,8 @@ def test_chain_on_toy_world(world, tmp_path):
     summary = pd.read_csv(out / "notifications" / "summary.csv")
     assert summary[["origin", "affected"]].values.tolist() == [["AAA", "BBB"]]
     assert (out / "notifications" / "AAA-BBB.json").is_file()
+    pair_map = (out / "notifications" / "AAA-BBB_map.html").read_text(encoding="utf-8")
+    assert "Border chlorine store" in pair_map and "Tiny" not in pair_map
     sites_csv = pd.read_csv(out / "sites.csv")
     assert {"border_km", "nearest_foreign", "site_country"} <= set(sites_csv.columns)
 
