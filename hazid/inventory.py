@@ -14,7 +14,6 @@ binary, ZIP, PDF, an .xls renamed .xlsx ...) are reported as such rather than re
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -160,14 +159,6 @@ def cas_is_valid(cas: str) -> bool:
         return False
     digits = (m.group(1) + m.group(2))[::-1]
     return sum((i + 1) * int(d) for i, d in enumerate(digits)) % 10 == int(m.group(3))
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _not_text(raw: bytes) -> str | None:
@@ -874,7 +865,7 @@ def validate_inventory(
         if not path.is_file():
             raise FileNotFoundError(f"inventory file not found: {path}")
         meta["source"] = path.name
-        meta["sha256"] = _file_sha256(path)
+        meta["sha256"] = tables.file_sha256(path)
         raw = _load(path, problems, sheet, layer)
     if raw is None:
         return pd.DataFrame(), problems.frame()

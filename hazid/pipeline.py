@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import platform
@@ -67,14 +66,6 @@ class ScreeningResults:
     run: dict[str, Any] = field(default_factory=dict)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _versions() -> dict[str, str]:
     out = {"hazid": __version__, "python": platform.python_version()}
     for name in _DEPENDENCIES:
@@ -129,7 +120,7 @@ def _input_record(layer: Any) -> dict[str, Any]:
     rec: dict[str, Any] = {"name": str(src)}
     path = Path(str(src))
     if path.is_file():
-        rec["sha256"] = _sha256(path)
+        rec["sha256"] = tables.file_sha256(path)
     return rec
 
 
@@ -242,7 +233,7 @@ def screen(
     else:
         path = Path(inventory)
         holdings = read_inventory(path)
-        run["inputs"]["inventory"] = {"name": path.name, "sha256": _sha256(path)}
+        run["inputs"]["inventory"] = {"name": path.name, "sha256": holdings.attrs["sha256"]}
     renamed = holdings.attrs.get("renamed_columns") or {}
     if renamed:
         run["inputs"]["inventory"]["renamed_columns"] = dict(renamed)

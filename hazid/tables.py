@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,6 +27,7 @@ __all__ = [
     "REGIMES",
     "annex_part1",
     "annex_part2",
+    "file_sha256",
     "grades",
     "substances",
     "synonyms",
@@ -45,6 +47,24 @@ REGIMES: dict[str, str] = {
 
 #: Summation group of each Part I code prefix (O codes are never summed).
 GROUP_OF_PREFIX: dict[str, str] = {"H": "health", "P": "physical", "E": "environmental"}
+
+
+def file_sha256(path: str | Path) -> str:
+    """Return the SHA-256 of a file (read in 1 MiB chunks), for provenance records.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> _ = p.write_bytes(b"hazid")
+    >>> file_sha256(p)[:12]
+    'af90034df334'
+    """
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _data_file(*parts: str):
