@@ -234,13 +234,13 @@ def _summary(results, name: str, out: Path) -> None:
     summary.add_row("sites", str(counts["sites"]))
     summary.add_row("holdings", str(counts["holdings"]))
     summary.add_row("hazardous activities", str(counts["hazardous"]))
-    if results.affected is not None:
-        pairs = results.affected.merge(
-            results.sites[["site_id", "site_country"]], on="site_id", how="left"
-        )
-        summary.add_row("affected Parties", str(pairs["affected"].nunique()))
-        n_pairs = len(pairs[["site_country", "affected"]].drop_duplicates())
-        summary.add_row("Party pairs to notify or consult", str(n_pairs))
+    summary_csv = out / "notifications" / "summary.csv"
+    if summary_csv.is_file():
+        pairs = pd.read_csv(summary_csv, dtype=str, keep_default_na=False)
+        active = pairs[pairs["status"].isin(["notify", "consult"])]
+        summary.add_row("affected Parties", str(active["affected"].nunique()))
+        summary.add_row("Party pairs to notify", str(int((active["status"] == "notify").sum())))
+        summary.add_row("Party pairs to consult", str(int((active["status"] == "consult").sum())))
     summary.add_row("regime", results.run["parameters"]["regime"])
     console.print(summary)
     for warning in results.run["warnings"]:

@@ -63,6 +63,14 @@ class Dataset:
         Page describing the dataset.
     sha256 : str or None
         Expected SHA-256 of the archive, checked when given.
+
+    Examples
+    --------
+    >>> ds = REGISTRY["hydrorivers_as"]
+    >>> ds.title
+    'HydroRIVERS v1.0, Asia (as)'
+    >>> ds.member
+    'HydroRIVERS_v10_as_shp/HydroRIVERS_v10_as.shp'
     """
 
     name: str
@@ -76,7 +84,13 @@ class Dataset:
 
     @property
     def filename(self) -> str:
-        """File name of the archive."""
+        """File name of the archive (the last part of :attr:`url`).
+
+        Examples
+        --------
+        >>> REGISTRY["ne_10m_countries"].filename
+        'ne_10m_admin_0_countries.zip'
+        """
         return self.url.rsplit("/", 1)[-1]
 
 

@@ -1234,11 +1234,34 @@ def _crossings(
     return list(points[keep]), props
 
 
+def _stable_ids(root: Element) -> None:
+    """Renumber every element of a page in document order (folium names them by UUID).
+
+    Element names become ``<kind>_h<n>`` (``n`` in depth-first order), so the same results
+    render to the same bytes. Children registered under their old name are re-keyed.
+    """
+    count = 0
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        old = el.get_name()
+        el._id = f"h{count:05d}"
+        count += 1
+        parent = el._parent
+        if parent is not None and old in parent._children and parent._children[old] is el:
+            parent._children = type(parent._children)(
+                (el.get_name() if k == old else k, v) for k, v in parent._children.items()
+            )
+        stack.extend(reversed(list(el._children.values())))
+
+
 def write_map(results: Any, path: str | os.PathLike[str], **kw: Any) -> Path:
     """Write a screening map to one self-contained HTML file.
 
     The file is written to a temporary file in the same directory and then
     moved into place (``os.replace``), so a reader never sees a partial file.
+    Element names are numbered in document order, so the same results give a
+    byte-identical file.
 
     Parameters
     ----------
@@ -1277,6 +1300,7 @@ def write_map(results: Any, path: str | os.PathLike[str], **kw: Any) -> Path:
     if not path.parent.is_dir():
         raise OutputError(f"cannot write map {path}: directory {path.parent} does not exist")
     m = results if isinstance(results, folium.Map) else screening_map(results, **kw)
+    _stable_ids(m.get_root())
     page = m.get_root().render()
     tmp = None
     try:

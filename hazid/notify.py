@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote as _urlquote
 
 import geopandas as gpd
 import numpy as np
@@ -96,6 +97,7 @@ _TYPE_COLUMNS = ("activity_type", "type", "activity", "sector")
 _SOURCE_KEYS = ("inventory", "borders", "rivers", "lakes", "population")
 _RUN_SKIP = {
     "date",
+    "finished_utc",  # the time of a run is in run.json only: dossiers carry the date
     "limitations",
     "dense_gas_note",
     "parameters",
@@ -111,12 +113,19 @@ _DENSE_GAS_NOTE = (
     "Dense gases (chlorine, ammonia) are treated as neutrally buoyant in the plume model; "
     "real dense-gas clouds hug the ground and follow terrain."
 )
+_WEATHER_TEXT = {
+    "worst": "worst-case weather: stability class F, wind 1.5 m/s",
+    "alternative": "alternative weather: stability class D, wind 3 m/s",
+}
+_ZONE_LIMITATION = (
+    "Consequence zones are screening distances (after the US EPA RMP offsite consequence "
+    "analysis: whole inventory released, {weather}); they show where effects cannot be ruled "
+    "out, not where they will occur."
+)
 _DEFAULT_LIMITATIONS = (
-    "Consequence zones are worst-case screening distances (after the US EPA RMP offsite "
-    "consequence analysis: whole inventory released, stability class F, wind 1.5 m/s); they "
-    "show where effects cannot be ruled out, not where they will occur.",
     "River arrival times and peak concentrations are screening estimates (USGS method, "
-    "Jobson 1996) assuming the whole inventory reaches the river at the nearest reach.",
+    "Jobson 1996) assuming the released mass reaches the nearest river reach at once and "
+    "mixes fully; without discharge data only travel times are given.",
     "Distances to borders depend on the generalisation of the border data used.",
 )
 _GEOD = Geod(ellps="WGS84")
@@ -160,7 +169,11 @@ def _isnan(x: Any) -> bool:
 
 
 def _f1(x: float) -> str:
-    return "unknown" if _isnan(x) else f"{x:.1f}"
+    """Format with one decimal, after rounding to the two decimals of the JSON.
+
+    A dossier's tables, evidence sentences and JSON then never disagree by double rounding.
+    """
+    return "unknown" if _isnan(x) else f"{round(float(x), 2) + 0.0:.1f}"
 
 
 def _fadapt(x: float) -> str:
@@ -331,7 +344,7 @@ def _assess(
                     f"{a['affected'].iat[i]} {_f1(border[i])} km (margin unknown)"
                 )
             else:
-                verb = "reaches" if m >= 0 else f"stops {abs(m):.1f} km short of"
+                verb = "reaches" if m >= 0 else f"stops {_f1(abs(m))} km short of"
                 extra = ""
                 if flag[i]:
                     extra = ", flagged uncertain"
@@ -339,7 +352,7 @@ def _assess(
                     extra = f", within the {unc:.1f} km uncertainty"
                 text = (
                     f"air: {hazard.iat[i] or 'consequence'} zone {_f1(zone[i])} km {verb} "
-                    f"{a['affected'].iat[i]} {_f1(border[i])} km away (margin {m:.1f} km{extra})"
+                    f"{a['affected'].iat[i]} {_f1(border[i])} km away (margin {_f1(m)} km{extra})"
                 )
         else:
             peak_txt = "peak not computed" if _isnan(peak[i]) else f"peak {_fconc(peak[i])} mg/L"
@@ -846,7 +859,7 @@ def _source_text(value: Any) -> str | None:
         if name is None:
             return "; ".join(f"{k}: {v}" for k, v in _flatten(value)) or None
         sha = _jstr(value.get("sha256"))
-        return f"{name} (sha256 {sha[:12]})" if sha else name
+        return f"{name} (SHA-256 {sha})" if sha else name
     return _jstr(value)
 
 
@@ -868,10 +881,19 @@ def _method(run: Mapping[str, Any], sites: pd.DataFrame, params: Mapping[str, An
     run_parameters = dict(_flatten(run))
     if isinstance(run.get("parameters"), Mapping):
         run_parameters.update(_flatten(run["parameters"]))
-    limitations = [str(run.get("dense_gas_note") or _DENSE_GAS_NOTE), *_DEFAULT_LIMITATIONS]
+    extras: list[str] = []
     for key in ("warnings", "limitations"):
         extra = run.get(key) or []
-        limitations.extend(str(x) for x in ([extra] if isinstance(extra, str) else extra))
+        extras.extend(str(x) for x in ([extra] if isinstance(extra, str) else extra))
+    weather = str(_run_value(run, "weather") or "worst")
+    limitations = [
+        str(run.get("dense_gas_note") or _DENSE_GAS_NOTE),
+        _ZONE_LIMITATION.format(weather=_WEATHER_TEXT.get(weather, f"weather {weather}")),
+        *_DEFAULT_LIMITATIONS,
+    ]
+    if not run.get("dense_gas_note") and any("dense gas" in x.lower() for x in extras):
+        limitations = limitations[1:]  # the run states it in its own words
+    limitations.extend(x for x in extras if x not in limitations)
     unc = params["uncertainty_km"]
     water_rule = "pollution reaches it by river"
     if params["horizon_h"] is not None:
@@ -918,7 +940,7 @@ def _coords(lon: float | None, lat: float | None) -> str:
     return f"{abs(lat):.5f}\u00b0 {ns}, {abs(lon):.5f}\u00b0 {ew} (WGS 84)"
 
 
-def _blocks(doc: dict[str, Any]) -> list[tuple]:
+def _blocks(doc: dict[str, Any], interactive: str | None = None) -> list[tuple]:
     o, a = doc["party_of_origin"], doc["affected_party"]
     status_text = {
         "notify": "notify \u2013 effects of at least one activity can reach the affected Party",
@@ -945,6 +967,18 @@ def _blocks(doc: dict[str, Any]) -> list[tuple]:
             "of Industrial Accidents, the Party of origin informs the affected Party of hazardous "
             "activities capable of causing transboundary effects.",
         ),
+    ]
+    if interactive:
+        b.append(
+            (
+                "link",
+                "Interactive map of these activities, their zones and river traces: ",
+                interactive,
+                " (a self-contained HTML file in the same folder; it opens offline in a web "
+                "browser).",
+            )
+        )
+    b += [
         ("h", 2, "Competent authorities and points of contact"),
         (
             "table",
@@ -1138,9 +1172,13 @@ def _md_text(v: Any) -> str:
     return str(v).replace("\n", " ")
 
 
-def _render_md(doc: dict[str, Any]) -> str:
+def _md_link_target(href: str) -> str:
+    return "<" + href + ">" if re.search(r"[\s()<>]", href) else href
+
+
+def _render_md(doc: dict[str, Any], *, interactive: str | None = None) -> str:
     out: list[str] = []
-    for blk in _blocks(doc):
+    for blk in _blocks(doc, interactive):
         kind = blk[0]
         if kind == "h":
             out += ["#" * blk[1] + " " + blk[2], ""]
@@ -1157,6 +1195,8 @@ def _render_md(doc: dict[str, Any]) -> str:
             out += [f"- {_md_text(x)}" for x in blk[1]] + [""]
         elif kind == "img":
             out += [f"![{blk[2]}]({blk[1]})", ""]
+        elif kind == "link":
+            out += [f"{blk[1]}[{blk[2]}]({_md_link_target(blk[2])}){blk[3]}", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -1177,7 +1217,9 @@ img{max-width:100%;border:1px solid #bbb}
 """.strip()
 
 
-def _render_html(doc: dict[str, Any], images: Mapping[str, bytes]) -> str:
+def _render_html(
+    doc: dict[str, Any], images: Mapping[str, bytes], *, interactive: str | None = None
+) -> str:
     e = _html.escape
     o, a = doc["party_of_origin"], doc["affected_party"]
     out = [
@@ -1191,10 +1233,13 @@ def _render_html(doc: dict[str, Any], images: Mapping[str, bytes]) -> str:
         "</head>",
         "<body>",
     ]
-    for blk in _blocks(doc):
+    for blk in _blocks(doc, interactive):
         kind = blk[0]
         if kind == "h":
             out.append(f"<h{blk[1]}>{e(blk[2])}</h{blk[1]}>")
+        elif kind == "link":
+            href = _urlquote(blk[2])
+            out.append(f'<p>{e(blk[1])}<a href="{e(href)}">{e(blk[2])}</a>{e(blk[3])}</p>')
         elif kind == "p":
             out.append(f"<p>{e(blk[1])}</p>")
         elif kind == "kv":
@@ -1230,15 +1275,18 @@ def _render_html(doc: dict[str, Any], images: Mapping[str, bytes]) -> str:
 # writing
 
 
-def _fmt_csv(df: pd.DataFrame, floats: Mapping[str, int]) -> pd.DataFrame:
+def _fmt_csv(df: pd.DataFrame, floats: Sequence[str]) -> pd.DataFrame:
+    """Prepare a table for CSV like the other tables of a results folder.
+
+    Floats at full precision (shortest round-trip form, no ``-0``), booleans as
+    ``true``/``false``.
+    """
     out = df.copy()
-    for col, nd in floats.items():
-        vals = pd.to_numeric(out[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        out[col] = pd.Series(
-            ["" if np.isnan(v) else f"{v + 0.0:.{nd}f}" for v in vals],
-            index=out.index,
-            dtype=object,
-        )
+    for col in floats:
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float) + 0.0
+    for col in out.columns:
+        if out[col].dtype == bool:
+            out[col] = out[col].map({True: "true", False: "false"}).astype(object)
     return out
 
 
@@ -1325,6 +1373,7 @@ def write_notifications(
     maps: bool = True,
     map_size_px: Sequence[int] = (1200, 900),
     map_dpi: int = 150,
+    map_links: bool | None = None,
 ) -> pd.DataFrame:
     """Write notification dossiers and summary tables to ``out_dir/notifications/``.
 
@@ -1341,6 +1390,9 @@ def write_notifications(
     - per pair with status notify or consult: ``<ORIGIN>-<AFFECTED>.md``, ``.html``
       (self-contained: inline CSS, maps embedded as data URIs) and ``.json`` (schema
       :func:`notification_schema`), and per activity ``<ORIGIN>-<AFFECTED>_<site_id>.png``.
+      The Markdown and HTML dossiers link to the interactive map of the pair,
+      ``<ORIGIN>-<AFFECTED>_map.html`` in the same folder (see ``map_links``), which
+      :func:`hazid.write_results` writes.
 
     The area of the affected Party inside a zone and the river length inside it are computed
     on the WGS 84 ellipsoid (pyproj.Geod) from the intersection of the layers.
@@ -1357,19 +1409,24 @@ def write_notifications(
         Competent authorities and points of contact (:func:`read_contacts`).
     run : mapping, optional
         Run description (the content of run.json). Read: ``date`` (ISO date of the dossiers;
-        today when absent); ``uncertainty_km`` (default 5), ``horizon_h``,
-        ``threshold_mg_l``, ``regime`` and ``annex_version``, at the top level or under
-        ``parameters``; the data sources ``inventory``, ``borders``, ``rivers``, ``lakes``,
-        ``population`` (top level, as ``<key>_source``, or under ``inputs`` as text or
-        ``{"name", "sha256"}``); ``dense_gas_note``; ``warnings`` and ``limitations`` (lists,
-        added to the limitations). Other entries except ``versions``, ``stages`` and
-        ``counts`` are listed as run parameters.
+        today when absent); ``uncertainty_km`` (default 5), ``horizon_h`` (or
+        ``horizon_days``), ``threshold_mg_l`` (or ``water_threshold_mg_l``), ``weather``,
+        ``regime`` and ``annex_version``, at the top level or under ``parameters`` (the
+        names of :func:`hazid.screen`); the data sources ``inventory``, ``borders``,
+        ``rivers``, ``lakes``, ``population`` (top level, as ``<key>_source``, or under
+        ``inputs`` as text or ``{"name", "sha256"}``); ``dense_gas_note``; ``warnings`` and
+        ``limitations`` (lists, added to the limitations). Other entries except
+        ``versions``, ``stages``, ``counts`` and ``finished_utc`` are listed as run
+        parameters.
     maps : bool
         Draw the static PNG maps.
     map_size_px : (int, int)
         Width and height of the maps in pixels.
     map_dpi : int
         Resolution used to lay out the maps.
+    map_links : bool, optional
+        Link each dossier to ``<ORIGIN>-<AFFECTED>_map.html`` (relative link): always (True),
+        never (False) or, by default, when that file is already in the folder.
 
     Returns
     -------
@@ -1406,9 +1463,13 @@ def write_notifications(
     if zones_g is not None and "substance_key" in zones_g.columns:
         zones_g["substance_key"] = _text(zones_g, "substance_key")
     contacts_t = _contacts_table(contacts)
-    unc, horizon, thr = (
-        _run_value(run, k) for k in ("uncertainty_km", "horizon_h", "threshold_mg_l")
-    )
+    unc = _run_value(run, "uncertainty_km")
+    horizon = _run_value(run, "horizon_h")
+    if horizon is None and _run_value(run, "horizon_days") is not None:
+        horizon = 24.0 * float(_run_value(run, "horizon_days"))
+    thr = _run_value(run, "threshold_mg_l")
+    if thr is None:
+        thr = _run_value(run, "water_threshold_mg_l")
     params = {
         "uncertainty_km": 5.0 if unc is None else float(unc),
         "horizon_h": None if horizon is None else float(horizon),
@@ -1430,18 +1491,22 @@ def write_notifications(
     except OSError as err:
         raise OutputError(f"cannot prepare {out}: {err}") from err
 
-    _write_csv(out / "summary.csv", _fmt_csv(summary, {"margin_km": 2, "arrival_h": 2}))
+    _write_csv(out / "summary.csv", _fmt_csv(summary, ("margin_km", "arrival_h")))
     _write_csv(out / "matrix.csv", _matrix(summary))
-    _write_csv(out / "activities.csv", _fmt_csv(decisions, {"margin_km": 2, "arrival_h": 2}))
-    _write_csv(out / "not_notified.csv", _fmt_csv(skipped, {"border_km": 2}))
+    _write_csv(out / "activities.csv", _fmt_csv(decisions, ("margin_km", "arrival_h")))
+    _write_csv(out / "not_notified.csv", _fmt_csv(skipped, ("border_km",)))
 
     names: dict[str, str] = {}
     if borders_g is not None and "name" in borders_g.columns:
         names = dict(zip(borders_g["iso_a3"], _text(borders_g, "name"), strict=True))
     meta = _method(run, sites, params)
     site_by_id = sites.drop_duplicates("site_id").set_index("site_id", drop=False)
-    note = "Borders: {}. Rivers: {}. hazid {}.".format(
-        meta["data_sources"]["borders"], meta["data_sources"]["rivers"], version
+    note = re.sub(
+        r"(SHA-256 [0-9a-f]{12})[0-9a-f]+",
+        r"\1",
+        "Borders: {}. Rivers: {}. hazid {}.".format(
+            meta["data_sources"]["borders"], meta["data_sources"]["rivers"], version
+        ),
     )
 
     for pair in summary.loc[summary["status"] != "none"].itertuples(index=False):
@@ -1507,8 +1572,11 @@ def write_notifications(
             out / f"{stem}.json",
             json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n",
         )
-        _write_text(out / f"{stem}.md", _render_md(doc))
-        _write_text(out / f"{stem}.html", _render_html(doc, images))
+        link = f"{stem}_map.html"
+        if not (map_links or (map_links is None and (out / link).is_file())):
+            link = None
+        _write_text(out / f"{stem}.md", _render_md(doc, interactive=link))
+        _write_text(out / f"{stem}.html", _render_html(doc, images, interactive=link))
         logger.info("%s: %s, %d activities", stem, pair.status, len(activities))
     return summary
 

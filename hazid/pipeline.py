@@ -117,11 +117,11 @@ def _load_layer(value: Any, resolve: Callable[[Any], Any], what: str, run: dict)
 def _input_record(layer: Any) -> dict[str, Any]:
     """Name and SHA-256 of a geodata input given as a path or a layer read from one."""
     src = layer.attrs.get("source", "<layer>") if isinstance(layer, gpd.GeoDataFrame) else layer
-    rec: dict[str, Any] = {"name": str(src)}
     path = Path(str(src))
-    if path.is_file():
-        rec["sha256"] = tables.file_sha256(path)
-    return rec
+    if not path.is_file():
+        return {"name": str(src)}
+    # the file name and hash identify the input; local folders stay out of dossiers sent abroad
+    return {"name": path.name, "sha256": tables.file_sha256(path)}
 
 
 def screen(
@@ -426,6 +426,7 @@ def write_results(
                 contacts=contacts,
                 run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
                 maps=static_maps,
+                map_links=map_html,
             )
             if map_html:
                 step("drawing a map per dossier")

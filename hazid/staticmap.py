@@ -91,6 +91,17 @@ def _length_label(metres: float) -> str:
     return f"{metres:.0f} m"
 
 
+def _legend_loc(sx: float, sy: float) -> str:
+    """Legend corner farther from the site at axes fraction (``sx``, ``sy``).
+
+    The scale bar holds the lower-left corner and the north arrow the upper-right one, so
+    the legend goes lower right, or upper left when the site is nearer the lower right.
+    """
+    to_lower_right = math.hypot(1.0 - sx, sy)
+    to_upper_left = math.hypot(sx, 1.0 - sy)
+    return "upper left" if to_lower_right < to_upper_left else "lower right"
+
+
 def static_map(
     sites: pd.DataFrame,
     site_id: str,
@@ -110,7 +121,8 @@ def static_map(
 
     The map shows the site, its consequence zones, its downstream river trace, country
     borders, the affected Party shaded and the Party of origin outlined, with a scale bar,
-    a north arrow and a legend. Everything is projected to the site's local azimuthal
+    a north arrow and a legend (in the lower-right or upper-left corner, whichever is
+    farther from the site). Everything is projected to the site's local azimuthal
     equidistant projection (:func:`local_crs`), so distances on the scale bar are true.
 
     Parameters
@@ -354,7 +366,8 @@ def static_map(
         arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
         zorder=9,
     )
-    ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+    loc = _legend_loc((0.0 - x0) / (x1 - x0), (0.0 - y0) / (y1 - y0))
+    ax.legend(handles=handles, loc=loc, fontsize=8, framealpha=0.9)
     fig.suptitle(title or f"{name} ({site_id})", fontsize=12, y=0.97)
     ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
     footer = (

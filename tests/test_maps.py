@@ -514,6 +514,15 @@ def test_write_map_atomic(tmp_path):
     assert "Beta Gas" in (tmp_path / "again.html").read_text(encoding="utf-8")
 
 
+def test_write_map_is_byte_identical_on_rerun(tmp_path):
+    a = write_map(make_results(), tmp_path / "a.html").read_bytes()
+    b = write_map(make_results(), tmp_path / "b.html").read_bytes()
+    assert a == b
+    # folium's random element names are replaced by numbered ones
+    assert not re.search(rb"_[0-9a-f]{32}\b", a)
+    assert re.search(rb"\bmap_h\d{5}\b", a)
+
+
 def test_write_map_missing_directory(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         write_map(make_results(), tmp_path / "nope" / "map.html")

@@ -43,7 +43,7 @@ from hazid.notify import (
     regenerate,
     write_notifications,
 )
-from hazid.staticmap import local_crs, static_map
+from hazid.staticmap import _legend_loc, local_crs, static_map
 
 DATE = "2025-03-14"
 MAP_SIZE = (800, 600)
@@ -386,15 +386,15 @@ def test_summary_and_matrix(written):
         "origin,affected,status,n_activities,n_notify,n_consult,n_screened,pathways,"
         "margin_km,arrival_h,dossier\n"
         "KAZ,KGZ,consult,1,0,1,1,air,1.56,,KAZ-KGZ\n"
-        "KAZ,UZB,notify,1,1,0,1,air;water,11.88,31.20,KAZ-UZB\n"
-    )
+        "KAZ,UZB,notify,1,1,0,1,air;water,11.88,31.2,KAZ-UZB\n"
+    )  # floats at full precision, as in every CSV of a results folder
     assert (d / "matrix.csv").read_text(encoding="utf-8") == (
         "origin,KAZ,KGZ,UZB\nKAZ,0,1,1\nKGZ,0,0,0\nUZB,0,0,0\n"
     )
     nn = pd.read_csv(d / "not_notified.csv", dtype=str, keep_default_na=False)
-    assert nn[["site_id", "reason"]].values.tolist() == [
-        ["B", "hazardous activity; no effect found to reach another Party"],
-        ["C", "not a hazardous activity under Annex I"],
+    assert nn[["site_id", "hazardous", "reason"]].values.tolist() == [
+        ["B", "true", "hazardous activity; no effect found to reach another Party"],
+        ["C", "false", "not a hazardous activity under Annex I"],
     ]
     assert sorted(p.name for p in d.iterdir()) == [
         "KAZ-KGZ.html",
@@ -529,6 +529,67 @@ def test_html_self_contained(written):
     assert 'class="status-notify"' in html
     for ref in ('src="http', "href=", "<script", "<link", "url("):
         assert ref not in html, ref
+
+
+def test_dossier_links_interactive_map_of_the_pair(case, tmp_path):
+    args = (tmp_path, case["sites"], case["holdings"], case["affected"])
+    out = tmp_path / "notifications"
+    link = '<a href="KAZ-UZB_map.html">KAZ-UZB_map.html</a>'
+    write_notifications(*args, maps=False, run={"date": DATE})
+    assert "_map.html" not in (out / "KAZ-UZB.html").read_text(encoding="utf-8")
+    assert "_map.html" not in (out / "KAZ-UZB.md").read_text(encoding="utf-8")
+    # by default a pair is linked when its interactive map is already beside the dossier
+    (out / "KAZ-UZB_map.html").write_text("<html></html>", encoding="utf-8")
+    write_notifications(*args, maps=False, run={"date": DATE})
+    html = (out / "KAZ-UZB.html").read_text(encoding="utf-8")
+    assert link in html
+    assert "[KAZ-UZB_map.html](KAZ-UZB_map.html)" in (out / "KAZ-UZB.md").read_text(
+        encoding="utf-8"
+    )
+    assert "_map.html" not in (out / "KAZ-KGZ.html").read_text(encoding="utf-8")
+    assert (out / "KAZ-UZB_map.html").is_file()  # the map itself is left alone
+    # hazid notify (regenerate) keeps the link
+    root = write_results_dir(case, tmp_path / "results")
+    (root / "notifications").mkdir()
+    (root / "notifications" / "KAZ-UZB_map.html").write_text("<html></html>", encoding="utf-8")
+    regenerate(root, maps=False)
+    assert link in (root / "notifications" / "KAZ-UZB.html").read_text(encoding="utf-8")
+    write_notifications(*args, maps=False, run={"date": DATE}, map_links=True)
+    assert '<a href="KAZ-KGZ_map.html">' in (out / "KAZ-KGZ.html").read_text(encoding="utf-8")
+    write_notifications(*args, maps=False, run={"date": DATE}, map_links=False)
+    assert "_map.html" not in (out / "KAZ-UZB.html").read_text(encoding="utf-8")
+
+
+def test_figures_agree_between_tables_evidence_and_json(tmp_path):
+    # 31.6549 rounds to 31.65 in the JSON; every text shows 31.6 (not 31.7 from the raw value)
+    sites = pd.DataFrame(
+        {"site_id": ["S"], "lon": [68.0], "lat": [42.5], "site_country": ["KAZ"],
+         "hazardous": [True]}
+    )  # fmt: skip
+    aff = _one([{"pathway": "air", "hazard": "toxic", "zone_km": 40.0, "border_km": 8.3451,
+                 "margin_km": 31.6549, "uncertain": False}])  # fmt: skip
+    write_notifications(
+        tmp_path, sites, pd.DataFrame(columns=["site_id"]), aff, run={"date": DATE}, maps=False
+    )
+    doc = json.loads((tmp_path / "notifications" / "KAZ-UZB.json").read_text(encoding="utf-8"))
+    assert doc["activities"][0]["air"][0]["margin_km"] == 31.65
+    md = (tmp_path / "notifications" / "KAZ-UZB.md").read_text(encoding="utf-8")
+    assert "| toxic |  | 40.0 | 8.3 | 31.6 | not assessed | notify |" in md
+    assert "- air: toxic zone 40.0 km reaches UZB 8.3 km away (margin 31.6 km)" in md
+    assert "31.7" not in md
+
+
+@pytest.mark.parametrize(
+    ("sx", "sy", "loc"),
+    [
+        (0.5, 0.5, "lower right"),  # site in the middle: the usual corner
+        (0.95, 0.1, "upper left"),  # site in the lower right: the legend moves away
+        (0.8, 0.4, "upper left"),
+        (0.1, 0.9, "lower right"),
+    ],
+)
+def test_legend_stays_clear_of_the_site(sx, sy, loc):
+    assert _legend_loc(sx, sy) == loc
 
 
 def test_png_maps_are_real_images(written):
@@ -764,15 +825,45 @@ def test_run_json_layout_of_a_hazid_run(case, tmp_path):
     assert doc["method"]["annex_version"] == "convention-2015"  # from the sites table
     assert doc["data_sources"] == {
         "borders": "not stated",
-        "inventory": "inv.csv (sha256 abcdef012345)",
+        "inventory": "inv.csv (SHA-256 abcdef0123456789)",  # in full
         "rivers": "not stated",
     }
-    assert doc["run_parameters"] == {
-        "finished_utc": "2025-03-14T10:00:00+00:00",
+    assert doc["run_parameters"] == {  # no finished_utc: the dossier has its date
         "regime": "seveso-lower",
         "uncertainty_km": "0",
     }
     assert doc["limitations"][-1] == "toxic zone of A capped at 40 km"
+
+
+def test_parameters_named_as_in_hazid_screen(case, tmp_path):
+    # hazid.screen records horizon_days, water_threshold_mg_l and weather under parameters
+    run = {
+        "date": DATE,
+        "parameters": {
+            "horizon_days": 1.0,
+            "water_threshold_mg_l": 0.5,
+            "weather": "alternative",
+        },
+        "limitations": ["dense gases (chlorine, ...) are modelled as neutral gases"],
+    }
+    write_notifications(
+        tmp_path, case["sites"], case["holdings"], case["affected"], run=run, maps=False
+    )
+    doc = json.loads((tmp_path / "notifications" / "KAZ-UZB.json").read_text(encoding="utf-8"))
+    assert doc["method"]["horizon_h"] == 24.0
+    assert doc["method"]["threshold_mg_l"] == 0.5
+    water = doc["activities"][0]["water"][0]
+    # arrival 31.2 h is beyond the 24 h horizon
+    assert water["status"] == "none"
+    assert water["evidence"].endswith("(beyond the 24 h horizon)")
+    lim = doc["limitations"]
+    assert any("stability class D, wind 3 m/s" in x for x in lim)
+    assert not any("stability class F" in x for x in lim)
+    # the run's own dense-gas sentence replaces the default one: said once
+    assert sum("dense gas" in x.lower() for x in lim) == 1
+    md = (tmp_path / "notifications" / "KAZ-UZB.md").read_text(encoding="utf-8")
+    assert "- **River horizon (h):** 24.0" in md
+    assert "- **River concentration threshold (mg/L):** 0.5" in md
 
 
 def test_empty_affected_writes_empty_tables(case, tmp_path):
