@@ -149,7 +149,10 @@ def screen(
         Path | None, Opt(help="CSV of competent authorities and points of contact.")
     ] = None,
     tiles: Annotated[str | None, Opt(help="Tile URL for an online base map in map.html.")] = None,
-    no_map: Annotated[bool, Opt("--no-map", help="Do not write map.html.")] = False,
+    no_map: Annotated[bool, Opt("--no-map", help="Do not write the HTML maps.")] = False,
+    no_static_maps: Annotated[
+        bool, Opt("--no-static-maps", help="No PNG map per activity (national-scale runs).")
+    ] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
     """Screen an inventory and write the results, dossiers and map into --out."""
@@ -205,6 +208,7 @@ def screen(
                 contacts=contacts,
                 map_html=not no_map,
                 tiles=tiles,
+                static_maps=not no_static_maps,
                 progress=progress,
             )
         finally:

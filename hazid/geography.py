@@ -235,7 +235,7 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
 
 
 def load_borders(
-    path: str | os.PathLike[str] | None = None,
+    path: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
     *,
     code_column: str | None = None,
     layer: str | int | None = None,
@@ -244,9 +244,10 @@ def load_borders(
 
     Parameters
     ----------
-    path : str or path-like, optional
-        GeoPackage, Shapefile, GeoJSON or GeoParquet file. Without it the
-        borders are found by :func:`resolve_borders`.
+    path : str, path-like or GeoDataFrame, optional
+        GeoPackage, Shapefile, GeoJSON or GeoParquet file, or a polygon layer
+        already read (standardised the same way). Without it the borders are
+        found by :func:`resolve_borders`.
     code_column : str, optional
         Column holding the country code. By default the first of
         :data:`CODE_CANDIDATES` present (case-insensitive). Codes of two letters
@@ -261,8 +262,12 @@ def load_borders(
     geopandas.GeoDataFrame
         Columns ``iso_a3``, ``name``, ``geometry`` (MultiPolygon), one row per
         code, sorted by code. ``attrs["repaired"]`` is the number of invalid
-        geometries repaired with :func:`shapely.make_valid` (each is also
-        logged as a warning); ``attrs["source"]`` names the file.
+        geometries repaired with :func:`shapely.make_valid`;
+        ``attrs["dropped"]`` counts the features dropped for having no usable
+        code (``no_code``), no geometry (``no_geometry``) or no polygon, even
+        after repair (``not_polygon``: points, lines); each repair or drop is
+        logged as a warning and its message kept in ``attrs["warnings"]``;
+        ``attrs["source"]`` names the file.
 
     Raises
     ------
@@ -289,6 +294,9 @@ def load_borders(
     """
     if path is None:
         return resolve_borders(code_column=code_column, layer=layer)
+    if isinstance(path, gpd.GeoDataFrame):
+        source = str(path.attrs.get("source", "<GeoDataFrame>"))
+        return _standardise_borders(path, source=source, code_column=code_column)
     p = Path(path).expanduser()
     if not p.exists():
         raise DataSourceError(f"borders file not found: {p}")
@@ -332,13 +340,17 @@ def _standardise_borders(
             break
         alt = _normalise_codes(gdf.loc[missing, col])
         codes.loc[missing] = alt
+    notes: list[str] = []
+
+    def warn(message: str) -> None:
+        logger.warning("%s", message)
+        notes.append(message)
+
     n_nocode = int((codes == "").sum())
     if n_nocode:
-        logger.warning(
-            "%d border feature(s) in %s have no usable country code in %s and are dropped",
-            n_nocode,
-            source,
-            ", ".join([primary, *fallbacks]),
+        warn(
+            f"{n_nocode} border feature(s) in {source} have no usable country code in "
+            f"{', '.join([primary, *fallbacks])} and are dropped"
         )
 
     name_col = next(
@@ -353,11 +365,10 @@ def _standardise_borders(
     if gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
     geoms = gdf.geometry.to_numpy()
-    null = np.array([g is None or g.is_empty for g in geoms])
-    if null.any():
-        logger.warning(
-            "%d border feature(s) in %s have no geometry and are dropped", null.sum(), source
-        )
+    null = np.array([g is None or g.is_empty for g in geoms], dtype=bool)
+    n_null = int(null.sum())
+    if n_null:
+        warn(f"{n_null} border feature(s) in {source} have no geometry and are dropped")
     valid = shapely.is_valid(geoms)
     bad = ~valid & ~null
     n_repaired = int(bad.sum())
@@ -365,14 +376,22 @@ def _standardise_borders(
         geoms = geoms.copy()
         geoms[bad] = shapely.make_valid(geoms[bad])
         which = sorted(set(codes[bad].tolist()) - {""})
-        logger.warning(
-            "repaired %d invalid border geometr%s in %s with make_valid: %s",
-            n_repaired,
-            "y" if n_repaired == 1 else "ies",
-            source,
-            ", ".join(which) or "(no code)",
+        warn(
+            f"repaired {n_repaired} invalid border geometr{'y' if n_repaired == 1 else 'ies'} "
+            f"in {source} with make_valid: {', '.join(which) or '(no code)'}"
         )
+    kinds = [None if g is None else g.geom_type for g in geoms]
     geoms = _polygonal(geoms)
+    not_polygon = ~null & np.array([g is None for g in geoms], dtype=bool)
+    n_not_polygon = int(not_polygon.sum())
+    if n_not_polygon:
+        found = sorted({kinds[i] for i in np.flatnonzero(not_polygon)})
+        which = sorted(set(codes[not_polygon].tolist()) - {""})
+        warn(
+            f"{n_not_polygon} border feature(s) in {source} are not polygons "
+            f"({', '.join(found)}{' after repair' if (not_polygon & bad).any() else ''}) "
+            f"and are dropped: {', '.join(which[:20]) or '(no code)'}"
+        )
     keep = (codes != "").to_numpy() & np.array([g is not None for g in geoms])
     if not keep.any():
         raise GeodataError(f"borders layer {source} holds no polygons with a country code")
@@ -402,6 +421,12 @@ def _standardise_borders(
         crs="EPSG:4326",
     )
     out.attrs["repaired"] = n_repaired
+    out.attrs["dropped"] = {
+        "no_code": n_nocode,
+        "no_geometry": n_null,
+        "not_polygon": n_not_polygon,
+    }
+    out.attrs["warnings"] = notes
     out.attrs["source"] = source
     out.attrs["code_column"] = primary
     return out
@@ -1082,9 +1107,57 @@ def _check_borders(borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         raise GeodataError(
             f"borders must hold one row per country; repeated: {', '.join(dup)} (see load_borders)"
         )
+    if len(borders) == 0:
+        raise GeodataError("borders layer is empty")
+    codes = borders["iso_a3"]
+    bad_code = ~codes.astype(str).str.fullmatch(r"[A-Za-z]{3}") | codes.isna()
+    if bad_code.any():
+        shown = ", ".join(repr(c) for c in codes[bad_code].head(10))
+        raise GeodataError(
+            f"borders need a three-letter country code in 'iso_a3'; got {shown} "
+            "(load_borders takes codes from other columns)"
+        )
     if borders.crs.to_epsg() != 4326:
         borders = borders.to_crs(4326)
-    return borders.reset_index(drop=True)
+    borders = borders.reset_index(drop=True)
+    geoms = borders.geometry.to_numpy()
+    kind = shapely.get_type_id(geoms)
+    bad = ~np.isin(kind, [3, 6]) | shapely.is_empty(geoms)
+    if bad.any():
+        which = [
+            f"{c} ({'no geometry' if g is None or g.is_empty else g.geom_type})"
+            for c, g in zip(borders["iso_a3"].to_numpy()[bad], geoms[bad], strict=True)
+        ]
+        raise GeodataError(
+            "borders need one polygon or multipolygon per country; not so: "
+            f"{', '.join(which[:10])} (load_borders drops such features)"
+        )
+    if borders.attrs.get("repaired") is None:  # not checked by load_borders or read_dcw
+        invalid = ~shapely.is_valid(geoms)
+        if invalid.any():
+            fixed = _polygonal(shapely.make_valid(geoms[invalid]))
+            codes = borders["iso_a3"].astype(str).to_numpy()[invalid]
+            lost = [c for c, g in zip(codes, fixed, strict=True) if g is None]
+            if lost:
+                raise GeodataError(
+                    f"borders of {', '.join(lost[:10])} are invalid and hold no polygon once "
+                    "repaired (see load_borders)"
+                )
+            logger.warning(
+                "repaired %d invalid border geometr%s with make_valid: %s "
+                "(read borders with load_borders to do this once)",
+                int(invalid.sum()),
+                "y" if invalid.sum() == 1 else "ies",
+                ", ".join(codes[:20]),
+            )
+            geoms = geoms.copy()
+            geoms[invalid] = fixed
+            borders = borders.copy()
+            borders[borders.geometry.name] = gpd.GeoSeries(
+                geoms, index=borders.index, crs=borders.crs
+            )
+            borders.attrs["repaired"] = int(invalid.sum())
+    return borders
 
 
 def _check_sites(sites: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -390,29 +390,52 @@ def _aggregate_rows(rows: pd.DataFrame) -> pd.DataFrame:
         "arrival_h",
         "evidence",
     ]
-    out = []
-    for (origin, affected, site_id), g in rows.groupby(
-        ["origin", "affected", "site_id"], sort=True
-    ):
-        status = min(g["status"], key=_RANK.__getitem__)
-        counted = g.loc[g["status"] != "none"] if status != "none" else g
-        margin = _num(counted.loc[counted["pathway"] == "air"], "margin_km")
-        arrival = _num(counted.loc[counted["pathway"] == "water"], "arrival_h")
-        margin = margin[~np.isnan(margin)]
-        arrival = arrival[~np.isnan(arrival)]
-        out.append(
-            {
-                "site_id": site_id,
-                "site_name": g["site_name"].iat[0],
-                "origin": origin,
-                "affected": affected,
-                "status": status,
-                "pathways": ";".join(p for p in PATHWAYS if (counted["pathway"] == p).any()),
-                "margin_km": float(margin.min()) if margin.size else np.nan,
-                "arrival_h": float(arrival.min()) if arrival.size else np.nan,
-                "evidence": "; ".join(g["evidence"]),
-            }
-        )
+    keys = ["origin", "affected", "site_id"]
+    r = pd.DataFrame(
+        {
+            **{k: rows[k].to_numpy(dtype=object) for k in keys},
+            "rank": rows["status"].map(_RANK).to_numpy(dtype=np.int64),
+            "pathway": rows["pathway"].to_numpy(dtype=object),
+            "margin": _num(rows, "margin_km"),
+            "arrival": _num(rows, "arrival_h"),
+        }
+    )
+    g = r.groupby(keys, sort=True)
+    best = g["rank"].transform("min").to_numpy()
+    none_rank = _RANK["none"]
+    counted = (r["rank"].to_numpy() != none_rank) | (best == none_rank)
+    is_air = r["pathway"].to_numpy() == "air"
+    is_water = r["pathway"].to_numpy() == "water"
+    r["margin"] = np.where(counted & is_air, r["margin"], np.nan)
+    r["arrival"] = np.where(counted & is_water, r["arrival"], np.nan)
+    for p in PATHWAYS:
+        r[f"has_{p}"] = counted & (r["pathway"].to_numpy() == p)
+    r["evidence"] = rows["evidence"].to_numpy(dtype=object)
+    r["site_name"] = rows["site_name"].to_numpy(dtype=object)
+    g = r.groupby(keys, sort=True)
+    agg = g.agg(
+        rank=("rank", "min"),
+        margin=("margin", "min"),
+        arrival=("arrival", "min"),
+        **{f"has_{p}": (f"has_{p}", "any") for p in PATHWAYS},
+    )
+    first = r.loc[g.cumcount().to_numpy() == 0].set_index(keys)["site_name"]
+    evidence = g["evidence"].agg("; ".join)
+    statuses = np.asarray(STATUSES, dtype=object)
+    out = {
+        "site_id": agg.index.get_level_values("site_id").tolist(),
+        "site_name": first.reindex(agg.index).tolist(),
+        "origin": agg.index.get_level_values("origin").tolist(),
+        "affected": agg.index.get_level_values("affected").tolist(),
+        "status": statuses[agg["rank"].to_numpy()].tolist(),
+        "pathways": [
+            ";".join(p for p, has in zip(PATHWAYS, flags, strict=True) if has)
+            for flags in zip(*(agg[f"has_{p}"].tolist() for p in PATHWAYS), strict=True)
+        ],
+        "margin_km": agg["margin"].tolist(),
+        "arrival_h": agg["arrival"].tolist(),
+        "evidence": evidence.reindex(agg.index).tolist(),
+    }
     df = pd.DataFrame(out, columns=cols)
     for c in ("margin_km", "arrival_h"):
         df[c] = df[c].astype(float)
@@ -691,9 +714,9 @@ def _normalise_sites(sites: pd.DataFrame) -> pd.DataFrame:
     return s
 
 
-def _first_text(row: pd.Series, columns: Sequence[str]) -> str | None:
+def _first_text(row: Mapping[str, Any], columns: Sequence[str]) -> str | None:
     for c in columns:
-        if c in row.index and not _isnan(row[c]) and str(row[c]).strip():
+        if c in row and not _isnan(row[c]) and str(row[c]).strip():
             return str(row[c]).strip()
     return None
 
@@ -715,55 +738,68 @@ def _intersection_length_km(geom: Any, country: Any) -> float | None:
     return 0.0 if inter.is_empty else _GEOD.geometry_length(inter) / 1000.0
 
 
+def _substances_by_site(holdings: pd.DataFrame, site_ids: Any) -> dict[str, list[dict]]:
+    """Dossier entries of the holdings of ``site_ids``, largest ratio first, per site."""
+    sid = _text(holdings, "site_id")
+    h = holdings.loc[sid.isin(set(site_ids)).to_numpy()].copy()
+    h["_sid"] = _text(h, "site_id")
+    h["_ratio"] = _num(h, "ratio")
+    h["_name"] = _text(h, "substance")
+    h = h.sort_values(
+        ["_sid", "_ratio", "_name"],
+        ascending=[True, False, True],
+        na_position="last",
+        kind="stable",
+    )
+
+    def col(name: str) -> list:
+        return h[name].tolist() if name in h.columns else [None] * len(h)
+
+    texts = {c: [_jstr(v) for v in col(c)] for c in _SUBSTANCE_TEXT}
+    nums = {c: [_jnum(v, d) for v in col(c)] for c, d in _SUBSTANCE_NUMBERS.items()}
+    out: dict[str, list[dict]] = {}
+    for i, site in enumerate(h["_sid"].tolist()):
+        entry = {
+            "substance": texts["substance"][i] or texts["substance_key"][i] or "unnamed",
+            **{c: texts[c][i] for c in _SUBSTANCE_TEXT if c != "substance"},
+            **{c: nums[c][i] for c in _SUBSTANCE_NUMBERS},
+        }
+        out.setdefault(site, []).append(entry)
+    return out
+
+
+_SUBSTANCE_TEXT = ("substance", "substance_key", "cas", "annex_entry", "categories", "groups")
+_SUBSTANCE_NUMBERS = {"quantity_t": 3, "threshold_t": 3, "ratio": 4}
+
+
 def _activity(
-    site: pd.Series,
-    decision: pd.Series,
-    rows: pd.DataFrame,
-    holdings: pd.DataFrame,
+    site: Mapping[str, Any],
+    decision: Mapping[str, Any],
+    rows: list[dict[str, Any]],
+    holdings: list[dict[str, Any]],
     *,
-    zones: Any,
-    river_paths: Any,
+    zones: list[tuple[str, str | None, Any]] | None,
+    river_paths: list[Any] | None,
     country_geom: Any,
     map_file: str | None,
 ) -> dict[str, Any]:
     sid = decision["site_id"]
-    h = holdings.loc[_text(holdings, "site_id") == sid].copy()
-    h["_ratio"] = _num(h, "ratio")
-    h["_name"] = _text(h, "substance")
-    h = h.sort_values(
-        ["_ratio", "_name"], ascending=[False, True], na_position="last", kind="stable"
-    )
-    substances = [
-        {
-            "substance": _jstr(r.get("substance")) or _jstr(r.get("substance_key")) or "unnamed",
-            "substance_key": _jstr(r.get("substance_key")),
-            "cas": _jstr(r.get("cas")),
-            "annex_entry": _jstr(r.get("annex_entry")),
-            "categories": _jstr(r.get("categories")),
-            "groups": _jstr(r.get("groups")),
-            "quantity_t": _jnum(r.get("quantity_t"), 3),
-            "threshold_t": _jnum(r.get("threshold_t"), 3),
-            "ratio": _jnum(r.get("ratio"), 4),
-        }
-        for _, r in h.iterrows()
-    ]
+    substances = holdings  # the site's, in dossier order (_substances_by_site)
     air, water = [], []
-    site_zones = None
-    if zones is not None:
-        site_zones = zones.loc[zones["site_id"] == sid]
-    for _, r in rows.iterrows():
+    for r in rows:
         if r["pathway"] == "air":
             area = None
             key = _jstr(r.get("substance_key"))
-            if site_zones is not None:
-                z = site_zones.loc[site_zones["hazard"] == str(r.get("hazard", ""))]
-                if "substance_key" in z.columns:
+            if zones is not None:
+                z = [t for t in zones if t[0] == str(r.get("hazard", ""))]
+                if z and z[0][1] is not None:  # zones carry substance_key
                     if key:
-                        z = z.loc[z["substance_key"] == key]
+                        z = [t for t in z if t[1] == key]
                     else:
-                        key = ";".join(sorted(set(z["substance_key"]) - {""})) or None
+                        key = ";".join(sorted({t[1] for t in z} - {""})) or None
                 if len(z) and country_geom is not None:
-                    area = _intersection_area_km2(z.geometry.union_all(), country_geom)
+                    geoms = np.array([t[2] for t in z], dtype=object)
+                    area = _intersection_area_km2(shapely.union_all(geoms), country_geom)
             air.append(
                 {
                     "hazard": _jstr(r.get("hazard")),
@@ -779,10 +815,10 @@ def _activity(
             )
         else:
             length = None
-            if river_paths is not None and country_geom is not None:
-                rp = river_paths.loc[river_paths["site_id"] == sid]
-                if len(rp):
-                    length = _intersection_length_km(rp.geometry.union_all(), country_geom)
+            if river_paths is not None and country_geom is not None and river_paths:
+                length = _intersection_length_km(
+                    shapely.union_all(np.array(river_paths, dtype=object)), country_geom
+                )
             water.append(
                 {
                     "river": _jstr(r.get("river")),
@@ -1500,7 +1536,6 @@ def write_notifications(
     if borders_g is not None and "name" in borders_g.columns:
         names = dict(zip(borders_g["iso_a3"], _text(borders_g, "name"), strict=True))
     meta = _method(run, sites, params)
-    site_by_id = sites.drop_duplicates("site_id").set_index("site_id", drop=False)
     note = re.sub(
         r"(SHA-256 [0-9a-f]{12})[0-9a-f]+",
         r"\1",
@@ -1509,21 +1544,59 @@ def write_notifications(
         ),
     )
 
+    # row positions per site and per pair, found once: a scan of the whole tables for every
+    # activity grows with the square of the inventory
+    zones_at = zones_g.groupby("site_id", sort=False).indices if zones_g is not None else {}
+    paths_at = rivers_g.groupby("site_id", sort=False).indices if rivers_g is not None else {}
+    active = decisions.loc[decisions["status"] != "none"]
+    acts_at = active.groupby(["origin", "affected"], sort=False).indices if len(active) else {}
+    wanted = set(active["site_id"])
+    substances = _substances_by_site(holdings, wanted)
+    site_rec = {
+        r["site_id"]: r
+        for r in sites.loc[sites["site_id"].isin(wanted)]
+        .drop_duplicates("site_id")
+        .to_dict("records")
+    }
+    rows_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows.loc[rows["site_id"].isin(wanted)].to_dict("records"):
+        rows_of.setdefault((r["site_id"], r["affected"]), []).append(r)
+    zones_of: dict[str, list[tuple[str, str | None, Any]]] | None = None
+    if zones_g is not None:
+        zsel = zones_g.loc[zones_g["site_id"].isin(wanted)]
+        zkey = zsel["substance_key"].tolist() if "substance_key" in zsel.columns else None
+        zones_of = {}
+        for i, (zs, zh, zg) in enumerate(
+            zip(zsel["site_id"], zsel["hazard"], zsel.geometry.to_numpy(), strict=True)
+        ):
+            zones_of.setdefault(zs, []).append((zh, None if zkey is None else zkey[i], zg))
+    paths_of: dict[str, list[Any]] | None = None
+    if rivers_g is not None:
+        psel = rivers_g.loc[rivers_g["site_id"].isin(wanted)]
+        paths_of = {}
+        for ps, pg in zip(psel["site_id"], psel.geometry.to_numpy(), strict=True):
+            paths_of.setdefault(ps, []).append(pg)
+    none = np.zeros(0, dtype=np.intp)
+
+    def site_part(layer: Any, at: dict, sid: str) -> Any:
+        return None if layer is None else layer.iloc[at.get(sid, none)]
+
     for pair in summary.loc[summary["status"] != "none"].itertuples(index=False):
         o, a = pair.origin, pair.affected
         stem = f"{o}-{a}"
         country_geom = None
         if borders_g is not None:
             poly = borders_g.loc[borders_g["iso_a3"] == a]
-            country_geom = poly.geometry.union_all() if len(poly) else None
-        acts = decisions.loc[
-            (decisions["origin"] == o)
-            & (decisions["affected"] == a)
-            & (decisions["status"] != "none")
-        ]
+            if len(poly) == 1:
+                country_geom = poly.geometry.iloc[0]
+            else:
+                country_geom = poly.geometry.union_all() if len(poly) else None
+        if country_geom is not None:
+            shapely.prepare(country_geom)
+        acts = active.iloc[acts_at.get((o, a), none)]
         activities, images = [], {}
         for dec in acts.itertuples(index=False):
-            dec_s = pd.Series(dec._asdict())
+            dec_s = dec._asdict()
             map_file = None
             if maps:
                 map_file = f"{stem}_{_safe(dec.site_id)}.png"
@@ -1533,8 +1606,8 @@ def write_notifications(
                     sites,
                     dec.site_id,
                     out / map_file,
-                    zones=zones_g,
-                    river_paths=rivers_g,
+                    zones=site_part(zones_g, zones_at, dec.site_id),
+                    river_paths=site_part(rivers_g, paths_at, dec.site_id),
                     borders=borders_g,
                     origin=o,
                     affected=a,
@@ -1544,15 +1617,14 @@ def write_notifications(
                     dpi=map_dpi,
                 )
                 images[map_file] = (out / map_file).read_bytes()
-            sel = rows.loc[(rows["site_id"] == dec.site_id) & (rows["affected"] == a)]
             activities.append(
                 _activity(
-                    site_by_id.loc[dec.site_id],
+                    site_rec[dec.site_id],
                     dec_s,
-                    sel,
-                    holdings,
-                    zones=zones_g,
-                    river_paths=rivers_g,
+                    rows_of.get((dec.site_id, a), []),
+                    substances.get(dec.site_id, []),
+                    zones=None if zones_of is None else zones_of.get(dec.site_id, []),
+                    river_paths=None if paths_of is None else paths_of.get(dec.site_id, []),
                     country_geom=country_geom,
                     map_file=map_file,
                 )

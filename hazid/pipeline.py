@@ -248,7 +248,11 @@ def screen(
 
     step("loading borders")
     border_layer = _load_layer(borders, geography.resolve_borders, "air pathway", run)
+    if border_layer is not None and border_layer is borders:
+        # a layer given in memory is standardised (codes, repairs) as a file would be
+        border_layer = geography.load_borders(borders)
     if border_layer is not None:
+        run["warnings"].extend(border_layer.attrs.get("warnings", []))
         run["inputs"]["borders"] = _input_record(border_layer)
         results.borders = border_layer
         step("locating sites")
@@ -291,11 +295,10 @@ def screen(
         lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
         if lake_layer is not None:
             run["inputs"]["lakes"] = _input_record(lake_layer)
-            if not isinstance(lake_layer, gpd.GeoDataFrame):
-                lake_layer = gpd.read_file(lake_layer)
         step("building river network")
         network = river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
         run["stages"]["network"] = network.attrs.get("report", {})
+        run["warnings"].extend(run["stages"]["network"].get("warnings", []))
         mass = river_network.water_mass_by_site(
             holdings, water=water, release_fraction=release_fraction
         )

@@ -694,12 +694,25 @@ def read_rivers(
     1
     """
     p = resolve_rivers(path)
+    return _read_layer(p, "river network", bbox=bbox, layer=layer)
+
+
+def _read_layer(
+    path: str | os.PathLike[str],
+    what: str,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataSourceError(f"{what} {str(p)!r} does not exist")
     try:
         gdf = gpd.read_file(p, bbox=bbox, layer=layer)
     except Exception as err:  # pyogrio raises several types
-        raise GeodataError(f"cannot read river network {str(p)!r}: {err}") from err
+        raise GeodataError(f"cannot read {what} {str(p)!r}: {err}") from err
     if gdf.crs is None:
-        raise CRSError(f"river network {str(p)!r} has no CRS")
+        raise CRSError(f"{what} {str(p)!r} has no CRS")
     return gdf
 
 
@@ -720,7 +733,7 @@ def build_network(
     rivers: gpd.GeoDataFrame | str | os.PathLike[str],
     *,
     borders: gpd.GeoDataFrame | None = None,
-    lakes: gpd.GeoDataFrame | None = None,
+    lakes: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
     on_cycle: str = "raise",
     **kwargs: Any,
 ) -> gpd.GeoDataFrame:
@@ -735,7 +748,7 @@ def build_network(
         The river layer.
     borders : GeoDataFrame, optional
         Countries (land): used to recognise river mouths on the sea.
-    lakes : GeoDataFrame, optional
+    lakes : GeoDataFrame or path, optional
         Lake polygons: used to recognise rivers ending in lakes.
     on_cycle : {"raise", "break"}
         What to do with cycles in ``next_down``.
@@ -745,7 +758,19 @@ def build_network(
     Returns
     -------
     geopandas.GeoDataFrame
-        Reach table; ``attrs["report"]`` says what was built and repaired.
+        Reach table; ``attrs["report"]`` says what was built and repaired
+        (``attrs["report"]["warnings"]``: what was repaired or dropped, in words).
+
+    Raises
+    ------
+    DataSourceError
+        A file does not exist.
+    CRSError
+        The river, lake or border layer has no CRS.
+    GeodataError
+        A layer cannot be read or holds no usable river (see the builders).
+    NetworkError
+        ``next_down`` has a cycle (with ``on_cycle="raise"``) or reach ids repeat.
 
     Examples
     --------
@@ -756,8 +781,17 @@ def build_network(
     >>> len(net), net.attrs["report"]["source"]
     (2, 'lines')
     """
+    check_choice("on_cycle", on_cycle, ["raise", "break"])
     if not isinstance(rivers, gpd.GeoDataFrame):
         rivers = read_rivers(rivers)
+    if lakes is not None and not isinstance(lakes, gpd.GeoDataFrame):
+        lakes = _read_layer(lakes, "lakes")
+    # check every layer before the work starts
+    rivers = _to_wgs84(rivers, "river network")
+    if lakes is not None:
+        lakes = _to_wgs84(lakes, "lakes")
+    if borders is not None:
+        borders = _to_wgs84(borders, "borders")
     if _find_column(rivers.columns, "HYRIV_ID") is not None:
         return network_from_hydrorivers(rivers, borders=borders, lakes=lakes, on_cycle=on_cycle)
     return network_from_lines(rivers, borders=borders, lakes=lakes, **kwargs)
@@ -778,7 +812,11 @@ def network_from_hydrorivers(
     ``LENGTH_KM``, ``UPLAND_SKM``, ``DIS_AV_CMS``, ``ENDORHEIC``, ``ORD_STRA``
     and ``MAIN_RIV``. Without ``DIS_AV_CMS`` the network gives travel times only.
     A ``NEXT_DOWN`` that names a reach missing from the layer (the edge of an
-    extract) ends the network there (``sink = "edge"``).
+    extract) ends the network there (``sink = "edge"``), with a warning.
+    Reaches without a line geometry stay in the ``NEXT_DOWN`` chain (no site
+    joins them, their countries are unknown); a missing ``LENGTH_KM`` is
+    measured from the geometry (WGS84 geodesic). Each such repair is logged as
+    a warning and listed in ``attrs["report"]["warnings"]``.
 
     Parameters
     ----------
@@ -795,12 +833,17 @@ def network_from_hydrorivers(
     Returns
     -------
     geopandas.GeoDataFrame
-        Reach table (EPSG:4326).
+        Reach table (EPSG:4326); ``attrs["report"]`` counts ``links_outside``,
+        ``null_geometries``, ``not_lines``, ``lengths_from_geometry``,
+        ``zero_length`` and the outlets by kind.
 
     Raises
     ------
     GeodataError
-        If a required column is missing.
+        If a required column is missing, the layer is empty, an id is not a
+        whole number, or a length is not a number >= 0.
+    NetworkError
+        If ids repeat or ``NEXT_DOWN`` has a cycle (with ``on_cycle="raise"``).
 
     Examples
     --------
@@ -821,21 +864,71 @@ def network_from_hydrorivers(
         raise GeodataError(
             f"HydroRIVERS layer lacks {', '.join(missing)} (NEXT_DOWN_DERIVED is also accepted)"
         )
+    if len(rivers) == 0:
+        raise GeodataError("the HydroRIVERS layer holds no reach")
+    notes: list[str] = []
+
+    def warn(message: str) -> None:
+        logger.warning("%s", message)
+        notes.append(message)
+
     out = pd.DataFrame(index=pd.RangeIndex(len(rivers)))
     for src, dst in _HYDRO_COLUMNS.items():
         if src in cols:
             out[dst] = rivers[cols[src]].to_numpy()
+    out["reach_id"] = _number_column(out["reach_id"], cols["HYRIV_ID"], integer=True)
+    out["next_down"] = _number_column(
+        out["next_down"], cols["NEXT_DOWN"], integer=True, missing_ok=True
+    ).fillna(0)
     out["reach_id"] = out["reach_id"].astype("int64")
-    out["next_down"] = out["next_down"].fillna(0).astype("int64")
-    out["length_km"] = out["length_km"].astype(float)
+    out["next_down"] = out["next_down"].astype("int64")
+    geoms = rivers.geometry.to_numpy().copy()
+    no_geom = pd.isna(geoms) | shapely.is_empty(geoms)
+    not_line = ~no_geom & ~np.isin(shapely.get_type_id(geoms), [1, 5])
+    if not_line.any():
+        kinds = sorted({g.geom_type for g in geoms[not_line]})
+        warn(
+            f"river network: {int(not_line.sum())} reach(es) are not lines ({', '.join(kinds)}); "
+            "their geometry is ignored"
+        )
+        geoms[not_line] = None
+    if no_geom.any():
+        warn(
+            f"river network: {int(no_geom.sum())} reach(es) have no geometry "
+            f"(HYRIV_ID {_some(out['reach_id'][no_geom])}); they stay in the NEXT_DOWN chain, "
+            "but no site can join them and their countries are unknown"
+        )
+    length = _number_column(out["length_km"], cols["LENGTH_KM"], missing_ok=True)
+    bad = ~np.isfinite(length.fillna(0.0)) | (length < 0)
+    if bad.any():
+        raise GeodataError(
+            f"{cols['LENGTH_KM']} must be a length >= 0 (km); got "
+            f"{_some(length[bad])} at HYRIV_ID {_some(out['reach_id'][bad])}"
+        )
+    unknown = length.isna().to_numpy()
+    if unknown.any():
+        fill = unknown & ~no_geom & ~not_line
+        length[fill] = _geodesic_length_km(geoms[fill])
+        if (unknown & ~fill).any():
+            raise GeodataError(
+                f"{cols['LENGTH_KM']} is missing for reaches without a line geometry: "
+                f"HYRIV_ID {_some(out['reach_id'][unknown & ~fill])}"
+            )
+        warn(
+            f"river network: {int(unknown.sum())} reach(es) have no {cols['LENGTH_KM']}; "
+            "measured from their geometry (WGS84 geodesic)"
+        )
+    out["length_km"] = length.astype(float)
     for c in ("upland_skm", "dis_av_cms"):
-        out[c] = out[c].astype(float) if c in out else np.nan
+        out[c] = (
+            _number_column(out[c], c.upper(), missing_ok=True).astype(float) if c in out else np.nan
+        )
     has_endo = "endorheic" in out
     out["endorheic"] = out["endorheic"].fillna(0).astype(bool) if has_endo else False
     name_col = _find_column(rivers.columns, "name", "river_name", "rivername", "name_en")
     out["name"] = [_norm_name(v) for v in rivers[name_col].to_numpy()] if name_col else ""
     out["name"] = out["name"].astype(str)
-    reaches = gpd.GeoDataFrame(out, geometry=rivers.geometry.to_numpy(), crs=4326)
+    reaches = gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
     if reaches["reach_id"].duplicated().any():
         dup = reaches.loc[reaches["reach_id"].duplicated(), "reach_id"].head(5).tolist()
         raise NetworkError(f"duplicate reach ids, e.g. {dup}")
@@ -843,6 +936,12 @@ def network_from_hydrorivers(
     nd = reaches["next_down"].to_numpy()
     pos = pd.Index(ids).get_indexer(nd)
     edge = (nd > 0) & (pos < 0)
+    if edge.any():
+        warn(
+            f"river network: {int(edge.sum())} reach(es) drain to NEXT_DOWN ids missing from "
+            f"the layer ({_some(np.unique(nd[edge]))}; the edge of an extract?): "
+            "traces end there"
+        )
     reaches.loc[edge, "next_down"] = 0
     outlet = reaches["next_down"].to_numpy() <= 0
     sink = np.full(len(reaches), "", dtype=object)
@@ -883,8 +982,53 @@ def network_from_hydrorivers(
         "outlets": {k: int(v) for k, v in pd.Series(sink[outlet]).value_counts().items()},
         "hydrology": bool(reaches["dis_av_cms"].notna().any()),
         "next_down_column": cols["NEXT_DOWN"],
+        "null_geometries": int(no_geom.sum()),
+        "not_lines": int(not_line.sum()),
+        "lengths_from_geometry": int(unknown.sum()),
+        "zero_length": int((reaches["length_km"].to_numpy() == 0).sum()),
+        "warnings": notes,
     }
     return check_network(reaches, on_cycle=on_cycle)
+
+
+def _some(values: pd.Series | np.ndarray, k: int = 5) -> str:
+    """Show the first ``k`` values, comma-separated, with the count of the rest."""
+    v = list(pd.Series(values).tolist())
+    text = ", ".join(_show(x) for x in v[:k])
+    return text + (f" and {len(v) - k} more" if len(v) > k else "")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "empty"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _number_column(
+    values: pd.Series, name: str, *, integer: bool = False, missing_ok: bool = False
+) -> pd.Series:
+    """Parse a numeric attribute; raise :class:`GeodataError` naming the bad values."""
+    values = pd.Series(values).reset_index(drop=True)
+    if integer and pd.api.types.is_integer_dtype(values.dtype) and not values.isna().any():
+        return values.astype("int64")
+    num = pd.to_numeric(values, errors="coerce").astype(float)
+    missing = values.isna().to_numpy()
+    bad = num.isna().to_numpy() & ~missing
+    if not missing_ok:
+        bad |= missing
+    if integer:
+        with np.errstate(invalid="ignore"):
+            bad |= np.isfinite(num.to_numpy()) & (num.to_numpy() != np.round(num.to_numpy()))
+        bad |= np.isinf(num.to_numpy())
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        shown = ", ".join(f"row {i + 1}: {_show(values.iloc[i])}" for i in rows[:5])
+        more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+        kind = "whole numbers" if integer else "numbers"
+        raise GeodataError(f"{name} must hold {kind}; {len(rows)} bad value(s): {shown}{more}")
+    return num
 
 
 def _drains_to(reaches: pd.DataFrame, flag: np.ndarray) -> np.ndarray:
@@ -961,7 +1105,9 @@ def check_network(reaches: gpd.GeoDataFrame, *, on_cycle: str = "raise") -> gpd.
     reaches.loc[m, "next_down"] = 0
     if "sink" in reaches:
         reaches.loc[m, "sink"] = "cycle"
-    logger.warning("broke %d cycle(s) in the river network at reaches %s", len(cycles), cut)
+    message = f"broke {len(cycles)} cycle(s) in the river network at reaches {cut}"
+    logger.warning("%s", message)
+    report["warnings"] = [*report.get("warnings", []), message]
     report["cycles"] = cycles
     report["cycles_broken_at"] = cut
     reaches.attrs["report"] = report
@@ -1049,7 +1195,7 @@ def _classify_points(
             pi, li, d = pi[ok], li[ok], d[ok]
             order = np.lexsort((d, pi))
             pi, li = pi[order], li[order]
-            first = np.r_[True, pi[1:] != pi[:-1]]
+            first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, bool)
             pi, li = pi[first], li[first]
             kind[pi] = np.where(lendo[li], "endorheic", "lake")
             name[pi] = lnames[li]
@@ -1432,8 +1578,18 @@ def network_from_lines(
             "ambiguous_components": ambiguous,
             "multi_outlet_components": int(multi),
             "cycles": [],
+            "warnings": [],
         }
     )
+    if ambiguous:
+        names = sorted({n for a in ambiguous for n in a["names"]})
+        message = (
+            f"river network: {len(ambiguous)} river system(s) end in no sea, lake or closed "
+            "basin; their flow direction follows the drawing of most of their length"
+            + (f" ({', '.join(names[:10])})" if names else "")
+        )
+        logger.warning("%s", message)
+        report["warnings"].append(message)
     logger.info(
         "river network from lines: %d reaches, %d reversed pieces, %d snapped ends, "
         "%d split lines, %d ambiguous components",
@@ -1736,11 +1892,24 @@ def _country_pairs(
     *,
     border_tolerance_km: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(reach position, country code, entry fraction) triples and the ISO3 codes.
+    """(reach position, country code, entry fraction) triples and the ISO3 codes."""
+    pos, code, first, _, uniq = _country_spans(
+        reaches, borders, border_tolerance_km=border_tolerance_km
+    )
+    return pos, code, first, uniq
 
-    The entry fraction is where, along a reach touching several countries, it
-    first enters (or comes within the tolerance of) each; 0 for reaches in
-    one country.
+
+def _country_spans(
+    reaches: gpd.GeoDataFrame,
+    borders: gpd.GeoDataFrame,
+    *,
+    border_tolerance_km: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(reach position, country code, entry and exit fractions) and the ISO3 codes.
+
+    The entry (exit) fraction is where, along a reach touching several
+    countries, it first enters (last leaves) each country or its tolerance
+    band; 0 (1) for reaches in one country.
     """
     reaches = _to_wgs84(reaches, "river network")
     borders = _to_wgs84(borders, "borders")
@@ -1754,7 +1923,7 @@ def _country_pairs(
     n = len(rgeom)
     empty = np.array([], dtype=np.int64)
     if n == 0 or len(bgeom) == 0:
-        return empty, empty, np.array([]), uniq
+        return empty, empty, np.array([]), np.array([]), uniq
     rtree = shapely.STRtree(rgeom)
     bi, ri = rtree.query(bgeom, predicate="intersects")
     ci = codes[bi]
@@ -1801,6 +1970,7 @@ def _country_pairs(
     src = np.concatenate(p_b)
     knd = np.concatenate(p_k)
     frac = np.zeros(len(pos))
+    last = np.ones(len(pos))
     ncountries = pd.DataFrame({"r": pos, "c": code}).drop_duplicates().groupby("r").size()
     multi_r = ncountries.index[ncountries.to_numpy() > 1].to_numpy()
     sel = np.flatnonzero(np.isin(pos, multi_r))
@@ -1811,7 +1981,7 @@ def _country_pairs(
             x0, y0, x1, y1 = shapely.bounds(lines).T
             part = _clip_each(bgeom[src[inside]], x0, y0, x1, y1)
             inter = shapely.intersection(lines, part)
-            frac[inside] = _first_fraction(lines, inter)
+            frac[inside], last[inside] = _fraction_range(lines, inter)
         nearsel = sel[knd[sel] == 1]
         if len(nearsel) and near_geom is not None:
             # positions of near pairs inside the near block
@@ -1819,13 +1989,16 @@ def _country_pairs(
             pr, zone = near_geom
             k = nearsel - offset
             inter = shapely.intersection(pr[k], zone[k])
-            frac[nearsel] = _first_fraction(pr[k], inter)
-    df = pd.DataFrame({"pos": pos, "code": code, "frac": frac})
-    df = df.groupby(["pos", "code"], as_index=False, sort=True)["frac"].min()
+            frac[nearsel], last[nearsel] = _fraction_range(pr[k], inter)
+    df = pd.DataFrame({"pos": pos, "code": code, "frac": frac, "last": last})
+    df = df.groupby(["pos", "code"], as_index=False, sort=True).agg(
+        frac=("frac", "min"), last=("last", "max")
+    )
     return (
         df["pos"].to_numpy(),
         df["code"].to_numpy(),
         df["frac"].to_numpy(),
+        df["last"].to_numpy(),
         uniq,
     )
 
@@ -1839,16 +2012,27 @@ def _clip_each(geoms: np.ndarray, x0: Any, y0: Any, x1: Any, y1: Any) -> np.ndar
     return out
 
 
-def _first_fraction(lines: np.ndarray, parts: np.ndarray) -> np.ndarray:
-    """Smallest normalised position along each line of any vertex of ``parts``."""
-    out = np.zeros(len(lines))
+def _fraction_range(lines: np.ndarray, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest normalised position along each line of any vertex of ``parts``.
+
+    (0, 1) where ``parts`` is empty or the line has no length (nothing is known).
+    """
+    first = np.zeros(len(lines))
+    last = np.ones(len(lines))
     xy, idx = shapely.get_coordinates(parts, return_index=True)
     if len(xy):
         f = shapely.line_locate_point(lines[idx], shapely.points(xy), normalized=True)
-        best = np.ones(len(lines))
-        np.minimum.at(best, idx, f)
-        out = np.where(np.isin(np.arange(len(lines)), idx), best, 0.0)
-    return out
+        ok = np.isfinite(f)
+        idx, f = idx[ok], f[ok]
+        lo = np.ones(len(lines))
+        hi = np.zeros(len(lines))
+        np.minimum.at(lo, idx, f)
+        np.maximum.at(hi, idx, f)
+        seen = np.zeros(len(lines), dtype=bool)
+        seen[idx] = True
+        first = np.where(seen, lo, 0.0)
+        last = np.where(seen, hi, 1.0)
+    return first, last
 
 
 # --------------------------------------------------------------------------
@@ -1862,7 +2046,10 @@ def connect_sites(
     """Connect each site to the nearest reach within ``snap_km``.
 
     Distances are great-circle distances, measured in a local azimuthal
-    equidistant projection centred on each site.
+    equidistant projection centred on each site. A site equally near several
+    reaches (nearest to a confluence node) joins the reach flowing on from
+    that point, else the smallest ``reach_id``: the result does not depend on
+    the order of the rows.
 
     Parameters
     ----------
@@ -1914,6 +2101,7 @@ def connect_sites(
     dist_km = np.full(n, np.nan)
     frac = np.full(n, np.nan)
     rgeom = reaches.geometry.to_numpy()
+    ids = reaches["reach_id"].to_numpy()
     vi = np.flatnonzero(valid)
     if len(vi) and len(rgeom):
         snap_m = snap_km * 1000.0
@@ -1939,14 +2127,17 @@ def connect_sites(
             d = shapely.distance(origin, proj)
             ok = d <= snap_m
             s_abs, rj, d, proj = s_abs[ok], rj[ok], d[ok], proj[ok]
-            order = np.lexsort((rj, d, s_abs))
-            s_abs, rj, d, proj = s_abs[order], rj[order], d[order], proj[order]
-            first = np.r_[True, s_abs[1:] != s_abs[:-1]]
-            s_abs, rj, d, proj = s_abs[first], rj[first], d[first], proj[first]
+            f = shapely.line_locate_point(proj, origin, normalized=True)
+            # equally near reaches (a site nearest to a confluence node): prefer the one
+            # flowing on from that point, then the smaller reach_id, whatever the row order
+            at_end = ~(f < 1.0 - 1e-12)
+            order = np.lexsort((ids[rj], at_end, d, s_abs))
+            s_abs, rj, d, f = s_abs[order], rj[order], d[order], f[order]
+            first = np.r_[True, s_abs[1:] != s_abs[:-1]] if len(s_abs) else np.zeros(0, bool)
+            s_abs, rj, d, f = s_abs[first], rj[first], d[first], f[first]
             reach_pos[s_abs] = rj
             dist_km[s_abs] = d / 1000.0
-            frac[s_abs] = shapely.line_locate_point(proj, origin, normalized=True)
-    ids = reaches["reach_id"].to_numpy()
+            frac[s_abs] = f
     connected = reach_pos >= 0
     note = np.where(
         connected,
@@ -2061,6 +2252,8 @@ def trace_water(
     where the river enters a country is Jobson's ``Cup(Tp) * M / (1e6 Q)`` with
     the local discharge (dilution grows downstream) and first-order decay
     ``exp(-k Tp)``; it is NaN without discharge or without ``water_mass_kg``.
+    A country that the site's own reach leaves before the site (the river
+    crossed the border upstream of it) is not downstream and is not listed.
 
     Parameters
     ----------
@@ -2187,9 +2380,10 @@ def trace_water(
             else np.array([], dtype=np.int64)
         )
         c_frac = np.zeros(len(c_pos))
+        c_last = np.ones(len(c_pos))
         c_uniq = c_uniq.astype(object)
     else:
-        c_pos, c_code, c_frac, c_uniq = _country_pairs(
+        c_pos, c_code, c_frac, c_last, c_uniq = _country_spans(
             reaches, borders, border_tolerance_km=border_tolerance_km
         )
     _, ctry_code = _country_sets(n, c_pos, c_code, c_uniq)
@@ -2315,9 +2509,18 @@ def trace_water(
 
     # countries: one row per (event, country), at the point of entry in the reach
     pairs = pd.DataFrame(
-        {"pos": c_pos, "affected": np.asarray(c_uniq, dtype=object)[c_code], "frac": c_frac}
+        {
+            "pos": c_pos,
+            "affected": np.asarray(c_uniq, dtype=object)[c_code],
+            "frac": c_frac,
+            "last": c_last,
+        }
     )
     ex = events.merge(pairs, on="pos", how="inner", sort=False)
+    first_e = ex["first"].to_numpy()
+    start_f = np.where(first_e, f0[ex["row"].to_numpy()], 0.0)
+    # on the site's own reach, a country the river leaves before the site is upstream only
+    ex = ex[~first_e | (ex["last"].to_numpy() >= start_f - 1e-9)]
     e_pos = ex["pos"].to_numpy()
     e_row = ex["row"].to_numpy()
     first_e = ex["first"].to_numpy()

@@ -205,9 +205,14 @@ def static_map(
         if affected:
             aff = b_all.loc[b_all["iso_a3"].astype(str) == affected]
             if len(aff):
-                aff_m = aff.to_crs(crs).geometry.union_all()
-                near = nearest_points(shapely.Point(0.0, 0.0), aff_m)[1]
-                parts.append(near)
+                # nearest point part by part: a whole country projected about a distant
+                # site can be invalid (a union of it raises), a distance never fails
+                centre = shapely.Point(0.0, 0.0)
+                polys = shapely.get_parts(aff.to_crs(crs).geometry.to_numpy())
+                polys = polys[~shapely.is_empty(polys)]
+                if len(polys):
+                    k = int(np.argmin(shapely.distance(centre, polys)))
+                    parts.append(nearest_points(centre, polys[k])[1])
     xmin, ymin, xmax, ymax = shapely.GeometryCollection(parts).bounds
     half = max(xmax - xmin, ymax - ymin, 10_000.0) / 2 * 1.15
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2

@@ -8,13 +8,16 @@ from __future__ import annotations
 import math
 import re
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hazid import tables
+import hazid
+from hazid import tables, zones
 from hazid.annex import GROUPS, classify
 from hazid.errors import HazidError
 from hazid.inventory import read_inventory, validate_inventory
@@ -293,3 +296,206 @@ def test_any_string_table_gives_holdings_or_problems(columns, rows):
     if problems.empty:
         assert holdings["site_id"].ne("").all()
         assert holdings["lon"].between(-180, 180).all()
+
+
+# ------------------------------------------------------------------------------------------
+# Consequence zones: a zone never shrinks when the quantity grows
+# ------------------------------------------------------------------------------------------
+ZONE_SETTINGS = settings(derandomize=True, max_examples=200, deadline=None)
+#: two masses (kg) from 1 g to 10 Mt, tiny and huge ratios between them alike
+MASSES = st.tuples(
+    st.floats(min_value=1e-3, max_value=1e10, allow_nan=False),
+    st.one_of(
+        st.floats(min_value=1e-3, max_value=1e10, allow_nan=False),
+        st.floats(min_value=0.0, max_value=1e-9).map(lambda e: 1.0 + e),  # a nudge above 1
+    ),
+).map(lambda t: (t[0], t[0] * t[1]) if t[1] < 2.0 else tuple(sorted(t)))
+HEAT_KJ_KG = st.floats(min_value=1e3, max_value=1.3e5)
+
+
+def _ordered(pair: tuple[float, float]) -> tuple[float, float]:
+    return min(pair), max(pair)
+
+
+@ZONE_SETTINGS
+@given(masses=MASSES, hc=HEAT_KJ_KG)
+def test_explosion_zone_never_shrinks_with_quantity(masses, hc):
+    small, large = _ordered(masses)
+    assert zones.vce_distance_m(large, hc) >= zones.vce_distance_m(small, hc)
+
+
+@ZONE_SETTINGS
+@given(masses=MASSES, hc=HEAT_KJ_KG, radiative=st.floats(min_value=0.05, max_value=1.0))
+def test_fireball_zone_never_shrinks_with_quantity(masses, hc, radiative):
+    small, large = _ordered(masses)
+    far = zones.fireball_distance_m(large, hc, radiative_fraction=radiative)
+    near = zones.fireball_distance_m(small, hc, radiative_fraction=radiative)
+    assert far >= near
+
+
+@ZONE_SETTINGS
+@given(
+    masses=MASSES,
+    liquid=st.sampled_from(["gasoline", "diesel", "crude_oil", "methanol", "n_heptane"]),
+    dike=st.one_of(st.just(math.nan), st.floats(min_value=1.0, max_value=1e6)),
+)
+def test_pool_fire_zone_never_shrinks_with_quantity(masses, liquid, dike):
+    p = zones.load_substance_properties().loc[liquid]
+    small, large = _ordered(masses)
+
+    def reach(m: float) -> float:
+        area = zones.pool_area_m2(m, p.liquid_density_kg_m3, dike_area_m2=dike)
+        return zones.pool_fire_distance_m(
+            area,
+            p.heat_of_combustion_kj_kg,
+            p.heat_of_vaporisation_kj_kg,
+            p.liquid_heat_capacity_kj_kg_k,
+            p.boiling_point_k,
+        )
+
+    assert reach(large) >= reach(small)
+
+
+@ZONE_SETTINGS
+@given(
+    masses=MASSES,
+    endpoint=st.floats(min_value=0.1, max_value=5_000.0),
+    weather=st.sampled_from(["worst", "alternative"]),
+    terrain=st.sampled_from(["rural", "urban"]),
+)
+def test_toxic_zone_never_shrinks_with_quantity(masses, endpoint, weather, terrain):
+    small, large = _ordered(masses)
+    d_small, c_small = zones.plume_distance_m(
+        small / 600.0, endpoint, weather=weather, terrain=terrain
+    )
+    d_large, c_large = zones.plume_distance_m(
+        large / 600.0, endpoint, weather=weather, terrain=terrain
+    )
+    assert d_large >= d_small
+    assert c_large >= c_small  # once capped, always capped
+
+
+#: (substance_key, categories) as classify writes them, incl. unidentified substances
+ZONE_HOLDINGS = [
+    ("chlorine", "H2;P4;E1"),
+    ("ammonia", "H2;P2;E1"),
+    ("hydrogen_sulphide", "H1;P2;E1"),
+    ("ethylene_oxide", "H2;P2"),
+    ("propane", "P2"),
+    ("lpg", "P2"),
+    ("hydrogen", "P2"),
+    ("gasoline", "P5a;E2"),
+    ("diesel", "P5c;E2"),
+    ("crude_oil", "P5a;E2"),
+    ("methanol", "H2;H3;P5c"),
+    ("", "H2;E1"),
+    ("", "P5c;E2"),
+    ("", "P2"),
+    ("sodium_cyanide", "H1;E1"),
+]
+ZONE_HOLDING = st.tuples(
+    st.sampled_from(["A", "B"]),
+    st.sampled_from(ZONE_HOLDINGS),
+    st.floats(min_value=0.0, max_value=1e6, allow_nan=False),
+    st.booleans(),  # indoor
+)
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(
+    base=st.lists(ZONE_HOLDING, min_size=1, max_size=5),
+    grow=st.data(),
+    factor=st.one_of(st.floats(min_value=1.0, max_value=1e4), st.just(1.0 + 1e-12), st.just(1.0)),
+    weather=st.sampled_from(["worst", "alternative"]),
+    terrain=st.sampled_from(["rural", "urban"]),
+)
+def test_consequence_distances_never_shrink_when_a_holding_grows(
+    base, grow, factor, weather, terrain
+):
+    holdings = pd.DataFrame(
+        [
+            {"site_id": s, "substance_key": k, "categories": c, "quantity_t": q, "indoor": i}
+            for s, (k, c), q, i in base
+        ]
+    )
+    which = grow.draw(st.integers(min_value=0, max_value=len(base) - 1))
+    grown = holdings.copy()
+    grown.loc[which, "quantity_t"] = holdings.loc[which, "quantity_t"] * factor
+    grown.loc[which, "quantity_t"] += 0.0 if factor > 1 else 1e-9  # grows even from 0 t
+    kw = {"weather": weather, "terrain": terrain}
+    old = zones.consequence_distances(holdings, **kw).set_index(["site_id", "hazard"])
+    new = zones.consequence_distances(grown, **kw).set_index(["site_id", "hazard"])
+    assert set(old.index) <= set(new.index)  # no zone disappears
+    for key in old.index:
+        assert new.at[key, "zone_km"] >= old.at[key, "zone_km"], key
+        assert new.at[key, "capped"] >= old.at[key, "capped"], key
+
+
+# ------------------------------------------------------------------------------------------
+# River pathway: the downstream countries do not depend on the order of the reach rows
+# ------------------------------------------------------------------------------------------
+FOUR_COUNTRIES = gpd.GeoDataFrame(
+    {"iso_a3": ["AAA", "BBB", "CCC", "DDD"]},
+    geometry=[
+        shapely.box(68, 40, 69, 41),
+        shapely.box(69, 40, 70, 41),
+        shapely.box(68, 41, 69, 42),
+        shapely.box(69, 41, 70, 42),
+    ],
+    crs=4326,
+)
+
+
+def toy_hydrorivers(seed: int, n: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Random HydroRIVERS-schema tree over four countries, and sites on and off its nodes."""
+    rng = np.random.default_rng(seed)
+    parent = np.r_[-1, [rng.integers(0, i) for i in range(1, n)]].astype(int)
+    head = rng.uniform([68.05, 40.05], [69.95, 41.95], (n, 2))  # upstream end of each reach
+    mouth = np.array([70.3, 41.0])  # the outlet, east of the countries
+    tail = np.where(parent[:, None] >= 0, head[np.maximum(parent, 0)], mouth)
+    ids = rng.choice(np.arange(10_000, 99_999), n, replace=False)
+    lines = shapely.linestrings(np.stack([head, tail], axis=1))
+    network = gpd.GeoDataFrame(
+        {
+            "HYRIV_ID": ids,
+            "NEXT_DOWN": np.where(parent >= 0, ids[np.maximum(parent, 0)], 0),
+            "LENGTH_KM": shapely.length(lines) * 100.0,
+            "UPLAND_SKM": rng.uniform(100.0, 10_000.0, n),
+            "DIS_AV_CMS": rng.uniform(1.0, 300.0, n),
+        },
+        geometry=lines,
+        crs=4326,
+    )
+    # half the sites exactly on a node (equally near every reach meeting there), half off it
+    spots = np.vstack([head, head + rng.normal(0.0, 0.02, (n, 2))])
+    sites = gpd.GeoDataFrame(
+        {"site_id": [f"s{i}" for i in range(2 * n)], "water_mass_kg": 1e4},
+        geometry=shapely.points(spots),
+        crs=4326,
+    )
+    country = FOUR_COUNTRIES.sindex.query(sites.geometry, predicate="within")
+    own = np.full(2 * n, "", dtype=object)
+    own[country[0]] = FOUR_COUNTRIES["iso_a3"].to_numpy()[country[1]]
+    sites["site_country"] = own
+    return network, sites
+
+
+def _water(network: gpd.GeoDataFrame, sites: gpd.GeoDataFrame):
+    reaches = hazid.build_network(network, borders=FOUR_COUNTRIES)
+    affected, paths = hazid.trace_water(sites, reaches, FOUR_COUNTRIES, snap_km=5.0)
+    rows = {(r.site_id, r.affected): (r.river_km, r.arrival_h) for r in affected.itertuples()}
+    countries = {r.site_id: set(filter(None, r.countries.split(";"))) for r in paths.itertuples()}
+    return rows, countries
+
+
+@settings(derandomize=True, max_examples=25, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**31), n=st.integers(2, 25), data=st.data())
+def test_downstream_countries_do_not_depend_on_reach_order(seed, n, data):
+    network, sites = toy_hydrorivers(seed, n)
+    order = data.draw(st.permutations(range(n)))
+    rows, countries = _water(network, sites)
+    rows2, countries2 = _water(network.iloc[order].reset_index(drop=True), sites)
+    assert set(rows2) == set(rows)
+    assert countries2 == countries
+    for key, (km, hours) in rows.items():
+        assert rows2[key] == pytest.approx((km, hours), rel=1e-9, abs=1e-9), key
