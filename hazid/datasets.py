@@ -34,7 +34,16 @@ import pandas as pd
 
 from hazid.errors import DataSourceError, check_choice
 
-__all__ = ["REGISTRY", "Dataset", "data_dir", "fetch", "get_dataset", "list_datasets", "path"]
+__all__ = [
+    "REGISTRY",
+    "Dataset",
+    "data_dir",
+    "fetch",
+    "first_fetched",
+    "get_dataset",
+    "list_datasets",
+    "path",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -276,6 +285,39 @@ def path(name: str) -> Path:
             f"(downloads {ds.url}), or put {ds.filename} in that directory and run the same command"
         )
     return main
+
+
+def first_fetched(*prefixes: str) -> Path | None:
+    """Return the first fetched dataset whose registry name starts with one of ``prefixes``.
+
+    Prefixes are tried in order, names within a prefix alphabetically; datasets not in the data
+    directory are skipped.
+
+    Parameters
+    ----------
+    *prefixes : str
+        Registry name prefixes, e.g. ``"hydrorivers_"``, ``"ne_10m_rivers"``.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The main file of the first dataset found locally, or None.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["HAZID_DATA_DIR"] = tempfile.mkdtemp()
+    >>> first_fetched("hydrorivers_", "ne_10m_rivers") is None
+    True
+    >>> del os.environ["HAZID_DATA_DIR"]
+    """
+    for prefix in prefixes:
+        for name in sorted(n for n in REGISTRY if n.startswith(prefix)):
+            try:
+                return path(name)
+            except DataSourceError:
+                continue
+    return None
 
 
 def list_datasets() -> pd.DataFrame:

@@ -20,7 +20,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from hazid import __version__, geography, maps, notify, tables, zones
+from hazid import __version__, datasets, geography, maps, notify, tables, zones
 from hazid import rivers as river_network
 from hazid.annex import classify
 from hazid.errors import DataSourceError, check_choice
@@ -293,6 +293,8 @@ def screen(
     if network_input is not None:
         run["inputs"]["rivers"] = _input_record(network_input)
         lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
+        if lake_layer is None and network_input is not None:
+            lake_layer = datasets.first_fetched("ne_10m_lakes")
         if lake_layer is not None:
             run["inputs"]["lakes"] = _input_record(lake_layer)
         step("building river network")

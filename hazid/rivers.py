@@ -47,6 +47,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
+from hazid import datasets
 from hazid.errors import CRSError, DataSourceError, GeodataError, NetworkError, check_choice
 
 logger = logging.getLogger(__name__)
@@ -611,7 +612,9 @@ def ade_peak(
 def resolve_rivers(path: str | os.PathLike[str] | None = None) -> Path:
     """Find the river network to use.
 
-    Order: ``path`` if given, else the environment variable ``HAZID_RIVERS``.
+    Order: ``path`` if given, else the environment variable ``HAZID_RIVERS``, else a network
+    fetched earlier with ``hazid data fetch`` (a HydroRIVERS continent, else Natural Earth 10m
+    rivers) in the hazid data directory.
 
     Parameters
     ----------
@@ -639,13 +642,19 @@ def resolve_rivers(path: str | os.PathLike[str] | None = None) -> Path:
         "Download HydroRIVERS (https://www.hydrosheds.org/products/hydrorivers; "
         "shapefile or geodatabase of the region) or use any river line layer such as "
         "Natural Earth 10m 'rivers_lake_centerlines', then pass it with --rivers PATH "
-        "or set HAZID_RIVERS=PATH."
+        "or set HAZID_RIVERS=PATH, or run `hazid data fetch hydrorivers_as` "
+        "(or ne_10m_rivers)."
     )
     if path is None:
         env = os.environ.get("HAZID_RIVERS", "").strip()
-        if not env:
-            raise DataSourceError(f"no river network given. {how}")
-        path, origin = env, "HAZID_RIVERS"
+        if env:
+            path, origin = env, "HAZID_RIVERS"
+        else:
+            fetched = datasets.first_fetched("hydrorivers_", "ne_10m_rivers")
+            if fetched is None:
+                raise DataSourceError(f"no river network given. {how}")
+            logger.info("river network: %s (fetched with hazid data)", fetched)
+            return fetched
     else:
         origin = "path"
     p = Path(path).expanduser()

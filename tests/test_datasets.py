@@ -208,3 +208,23 @@ def test_fetch_checks_known_checksum(server, monkeypatch):
     monkeypatch.setitem(datasets.REGISTRY, "ne_10m_countries", pinned)
     with pytest.raises(DataSourceError, match=r"checksum of .* expected 0000"):
         datasets.fetch("ne_10m_countries", base_url=server.url)
+
+
+def test_fetched_rivers_and_lakes_are_found_without_settings(tmp_path, monkeypatch):
+    from hazid.rivers import resolve_rivers
+
+    monkeypatch.setenv("HAZID_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("HAZID_RIVERS", raising=False)
+    with pytest.raises(DataSourceError, match="hazid data fetch hydrorivers_as"):
+        resolve_rivers()
+    ne = datasets.REGISTRY["ne_10m_rivers"]
+    main = tmp_path / ne.name / ne.member
+    main.parent.mkdir(parents=True)
+    main.write_bytes(b"fetched")
+    assert resolve_rivers() == main
+    hr = datasets.REGISTRY["hydrorivers_si"]
+    preferred = tmp_path / hr.name / hr.member
+    preferred.parent.mkdir(parents=True)
+    preferred.write_bytes(b"fetched")
+    assert resolve_rivers() == preferred  # HydroRIVERS (with discharge) before Natural Earth
+    assert datasets.first_fetched("ne_10m_lakes") is None
