@@ -16,7 +16,6 @@ A mirror can be used with ``base_url=`` or the environment variable
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -33,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from hazid.errors import DataSourceError, check_choice
+from hazid.tables import file_sha256
 
 __all__ = [
     "REGISTRY",
@@ -353,14 +353,6 @@ def list_datasets() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _sha256(p: Path) -> str:
-    h = hashlib.sha256()
-    with p.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _download(url: str, dest: Path, *, timeout: float) -> None:
     from hazid import __version__
 
@@ -473,7 +465,7 @@ def fetch(
         logger.info("using the archive already present: %s", local)
         source = str(local)
     try:
-        digest = _sha256(local)
+        digest = file_sha256(local)
         if ds.sha256 and digest != ds.sha256:
             raise DataSourceError(
                 f"checksum of {local} is {digest}, expected {ds.sha256}; delete it and fetch again"

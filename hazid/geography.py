@@ -42,6 +42,7 @@ from pyproj import Geod
 from shapely import STRtree
 
 from hazid.errors import CRSError, DataSourceError, GeodataError, check_choice
+from hazid.tables import file_sha256
 
 __all__ = [
     "affected_by_air",
@@ -543,14 +544,6 @@ def _dcw_country_list(nc_path: Path, variables: Iterable[str]) -> list[tuple[str
     return out
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _dcw_rings(var_lon: Any, var_lat: Any) -> list[tuple[np.ndarray, bool, bytes]]:
     """Split one DCW country into rings: (lon/lat array, hole flag, duplicate key)."""
     var_lon.set_auto_maskandscale(False)
@@ -747,9 +740,8 @@ def _read_dcw_cached(
 
         subset = "all" if wanted is None else hashlib.sha256("-".join(wanted).encode()).hexdigest()
         subset = subset[:10]
-        name = (
-            f"dcw-{_sha256(nc_path)[:16]}-v{_DCW_DECODER_VERSION}-s{simplify_deg:g}-{subset}.gpkg"
-        )
+        digest = file_sha256(nc_path)[:16]
+        name = f"dcw-{digest}-v{_DCW_DECODER_VERSION}-s{simplify_deg:g}-{subset}.gpkg"
         cache_file = datasets.data_dir() / "cache" / name
         if cache_file.is_file():
             try:
@@ -1497,7 +1489,8 @@ def distance_to_country(
 # ----------------------------------------------------------------------------------------------
 # Air pathway
 # ----------------------------------------------------------------------------------------------
-_AIR_COLUMNS = [
+#: Columns of the air rows of ``affected.csv``, in order.
+AIR_COLUMNS: tuple[str, ...] = (
     "site_id",
     "affected",
     "pathway",
@@ -1506,7 +1499,7 @@ _AIR_COLUMNS = [
     "border_km",
     "margin_km",
     "uncertain",
-]
+)
 
 
 def affected_by_air(
@@ -1581,7 +1574,7 @@ def affected_by_air(
         raise GeodataError(f"zones lack column(s): {', '.join(missing)}")
     if zones.crs.to_epsg() != 4326:
         zones = zones.to_crs(4326)
-    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in _AIR_COLUMNS})
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in AIR_COLUMNS})
     if len(zones) == 0:
         return _air_dtypes(empty)
     sites = _site_countries(sites, borders)
@@ -1617,7 +1610,7 @@ def affected_by_air(
     hits["margin_km"] = hits["zone_km"] - hits["border_km"]
     hits["uncertain"] = hits["margin_km"].abs() < uncertainty_km
     hits = hits.sort_values(["site_id", "margin_km"], ascending=[True, False])
-    return _air_dtypes(hits[_AIR_COLUMNS].reset_index(drop=True))
+    return _air_dtypes(hits[list(AIR_COLUMNS)].reset_index(drop=True))
 
 
 def _air_dtypes(df: pd.DataFrame) -> pd.DataFrame:

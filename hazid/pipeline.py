@@ -76,15 +76,10 @@ def _versions() -> dict[str, str]:
     return out
 
 
+#: Columns of ``affected.csv``: the air columns of :func:`hazid.geography.affected_by_air`,
+#: then the water columns of :func:`hazid.rivers.trace_water`.
 AFFECTED_COLUMNS: tuple[str, ...] = (
-    "site_id",
-    "affected",
-    "pathway",
-    "hazard",
-    "zone_km",
-    "border_km",
-    "margin_km",
-    "uncertain",
+    *geography.AIR_COLUMNS,
     "river",
     "river_km",
     "arrival_h",
