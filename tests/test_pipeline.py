@@ -166,3 +166,24 @@ def test_demo_with_real_geodata(tmp_path):
     assert ("TJK", "UZB") in set(zip(summary.origin, summary.affected, strict=True))
     regen = runner.invoke(app, ["notify", str(out), "--no-maps"])
     assert regen.exit_code == 0, regen.output
+
+
+def test_population_counted_in_zones(world, tmp_path):
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    borders, _, inventory = world
+    raster = tmp_path / "people.tif"
+    with rasterio.open(
+        raster, "w", driver="GTiff", width=400, height=200, count=1, dtype="float32",
+        crs="EPSG:4326", transform=Affine(0.01, 0, 68.0, 0, -0.01, 42.0),
+    ) as dst:  # fmt: skip
+        dst.write(np.ones((1, 200, 400), dtype="float32"))  # one person per 0.01 degree cell
+    res = hazid.screen(inventory, borders=borders, rivers=False, population=raster)
+    zones = res.zones.set_index(["site_id", "hazard"])
+    people = zones.loc[("A", "toxic"), "population"]
+    # 40 km circle at 41 N, all inside the raster: area / cell area (1.11 km x 0.84 km)
+    expected = np.pi * 40.0**2 / (1.1132 * 0.8402)
+    assert people == pytest.approx(expected, rel=0.03)
+    assert res.run["inputs"]["population"]["name"] == "people.tif"
