@@ -809,6 +809,7 @@ def _activity(
                     "margin_km": _jnum(r.get("margin_km"), 2),
                     "uncertain": bool(r["_uncertain"]),
                     "area_in_affected_km2": _jnum(area, 2),
+                    "population_in_affected": _jnum(r.get("population_affected"), 0),
                     "status": r["status"],
                     "evidence": r["evidence"],
                 }
@@ -1125,6 +1126,7 @@ def _blocks(doc: dict[str, Any], interactive: str | None = None) -> list[tuple]:
                         "Distance to border (km)",
                         "Margin (km)",
                         f"Area of {a['iso_a3']} inside zone (km\u00b2)",
+                        f"People of {a['iso_a3']} inside zone",
                         "Status",
                     ],
                     [
@@ -1137,6 +1139,9 @@ def _blocks(doc: dict[str, Any], interactive: str | None = None) -> list[tuple]:
                             "not assessed"
                             if e["area_in_affected_km2"] is None
                             else _f1(e["area_in_affected_km2"]),
+                            "not assessed"
+                            if e["population_in_affected"] is None
+                            else f"{e['population_in_affected']:,.0f}",
                             e["status"] + (" (uncertain)" if e["uncertain"] else ""),
                         ]
                         for e in act["air"]

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from hazid import __version__, datasets, geography, maps, notify, tables, zones
 from hazid import rivers as river_network
@@ -271,6 +273,10 @@ def screen(
             sites, zone_gdf, border_layer, uncertainty_km=uncertainty_km
         )
         air["pathway"] = "air"
+        if population is not None:
+            air["population_affected"] = _people_in_affected(
+                air, zone_gdf, border_layer, population
+            )
         run["stages"]["air"] = "done"
         run["limitations"].append(_DENSE_GAS_NOTE)
         affected_parts = [air]
@@ -436,6 +442,31 @@ def write_results(
             maps.write_map(results, tmp / "map.html", tiles=tiles)
         write_json(run, tmp / "run.json")
     return out_dir
+
+
+def _people_in_affected(
+    air: pd.DataFrame, zone_gdf: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, raster: Any
+) -> np.ndarray:
+    """People of the affected Party inside each air row's zone (the zone clipped to the Party)."""
+    if air.empty:
+        return np.empty(0)
+    zone_of = zone_gdf.set_index(["site_id", "hazard"]).geometry
+    country_of = borders.set_index("iso_a3").geometry
+    keys = list(zip(air["site_id"], air["hazard"], strict=True))
+    clipped = shapely.intersection(
+        zone_of.loc[keys].to_numpy(), country_of.loc[air["affected"]].to_numpy()
+    )
+    # keep the polygonal part (a zone touching a border along a line adds no area)
+    parts = [
+        shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type.endswith("Polygon")])
+        for g in clipped
+    ]
+    areas = gpd.GeoDataFrame(geometry=parts, crs="EPSG:4326")
+    people = np.zeros(len(areas))
+    has_area = ~areas.geometry.is_empty.to_numpy()
+    if has_area.any():
+        people[has_area] = zones.population_in_zones(areas[has_area], raster).to_numpy()
+    return people
 
 
 def _dossier_maps(

@@ -507,8 +507,8 @@ def test_markdown_dossier_content(written):
         "2.00 / 2.50 / 2.00 / 2.00",
         "| Chlorine | 7782-50-5 | II-10 | H2;P4;E1 | 50 | 25 | 2.00 |",
         "| LPG |  | II-18 | P2 | 100 | 200 | 0.50 |",
-        "| toxic | chlorine | 23.0 | 11.1 | 11.9 | 341.8 | notify |",
-        "| explosion | lpg | 0.6 | 11.1 | -10.5 | 0.0 | none |",
+        "| toxic | chlorine | 23.0 | 11.1 | 11.9 | 341.8 | not assessed | notify |",
+        "| explosion | lpg | 0.6 | 11.1 | -10.5 | 0.0 | not assessed | none |",
         "| Syr Darya | 212 | 31 | 35 | 0.8 | 111.1 | notify |",
         "- air: toxic zone 23.0 km reaches UZB 11.1 km away (margin 11.9 km)",
         "- water: Syr Darya, 212 km, arrival 31 h, peak 0.8 mg/L",
@@ -574,7 +574,7 @@ def test_figures_agree_between_tables_evidence_and_json(tmp_path):
     doc = json.loads((tmp_path / "notifications" / "KAZ-UZB.json").read_text(encoding="utf-8"))
     assert doc["activities"][0]["air"][0]["margin_km"] == 31.65
     md = (tmp_path / "notifications" / "KAZ-UZB.md").read_text(encoding="utf-8")
-    assert "| toxic |  | 40.0 | 8.3 | 31.6 | not assessed | notify |" in md
+    assert "| toxic |  | 40.0 | 8.3 | 31.6 | not assessed | not assessed | notify |" in md
     assert "- air: toxic zone 40.0 km reaches UZB 8.3 km away (margin 31.6 km)" in md
     assert "31.7" not in md
 
@@ -638,7 +638,7 @@ def test_rerun_replaces_stale_dossiers(case, tmp_path):
     assert (out / "my-notes.txt").read_text(encoding="utf-8") == "keep"
     md = (out / "KAZ-UZB.md").read_text(encoding="utf-8")
     assert "![Map" not in md and "| Competent authority | not provided | not provided |" in md
-    assert "| toxic |  | 23.0 | 11.1 | 11.9 | not assessed | notify |" in md
+    assert "| toxic |  | 23.0 | 11.1 | 11.9 | not assessed | not assessed | notify |" in md
     assert "- **Borders:** not stated" in md
 
 

@@ -187,3 +187,16 @@ def test_population_counted_in_zones(world, tmp_path):
     expected = np.pi * 40.0**2 / (1.1132 * 0.8402)
     assert people == pytest.approx(expected, rel=0.03)
     assert res.run["inputs"]["population"]["name"] == "people.tif"
+    # the part of the zone inside BBB (east of 70 E, the site 4.2 km west of it)
+    row = res.affected.set_index(["site_id", "pathway"]).loc[("A", "air")]
+    assert 0 < row["population_affected"] < people
+    clipped = zones.loc[("A", "toxic"), "geometry"].intersection(borders.geometry[1])
+    area_km2 = gpd.GeoSeries([clipped], crs=4326).to_crs("+proj=aeqd +lat_0=41 +lon_0=70").area
+    assert row["population_affected"] == pytest.approx(
+        float(area_km2.iloc[0]) / 1e6 / (1.1132 * 0.8402), rel=0.03
+    )
+    out = hazid.write_results(res, tmp_path / "r", static_maps=False, map_html=False)
+    dossier = json.loads((out / "notifications" / "AAA-BBB.json").read_text())
+    air_rows = [e for act in dossier["activities"] for e in act["air"]]
+    assert air_rows[0]["population_in_affected"] == round(row["population_affected"])
+    assert "People of BBB inside zone" in (out / "notifications" / "AAA-BBB.md").read_text()
