@@ -27,7 +27,7 @@ from hazid import rivers as river_network
 from hazid.annex import classify
 from hazid.errors import DataSourceError, check_choice
 from hazid.inventory import read_inventory
-from hazid.report import (
+from hazid.output.results import (
     HOLDINGS_COLUMNS,
     SITES_COLUMNS,
     atomic_directory,
