@@ -226,7 +226,7 @@ def _open_sheet(
         meta["sheets"] = list(wb.sheetnames)
         how = "named" if sheet is not None else "active"
         logger.info("reading sheet %r (%s) of %s", ws.title, how, path.name)
-        if len(wb.sheetnames) > 1 and sheet is None:
+        if sheet is None and ws.title != wb.sheetnames[0]:
             problems.warn(
                 f"{path.name}: read the active sheet {ws.title!r} of {len(wb.sheetnames)} "
                 f"sheets ({', '.join(wb.sheetnames)}); name another with sheet= (--sheet)"
