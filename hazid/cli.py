@@ -20,7 +20,7 @@ from rich.table import Table
 from hazid import __version__, datasets
 from hazid.errors import CRSError, GeodataError, HazidError, InventoryError
 from hazid.inventory import validate_inventory
-from hazid.notify import regenerate
+from hazid.output.dossiers import regenerate
 from hazid.pipeline import screen as run_screen
 from hazid.pipeline import write_results
 
