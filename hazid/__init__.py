@@ -28,7 +28,8 @@ from hazid.geography import (
 )
 from hazid.inventory import read_inventory, validate_inventory
 from hazid.maps import screening_map, write_map
-from hazid.notify import determine, read_contacts, regenerate, write_notifications
+from hazid.notify import determine, read_contacts
+from hazid.output.dossiers import regenerate, write_notifications
 from hazid.pipeline import ScreeningResults, screen, write_results
 from hazid.rivers import build_network, resolve_rivers, trace_water
 from hazid.zones import consequence_distances, population_in_zones, zone_polygons

@@ -21,7 +21,7 @@ from typer.core import TyperOption
 from hazid import __version__, datasets
 from hazid.errors import CRSError, GeodataError, HazidError, InventoryError, OutputError
 from hazid.inventory import validate_inventory
-from hazid.notify import regenerate
+from hazid.output.dossiers import regenerate
 from hazid.output.folder import check_results_dir
 from hazid.pipeline import screen as run_screen
 from hazid.pipeline import write_results

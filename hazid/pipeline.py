@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hazid import __version__, datasets, geography, maps, notify, tables, zones
+from hazid import __version__, datasets, geography, maps, tables, zones
 from hazid import rivers as river_network
 from hazid.annex import classify
 from hazid.errors import DataSourceError, check_choice
 from hazid.inventory import read_inventory
+from hazid.output.dossiers import write_notifications
 from hazid.output.folder import atomic_results_dir
 from hazid.output.results import (
     HOLDINGS_COLUMNS,
@@ -505,7 +506,7 @@ def write_results(
             layers["borders"] = _borders_used(results)
             write_layers(tmp / "results.gpkg", layers)
             step("writing notification dossiers")
-            summary = notify.write_notifications(
+            summary = write_notifications(
                 tmp,
                 results.sites,
                 results.holdings,
