@@ -85,6 +85,7 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
@@ -95,8 +96,11 @@ def _main(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    for handler in logging.getLogger().handlers:
+    _once.seen.clear()
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
         handler.addFilter(_once)
+    ctx.call_on_close(lambda: [h.removeFilter(_once) for h in handlers])
 
 
 @app.command()
