@@ -1605,7 +1605,7 @@ def write_notifications(
             map_file = None
             if maps:
                 map_file = f"{stem}_{_safe(dec.site_id)}.png"
-                from hazid.staticmap import static_map
+                from hazid.maps.static import static_map
 
                 static_map(
                     sites,
