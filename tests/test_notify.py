@@ -1,4 +1,4 @@
-"""Tests of hazid.notify and hazid.staticmap on a hand-built three-country case.
+"""Tests of hazid.notify and hazid.maps.static on a hand-built three-country case.
 
 Countries are squares in EPSG:4326: KAZ 65-70E x 42-45N, UZB 65-70E x 40-42N (south of KAZ),
 KGZ 70-75E x 40-45N (east of both).
@@ -34,6 +34,7 @@ from hazid.errors import (
     InventoryError,
     OutputError,
 )
+from hazid.maps.static import _legend_loc, local_crs, static_map
 from hazid.notify import (
     NOT_PROVIDED,
     determine,
@@ -42,7 +43,6 @@ from hazid.notify import (
     read_contacts,
 )
 from hazid.output.dossiers import regenerate, write_notifications
-from hazid.staticmap import _legend_loc, local_crs, static_map
 
 DATE = "2025-03-14"
 MAP_SIZE = (800, 600)

@@ -1,7 +1,7 @@
 """Notification dossiers on disk: tables, Markdown, HTML and JSON dossiers, static maps.
 
 :func:`write_notifications` decides every pair of Parties (:mod:`hazid.notify`), draws one
-static map per activity (:mod:`hazid.staticmap`) and writes, per pair of Parties, a dossier in
+static map per activity (:mod:`hazid.maps.static`) and writes, per pair of Parties, a dossier in
 Markdown, self-contained HTML and JSON (validated by ``hazid/schemas/notification.schema.json``,
 JSON Schema draft 2020-12), plus summary tables. :func:`regenerate` rewrites them from a
 results folder. Outputs are byte-identical when re-run with the same inputs and the same date.
@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hazid.errors import DataSourceError, OutputError
+from hazid.maps.static import static_map
 from hazid.notify.decide import _matrix
 from hazid.notify.dossier import DossierSet, prepare_dossiers
 from hazid.notify.render import _render_html, _render_md
@@ -222,8 +223,6 @@ def _draw_map(
     dpi: int,
 ) -> None:
     """Draw the static map of one activity of a dossier (zones, river trace, both Parties)."""
-    from hazid.staticmap import static_map
-
     zones, river_paths = ds.site_layers(dec.site_id)
     static_map(
         ds.sites,
