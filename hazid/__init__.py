@@ -5,8 +5,7 @@ The public API is re-exported here; see the README for the method and outputs.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from hazid._version import __version__
 from hazid.annex import AnnexResult, classify, cluster_sites
 from hazid.errors import (
     AnnexDataError,

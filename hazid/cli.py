@@ -18,7 +18,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from typer.core import TyperOption
 
-from hazid import __version__, datasets
+from hazid import datasets
+from hazid._version import __version__
 from hazid.errors import CRSError, GeodataError, HazidError, InventoryError, OutputError
 from hazid.inventory import validate_inventory
 from hazid.output.dossiers import regenerate

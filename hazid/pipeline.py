@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hazid import __version__, datasets, geography, maps, tables, zones
+from hazid import datasets, geography, maps, tables, zones
 from hazid import rivers as river_network
+from hazid._version import __version__
 from hazid.annex import classify
 from hazid.errors import DataSourceError, check_choice
 from hazid.inventory import read_inventory

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
+from hazid._version import __version__
 from hazid.errors import CRSError, GeodataError
 from hazid.notify.contacts import _contacts_table, _party
 from hazid.notify.decide import (
@@ -43,9 +44,7 @@ _GEOD = Geod(ellps="WGS84")
 
 
 def _version() -> str:
-    import hazid
-
-    return str(getattr(hazid, "__version__", "unknown"))
+    return __version__
 
 
 def notification_schema() -> dict[str, Any]:
