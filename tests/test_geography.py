@@ -15,8 +15,8 @@ from pyproj import Geod
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from hazid import geography as geo
-from hazid.geography import dcw as geo_dcw
 from hazid.errors import ChoiceError, CRSError, DataSourceError, GeodataError
+from hazid.geography import dcw as geo_dcw
 
 GEOD = Geod(ellps="WGS84")
 SHARED = Path(
