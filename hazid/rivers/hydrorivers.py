@@ -8,6 +8,7 @@ systems. Hydrological Processes 27(15): 2171-2186 (HydroRIVERS).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -94,6 +95,52 @@ def network_from_hydrorivers(
     [[1, 2, ''], [2, 0, 'outlet']]
     """
     rivers = _to_wgs84(rivers, "river network")
+    cols = _hydro_column_names(rivers)
+    notes: list[str] = []
+
+    def warn(message: str) -> None:
+        logger.warning("%s", message)
+        notes.append(message)
+
+    out = _read_ids(rivers, cols)
+    geoms, no_geom, not_line = _line_geometries(rivers, out, warn)
+    unknown = _read_lengths(out, cols, geoms, no_geom | not_line, warn)
+    has_endo = _read_attributes(out, rivers)
+    reaches = gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
+    if reaches["reach_id"].duplicated().any():
+        dup = reaches.loc[reaches["reach_id"].duplicated(), "reach_id"].head(5).tolist()
+        raise NetworkError(f"duplicate reach ids, e.g. {dup}")
+    edge = _cut_at_extract_edge(reaches, warn)
+    outlet = reaches["next_down"].to_numpy() <= 0
+    sink, sink_name = _hydro_sinks(
+        reaches, outlet, edge, has_endo, borders, lakes, coast_m=coast_m, lake_m=lake_m
+    )
+    reaches["sink"] = pd.array(sink, dtype="str")
+    reaches["sink_name"] = pd.array(sink_name, dtype="str")
+    if not has_endo:
+        reaches["endorheic"] = _drains_to(reaches, sink == "endorheic")
+    reaches = reaches[
+        [c for c in REACH_COLUMNS if c in reaches]
+        + [c for c in ("ord_stra", "main_riv") if c in reaches]
+    ]
+    reaches.attrs["report"] = {
+        "source": "hydrorivers",
+        "reaches": len(reaches),
+        "links_outside": int(edge.sum()),
+        "outlets": {k: int(v) for k, v in pd.Series(sink[outlet]).value_counts().items()},
+        "hydrology": bool(reaches["dis_av_cms"].notna().any()),
+        "next_down_column": cols["NEXT_DOWN"],
+        "null_geometries": int(no_geom.sum()),
+        "not_lines": int(not_line.sum()),
+        "lengths_from_geometry": int(unknown.sum()),
+        "zero_length": int((reaches["length_km"].to_numpy() == 0).sum()),
+        "warnings": notes,
+    }
+    return check_network(reaches, on_cycle=on_cycle)
+
+
+def _hydro_column_names(rivers: gpd.GeoDataFrame) -> dict[str, str]:
+    """Upper-cased HydroRIVERS column names -> the layer's own; check the required ones."""
     cols = {c.upper(): c for c in rivers.columns}
     if "NEXT_DOWN" not in cols and "NEXT_DOWN_DERIVED" in cols:
         cols["NEXT_DOWN"] = cols["NEXT_DOWN_DERIVED"]
@@ -104,12 +151,11 @@ def network_from_hydrorivers(
         )
     if len(rivers) == 0:
         raise GeodataError("the HydroRIVERS layer holds no reach")
-    notes: list[str] = []
+    return cols
 
-    def warn(message: str) -> None:
-        logger.warning("%s", message)
-        notes.append(message)
 
+def _read_ids(rivers: gpd.GeoDataFrame, cols: dict[str, str]) -> pd.DataFrame:
+    """Copy the HydroRIVERS attributes under reach-table names, ids as whole numbers."""
     out = pd.DataFrame(index=pd.RangeIndex(len(rivers)))
     for src, dst in _HYDRO_COLUMNS.items():
         if src in cols:
@@ -120,6 +166,13 @@ def network_from_hydrorivers(
     ).fillna(0)
     out["reach_id"] = out["reach_id"].astype("int64")
     out["next_down"] = out["next_down"].astype("int64")
+    return out
+
+
+def _line_geometries(
+    rivers: gpd.GeoDataFrame, out: pd.DataFrame, warn: Callable[[str], None]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reach lines; reaches without a line stay in the chain (warned)."""
     geoms = rivers.geometry.to_numpy().copy()
     no_geom = pd.isna(geoms) | shapely.is_empty(geoms)
     not_line = ~no_geom & ~np.isin(shapely.get_type_id(geoms), [1, 5])
@@ -136,6 +189,17 @@ def network_from_hydrorivers(
             f"(HYRIV_ID {_some(out['reach_id'][no_geom])}); they stay in the NEXT_DOWN chain, "
             "but no site can join them and their countries are unknown"
         )
+    return geoms, no_geom, not_line
+
+
+def _read_lengths(
+    out: pd.DataFrame,
+    cols: dict[str, str],
+    geoms: np.ndarray,
+    no_line: np.ndarray,
+    warn: Callable[[str], None],
+) -> np.ndarray:
+    """Set ``length_km``: LENGTH_KM, or the WGS84 geodesic length where it is missing."""
     length = _number_column(out["length_km"], cols["LENGTH_KM"], missing_ok=True)
     bad = ~np.isfinite(length.fillna(0.0)) | (length < 0)
     if bad.any():
@@ -145,7 +209,7 @@ def network_from_hydrorivers(
         )
     unknown = length.isna().to_numpy()
     if unknown.any():
-        fill = unknown & ~no_geom & ~not_line
+        fill = unknown & ~no_line
         length[fill] = _geodesic_length_km(geoms[fill])
         if (unknown & ~fill).any():
             raise GeodataError(
@@ -157,6 +221,11 @@ def network_from_hydrorivers(
             "measured from their geometry (WGS84 geodesic)"
         )
     out["length_km"] = length.astype(float)
+    return unknown
+
+
+def _read_attributes(out: pd.DataFrame, rivers: gpd.GeoDataFrame) -> bool:
+    """Hydrology, closed-basin flag and names; whether the layer has ENDORHEIC."""
     for c in ("upland_skm", "dis_av_cms"):
         out[c] = (
             _number_column(out[c], c.upper(), missing_ok=True).astype(float) if c in out else np.nan
@@ -166,10 +235,11 @@ def network_from_hydrorivers(
     name_col = _find_column(rivers.columns, "name", "river_name", "rivername", "name_en")
     out["name"] = [_norm_name(v) for v in rivers[name_col].to_numpy()] if name_col else ""
     out["name"] = out["name"].astype(str)
-    reaches = gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
-    if reaches["reach_id"].duplicated().any():
-        dup = reaches.loc[reaches["reach_id"].duplicated(), "reach_id"].head(5).tolist()
-        raise NetworkError(f"duplicate reach ids, e.g. {dup}")
+    return has_endo
+
+
+def _cut_at_extract_edge(reaches: gpd.GeoDataFrame, warn: Callable[[str], None]) -> np.ndarray:
+    """End the network where NEXT_DOWN names a reach missing from the layer."""
     ids = reaches["reach_id"].to_numpy()
     nd = reaches["next_down"].to_numpy()
     pos = pd.Index(ids).get_indexer(nd)
@@ -181,7 +251,21 @@ def network_from_hydrorivers(
             "traces end there"
         )
     reaches.loc[edge, "next_down"] = 0
-    outlet = reaches["next_down"].to_numpy() <= 0
+    return edge
+
+
+def _hydro_sinks(
+    reaches: gpd.GeoDataFrame,
+    outlet: np.ndarray,
+    edge: np.ndarray,
+    has_endo: bool,
+    borders: gpd.GeoDataFrame | None,
+    lakes: gpd.GeoDataFrame | None,
+    *,
+    coast_m: float,
+    lake_m: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kind and name of each outlet: edge, endorheic (ENDORHEIC), else from borders/lakes."""
     sink = np.full(len(reaches), "", dtype=object)
     sink_name = np.full(len(reaches), "", dtype=object)
     sink[outlet] = "outlet"
@@ -205,25 +289,4 @@ def network_from_hydrorivers(
         keep = sink[sel] == "endorheic"
         sink[sel] = np.where(keep, "endorheic", kind)
         sink_name[sel] = nm
-    reaches["sink"] = pd.array(sink, dtype="str")
-    reaches["sink_name"] = pd.array(sink_name, dtype="str")
-    if not has_endo:
-        reaches["endorheic"] = _drains_to(reaches, sink == "endorheic")
-    reaches = reaches[
-        [c for c in REACH_COLUMNS if c in reaches]
-        + [c for c in ("ord_stra", "main_riv") if c in reaches]
-    ]
-    reaches.attrs["report"] = {
-        "source": "hydrorivers",
-        "reaches": len(reaches),
-        "links_outside": int(edge.sum()),
-        "outlets": {k: int(v) for k, v in pd.Series(sink[outlet]).value_counts().items()},
-        "hydrology": bool(reaches["dis_av_cms"].notna().any()),
-        "next_down_column": cols["NEXT_DOWN"],
-        "null_geometries": int(no_geom.sum()),
-        "not_lines": int(not_line.sum()),
-        "lengths_from_geometry": int(unknown.sum()),
-        "zero_length": int((reaches["length_km"].to_numpy() == 0).sum()),
-        "warnings": notes,
-    }
-    return check_network(reaches, on_cycle=on_cycle)
+    return sink, sink_name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -137,6 +138,84 @@ def network_from_lines(
     report["names_normalised"] = int(
         sum(1 for a, b in zip(raw_names, names_norm, strict=True) if isinstance(a, str) and a != b)
     )
+    parts, src = _usable_parts(lines, report)
+    coords_list, ends, u_node, v_node, rel = _snap_ends(parts, snap_m, report)
+    pieces = _split_at_confluences(coords_list, ends, u_node, v_node, src, rel, report)
+    node_kind, node_sink_name = _classify_dangling_ends(
+        pieces,
+        ends,
+        borders,
+        lakes,
+        coast_m=coast_m,
+        lake_m=lake_m,
+        endorheic_lakes=endorheic_lakes,
+        endorheic_seas=endorheic_seas,
+    )
+    g, outlets, ambiguous, multi, n_comps = _choose_outlets(
+        pieces, node_kind, ends, names_norm, max_candidates=max_candidates
+    )
+    down, nd_piece, outlet_of = _orient(pieces, g, outlets, report)
+    reaches, sink, is_out = _cut_reaches(
+        pieces,
+        down,
+        nd_piece,
+        outlet_of,
+        node_kind,
+        node_sink_name,
+        outlets,
+        names_norm,
+        max_reach_km=max_reach_km,
+    )
+    report.update(
+        {
+            "pieces": len(pieces.u),
+            "reaches": len(reaches),
+            "components": n_comps,
+            "outlets": {
+                k: int(v) for k, v in pd.Series(sink[is_out]).value_counts().sort_index().items()
+            },
+            "ambiguous_components": ambiguous,
+            "multi_outlet_components": int(multi),
+            "cycles": [],
+            "warnings": [],
+        }
+    )
+    if ambiguous:
+        names = sorted({n for a in ambiguous for n in a["names"]})
+        message = (
+            f"river network: {len(ambiguous)} river system(s) end in no sea, lake or closed "
+            "basin; their flow direction follows the drawing of most of their length"
+            + (f" ({', '.join(names[:10])})" if names else "")
+        )
+        logger.warning("%s", message)
+        report["warnings"].append(message)
+    logger.info(
+        "river network from lines: %d reaches, %d reversed pieces, %d snapped ends, "
+        "%d split lines, %d ambiguous components",
+        len(reaches),
+        report["reversed_pieces"],
+        report["snapped_endpoints"],
+        report["split_lines"],
+        len(ambiguous),
+    )
+    reaches.attrs["report"] = report
+    return reaches
+
+
+@dataclass
+class _Pieces:
+    """Line pieces between nodes: end nodes ``u``, ``v``, source feature, geometry, length."""
+
+    u: np.ndarray
+    v: np.ndarray
+    src: np.ndarray
+    geom: np.ndarray
+    length_m: np.ndarray
+    xy: list[np.ndarray]
+
+
+def _usable_parts(lines: gpd.GeoDataFrame, report: dict[str, Any]) -> tuple[np.ndarray, ...]:
+    """Step 1: single lines, without null, empty, zero-length (< 1 m) or closed parts."""
     geoms = lines.geometry.to_numpy()
     null = pd.isna(geoms) | shapely.is_empty(geoms)
     parts, src = shapely.get_parts(geoms[~null], return_index=True)
@@ -160,12 +239,19 @@ def network_from_lines(
     report["parts"] = len(parts)
     if len(parts) == 0:
         raise GeodataError("the river layer holds no usable line")
-    # per-part coordinate arrays
+    return parts, src
+
+
+def _snap_ends(parts: np.ndarray, snap_m: float, report: dict[str, Any]) -> tuple[Any, ...]:
+    """Step 2: snap line ends within ``snap_m`` of each other (or of a line's end) to one node.
+
+    Returns the per-part coordinates (ends moved to their nodes), the node
+    coordinates, each part's start and end node, and the node-line relations
+    (confluences) of :func:`_node_line_relations`.
+    """
     xy, owner = shapely.get_coordinates(parts, return_index=True)
     splits_at = np.flatnonzero(np.diff(owner)) + 1
     coords_list = np.split(xy, splits_at)
-
-    # -- 2. snap ends -------------------------------------------------------
     m = len(coords_list)
     ends0 = np.array([c[0] for c in coords_list] + [c[-1] for c in coords_list])
     max_lat = float(np.max(np.abs(xy[:, 1])))
@@ -195,10 +281,19 @@ def network_from_lines(
         coords_list[i] = coords_list[i].copy()
         coords_list[i][0] = ends[i]
         coords_list[i][-1] = ends[m + i]
-    u_node = label[:m].copy()
-    v_node = label[m:].copy()
+    return coords_list, ends, label[:m].copy(), label[m:].copy(), rel
 
-    # -- 3. split at confluences ----------------------------------------------
+
+def _split_at_confluences(
+    coords_list: list[np.ndarray],
+    ends: np.ndarray,
+    u_node: np.ndarray,
+    v_node: np.ndarray,
+    src: np.ndarray,
+    rel: dict[str, np.ndarray],
+    report: dict[str, Any],
+) -> _Pieces:
+    """Step 3: split lines where another line's end touches their interior."""
     cuts: dict[int, list[tuple[int, float, int]]] = {}
     for k in np.flatnonzero(rel["where"] == 0):
         cuts.setdefault(int(rel["line"][k]), []).append(
@@ -210,25 +305,16 @@ def network_from_lines(
     piece_u: list[int] = []
     piece_v: list[int] = []
     piece_src: list[int] = []
-    for j in range(m):
-        c = coords_list[j]
-        if j not in cuts:
-            piece_xy.append(c)
-            piece_u.append(int(u_node[j]))
-            piece_v.append(int(v_node[j]))
-            piece_src.append(int(src[j]))
-            continue
-        start_u = int(u_node[j])
-        prev_s, prev_pts = 0, [c[0]]
-        for s, _t, node in sorted(cuts[j]):
+    for j, c in enumerate(coords_list):
+        start_u, prev_s, prev_pts = int(u_node[j]), 0, [c[0]]
+        for s, _t, node in sorted(cuts.get(j, [])):
             p = ends[node]
-            seg_pts = [*prev_pts, *c[prev_s + 1 : s + 1], p]
-            piece_xy.append(np.array(seg_pts))
+            piece_xy.append(np.array([*prev_pts, *c[prev_s + 1 : s + 1], p]))
             piece_u.append(start_u)
             piece_v.append(node)
             piece_src.append(int(src[j]))
             start_u, prev_s, prev_pts = node, s, [p]
-        piece_xy.append(np.array([*prev_pts, *c[prev_s + 1 :]]))
+        piece_xy.append(c if j not in cuts else np.array([*prev_pts, *c[prev_s + 1 :]]))
         piece_u.append(start_u)
         piece_v.append(int(v_node[j]))
         piece_src.append(int(src[j]))
@@ -239,26 +325,48 @@ def network_from_lines(
     plen_m = _geodesic_length_km(pgeom) * 1000.0
     good = (pu != pv) & (plen_m >= 1.0)
     report["dropped_parts"]["degenerate_after_snap"] = int((~good).sum())
-    pu, pv, psrc, pgeom, plen_m = pu[good], pv[good], psrc[good], pgeom[good], plen_m[good]
-    piece_xy = [c for c, g in zip(piece_xy, good, strict=True) if g]
+    return _Pieces(
+        u=pu[good],
+        v=pv[good],
+        src=psrc[good],
+        geom=pgeom[good],
+        length_m=plen_m[good],
+        xy=[c for c, g in zip(piece_xy, good, strict=True) if g],
+    )
 
-    # -- 4. classify dangling ends --------------------------------------------
-    deg_count = pd.Series(np.r_[pu, pv]).value_counts()
+
+def _classify_dangling_ends(
+    pieces: _Pieces,
+    ends: np.ndarray,
+    borders: gpd.GeoDataFrame | None,
+    lakes: gpd.GeoDataFrame | None,
+    **kwargs: Any,
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Step 4: kind (sea, lake, endorheic or "") and name of each node of degree 1."""
+    deg_count = pd.Series(np.r_[pieces.u, pieces.v]).value_counts()
     dangling = deg_count.index[deg_count.to_numpy() == 1].to_numpy()
     kind_d, name_d = _classify_points(
-        ends[dangling, 0],
-        ends[dangling, 1],
-        borders,
-        lakes,
-        coast_m=coast_m,
-        lake_m=lake_m,
-        endorheic_lakes=endorheic_lakes,
-        endorheic_seas=endorheic_seas,
+        ends[dangling, 0], ends[dangling, 1], borders, lakes, **kwargs
     )
     node_kind = dict(zip(dangling.tolist(), kind_d.tolist(), strict=True))
     node_sink_name = dict(zip(dangling.tolist(), name_d.tolist(), strict=True))
+    return node_kind, node_sink_name
 
-    # -- 5. outlets per component ------------------------------------------------
+
+def _choose_outlets(
+    pieces: _Pieces,
+    node_kind: dict[int, str],
+    ends: np.ndarray,
+    names_norm: np.ndarray,
+    *,
+    max_candidates: int,
+) -> tuple[nx.Graph, list[int], list[dict[str, Any]], int, int]:
+    """Step 5: outlets of each connected river system (sea and closed-basin ends, else a vote).
+
+    Returns the undirected node graph, the outlets, the ambiguous systems,
+    the count of systems with several outlets and the count of systems.
+    """
+    pu, pv, plen_m = pieces.u, pieces.v, pieces.length_m
     g = nx.Graph()
     for k, (u, v, w) in enumerate(zip(pu.tolist(), pv.tolist(), plen_m.tolist(), strict=True)):
         if g.has_edge(u, v) and g[u][v]["weight"] <= w:
@@ -290,7 +398,9 @@ def network_from_lines(
         agreement = max(votes) / max(total_len, 1.0)
         best = cands[int(np.argmax(votes))]
         outlets.append(best)
-        names = sorted({names_norm[psrc[d["piece"]]] for _, _, d in sub.edges(data=True)} - {""})
+        names = sorted(
+            {names_norm[pieces.src[d["piece"]]] for _, _, d in sub.edges(data=True)} - {""}
+        )
         ambiguous.append(
             {
                 "names": names,
@@ -300,36 +410,61 @@ def network_from_lines(
                 "agreement": round(float(agreement), 3),
             }
         )
-    dist, paths = nx.multi_source_dijkstra(g, set(outlets), weight="weight")
+    return g, outlets, ambiguous, multi, len(comps)
 
-    # -- 6. orient -------------------------------------------------------------
+
+def _orient(
+    pieces: _Pieces, g: nx.Graph, outlets: list[int], report: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+    """Step 6: orient pieces towards the outlets along shortest paths (multi-source Dijkstra).
+
+    Reverses the coordinates of pieces drawn upstream; returns each piece's
+    downstream node, the piece it drains into (-1 at an outlet) and the
+    outlet of every node.
+    """
+    pu, pv = pieces.u, pieces.v
+    dist, paths = nx.multi_source_dijkstra(g, set(outlets), weight="weight")
     du = np.array([dist[u] for u in pu])
     dv = np.array([dist[v] for v in pv])
     down_is_u = (du < dv) | ((du == dv) & (pu < pv))
     down = np.where(down_is_u, pu, pv)
     report["reversed_pieces"] = int(down_is_u.sum())
     for k in np.flatnonzero(down_is_u):
-        piece_xy[k] = piece_xy[k][::-1]
+        pieces.xy[k] = pieces.xy[k][::-1]
     parent_piece: dict[int, int] = {}
     outlet_of: dict[int, int] = {}
     for node, path in paths.items():
         outlet_of[node] = path[0]
         if len(path) > 1:
             parent_piece[node] = g[node][path[-2]]["piece"]
-    n_p = len(pu)
     nd_piece = np.array([parent_piece.get(int(w), -1) for w in down])
-    # -- 7. cut long pieces --------------------------------------------------------
+    return down, nd_piece, outlet_of
+
+
+def _cut_reaches(
+    pieces: _Pieces,
+    down: np.ndarray,
+    nd_piece: np.ndarray,
+    outlet_of: dict[int, int],
+    node_kind: dict[int, str],
+    node_sink_name: dict[int, str],
+    outlets: list[int],
+    names_norm: np.ndarray,
+    *,
+    max_reach_km: float | None,
+) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
+    """Step 7: cut pieces longer than ``max_reach_km`` into equal reaches; the reach table."""
+    n_p = len(pieces.u)
     if max_reach_km:
-        nseg = np.maximum(1, np.ceil(plen_m / (max_reach_km * 1000.0)).astype(int))
+        nseg = np.maximum(1, np.ceil(pieces.length_m / (max_reach_km * 1000.0)).astype(int))
     else:
         nseg = np.ones(n_p, dtype=int)
     first_id = np.r_[0, np.cumsum(nseg)[:-1]] + 1
     r_geom: list[Any] = []
-    r_len: list[float] = []
     r_next: list[int] = []
     r_piece: list[int] = []
     for k in range(n_p):
-        c = piece_xy[k]
+        c = pieces.xy[k]
         subs = [c] if nseg[k] == 1 else _cut_equal(c, int(nseg[k]))
         for s_i, sc in enumerate(subs):
             r_geom.append(shapely.LineString(sc))
@@ -339,10 +474,7 @@ def network_from_lines(
             else:
                 p = nd_piece[k]
                 r_next.append(int(first_id[p]) if p >= 0 else 0)
-        del subs
     r_geom_arr = np.array(r_geom, dtype=object)
-    r_len_arr = _geodesic_length_km(r_geom_arr)
-    r_len = r_len_arr.tolist()
     r_piece_arr = np.array(r_piece)
     down_node = down[r_piece_arr]
     is_out = np.array(r_next) == 0
@@ -359,51 +491,18 @@ def network_from_lines(
         {
             "reach_id": np.arange(1, len(r_geom) + 1, dtype="int64"),
             "next_down": np.array(r_next, dtype="int64"),
-            "length_km": np.array(r_len),
+            "length_km": np.array(_geodesic_length_km(r_geom_arr).tolist()),
             "upland_skm": np.nan,
             "dis_av_cms": np.nan,
             "endorheic": endorheic,
-            "name": pd.array(names_norm[psrc[r_piece_arr]], dtype="str"),
+            "name": pd.array(names_norm[pieces.src[r_piece_arr]], dtype="str"),
             "sink": pd.array(sink, dtype="str"),
             "sink_name": pd.array(sink_name, dtype="str"),
         },
         geometry=r_geom_arr,
         crs=4326,
     )
-    report.update(
-        {
-            "pieces": n_p,
-            "reaches": len(reaches),
-            "components": len(comps),
-            "outlets": {
-                k: int(v) for k, v in pd.Series(sink[is_out]).value_counts().sort_index().items()
-            },
-            "ambiguous_components": ambiguous,
-            "multi_outlet_components": int(multi),
-            "cycles": [],
-            "warnings": [],
-        }
-    )
-    if ambiguous:
-        names = sorted({n for a in ambiguous for n in a["names"]})
-        message = (
-            f"river network: {len(ambiguous)} river system(s) end in no sea, lake or closed "
-            "basin; their flow direction follows the drawing of most of their length"
-            + (f" ({', '.join(names[:10])})" if names else "")
-        )
-        logger.warning("%s", message)
-        report["warnings"].append(message)
-    logger.info(
-        "river network from lines: %d reaches, %d reversed pieces, %d snapped ends, "
-        "%d split lines, %d ambiguous components",
-        len(reaches),
-        report["reversed_pieces"],
-        report["snapped_endpoints"],
-        report["split_lines"],
-        len(ambiguous),
-    )
-    reaches.attrs["report"] = report
-    return reaches
+    return reaches, sink, is_out
 
 
 def _node_line_relations(
