@@ -154,50 +154,13 @@ def _country_spans(
     if n == 0 or len(bgeom) == 0:
         return empty, empty, np.array([]), np.array([]), uniq
     rtree = shapely.STRtree(rgeom)
-    bi, ri = rtree.query(bgeom, predicate="intersects")
-    ci = codes[bi]
-    # a reach touching a border only at a point belongs to the other country
-    multi = np.bincount(ri, minlength=n)[ri] > 1
-    if multi.any():
-        k = np.flatnonzero(multi)
-        touch = shapely.touches(rgeom[ri[k]], bgeom[bi[k]])
-        drop = np.zeros(len(ri), dtype=bool)
-        drop[k[touch]] = True
-        ri, bi, ci = ri[~drop], bi[~drop], ci[~drop]
-    kind = np.zeros(len(ri), dtype=np.int8)  # 0: inside/crossing, 1: near
-    p_r, p_c, p_b, p_k = [ri], [ci], [bi], [kind]
-    near_geom = None
-    if border_tolerance_km > 0:
-        tol_m = border_tolerance_km * 1000.0
-        rings, ring_owner = shapely.get_parts(shapely.boundary(bgeom), return_index=True)
-        b_parts, b_own = _chunk_lines(rings, ring_owner, max_vertices=64)
-        if len(b_parts):
-            bounds = shapely.bounds(rgeom)
-            max_lat = float(np.nanmax(np.abs(bounds[:, [1, 3]])))
-            deg = _deg_margin(tol_m, max_lat)
-            si, rj = rtree.query(b_parts, predicate="dwithin", distance=deg)
-            # keep pairs with a country the reach is not already in
-            have = pd.MultiIndex.from_arrays([ri, ci])
-            cand = pd.MultiIndex.from_arrays([rj, codes[b_own[si]]])
-            new = ~cand.isin(have)
-            si, rj = si[new], rj[new]
-            if len(si):
-                mid = shapely.line_interpolate_point(rgeom[rj], 0.5, normalized=True)
-                mx, my = shapely.get_x(mid), shapely.get_y(mid)
-                pr = _project_local(rgeom[rj], mx, my)
-                pb = _project_local(b_parts[si], mx, my)
-                near = shapely.distance(pr, pb) <= tol_m
-                rj, si = rj[near], si[near]
-                pr, pb = pr[near], pb[near]
-                p_r.append(rj)
-                p_c.append(codes[b_own[si]])
-                p_b.append(si)
-                p_k.append(np.ones(len(rj), dtype=np.int8))
-                near_geom = (pr, shapely.buffer(pb, tol_m, quad_segs=4))
-    pos = np.concatenate(p_r)
-    code = np.concatenate(p_c)
-    src = np.concatenate(p_b)
-    knd = np.concatenate(p_k)
+    ri, ci, bi = _crossed_countries(rtree, rgeom, bgeom, codes)
+    near = _near_countries(rtree, rgeom, bgeom, codes, ri, ci, border_tolerance_km)
+    if near is None:
+        pos, code, src, knd = ri, ci, bi, np.zeros(len(ri), dtype=np.int8)
+    else:
+        pos, code, src = (np.r_[x, y] for x, y in zip((ri, ci, bi), near[:3], strict=True))
+        knd = np.r_[np.zeros(len(ri), dtype=np.int8), np.ones(len(near[0]), dtype=np.int8)]
     frac = np.zeros(len(pos))
     last = np.ones(len(pos))
     ncountries = pd.DataFrame({"r": pos, "c": code}).drop_duplicates().groupby("r").size()
@@ -212,11 +175,10 @@ def _country_spans(
             inter = shapely.intersection(lines, part)
             frac[inside], last[inside] = _fraction_range(lines, inter)
         nearsel = sel[knd[sel] == 1]
-        if len(nearsel) and near_geom is not None:
+        if len(nearsel) and near is not None:
             # positions of near pairs inside the near block
-            offset = len(p_r[0])
-            pr, zone = near_geom
-            k = nearsel - offset
+            _, _, _, pr, zone = near
+            k = nearsel - len(ri)
             inter = shapely.intersection(pr[k], zone[k])
             frac[nearsel], last[nearsel] = _fraction_range(pr[k], inter)
     df = pd.DataFrame({"pos": pos, "code": code, "frac": frac, "last": last})
@@ -230,6 +192,70 @@ def _country_spans(
         df["last"].to_numpy(),
         uniq,
     )
+
+
+def _crossed_countries(
+    rtree: shapely.STRtree, rgeom: np.ndarray, bgeom: np.ndarray, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(reach position, country code, border row) of each country a reach lies in or crosses.
+
+    A reach touching a country only at a point (ending on the border) belongs
+    to the other country.
+    """
+    n = len(rgeom)
+    bi, ri = rtree.query(bgeom, predicate="intersects")
+    ci = codes[bi]
+    multi = np.bincount(ri, minlength=n)[ri] > 1
+    if multi.any():
+        k = np.flatnonzero(multi)
+        touch = shapely.touches(rgeom[ri[k]], bgeom[bi[k]])
+        drop = np.zeros(len(ri), dtype=bool)
+        drop[k[touch]] = True
+        ri, bi, ci = ri[~drop], bi[~drop], ci[~drop]
+    return ri, ci, bi
+
+
+def _near_countries(
+    rtree: shapely.STRtree,
+    rgeom: np.ndarray,
+    bgeom: np.ndarray,
+    codes: np.ndarray,
+    ri: np.ndarray,
+    ci: np.ndarray,
+    border_tolerance_km: float,
+) -> tuple[np.ndarray, ...] | None:
+    """Countries within the bank tolerance of a reach that does not cross them.
+
+    Distances in a local azimuthal equidistant projection centred on the
+    reach's midpoint. Returns (reach position, country code, border piece,
+    projected reach, tolerance band around the projected border piece), or
+    None without tolerance or border.
+    """
+    if border_tolerance_km <= 0:
+        return None
+    tol_m = border_tolerance_km * 1000.0
+    rings, ring_owner = shapely.get_parts(shapely.boundary(bgeom), return_index=True)
+    b_parts, b_own = _chunk_lines(rings, ring_owner, max_vertices=64)
+    if not len(b_parts):
+        return None
+    bounds = shapely.bounds(rgeom)
+    max_lat = float(np.nanmax(np.abs(bounds[:, [1, 3]])))
+    deg = _deg_margin(tol_m, max_lat)
+    si, rj = rtree.query(b_parts, predicate="dwithin", distance=deg)
+    # keep pairs with a country the reach is not already in
+    have = pd.MultiIndex.from_arrays([ri, ci])
+    cand = pd.MultiIndex.from_arrays([rj, codes[b_own[si]]])
+    new = ~cand.isin(have)
+    si, rj = si[new], rj[new]
+    if not len(si):
+        return None
+    mid = shapely.line_interpolate_point(rgeom[rj], 0.5, normalized=True)
+    mx, my = shapely.get_x(mid), shapely.get_y(mid)
+    pr = _project_local(rgeom[rj], mx, my)
+    pb = _project_local(b_parts[si], mx, my)
+    near = shapely.distance(pr, pb) <= tol_m
+    rj, si, pr, pb = rj[near], si[near], pr[near], pb[near]
+    return rj, codes[b_own[si]], si, pr, shapely.buffer(pb, tol_m, quad_segs=4)
 
 
 def _fraction_range(lines: np.ndarray, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +20,7 @@ import pandas as pd
 from hazid.errors import GeodataError, check_choice
 from hazid.rivers.countries import _country_sets, _country_spans
 from hazid.rivers.geodesy import _to_wgs84
-from hazid.rivers.graph import _compile
+from hazid.rivers.graph import _compile, _Net
 from hazid.rivers.network import _as_network
 from hazid.rivers.paths import _path_lines
 from hazid.rivers.sites import connect_sites
@@ -146,22 +148,90 @@ def trace_water(
     if "site_id" not in sites:
         raise GeodataError("sites need a 'site_id' column")
     net = _compile(reaches, on_cycle="raise")
-    n = net.n
     conn = connect_sites(sites, reaches, snap_km=snap_km)
+    own = _own_countries(sites)
+    mass = (
+        sites["water_mass_kg"].astype(float).to_numpy()
+        if "water_mass_kg" in sites
+        else np.full(len(sites), np.nan)
+    )
+    hyd = _reach_hydraulics(
+        reaches,
+        net,
+        velocity=velocity,
+        flow_factor=flow_factor,
+        default_velocity_ms=default_velocity_ms,
+        decay_per_h=decay_per_h,
+    )
+    spans = _reach_country_spans(reaches, borders, net, border_tolerance_km)
+    keys = _reach_keys(reaches, net, spans)
+    start = _site_starts(conn, net, hyd, mass)
+    end = _trace_ends(
+        net,
+        hyd,
+        start,
+        keys,
+        horizon_tp=horizon_days * 24.0 / LEADING_EDGE_FACTOR,
+        water_threshold_mg_l=water_threshold_mg_l,
+    )
+    events = _events(net, hyd, start, end, keys)
+    nm, full_names = _river_names(events, keys.name_vals)
+    ex, path_countries = _country_entries(events, spans, hyd, start, end)
+    affected = _affected_table(ex, nm, own[start.idx], conn, start)
+    paths = _paths_table(
+        sites, reaches, net, conn, start, end, own, path_countries, full_names, path_geometry
+    )
+    logger.info(
+        "traced %d of %d sites downstream; %d (site, country) water pathways",
+        len(start.pos),
+        len(sites),
+        len(affected),
+    )
+    return affected, paths
+
+
+def _own_countries(sites: gpd.GeoDataFrame) -> np.ndarray:
+    """Country of each site (``site_country``, else ``country``); "" where unknown."""
     if "site_country" in sites:
         own = sites["site_country"]
     elif "country" in sites:
         own = sites["country"]
     else:
         raise GeodataError("sites need a 'site_country' (or 'country') column")
-    own = own.fillna("").astype(str).to_numpy()
-    mass = (
-        sites["water_mass_kg"].astype(float).to_numpy()
-        if "water_mass_kg" in sites
-        else np.full(len(sites), np.nan)
-    )
+    return own.fillna("").astype(str).to_numpy()
 
-    # per-reach hydraulics
+
+@dataclass
+class _Hydraulics:
+    """Per-reach transport: discharge, velocity, travel time, distances to the outlet."""
+
+    length_km: np.ndarray
+    q: np.ndarray
+    qa: np.ndarray
+    hydro: np.ndarray
+    t_h: np.ndarray
+    cum_km: np.ndarray
+    cum_h: np.ndarray
+    decay_per_h: float
+
+    def peak_mg_l(self, tp: np.ndarray, pos: np.ndarray, mass: np.ndarray) -> np.ndarray:
+        """Jobson peak (mg/L) at reach ``pos`` after ``tp`` hours, with first-order decay."""
+        cup = jobson_unit_peak(tp, self.q[pos], self.qa[pos])
+        c = jobson_peak_concentration(mass, self.q[pos], cup) * 1000.0
+        return np.where(self.hydro[pos], c, np.nan) * np.exp(-self.decay_per_h * tp)
+
+
+def _reach_hydraulics(
+    reaches: gpd.GeoDataFrame,
+    net: _Net,
+    *,
+    velocity: str,
+    flow_factor: float,
+    default_velocity_ms: float,
+    decay_per_h: float,
+) -> _Hydraulics:
+    """Jobson velocity where the reach has discharge and drainage area, else the default."""
+    n = net.n
     length_km = reaches["length_km"].to_numpy(dtype=float)
     qa = (
         reaches["dis_av_cms"].to_numpy(dtype=float)
@@ -178,28 +248,55 @@ def trace_water(
     hydro = np.isfinite(v)
     v = np.where(hydro, v, default_velocity_ms)
     t_h = length_km * 1000.0 / v / 3600.0
-    cum_km = net.accumulate(length_km)  # upstream end of reach -> outlet
-    cum_h = net.accumulate(t_h)
-    if "countries" in reaches:
-        c_str, c_inv = np.unique(
-            reaches["countries"].fillna("").astype(str).to_numpy(), return_inverse=True
-        )
-        c_uniq = np.unique([c for x in c_str for c in x.split(";") if c])
-        lists = [np.searchsorted(c_uniq, [c for c in x.split(";") if c]) for x in c_str]
-        per = np.array([len(x) for x in lists])
-        c_pos = np.repeat(np.arange(n), per[c_inv])
-        c_code = (
-            np.concatenate([lists[i] for i in c_inv]).astype(np.int64)
-            if len(c_pos)
-            else np.array([], dtype=np.int64)
-        )
-        c_frac = np.zeros(len(c_pos))
-        c_last = np.ones(len(c_pos))
-        c_uniq = c_uniq.astype(object)
-    else:
-        c_pos, c_code, c_frac, c_last, c_uniq = _country_spans(
-            reaches, borders, border_tolerance_km=border_tolerance_km
-        )
+    return _Hydraulics(
+        length_km=length_km,
+        q=q,
+        qa=qa,
+        hydro=hydro,
+        t_h=t_h,
+        cum_km=net.accumulate(length_km),  # upstream end of reach -> outlet
+        cum_h=net.accumulate(t_h),
+        decay_per_h=decay_per_h,
+    )
+
+
+def _reach_country_spans(
+    reaches: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, net: _Net, border_tolerance_km: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Countries of each reach: from a ``countries`` column, else from the borders."""
+    if "countries" not in reaches:
+        return _country_spans(reaches, borders, border_tolerance_km=border_tolerance_km)
+    n = net.n
+    c_str, c_inv = np.unique(
+        reaches["countries"].fillna("").astype(str).to_numpy(), return_inverse=True
+    )
+    c_uniq = np.unique([c for x in c_str for c in x.split(";") if c])
+    lists = [np.searchsorted(c_uniq, [c for c in x.split(";") if c]) for x in c_str]
+    per = np.array([len(x) for x in lists])
+    c_pos = np.repeat(np.arange(n), per[c_inv])
+    c_code = (
+        np.concatenate([lists[i] for i in c_inv]).astype(np.int64)
+        if len(c_pos)
+        else np.array([], dtype=np.int64)
+    )
+    return c_pos, c_code, np.zeros(len(c_pos)), np.ones(len(c_pos)), c_uniq.astype(object)
+
+
+@dataclass
+class _Keys:
+    """Names and outlets of reaches, and the next reach where (countries, name) change."""
+
+    name_code: np.ndarray
+    name_vals: Any
+    sink: np.ndarray
+    sink_name: np.ndarray
+    next_change: np.ndarray
+
+
+def _reach_keys(reaches: gpd.GeoDataFrame, net: _Net, spans: tuple) -> _Keys:
+    """Per-reach names, outlet kinds, and the next change of (countries, name) downstream."""
+    n = net.n
+    c_pos, c_code, _, _, c_uniq = spans
     _, ctry_code = _country_sets(n, c_pos, c_code, c_uniq)
     names = (
         reaches["name"].fillna("").astype(str).to_numpy()
@@ -225,38 +322,75 @@ def trace_water(
     first_change = net.first_flagged(change)  # reach whose successor differs
     ext_fc = np.r_[first_change, n]
     next_change = np.r_[ext_nd, n][ext_fc]  # first reach with another key, n if none
+    return _Keys(name_code, name_vals, sink, sink_name, next_change)
 
-    # sites on the network
-    id_pos = pd.Index(net.ids)
+
+@dataclass
+class _Starts:
+    """Sites on the network: row in ``sites``, reach, fraction, distance and time to outlet."""
+
+    idx: np.ndarray
+    pos: np.ndarray
+    frac: np.ndarray
+    base_km: np.ndarray
+    base_h: np.ndarray
+    mass: np.ndarray
+
+
+def _site_starts(conn: pd.DataFrame, net: _Net, hyd: _Hydraulics, mass: np.ndarray) -> _Starts:
+    """Where each connected site joins the network."""
     on = conn["reach_id"].to_numpy() > 0
-    s_idx = np.flatnonzero(on)
-    s0 = id_pos.get_indexer(conn["reach_id"].to_numpy()[on])
+    s0 = pd.Index(net.ids).get_indexer(conn["reach_id"].to_numpy()[on])
     f0 = conn["fraction"].to_numpy()[on]
-    base_km = cum_km[s0] - f0 * length_km[s0]  # site -> outlet distance
-    base_h = cum_h[s0] - f0 * t_h[s0]
-    s_mass = mass[s_idx]
-    horizon_tp = horizon_days * 24.0 / LEADING_EDGE_FACTOR
-    ext_cum_h = np.r_[cum_h, 0.0]
+    s_idx = np.flatnonzero(on)
+    return _Starts(
+        idx=s_idx,
+        pos=s0,
+        frac=f0,
+        base_km=hyd.cum_km[s0] - f0 * hyd.length_km[s0],  # site -> outlet distance
+        base_h=hyd.cum_h[s0] - f0 * hyd.t_h[s0],
+        mass=mass[s_idx],
+    )
 
-    def conc_at(tp: np.ndarray, pos: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        cup = jobson_unit_peak(tp, q[pos], qa[pos])
-        c = jobson_peak_concentration(s_mass[rows], q[pos], cup) * 1000.0
-        return np.where(hydro[pos], c, np.nan) * np.exp(-decay_per_h * tp)
+
+@dataclass
+class _Ends:
+    """End of each trace: last reach, kind, distance, peak time, fraction of the last reach."""
+
+    stop: np.ndarray
+    kind: np.ndarray
+    km: np.ndarray
+    h: np.ndarray
+    frac: np.ndarray
+    sink_name: np.ndarray
+
+
+def _trace_ends(
+    net: _Net,
+    hyd: _Hydraulics,
+    start: _Starts,
+    keys: _Keys,
+    *,
+    horizon_tp: float,
+    water_threshold_mg_l: float | None,
+) -> _Ends:
+    """Follow each site down to its outlet, the time horizon or the concentration threshold."""
+    s0, f0 = start.pos, start.frac
+    ext_cum_h = np.r_[hyd.cum_h, 0.0]
 
     def within(pos: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        tp = base_h[rows] - ext_cum_h[pos]
+        tp = start.base_h[rows] - ext_cum_h[pos]
         ok = tp <= horizon_tp
         if water_threshold_mg_l is not None:
-            c = conc_at(tp, pos, rows)
+            c = hyd.peak_mg_l(tp, pos, start.mass[rows])
             ok &= ~(c < water_threshold_mg_l)
         return ok
 
     stop = net.lift(s0, within)  # last reach whose upstream end is within limits
-    # where the trace ends
-    t_stop_up = np.where(stop == s0, 0.0, base_h - cum_h[stop])
-    km_stop_up = np.where(stop == s0, 0.0, base_km - cum_km[stop])
-    seg_h = np.where(stop == s0, (1 - f0) * t_h[s0], t_h[stop])
-    seg_km = np.where(stop == s0, (1 - f0) * length_km[s0], length_km[stop])
+    t_stop_up = np.where(stop == s0, 0.0, start.base_h - hyd.cum_h[stop])
+    km_stop_up = np.where(stop == s0, 0.0, start.base_km - hyd.cum_km[stop])
+    seg_h = np.where(stop == s0, (1 - f0) * hyd.t_h[s0], hyd.t_h[stop])
+    seg_km = np.where(stop == s0, (1 - f0) * hyd.length_km[s0], hyd.length_km[stop])
     is_outlet = net.nd[stop] < 0
     end = np.full(len(s0), "", dtype=object)
     end_km = km_stop_up + seg_km
@@ -267,15 +401,19 @@ def trace_water(
     end_km[over] = km_stop_up[over] + frac_end[over] * seg_km[over]
     end_h[over] = horizon_tp
     end[over] = "horizon"
-    thr = ~over & ~is_outlet
-    end[thr] = "threshold"
-    reach_end = ~over & is_outlet
-    end[reach_end] = sink[stop[reach_end]]
-    end = np.where(end == "", "outlet", end)
-    end_sink_name = np.where(reach_end, sink_name[stop], "")
     # a trace stopped by the threshold ends at the end of the last reach above it
+    end[~over & ~is_outlet] = "threshold"
+    reach_end = ~over & is_outlet
+    end[reach_end] = keys.sink[stop[reach_end]]
+    end = np.where(end == "", "outlet", end)
+    end_sink_name = np.where(reach_end, keys.sink_name[stop], "")
+    return _Ends(stop, end, end_km, end_h, frac_end, end_sink_name)
 
-    # events: the site reach, then every change of (countries, name) downstream
+
+def _events(net: _Net, hyd: _Hydraulics, start: _Starts, end: _Ends, keys: _Keys) -> pd.DataFrame:
+    """List the site reach, then every change of (countries, name) downstream, to the trace end."""
+    s0, stop = start.pos, end.stop
+    n = net.n
     ev_row = [np.arange(len(s0))]
     ev_pos = [s0]
     cur = s0.copy()
@@ -284,7 +422,7 @@ def trace_water(
     ext_depth = np.r_[depth, 0.0]
     while active.any():
         rows = np.flatnonzero(active)
-        nxt = next_change[cur[rows]]
+        nxt = keys.next_change[cur[rows]]
         ok = (nxt < n) & (ext_depth[nxt] >= depth[stop[rows]])
         rows, nxt = rows[ok], nxt[ok]
         ev_row.append(rows)
@@ -295,20 +433,22 @@ def trace_water(
     ev_row_a = np.concatenate(ev_row)
     ev_pos_a = np.concatenate(ev_pos)
     first_ev = np.r_[np.ones(len(s0), dtype=bool), np.zeros(len(ev_row_a) - len(s0), dtype=bool)]
-    ev_km = np.where(first_ev, 0.0, base_km[ev_row_a] - cum_km[ev_pos_a])
-    ev_tp = np.where(first_ev, 0.0, base_h[ev_row_a] - cum_h[ev_pos_a])
-    events = pd.DataFrame(
+    ev_km = np.where(first_ev, 0.0, start.base_km[ev_row_a] - hyd.cum_km[ev_pos_a])
+    ev_tp = np.where(first_ev, 0.0, start.base_h[ev_row_a] - hyd.cum_h[ev_pos_a])
+    return pd.DataFrame(
         {
             "row": ev_row_a,
             "pos": ev_pos_a,
             "first": first_ev,
             "km": ev_km,
             "tp": ev_tp,
-            "name": name_code[ev_pos_a],
+            "name": keys.name_code[ev_pos_a],
         }
     ).sort_values(["row", "km"], kind="stable")
 
-    # names along each path, cumulative
+
+def _river_names(events: pd.DataFrame, name_vals: Any) -> tuple[pd.DataFrame, pd.Series]:
+    """River names met along each path, cumulative (";"-joined) at each event."""
     nm = events[["row", "km", "name"]].copy()
     nm["name_s"] = np.asarray(name_vals, dtype=object)[nm["name"].to_numpy()]
     nm = nm[nm["name_s"] != ""].drop_duplicates(["row", "name"])
@@ -319,9 +459,15 @@ def trace_water(
         prev_row = r
         cum_names[i] = acc
     nm["river"] = cum_names
-    full_names = nm.groupby("row")["river"].last()
+    return nm, nm.groupby("row")["river"].last()
 
-    # countries: one row per (event, country), at the point of entry in the reach
+
+def _country_entries(
+    events: pd.DataFrame, spans: tuple, hyd: _Hydraulics, start: _Starts, end: _Ends
+) -> tuple[pd.DataFrame, dict[int, list[str]]]:
+    """One row per (site, country) at the point of first entry; countries along each path."""
+    c_pos, c_code, c_frac, c_last, c_uniq = spans
+    f0 = start.frac
     pairs = pd.DataFrame(
         {
             "pos": c_pos,
@@ -340,14 +486,19 @@ def trace_water(
     first_e = ex["first"].to_numpy()
     start_f = np.where(first_e, f0[e_row], 0.0)
     dfrac = np.clip(ex["frac"].to_numpy() - start_f, 0.0, None)
-    ex["km"] = ex["km"].to_numpy() + dfrac * length_km[e_pos]
-    ex["tp"] = ex["tp"].to_numpy() + dfrac * t_h[e_pos]
-    ex["conc"] = conc_at(ex["tp"].to_numpy(), e_pos, e_row)
-    ex = ex[ex["km"].to_numpy() <= end_km[e_row] + 1e-9]
+    ex["km"] = ex["km"].to_numpy() + dfrac * hyd.length_km[e_pos]
+    ex["tp"] = ex["tp"].to_numpy() + dfrac * hyd.t_h[e_pos]
+    ex["conc"] = hyd.peak_mg_l(ex["tp"].to_numpy(), e_pos, start.mass[e_row])
+    ex = ex[ex["km"].to_numpy() <= end.km[e_row] + 1e-9]
     ex = ex.sort_values(["row", "km", "affected"], kind="stable")
     ex = ex.drop_duplicates(["row", "affected"], keep="first")
-    path_countries = _join_runs(ex["row"].to_numpy(), ex["affected"].to_numpy())
-    own_s = own[s_idx]
+    return ex, _join_runs(ex["row"].to_numpy(), ex["affected"].to_numpy())
+
+
+def _affected_table(
+    ex: pd.DataFrame, nm: pd.DataFrame, own_s: np.ndarray, conn: pd.DataFrame, start: _Starts
+) -> pd.DataFrame:
+    """Build the affected_water table: other countries in order of arrival, with notes."""
     ex = ex[ex["affected"].to_numpy() != own_s[ex["row"].to_numpy()]]
     ex = ex.sort_values(["row", "km", "affected"], kind="stable")
     ex = pd.merge_asof(
@@ -357,15 +508,14 @@ def trace_water(
         by="row",
         direction="backward",
     ).sort_values(["row", "km", "affected"], kind="stable")
-    note = np.where(
-        np.isnan(s_mass[ex["row"].to_numpy()]), "no water_mass_kg: travel time only", ""
-    )
+    rows = ex["row"].to_numpy()
+    note = np.where(np.isnan(start.mass[rows]), "no water_mass_kg: travel time only", "")
     no_hydro = ~np.isfinite(ex["conc"].to_numpy()) & (ex["km"].to_numpy() > 0)
     note = np.where(no_hydro & (note == ""), "no discharge on the network: travel time only", note)
     note = np.where(ex["km"].to_numpy() == 0, "site on a river bordering this country", note)
     affected = pd.DataFrame(
         {
-            "site_id": conn["site_id"].to_numpy()[s_idx][ex["row"].to_numpy()],
+            "site_id": conn["site_id"].to_numpy()[start.idx][rows],
             "affected": ex["affected"].astype(str).to_numpy(),
             "pathway": "water",
             "river": ex["river"].fillna("").astype(str).to_numpy(),
@@ -373,16 +523,30 @@ def trace_water(
             "arrival_h": LEADING_EDGE_FACTOR * ex["tp"].to_numpy(),
             "peak_h": ex["tp"].to_numpy(),
             "peak_mg_l": ex["conc"].to_numpy(),
-            "snap_km": conn["snap_km"].to_numpy()[s_idx][ex["row"].to_numpy()],
+            "snap_km": conn["snap_km"].to_numpy()[start.idx][rows],
             "water_note": note,
         }
     )
     for c in ("site_id", "affected", "pathway", "river", "water_note"):
         affected[c] = affected[c].astype("str")
-    affected = affected.reset_index(drop=True)
+    return affected.reset_index(drop=True)
 
-    # river paths
+
+def _paths_table(
+    sites: gpd.GeoDataFrame,
+    reaches: gpd.GeoDataFrame,
+    net: _Net,
+    conn: pd.DataFrame,
+    start: _Starts,
+    end: _Ends,
+    own: np.ndarray,
+    path_countries: dict[int, list[str]],
+    full_names: pd.Series,
+    path_geometry: bool,
+) -> gpd.GeoDataFrame:
+    """Build the river_paths table: one row per site, with the traced line."""
     ns = len(sites)
+    s_idx, own_s = start.idx, own[start.idx]
     countries_col = np.full(ns, "", dtype=object)
     river_col = np.full(ns, "", dtype=object)
     len_col = np.full(ns, np.nan)
@@ -393,15 +557,15 @@ def trace_water(
         ";".join(([o] if o else []) + [c for c in path_countries.get(i, ()) if c != o])
         for i, o in enumerate(own_s)
     ]
-    river_col[s_idx] = full_names.reindex(np.arange(len(s0))).fillna("").to_numpy()
-    len_col[s_idx] = end_km
-    time_col[s_idx] = LEADING_EDGE_FACTOR * end_h
-    end_col[s_idx] = end
-    sink_col[s_idx] = end_sink_name
+    river_col[s_idx] = full_names.reindex(np.arange(len(start.pos))).fillna("").to_numpy()
+    len_col[s_idx] = end.km
+    time_col[s_idx] = LEADING_EDGE_FACTOR * end.h
+    end_col[s_idx] = end.kind
+    sink_col[s_idx] = end.sink_name
     geom = np.full(ns, None, dtype=object)
-    if path_geometry and len(s0):
-        geom[s_idx] = _path_lines(reaches, net, s0, f0, stop, frac_end)
-    paths = gpd.GeoDataFrame(
+    if path_geometry and len(start.pos):
+        geom[s_idx] = _path_lines(reaches, net, start.pos, start.frac, end.stop, end.frac)
+    return gpd.GeoDataFrame(
         {
             "site_id": pd.array(conn["site_id"].to_numpy(), dtype="str"),
             "countries": pd.array(countries_col, dtype="str"),
@@ -416,13 +580,6 @@ def trace_water(
         geometry=geom,
         crs=4326,
     )
-    logger.info(
-        "traced %d of %d sites downstream; %d (site, country) water pathways",
-        len(s0),
-        ns,
-        len(affected),
-    )
-    return affected, paths
 
 
 def _join_runs(rows: np.ndarray, values: np.ndarray) -> dict[int, list[str]]:
