@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from hazid.errors import RelationError, TailingsError
 from hazid.tailings.facilities import (
     CONTAMINANT_UNITS,
     FACILITY_STATUSES,
@@ -47,6 +48,8 @@ __all__ = [
     "PATHWAY",
     "RELATION_STATUSES",
     "THI_TERMS",
+    "RelationError",
+    "TailingsError",
     "apply_relation",
     "contaminant_table",
     "dam_break",

@@ -314,5 +314,8 @@ def trace_tailings(
     out["entry_km"] = out["facility_id"].map(info["river_km"])
     out["runout_km"] = out["facility_id"].map(info["runout_km"])
     out["note"] = out["facility_id"].map(info["tailings_note"])
+    order = {fid: i for i, fid in enumerate(conn["facility_id"])}
+    out["_order"] = out["facility_id"].map(order)
+    out = out.sort_values(["_order", "contaminant", "arrival_h"], kind="stable")
     logger.info("tailings pathway: %d facilities reach a river", len(hit))
     return out[columns].reset_index(drop=True), conn
