@@ -1,7 +1,6 @@
 """Write screening results to disk: CSV tables, ``run.json`` and the results GeoPackage.
 
-Everything is written into a temporary directory next to the target and moved into place at the
-end, so an interrupted or failed run never leaves a half-written results directory. CSV and JSON
+The results folder itself (checks, crash-safe swap) is :mod:`hazid.output.folder`. CSV and JSON
 files are byte-identical when the same inputs are screened again; only ``run.json`` carries the
 time of the run.
 """
@@ -10,11 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +21,6 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "HOLDINGS_COLUMNS",
     "SITES_COLUMNS",
-    "atomic_directory",
     "write_csv",
     "write_json",
     "write_layers",
@@ -62,58 +55,6 @@ HOLDINGS_COLUMNS: tuple[str, ...] = (
     "ratio",
     "groups",
 )
-
-
-@contextmanager
-def atomic_directory(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
-    """Give a temporary directory that replaces ``target`` only if the block succeeds.
-
-    Parameters
-    ----------
-    target : str or Path
-        The results directory to create or replace.
-    overwrite : bool, default True
-        Replace an existing ``target``; when False an existing one raises :class:`OutputError`.
-
-    Yields
-    ------
-    Path
-        A fresh directory on the same file system as ``target``.
-
-    Raises
-    ------
-    OutputError
-        When ``target`` exists and is not a directory, or exists and ``overwrite`` is False.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "results"
-    >>> with atomic_directory(out) as tmp:
-    ...     _ = (tmp / "a.txt").write_text("x")
-    >>> sorted(p.name for p in out.iterdir())
-    ['a.txt']
-    """
-    target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise OutputError(f"{target} exists and is not a directory")
-    if target.exists() and not overwrite:
-        raise OutputError(f"{target} already exists; choose another --out or allow overwriting")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    logger.info("results written to %s", target)
 
 
 def _csv_value(v: Any) -> Any:
