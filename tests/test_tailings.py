@@ -320,3 +320,43 @@ def test_hazard_inputs_and_pareto_ranking():
         "dam_safety",
     }
     assert tl.THI_TERMS.definition.str.contains("not found").all()
+
+
+# --------------------------------------------------------------------------
+# the whole chain in one call, and map zones
+# --------------------------------------------------------------------------
+
+
+def test_assess_tailings_lists_what_is_not_assessed():
+    table = facilities()
+    res = tl.assess_tailings(table)
+    assert res.affected is None and res.connections is None
+    assert res.warnings[0].startswith("run-out not assessed for 2 facilities: run-out not")
+    assert res.warnings[1] == "tailings pathway not assessed: no river network"
+    res = tl.assess_tailings(table, network=chain())
+    assert res.warnings[-1] == "tailings pathway not assessed: no country borders"
+    res = tl.assess_tailings(table, network=chain(), borders=TWO)
+    assert res.affected.empty
+    assert res.warnings[-1] == "tailings pathway not assessed (no run-out) for: near, far"
+    res = tl.assess_tailings(
+        table, network=chain(), borders=TWO, allow_unverified=True, border_tolerance_km=0.0
+    )
+    assert res.warnings == []
+    assert (res.affected.site_id == res.affected.facility_id).all()
+    assert res.affected.affected.unique().tolist() == ["BBB"]
+    assert res.ranking.facility_id.tolist() == ["near", "far"]
+
+
+def test_runout_zones_are_geodesic_circles():
+    f = facilities()
+    db = tl.dam_break(f, allow_unverified=True)
+    zones = tl.runout_zones(f, db)
+    r = db.runout_km[0]
+    # 1 degree of latitude on the sphere of radius 6,371.0088 km
+    km_per_deg = 2 * np.pi * 6371.0088 / 360.0
+    inside = Point(0.05, 0.02 + (r - 0.2) / km_per_deg)
+    outside = Point(0.05, 0.02 + (r + 0.2) / km_per_deg)
+    assert zones.geometry[0].contains(inside) and not zones.geometry[0].contains(outside)
+    assert (zones.pathway == "tailings").all()
+    zones = tl.runout_zones(f, tl.dam_break(f))
+    assert zones.geometry.is_empty.all() and zones.runout_km.isna().all()

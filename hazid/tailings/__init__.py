@@ -6,12 +6,15 @@
 - :mod:`~hazid.tailings.river`: does the run-out reach a river, and where the
   released contaminants go downstream (the ``tailings`` pathway);
 - :mod:`~hazid.tailings.index`: the inputs of a hazard index, and a ranking
-  rule that needs no unsourced weights.
+  rule that needs no unsourced weights;
+- :mod:`~hazid.tailings.assess`: the whole chain in one call, and run-out zones
+  for maps.
 """
 
 from __future__ import annotations
 
 from hazid.errors import RelationError, TailingsError
+from hazid.tailings.assess import TailingsResults, assess_tailings, runout_zones
 from hazid.tailings.facilities import (
     CONTAMINANT_UNITS,
     FACILITY_STATUSES,
@@ -50,7 +53,9 @@ __all__ = [
     "THI_TERMS",
     "RelationError",
     "TailingsError",
+    "TailingsResults",
     "apply_relation",
+    "assess_tailings",
     "contaminant_table",
     "dam_break",
     "facility_points",
@@ -63,6 +68,7 @@ __all__ = [
     "released_volume",
     "runout_distance",
     "runout_to_river",
+    "runout_zones",
     "trace_tailings",
     "validate_facilities",
 ]

@@ -253,10 +253,11 @@ def trace_tailings(
     Returns
     -------
     affected : pandas.DataFrame
-        One row per (facility, contaminant, affected country):
-        ``facility_id``, ``contaminant``, ``released_kg``, ``affected``,
-        ``pathway`` (``"tailings"``), ``river``, ``river_km`` (from the entry
-        point), ``entry_km`` (dam to river), ``runout_km``, ``arrival_h``,
+        One row per (facility, contaminant, affected country): ``site_id``
+        (the ``facility_id``, as in the other pathways), ``facility_id``,
+        ``contaminant``, ``released_kg``, ``affected``, ``pathway``
+        (``"tailings"``), ``river``, ``river_km`` (from the entry point),
+        ``entry_km`` (dam to river), ``runout_km``, ``arrival_h``,
         ``peak_h``, ``peak_mg_l``, ``note``.
     connections : pandas.DataFrame
         :func:`runout_to_river` for every facility.
@@ -271,6 +272,7 @@ def trace_tailings(
     conn = runout_to_river(facilities, network, breaks, search_km=search_km)
     hit = conn[conn["reaches_river"].fillna(False).to_numpy(bool)]
     columns = [
+        "site_id",
         "facility_id",
         "contaminant",
         "released_kg",
@@ -304,7 +306,7 @@ def trace_tailings(
             dict(zip(m["facility_id"], m["released_kg"], strict=True))
         )
         aff, _ = trace_water(sites, network, borders, snap_km=snap, **trace_options)
-        aff = aff.rename(columns={"site_id": "facility_id"})
+        aff["facility_id"] = aff["site_id"]
         aff["contaminant"] = name
         aff["released_kg"] = aff["facility_id"].map(sites.set_index("site_id")["water_mass_kg"])
         parts.append(aff)
