@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Geod
 from shapely import LineString, Point, box
 
 from hazid import rivers as rv
@@ -18,6 +19,7 @@ from hazid.errors import (
     TailingsError,
 )
 
+GEOD = Geod(ellps="WGS84")
 TWO = gpd.GeoDataFrame(
     {"iso_a3": ["AAA", "BBB"]},
     geometry=[box(0.0, -2.0, 1.0, 2.0), box(1.0, -2.0, 2.0, 2.0)],
@@ -28,7 +30,7 @@ TWO = gpd.GeoDataFrame(
 def chain(n=10, x0=0.05, dx=0.2, qa=100.0, upland=1000.0):
     """A straight river along the equator from AAA into BBB, with hydrology."""
     geoms = [LineString([(x0 + i * dx, 0.0), (x0 + (i + 1) * dx, 0.0)]) for i in range(n)]
-    length = [rv._geodesic_length_km(np.array([g]))[0] for g in geoms]
+    length = [GEOD.geometry_length(g) / 1000.0 for g in geoms]
     return gpd.GeoDataFrame(
         {
             "reach_id": np.arange(1, n + 1),
