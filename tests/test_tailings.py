@@ -195,6 +195,7 @@ def test_shipped_cases_transcribe_the_compilation():
     assert c.source.str.startswith("CSP2").all() and (c.status == "secondary").all()
     assert c.cites.str.len().gt(0).all() and c.case_id.is_unique
     assert c.cites.str.contains("Rico").sum() == 26
+    assert c.cites.str.contains("Lar+auri").sum() == 6  # the compilation spells it both ways
 
 
 def test_relation_residuals_hand_worked():
@@ -249,6 +250,11 @@ def test_scatter_of_the_relations_on_documented_cases():
     run = tl.relation_check("rico2008_dmax", cases=rico_cited, allow_unverified=True)
     assert run.n == 26 and run.sd_log10 == pytest.approx(0.693, abs=1e-3)
     assert run.refit_r2 == pytest.approx(0.420, abs=1e-3)
+    larrauri_cited = c[c.cites.str.contains("Lar+auri")]
+    lv = tl.relation_check("larrauri2018_vf", cases=larrauri_cited)
+    assert lv.n == 6 and [lv.bias_log10, lv.sd_log10] == pytest.approx([-0.347, 0.704], abs=1e-3)
+    every = tl.relation_check("rico2008_vf")
+    assert every.n == 34 and every.sd_log10 == pytest.approx(0.518, abs=1e-3)
 
 
 def test_case_table_checks(tmp_path):

@@ -6,9 +6,10 @@ distance (km), each row with its source and ``status`` (see
 ``PROVENANCE.md``). The values are those of a public compilation of failures
 (CSP2, "Tailings Dam Failures 1915-2022", 31 January 2023), not of the case
 tables in the papers that fitted the relations: those tables could not be read.
-Rows whose compilation sources include "Rico" are cases that the compilation
-took (also) from the Rico et al. (2008) data; they are not necessarily the
-paper's values.
+Rows whose compilation sources cite Rico or Larrauri are cases the compilation
+took (also) from those authors' data; their values are the compilation's, not
+necessarily the papers'. The compilation's run-out of the largest failures may
+include transport in the river downstream.
 
 :func:`relation_residuals` evaluates a relation on the cases and gives the
 log10 residual of each one (observed over predicted); :func:`relation_check`
