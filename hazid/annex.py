@@ -256,6 +256,19 @@ def _assess(h: pd.DataFrame, unit: np.ndarray) -> pd.DataFrame:
     return out
 
 
+def _note_left_out(sites: pd.DataFrame, h: pd.DataFrame) -> None:
+    """Name in ``reasons`` the holdings left out of the sums, and why."""
+    outside = h["annex_entry"] == OUTSIDE_ENTRY
+    for mask, why in (
+        (~h["in_sum"] & ~outside, "left out of the sums as isolated small quantities"),
+        (outside, "declared outside Annex I (in no sum)"),
+    ):
+        for sid, grp in h.loc[mask, ["site_id", "display"]].groupby("site_id"):
+            i = sites.index[sites["site_id"] == sid][0]
+            names = ", ".join(sorted(set(grp["display"])))
+            sites.at[i, "reasons"] += f"; {why}: {names}"
+
+
 def cluster_sites(sites: pd.DataFrame, cluster_km: float) -> pd.Series:
     """Group sites that lie within ``cluster_km`` of each other (single linkage).
 
@@ -389,16 +402,7 @@ def classify(
     per_site = per_site.reindex(np.arange(len(site_ids)))
     for col in per_site.columns:
         sites[col] = per_site[col].to_numpy()
-    small = h.loc[~h["in_sum"] & (h["annex_entry"] != OUTSIDE_ENTRY), ["site_id", "display"]]
-    for sid, grp in small.groupby("site_id"):
-        i = sites.index[sites["site_id"] == sid][0]
-        names = ", ".join(sorted(set(grp["display"])))
-        sites.at[i, "reasons"] += f"; left out of the sums as isolated small quantities: {names}"
-    outside = h.loc[h["annex_entry"] == OUTSIDE_ENTRY, ["site_id", "display"]]
-    for sid, grp in outside.groupby("site_id"):
-        i = sites.index[sites["site_id"] == sid][0]
-        names = ", ".join(sorted(set(grp["display"])))
-        sites.at[i, "reasons"] += f"; declared outside Annex I (in no sum): {names}"
+    _note_left_out(sites, h)
 
     sites["cluster_id"] = ""
     if cluster_km:
