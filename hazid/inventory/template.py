@@ -113,7 +113,7 @@ def _allowed(lang: str) -> dict[str, tuple[list[str], bool]]:
     }
 
 
-def write_template(path: str | Path, *, lang: str = "en") -> Path:
+def write_template(path: str | Path, *, lang: str = "en", overwrite: bool = False) -> Path:
     """Write an empty inventory workbook (XLSX) to fill in.
 
     Parameters
@@ -122,6 +122,9 @@ def write_template(path: str | Path, *, lang: str = "en") -> Path:
         Workbook to write (``.xlsx``); its folder must exist.
     lang : {"en", "ru"}, default "en"
         Language of the column headers, their meanings and the example row.
+    overwrite : bool, default False
+        Replace an existing file (by default an existing file is never replaced, so that a
+        filled-in inventory cannot be lost).
 
     Returns
     -------
@@ -133,7 +136,7 @@ def write_template(path: str | Path, *, lang: str = "en") -> Path:
     ChoiceError
         When ``lang`` is not one of the allowed values.
     OutputError
-        When the workbook cannot be written.
+        When the file exists (and ``overwrite`` is false) or cannot be written.
 
     Examples
     --------
@@ -150,6 +153,9 @@ def write_template(path: str | Path, *, lang: str = "en") -> Path:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     check_choice("lang", lang, ("en", "ru"))
+    out = Path(path)
+    if out.exists() and not overwrite:
+        raise OutputError(f"{out.name} exists: choose another name (a template never replaces it)")
     text = _TEXT[lang]
     allowed = _allowed(lang)
     wb = openpyxl.Workbook()
@@ -175,7 +181,6 @@ def write_template(path: str | Path, *, lang: str = "en") -> Path:
     for letter, width in zip("ABCD", (30, 90, 60, 12), strict=True):
         helper.column_dimensions[letter].width = width
     wb.active = 0
-    out = Path(path)
     try:
         wb.save(out)
     except OSError as err:

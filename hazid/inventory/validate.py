@@ -98,10 +98,10 @@ def validate_inventory(
     limits = limits or InputLimits()
     raw = _load_source(source, problems, meta, sheet=sheet, layer=layer, limits=limits)
     if raw is None:
-        return pd.DataFrame(), problems.frame()
+        return _empty(meta, problems), problems.frame()
     df = _prepare(raw, problems, meta)
     if df is None:
-        return pd.DataFrame(), problems.frame()
+        return _empty(meta, problems), problems.frame()
     _check_cells(df, problems)
     _duplicates(df, problems, allow=allow_duplicates)
     out = _holdings(df, problems, decimal=meta.get("decimal", "."))
@@ -110,6 +110,13 @@ def validate_inventory(
     meta["warnings"] = list(problems.warnings)
     out.attrs.update(meta)
     return out, problems.frame()
+
+
+def _empty(meta: dict[str, Any], problems: _Problems) -> pd.DataFrame:
+    """No holdings, with what was learnt about the source (sheet, encoding, warnings)."""
+    out = pd.DataFrame()
+    out.attrs.update(meta, warnings=list(problems.warnings))
+    return out
 
 
 def _load_source(
