@@ -13,10 +13,11 @@ import pytest
 from shapely.geometry import Point, Polygon, box
 
 import hazid
-from hazid import embedded
+from hazid import datasets, embedded
 from hazid import geography as geo
 from hazid import rivers as rv
-from hazid.errors import ChoiceError, DataSourceError, GeodataError
+from hazid.errors import ChoiceError, DataSourceError, GeodataError, InventoryError
+from hazid.rivers.sources import _read_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 GEODATA = ROOT / "hazid" / "data" / "geodata"
@@ -163,6 +164,25 @@ def test_rivers_fall_back_to_the_embedded_layer(no_geodata):
     assert 0 < len(syr) < 50 and "Syr  Darya" in set(syr["name"])
 
 
+def test_lakes_fall_back_to_the_embedded_layer(no_geodata, monkeypatch):
+    path = datasets.resolve_lakes()
+    assert embedded.provenance_for(path)["name"] == "ne_10m_lakes.parquet"
+    assert len(_read_layer(path, "lakes")) == 1354  # GeoParquet read without GDAL
+    ne = no_geodata / "empty-data-dir" / "ne_10m_lakes" / "ne_10m_lakes.shp"
+    ne.parent.mkdir(parents=True)
+    ne.write_bytes(b"fetched")
+    assert datasets.resolve_lakes() == ne
+    env = no_geodata / "mine.gpkg"
+    env.write_bytes(b"")
+    monkeypatch.setenv("HAZID_LAKES", str(env))
+    assert datasets.resolve_lakes() == env
+    assert datasets.resolve_lakes(ne) == ne
+    monkeypatch.setenv("HAZID_LAKES", str(no_geodata / "Документы" / "ozera.gpkg"))
+    with pytest.raises(DataSourceError, match=r"lakes file ozera\.gpkg \(HAZID_LAKES\)") as err:
+        datasets.resolve_lakes()
+    assert "Документы" not in str(err.value)
+
+
 def test_embedded_borders_place_central_asian_cities():
     borders = geo.embedded_borders()
     cities = {
@@ -205,6 +225,10 @@ def test_functions_needing_borders_say_what_is_missing():
     toy = gpd.GeoDataFrame({"iso_a3": ["AAA"]}, geometry=[box(0, 0, 1, 1)], crs=4326)
     with pytest.raises(GeodataError, match="pairs must be a DataFrame"):
         geo.distance_to_country(sites, toy, None)
+    # nothing assessed (no borders): the decision says so instead of an AttributeError
+    flags = pd.DataFrame({"site_id": ["a"], "country": ["KAZ"], "hazardous": [True]})
+    with pytest.raises(InventoryError, match="no pathway was assessed"):
+        hazid.determine(flags, None)
 
 
 # ----------------------------------------------------------------------------------------------
