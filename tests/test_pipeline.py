@@ -66,12 +66,15 @@ def test_chain_on_toy_world(world, tmp_path):
     assert s.loc["A", "border_km"] == pytest.approx(0.05 * 84.0, rel=0.02)
     aff = res.affected
     air = aff[aff.pathway == "air"]
-    # chlorine: 40 km toxic zone (capped); 30,000 t diesel spread 1 cm deep: a pool fire of km
+    # chlorine 30 t: beyond the OCA tables, undetermined, drawn at 25 mi (40.2 km);
+    # 30,000 t diesel spread 1 cm deep: a pool fire of km
     assert air[["site_id", "affected", "hazard"]].values.tolist() == [
         ["A", "BBB", "toxic"],
         ["C", "BBB", "fire"],
     ]
-    assert air.iloc[0]["margin_km"] == pytest.approx(40.0 - s.loc["A", "border_km"], abs=0.1)
+    assert air.iloc[0]["margin_km"] == pytest.approx(
+        25 * 1.609344 - s.loc["A", "border_km"], abs=0.1
+    )
     water = aff[aff.pathway == "water"]
     assert water[["site_id", "affected"]].values.tolist() == [["C", "BBB"]]
     assert water.iloc[0]["river_km"] == pytest.approx(0.1 * 84.4, rel=0.03)
