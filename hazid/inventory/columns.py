@@ -33,6 +33,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "isolated_small": ("isolated", "small_isolated"),
     "groups": ("hazard_groups", "group"),
     "indoor": ("in_building", "inside_building"),
+    "largest_vessel_t": ("largest_vessel", "largest_vessel_tonnes", "vessel_t"),
+    "storage": ("storage_state", "storage_condition"),
+    "bund_m2": ("bund_area_m2", "bund_area", "dike_area_m2"),
 }
 
 

@@ -28,7 +28,7 @@ from hazid.inventory.problems import _Problems
 from hazid.inventory.read import _EXCEL_ERRORS, _load
 from hazid.inventory.sites import _site_checks
 from hazid.inventory.substances import _categories, _identify
-from hazid.inventory.values import _coordinates, _flags, _groups, _quantities
+from hazid.inventory.values import _coordinates, _flags, _groups, _quantities, _release_terms
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +187,8 @@ def _holdings(df: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
     for extra in ("address", "activity_type"):
         if extra in df.columns:
             out[extra] = df[extra].astype(str).str.strip()
+    for column, values in _release_terms(df, problems).items():
+        out[column] = values
     return out
 
 

@@ -33,6 +33,8 @@ MAX_PLAUSIBLE_T = 10_000_000.0
 _TRUE = {"true", "yes", "y", "1", "t", "да"}
 _FALSE = {"false", "no", "n", "0", "f", "", "нет"}
 _GROUPS = {"health", "physical", "environmental"}
+#: Storage states accepted in the optional ``storage`` column (release terms of the zones).
+STORAGE = ("pressurised", "refrigerated", "atmospheric", "solution", "solid")
 
 
 #: Cell texts that stand for "no value".
@@ -183,3 +185,25 @@ def _groups(df: pd.DataFrame, problems: _Problems) -> pd.Series:
     return parts.map(
         lambda ps: ";".join(p for p in ("health", "physical", "environmental") if p in ps)
     )
+
+
+def _release_terms(df: pd.DataFrame, problems: _Problems) -> dict[str, pd.Series]:
+    """Read the optional release terms: largest vessel (t), storage state, bund area (m2)."""
+    out: dict[str, pd.Series] = {}
+    for column, what in (("largest_vessel_t", "largest vessel"), ("bund_m2", "bund area")):
+        if column in df.columns:
+            value, _ = _to_number(
+                df, column, problems, required=False, what=what, text_hint="give the number only"
+            )
+            problems.add_many(value < 0, df, column, f"{what} is negative")
+            out[column] = value
+    if "storage" in df.columns:
+        text = _norm_text(df["storage"].astype(str))
+        problems.add_many(
+            (text != "") & ~text.isin(STORAGE),
+            df,
+            "storage",
+            f"storage must be one of: {', '.join(STORAGE)} (or empty)",
+        )
+        out["storage"] = text.where(text.isin(STORAGE), "")
+    return out

@@ -29,6 +29,7 @@ geodesic circles or downwind sectors, and :func:`population_in_zones`
 from __future__ import annotations
 
 from hazid.zones._base import HAZARDS
+from hazid.zones.cases import CASE_COLUMNS, with_zone_cases
 from hazid.zones.defaults import load_category_defaults
 from hazid.zones.distances import consequence_distances
 from hazid.zones.explosion import SCALED_DISTANCE_1PSI as SCALED_DISTANCE_1PSI
@@ -57,6 +58,7 @@ from hazid.zones.toxic import (
 )
 
 __all__ = [
+    "CASE_COLUMNS",
     "HAZARDS",
     "MAX_TOXIC_DISTANCE_M",
     "STORAGE_STATES",
@@ -78,5 +80,6 @@ __all__ = [
     "table_lookup",
     "vapour_pressure_mmhg",
     "vce_distance_m",
+    "with_zone_cases",
     "zone_polygons",
 ]
