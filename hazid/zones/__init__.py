@@ -19,7 +19,8 @@ Analysis* (OCA) guidance, EPA 550-B-99-009, for two cases: the worst case
 
 The formula functions take numpy arrays (or scalars) and return arrays of the
 same shape. :func:`consequence_distances` (:mod:`hazid.zones.distances`) applies
-them to a ``holdings`` table (:mod:`hazid.zones.models`) with the data of
+them to a ``holdings`` table (:mod:`hazid.zones.holdings`, :mod:`hazid.zones.models`,
+:mod:`hazid.zones.notes`) with the data of
 :mod:`hazid.zones.properties` and :mod:`hazid.zones.defaults`;
 :func:`zone_polygons` (:mod:`hazid.zones.geometry`) turns the distances into
 geodesic circles or downwind sectors, and :func:`population_in_zones`
