@@ -435,7 +435,7 @@ def test_consequence_distances_never_shrink_when_a_holding_grows(
     assert set(old.index) <= set(new.index)  # no zone disappears
     for key in old.index:
         assert new.at[key, "zone_km"] >= old.at[key, "zone_km"], key
-        assert new.at[key, "capped"] >= old.at[key, "capped"], key
+        assert new.at[key, "undetermined"] >= old.at[key, "undetermined"], key
 
 
 # ------------------------------------------------------------------------------------------
