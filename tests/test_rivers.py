@@ -161,18 +161,23 @@ def test_confluence_split_snap_and_dropped_parts():
 
 def test_endorheic_lake_ends_trace():
     lakes = gdf(
-        {"name": ["Salt Lake", "Fresh"], "featurecla": ["Alkaline Lake", "Lake"]},
+        {"name": ["Aral Sea", "Fresh"], "featurecla": ["Alkaline Lake", "Lake"]},
         [box(3.0, -0.2, 3.4, 0.2), box(1.0, 1.0, 1.1, 1.1)],
     )
     lines = gdf({"name": ["R"]}, [LineString([(3.01, 0.0), (1.5, 0.0)])])  # drawn upstream
     net = rv.network_from_lines(lines, borders=LAND, lakes=lakes, max_reach_km=None)
     out = net[net.next_down == 0].iloc[0]
-    assert (out.sink, out.sink_name, bool(out.endorheic)) == ("endorheic", "Salt Lake", True)
+    assert (out.sink, out.sink_name, bool(out.endorheic)) == ("endorheic", "Aral Sea", True)
+    # a lake's class ("Alkaline Lake") does not close it: only the sourced table does
+    other = lakes.assign(name=["Lake Hammar", "Fresh"])
+    net2 = rv.network_from_lines(lines, borders=LAND, lakes=other, max_reach_km=None)
+    assert "endorheic" not in net2.sink.tolist() and not net2.endorheic.any()
+    assert net2.ambiguous.all()  # a lake end only: the flow direction is a guess
     assert net.attrs["report"]["reversed_pieces"] == 1
     sites = gdf({"site_id": ["s"], "site_country": ["AAA"]}, [Point(1.5, 0.001)])
     _, paths = rv.trace_water(sites, net, LAND)
     assert paths.end.tolist() == ["endorheic"]
-    assert paths.sink_name.tolist() == ["Salt Lake"]
+    assert paths.sink_name.tolist() == ["Aral Sea"]
     assert paths.length_km[0] == pytest.approx(net.length_km.sum(), rel=1e-6)
 
 

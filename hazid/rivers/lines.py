@@ -30,7 +30,12 @@ from hazid.rivers.geodesy import (
     _project_local,
     _to_wgs84,
 )
-from hazid.rivers.outlets import ENDORHEIC_LAKES, ENDORHEIC_SEAS, _classify_points
+from hazid.rivers.outlets import (
+    ENDORHEIC_LAKES,
+    ENDORHEIC_SEAS,
+    _classify_points,
+    cut_terminal_rivers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +66,8 @@ def network_from_lines(
        equidistant projection centred on the end); the touching end becomes a
        vertex of the split line, so the pieces share it exactly;
     4. classify the dangling ends (nodes of degree 1): *endorheic* (within
-       ``lake_m`` of a closed lake: Natural Earth ``Alkaline Lake`` or a name in
-       ``endorheic_lakes``; or on open water inside an ``endorheic_seas`` box,
+       ``lake_m`` of a closed lake named in ``endorheic_lakes``, the sourced
+       table of closed basins; or on open water inside an ``endorheic_seas`` box,
        i.e. the Caspian), *lake* (within ``lake_m`` of another lake) or *sea*
        (a point within ``coast_m`` lies outside every ``borders`` polygon);
     5. choose each connected component's outlet(s): all its sea and endorheic
@@ -72,9 +77,12 @@ def network_from_lines(
        (reported in ``ambiguous_components``);
     6. orient every piece towards the outlet along shortest paths (multi-source
        Dijkstra on river length); ``next_down`` follows the shortest-path tree,
-       so the result has no cycle even where the lines form loops;
+       so the result has no cycle even where the lines form loops; reaches of
+       an ambiguous component are flagged ``ambiguous``;
     7. cut pieces longer than ``max_reach_km`` into equal reaches (better
-       positions for border crossings).
+       positions for border crossings);
+    8. end the terminal rivers of the closed-basin table (the Zeravshan, ...)
+       where they are drawn to join another river.
 
     Parameters
     ----------
@@ -151,7 +159,7 @@ def network_from_lines(
         endorheic_lakes=endorheic_lakes,
         endorheic_seas=endorheic_seas,
     )
-    g, outlets, ambiguous, multi, n_comps = _choose_outlets(
+    g, outlets, ambiguous, amb_nodes, multi, n_comps = _choose_outlets(
         pieces, node_kind, ends, names_norm, max_candidates=max_candidates
     )
     down, nd_piece, outlet_of = _orient(pieces, g, outlets, report)
@@ -164,8 +172,12 @@ def network_from_lines(
         node_sink_name,
         outlets,
         names_norm,
+        amb_nodes,
         max_reach_km=max_reach_km,
     )
+    terminal = cut_terminal_rivers(reaches)
+    is_out = reaches["next_down"].to_numpy() == 0
+    sink = reaches["sink"].to_numpy(dtype=object)
     report.update(
         {
             "pieces": len(pieces.u),
@@ -176,6 +188,7 @@ def network_from_lines(
             },
             "ambiguous_components": ambiguous,
             "multi_outlet_components": int(multi),
+            "terminal_rivers": terminal,
             "cycles": [],
             "warnings": [],
         }
@@ -360,11 +373,12 @@ def _choose_outlets(
     names_norm: np.ndarray,
     *,
     max_candidates: int,
-) -> tuple[nx.Graph, list[int], list[dict[str, Any]], int, int]:
+) -> tuple[nx.Graph, list[int], list[dict[str, Any]], set[int], int, int]:
     """Step 5: outlets of each connected river system (sea and closed-basin ends, else a vote).
 
-    Returns the undirected node graph, the outlets, the ambiguous systems,
-    the count of systems with several outlets and the count of systems.
+    Returns the undirected node graph, the outlets, the ambiguous systems and
+    their outlets, the count of systems with several outlets and the count of
+    systems.
     """
     pu, pv, plen_m = pieces.u, pieces.v, pieces.length_m
     g = nx.Graph()
@@ -374,6 +388,7 @@ def _choose_outlets(
         g.add_edge(u, v, weight=w, piece=k)
     outlets: list[int] = []
     ambiguous: list[dict[str, Any]] = []
+    amb_nodes: set[int] = set()
     multi = 0
     comps = list(nx.connected_components(g))
     for comp in comps:
@@ -398,6 +413,7 @@ def _choose_outlets(
         agreement = max(votes) / max(total_len, 1.0)
         best = cands[int(np.argmax(votes))]
         outlets.append(best)
+        amb_nodes.add(best)
         names = sorted(
             {names_norm[pieces.src[d["piece"]]] for _, _, d in sub.edges(data=True)} - {""}
         )
@@ -410,7 +426,7 @@ def _choose_outlets(
                 "agreement": round(float(agreement), 3),
             }
         )
-    return g, outlets, ambiguous, multi, len(comps)
+    return g, outlets, ambiguous, amb_nodes, multi, len(comps)
 
 
 def _orient(
@@ -450,6 +466,7 @@ def _cut_reaches(
     node_sink_name: dict[int, str],
     outlets: list[int],
     names_norm: np.ndarray,
+    amb_nodes: set[int],
     *,
     max_reach_km: float | None,
 ) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
@@ -498,6 +515,7 @@ def _cut_reaches(
             "name": pd.array(names_norm[pieces.src[r_piece_arr]], dtype="str"),
             "sink": pd.array(sink, dtype="str"),
             "sink_name": pd.array(sink_name, dtype="str"),
+            "ambiguous": np.array([outlet_of[int(w)] in amb_nodes for w in down_node], dtype=bool),
         },
         geometry=r_geom_arr,
         crs=4326,
