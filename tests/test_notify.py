@@ -1,4 +1,4 @@
-"""Tests of hazid.notify and hazid.staticmap on a hand-built three-country case.
+"""Tests of hazid.notify and hazid.maps.static on a hand-built three-country case.
 
 Countries are squares in EPSG:4326: KAZ 65-70E x 42-45N, UZB 65-70E x 40-42N (south of KAZ),
 KGZ 70-75E x 40-45N (east of both).
@@ -34,16 +34,15 @@ from hazid.errors import (
     InventoryError,
     OutputError,
 )
+from hazid.maps.static import _legend_loc, local_crs, static_map
 from hazid.notify import (
     NOT_PROVIDED,
     determine,
     not_notified,
     notification_schema,
     read_contacts,
-    regenerate,
-    write_notifications,
 )
-from hazid.staticmap import _legend_loc, local_crs, static_map
+from hazid.output.dossiers import regenerate, write_notifications
 
 DATE = "2025-03-14"
 MAP_SIZE = (800, 600)
@@ -645,14 +644,14 @@ def test_rerun_replaces_stale_dossiers(case, tmp_path):
 def test_date_defaults_to_today(case, tmp_path, monkeypatch):
     import datetime as dt
 
-    import hazid.notify as notify
+    import hazid.notify.dossier as dossier
 
     class FixedDate(dt.date):
         @classmethod
         def today(cls):
             return cls(2031, 1, 2)
 
-    monkeypatch.setattr(notify._dt, "date", FixedDate)
+    monkeypatch.setattr(dossier._dt, "date", FixedDate)
     write_notifications(tmp_path, case["sites"], case["holdings"], case["affected"], maps=False)
     doc = json.loads((tmp_path / "notifications" / "KAZ-UZB.json").read_text(encoding="utf-8"))
     assert doc["date"] == "2031-01-02"
