@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from itertools import pairwise
 
 import geopandas as gpd
@@ -11,7 +12,7 @@ import pytest
 from shapely import LineString, Point, box
 
 from hazid import rivers as rv
-from hazid.errors import GeodataError
+from hazid.errors import DataSourceError, GeodataError
 from hazid.notify import not_notified
 from hazid.rivers import outcomes
 from hazid.rivers.hydrology import SECONDS_PER_YEAR
@@ -313,3 +314,16 @@ def test_mixed_layer_kinds_are_refused(tmp_path):
         rv.build_network([_hydro([1], [0], [0.0, 1.0]), lines])
     with pytest.raises(GeodataError, match="no river layer given"):
         rv.build_network([])
+
+
+def test_several_river_files_from_the_environment(tmp_path, monkeypatch):
+    _hydro([10, 11], [11, 20], [0.2, 0.6, 1.1]).to_file(tmp_path / "as.gpkg")
+    _hydro([20, 21], [21, 0], [1.1, 1.9, 2.5]).to_file(tmp_path / "eu.gpkg")
+    files = [tmp_path / "as.gpkg", tmp_path / "eu.gpkg"]
+    monkeypatch.setenv("HAZID_RIVERS", os.pathsep.join(map(str, files)))
+    assert rv.resolve_rivers() == files
+    assert len(rv.read_rivers()) == 4
+    assert rv.resolve_rivers([str(f) for f in files]) == files
+    monkeypatch.setenv("HAZID_RIVERS", os.pathsep.join([str(files[0]), str(tmp_path / "no")]))
+    with pytest.raises(DataSourceError, match="from HAZID_RIVERS\\) does not exist"):
+        rv.resolve_rivers()
