@@ -759,15 +759,25 @@ def test_hydrorivers_turkey_euphrates_and_tigris():
     )
     aff, paths = rv.trace_water(sites, net, countries)
     got = {s: g.affected.tolist() for s, g in aff.groupby("site_id")}
-    # Euphrates: into Syria (the extract ends in Syria, before Iraq)
+    # Euphrates: into Syria; the extract ends in Syria, before Iraq: an edge, not an outlet
     assert got["birecik"] == ["SYR"]
     assert aff.set_index("site_id").loc["birecik", "river_km"] < 60
+    p = paths.set_index("site_id")
+    assert (p.loc["birecik", "end"], p.loc["birecik", "end_country"]) == ("edge", "SYR")
+    assert p.loc["birecik", "water_status"] == "not assessed"
+    # with a wider gap distance, Iraq beyond the edge of the extract is to be consulted
+    wide, _ = rv.trace_water(sites[:1], net, countries, gap_km=300.0)
+    assert wide.affected.iloc[0] == "SYR" and "IRQ" in set(wide.affected)
+    assert wide.arrival_h.iloc[1:].isna().all()
     # Tigris: along the Syrian border into Iraq
     assert got["diyarbakir"] == ["SYR", "IRQ"]
     assert paths.set_index("site_id").loc["diyarbakir", "countries"] == "TUR;SYR;IRQ"
-    # with a discharge column (here a made-up 3 L/s/km2), concentrations follow
+    # without DIS_AV_CMS the discharge comes from UPLAND_SKM x 359 mm/yr; with a discharge
+    # column (here a made-up 3 L/s/km2, 95 mm/yr: less water) the river is slower
     net2 = rv.build_network(h.assign(DIS_AV_CMS=h.UPLAND_SKM * 0.003), borders=countries)
     aff2, _ = rv.trace_water(sites.assign(water_mass_kg=1e4), net2, countries)
     d = aff2[aff2.site_id == "diyarbakir"]
     assert d.peak_mg_l.notna().all() and d.peak_mg_l.is_monotonic_decreasing
-    assert (aff2.arrival_h.to_numpy() < aff.arrival_h.to_numpy()).all()  # Vmp > 1 m/s here
+    assert (aff2.arrival_h.to_numpy() > aff.arrival_h.to_numpy()).all()
+    flat, _ = rv.trace_water(sites, net, countries, velocity="flat")
+    assert (flat.arrival_h.to_numpy() > aff.arrival_h.to_numpy()).all()  # Vmp > 1 m/s here

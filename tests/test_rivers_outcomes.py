@@ -112,6 +112,15 @@ def test_edge_of_hydrorivers_extract_ends_as_edge_with_the_country_where_it_stop
     )
 
 
+def test_hydrorivers_outlet_inland_is_an_edge_unless_endorheic():
+    # an extract cut with NEXT_DOWN = 0 inside BBB (the Euphrates extract ends in Syria)
+    hr = _hydro([1, 2], [2, 0], [0.5, 1.2, 1.6])
+    assert rv.build_network(hr, borders=THREE).sink.tolist() == ["", "edge"]
+    closed = rv.build_network(hr.assign(ENDORHEIC=[1, 1]), borders=THREE)
+    assert closed.sink.tolist() == ["", "endorheic"]
+    assert rv.build_network(hr).sink.tolist() == ["", "outlet"]  # no land to tell
+
+
 def test_line_end_at_no_coast_lake_or_closed_basin_is_an_edge():
     # lines with a sea outlet at one end; a side branch ends inland: it is a source, but a
     # network whose only outlet is inland ends at the edge of the data
@@ -291,15 +300,16 @@ def _hydro(ids, next_down, xs):
 
 
 def test_two_hydrorivers_files_join_by_next_down(tmp_path):
-    # continent 1 drains (NEXT_DOWN 20) into continent 2, which reaches CCC
+    # continent 1 drains (NEXT_DOWN 20) into continent 2, which crosses CCC to the sea
     _hydro([10, 11], [11, 20], [0.2, 0.6, 1.1]).to_file(tmp_path / "as.gpkg")
-    _hydro([20, 21], [21, 0], [1.1, 1.9, 2.5]).to_file(tmp_path / "eu.gpkg")
+    _hydro([20, 21], [21, 0], [1.1, 1.9, 3.2]).to_file(tmp_path / "eu.gpkg")
     one = rv.build_network(tmp_path / "as.gpkg")
     assert one.sink.tolist() == ["", "edge"]
     both = rv.build_network([tmp_path / "as.gpkg", tmp_path / "eu.gpkg"], borders=THREE)
     assert both.reach_id.tolist() == [10, 11, 20, 21]
     assert both.next_down.tolist() == [11, 20, 21, 0]
     assert both.attrs["report"]["files"] == 2 and both.attrs["report"]["links_outside"] == 0
+    assert both.sink.tolist() == ["", "", "", "sea"]
     aff, paths = rv.trace_water(site(0.2), both, THREE, border_tolerance_km=0)
     assert aff.affected.tolist() == ["BBB", "CCC"]
     assert paths.water_status[0] == "assessed"
@@ -318,7 +328,7 @@ def test_mixed_layer_kinds_are_refused(tmp_path):
 
 def test_several_river_files_from_the_environment(tmp_path, monkeypatch):
     _hydro([10, 11], [11, 20], [0.2, 0.6, 1.1]).to_file(tmp_path / "as.gpkg")
-    _hydro([20, 21], [21, 0], [1.1, 1.9, 2.5]).to_file(tmp_path / "eu.gpkg")
+    _hydro([20, 21], [21, 0], [1.1, 1.9, 3.2]).to_file(tmp_path / "eu.gpkg")
     files = [tmp_path / "as.gpkg", tmp_path / "eu.gpkg"]
     monkeypatch.setenv("HAZID_RIVERS", os.pathsep.join(map(str, files)))
     assert rv.resolve_rivers() == files
