@@ -117,6 +117,25 @@ def _entry_table(combos: pd.DataFrame, regime_col: str, version: str) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def _graded_categories(h: pd.DataFrame) -> pd.Series:
+    """Categories picked by a concentration grade (:func:`hazid.tables.category_grades`).
+
+    Only for holdings without a category of their own; an unknown or missing grade keeps the
+    substance's default (the stricter grade).
+    """
+    cg = tables.category_grades()
+    graded = h["substance_key"].isin(set(cg["key"])) & (h["category"] == "")
+    if "grade" not in h.columns or not graded.any():
+        return h["category"]
+    lookup = dict(zip(zip(cg["key"], cg["grade"], strict=True), cg["categories"], strict=True))
+    sub = h.loc[graded]
+    grade = sub["grade"].fillna("").astype(str).map(lambda v: " ".join(v.lower().split()))
+    picked = [lookup.get(kg, "") for kg in zip(sub["substance_key"], grade, strict=True)]
+    out = h["category"].copy()
+    out.loc[graded] = picked
+    return out
+
+
 def _entry_label(entry: str) -> str:
     part, code = entry.split("-", 1)
     return f"Part II item {code}" if part == "II" else f"Part I {code}"
@@ -327,6 +346,7 @@ def classify(
     tables._check_version(annex_version)
     h = holdings.reset_index(drop=True).copy()
     h["_item"] = h["part2_item"].astype("string").fillna("")
+    h["category"] = _graded_categories(h)
     keys = ["_item", "category", "substance_key", "groups_override"]
     ecode, efirst = _combo_codes(h, keys)
     entries = _entry_table(h.iloc[efirst][keys], regime_col, annex_version)

@@ -541,7 +541,7 @@ def test_returns_folium_map():
 
 
 def test_vendored_files_match_versions_note():
-    static = Path(maps.__file__).parent / "static"
+    static = Path(maps.__file__).parent.parent / "static"
     note = (static / "VERSIONS.md").read_text(encoding="utf-8")
     listed = dict(
         (path, digest) for digest, path in re.findall(r"^([0-9a-f]{64})  (\S+)$", note, re.M)

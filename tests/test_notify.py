@@ -1,4 +1,4 @@
-"""Tests of hazid.notify and hazid.staticmap on a hand-built three-country case.
+"""Tests of hazid.notify and hazid.maps.static on a hand-built three-country case.
 
 Countries are squares in EPSG:4326: KAZ 65-70E x 42-45N, UZB 65-70E x 40-42N (south of KAZ),
 KGZ 70-75E x 40-45N (east of both).
@@ -34,6 +34,7 @@ from hazid.errors import (
     InventoryError,
     OutputError,
 )
+from hazid.maps.static import _legend_loc, local_crs, static_map
 from hazid.notify import (
     NOT_PROVIDED,
     determine,
@@ -42,7 +43,6 @@ from hazid.notify import (
     read_contacts,
 )
 from hazid.output.dossiers import regenerate, write_notifications
-from hazid.staticmap import _legend_loc, local_crs, static_map
 
 DATE = "2025-03-14"
 MAP_SIZE = (800, 600)
@@ -381,13 +381,13 @@ def test_read_contacts_bad_bytes_and_missing(tmp_path):
 
 def test_summary_and_matrix(written):
     d = written["dir"]
-    assert (d / "summary.csv").read_text(encoding="utf-8") == (
+    assert (d / "summary.csv").read_text(encoding="utf-8-sig") == (
         "origin,affected,status,n_activities,n_notify,n_consult,n_screened,pathways,"
         "margin_km,arrival_h,dossier,voluntary\n"
         "KAZ,KGZ,consult,1,0,1,1,air,1.56,,KAZ-KGZ,true\n"
         "KAZ,UZB,notify,1,1,0,1,air;water,11.88,31.2,KAZ-UZB,true\n"
     )  # floats at full precision, as in every CSV of a results folder
-    assert (d / "matrix.csv").read_text(encoding="utf-8") == (
+    assert (d / "matrix.csv").read_text(encoding="utf-8-sig") == (
         "origin,KAZ,KGZ,UZB\nKAZ,0,1,1\nKGZ,0,0,0\nUZB,0,0,0\n"
     )
     nn = pd.read_csv(d / "not_notified.csv", dtype=str, keep_default_na=False)

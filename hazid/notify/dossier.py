@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hazid._version import __version__
 from hazid.errors import ChoiceError, CRSError, GeodataError
 from hazid.notify.activity import _activity, _float, _substances_by_site
 from hazid.notify.contacts import _contacts_table, _party
@@ -47,9 +48,7 @@ DEFAULT_RESPONSE_DAYS = 60
 
 
 def _version() -> str:
-    import hazid
-
-    return str(getattr(hazid, "__version__", "unknown"))
+    return __version__
 
 
 def notification_schema() -> dict[str, Any]:

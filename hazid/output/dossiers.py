@@ -1,7 +1,7 @@
 """Notification dossiers on disk: tables, Markdown, HTML and JSON dossiers, static maps.
 
 :func:`write_notifications` decides every pair of Parties (:mod:`hazid.notify`), draws one
-static map per activity (:mod:`hazid.staticmap`) and writes, per pair of Parties, a dossier in
+static map per activity (:mod:`hazid.maps.static`) and writes, per pair of Parties, a dossier in
 Markdown, self-contained HTML and JSON (validated by ``hazid/schemas/notification.schema.json``,
 JSON Schema draft 2020-12), plus summary tables. :func:`regenerate` rewrites them from a
 results folder. Outputs are byte-identical when re-run with the same inputs and the same date.
@@ -22,10 +22,12 @@ import pandas as pd
 
 from hazid.errors import DataSourceError, OutputError
 from hazid.i18n import parse_langs
+from hazid.maps.static import static_map
 from hazid.notify.decide import _matrix
 from hazid.notify.dossier import DossierSet, prepare_dossiers
 from hazid.notify.markup import _render_html, _render_md
 from hazid.notify.values import _problems, file_slug
+from hazid.output.results import write_csv
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +38,11 @@ _TABLE_FILES = ("summary.csv", "matrix.csv", "activities.csv", "not_notified.csv
 
 
 def _fmt_csv(df: pd.DataFrame, floats: Sequence[str]) -> pd.DataFrame:
-    """Prepare a table for CSV like the other tables of a results folder.
+    """Prepare a table for CSV: the float columns as floats, without ``-0``.
 
-    Floats at full precision (shortest round-trip form, no ``-0``), booleans as
-    ``true``/``false``.
+    :func:`hazid.output.results.write_csv` then writes floats with 15 significant digits,
+    booleans as ``true``/``false`` and text that a spreadsheet would run as a formula with a
+    leading ``'``.
     """
     out = df.copy()
     for col in floats:
@@ -58,7 +61,11 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _write_csv(path: Path, df: pd.DataFrame) -> None:
-    _write_text(path, df.to_csv(index=False, lineterminator="\n"))
+    """Write a table like the other CSV files of a results folder (:func:`write_csv`)."""
+    try:
+        write_csv(df, path)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err}") from err
 
 
 def _clear(out: Path) -> None:
@@ -262,8 +269,6 @@ def _draw_map(
     lang: str = "en",
 ) -> None:
     """Draw the static map of one activity of a dossier (zones, river trace, both Parties)."""
-    from hazid.staticmap import static_map
-
     zones, river_paths = ds.site_layers(dec.site_id)
     options: dict[str, Any] = {}
     if "lang" in inspect.signature(static_map).parameters:  # legends in the dossier's language

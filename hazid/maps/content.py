@@ -1,0 +1,232 @@
+"""Text of the HTML map: site status, popups of sites (inventory, reasons, affected Parties).
+
+Every value from the inputs is HTML-escaped before it is put into a popup or a tooltip.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hazid.maps.styles import SITE_STATUS_STYLE
+
+
+def _esc(value: Any) -> str:
+    """HTML-escape a value; missing values give an empty string."""
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return html.escape(str(value), quote=True)
+
+
+def _fmt(value: Any) -> str:
+    """Format a number for display (3 significant digits, thousands separated)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if not np.isfinite(x):
+        return "–"
+    if abs(x) >= 999.5:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def _col(df: pd.DataFrame, name: str, default: Any = np.nan) -> pd.Series:
+    """Column ``name`` of ``df``, or a column of ``default`` when absent."""
+    if name in df.columns:
+        return df[name]
+    return pd.Series([default] * len(df), index=df.index, dtype=object)
+
+
+def _text_col(df: pd.DataFrame, name: str) -> pd.Series:
+    """Column as HTML-escaped strings (missing values empty)."""
+    return _col(df, name).map(_esc).astype(object)
+
+
+def _num_col(df: pd.DataFrame, name: str) -> pd.Series:
+    """Column as formatted numbers."""
+    return pd.to_numeric(_col(df, name), errors="coerce").map(_fmt).astype(object)
+
+
+def _lookup(keys: pd.Series, mapping: Any) -> pd.Series:
+    """Map ``keys`` through ``mapping`` (dict or Series) to strings, missing -> ``""``."""
+    out = keys.map(mapping).astype(object)
+    return out.where(out.notna(), "").astype(object)
+
+
+def _truthy(s: pd.Series) -> pd.Series:
+    """Booleans from a column that may hold bools, 0/1, strings or missing values."""
+    txt = s.astype(object).map(lambda v: str(v).strip().lower())
+    return txt.isin(["true", "1", "1.0", "yes", "y"]).astype(bool)
+
+
+def _site_status(sites: gpd.GeoDataFrame, affected: pd.DataFrame | None) -> pd.Series:
+    """``notify`` / ``domestic`` / ``other`` for each site."""
+    hazardous = _truthy(_col(sites, "hazardous", False))
+    notifying = (
+        sites["site_id"].isin(affected["site_id"])
+        if affected is not None
+        else pd.Series(False, index=sites.index)
+    )
+    status = np.where(hazardous & notifying, "notify", np.where(hazardous, "domestic", "other"))
+    return pd.Series(status, index=sites.index, dtype=object)
+
+
+def _site_country(sites: pd.DataFrame) -> pd.Series:
+    """ISO3 of each site: ``site_country`` when known, else the inventory ``country``."""
+    sc = _col(sites, "site_country", "").astype(object).where(lambda s: s.notna(), "")
+    c = _col(sites, "country", "").astype(object).where(lambda s: s.notna(), "")
+    sc = sc.astype(str).str.strip()
+    return sc.where(sc != "", c.astype(str).str.strip()).astype(object)
+
+
+def _inventory_rows(holdings: pd.DataFrame | None) -> pd.Series:
+    """HTML table rows of the holdings, joined per ``site_id``."""
+    if holdings is None:
+        return pd.Series(dtype=object)
+    sub = _text_col(holdings, "substance")
+    key = _text_col(holdings, "substance_key")
+    cat = _text_col(holdings, "categories")
+    name = sub.where(sub != "", key.where(key != "", cat))
+    rows = (
+        "<tr><td>"
+        + name
+        + '</td><td class="n">'
+        + _num_col(holdings, "quantity_t")
+        + "</td><td>"
+        + _text_col(holdings, "annex_entry")
+        + '</td><td class="n">'
+        + _num_col(holdings, "ratio")
+        + "</td></tr>"
+    )
+    return rows.groupby(holdings["site_id"].to_numpy(), sort=False).agg("".join)
+
+
+def _is_water(affected: pd.DataFrame) -> pd.Series:
+    """Flag the rows of the water pathway."""
+    pathway = _col(affected, "pathway", "").astype(str).str.lower()
+    return pathway.str.contains("water|river", regex=True) | (
+        ~pathway.str.contains("air")
+        & pd.to_numeric(_col(affected, "arrival_h"), errors="coerce").notna()
+    )
+
+
+def _affected_rows(affected: pd.DataFrame | None) -> pd.Series:
+    """HTML table rows of the affected Parties, joined per ``site_id``."""
+    if affected is None:
+        return pd.Series(dtype=object)
+    water = _is_water(affected)
+    uncertain = _truthy(_col(affected, "uncertain", False))
+    air_fig = (
+        _text_col(affected, "hazard")
+        + " zone "
+        + _num_col(affected, "zone_km")
+        + " km; border at "
+        + _num_col(affected, "border_km")
+        + " km; margin "
+        + _num_col(affected, "margin_km")
+        + " km"
+        + pd.Series(np.where(uncertain, " (uncertain)", ""), index=affected.index, dtype=object)
+    )
+    water_fig = (
+        _text_col(affected, "river")
+        + ": "
+        + _num_col(affected, "river_km")
+        + " km downstream; arrival "
+        + _num_col(affected, "arrival_h")
+        + " h; peak "
+        + _num_col(affected, "peak_mg_l")
+        + " mg/L"
+    )
+    fig = water_fig.where(water, air_fig)
+    rows = (
+        "<tr><td>"
+        + _text_col(affected, "affected")
+        + "</td><td>"
+        + _text_col(affected, "pathway")
+        + "</td><td>"
+        + fig
+        + "</td></tr>"
+    )
+    return rows.groupby(affected["site_id"].to_numpy(), sort=False).agg("".join)
+
+
+def _site_popups(
+    sites: gpd.GeoDataFrame,
+    status: pd.Series,
+    holdings: pd.DataFrame | None,
+    affected: pd.DataFrame | None,
+) -> pd.Series:
+    """Popup HTML of each site."""
+    ids = sites["site_id"]
+    inv = _lookup(ids, _inventory_rows(holdings))
+    aff = _lookup(ids, _affected_rows(affected))
+    name = _text_col(sites, "site_name")
+    name = name.where(name != "", ids.map(_esc))
+    meta = (
+        ids.map(_esc)
+        + " · "
+        + _text_col(sites, "operator")
+        + " · "
+        + _site_country(sites).map(_esc)
+    )
+    labels = {k: v["label"] for k, v in SITE_STATUS_STYLE.items()}
+    n_aff = (
+        affected.groupby("site_id")["affected"].nunique() if affected is not None else pd.Series()
+    )
+    n_aff = ids.map(n_aff).fillna(0).astype(int)
+    status_txt = status.map(labels) + np.where(
+        status == "notify", " (" + n_aff.astype(str) + " Parties)", ""
+    )
+    inv_html = np.where(
+        inv != "",
+        "<table><tr><th>Substance</th><th>t</th><th>Annex I</th><th>q/Q</th></tr>"
+        + inv
+        + "</table>",
+        "<div>No holdings listed.</div>",
+    )
+    reasons = _text_col(sites, "reasons")
+    reasons_html = np.where(reasons != "", "<div><b>Reasons:</b> " + reasons + "</div>", "")
+    aff_html = np.where(
+        aff != "",
+        "<table><tr><th>Affected Party</th><th>Pathway</th><th>Figures</th></tr>"
+        + aff
+        + "</table>",
+        "",
+    )
+    return (
+        '<div class="hz-pop"><div class="hz-h">'
+        + name
+        + '</div><div class="hz-s">'
+        + meta
+        + '</div><div class="hz-st hz-'
+        + status
+        + '">'
+        + status_txt
+        + "</div>"
+        + inv_html
+        + reasons_html
+        + aff_html
+        + "</div>"
+    )
+
+
+def _swatch(kind: str, colour: str, fill: str | None = None, opacity: float = 1.0) -> str:
+    """Return a small legend / layer-control swatch."""
+    if kind == "line":
+        return f'<span class="hz-sw hz-line" style="border-color:{colour}"></span>'
+    bg = fill or "transparent"
+    cls = "hz-sw hz-dot" if kind == "dot" else "hz-sw"
+    return (
+        f'<span class="{cls}" style="border-color:{colour};background:{bg};'
+        f'opacity:{opacity:.2f}"></span>'
+    )

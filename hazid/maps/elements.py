@@ -1,0 +1,174 @@
+"""Leaflet elements of the HTML map: panes and layer registry, vector layers, legend.
+
+The page keeps a registry ``window.hazidMaps`` of its layers and feature counts; the counts are
+copied to ``data-hazid-*`` attributes of the map container when the page is ready.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from branca.element import MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from hazid.maps.styles import _PANES
+
+
+class _Registry(MacroElement):
+    """Create the panes and a JS registry ``window.hazidMaps`` of layers and counts."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {map: {{ this._parent.get_name() }}, layers: {},
+            counts: {}, sites: {}};
+        (window.hazidMaps = window.hazidMaps || []).push({{ this.get_name() }});
+        {%- for pane, z in this.panes.items() %}
+        {{ this._parent.get_name() }}.createPane({{ pane|tojson }}).style.zIndex = {{ z }};
+        {%- endfor %}
+        L.control.scale({imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name() }});
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }},
+            {maxZoom: {{ this.max_zoom }}, padding: [20, 20], animate: false});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]], max_zoom: int) -> None:
+        super().__init__()
+        self._name = "HazidRegistry"
+        self.panes = _PANES
+        self.bounds = bounds
+        self.max_zoom = int(max_zoom)
+
+
+class _Finish(MacroElement):
+    """Copy the feature counts to ``data-hazid-*`` attributes of the map container."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var reg = {{ this.registry.get_name() }};
+            var box = reg.map.getContainer();
+            Object.keys(reg.counts).forEach(function (k) {
+                box.setAttribute("data-hazid-" + k, String(reg.counts[k]));
+            });
+            box.setAttribute("data-hazid-ready", "1");
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, registry: _Registry) -> None:
+        super().__init__()
+        self._name = "HazidFinish"
+        self.registry = registry
+
+
+class _VectorLayer(Layer):
+    """A GeoJSON layer drawn with one style, optionally clustered.
+
+    Features carry ``popup`` (HTML), ``tip`` (tooltip HTML) and, for sites, ``id``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var reg = {{ this.registry.get_name() }};
+            var style = {{ this.style|tojson }};
+            var group = L.geoJSON({{ this.data }}, {
+                style: function () { return style; },
+                pointToLayer: function (f, ll) { return L.circleMarker(ll, style); },
+                onEachFeature: function (f, layer) {
+                    var p = f.properties || {};
+                    if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 480}); }
+                    if (p.tip) { layer.bindTooltip(p.tip, {{ this.tooltip|tojson }}); }
+                    if (p.id !== undefined) { reg.sites[p.id] = layer; }
+                }
+            });
+            var n = group.getLayers().length;
+            {%- if this.cluster %}
+            var opts = {{ this.cluster_options|tojson }};
+            var ring = {{ this.cluster_colours|tojson }};
+            opts.iconCreateFunction = function (c) {
+                return L.divIcon({
+                    html: '<div style="background-color:' + ring[1] + ';color:' + ring[2]
+                        + ';box-shadow:0 0 0 5px ' + ring[0] + '"><span>'
+                        + c.getChildCount() + '</span></div>',
+                    className: "marker-cluster hazid-cluster hazid-cluster-" + ring[3],
+                    iconSize: L.point(40, 40)
+                });
+            };
+            var cl = L.markerClusterGroup(opts);
+            cl.addLayers(group.getLayers());
+            group = cl;
+            {%- endif %}
+            reg.layers[{{ this.key|tojson }}] = group;
+            reg.counts[{{ this.key|tojson }}] = n;
+            return group;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        *,
+        registry: _Registry,
+        key: str,
+        name: str,
+        data: str,
+        style: dict[str, Any],
+        overlay: bool = True,
+        show: bool = True,
+        cluster: bool = False,
+        tooltip: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(name=name, overlay=overlay, control=True, show=show)
+        self._name = "HazidLayer"
+        self.registry = registry
+        self.key = key
+        self.data = data
+        self.style = style
+        self.cluster = cluster
+        self.cluster_options = {
+            "chunkedLoading": True,
+            "showCoverageOnHover": False,
+            "maxClusterRadius": 50,
+            "disableClusteringAtZoom": 13,
+        }
+        self.tooltip = tooltip or {"sticky": True}
+        fill = str(style.get("fillColor", "#888888"))
+        r, g, b = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
+        text = "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 150 else "#222222"
+        self.cluster_colours = [f"rgba({r},{g},{b},0.35)", fill, text, key]
+
+
+class _Legend(MacroElement):
+    """A legend drawn as a Leaflet control (a ``div.hazid-legend``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "hazid-legend");
+                div.id = {{ (this._parent.get_name() ~ "-legend")|tojson }};
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legend_html: str) -> None:
+        super().__init__()
+        self._name = "HazidLegend"
+        self.html = legend_html

@@ -1,0 +1,173 @@
+"""Geometry for the HTML map: extent, local metric projection, simplification, GeoJSON.
+
+Geometries are simplified in a local azimuthal equidistant projection centred on the results
+(metres, WGS 84), never in degrees; distances along river traces are geodesic (WGS 84
+ellipsoid).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+from hazid.maps.styles import _COUNTRY_PAD_M, _GEOD, _MIN_TOLERANCE_M
+
+logger = logging.getLogger("hazid.maps.interactive")
+
+
+def _script_safe(text: str) -> str:
+    """Make JSON text safe inside an HTML ``<script>`` element."""
+    return re.sub(r"<(?=[/!]|script)", r"\\u003c", text, flags=re.IGNORECASE)
+
+
+def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]], decimals: int) -> str:
+    """GeoJSON FeatureCollection text with coordinates rounded to ``decimals``."""
+    if len(geoms) == 0:
+        return '{"type":"FeatureCollection","features":[]}'
+    rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.round(c, decimals))
+    gj = shapely.to_geojson(rounded)
+    parts = [
+        '{"type":"Feature","geometry":'
+        + g
+        + ',"properties":'
+        + json.dumps(p, ensure_ascii=False, separators=(",", ":"))
+        + "}"
+        for g, p in zip(gj, props, strict=True)
+    ]
+    return _script_safe('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
+
+
+def _decimals(tolerance_m: float) -> int:
+    """Decimal places of degrees that resolve a fifth of ``tolerance_m``."""
+    step_deg = tolerance_m / 111_320.0 / 5.0
+    return int(np.clip(np.ceil(-np.log10(step_deg)), 4, 6))
+
+
+def _extent(*layers: gpd.GeoDataFrame | None) -> tuple[float, float, float, float] | None:
+    """Union of the bounds of the non-empty layers (lon/lat degrees)."""
+    boxes = [g.total_bounds for g in layers if g is not None and len(g)]
+    if not boxes:
+        return None
+    b = np.vstack(boxes)
+    return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+
+
+def _metric_crs(bounds: tuple[float, float, float, float]) -> pyproj.CRS:
+    """Azimuthal equidistant CRS (metres) centred on the bounds."""
+    lon0 = (bounds[0] + bounds[2]) / 2.0
+    lat0 = (bounds[1] + bounds[3]) / 2.0
+    return pyproj.CRS.from_proj4(
+        f"+proj=aeqd +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m +no_defs"
+    )
+
+
+def _auto_tolerance(bounds: tuple[float, float, float, float]) -> float:
+    """Simplification tolerance (m): geodesic diagonal of the bounds / 2000, at least 50 m."""
+    _, _, diag = _GEOD.inv(bounds[0], bounds[1], bounds[2], bounds[3])
+    return max(float(diag) / 2000.0, _MIN_TOLERANCE_M)
+
+
+def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np.ndarray:
+    """Transform shapely geometries between EPSG:4326 and ``crs``."""
+    tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    direction = "INVERSE" if inverse else "FORWARD"
+
+    def fn(c: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(c[:, 0], c[:, 1], direction=direction)
+        return np.column_stack([x, y])
+
+    return shapely.transform(np.asarray(geoms, dtype=object), fn)
+
+
+def _simplify(geoms: np.ndarray, crs: pyproj.CRS, tolerance_m: float | np.ndarray) -> np.ndarray:
+    """Douglas-Peucker (topology preserving) in the metric ``crs``, back to EPSG:4326.
+
+    Longitudes of ±180 that changed sign on the way (antimeridian) are put back on
+    the side of the original geometry.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return geoms
+    metric = _project(geoms, crs)
+    simple = shapely.simplify(metric, tolerance_m, preserve_topology=True)
+    back = _project(simple, crs, inverse=True)
+    ref = shapely.bounds(geoms)
+    coords, idx = shapely.get_coordinates(back, return_index=True)
+    if len(coords):
+        east = ref[idx, 0] >= 0
+        west = ref[idx, 2] <= 0
+        x = coords[:, 0]
+        x = np.where(east & (x < -179.0), x + 360.0, x)
+        x = np.where(west & (x > 179.0), x - 360.0, x)
+        coords[:, 0] = x
+        back = shapely.set_coordinates(back, coords)
+    return back
+
+
+def _clip_to_window(geoms: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    """Clip country polygons to a lon/lat window around the results.
+
+    Far parts of large countries (Chukotka for a map of Central Asia) are cut away before the
+    geometries are projected around the results' centre, where an azimuthal projection would
+    distort them beyond use. The window adds 30 degrees of longitude and 20 of latitude.
+    """
+    window = shapely.box(
+        max(bounds[0] - 30.0, -180.0),
+        max(bounds[1] - 20.0, -90.0),
+        min(bounds[2] + 30.0, 180.0),
+        min(bounds[3] + 20.0, 90.0),
+    )
+    return shapely.intersection(np.asarray(geoms, dtype=object), window)
+
+
+def _select_countries(
+    borders: gpd.GeoDataFrame, bounds: tuple[float, float, float, float], crs: pyproj.CRS
+) -> np.ndarray:
+    """Positions of the countries within 300 km (or half the extent) of the results."""
+    _, _, diag = _GEOD.inv(bounds[0], bounds[1], bounds[2], bounds[3])
+    pad = max(_COUNTRY_PAD_M, 0.5 * float(diag))
+    wide, tall = bounds[2] > bounds[0], bounds[3] > bounds[1]
+    if wide and tall:
+        box = shapely.segmentize(shapely.box(*bounds), 0.5)
+    elif wide or tall:
+        box = shapely.segmentize(
+            shapely.linestrings([[bounds[0], bounds[1]], [bounds[2], bounds[3]]]), 0.5
+        )
+    else:
+        box = shapely.points(bounds[0], bounds[1])
+    try:
+        area = _project(np.array([box]), crs)[0].buffer(pad)
+        area = _project(np.array([shapely.segmentize(area, pad / 20.0)]), crs, inverse=True)[0]
+    except Exception:  # projection failure far from the centre: keep all
+        logger.debug("country selection fell back to all countries", exc_info=True)
+        return np.arange(len(borders))
+    minx, _, maxx, _ = shapely.bounds(area)
+    if not shapely.is_valid(area) or maxx - minx > 180.0:
+        return np.arange(len(borders))
+    return np.unique(borders.sindex.query(area, predicate="intersects"))
+
+
+def _point_along_km(line: Any, km: float) -> Any:
+    """Point ``km`` kilometres along ``line``.
+
+    Segment lengths are geodesic (WGS84 ellipsoid); within the segment reached the
+    point is placed at the same fraction of the drawn segment, so it lies on the line.
+    """
+    coords = shapely.get_coordinates(line)
+    if len(coords) == 0:
+        return None
+    if len(coords) == 1 or not np.isfinite(km):
+        return shapely.points(coords[-1])
+    seg = _GEOD.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])[2]
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    target = float(np.clip(km * 1000.0, 0.0, cum[-1]))
+    i = int(np.clip(np.searchsorted(cum, target, side="right") - 1, 0, len(seg) - 1))
+    frac = (target - cum[i]) / seg[i] if seg[i] > 0 else 0.0
+    return shapely.points(coords[i] + frac * (coords[i + 1] - coords[i]))

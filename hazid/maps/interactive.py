@@ -1,0 +1,404 @@
+"""Interactive, self-contained HTML maps of screening results.
+
+:func:`screening_map` draws the sites (coloured by status), the consequence
+zones, the downstream river traces with their border crossings, the affected
+Parties and the countries of origin on a Leaflet map built with folium;
+:func:`write_map` writes it to one HTML file.
+
+The HTML is self-contained and works offline: Leaflet 1.9.4 and
+Leaflet.markercluster 1.5.3 (vendored in ``hazid/static``, see
+``hazid/static/VERSIONS.md``) are inlined, folium's CDN links (jQuery,
+Bootstrap, Font Awesome, awesome-markers) are switched off, markers are
+``CircleMarker`` paths (no icon images) and country polygons serve as the base
+map. A tile layer is added only when ``tiles`` is given, and is then the only
+thing the page loads from the network.
+
+Geometries are simplified before they are embedded, in a local azimuthal
+equidistant projection centred on the results (metres), with a tolerance chosen
+from the extent of the results: one 2000th of the diagonal of the bounding box
+of sites, zones and traces (about half a screen pixel at the zoom that fits the
+results), and at least 50 m. Consequence zones are simplified by at most 2 % of
+their equivalent radius so that small zones keep their shape.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlparse
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from branca.element import Element
+
+from hazid.errors import CRSError, GeodataError, OutputError, check_choice
+from hazid.maps.assets import _install_assets
+from hazid.maps.content import _col, _site_status
+from hazid.maps.elements import _Finish, _Legend, _Registry
+from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs
+from hazid.maps.layers import (
+    _add_affected,
+    _add_countries,
+    _add_origin,
+    _add_sites,
+    _add_traces,
+    _add_zones,
+    _Canvas,
+)
+from hazid.maps.styles import MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "MAP_LAYERS",
+    "SITE_STATUS_STYLE",
+    "ZONE_COLOURS",
+    "screening_map",
+    "write_map",
+]
+
+
+def _layer(results: Any, name: str, *, required: bool = False) -> Any:
+    """Attribute ``name`` of ``results`` (None when absent and not required)."""
+    if not hasattr(results, name):
+        if required:
+            raise GeodataError(f"results has no attribute {name!r}; expected screening results")
+        return None
+    return getattr(results, name)
+
+
+def _geo(layer: Any, name: str) -> gpd.GeoDataFrame | None:
+    """``layer`` in EPSG:4326 without empty geometries; None if absent or empty."""
+    if layer is None:
+        return None
+    if not isinstance(layer, gpd.GeoDataFrame):
+        raise GeodataError(f"{name} must be a GeoDataFrame, got {type(layer).__name__}")
+    if layer.crs is None:
+        raise CRSError(f"{name} has no CRS; set one (e.g. EPSG:4326) before mapping")
+    out = layer.to_crs(4326) if not layer.crs.equals(pyproj.CRS.from_epsg(4326)) else layer
+    geom = out.geometry
+    keep = geom.notna().to_numpy() & ~shapely.is_empty(geom.to_numpy())
+    return out.loc[keep].reset_index(drop=True)
+
+
+def _frame(table: Any, name: str) -> pd.DataFrame | None:
+    """``table`` as a DataFrame (None if absent or empty)."""
+    if table is None:
+        return None
+    if not isinstance(table, pd.DataFrame):
+        raise GeodataError(f"{name} must be a DataFrame, got {type(table).__name__}")
+    if "site_id" not in table.columns:
+        raise GeodataError(f"{name} has no 'site_id' column")
+    if table.empty:
+        return None
+    out = table.copy()
+    out["site_id"] = out["site_id"].astype(str)
+    return out
+
+
+def _read_results(results: Any) -> SimpleNamespace:
+    """Read the layers of ``results``, checked: lon/lat (EPSG:4326), ``site_id`` as text."""
+    sites = _geo(_layer(results, "sites", required=True), "sites")
+    if sites is None:
+        sites = gpd.GeoDataFrame({"site_id": []}, geometry=[], crs=4326)
+    if "site_id" not in sites.columns:
+        raise GeodataError("sites has no 'site_id' column")
+    sites = sites.copy()
+    sites["site_id"] = sites["site_id"].astype(str)
+    holdings = _frame(_layer(results, "holdings"), "holdings")
+    affected = _frame(_layer(results, "affected"), "affected")
+    if affected is not None and "affected" not in affected.columns:
+        raise GeodataError("affected has no 'affected' column")
+    zones = _geo(_layer(results, "zones"), "zones")
+    paths = _geo(_layer(results, "river_paths"), "river_paths")
+    borders = _geo(_layer(results, "borders"), "borders")
+    if borders is not None and "iso_a3" not in borders.columns:
+        raise GeodataError("borders has no 'iso_a3' column")
+    for gdf, label in ((zones, "zones"), (paths, "river_paths")):
+        if gdf is not None and "site_id" not in gdf.columns:
+            raise GeodataError(f"{label} has no 'site_id' column")
+        if gdf is not None:
+            gdf["site_id"] = gdf["site_id"].astype(str)
+    return SimpleNamespace(
+        sites=sites,
+        holdings=holdings,
+        affected=affected,
+        zones=zones,
+        paths=paths,
+        borders=borders,
+    )
+
+
+def _map_extent(r: SimpleNamespace, wanted: set[str]) -> tuple[float, float, float, float]:
+    """Extent fitted by the map: sites, zones and traces drawn; else borders; else Eurasia."""
+    bounds = _extent(
+        r.sites, r.zones if "zones" in wanted else None, r.paths if "rivers" in wanted else None
+    )
+    if bounds is None and r.borders is not None:
+        bounds = _extent(r.borders)
+    if bounds is None:
+        bounds = (-20.0, -40.0, 150.0, 70.0)
+    return bounds
+
+
+def _new_map(
+    bounds: tuple[float, float, float, float],
+    *,
+    title: str,
+    cluster: bool,
+    max_zoom: int,
+    tiles: str | None,
+    tiles_attr: str | None,
+) -> tuple[folium.Map, _Registry]:
+    """Create an empty offline map fitted to ``bounds``, with registry and optional tiles."""
+    m = folium.Map(tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
+    m.options["max_zoom"] = 18  # markercluster needs it; tile layers would set it
+    m.options["min_zoom"] = 1
+    m.get_root().title = html.escape(title)
+    _install_assets(m, cluster=cluster)
+    # fitted before any layer is added, without animation
+    registry = _Registry([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], max_zoom)
+    m.add_child(registry)
+    if tiles:
+        attr = tiles_attr
+        if attr is None and ("/" in tiles or "{" in tiles):
+            attr = "Tiles: " + html.escape(urlparse(tiles).netloc or tiles)
+        folium.TileLayer(tiles, attr=attr, name="Base map tiles", overlay=False).add_to(m)
+    return m, registry
+
+
+def screening_map(
+    results: Any,
+    *,
+    tiles: str | None = None,
+    tiles_attr: str | None = None,
+    layers: Iterable[str] | None = None,
+    cluster_threshold: int | None = 300,
+    simplify_m: float | None = None,
+    max_zoom: int = 11,
+    title: str = "hazid screening map",
+) -> folium.Map:
+    """Draw screening results on an interactive, self-contained Leaflet map.
+
+    Layers (each switchable in the layer control): country polygons as the base
+    map (``countries``); affected Parties shaded (``affected``); countries of
+    origin of notifying sites outlined (``origin``); consequence zones, one layer
+    per hazard type (``zones``); river traces and their border crossings with
+    arrival times (``rivers``); sites coloured by status (``sites``): hazardous
+    and notifying (at least one row in ``affected``), hazardous without affected
+    Party, not hazardous. A site popup lists name, operator, inventory
+    (substance, quantity, Annex I entry, ratio), reasons and affected Parties
+    with pathway and figures. A legend and a scale bar are drawn and the map is
+    fitted to the sites, zones and traces.
+
+    Parameters
+    ----------
+    results : object
+        Has attributes ``sites`` (GeoDataFrame, required), ``holdings``,
+        ``zones``, ``affected``, ``river_paths`` and ``borders`` (each may be
+        None), as described in the data model (``hazid.screen.ScreeningResults``).
+    tiles : str, optional
+        Tile URL template (``https://.../{z}/{x}/{y}.png``) or a folium/xyzservices
+        provider name. Adds a base tile layer, shown first; the map then needs
+        the network for the tiles only. Default: no tiles, fully offline.
+    tiles_attr : str, optional
+        Attribution of the tiles (required by most providers). Default: the
+        host name of the URL.
+    layers : iterable of str, optional
+        Subset of :data:`MAP_LAYERS` to draw. Default: all.
+    cluster_threshold : int or None, default 300
+        Site markers are clustered (Leaflet.markercluster) when the map has more
+        sites than this; None never clusters, 0 always clusters.
+    simplify_m : float, optional
+        Simplification tolerance in metres for borders and river traces, applied
+        in an azimuthal equidistant projection centred on the results. Default:
+        the geodesic diagonal of the results' bounding box / 2000, at least 50 m.
+        Zones use at most 2 % of their equivalent radius. 0 disables.
+    max_zoom : int, default 11
+        Highest zoom used when fitting the map to the results.
+    title : str, default "hazid screening map"
+        Title of the HTML page.
+
+    Returns
+    -------
+    folium.Map
+        Render with ``m.get_root().render()`` or write with :func:`write_map`.
+
+    Raises
+    ------
+    GeodataError
+        ``results`` lacks ``sites``, a layer is not a (Geo)DataFrame, or a table
+        lacks ``site_id``.
+    CRSError
+        A spatial layer has no CRS.
+    ChoiceError
+        A name in ``layers`` is unknown.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> sites = gpd.GeoDataFrame(
+    ...     {"site_id": ["S1"], "site_name": ["Chlorine works"], "hazardous": [True]},
+    ...     geometry=[Point(69.3, 41.3)], crs=4326)
+    >>> res = SimpleNamespace(sites=sites, holdings=None, zones=None,
+    ...                       affected=None, river_paths=None, borders=None)
+    >>> page = screening_map(res).get_root().render()
+    >>> "Chlorine works" in page, "<script src=" in page
+    (True, False)
+    """
+    wanted = set(MAP_LAYERS) if layers is None else set()
+    for name in layers or []:
+        wanted.add(check_choice("layers", name, MAP_LAYERS))
+
+    r = _read_results(results)
+    sites, affected, borders = r.sites, r.affected, r.borders
+
+    bounds = _map_extent(r, wanted)
+    crs = _metric_crs(bounds)
+    tol = _auto_tolerance(bounds) if simplify_m is None else max(float(simplify_m), 0.0)
+    logger.info("map extent %s, simplification tolerance %.0f m", bounds, tol)
+
+    status = _site_status(sites, affected)
+    names = dict(
+        zip(
+            sites["site_id"],
+            _col(sites, "site_name", "").astype(object).where(lambda s: s.notna(), ""),
+            strict=True,
+        )
+    )
+    cluster = "sites" in wanted and cluster_threshold is not None and len(sites) > cluster_threshold
+
+    m, registry = _new_map(
+        bounds, title=title, cluster=cluster, max_zoom=max_zoom, tiles=tiles, tiles_attr=tiles_attr
+    )
+    legend: dict[str, list[str]] = {
+        "Sites": [],
+        "Countries": [],
+        "Consequence zones": [],
+        "Rivers": [],
+    }
+    c = _Canvas(m=m, registry=registry, legend=legend, bounds=bounds, crs=crs, tol=tol)
+    iso_borders = (
+        borders["iso_a3"].astype(str).to_numpy() if borders is not None else np.array([], str)
+    )
+    if borders is not None and "countries" in wanted:
+        _add_countries(c, borders, iso_borders, tiles=tiles)
+    if borders is not None and affected is not None and "affected" in wanted:
+        _add_affected(c, borders, iso_borders, affected)
+    if borders is not None and "origin" in wanted:
+        _add_origin(c, borders, iso_borders, sites, status)
+    if r.zones is not None and "zones" in wanted:
+        _add_zones(c, r.zones, names)
+    if r.paths is not None and "rivers" in wanted:
+        _add_traces(c, r.paths, affected, borders, names)
+    if "sites" in wanted:
+        _add_sites(c, sites, status, r.holdings, affected, names, cluster=cluster)
+
+    legend_html = f"<h4>{html.escape(title)}</h4>" + "".join(
+        f'<div class="hz-sec">{sec}</div>' + "".join(items)
+        for sec, items in legend.items()
+        if items
+    )
+    m.add_child(_Legend(legend_html))
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(_Finish(registry))
+    return m
+
+
+def _stable_ids(root: Element) -> None:
+    """Renumber every element of a page in document order (folium names them by UUID).
+
+    Element names become ``<kind>_h<n>`` (``n`` in depth-first order), so the same results
+    render to the same bytes. Children registered under their old name are re-keyed.
+    """
+    count = 0
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        old = el.get_name()
+        el._id = f"h{count:05d}"
+        count += 1
+        parent = el._parent
+        if parent is not None and old in parent._children and parent._children[old] is el:
+            parent._children = type(parent._children)(
+                (el.get_name() if k == old else k, v) for k, v in parent._children.items()
+            )
+        stack.extend(reversed(list(el._children.values())))
+
+
+def write_map(results: Any, path: str | os.PathLike[str], **kw: Any) -> Path:
+    """Write a screening map to one self-contained HTML file.
+
+    The file is written to a temporary file in the same directory and then
+    moved into place (``os.replace``), so a reader never sees a partial file.
+    Element names are numbered in document order, so the same results give a
+    byte-identical file.
+
+    Parameters
+    ----------
+    results : object or folium.Map
+        Screening results as for :func:`screening_map`, or a map it made.
+    path : str or path-like
+        Output file (``.html``). Its directory must exist.
+    **kw
+        Keyword arguments of :func:`screening_map`.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    OutputError
+        The directory does not exist or the file cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from types import SimpleNamespace
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> sites = gpd.GeoDataFrame({"site_id": ["S1"]}, geometry=[Point(69.3, 41.3)], crs=4326)
+    >>> res = SimpleNamespace(sites=sites, holdings=None, zones=None,
+    ...                       affected=None, river_paths=None, borders=None)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = write_map(res, pathlib.Path(d) / "map.html")
+    ...     out.stat().st_size > 100_000
+    True
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise OutputError(f"cannot write map {path}: directory {path.parent} does not exist")
+    m = results if isinstance(results, folium.Map) else screening_map(results, **kw)
+    _stable_ids(m.get_root())
+    page = m.get_root().render()
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as err:
+        raise OutputError(f"cannot write map {path}: {err}") from err
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+    logger.info("wrote map %s (%.1f MB)", path, len(page.encode("utf-8")) / 1e6)
+    return path

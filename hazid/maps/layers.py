@@ -1,0 +1,394 @@
+"""Layers of the HTML map, one step per layer group.
+
+Drawn in this order: countries, affected Parties, Parties of origin, consequence zones, river
+traces with their border crossings, sites.
+
+Each step adds its Leaflet layer(s) to the map and its entries to the legend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from hazid.maps.content import (
+    _col,
+    _esc,
+    _fmt,
+    _is_water,
+    _lookup,
+    _num_col,
+    _site_country,
+    _site_popups,
+    _swatch,
+    _text_col,
+    _truthy,
+)
+from hazid.maps.elements import _Registry, _VectorLayer
+from hazid.maps.geometry import (
+    _clip_to_window,
+    _decimals,
+    _feature_collection,
+    _point_along_km,
+    _project,
+    _select_countries,
+    _simplify,
+)
+from hazid.maps.styles import (
+    _AFFECTED_STYLE,
+    _COUNTRY_STYLE,
+    _CROSSING_STYLE,
+    _ORIGIN_STYLE,
+    _OTHER_ZONE_COLOUR,
+    _PERMANENT_LABELS_MAX,
+    _TRACE_STYLE,
+    _ZONE_TOLERANCE_FRACTION,
+    SITE_STATUS_STYLE,
+    ZONE_COLOURS,
+)
+
+
+@dataclass
+class _Canvas:
+    """The map being drawn: the folium map, its layer registry, legend and geometry settings."""
+
+    m: folium.Map
+    registry: _Registry
+    legend: dict[str, list[str]]
+    bounds: tuple[float, float, float, float]
+    crs: pyproj.CRS
+    tol: float
+
+    def add(self, key: str, name: str, data: str, style: dict[str, Any], **kw: Any) -> None:
+        """Add one vector layer (``key`` in the registry, ``name`` in the layer control)."""
+        self.m.add_child(
+            _VectorLayer(registry=self.registry, key=key, name=name, data=data, style=style, **kw)
+        )
+
+    def simplified(self, borders: gpd.GeoDataFrame, pos: np.ndarray) -> np.ndarray:
+        """Country polygons at ``pos``, clipped to the window around the results, simplified."""
+        geoms = _clip_to_window(borders.geometry.to_numpy()[pos], self.bounds)
+        return _simplify(geoms, self.crs, self.tol)
+
+
+def _add_countries(
+    c: _Canvas, borders: gpd.GeoDataFrame, iso_borders: np.ndarray, *, tiles: str | None
+) -> None:
+    """Country polygons near the results: the offline base map."""
+    pos = _select_countries(borders, c.bounds, c.crs)
+    geoms = c.simplified(borders, pos)
+    bnames = _col(borders, "name", "").astype(object).to_numpy()[pos]
+    props = [
+        {"tip": f"{_esc(n)} ({_esc(i)})" if _esc(n) else _esc(i)}
+        for n, i in zip(bnames, iso_borders[pos], strict=True)
+    ]
+    style = {**_COUNTRY_STYLE, "pane": "hazidCountries", "className": "hazid-country"}
+    c.add(
+        "countries",
+        "Countries (offline base map)",
+        _feature_collection(geoms, props, _decimals(max(c.tol, 1.0))),
+        style,
+        overlay=False,
+        show=not tiles,
+    )
+
+
+def _add_affected(
+    c: _Canvas, borders: gpd.GeoDataFrame, iso_borders: np.ndarray, affected: pd.DataFrame
+) -> None:
+    """Affected Parties shaded, with their number of sites and rows by pathway."""
+    water = _is_water(affected)
+    by_party = (
+        affected.assign(water=water.to_numpy())
+        .groupby(affected["affected"].astype(str))
+        .agg(n_sites=("site_id", "nunique"), n_water=("water", "sum"))
+    )
+    by_party["n_air"] = (
+        affected.assign(air=(~water).to_numpy())
+        .groupby(affected["affected"].astype(str))["air"]
+        .sum()
+    )
+    pos = np.flatnonzero(np.isin(iso_borders, by_party.index.to_numpy()))
+    geoms = c.simplified(borders, pos)
+    props = []
+    for iso in iso_borders[pos]:
+        r = by_party.loc[iso]
+        props.append(
+            {
+                "tip": f"<b>{_esc(iso)}</b>: affected Party of {int(r.n_sites)} site(s)"
+                f" (air rows {int(r.n_air)}, water rows {int(r.n_water)})"
+            }
+        )
+    style = {**_AFFECTED_STYLE, "pane": "hazidAffected", "className": "hazid-affected"}
+    swatch = _swatch("box", _AFFECTED_STYLE["color"], _AFFECTED_STYLE["fillColor"], 0.6)
+    c.add(
+        "affected",
+        swatch + f"Affected Parties ({len(pos)})",
+        _feature_collection(geoms, props, _decimals(max(c.tol, 1.0))),
+        style,
+    )
+    c.legend["Countries"].append(swatch + "Affected Party<br>")
+
+
+def _add_origin(
+    c: _Canvas,
+    borders: gpd.GeoDataFrame,
+    iso_borders: np.ndarray,
+    sites: gpd.GeoDataFrame,
+    status: pd.Series,
+) -> None:
+    """Countries of origin of the notifying sites, outlined."""
+    origin_iso = set(_site_country(sites)[status == "notify"].astype(str)) - {""}
+    pos = np.flatnonzero(np.isin(iso_borders, sorted(origin_iso)))
+    if not len(pos):
+        return
+    geoms = c.simplified(borders, pos)
+    style = {**_ORIGIN_STYLE, "pane": "hazidOrigin", "className": "hazid-origin"}
+    c.add(
+        "origin",
+        _swatch("box", _ORIGIN_STYLE["color"]) + f"Countries of origin ({len(pos)})",
+        _feature_collection(geoms, [{} for _ in pos], _decimals(max(c.tol, 1.0))),
+        style,
+    )
+    c.legend["Countries"].append(_swatch("box", _ORIGIN_STYLE["color"]) + "Country of origin<br>")
+
+
+def _zone_texts(zones: gpd.GeoDataFrame, hazard: pd.Series, names: dict[str, str]) -> tuple:
+    """Tooltip and popup HTML of each consequence zone."""
+    zsite = _lookup(zones["site_id"], names)
+    zsite = zsite.where(zsite != "", zones["site_id"])
+    tip = (
+        zsite.map(_esc)
+        + ": "
+        + hazard.map(_esc)
+        + " zone "
+        + _num_col(zones, "zone_km")
+        + " km ("
+        + _text_col(zones, "substance_key")
+        + ")"
+    )
+    flags = np.where(_truthy(_col(zones, "capped", False)), "; capped", "") + np.where(
+        _truthy(_col(zones, "default_used", False)), "; default parameters used", ""
+    )
+    note = _text_col(zones, "note")
+    popup = (
+        '<div class="hz-pop"><div class="hz-h">'
+        + zsite.map(_esc)
+        + "</div>"
+        + hazard.map(_esc)
+        + " zone, "
+        + _text_col(zones, "substance_key")
+        + ": "
+        + _num_col(zones, "zone_km")
+        + " km<br>model: "
+        + _text_col(zones, "model")
+        + flags
+        + np.where(note != "", "<br>" + note, "")
+        + "</div>"
+    )
+    return tip, popup
+
+
+def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> None:
+    """Consequence zones, one layer per hazard type.
+
+    Zones are simplified by at most 2 % of their equivalent radius (area measured in the
+    local azimuthal equidistant projection, metres), so small zones keep their shape.
+    """
+    hazard = _col(zones, "hazard", "").astype(object).where(lambda s: s.notna(), "").astype(str)
+    metric = _project(zones.geometry.to_numpy(), c.crs)
+    radius = np.sqrt(shapely.area(metric) / np.pi)
+    ztol = np.minimum(c.tol, _ZONE_TOLERANCE_FRACTION * radius)
+    zgeoms = _simplify(zones.geometry.to_numpy(), c.crs, ztol)
+    tip, popup = _zone_texts(zones, hazard, names)
+    order = [h for h in ZONE_COLOURS if (hazard == h).any()] + sorted(
+        set(hazard) - set(ZONE_COLOURS)
+    )
+    zleg = []
+    for h in order:
+        sel = np.flatnonzero((hazard == h).to_numpy())
+        colour = ZONE_COLOURS.get(h, _OTHER_ZONE_COLOUR)
+        label = h or "unspecified"
+        style = {
+            "color": colour,
+            "weight": 1.5,
+            "fillColor": colour,
+            "fillOpacity": 0.15,
+            "pane": "hazidZones",
+            "className": f"hazid-zone hazid-zone-{re.sub(r'[^a-z0-9]+', '-', label.lower())}",
+        }
+        props = [{"tip": tip.iloc[i], "popup": popup.iloc[i]} for i in sel]
+        c.add(
+            f"zones_{label}",
+            _swatch("box", colour, colour, 0.5) + f"Zones: {_esc(label)} ({len(sel)})",
+            _feature_collection(zgeoms[sel], props, 5),
+            style,
+        )
+        zleg.append(_swatch("box", colour, colour, 0.5) + f"{_esc(label)}<br>")
+    c.legend["Consequence zones"] += zleg
+
+
+def _add_traces(
+    c: _Canvas,
+    paths: gpd.GeoDataFrame,
+    affected: pd.DataFrame | None,
+    borders: gpd.GeoDataFrame | None,
+    names: dict[str, str],
+) -> None:
+    """River traces downstream of the sites, then their border crossings."""
+    pgeoms = _simplify(paths.geometry.to_numpy(), c.crs, c.tol)
+    psite = _lookup(paths["site_id"], names)
+    psite = psite.where(psite != "", paths["site_id"])
+    countries = _col(paths, "countries", "").astype(object).where(lambda s: s.notna(), "")
+    tip = (
+        psite.map(_esc)
+        + ": "
+        + _text_col(paths, "river")
+        + " — "
+        + countries.astype(str).str.replace(";", " → ", regex=False).map(_esc)
+        + " ("
+        + _num_col(paths, "length_km")
+        + " km traced)"
+    )
+    style = {**_TRACE_STYLE, "pane": "hazidRivers", "className": "hazid-trace"}
+    c.add(
+        "traces",
+        _swatch("line", _TRACE_STYLE["color"]) + f"River traces ({len(paths)})",
+        _feature_collection(pgeoms, [{"tip": t} for t in tip], _decimals(max(c.tol, 1.0))),
+        style,
+    )
+    c.legend["Rivers"].append(_swatch("line", _TRACE_STYLE["color"]) + "River trace<br>")
+    _add_crossings(c, *_crossings(paths, affected, borders, names))
+
+
+def _add_crossings(c: _Canvas, cgeoms: list[Any], cprops: list[dict[str, Any]]) -> None:
+    """Border crossings with the arrival time, labelled permanently when there are few."""
+    if not len(cgeoms):
+        return
+    permanent = len(cgeoms) <= _PERMANENT_LABELS_MAX
+    tooltip = (
+        {
+            "permanent": True,
+            "direction": "right",
+            "offset": [6, 0],
+            "className": "hazid-crossing-label",
+        }
+        if permanent
+        else {"sticky": True}
+    )
+    style = {**_CROSSING_STYLE, "pane": "hazidCrossings", "className": "hazid-crossing"}
+    swatch = _swatch("dot", _CROSSING_STYLE["color"], "#ffffff")
+    c.add(
+        "crossings",
+        swatch + f"Border crossings, arrival time ({len(cgeoms)})",
+        _feature_collection(np.array(cgeoms, dtype=object), cprops, 5),
+        style,
+        tooltip=tooltip,
+    )
+    c.legend["Rivers"].append(swatch + "Border crossing (arrival h)<br>")
+
+
+def _add_sites(
+    c: _Canvas,
+    sites: gpd.GeoDataFrame,
+    status: pd.Series,
+    holdings: pd.DataFrame | None,
+    affected: pd.DataFrame | None,
+    names: dict[str, str],
+    *,
+    cluster: bool,
+) -> None:
+    """Sites coloured by status (one layer per status, clustered when there are many)."""
+    popups = _site_popups(sites, status, holdings, affected)
+    tips = _lookup(sites["site_id"], names).map(_esc)
+    tips = tips.where(tips != "", sites["site_id"].map(_esc))
+    pts = sites.geometry.to_numpy()
+    sleg = []
+    for key in ("other", "domestic", "notify"):
+        sel = np.flatnonzero((status == key).to_numpy())
+        st = SITE_STATUS_STYLE[key]
+        style = {k: v for k, v in st.items() if k != "label"}
+        style.update(pane="hazidSites", className=f"hazid-site hazid-site-{key}")
+        props = [
+            {"id": sites["site_id"].iat[i], "tip": tips.iat[i], "popup": popups.iat[i]} for i in sel
+        ]
+        c.add(
+            f"sites_{key}",
+            _swatch("dot", st["color"], st["fillColor"]) + f"{st['label']} ({len(sel)})",
+            _feature_collection(pts[sel], props, 5),
+            style,
+            cluster=cluster,
+        )
+    for key in ("notify", "domestic", "other"):
+        st = SITE_STATUS_STYLE[key]
+        n = int((status == key).sum())
+        sleg.append(_swatch("dot", st["color"], st["fillColor"]) + f"{st['label']} ({n})<br>")
+    c.legend["Sites"] = sleg
+
+
+def _crossings(
+    paths: gpd.GeoDataFrame,
+    affected: pd.DataFrame | None,
+    borders: gpd.GeoDataFrame | None,
+    names: dict[str, str],
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Border-crossing points of the traces, one per water row of ``affected``.
+
+    The point is where the trace first enters the affected country's polygon;
+    without borders (or without an intersection) it is ``river_km`` along the
+    trace, measured on the WGS84 ellipsoid.
+    """
+    if affected is None:
+        return [], []
+    water = affected.loc[_is_water(affected).to_numpy()]
+    if water.empty:
+        return [], []
+    first_path = paths.drop_duplicates("site_id").set_index("site_id").geometry
+    water = water.loc[water["site_id"].isin(first_path.index)]
+    if water.empty:
+        return [], []
+    lines = first_path.loc[water["site_id"]].to_numpy()
+    lines = np.where(
+        shapely.get_type_id(lines) == 5, shapely.line_merge(lines), lines
+    )  # MultiLineString -> LineString where it joins up
+    points = np.full(len(water), None, dtype=object)
+    if borders is not None:
+        iso = borders["iso_a3"].astype(str)
+        poly_of = dict(zip(iso, borders.geometry, strict=True))
+        polys = np.array([poly_of.get(str(a)) for a in water["affected"]], dtype=object)
+        has = np.array([p is not None for p in polys])
+        if has.any():
+            inter = shapely.intersection(lines[has], polys[has])
+            coords, idx = shapely.get_coordinates(inter, return_index=True)
+            if len(coords):
+                line_rep = lines[has][idx]
+                dist = shapely.line_locate_point(line_rep, shapely.points(coords))
+                first = pd.Series(dist).groupby(idx).min()
+                rows = np.flatnonzero(has)[first.index.to_numpy()]
+                points[rows] = shapely.line_interpolate_point(lines[rows], first.to_numpy())
+    river_km = pd.to_numeric(_col(water, "river_km"), errors="coerce").to_numpy()
+    for i in np.flatnonzero(pd.isna(points)):
+        if np.isfinite(river_km[i]):
+            points[i] = _point_along_km(lines[i], float(river_km[i]))
+    keep = np.flatnonzero(~pd.isna(points))
+    props = []
+    for i in keep:
+        row = water.iloc[i]
+        site = names.get(row["site_id"]) or row["site_id"]
+        label = f"{_esc(row['affected'])}: {_fmt(row.get('arrival_h'))} h"
+        detail = (
+            f"<b>{_esc(site)}</b> → {_esc(row['affected'])}<br>"
+            f"{_esc(row.get('river'))}: {_fmt(row.get('river_km'))} km downstream<br>"
+            f"arrival {_fmt(row.get('arrival_h'))} h, peak {_fmt(row.get('peak_h'))} h, "
+            f"{_fmt(row.get('peak_mg_l'))} mg/L"
+        )
+        props.append({"tip": label, "popup": f'<div class="hz-pop">{detail}</div>'})
+    return list(points[keep]), props
