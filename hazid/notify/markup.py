@@ -103,7 +103,7 @@ th{background:#e8eef5}
 dl{display:grid;grid-template-columns:minmax(8em,max-content) minmax(0,1fr);gap:.2em 1em}
 dt{font-weight:bold}dd{margin:0;overflow-wrap:anywhere;min-width:0}
 p,li{overflow-wrap:anywhere}
-img{max-width:100%;height:auto;border:1px solid #bbb}
+img{max-width:100%;height:auto;border:1px solid #bbb;box-sizing:border-box}
 figure{margin:1em 0}
 .status-notify{color:#b30000;font-weight:bold}.status-consult{color:#a35d00;font-weight:bold}
 @page{size:A4;margin:16mm 14mm}

@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hazid.errors import DataSourceError, OutputError
-from hazid.i18n import parse_langs
+from hazid.i18n import parse_langs, translator
 from hazid.maps.static import static_map
 from hazid.notify.decide import _matrix
 from hazid.notify.dossier import DossierSet, prepare_dossiers
@@ -283,23 +283,23 @@ def _draw_map(
         origin=origin,
         affected=affected,
         title=f"{dec.site_name or dec.site_id} ({dec.site_id}): {origin} \u2192 {affected}",
-        note=_map_note(ds),
+        note=_map_note(ds, lang),
         size_px=size_px,
         dpi=dpi,
         **options,
     )
 
 
-def _map_note(ds: DossierSet) -> str:
+def _map_note(ds: DossierSet, lang: str = "en") -> str:
     """Return the sources line printed on each map (SHA-256 digests shortened to 12 digits)."""
+    tr = translator(lang)
     sources = ds.meta["data_sources"]
-    return re.sub(
-        r"(SHA-256 [0-9a-f]{12})[0-9a-f]+",
-        r"\1",
-        "Borders: {}. Rivers: {}. hazid {}.".format(
-            sources["borders"], sources["rivers"], ds.version
-        ),
+    note = tr.gettext("Borders: {borders}. Rivers: {rivers}. hazid {version}.").format(
+        borders=tr.gettext(sources["borders"]),
+        rivers=tr.gettext(sources["rivers"]),
+        version=ds.version,
     )
+    return re.sub(r"(SHA-256 [0-9a-f]{12})[0-9a-f]+", r"\1", note)
 
 
 # --------------------------------------------------------------------------------------------
