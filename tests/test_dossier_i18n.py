@@ -401,3 +401,23 @@ def test_cli_notify_in_russian(case, tmp_path):
     summary = regenerate(root, maps=False, lang=["en", "ru"])
     assert summary["dossier"].tolist() == ["KAZ-KGZ", "KAZ-UZB"]
     assert (root / "notifications" / "KAZ-UZB.ru.html").is_file()
+
+
+# ----------------------------------------------------------------------------- capped zones
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("en", "at least 23.0 (limit of the model)"), ("ru", "не менее 23,0 (предел модели)")],
+)
+def test_capped_zone_says_so(case, tmp_path, lang, text):
+    zones = case["zones"].copy()
+    zones["capped"] = zones["hazard"] == "toxic"
+    out = write(dict(case, zones=zones), tmp_path, lang=lang)
+    doc = json.loads((out / "KAZ-UZB.json").read_text("utf-8"))
+    air = {e["hazard"]: e["capped"] for e in doc["activities"][0]["air"]}
+    assert air == {"toxic": True, "explosion": False}
+    assert f"| {text} |" in (out / "KAZ-UZB.md").read_text("utf-8")
+    uncapped = dict(case, zones=zones.drop(columns="capped"))
+    plain = json.loads((write(uncapped, tmp_path / "plain") / "KAZ-UZB.json").read_text("utf-8"))
+    assert plain["activities"][0]["air"][0]["capped"] is None  # the layer does not say

@@ -123,12 +123,12 @@ _EVIDENCE_NUMBERS = ("zone_km", "border_km", "margin_km", "river_km", "arrival_h
 
 def _air_effect(
     r: Mapping[str, Any],
-    zones: list[tuple[str, str | None, Any]] | None,
+    zones: list[tuple[str, str | None, Any, bool | None]] | None,
     country_geom: Any,
     evidence: str,
 ) -> dict[str, Any]:
     """One air row: the zone, its margin and the area of the affected Party inside it."""
-    area = None
+    area = capped = None
     key = _jstr(r.get("substance_key"))
     if zones is not None:
         z = [t for t in zones if t[0] == str(r.get("hazard", ""))]
@@ -140,6 +140,9 @@ def _air_effect(
         if len(z) and country_geom is not None:
             geoms = np.array([t[2] for t in z], dtype=object)
             area = _intersection_area_km2(shapely.union_all(geoms), country_geom)
+        if z and z[0][3] is not None:  # zones carry capped (the model's distance limit)
+            capped = any(bool(t[3]) for t in z)
+    margin = _float(r.get("margin_km"))
     return {
         "hazard": _jstr(r.get("hazard")),
         "substance_key": key,
@@ -150,7 +153,8 @@ def _air_effect(
         "area_in_affected_km2": _jnum(area, 2),
         "population_in_affected": _jnum(r.get("population_affected"), 0),
         "status": r["status"],
-        "crosses_border": None if _isnan(r.get("margin_km")) else bool(float(r["margin_km"]) >= 0),
+        "crosses_border": None if np.isnan(margin) else bool(margin >= 0),
+        "capped": capped,
         "evidence": evidence,
     }
 
@@ -183,7 +187,7 @@ def _activity(
     rows: list[dict[str, Any]],
     holdings: list[dict[str, Any]],
     *,
-    zones: list[tuple[str, str | None, Any]] | None,
+    zones: list[tuple[str, str | None, Any, bool | None]] | None,
     river_paths: list[Any] | None,
     country_geom: Any,
     map_file: str | None,

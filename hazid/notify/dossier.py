@@ -37,7 +37,7 @@ from hazid.notify.decide import (
 )
 from hazid.notify.method import _method, _run_value
 from hazid.notify.parties import PARTIES_TABLE_VERSION, voluntary
-from hazid.notify.values import _text
+from hazid.notify.values import _as_bool, _text
 
 #: Version of the dossier JSON layout (``schema_version`` field).
 SCHEMA_VERSION = "2.0"
@@ -278,15 +278,18 @@ def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict
     rows_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows.loc[rows["site_id"].isin(wanted)].to_dict("records"):
         rows_of.setdefault((r["site_id"], r["affected"]), []).append(r)
-    zones_of: dict[str, list[tuple[str, str | None, Any]]] | None = None
+    zones_of: dict[str, list[tuple[str, str | None, Any, bool | None]]] | None = None
     if zones_g is not None:
         zsel = zones_g.loc[zones_g["site_id"].isin(wanted)]
         zkey = zsel["substance_key"].tolist() if "substance_key" in zsel.columns else None
+        zcap = _as_bool(zsel["capped"]).tolist() if "capped" in zsel.columns else None
         zones_of = {}
         for i, (zs, zh, zg) in enumerate(
             zip(zsel["site_id"], zsel["hazard"], zsel.geometry.to_numpy(), strict=True)
         ):
-            zones_of.setdefault(zs, []).append((zh, None if zkey is None else zkey[i], zg))
+            zones_of.setdefault(zs, []).append(
+                (zh, None if zkey is None else zkey[i], zg, None if zcap is None else zcap[i])
+            )
     paths_of: dict[str, list[Any]] | None = None
     if rivers_g is not None:
         psel = rivers_g.loc[rivers_g["site_id"].isin(wanted)]

@@ -416,7 +416,7 @@ def _air_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
             [
                 hazard_label(e["hazard"] or "", t.lang),
                 t.na(e.get("substance"), ""),
-                t.num(_f1, e["zone_km"]),
+                _zone_reach(t, e),
                 t.num(_f1, e["border_km"]),
                 t.num(_f1, e["margin_km"]),
                 t.yes_no(e.get("crosses_border")),
@@ -427,6 +427,12 @@ def _air_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
             for e in act["air"]
         ],
     )
+
+
+def _zone_reach(t: _Text, e: dict[str, Any]) -> str:
+    """Reach of a zone; a zone cut at the model's distance limit says so."""
+    km = t.num(_f1, e["zone_km"])
+    return t("at least {km} (limit of the model)", km=km) if e.get("capped") else km
 
 
 def _water_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
