@@ -259,7 +259,9 @@ def test_russian_dossier_has_no_english_but_names_and_codes(case, tmp_path):
     for rendered in (md.replace("KAZ-UZB_map.html", ""), text.replace("KAZ-UZB_map.html", "")):
         words = set(re.findall(r"[A-Za-z]+", rendered)) - allowed
         assert words == set(), sorted(words)
-    assert "| Chlorine | 7782-50-5 | II-10 | H2;P4;E1 | 50 | 25 | 2,00 |" in md
+    assert "| Хлор (Chlorine) | 7782-50-5 | II-10 | H2;P4;E1 | 50 | 25 | 2,00 |" in md
+    assert "| Сжиженный газ (LPG) | " in md  # names from the synonym table
+    assert "| токсичное воздействие | Хлор (Chlorine) | 23,0 |" in md
     assert "- **Дата:** 14 марта 2025" in md
 
 

@@ -15,12 +15,15 @@ Block kinds: ``("h", level, text)``, ``("p", text)``, ``("kv", [(label, value), 
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
 from hazid.i18n import N_, format_date, translator
 from hazid.notify.decide import hazard_label
 from hazid.notify.values import _f1, _fadapt, _fconc, _fint, _fqty, _fratio, _localize
+from hazid.tables import synonyms
 
 #: Labels of the run parameters shown in a dossier (other keys stay in the JSON only).
 PARAMETER_LABELS = {
@@ -105,6 +108,30 @@ class _Text:
 
     def yes_no(self, v: bool | None) -> str:
         return self(N_("not assessed")) if v is None else self(N_("yes") if v else N_("no"))
+
+
+@functools.cache
+def _local_names(lang: str) -> dict[str, str]:
+    """Substance key -> name in ``lang``: the first alias of the synonym table in its script."""
+    if lang != "ru":
+        return {}
+    out: dict[str, str] = {}
+    for alias, key in synonyms()[["alias", "key"]].itertuples(index=False):
+        if re.search("[\u0400-\u04ff]", str(alias)) and key not in out:
+            out[key] = str(alias)[:1].upper() + str(alias)[1:]
+    return out
+
+
+def _substance(t: _Text, name: str | None, key: str | None) -> str:
+    """Name a substance in the dossier's language, with the name of the inventory."""
+    keys = [k for k in (key or "").split(";") if k]
+    names = _local_names(t.lang)
+    if not keys or any(k not in names for k in keys):
+        return t.na(name, "")
+    local = "; ".join(names[k] for k in keys)
+    if name and name.strip().lower() != local.lower():
+        return f"{local} ({name})"
+    return local
 
 
 def _coords(t: _Text, lon: float | None, lat: float | None) -> str:
@@ -384,7 +411,7 @@ def _substances_table(t: _Text, act: dict[str, Any]) -> tuple:
         ],
         [
             [
-                s["substance"],
+                _substance(t, s["substance"], s["substance_key"]),
                 t.na(s["cas"], ""),
                 t.na(s["annex_entry"], ""),
                 t.na(s["categories"], ""),
@@ -415,7 +442,7 @@ def _air_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
         [
             [
                 hazard_label(e["hazard"] or "", t.lang),
-                t.na(e.get("substance"), ""),
+                _substance(t, e.get("substance"), e.get("substance_key")),
                 _zone_reach(t, e),
                 t.num(_f1, e["border_km"]),
                 t.num(_f1, e["margin_km"]),
