@@ -229,7 +229,7 @@ def _input_words(case) -> set[str]:
     values = []
     for df in (case["sites"], case["holdings"], case["affected"]):
         for col in df.columns:
-            if col != "geometry":
+            if col not in ("geometry", "reasons"):  # reasons: English words of hazid
                 values += [str(v) for v in df[col].dropna()]
     values += [str(v) for v in case["run"].get("limitations", [])]
     values += ["toy squares (test)", "toy line (test)", "convention-2015", "H2;P4;E1"]
@@ -261,6 +261,11 @@ def test_russian_dossier_has_no_english_but_names_and_codes(case, tmp_path):
         assert words == set(), sorted(words)
     assert "| Хлор (Chlorine) | 7782-50-5 | II-10 | H2;P4;E1 | 50 | 25 | 2,00 |" in md
     assert "| Сжиженный газ (LPG) | " in md  # names from the synonym table
+    assert (
+        "- **Основание отнесения к опасной деятельности:** Хлор (Chlorine) 50 т \\>= 25 т "
+        "(приложение I, II-10); сумма отношений, опасность для здоровья: 2,00 \\>= 1 "
+        "(Хлор (Chlorine) 2,00)"
+    ) in md
     assert "| токсичное воздействие | Хлор (Chlorine) | 23,0 |" in md
     assert "- **Дата:** 14 марта 2025" in md
 

@@ -134,6 +134,46 @@ def _substance(t: _Text, name: str | None, key: str | None) -> str:
     return local
 
 
+_GROUPS = {
+    "health": N_("health hazards"),
+    "physical": N_("physical hazards"),
+    "environmental": N_("environmental hazards"),
+}
+
+
+def _reasons(t: _Text, act: dict[str, Any]) -> str:
+    """Why the activity is hazardous: the classification's words in English, else rebuilt.
+
+    In another language the reasons are rebuilt from the substances and ratios of the
+    dossier: each substance at or above its threshold, each group of Annex I categories whose
+    sum of ratios reaches 1.
+    """
+    if t.lang == "en":
+        return t.na(act["reasons"])
+    parts = []
+    for s in act["substances"]:
+        if s["ratio"] is not None and s["ratio"] >= 1:
+            parts.append(t("{name} {quantity} t >= {threshold} t (Annex I, {entry})",
+                           name=_substance(t, s["substance"], s["substance_key"]),
+                           quantity=t.num(_fqty, s["quantity_t"]),
+                           threshold=t.num(_fqty, s["threshold_t"]),
+                           entry=t.na(s["annex_entry"])))  # fmt: skip
+    for g, label in _GROUPS.items():
+        total = act["ratios"].get(g)
+        if total is None or total < 1:
+            continue
+        terms = [
+            f"{_substance(t, s['substance'], s['substance_key'])} {t.num(_fratio, s['ratio'])}"
+            for s in act["substances"]
+            if g in (s["groups"] or "").split(";") and (s["ratio"] or 0) > 0
+        ]
+        parts.append(t("sum of ratios, {group}: {total} >= 1 ({terms})", group=t(label),
+                       total=t.num(_fratio, total), terms=" + ".join(terms)))  # fmt: skip
+    if not parts:
+        return t("part of a group of sites that reaches the Annex I thresholds as a whole")
+    return "; ".join(parts)
+
+
 def _coords(t: _Text, lon: float | None, lat: float | None) -> str:
     if lon is None or lat is None:
         return t("not given")
@@ -356,7 +396,7 @@ def _activity_blocks(t: _Text, n: int, act: dict[str, Any], affected: str) -> li
         (t("Type of activity"), t.na(act["type"])),
         (t("Country of the site"), t.na(act["site_country"])),
         (t("Status"), f"{t.status(act['status'])} ({pathways})", act["status"]),
-        (t("Why hazardous"), t.na(act["reasons"])),
+        (t("Why hazardous"), _reasons(t, act)),
         (
             t("Annex I regime / version"),
             f"{t.regime(act['regime'])} / {t.na(act['annex_version'])}",
