@@ -428,3 +428,21 @@ def test_capped_zone_says_so(case, tmp_path, lang, text):
     uncapped = dict(case, zones=zones.drop(columns="capped"))
     plain = json.loads((write(uncapped, tmp_path / "plain") / "KAZ-UZB.json").read_text("utf-8"))
     assert plain["activities"][0]["air"][0]["capped"] is None  # the layer does not say
+
+
+def test_dossiers_carry_no_local_paths(case, tmp_path):
+    run = {
+        "date": DATE,
+        "inputs": {"borders": {"name": "/home/анна/Мои документы/borders.gpkg", "sha256": "ab"}},
+        "rivers": r"C:\Users\ivan\rivers.gpkg",
+        "warnings": ["repaired 2 polygons of /home/анна/Мои документы/borders.gpkg"],
+    }
+    out = write(case, tmp_path, run=run, lang="en,ru")
+    for p in out.iterdir():
+        if p.suffix in (".md", ".html", ".json"):
+            text = p.read_text("utf-8")
+            assert "анна" not in text and "ivan" not in text and "/home" not in text, p.name
+    doc = json.loads((out / "KAZ-UZB.en.json").read_text("utf-8"))
+    assert doc["data_sources"]["borders"] == "borders.gpkg (SHA-256 ab)"
+    assert doc["data_sources"]["rivers"] == "rivers.gpkg"
+    assert "repaired 2 polygons of borders.gpkg" in doc["limitations"]

@@ -56,6 +56,28 @@ _UNTRANSLATED_WARNINGS = N_(
     "in run.json: {n}."
 )
 _NAME_LIST = re.compile(r"\(([^()]*)\)\s*$")
+# an absolute path (POSIX, home or Windows) ending in a file name with an extension, else in a
+# word: dossiers go abroad and carry file names only, never local folders
+_PATH_TO_FILE = re.compile(
+    r"(?:~|[A-Za-z]:)?[/\\](?:[^;\n]*?[/\\])?([^/\\;\n]+\.[A-Za-z0-9]{1,8})(?=$|[\s;,:)'\"])"
+)
+_PATH = re.compile(r"(?:~|[A-Za-z]:)?(?:[/\\][^\s/\\;,:()'\"]+){2,}")
+
+
+def _without_paths(text: str) -> str:
+    r"""Replace the absolute paths in a text by their file names.
+
+    Examples
+    --------
+    >>> _without_paths("repaired 3 polygons of /home/анна/Мои документы/borders.gpkg; ok")
+    'repaired 3 polygons of borders.gpkg; ok'
+    >>> _without_paths("cannot read C:\\Users\\ivan\\data\\x.csv")
+    'cannot read x.csv'
+    >>> _without_paths("folder /srv/data/cache left alone, 1/2 kept")
+    'folder cache left alone, 1/2 kept'
+    """
+    text = _PATH_TO_FILE.sub(lambda m: m.group(1), text)
+    return _PATH.sub(lambda m: re.split(r"[/\\]", m.group(0))[-1], text)
 
 
 def _flatten(run: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -87,13 +109,17 @@ def _run_value(run: Mapping[str, Any], key: str) -> Any:
 
 
 def _source_text(value: Any) -> str | None:
+    """Name a data source by its file name (never a local folder) and SHA-256, if known."""
     if isinstance(value, Mapping):
         name = _jstr(value.get("name")) or _jstr(value.get("path"))
         if name is None:
-            return "; ".join(f"{k}: {v}" for k, v in _flatten(value)) or None
+            text = "; ".join(f"{k}: {v}" for k, v in _flatten(value)) or None
+            return None if text is None else _without_paths(text)
         sha = _jstr(value.get("sha256"))
+        name = _without_paths(name)
         return f"{name} (SHA-256 {sha})" if sha else name
-    return _jstr(value)
+    text = _jstr(value)
+    return None if text is None else _without_paths(text)
 
 
 def _method(
@@ -159,6 +185,7 @@ def _relevant(text: str, pair: Mapping[str, Any] | None) -> str | None:
     names in parentheses is cut down to the pair's rivers (dropped when none is named); a
     warning about dense gases only for a pair with air effects.
     """
+    text = _without_paths(text)
     if pair is None:
         return text
     low = text.lower()
