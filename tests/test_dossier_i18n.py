@@ -446,3 +446,27 @@ def test_dossiers_carry_no_local_paths(case, tmp_path):
     assert doc["data_sources"]["borders"] == "borders.gpkg (SHA-256 ab)"
     assert doc["data_sources"]["rivers"] == "rivers.gpkg"
     assert "repaired 2 polygons of borders.gpkg" in doc["limitations"]
+
+
+def test_write_results_in_russian(tmp_path):
+    from test_pipeline import world as world_fixture
+
+    import hazid
+
+    borders, rivers, inventory = world_fixture.__wrapped__()
+    res = hazid.screen(inventory, borders=borders, rivers=rivers)
+    out = hazid.write_results(res, tmp_path / "r", static_maps=False, lang="ru",
+                              response_days=20)  # fmt: skip
+    doc = json.loads((out / "notifications" / "AAA-BBB.json").read_text("utf-8"))
+    assert doc["language"] == "ru" and doc["response_days"] == 20
+    md = (out / "notifications" / "AAA-BBB.md").read_text("utf-8")
+    assert md.startswith("# Уведомление об опасной деятельности: Aland — Bland")
+
+
+def test_cli_refuses_an_unknown_language_before_any_work(tmp_path):
+    from test_cli import DEMO
+
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["screen", str(DEMO), "--out", str(out), "--lang", "fr"])
+    assert res.exit_code == 2 and "lang must be one of 'en', 'ru'; got 'fr'" in res.output
+    assert not out.exists()
