@@ -90,3 +90,33 @@ def test_dossier_prints_on_a4_without_cutting(browser, dossiers, lang):
     Path(ARTIFACTS / f"dossier_KAZ-UZB_{lang}.pdf").write_bytes(pdf)
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     page.close()
+
+
+def test_hostile_markdown_dossier_runs_nothing_in_chromium(browser, tmp_path):
+    markdown_it = pytest.importorskip("markdown_it")
+    from test_dossier_i18n import HOSTILE
+
+    case = make_case()
+    sites = case["sites"].copy()
+    for col, value in HOSTILE.items():
+        sites.loc[sites["site_id"] == "A", col] = value
+    write_notifications(
+        tmp_path, sites, case["holdings"], case["affected"], maps=False, run={"date": DATE},
+        map_links=False,
+    )  # fmt: skip
+    md = (tmp_path / "notifications" / "KAZ-UZB.md").read_text(encoding="utf-8")
+    body = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+    page_path = tmp_path / "rendered.html"
+    page_path.write_text(f"<!DOCTYPE html><html><body>{body}</body></html>", encoding="utf-8")
+    page = browser.new_page()
+    requests: list[str] = []
+    dialogs: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(page_path.resolve().as_uri(), wait_until="load")
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert [u for u in requests if not u.startswith("file:")] == []
+    assert page.evaluate("document.querySelectorAll('script, img, a, iframe').length") == 0
+    assert "NOTIFICATION WITHDRAWN" in page.inner_text("body")
+    page.close()
