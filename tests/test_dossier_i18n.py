@@ -470,3 +470,23 @@ def test_cli_refuses_an_unknown_language_before_any_work(tmp_path):
     res = runner.invoke(app, ["screen", str(DEMO), "--out", str(out), "--lang", "fr"])
     assert res.exit_code == 2 and "lang must be one of 'en', 'ru'; got 'fr'" in res.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("lang", "cell", "sentence"),
+    [
+        ("en", "more than 23.0 (beyond the reach of the model)",
+         "zone undetermined (> 40 km: beyond the reach of the model)"),
+        ("ru", "более 23,0 (за пределами применимости модели)",
+         "зона не определена (> 40 км: за пределами применимости модели)"),
+    ],
+)  # fmt: skip
+def test_undetermined_zone_says_so(case, tmp_path, lang, cell, sentence):
+    aff = case["affected"].copy()
+    aff["undetermined"] = (aff["pathway"] == "air") & (aff["hazard"] == "toxic")
+    out = write(dict(case, affected=aff), tmp_path, lang=lang)
+    doc = json.loads((out / "KAZ-UZB.json").read_text("utf-8"))
+    toxic = next(e for e in doc["activities"][0]["air"] if e["hazard"] == "toxic")
+    assert toxic["undetermined"] is True and toxic["status"] == "consult"
+    md = (out / "KAZ-UZB.md").read_text("utf-8")
+    assert f"| {cell} |" in md and sentence.replace(">", "\\>") in md

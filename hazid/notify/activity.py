@@ -94,6 +94,7 @@ def _row_evidence(r: Mapping[str, Any], params: Mapping[str, Any], lang: str) ->
             num["margin_km"],
             r["affected"],
             flagged=bool(r.get("_flagged")),
+            undetermined=bool(r.get("_undetermined")),
             band_km=max(float(params["uncertainty_km"]), 0.0) if r.get("_near") else None,
             lang=lang,
         )
@@ -155,6 +156,7 @@ def _air_effect(
         "status": r["status"],
         "crosses_border": None if np.isnan(margin) else bool(margin >= 0),
         "capped": capped,
+        "undetermined": bool(r.get("_undetermined", False)),
         "evidence": evidence,
     }
 

@@ -67,6 +67,9 @@ def _check_sites(sites: pd.DataFrame) -> pd.DataFrame:
 def _affected_rows(sites: pd.DataFrame, affected: pd.DataFrame) -> pd.DataFrame:
     """Return the validated rows of ``affected`` with the Party of origin, minus domestic rows."""
     _check_sites(sites)
+    if not isinstance(affected, pd.DataFrame):  # e.g. ScreeningResults.affected without borders
+        reason = "no pathway was assessed (no country borders?): see run['warnings']"
+        raise _problems("affected table", [(None, "affected", None, reason)])
     missing = [c for c in ("site_id", "affected", "pathway") if c not in affected.columns]
     if missing:
         raise _problems(
@@ -160,6 +163,7 @@ def _air_evidence(
     *,
     flagged: bool = False,
     band_km: float | None = None,
+    undetermined: bool = False,
     lang: str = "en",
 ) -> str:
     """Evidence sentence of an air row, in ``lang``."""
@@ -175,7 +179,9 @@ def _air_evidence(
             "air: {hazard} zone {zone} km, distance to {affected} {border} km (margin unknown)"
         ).format(**values)
     extra = ""
-    if flagged:
+    if undetermined:
+        extra = tr.gettext(", zone undetermined (> 40 km: beyond the reach of the model)")
+    elif flagged:
         extra = tr.gettext(", flagged uncertain")
     elif band_km is not None:
         extra = tr.gettext(", within the {band} km uncertainty").format(
@@ -251,6 +257,9 @@ def _assess(
     zone = _num(a, "zone_km")
     border = _num(a, "border_km")
     flag = _as_bool(a["uncertain"]) if "uncertain" in a.columns else np.zeros(len(a), bool)
+    # a zone beyond the reach of its model (toxic tables' 25 miles) never gives a confident notify
+    undetermined = is_air & _as_bool(a.get("undetermined", pd.Series(False, index=a.index)))
+    flag = flag | undetermined
     air_status, near = _air_status(margin, flag, unc)
     arrival = _num(a, "arrival_h")
     peak = _num(a, "peak_mg_l")
@@ -258,6 +267,7 @@ def _assess(
     a["status"] = np.where(is_air, air_status, water_status)
     a["_uncertain"] = is_air & (flag | near)
     a["_flagged"] = is_air & flag
+    a["_undetermined"] = undetermined
     a["_near"] = is_air & near
 
     hazard = _text(a, "hazard")
@@ -274,6 +284,7 @@ def _assess(
                 a["affected"].iat[i],
                 flagged=bool(flag[i]),
                 band_km=unc if near[i] else None,
+                undetermined=bool(undetermined[i]),
             )
         else:
             text = _water_evidence(
@@ -376,7 +387,8 @@ def determine(
         (from the border polygons), else ``country`` (inventory), else ``"UNK"``.
     affected : pandas.DataFrame
         One row per (``site_id``, ``affected``, ``pathway``) as written to affected.csv. Air
-        rows use ``hazard``, ``zone_km``, ``border_km``, ``margin_km`` and ``uncertain``;
+        rows use ``hazard``, ``zone_km``, ``border_km``, ``margin_km``, ``uncertain`` and
+        ``undetermined`` (a zone beyond its model's reach: ``consult``, never ``notify``);
         water rows use ``river``, ``river_km``, ``arrival_h`` and ``peak_mg_l``. Rows naming
         the Party of origin itself are ignored.
     uncertainty_km : float

@@ -499,6 +499,8 @@ def _air_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
 def _zone_reach(t: _Text, e: dict[str, Any]) -> str:
     """Reach of a zone; a zone cut at the model's distance limit says so."""
     km = t.num(_f1, e["zone_km"])
+    if e.get("undetermined"):
+        return t("more than {km} (beyond the reach of the model)", km=km)
     return t("at least {km} (limit of the model)", km=km) if e.get("capped") else km
 
 
