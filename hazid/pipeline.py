@@ -443,6 +443,8 @@ def write_results(
     overwrite: bool = False,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    lang: str | Sequence[str] = "en",
+    response_days: int | None = None,
 ) -> Path:
     """Write a screening into ``out_dir``, swapped in whole once everything is written.
 
@@ -475,6 +477,11 @@ def write_results(
         Time recorded in ``run.json`` and date of the dossiers (default: now, UTC).
     progress : callable, optional
         Called with the label of each step.
+    lang : str or sequence of str, default "en"
+        Language(s) of the dossiers: ``"en"``, ``"ru"`` or ``"en,ru"`` (see
+        :func:`hazid.write_notifications`).
+    response_days : int, optional
+        Days the affected Party is given to reply (Annex III, paragraph 3(b)).
 
     Returns
     -------
@@ -526,6 +533,8 @@ def write_results(
                 run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
                 maps=static_maps,
                 map_links=map_html,
+                lang=lang,
+                response_days=response_days,
             )
             if map_html:
                 step("drawing a map per dossier")
