@@ -38,6 +38,7 @@ from bench_zones import KINDS
 
 import hazid
 from hazid import notify
+from hazid.output import dossiers
 
 #: substance key of bench_zones.KINDS -> (name in the inventory, category given)
 NAMES = {
@@ -170,7 +171,7 @@ def time_maps(results: hazid.ScreeningResults, out: Path, n: int) -> None:
     aff = results.affected[results.affected["site_id"].isin(keep)]
     t = time.perf_counter()
     try:
-        notify.write_notifications(
+        dossiers.write_notifications(
             out,
             results.sites,
             results.holdings,

@@ -5,8 +5,7 @@ The public API is re-exported here; see the README for the method and outputs.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from hazid._version import __version__
 from hazid.annex import AnnexResult, classify, cluster_sites
 from hazid.errors import (
     AnnexDataError,
@@ -28,7 +27,8 @@ from hazid.geography import (
 )
 from hazid.inventory import read_inventory, validate_inventory
 from hazid.maps import screening_map, write_map
-from hazid.notify import determine, read_contacts, regenerate, write_notifications
+from hazid.notify import determine, read_contacts
+from hazid.output.dossiers import regenerate, write_notifications
 from hazid.pipeline import ScreeningResults, screen, write_results
 from hazid.rivers import build_network, resolve_rivers, trace_water
 from hazid.zones import consequence_distances, population_in_zones, zone_polygons

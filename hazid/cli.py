@@ -16,13 +16,26 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperOption
 
-from hazid import __version__, datasets
-from hazid.errors import CRSError, GeodataError, HazidError, InventoryError
+from hazid import datasets
+from hazid._version import __version__
+from hazid.errors import CRSError, GeodataError, HazidError, InventoryError, OutputError
 from hazid.inventory import validate_inventory
-from hazid.notify import regenerate
+from hazid.output.dossiers import regenerate
+from hazid.output.folder import check_results_dir
 from hazid.pipeline import screen as run_screen
 from hazid.pipeline import write_results
+
+_display_type = TyperOption.display_type_rich
+
+
+def _flag_without_type(self: TyperOption, ctx: typer.Context) -> str | None:
+    """Show on/off flags in ``--help`` without a ``<bool>`` type."""
+    return None if self.is_flag else _display_type(self, ctx)
+
+
+TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="hazid",
@@ -45,6 +58,26 @@ def _problem_table(problems: pd.DataFrame, title: str) -> Table:
     return table
 
 
+class _Once(logging.Filter):
+    """Let each warning through once; the summary then leaves out what was already shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        text = record.getMessage()
+        if text in self.seen:
+            return False
+        self.seen.add(text)
+        return True
+
+
+_once = _Once()
+
+
 def _version_callback(value: bool) -> None:
     if value:
         console.print(f"hazid {__version__}")
@@ -53,16 +86,22 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    verbose: Annotated[bool, Opt("--verbose", "-v", help="Log each step.")] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    _once.seen.clear()
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(_once)
+    ctx.call_on_close(lambda: [h.removeFilter(_once) for h in handlers])
 
 
 @app.command()
@@ -98,7 +137,9 @@ _STAGES = 13
 @app.command()
 def screen(
     inventory: Annotated[Path, typer.Argument(help="Inventory file (CSV, XLSX, GPKG, GeoJSON).")],
-    out: Annotated[Path, Opt("--out", "-o", help="Results directory (replaced).")],
+    out: Annotated[
+        Path, Opt("--out", "-o", help="Results folder: new or empty (see --overwrite).")
+    ],
     regime: Annotated[
         str, Opt(help="Thresholds: convention, seveso-lower or seveso-upper.")
     ] = "convention",
@@ -153,12 +194,20 @@ def screen(
     no_static_maps: Annotated[
         bool, Opt("--no-static-maps", help="No PNG map per activity (national-scale runs).")
     ] = False,
+    overwrite: Annotated[
+        bool, Opt("--overwrite", help="Replace an earlier hazid results folder at --out.")
+    ] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
     """Screen an inventory and write the results, dossiers and map into --out."""
     if not inventory.is_file():
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
+    try:  # before any computation: never destroy a file hazid did not write
+        check_results_dir(out, overwrite=overwrite, inputs=[inventory])
+    except OutputError as err:
+        err_console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from err
     progress_bar = (
         None
         if quiet
@@ -209,6 +258,7 @@ def screen(
                 map_html=not no_map,
                 tiles=tiles,
                 static_maps=not no_static_maps,
+                overwrite=overwrite,
                 progress=progress,
             )
         finally:
@@ -217,6 +267,9 @@ def screen(
     except InventoryError as err:
         err_console.print(_problem_table(err.problems, f"{inventory.name}: invalid input"))
         err_console.print("nothing was written")
+        raise typer.Exit(2) from err
+    except OutputError as err:
+        err_console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
     except (CRSError, GeodataError) as err:  # unusable input layer
         err_console.print(f"[red]invalid input:[/red] {err}")
@@ -247,8 +300,9 @@ def _summary(results, name: str, out: Path) -> None:
         summary.add_row("Party pairs to consult", str(int((active["status"] == "consult").sum())))
     summary.add_row("regime", results.run["parameters"]["regime"])
     console.print(summary)
-    for warning in results.run["warnings"]:
-        console.print(f"[yellow]note:[/yellow] {warning}")
+    for warning in dict.fromkeys(results.run["warnings"]):
+        if not any(warning in seen for seen in _once.seen):
+            console.print(f"[yellow]note:[/yellow] {warning}")
     console.print(f"results in {out}")
 
 

@@ -354,7 +354,7 @@ def list_datasets() -> pd.DataFrame:
 
 
 def _download(url: str, dest: Path, *, timeout: float) -> None:
-    from hazid import __version__
+    from hazid._version import __version__
 
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)

@@ -22,15 +22,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hazid import __version__, datasets, geography, maps, notify, tables, zones
+from hazid import datasets, geography, maps, tables, zones
 from hazid import rivers as river_network
+from hazid._version import __version__
 from hazid.annex import classify
 from hazid.errors import DataSourceError, check_choice
 from hazid.inventory import read_inventory
+from hazid.output.dossiers import write_notifications
+from hazid.output.folder import atomic_results_dir
 from hazid.output.results import (
     HOLDINGS_COLUMNS,
     SITES_COLUMNS,
-    atomic_directory,
     write_csv,
     write_json,
     write_layers,
@@ -57,6 +59,8 @@ class ScreeningResults:
         Filled by the pathway stages when they run.
     run : dict
         Provenance: versions, inputs with SHA-256, parameters, counts, warnings.
+    sources : list of Path
+        Input files read (a results folder that contains one is refused).
     """
 
     sites: gpd.GeoDataFrame
@@ -66,6 +70,25 @@ class ScreeningResults:
     river_paths: gpd.GeoDataFrame | None = None
     borders: gpd.GeoDataFrame | None = None
     run: dict[str, Any] = field(default_factory=dict)
+    sources: list[Path] = field(default_factory=list, repr=False)
+
+    def __repr__(self) -> str:
+        """Summarise: rows per table, the stages that ran and the data used."""
+        lines = [f"ScreeningResults (hazid {self.run.get('versions', {}).get('hazid', '?')})"]
+        for name in ("sites", "holdings", "zones", "affected", "river_paths", "borders"):
+            table = getattr(self, name)
+            lines.append(
+                f"  {name}: " + ("not computed" if table is None else f"{len(table)} rows")
+            )
+        counts = self.run.get("counts", {})
+        if counts:
+            lines.append(f"  hazardous activities: {counts.get('hazardous', 0)}")
+        for stage, state in self.run.get("stages", {}).items():
+            if isinstance(state, str):
+                lines.append(f"  {stage}: {state}")
+        for what, rec in self.run.get("inputs", {}).items():
+            lines.append(f"  {what}: {rec.get('name', '?')}")
+        return "\n".join(lines)
 
 
 def _versions() -> dict[str, str]:
@@ -199,89 +222,41 @@ def screen(
     """
     check_choice("water", water, ("aquatic", "all"))
     step = progress or (lambda label: None)
-    run: dict[str, Any] = {
-        "versions": _versions(),
-        "annex": {"version": annex_version, "tables_sha256": tables.table_sha256(annex_version)},
-        "parameters": {
-            "regime": regime,
-            "annex_version": annex_version,
-            "cluster_km": cluster_km,
-            "weather": weather,
-            "terrain": terrain,
-            "wind_from": wind_from,
-            "sector_deg": sector_deg,
-            "uncertainty_km": uncertainty_km,
-            "water": water,
-            "release_fraction": release_fraction,
-            "snap_km": snap_km,
-            "horizon_days": horizon_days,
-            "water_threshold_mg_l": water_threshold_mg_l,
-            "decay_per_h": decay_per_h,
-        },
-        "inputs": {},
-        "warnings": [],
-        "stages": {},
-        "limitations": [],
+    parameters = {
+        "regime": regime,
+        "annex_version": annex_version,
+        "cluster_km": cluster_km,
+        "weather": weather,
+        "terrain": terrain,
+        "wind_from": wind_from,
+        "sector_deg": sector_deg,
+        "uncertainty_km": uncertainty_km,
+        "water": water,
+        "release_fraction": release_fraction,
+        "snap_km": snap_km,
+        "horizon_days": horizon_days,
+        "water_threshold_mg_l": water_threshold_mg_l,
+        "decay_per_h": decay_per_h,
     }
+    run = _new_run(parameters, annex_version)
     step("reading inventory")
-    if isinstance(inventory, pd.DataFrame):
-        holdings = inventory if "substance_key" in inventory.columns else read_inventory(inventory)
-        run["inputs"]["inventory"] = {"name": holdings.attrs.get("source", "<table>")}
-    else:
-        path = Path(inventory)
-        holdings = read_inventory(path)
-        run["inputs"]["inventory"] = {"name": path.name, "sha256": holdings.attrs["sha256"]}
-    renamed = holdings.attrs.get("renamed_columns") or {}
-    if renamed:
-        run["inputs"]["inventory"]["renamed_columns"] = dict(renamed)
-    run["warnings"].extend(holdings.attrs.get("warnings", []))
+    holdings, sources = _read_holdings(inventory, run)
     step("classifying under Annex I")
     sites, holdings = classify(
         holdings, regime=regime, annex_version=annex_version, cluster_km=cluster_km
     )
     run["stages"]["annex"] = "done"
-    results = ScreeningResults(sites=sites, holdings=holdings, run=run)
-    hazardous = sites.loc[sites["hazardous"], "site_id"]
+    results = ScreeningResults(sites=sites, holdings=holdings, run=run, sources=sources)
 
     step("loading borders")
     border_layer = _load_layer(borders, geography.resolve_borders, "air pathway", run)
     if border_layer is not None and border_layer is borders:
         # a layer given in memory is standardised (codes, repairs) as a file would be
         border_layer = geography.load_borders(borders)
+    affected_parts = []
     if border_layer is not None:
-        run["warnings"].extend(border_layer.attrs.get("warnings", []))
-        run["inputs"]["borders"] = _input_record(border_layer)
-        results.borders = border_layer
-        step("locating sites")
-        sites = geography.assign_country(sites, border_layer)
-        sites = geography.border_distance(sites, border_layer)
-        for warning in sites.get("country_warning", pd.Series(dtype=str)).dropna():
-            if warning:
-                run["warnings"].append(str(warning))
-        step("modelling consequence zones")
-        h_haz = holdings[holdings["site_id"].isin(hazardous)]
-        distances = zones.consequence_distances(h_haz, weather=weather, terrain=terrain)
-        zone_gdf = zones.zone_polygons(
-            sites[sites["hazardous"]], distances, wind_from=wind_from, sector_deg=sector_deg
-        )
-        if population is not None:
-            zone_gdf["population"] = zones.population_in_zones(zone_gdf, population).to_numpy()
-            run["inputs"]["population"] = _input_record(population)
-        results.zones = zone_gdf
-        step("finding countries reached by air")
-        air = geography.affected_by_air(
-            sites, zone_gdf, border_layer, uncertainty_km=uncertainty_km
-        )
-        air["pathway"] = "air"
-        if population is not None:
-            air["population_affected"] = _people_in_affected(
-                air, zone_gdf, border_layer, population
-            )
-        run["stages"]["air"] = "done"
-        run["limitations"].append(_DENSE_GAS_NOTE)
-        affected_parts = [air]
+        affected_parts.append(_air_stage(results, border_layer, parameters, population, step))
     else:
-        affected_parts = []
         run["stages"]["air"] = "not assessed"
 
     step("loading river network")
@@ -292,63 +267,162 @@ def screen(
     else:
         network_input = _load_layer(rivers, river_network.resolve_rivers, "water pathway", run)
     if network_input is not None:
-        run["inputs"]["rivers"] = _input_record(network_input)
-        lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
-        if lake_layer is None and network_input is not None:
-            lake_layer = datasets.first_fetched("ne_10m_lakes")
-        if lake_layer is not None:
-            run["inputs"]["lakes"] = _input_record(lake_layer)
-        step("building river network")
-        network = river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
-        run["stages"]["network"] = network.attrs.get("report", {})
-        run["warnings"].extend(run["stages"]["network"].get("warnings", []))
-        mass = river_network.water_mass_by_site(
-            holdings, water=water, release_fraction=release_fraction
+        affected_parts.append(
+            _water_stage(results, network_input, lakes, border_layer, parameters, step)
         )
-        sites["water_mass_kg"] = sites["site_id"].map(mass).fillna(0.0)
-        wet = sites["hazardous"] & ((sites["water_mass_kg"] > 0) | (water == "all"))
-        step("tracing spills downstream")
-        water_rows, paths = river_network.trace_water(
-            sites[wet],
-            network,
-            border_layer,
-            snap_km=snap_km,
-            horizon_days=horizon_days,
-            water_threshold_mg_l=water_threshold_mg_l,
-            decay_per_h=decay_per_h,
-        )
-        water_rows["pathway"] = "water"
-        affected_parts.append(water_rows)
-        results.river_paths = paths
-        run["stages"]["water"] = f"done: {int(wet.sum())} sites assessed"
     else:
         run["stages"]["water"] = "not assessed"
 
     if affected_parts:
-        parts = [p for p in affected_parts if len(p)]
-        affected = (
-            pd.concat(parts, ignore_index=True)
-            if parts
-            else pd.DataFrame(columns=list(AFFECTED_COLUMNS))
-        )
-        for col in AFFECTED_COLUMNS:
-            if col not in affected.columns:
-                affected[col] = pd.NA
-        order = {"air": 0, "water": 1}
-        affected = affected.assign(_p=affected["pathway"].map(order)).sort_values(
-            ["site_id", "_p", "arrival_h", "affected"], kind="stable", na_position="first"
-        )
-        results.affected = affected.drop(columns="_p").reset_index(drop=True)
+        results.affected = _combine_affected(affected_parts)
+    _count(results)
+    return results
+
+
+def _new_run(parameters: dict[str, Any], annex_version: str) -> dict[str, Any]:
+    """Start the provenance record of a run, filled by the stages as they go."""
+    return {
+        "versions": _versions(),
+        "annex": {"version": annex_version, "tables_sha256": tables.table_sha256(annex_version)},
+        "parameters": parameters,
+        "inputs": {},
+        "warnings": [],
+        "stages": {},
+        "limitations": [],
+    }
+
+
+def _read_holdings(
+    inventory: str | Path | pd.DataFrame, run: dict[str, Any]
+) -> tuple[pd.DataFrame, list[Path]]:
+    """Read the inventory; record its name, hash and renamed columns."""
+    sources: list[Path] = []
+    if isinstance(inventory, pd.DataFrame):
+        holdings = inventory if "substance_key" in inventory.columns else read_inventory(inventory)
+        run["inputs"]["inventory"] = {"name": holdings.attrs.get("source", "<table>")}
+    else:
+        path = Path(inventory)
+        holdings = read_inventory(path)
+        run["inputs"]["inventory"] = {"name": path.name, "sha256": holdings.attrs["sha256"]}
+        sources.append(path)
+    renamed = holdings.attrs.get("renamed_columns") or {}
+    if renamed:
+        run["inputs"]["inventory"]["renamed_columns"] = dict(renamed)
+    run["warnings"].extend(holdings.attrs.get("warnings", []))
+    return holdings, sources
+
+
+def _air_stage(
+    results: ScreeningResults,
+    border_layer: gpd.GeoDataFrame,
+    p: dict[str, Any],
+    population: str | Path | None,
+    step: Callable[[str], None],
+) -> pd.DataFrame:
+    """Locate the sites, model their zones and find the countries reached by air."""
+    run, holdings = results.run, results.holdings
+    run["warnings"].extend(border_layer.attrs.get("warnings", []))
+    run["inputs"]["borders"] = _input_record(border_layer)
+    results.borders = border_layer
+    step("locating sites")
+    sites = geography.assign_country(results.sites, border_layer)
+    sites = geography.border_distance(sites, border_layer)
+    for warning in sites.get("country_warning", pd.Series(dtype=str)).dropna():
+        if warning:
+            run["warnings"].append(str(warning))
     results.sites = sites
+    step("modelling consequence zones")
+    hazardous = sites.loc[sites["hazardous"], "site_id"]
+    h_haz = holdings[holdings["site_id"].isin(hazardous)]
+    distances = zones.consequence_distances(h_haz, weather=p["weather"], terrain=p["terrain"])
+    zone_gdf = zones.zone_polygons(
+        sites[sites["hazardous"]], distances, wind_from=p["wind_from"], sector_deg=p["sector_deg"]
+    )
+    if population is not None:
+        zone_gdf["population"] = zones.population_in_zones(zone_gdf, population).to_numpy()
+        run["inputs"]["population"] = _input_record(population)
+    results.zones = zone_gdf
+    step("finding countries reached by air")
+    air = geography.affected_by_air(
+        sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
+    )
+    air["pathway"] = "air"
+    if population is not None:
+        air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
+    run["stages"]["air"] = "done"
+    run["limitations"].append(_DENSE_GAS_NOTE)
+    return air
+
+
+def _water_stage(
+    results: ScreeningResults,
+    network_input: Any,
+    lakes: Any,
+    border_layer: gpd.GeoDataFrame,
+    p: dict[str, Any],
+    step: Callable[[str], None],
+) -> pd.DataFrame:
+    """Build the river network and trace each hazardous activity's spill downstream."""
+    run, sites = results.run, results.sites
+    run["inputs"]["rivers"] = _input_record(network_input)
+    lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
+    if lake_layer is None:
+        lake_layer = datasets.first_fetched("ne_10m_lakes")
+    if lake_layer is not None:
+        run["inputs"]["lakes"] = _input_record(lake_layer)
+    step("building river network")
+    network = river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
+    run["stages"]["network"] = network.attrs.get("report", {})
+    run["warnings"].extend(run["stages"]["network"].get("warnings", []))
+    mass = river_network.water_mass_by_site(
+        results.holdings, water=p["water"], release_fraction=p["release_fraction"]
+    )
+    sites["water_mass_kg"] = sites["site_id"].map(mass).fillna(0.0)
+    wet = sites["hazardous"] & ((sites["water_mass_kg"] > 0) | (p["water"] == "all"))
+    step("tracing spills downstream")
+    water_rows, paths = river_network.trace_water(
+        sites[wet],
+        network,
+        border_layer,
+        snap_km=p["snap_km"],
+        horizon_days=p["horizon_days"],
+        water_threshold_mg_l=p["water_threshold_mg_l"],
+        decay_per_h=p["decay_per_h"],
+    )
+    water_rows["pathway"] = "water"
+    results.river_paths = paths
+    run["stages"]["water"] = f"done: {int(wet.sum())} sites assessed"
+    return water_rows
+
+
+def _combine_affected(affected_parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One ``affected`` table: air rows first, then water rows by arrival, per site."""
+    parts = [p for p in affected_parts if len(p)]
+    affected = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=list(AFFECTED_COLUMNS))
+    )
+    for col in AFFECTED_COLUMNS:
+        if col not in affected.columns:
+            affected[col] = pd.NA
+    order = {"air": 0, "water": 1}
+    affected = affected.assign(_p=affected["pathway"].map(order)).sort_values(
+        ["site_id", "_p", "arrival_h", "affected"], kind="stable", na_position="first"
+    )
+    return affected.drop(columns="_p").reset_index(drop=True)
+
+
+def _count(results: ScreeningResults) -> None:
+    sites, run = results.sites, results.run
     run["counts"] = {
         "sites": len(sites),
-        "holdings": len(holdings),
+        "holdings": len(results.holdings),
         "hazardous": int(sites["hazardous"].sum()),
     }
     if results.affected is not None:
         run["counts"]["affected_rows"] = len(results.affected)
         run["counts"]["parties_affected"] = int(results.affected["affected"].nunique())
-    return results
 
 
 def write_results(
@@ -359,10 +433,15 @@ def write_results(
     map_html: bool = True,
     tiles: str | None = None,
     static_maps: bool = True,
+    overwrite: bool = False,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write a screening into ``out_dir`` (replaced atomically).
+    """Write a screening into ``out_dir``, swapped in whole once everything is written.
+
+    ``out_dir`` may be new or empty; an earlier hazid results folder is replaced only with
+    ``overwrite=True``; anything else is refused before a file is written (see
+    :mod:`hazid.output.folder`).
 
     Writes ``sites.csv``, ``holdings.csv``, ``run.json`` and, when the pathway stages ran,
     ``affected.csv``, ``results.gpkg`` (layers ``sites``, ``zones``, ``river_paths``,
@@ -373,7 +452,7 @@ def write_results(
     results : ScreeningResults
         From :func:`screen`.
     out_dir : str or Path
-        Results directory; an existing one is replaced only once everything is written.
+        Results folder: new, empty, or (with ``overwrite``) an earlier hazid results folder.
     contacts : path or DataFrame, optional
         Competent authorities and points of contact per country (see
         :func:`hazid.notify.read_contacts`).
@@ -383,6 +462,8 @@ def write_results(
         Tile URL for an online base map (the map works offline without it).
     static_maps : bool, default True
         Draw a PNG map per activity in the dossiers.
+    overwrite : bool, default False
+        Replace an earlier hazid results folder at ``out_dir``.
     now : datetime, optional
         Time recorded in ``run.json`` and date of the dossiers (default: now, UTC).
     progress : callable, optional
@@ -393,6 +474,11 @@ def write_results(
     Path
         ``out_dir``.
 
+    Raises
+    ------
+    OutputError
+        When ``out_dir`` may not be written (see :func:`hazid.output.folder.check_results_dir`).
+
     Examples
     --------
     >>> import pandas as pd, tempfile, pathlib
@@ -401,7 +487,7 @@ def write_results(
     ...              borders=False, rivers=False)
     >>> out = write_results(res, pathlib.Path(tempfile.mkdtemp()) / "results")
     >>> sorted(p.name for p in out.iterdir())
-    ['holdings.csv', 'map.html', 'run.json', 'sites.csv']
+    ['.hazid-results', 'holdings.csv', 'map.html', 'run.json', 'sites.csv']
     """
     step = progress or (lambda label: None)
     out_dir = Path(out_dir)
@@ -409,7 +495,7 @@ def write_results(
     run = dict(results.run)
     run["finished_utc"] = now.replace(microsecond=0).isoformat()
     run.setdefault("date", now.date().isoformat())
-    with atomic_directory(out_dir) as tmp:
+    with atomic_results_dir(out_dir, overwrite=overwrite, inputs=results.sources) as tmp:
         step("writing tables")
         write_csv(results.sites, tmp / "sites.csv", SITES_COLUMNS)
         write_csv(results.holdings, tmp / "holdings.csv", HOLDINGS_COLUMNS)
@@ -421,7 +507,7 @@ def write_results(
             layers["borders"] = _borders_used(results)
             write_layers(tmp / "results.gpkg", layers)
             step("writing notification dossiers")
-            summary = notify.write_notifications(
+            summary = write_notifications(
                 tmp,
                 results.sites,
                 results.holdings,

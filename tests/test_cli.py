@@ -132,3 +132,72 @@ def test_data_commands(tmp_path, monkeypatch):
 def test_notify_on_missing_results(tmp_path):
     res = runner.invoke(app, ["notify", str(tmp_path / "none")])
     assert res.exit_code == 1 and "error" in res.output
+
+
+# --- --out never destroys a user's files -------------------------------------------------------
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_out_folder_holding_user_files_and_the_input_is_refused(tmp_path):
+    docs = tmp_path / "Documents"
+    (docs / "old").mkdir(parents=True)
+    (docs / "letter.txt").write_text("keep")
+    (docs / "old" / "notes.txt").write_text("keep too")
+    inventory = docs / "inventory.csv"
+    inventory.write_bytes(DEMO.read_bytes())
+    before = _tree(docs)
+    res = runner.invoke(app, ["screen", str(inventory), "--out", str(docs), "--quiet"])
+    assert res.exit_code == 2
+    assert "contains the input file inventory.csv" in res.output
+    assert _tree(docs) == before
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.txt").write_text("x")
+    res = runner.invoke(app, ["screen", str(DEMO), "--out", str(other), "--quiet", "--overwrite"])
+    assert res.exit_code == 2 and "holds files hazid did not write" in res.output
+    assert (other / "a.txt").read_text() == "x"
+
+
+def test_out_rerun_needs_overwrite(tmp_path):
+    out = tmp_path / "results"
+    args = ["screen", str(DEMO), "--out", str(out), "--quiet", "--no-air", "--no-map"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert (out / ".hazid-results").is_file()
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "--overwrite" in res.output
+    assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+
+
+@pytest.mark.parametrize("out", [".", ".."])
+def test_out_dot_is_refused_with_a_message(tmp_path, monkeypatch, out):
+    (tmp_path / "w").mkdir()
+    monkeypatch.chdir(tmp_path / "w")
+    res = runner.invoke(app, ["screen", str(DEMO), "--out", out, "--quiet"])
+    assert res.exit_code == 2
+    assert "current folder" in res.output and "Traceback" not in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w"]
+    assert not any((tmp_path / "w").iterdir())
+
+
+def test_help_shows_flags_without_type_noise():
+    res = runner.invoke(app, ["screen", "--help"], env={"COLUMNS": "120"})
+    assert res.exit_code == 0
+    assert "--overwrite" in res.output and "<bool>" not in res.output
+
+
+def test_screening_results_repr_is_a_short_summary():
+    import pandas as pd
+
+    res = hazid.screen(
+        pd.DataFrame({"site_id": ["A"], "lon": ["69.2"], "lat": ["41.3"],
+                      "substance": ["chlorine"], "quantity": ["30"]}),
+        borders=False, rivers=False,
+    )  # fmt: skip
+    text = repr(res)
+    assert text.splitlines()[0].startswith("ScreeningResults (hazid ")
+    assert "sites: 1 rows" in text and "zones: not computed" in text
+    assert len(text.splitlines()) < 20

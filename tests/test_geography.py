@@ -16,6 +16,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from hazid import geography as geo
 from hazid.errors import ChoiceError, CRSError, DataSourceError, GeodataError
+from hazid.geography import dcw as geo_dcw
 
 GEOD = Geod(ellps="WGS84")
 SHARED = Path(
@@ -396,7 +397,7 @@ def test_read_dcw_subset_cache_and_errors(dcw, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("decoded again")
 
-    monkeypatch.setattr(geo, "_decode_dcw_country", boom)
+    monkeypatch.setattr(geo_dcw, "_decode_dcw_country", boom)
     again = geo.read_dcw(dcw, countries=["KG", "TJ"])
     assert again.geom_equals(sub).all()
     with pytest.raises(AssertionError, match="decoded again"):

@@ -41,9 +41,8 @@ from hazid.notify import (
     not_notified,
     notification_schema,
     read_contacts,
-    regenerate,
-    write_notifications,
 )
+from hazid.output.dossiers import regenerate, write_notifications
 
 DATE = "2025-03-14"
 MAP_SIZE = (800, 600)
@@ -645,14 +644,14 @@ def test_rerun_replaces_stale_dossiers(case, tmp_path):
 def test_date_defaults_to_today(case, tmp_path, monkeypatch):
     import datetime as dt
 
-    import hazid.notify as notify
+    import hazid.notify.dossier as dossier
 
     class FixedDate(dt.date):
         @classmethod
         def today(cls):
             return cls(2031, 1, 2)
 
-    monkeypatch.setattr(notify._dt, "date", FixedDate)
+    monkeypatch.setattr(dossier._dt, "date", FixedDate)
     write_notifications(tmp_path, case["sites"], case["holdings"], case["affected"], maps=False)
     doc = json.loads((tmp_path / "notifications" / "KAZ-UZB.json").read_text(encoding="utf-8"))
     assert doc["date"] == "2031-01-02"

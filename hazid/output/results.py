@@ -1,7 +1,6 @@
 """Write screening results to disk: CSV tables, ``run.json`` and the results GeoPackage.
 
-Everything is written into a temporary directory next to the target and moved into place at the
-end, so an interrupted or failed run never leaves a half-written results directory. CSV and JSON
+The results folder itself (checks, crash-safe swap) is :mod:`hazid.output.folder`. CSV and JSON
 files are byte-identical when the same inputs are screened again; only ``run.json`` carries the
 time of the run.
 """
@@ -10,24 +9,20 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from hazid.errors import OutputError
+from hazid.escape import clean_float, spreadsheet_text
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "HOLDINGS_COLUMNS",
     "SITES_COLUMNS",
-    "atomic_directory",
+    "spreadsheet_safe",
     "write_csv",
     "write_json",
     "write_layers",
@@ -64,69 +59,43 @@ HOLDINGS_COLUMNS: tuple[str, ...] = (
 )
 
 
-@contextmanager
-def atomic_directory(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
-    """Give a temporary directory that replaces ``target`` only if the block succeeds.
-
-    Parameters
-    ----------
-    target : str or Path
-        The results directory to create or replace.
-    overwrite : bool, default True
-        Replace an existing ``target``; when False an existing one raises :class:`OutputError`.
-
-    Yields
-    ------
-    Path
-        A fresh directory on the same file system as ``target``.
-
-    Raises
-    ------
-    OutputError
-        When ``target`` exists and is not a directory, or exists and ``overwrite`` is False.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "results"
-    >>> with atomic_directory(out) as tmp:
-    ...     _ = (tmp / "a.txt").write_text("x")
-    >>> sorted(p.name for p in out.iterdir())
-    ['a.txt']
-    """
-    target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise OutputError(f"{target} exists and is not a directory")
-    if target.exists() and not overwrite:
-        raise OutputError(f"{target} already exists; choose another --out or allow overwriting")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    logger.info("results written to %s", target)
-
-
 def _csv_value(v: Any) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
-    return v
+    if isinstance(v, float):
+        return clean_float(v)
+    return spreadsheet_text(v)
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Prepare a table for a spreadsheet: booleans as text, clean floats, no live formulas.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spreadsheet_safe(pd.DataFrame({"a": ["=1+1"], "b": [1.7999999999999998], "c": [True]}))
+           a    b     c
+    0  '=1+1  1.8  true
+    """
+    out = pd.DataFrame(df).drop(columns=["geometry"], errors="ignore").copy()
+    for col in out.columns:
+        if out[col].dtype == bool:
+            out[col] = out[col].map({True: "true", False: "false"})
+        elif pd.api.types.is_float_dtype(out[col].dtype):
+            out[col] = out[col].map(clean_float)
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(_csv_value)
+    return out
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, columns: tuple[str, ...] | None = None) -> Path:
     r"""Write a table as UTF-8 CSV that opens cleanly in Excel and QGIS.
 
-    Floats are written with full precision (shortest round-trip representation), booleans as
-    ``true``/``false``, missing values as empty cells; line endings are ``\\n``.
+    The file starts with a UTF-8 byte-order mark, so that Excel reads Cyrillic names correctly;
+    text cells that a spreadsheet would run as a formula are prefixed with ``'``
+    (:func:`hazid.escape.spreadsheet_text`); floats are written with at most 15 significant
+    digits (``1.8``, not ``1.7999999999999998``), booleans as ``true``/``false``, missing values
+    as empty cells; line endings are ``\\n``.
 
     Parameters
     ----------
@@ -146,9 +115,9 @@ def write_csv(df: pd.DataFrame, path: str | Path, columns: tuple[str, ...] | Non
     --------
     >>> import pandas as pd, tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = write_csv(pd.DataFrame({"a": [True], "b": [0.1 + 0.2]}), p)
-    >>> p.read_text().splitlines()
-    ['a,b', 'true,0.30000000000000004']
+    >>> _ = write_csv(pd.DataFrame({"a": [True], "b": [0.1 + 0.2], "c": ["=1+1"]}), p)
+    >>> p.read_text(encoding="utf-8-sig").splitlines()
+    ['a,b,c', "true,0.3,'=1+1"]
     """
     path = Path(path)
     df = pd.DataFrame(df).drop(columns=["geometry"], errors="ignore")
@@ -157,13 +126,8 @@ def write_csv(df: pd.DataFrame, path: str | Path, columns: tuple[str, ...] | Non
         if missing:
             raise OutputError(f"cannot write {path.name}: missing columns {missing}")
         df = df[list(columns) + [c for c in df.columns if c not in columns]]
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == bool:
-            out[col] = out[col].map({True: "true", False: "false"})
-        elif out[col].dtype == object:
-            out[col] = out[col].map(_csv_value)
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    out = spreadsheet_safe(df)
+    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
     return path
 
 

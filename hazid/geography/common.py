@@ -1,0 +1,97 @@
+"""Shared pieces of the geography layer: the ISO 3166 code table and polygon extraction.
+
+Country codes are read from ``hazid/data/iso_codes.csv`` (ISO 3166-1 plus
+Kosovo, XK/XKX); two-letter codes are mapped to ISO3 and anything else
+(``-99``, blanks) is treated as no code. Polygonal parts are kept from mixed
+geometries (after a repair) as MultiPolygons.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from importlib.resources import files
+
+import numpy as np
+import pandas as pd
+import shapely
+
+_CODE3 = re.compile(r"^[A-Z]{3}$")
+_CODE2 = re.compile(r"^[A-Z]{2}$")
+
+
+# ----------------------------------------------------------------------------------------------
+# ISO codes
+# ----------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _iso_table() -> pd.DataFrame:
+    src = files("hazid") / "data" / "iso_codes.csv"
+    with src.open("r", encoding="utf-8") as fh:
+        table = pd.read_csv(fh, comment="#", dtype=str, keep_default_na=False)
+    return table
+
+
+def iso_codes() -> pd.DataFrame:
+    """Return the ISO 3166-1 code table shipped with hazid.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``iso_a2``, ``iso_a3``, ``numeric`` and ``name``, one row per
+        country (249 ISO entries plus Kosovo, XK/XKX).
+
+    Examples
+    --------
+    >>> t = iso_codes()
+    >>> t.set_index("iso_a2").loc["KG", "iso_a3"]
+    'KGZ'
+    """
+    return _iso_table().copy()
+
+
+def _iso2_to_iso3() -> dict[str, str]:
+    t = _iso_table()
+    return dict(zip(t["iso_a2"], t["iso_a3"], strict=True))
+
+
+def _iso3_names() -> dict[str, str]:
+    t = _iso_table()
+    return dict(zip(t["iso_a3"], t["name"], strict=True))
+
+
+def _normalise_codes(values: pd.Series) -> pd.Series:
+    """Upper-case codes; map ISO2 to ISO3; anything else (``-99``, blanks) becomes ''."""
+    to3 = _iso2_to_iso3()
+    aliases = {"KOS": "XKX"}  # Natural Earth's ADM0_A3 for Kosovo; DCW and the EU use XKX
+    out = []
+    for v in values.tolist():
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out.append("")
+            continue
+        s = str(v).strip().upper()
+        if _CODE3.match(s):
+            out.append(aliases.get(s, s))
+        elif _CODE2.match(s) and s in to3:
+            out.append(to3[s])
+        else:
+            out.append("")
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep only the polygonal parts of each geometry, as MultiPolygons (None if nothing left)."""
+    out = np.empty(len(geoms), dtype=object)
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            out[i] = None
+            continue
+        parts = shapely.get_parts(g)
+        polys = [p for p in parts if p.geom_type == "Polygon" and not p.is_empty]
+        for p in parts:
+            if p.geom_type in {"MultiPolygon", "GeometryCollection"}:
+                polys.extend(
+                    q for q in shapely.get_parts(p) if q.geom_type == "Polygon" and not q.is_empty
+                )
+        out[i] = shapely.MultiPolygon(polys) if polys else None
+    return out

@@ -1,0 +1,185 @@
+"""Cell values: numbers, quantities and units, coordinates, yes/no flags and hazard groups.
+
+Numbers are parsed column-wise; only cells that do not parse at once are looked at as text, to
+say why (blank, placeholder, formula, decimal comma, trailing unit ...). Quantities are converted
+to tonnes; implausibly large ones are taken for a unit mistake. Coordinates are WGS84 decimal
+degrees; out-of-range and swapped pairs are reported, and 0, 0 raises a warning.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from hazid.inventory.problems import _expand, _Problems, _row_list
+
+#: Quantity units accepted in the ``unit`` column and their factor to tonnes.
+UNITS: dict[str, float] = {
+    "t": 1.0,
+    "tonne": 1.0,
+    "tonnes": 1.0,
+    "ton": 1.0,
+    "tons": 1.0,
+    "т": 1.0,
+    "kg": 1e-3,
+    "кг": 1e-3,
+}
+
+#: Above this many tonnes a quantity is taken for a unit mistake.
+MAX_PLAUSIBLE_T = 10_000_000.0
+
+_TRUE = {"true", "yes", "y", "1", "t", "да"}
+_FALSE = {"false", "no", "n", "0", "f", "", "нет"}
+_GROUPS = {"health", "physical", "environmental"}
+
+
+#: Cell texts that stand for "no value".
+_PLACEHOLDER_RE = r"(?i)nan|n/?a|null|none|-+|\u2014|\?+"
+#: Spreadsheet formulas and error values (``#N/A``, ``#DIV/0!``, ``#REF!`` ...).
+_SHEET_RE = r"=.*|#(?:N/A|NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|SPILL!|CALC!|GETTING_DATA)"
+
+
+def _norm_text(s: pd.Series) -> pd.Series:
+    """Lower-case and collapse white space (applied on unique values for speed)."""
+    uniq = pd.unique(s)
+    mapping = {u: " ".join(str(u).lower().split()) for u in uniq}
+    return s.map(mapping)
+
+
+def _to_number(
+    df: pd.DataFrame,
+    column: str,
+    problems: _Problems,
+    *,
+    required: bool,
+    what: str,
+    text_hint: str,
+) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of numbers; return the values and which cells were left blank.
+
+    Blank means empty, white space or a placeholder such as ``n/a`` or ``nan``. Only cells that
+    do not parse at once are looked at as text, so clean large tables stay fast.
+    """
+    raw = df[column]
+    num = pd.to_numeric(raw, errors="coerce").astype(float)
+    failed = num.isna()
+    text = raw[failed].astype(str).str.strip()
+    empty = text == ""
+    placeholder = ~empty & text.str.fullmatch(_PLACEHOLDER_RE)
+    blank = empty | placeholder
+    if required:
+        problems.add_many(_expand(empty, df), df, column, f"missing {what}")
+        problems.add_many(
+            _expand(placeholder, df), df, column, f"missing {what} (a placeholder, not a number)"
+        )
+    retry = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
+    num.loc[retry.index] = retry
+    rest = ~blank & retry.isna()
+    sheet = rest & text.str.fullmatch(_SHEET_RE)
+    problems.add_many(
+        _expand(sheet, df),
+        df,
+        column,
+        f"{what} is a spreadsheet formula or error value: save the values, not the formulas",
+    )
+    rest &= ~sheet
+    comma = rest & text.str.fullmatch(
+        r"[-+]?\d{1,3}([,\s\u00a0\u202f']\d{3})+([.,]\d+)?|[-+]?\d{1,3}(\.\d{3})+,\d+"
+        r"|[-+]?\d*,\d+"
+    )
+    problems.add_many(
+        _expand(comma, df),
+        df,
+        column,
+        f"{what} uses a decimal comma or thousands separator: write 12.5 or 1000",
+    )
+    rest &= ~comma
+    trailing = rest & text.str.fullmatch(r"[-+]?(\d+([.,]\d*)?|[.,]\d+)\s*[^\d\s.,].*")
+    problems.add_many(
+        _expand(trailing, df), df, column, f"{what} has text after the number: {text_hint}"
+    )
+    problems.add_many(_expand(rest & ~trailing, df), df, column, f"{what} is not a number")
+    inf = pd.Series(np.isinf(num.to_numpy()), index=df.index)
+    problems.add_many(inf, df, column, f"{what} is infinite or too large")
+    return num.where(~inf), _expand(blank, df)
+
+
+def _quantities(df: pd.DataFrame, problems: _Problems) -> pd.Series:
+    hint = "give the number only, and the unit (t or kg) in the unit column"
+    if "quantity_t" in df.columns and "quantity" not in df.columns:
+        q, _ = _to_number(
+            df, "quantity_t", problems, required=True, what="quantity", text_hint=hint
+        )
+        column = "quantity_t"
+    else:
+        q, _ = _to_number(df, "quantity", problems, required=True, what="quantity", text_hint=hint)
+        column = "quantity"
+        if "quantity_t" in df.columns:
+            problems.warn("both quantity and quantity_t are given: quantity_t is ignored")
+        if "unit" in df.columns:
+            unit = _norm_text(df["unit"].astype(str))
+            unit = unit.where(unit != "", "t")
+            factor = unit.map(UNITS)
+            problems.add_many(
+                factor.isna(),
+                df,
+                "unit",
+                f"unknown unit: use one of {', '.join(sorted(set(UNITS) - {'т', 'кг'}))}",
+            )
+            q = q * factor.astype(float)
+    problems.add_many(q < 0, df, column, "quantity is negative")
+    problems.add_many(
+        q > MAX_PLAUSIBLE_T,
+        df,
+        column,
+        f"quantity above {MAX_PLAUSIBLE_T:,.0f} t is implausible: check the unit",
+    )
+    return q
+
+
+def _coordinates(df: pd.DataFrame, problems: _Problems) -> tuple[pd.Series, pd.Series]:
+    hint = "give signed decimal degrees (41.3, negative for S and W), not degrees and minutes"
+    lon, lon_blank = _to_number(
+        df, "lon", problems, required=False, what="longitude", text_hint=hint
+    )
+    lat, lat_blank = _to_number(
+        df, "lat", problems, required=False, what="latitude", text_hint=hint
+    )
+    lon_bad = lon.abs() > 180
+    lat_bad = lat.abs() > 90
+    swapped = lat_bad & (lon.abs() <= 90)
+    problems.add_many(swapped, df, "lat", "latitude out of range: lat and lon look swapped")
+    problems.add_many(lat_bad & ~swapped, df, "lat", "latitude out of range -90..90")
+    problems.add_many(lon_bad, df, "lon", "longitude out of range -180..180")
+    problems.add_many(lon_blank ^ lat_blank, df, "lon", "only one of lon/lat is given")
+    zero = (lon == 0) & (lat == 0)
+    if zero.any():
+        rows = df.loc[zero, "row"].tolist()
+        problems.warn(
+            f"coordinates 0, 0 (in the Gulf of Guinea; a missing value written as zero?) in "
+            f"row(s) {_row_list(rows)}"
+        )
+    return lon.where(~lon_bad & ~lat_bad), lat.where(~lon_bad & ~lat_bad)
+
+
+def _flags(df: pd.DataFrame, column: str, problems: _Problems) -> pd.Series:
+    if column not in df.columns:
+        return pd.Series(False, index=df.index)
+    text = _norm_text(df[column].astype(str))
+    val = text.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
+    problems.add_many(val.isna(), df, column, "must be true or false")
+    return val.fillna(False).astype(bool)
+
+
+def _groups(df: pd.DataFrame, problems: _Problems) -> pd.Series:
+    if "groups" not in df.columns:
+        return pd.Series("", index=df.index)
+    text = _norm_text(df["groups"].astype(str))
+    parts = text.map(lambda v: [p for p in re.split(r"[;,\s]+", v) if p])
+    bad = parts.map(lambda ps: any(p not in _GROUPS for p in ps))
+    problems.add_many(bad, df, "groups", "groups must be among health, physical, environmental")
+    return parts.map(
+        lambda ps: ";".join(p for p in ("health", "physical", "environmental") if p in ps)
+    )

@@ -1,0 +1,477 @@
+"""Decide the status of every hazardous activity for every other Party (Article 4).
+
+Each row of the ``affected`` table (one pathway of one activity towards one Party) gets a
+status and an evidence sentence (:func:`_assess`); a pair (activity, affected Party) takes the
+strongest status of its rows (:func:`determine`); the pairs of Parties are then summarised
+(:func:`_summary`, :func:`_matrix`). Activities that notify nobody are listed with the reason
+(:func:`not_notified`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from hazid.errors import check_choice
+from hazid.notify.values import (
+    _as_bool,
+    _f1,
+    _fadapt,
+    _fconc,
+    _isnan,
+    _num,
+    _problems,
+    _text,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Status values, strongest first.
+STATUSES: tuple[str, ...] = ("notify", "consult", "none")
+#: Pathways of the ``affected`` table.
+PATHWAYS: tuple[str, ...] = ("air", "water")
+
+NOT_HAZARDOUS_REASON = "not a hazardous activity under Annex I"
+NO_EFFECT_REASON = "hazardous activity; no effect found to reach another Party"
+UNKNOWN_ORIGIN = "UNK"
+
+_RANK = {s: i for i, s in enumerate(STATUSES)}
+
+
+def _origin(sites: pd.DataFrame) -> pd.Series:
+    """Party of origin: the site's country from the polygons, else the inventory's."""
+    own = _text(sites, "site_country").str.upper()
+    given = _text(sites, "country").str.upper()
+    out = own.where(own != "", given)
+    return out.where(out != "", UNKNOWN_ORIGIN)
+
+
+def _check_sites(sites: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ("site_id", "hazardous") if c not in sites.columns]
+    if missing:
+        raise _problems(
+            "sites table", [(None, c, None, f"missing required column {c!r}") for c in missing]
+        )
+    return sites
+
+
+# --------------------------------------------------------------------------------------------
+# decisions
+
+
+def _affected_rows(sites: pd.DataFrame, affected: pd.DataFrame) -> pd.DataFrame:
+    """Return the validated rows of ``affected`` with the Party of origin, minus domestic rows."""
+    _check_sites(sites)
+    missing = [c for c in ("site_id", "affected", "pathway") if c not in affected.columns]
+    if missing:
+        raise _problems(
+            "affected table",
+            [(None, c, None, f"missing required column {c!r}") for c in missing],
+        )
+    a = affected.reset_index(drop=True).copy()
+    a["site_id"] = _text(a, "site_id")
+    a["affected"] = _text(a, "affected").str.upper()
+    a["pathway"] = _text(a, "pathway").str.lower()
+    for p in sorted(set(a["pathway"])):
+        check_choice("pathway", p, PATHWAYS)
+
+    sid = _text(sites, "site_id")
+    known = set(sid)
+    unknown = ~a["site_id"].isin(known)
+    if unknown.any():
+        raise _problems(
+            "affected table",
+            [
+                (i + 1, "site_id", v, "site_id is not in the sites table")
+                for i, v in zip(np.flatnonzero(unknown), a.loc[unknown, "site_id"], strict=True)
+            ],
+        )
+    origin = dict(zip(sid, _origin(sites), strict=True))
+    hazardous = dict(zip(sid, _as_bool(sites["hazardous"]), strict=True))
+    names = dict(zip(sid, _text(sites, "site_name"), strict=True))
+    a["origin"] = a["site_id"].map(origin).astype(object)
+    a["hazardous"] = a["site_id"].map(hazardous).astype(bool)
+    a["site_name"] = a["site_id"].map(names).astype(object)
+    domestic = (a["affected"] == a["origin"]) | (a["affected"] == "")
+    if domestic.any():
+        logger.info("ignoring %d affected rows naming the Party of origin", int(domestic.sum()))
+        a = a.loc[~domestic].reset_index(drop=True)
+    return a
+
+
+def _air_status(margin: np.ndarray, flag: np.ndarray, unc: float) -> tuple[np.ndarray, np.ndarray]:
+    """Status of air rows from the margin; also whether the margin is within ``unc`` of 0."""
+    with np.errstate(invalid="ignore"):
+        near = np.abs(margin) < unc
+        status = np.where(
+            np.isnan(margin),
+            "consult",
+            np.where(flag | near, "consult", np.where(margin >= 0, "notify", "none")),
+        )
+    return status, near
+
+
+def _water_status(
+    arrival: np.ndarray,
+    peak: np.ndarray,
+    horizon_h: float | None,
+    threshold_mg_l: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Status of water rows from arrival and peak; also whether the arrival is too late."""
+    status = np.where(np.isnan(arrival), "consult", "notify")
+    with np.errstate(invalid="ignore"):
+        beyond = (arrival > horizon_h) if horizon_h is not None else np.zeros(len(arrival), bool)
+        status = np.where(beyond, "none", status)
+        if threshold_mg_l is not None:
+            tested = np.where(
+                np.isnan(peak), "consult", np.where(peak >= threshold_mg_l, "notify", "none")
+            )
+            status = np.where(status == "notify", tested, status)
+    return status, beyond
+
+
+def _air_evidence(
+    hazard: str, zone: float, border: float, margin: float, affected: str, extra: str
+) -> str:
+    """Evidence sentence of an air row."""
+    if _isnan(margin):
+        return (
+            f"air: {hazard or 'consequence'} zone {_f1(zone)} km, distance to "
+            f"{affected} {_f1(border)} km (margin unknown)"
+        )
+    verb = "reaches" if margin >= 0 else f"stops {_f1(abs(margin))} km short of"
+    return (
+        f"air: {hazard or 'consequence'} zone {_f1(zone)} km {verb} "
+        f"{affected} {_f1(border)} km away (margin {_f1(margin)} km{extra})"
+    )
+
+
+def _water_evidence(
+    river: str,
+    river_km: float,
+    arrival: float,
+    peak: float,
+    *,
+    beyond: bool,
+    horizon_h: float | None,
+    threshold_mg_l: float | None,
+) -> str:
+    """Evidence sentence of a water row."""
+    peak_txt = "peak not computed" if _isnan(peak) else f"peak {_fconc(peak)} mg/L"
+    text = (
+        f"water: {river or 'unnamed river'}, {_fadapt(river_km)} km, "
+        f"arrival {_fadapt(arrival)} h, {peak_txt}"
+    )
+    if np.isnan(arrival):
+        text += " (arrival time not computed)"
+    elif beyond:
+        text += f" (beyond the {horizon_h:g} h horizon)"
+    elif threshold_mg_l is not None and np.isnan(peak):
+        text += f" (the {threshold_mg_l:g} mg/L threshold could not be tested)"
+    elif threshold_mg_l is not None and peak < threshold_mg_l:
+        text += f" (below the {threshold_mg_l:g} mg/L threshold)"
+    return text
+
+
+def _assess(
+    sites: pd.DataFrame,
+    affected: pd.DataFrame,
+    *,
+    uncertainty_km: float,
+    horizon_h: float | None,
+    threshold_mg_l: float | None,
+) -> pd.DataFrame:
+    """Status and evidence of every row of ``affected`` (all sites, hazardous or not)."""
+    a = _affected_rows(sites, affected)
+    unc = max(float(uncertainty_km), 0.0)
+    is_air = (a["pathway"] == "air").to_numpy()
+    margin = _num(a, "margin_km")
+    zone = _num(a, "zone_km")
+    border = _num(a, "border_km")
+    flag = _as_bool(a["uncertain"]) if "uncertain" in a.columns else np.zeros(len(a), bool)
+    air_status, near = _air_status(margin, flag, unc)
+    arrival = _num(a, "arrival_h")
+    peak = _num(a, "peak_mg_l")
+    water_status, beyond = _water_status(arrival, peak, horizon_h, threshold_mg_l)
+    a["status"] = np.where(is_air, air_status, water_status)
+    a["_uncertain"] = is_air & (flag | near)
+
+    hazard = _text(a, "hazard")
+    river = _text(a, "river")
+    river_km = _num(a, "river_km")
+    evidence = []
+    for i in range(len(a)):
+        if is_air[i]:
+            extra = ""
+            if flag[i]:
+                extra = ", flagged uncertain"
+            elif near[i]:
+                extra = f", within the {unc:.1f} km uncertainty"
+            text = _air_evidence(
+                hazard.iat[i], zone[i], border[i], margin[i], a["affected"].iat[i], extra
+            )
+        else:
+            text = _water_evidence(
+                river.iat[i],
+                river_km[i],
+                arrival[i],
+                peak[i],
+                beyond=bool(beyond[i]),
+                horizon_h=horizon_h,
+                threshold_mg_l=threshold_mg_l,
+            )
+        evidence.append(text)
+    a["evidence"] = pd.Series(evidence, index=a.index, dtype=object)
+    a["_path_order"] = np.where(is_air, 0, 1)
+    a["_key"] = np.where(is_air, hazard, river)
+    a["_km"] = np.where(is_air, -np.nan_to_num(zone, nan=0.0), np.nan_to_num(river_km, nan=0.0))
+    return a.sort_values(
+        ["origin", "affected", "site_id", "_path_order", "_km", "_key"], kind="stable"
+    ).reset_index(drop=True)
+
+
+def _aggregate_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    cols = [
+        "site_id",
+        "site_name",
+        "origin",
+        "affected",
+        "status",
+        "pathways",
+        "margin_km",
+        "arrival_h",
+        "evidence",
+    ]
+    keys = ["origin", "affected", "site_id"]
+    r = pd.DataFrame(
+        {
+            **{k: rows[k].to_numpy(dtype=object) for k in keys},
+            "rank": rows["status"].map(_RANK).to_numpy(dtype=np.int64),
+            "pathway": rows["pathway"].to_numpy(dtype=object),
+            "margin": _num(rows, "margin_km"),
+            "arrival": _num(rows, "arrival_h"),
+        }
+    )
+    g = r.groupby(keys, sort=True)
+    best = g["rank"].transform("min").to_numpy()
+    none_rank = _RANK["none"]
+    counted = (r["rank"].to_numpy() != none_rank) | (best == none_rank)
+    is_air = r["pathway"].to_numpy() == "air"
+    is_water = r["pathway"].to_numpy() == "water"
+    r["margin"] = np.where(counted & is_air, r["margin"], np.nan)
+    r["arrival"] = np.where(counted & is_water, r["arrival"], np.nan)
+    for p in PATHWAYS:
+        r[f"has_{p}"] = counted & (r["pathway"].to_numpy() == p)
+    r["evidence"] = rows["evidence"].to_numpy(dtype=object)
+    r["site_name"] = rows["site_name"].to_numpy(dtype=object)
+    g = r.groupby(keys, sort=True)
+    agg = g.agg(
+        rank=("rank", "min"),
+        margin=("margin", "min"),
+        arrival=("arrival", "min"),
+        **{f"has_{p}": (f"has_{p}", "any") for p in PATHWAYS},
+    )
+    first = r.loc[g.cumcount().to_numpy() == 0].set_index(keys)["site_name"]
+    evidence = g["evidence"].agg("; ".join)
+    statuses = np.asarray(STATUSES, dtype=object)
+    out = {
+        "site_id": agg.index.get_level_values("site_id").tolist(),
+        "site_name": first.reindex(agg.index).tolist(),
+        "origin": agg.index.get_level_values("origin").tolist(),
+        "affected": agg.index.get_level_values("affected").tolist(),
+        "status": statuses[agg["rank"].to_numpy()].tolist(),
+        "pathways": [
+            ";".join(p for p, has in zip(PATHWAYS, flags, strict=True) if has)
+            for flags in zip(*(agg[f"has_{p}"].tolist() for p in PATHWAYS), strict=True)
+        ],
+        "margin_km": agg["margin"].tolist(),
+        "arrival_h": agg["arrival"].tolist(),
+        "evidence": evidence.reindex(agg.index).tolist(),
+    }
+    df = pd.DataFrame(out, columns=cols)
+    for c in ("margin_km", "arrival_h"):
+        df[c] = df[c].astype(float)
+    return df
+
+
+def determine(
+    sites: pd.DataFrame,
+    affected: pd.DataFrame,
+    *,
+    uncertainty_km: float = 5.0,
+    horizon_h: float | None = None,
+    threshold_mg_l: float | None = None,
+) -> pd.DataFrame:
+    """Decide which Parties each hazardous activity must notify.
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        Sites with ``site_id`` and ``hazardous``; the Party of origin is ``site_country``
+        (from the border polygons), else ``country`` (inventory), else ``"UNK"``.
+    affected : pandas.DataFrame
+        One row per (``site_id``, ``affected``, ``pathway``) as written to affected.csv. Air
+        rows use ``hazard``, ``zone_km``, ``border_km``, ``margin_km`` and ``uncertain``;
+        water rows use ``river``, ``river_km``, ``arrival_h`` and ``peak_mg_l``. Rows naming
+        the Party of origin itself are ignored.
+    uncertainty_km : float
+        Position uncertainty of zones and borders: an air row whose margin lies strictly
+        within +/- ``uncertainty_km`` of zero is ``consult`` (0 disables the band).
+    horizon_h : float, optional
+        Water rows arriving later than this are ``none``. By default any computed arrival
+        counts.
+    threshold_mg_l : float, optional
+        Concentration threshold for water rows: a peak below it gives ``none``, an unknown
+        peak gives ``consult``. By default every arrival counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``site_id``, ``origin``, ``affected``) for hazardous sites only, sorted
+        by origin, affected Party and site: ``site_id``, ``site_name``, ``origin``,
+        ``affected``, ``status`` (notify|consult|none), ``pathways`` (";"-joined pathways
+        behind the status), ``margin_km`` (smallest air margin behind the status),
+        ``arrival_h`` (earliest water arrival behind the status) and ``evidence`` (one
+        sentence per row, "; "-joined).
+
+    Raises
+    ------
+    InventoryError
+        If a required column is missing or an ``affected`` row names an unknown site.
+    ChoiceError
+        If a pathway is neither ``air`` nor ``water``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sites = pd.DataFrame({"site_id": ["A"], "site_country": ["KAZ"], "hazardous": [True]})
+    >>> aff = pd.DataFrame({"site_id": ["A"], "affected": ["KGZ"], "pathway": ["air"],
+    ...                     "hazard": ["toxic"], "zone_km": [23.0], "border_km": [8.1],
+    ...                     "margin_km": [14.9], "uncertain": [False]})
+    >>> d = determine(sites, aff)
+    >>> d.loc[0, "status"]
+    'notify'
+    >>> d.loc[0, "evidence"]
+    'air: toxic zone 23.0 km reaches KGZ 8.1 km away (margin 14.9 km)'
+    """
+    rows = _assess(
+        sites,
+        affected,
+        uncertainty_km=uncertainty_km,
+        horizon_h=horizon_h,
+        threshold_mg_l=threshold_mg_l,
+    )
+    return _aggregate_rows(rows.loc[rows["hazardous"]])
+
+
+def not_notified(sites: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """Sites that notify nobody, with the reason.
+
+    Non-hazardous sites are never notified, however close to a border (reason "not a
+    hazardous activity under Annex I"); hazardous sites whose effects reach no other Party
+    are listed too.
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        Sites with ``site_id`` and ``hazardous``.
+    decisions : pandas.DataFrame
+        Output of :func:`determine`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id``, ``site_name``, ``origin``, ``hazardous``, ``border_km``,
+        ``nearest_foreign``, ``reason``, ``evidence`` sorted by origin and site.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sites = pd.DataFrame({"site_id": ["C"], "country": ["KAZ"], "hazardous": [False],
+    ...                       "border_km": [1.0]})
+    >>> not_notified(sites, determine(sites, pd.DataFrame(
+    ...     columns=["site_id", "affected", "pathway"]))).loc[0, "reason"]
+    'not a hazardous activity under Annex I'
+    """
+    _check_sites(sites)
+    sid = _text(sites, "site_id")
+    haz = _as_bool(sites["hazardous"])
+    reached = decisions.loc[decisions["status"] != "none"]
+    notified = set(reached["site_id"].astype(str))
+    ev = (
+        decisions.loc[decisions["status"] == "none"]
+        .groupby("site_id", sort=True)["evidence"]
+        .agg("; ".join)
+    )
+    keep = ~haz | ~sid.isin(notified).to_numpy()
+    out = pd.DataFrame(
+        {
+            "site_id": sid[keep].to_numpy(),
+            "site_name": _text(sites, "site_name")[keep].to_numpy(),
+            "origin": _origin(sites)[keep].to_numpy(),
+            "hazardous": haz[keep],
+            "border_km": _num(sites, "border_km")[keep],
+            "nearest_foreign": _text(sites, "nearest_foreign")[keep].to_numpy(),
+            "reason": np.where(haz[keep], NO_EFFECT_REASON, NOT_HAZARDOUS_REASON),
+        }
+    )
+    evd = {str(k): str(v) for k, v in ev.items()}
+    out["evidence"] = pd.Series(
+        [evd.get(s, "") for s in out["site_id"]], index=out.index, dtype=object
+    )
+    out["reason"] = out["reason"].astype(object)
+    return out.sort_values(["origin", "site_id"], kind="stable").reset_index(drop=True)
+
+
+def _summary(decisions: pd.DataFrame) -> pd.DataFrame:
+    cols = [
+        "origin",
+        "affected",
+        "status",
+        "n_activities",
+        "n_notify",
+        "n_consult",
+        "n_screened",
+        "pathways",
+        "margin_km",
+        "arrival_h",
+        "dossier",
+    ]
+    out = []
+    for (origin, affected), g in decisions.groupby(["origin", "affected"], sort=True):
+        status = min(g["status"], key=_RANK.__getitem__)
+        counted = g.loc[g["status"] != "none"] if status != "none" else g
+        paths = {p for s in counted["pathways"] for p in s.split(";") if p}
+        out.append(
+            {
+                "origin": origin,
+                "affected": affected,
+                "status": status,
+                "n_activities": int((g["status"] != "none").sum()),
+                "n_notify": int((g["status"] == "notify").sum()),
+                "n_consult": int((g["status"] == "consult").sum()),
+                "n_screened": len(g),
+                "pathways": ";".join(p for p in PATHWAYS if p in paths),
+                "margin_km": float(counted["margin_km"].min()),
+                "arrival_h": float(counted["arrival_h"].min()),
+                "dossier": f"{origin}-{affected}" if status != "none" else "",
+            }
+        )
+    df = pd.DataFrame(out, columns=cols)
+    for c in ("n_activities", "n_notify", "n_consult", "n_screened"):
+        df[c] = df[c].astype(int)
+    for c in ("margin_km", "arrival_h"):
+        df[c] = df[c].astype(float)
+    return df
+
+
+def _matrix(summary: pd.DataFrame) -> pd.DataFrame:
+    codes = sorted(set(summary["origin"]) | set(summary["affected"]))
+    m = pd.DataFrame(0, index=pd.Index(codes, name="origin"), columns=codes, dtype=int)
+    for o, a, n in zip(
+        summary["origin"], summary["affected"], summary["n_activities"], strict=True
+    ):
+        m.loc[o, a] = int(n)
+    return m.reset_index()

@@ -1,0 +1,367 @@
+"""Notification dossiers on disk: tables, Markdown, HTML and JSON dossiers, static maps.
+
+:func:`write_notifications` decides every pair of Parties (:mod:`hazid.notify`), draws one
+static map per activity (:mod:`hazid.maps.static`) and writes, per pair of Parties, a dossier in
+Markdown, self-contained HTML and JSON (validated by ``hazid/schemas/notification.schema.json``,
+JSON Schema draft 2020-12), plus summary tables. :func:`regenerate` rewrites them from a
+results folder. Outputs are byte-identical when re-run with the same inputs and the same date.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from hazid.errors import DataSourceError, OutputError
+from hazid.maps.static import static_map
+from hazid.notify.decide import _matrix
+from hazid.notify.dossier import DossierSet, prepare_dossiers
+from hazid.notify.render import _render_html, _render_md
+from hazid.notify.values import _problems, _safe
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["regenerate", "write_notifications"]
+
+_GENERATED = re.compile(r"^[A-Z0-9]{3}-[A-Z0-9]{3}(\.(md|html|json)|_.+\.png)$")
+_TABLE_FILES = ("summary.csv", "matrix.csv", "activities.csv", "not_notified.csv")
+
+
+def _fmt_csv(df: pd.DataFrame, floats: Sequence[str]) -> pd.DataFrame:
+    """Prepare a table for CSV like the other tables of a results folder.
+
+    Floats at full precision (shortest round-trip form, no ``-0``), booleans as
+    ``true``/``false``.
+    """
+    out = df.copy()
+    for col in floats:
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float) + 0.0
+    for col in out.columns:
+        if out[col].dtype == bool:
+            out[col] = out[col].map({True: "true", False: "false"}).astype(object)
+    return out
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err}") from err
+
+
+def _write_csv(path: Path, df: pd.DataFrame) -> None:
+    _write_text(path, df.to_csv(index=False, lineterminator="\n"))
+
+
+def _clear(out: Path) -> None:
+    for p in sorted(out.iterdir()):
+        if p.is_file() and (p.name in _TABLE_FILES or _GENERATED.match(p.name)):
+            p.unlink()
+
+
+def write_notifications(
+    out_dir: str | Path,
+    sites: pd.DataFrame,
+    holdings: pd.DataFrame,
+    affected: pd.DataFrame,
+    *,
+    zones: gpd.GeoDataFrame | None = None,
+    river_paths: gpd.GeoDataFrame | None = None,
+    borders: gpd.GeoDataFrame | None = None,
+    contacts: str | Path | pd.DataFrame | None = None,
+    run: Mapping[str, Any] | None = None,
+    maps: bool = True,
+    map_size_px: Sequence[int] = (1200, 900),
+    map_dpi: int = 150,
+    map_links: bool | None = None,
+) -> pd.DataFrame:
+    """Write notification dossiers and summary tables to ``out_dir/notifications/``.
+
+    Files written (earlier files of these names in that folder are replaced, other files
+    are left alone):
+
+    - ``summary.csv``: one row per (origin, affected) pair screened: ``status``,
+      ``n_activities`` (activities to notify or consult about), ``n_notify``, ``n_consult``,
+      ``n_screened``, ``pathways``, ``margin_km`` (smallest), ``arrival_h`` (earliest),
+      ``dossier`` (file stem, empty for status none).
+    - ``matrix.csv``: Party of origin (rows) x affected Party (columns), number of activities.
+    - ``activities.csv``: :func:`determine` output; ``not_notified.csv``:
+      :func:`not_notified` output.
+    - per pair with status notify or consult: ``<ORIGIN>-<AFFECTED>.md``, ``.html``
+      (self-contained: inline CSS, maps embedded as data URIs) and ``.json`` (schema
+      :func:`notification_schema`), and per activity ``<ORIGIN>-<AFFECTED>_<site_id>.png``.
+      The Markdown and HTML dossiers link to the interactive map of the pair,
+      ``<ORIGIN>-<AFFECTED>_map.html`` in the same folder (see ``map_links``), which
+      :func:`hazid.write_results` writes.
+
+    The area of the affected Party inside a zone and the river length inside it are computed
+    on the WGS 84 ellipsoid (pyproj.Geod) from the intersection of the layers.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Results folder; ``notifications/`` is created inside it.
+    sites, holdings, affected : pandas.DataFrame
+        Shared data model tables (see the README).
+    zones, river_paths, borders : geopandas.GeoDataFrame, optional
+        Layers used for maps and for what lies in the affected Party.
+    contacts : path or pandas.DataFrame, optional
+        Competent authorities and points of contact (:func:`read_contacts`).
+    run : mapping, optional
+        Run description (the content of run.json). Read: ``date`` (ISO date of the dossiers;
+        today when absent); ``uncertainty_km`` (default 5), ``horizon_h`` (or
+        ``horizon_days``), ``threshold_mg_l`` (or ``water_threshold_mg_l``), ``weather``,
+        ``regime`` and ``annex_version``, at the top level or under ``parameters`` (the
+        names of :func:`hazid.screen`); the data sources ``inventory``, ``borders``,
+        ``rivers``, ``lakes``, ``population`` (top level, as ``<key>_source``, or under
+        ``inputs`` as text or ``{"name", "sha256"}``); ``dense_gas_note``; ``warnings`` and
+        ``limitations`` (lists, added to the limitations). Other entries except
+        ``versions``, ``stages``, ``counts`` and ``finished_utc`` are listed as run
+        parameters.
+    maps : bool
+        Draw the static PNG maps.
+    map_size_px : (int, int)
+        Width and height of the maps in pixels.
+    map_dpi : int
+        Resolution used to lay out the maps.
+    map_links : bool, optional
+        Link each dossier to ``<ORIGIN>-<AFFECTED>_map.html`` (relative link): always (True),
+        never (False) or, by default, when that file is already in the folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The summary table (numbers unformatted).
+
+    Raises
+    ------
+    OutputError
+        If the folder cannot be created or a file cannot be written.
+    CRSError, GeodataError
+        If a layer has no CRS or lacks its key column.
+    InventoryError
+        If a table lacks a required column or the contacts are invalid.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile
+    >>> sites = pd.DataFrame({"site_id": ["A"], "site_name": ["Plant A"], "lon": [68.0],
+    ...                       "lat": [42.5], "site_country": ["KAZ"], "hazardous": [True]})
+    >>> aff = pd.DataFrame({"site_id": ["A"], "affected": ["UZB"], "pathway": ["air"],
+    ...                     "hazard": ["toxic"], "zone_km": [23.0], "border_km": [8.1],
+    ...                     "margin_km": [14.9], "uncertain": [False]})
+    >>> s = write_notifications(tempfile.mkdtemp(), sites, pd.DataFrame(columns=["site_id"]),
+    ...                         aff, run={"date": "2025-01-31"}, maps=False)
+    >>> s[["origin", "affected", "status", "dossier"]].values.tolist()
+    [['KAZ', 'UZB', 'notify', 'KAZ-UZB']]
+    """
+    ds = prepare_dossiers(
+        sites,
+        holdings,
+        affected,
+        zones=zones,
+        river_paths=river_paths,
+        borders=borders,
+        contacts=contacts,
+        run=run,
+    )
+    out = Path(out_dir) / "notifications"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        _clear(out)
+    except OSError as err:
+        raise OutputError(f"cannot prepare {out}: {err}") from err
+    _write_tables(out, ds)
+    for pair in ds.pairs().itertuples(index=False):
+        o, a = pair.origin, pair.affected
+        stem = f"{o}-{a}"
+        map_files: dict[str, str | None] = {}
+        images: dict[str, bytes] = {}
+        if maps:
+            for dec in ds.activities(o, a).itertuples(index=False):
+                map_file = f"{stem}_{_safe(dec.site_id)}.png"
+                _draw_map(ds, dec, o, a, out / map_file, size_px=map_size_px, dpi=map_dpi)
+                map_files[dec.site_id] = map_file
+                images[map_file] = (out / map_file).read_bytes()
+        doc = ds.document(o, a, pair.status, map_files)
+        _write_text(
+            out / f"{stem}.json",
+            json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n",
+        )
+        link = f"{stem}_map.html"
+        if not (map_links or (map_links is None and (out / link).is_file())):
+            link = None
+        _write_text(out / f"{stem}.md", _render_md(doc, interactive=link))
+        _write_text(out / f"{stem}.html", _render_html(doc, images, interactive=link))
+        logger.info("%s: %s, %d activities", stem, pair.status, len(doc["activities"]))
+    return ds.summary
+
+
+def _write_tables(out: Path, ds: DossierSet) -> None:
+    """Write the summary tables of the pairs and activities."""
+    _write_csv(out / "summary.csv", _fmt_csv(ds.summary, ("margin_km", "arrival_h")))
+    _write_csv(out / "matrix.csv", _matrix(ds.summary))
+    _write_csv(out / "activities.csv", _fmt_csv(ds.decisions, ("margin_km", "arrival_h")))
+    _write_csv(out / "not_notified.csv", _fmt_csv(ds.not_notified, ("border_km",)))
+
+
+def _draw_map(
+    ds: DossierSet,
+    dec: Any,
+    origin: str,
+    affected: str,
+    path: Path,
+    *,
+    size_px: Sequence[int],
+    dpi: int,
+) -> None:
+    """Draw the static map of one activity of a dossier (zones, river trace, both Parties)."""
+    zones, river_paths = ds.site_layers(dec.site_id)
+    static_map(
+        ds.sites,
+        dec.site_id,
+        path,
+        zones=zones,
+        river_paths=river_paths,
+        borders=ds.borders,
+        origin=origin,
+        affected=affected,
+        title=f"{dec.site_name or dec.site_id} ({dec.site_id}): {origin} \u2192 {affected}",
+        note=_map_note(ds),
+        size_px=size_px,
+        dpi=dpi,
+    )
+
+
+def _map_note(ds: DossierSet) -> str:
+    """Return the sources line printed on each map (SHA-256 digests shortened to 12 digits)."""
+    sources = ds.meta["data_sources"]
+    return re.sub(
+        r"(SHA-256 [0-9a-f]{12})[0-9a-f]+",
+        r"\1",
+        "Borders: {}. Rivers: {}. hazid {}.".format(
+            sources["borders"], sources["rivers"], ds.version
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# regenerate from a results folder
+
+
+_STR_COLUMNS = (
+    "site_id", "site_name", "operator", "country", "site_country", "nearest_foreign", "reasons",
+    "regime", "annex_version", "cluster_id", "address", "activity_type", "type", "affected",
+    "pathway", "hazard", "river", "substance", "substance_key", "cas", "categories", "groups",
+    "annex_entry", "uncertain", "hazardous",
+)  # fmt: skip
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    try:
+        head = pd.read_csv(path, nrows=0, encoding="utf-8-sig")
+        dtypes = {c: str for c in head.columns if c in _STR_COLUMNS}
+        return pd.read_csv(path, dtype=dtypes, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise _problems(str(path), [(None, "", None, f"cannot read as CSV: {err}")]) from err
+
+
+def regenerate(
+    results_dir: str | Path,
+    *,
+    contacts: str | Path | pd.DataFrame | None = None,
+    maps: bool = True,
+) -> pd.DataFrame:
+    """Rewrite ``notifications/`` of a results folder without recomputing anything.
+
+    Reads ``sites.csv``, ``holdings.csv`` and ``affected.csv`` (required), ``run.json`` and
+    the layers ``zones``, ``river_paths`` and ``borders`` of ``results.gpkg`` (each used when
+    present; ``sites`` is read from the GeoPackage when ``sites.csv`` is absent), then calls
+    :func:`write_notifications`.
+
+    Parameters
+    ----------
+    results_dir : str or pathlib.Path
+        A folder written by a hazid run.
+    contacts : path or pandas.DataFrame, optional
+        Competent authorities and points of contact (:func:`read_contacts`).
+    maps : bool
+        Draw the static PNG maps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The summary table.
+
+    Raises
+    ------
+    DataSourceError
+        If the folder or one of its required tables is missing.
+    InventoryError
+        If a table cannot be read or ``run.json`` is not a JSON object.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"site_id": ["A"], "lon": [68.0], "lat": [42.5], "country": ["KAZ"],
+    ...               "hazardous": [True]}).to_csv(d / "sites.csv", index=False)
+    >>> pd.DataFrame({"site_id": ["A"]}).to_csv(d / "holdings.csv", index=False)
+    >>> pd.DataFrame({"site_id": ["A"], "affected": ["UZB"], "pathway": ["water"],
+    ...               "river": ["Syr Darya"], "arrival_h": [31.0]}).to_csv(
+    ...     d / "affected.csv", index=False)
+    >>> regenerate(d, maps=False)["status"].tolist()
+    ['notify']
+    """
+    root = Path(results_dir)
+    if not root.is_dir():
+        raise DataSourceError(f"results folder not found: {root}")
+    gpkg = root / "results.gpkg"
+    layers: set[str] = set()
+    if gpkg.is_file():
+        layers = set(gpd.list_layers(gpkg)["name"])
+
+    def _layer(name: str) -> gpd.GeoDataFrame | None:
+        return gpd.read_file(gpkg, layer=name) if name in layers else None
+
+    if (root / "sites.csv").is_file():
+        sites = _read_table(root / "sites.csv")
+    elif "sites" in layers:
+        sites = _layer("sites")
+    else:
+        raise DataSourceError(f"{root} has neither sites.csv nor a sites layer in results.gpkg")
+    tables = {}
+    for name in ("holdings", "affected"):
+        p = root / f"{name}.csv"
+        if not p.is_file():
+            raise DataSourceError(f"{name}.csv not found in {root}")
+        tables[name] = _read_table(p)
+    run: dict[str, Any] = {}
+    if (root / "run.json").is_file():
+        try:
+            run = json.loads((root / "run.json").read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise _problems(
+                str(root / "run.json"), [(None, "", None, f"invalid JSON: {err}")]
+            ) from err
+        if not isinstance(run, dict):
+            raise _problems(str(root / "run.json"), [(None, "", None, "must hold a JSON object")])
+    return write_notifications(
+        root,
+        sites,
+        tables["holdings"],
+        tables["affected"],
+        zones=_layer("zones"),
+        river_paths=_layer("river_paths"),
+        borders=_layer("borders"),
+        contacts=contacts,
+        run=run,
+        maps=maps,
+    )

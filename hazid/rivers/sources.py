@@ -1,0 +1,130 @@
+"""Finding and reading the river layer (explicit path, HAZID_RIVERS, fetched data)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import geopandas as gpd
+
+from hazid import datasets
+from hazid.errors import CRSError, DataSourceError, GeodataError
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_rivers(path: str | os.PathLike[str] | None = None) -> Path:
+    """Find the river network to use.
+
+    Order: ``path`` if given, else the environment variable ``HAZID_RIVERS``, else a network
+    fetched earlier with ``hazid data fetch`` (a HydroRIVERS continent, else Natural Earth 10m
+    rivers) in the hazid data directory.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        Explicit file.
+
+    Returns
+    -------
+    pathlib.Path
+        An existing file.
+
+    Raises
+    ------
+    DataSourceError
+        If no source is given or the file does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(suffix=".gpkg") as f:
+    ...     resolve_rivers(f.name).suffix
+    '.gpkg'
+    """
+    how = (
+        "Download HydroRIVERS (https://www.hydrosheds.org/products/hydrorivers; "
+        "shapefile or geodatabase of the region) or use any river line layer such as "
+        "Natural Earth 10m 'rivers_lake_centerlines', then pass it with --rivers PATH "
+        "or set HAZID_RIVERS=PATH, or run `hazid data fetch hydrorivers_as` "
+        "(or ne_10m_rivers)."
+    )
+    if path is None:
+        env = os.environ.get("HAZID_RIVERS", "").strip()
+        if env:
+            path, origin = env, "HAZID_RIVERS"
+        else:
+            fetched = datasets.first_fetched("hydrorivers_", "ne_10m_rivers")
+            if fetched is None:
+                raise DataSourceError(f"no river network given. {how}")
+            logger.info("river network: %s (fetched with hazid data)", fetched)
+            return fetched
+    else:
+        origin = "path"
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataSourceError(f"river network {str(p)!r} (from {origin}) does not exist. {how}")
+    return p
+
+
+def read_rivers(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a river layer (HydroRIVERS or plain lines).
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        File; resolved with :func:`resolve_rivers`.
+    bbox : tuple, optional
+        (west, south, east, north) in the layer's CRS: keep features that
+        intersect it (whole features, not clipped).
+    layer : str, optional
+        Layer name in a multi-layer file.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The features as stored.
+
+    Raises
+    ------
+    GeodataError
+        If the file cannot be read.
+    CRSError
+        If the layer has no CRS.
+
+    Examples
+    --------
+    >>> import tempfile, geopandas as gpd, shapely
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.LineString([(0, 0), (1, 0)])],
+    ...                      crs=4326).to_file(f"{d}/r.gpkg")
+    ...     len(read_rivers(f"{d}/r.gpkg"))
+    1
+    """
+    p = resolve_rivers(path)
+    return _read_layer(p, "river network", bbox=bbox, layer=layer)
+
+
+def _read_layer(
+    path: str | os.PathLike[str],
+    what: str,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataSourceError(f"{what} {str(p)!r} does not exist")
+    try:
+        gdf = gpd.read_file(p, bbox=bbox, layer=layer)
+    except Exception as err:  # pyogrio raises several types
+        raise GeodataError(f"cannot read {what} {str(p)!r}: {err}") from err
+    if gdf.crs is None:
+        raise CRSError(f"{what} {str(p)!r} has no CRS")
+    return gdf

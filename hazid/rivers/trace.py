@@ -1,0 +1,590 @@
+"""One-pass downstream trace of every site: countries reached, arrival, peak.
+
+All sites are traced together over the ``next_down`` array by pointer
+jumping (no per-site graph search); the trace stops at the outlet, the time
+horizon or the concentration threshold, and lists each country the river
+enters or borders downstream, in order of arrival.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hazid.errors import GeodataError, check_choice
+from hazid.rivers.countries import _country_sets, _country_spans
+from hazid.rivers.geodesy import _to_wgs84
+from hazid.rivers.graph import _compile, _Net
+from hazid.rivers.network import _as_network
+from hazid.rivers.paths import _path_lines
+from hazid.rivers.sites import connect_sites
+from hazid.rivers.transport import (
+    DEFAULT_VELOCITY_MS,
+    LEADING_EDGE_FACTOR,
+    jobson_peak_concentration,
+    jobson_unit_peak,
+    jobson_velocity,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def trace_water(
+    sites: gpd.GeoDataFrame,
+    network: gpd.GeoDataFrame | str | os.PathLike[str],
+    borders: gpd.GeoDataFrame,
+    *,
+    snap_km: float = 10.0,
+    horizon_days: float = 30.0,
+    water_threshold_mg_l: float | None = None,
+    decay_per_h: float = 0.0,
+    default_velocity_ms: float = DEFAULT_VELOCITY_MS,
+    border_tolerance_km: float = 1.5,
+    velocity: str = "max_probable",
+    flow_factor: float = 1.0,
+    path_geometry: bool = True,
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Trace every site downstream and list the other countries its spill would reach.
+
+    All sites are traced together in one pass over the ``next_down`` array
+    (pointer jumping; no per-site graph search). The trace of a site stops at
+    its outlet (sea, closed basin, lake or network edge), when the leading edge
+    needs more than ``horizon_days``, or where the peak concentration falls
+    below ``water_threshold_mg_l`` (the peak is assumed to decrease
+    downstream).
+
+    Transport, per reach: where the network has discharge and drainage area
+    (HydroRIVERS ``DIS_AV_CMS`` and ``UPLAND_SKM``), Jobson's (1996) velocity
+    with ``Qa = DIS_AV_CMS``, ``Q = flow_factor * Qa``, ``Da = UPLAND_SKM``;
+    the maximum probable velocity by default (worst case). Elsewhere
+    ``default_velocity_ms``. Peak travel time Tp sums reach lengths over
+    velocities; the leading edge arrives at 0.89 Tp. The peak concentration
+    where the river enters a country is Jobson's ``Cup(Tp) * M / (1e6 Q)`` with
+    the local discharge (dilution grows downstream) and first-order decay
+    ``exp(-k Tp)``; it is NaN without discharge or without ``water_mass_kg``.
+    A country that the site's own reach leaves before the site (the river
+    crossed the border upstream of it) is not downstream and is not listed.
+
+    Parameters
+    ----------
+    sites : geopandas.GeoDataFrame
+        Sites with ``site_id``, points, a CRS, ``site_country`` (or ``country``)
+        and optionally ``water_mass_kg`` (kg released to water).
+    network : GeoDataFrame or path
+        Reach table from :func:`build_network`, or a river layer/file to build one.
+    borders : geopandas.GeoDataFrame
+        Countries with ``iso_a3``.
+    snap_km : float
+        Largest site-to-river distance (km); farther sites have no water pathway.
+    horizon_days : float
+        Stop once the leading edge needs longer than this (days).
+    water_threshold_mg_l : float, optional
+        Stop where the peak concentration falls below this (mg/L).
+    decay_per_h : float
+        First-order decay rate k (1/h).
+    default_velocity_ms : float
+        Velocity (m/s) on reaches without hydrology; see
+        :data:`DEFAULT_VELOCITY_MS`.
+    border_tolerance_km : float
+        A reach within this distance of a country also borders it.
+    velocity : {"max_probable", "peak"}
+        Jobson velocity: maximum probable (worst case) or peak.
+    flow_factor : float
+        Flow scenario: ``Q = flow_factor * Qa``.
+    path_geometry : bool
+        Build the river_paths lines (costly for very many sites).
+
+    Returns
+    -------
+    affected_water : pandas.DataFrame
+        One row per (``site_id``, ``affected``) country other than the site's
+        own, in order of arrival within a site: ``pathway`` ("water"),
+        ``river`` (";"-joined names from the site to the entry), ``river_km``
+        (river distance to where the river first enters or borders that
+        country), ``arrival_h`` (leading edge), ``peak_h``, ``peak_mg_l``,
+        ``snap_km``, ``water_note``.
+    river_paths : geopandas.GeoDataFrame
+        One row per site: ``site_id``, ``countries`` (";"-joined, in order,
+        the site's own first), ``river``, ``length_km`` (traced length),
+        ``travel_h`` (leading-edge time to the end of the trace), ``end``
+        (sea, endorheic, lake, edge, unknown, horizon, threshold, or none),
+        ``sink_name``, ``snap_km``, ``water_note``, geometry (the traced river
+        from the site; None when not connected).
+
+    Raises
+    ------
+    GeodataError
+        If a required column is missing.
+    ChoiceError
+        If ``velocity`` is not allowed.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> b = gpd.GeoDataFrame({"iso_a3": ["AAA", "BBB"]}, crs=4326,
+    ...     geometry=[shapely.box(0, -1, 1, 1), shapely.box(1, -1, 2, 1)])
+    >>> net = gpd.GeoDataFrame({"reach_id": [1, 2], "next_down": [2, 0],
+    ...     "length_km": [55.6, 55.6], "name": ["R", "R"]}, crs=4326, geometry=[
+    ...     shapely.LineString([(0.5, 0), (1.0, 0)]), shapely.LineString([(1.0, 0), (1.5, 0)])])
+    >>> s = gpd.GeoDataFrame({"site_id": ["s1"], "site_country": ["AAA"]}, crs=4326,
+    ...     geometry=[shapely.Point(0.5, 0.001)])
+    >>> aff, paths = trace_water(s, net, b, border_tolerance_km=0)
+    >>> aff[["affected", "river_km"]].round(1).values.tolist()
+    [['BBB', 55.6]]
+    >>> paths.countries.tolist()
+    ['AAA;BBB']
+    """
+    check_choice("velocity", velocity, ["max_probable", "peak"])
+    sites = _to_wgs84(sites, "sites")
+    borders = _to_wgs84(borders, "borders")
+    reaches = _as_network(network, borders)
+    reaches = _to_wgs84(reaches, "river network")
+    if "site_id" not in sites:
+        raise GeodataError("sites need a 'site_id' column")
+    net = _compile(reaches, on_cycle="raise")
+    conn = connect_sites(sites, reaches, snap_km=snap_km)
+    own = _own_countries(sites)
+    mass = (
+        sites["water_mass_kg"].astype(float).to_numpy()
+        if "water_mass_kg" in sites
+        else np.full(len(sites), np.nan)
+    )
+    hyd = _reach_hydraulics(
+        reaches,
+        net,
+        velocity=velocity,
+        flow_factor=flow_factor,
+        default_velocity_ms=default_velocity_ms,
+        decay_per_h=decay_per_h,
+    )
+    spans = _reach_country_spans(reaches, borders, net, border_tolerance_km)
+    keys = _reach_keys(reaches, net, spans)
+    start = _site_starts(conn, net, hyd, mass)
+    end = _trace_ends(
+        net,
+        hyd,
+        start,
+        keys,
+        horizon_tp=horizon_days * 24.0 / LEADING_EDGE_FACTOR,
+        water_threshold_mg_l=water_threshold_mg_l,
+    )
+    events = _events(net, hyd, start, end, keys)
+    nm, full_names = _river_names(events, keys.name_vals)
+    ex, path_countries = _country_entries(events, spans, hyd, start, end)
+    affected = _affected_table(ex, nm, own[start.idx], conn, start)
+    paths = _paths_table(
+        sites, reaches, net, conn, start, end, own, path_countries, full_names, path_geometry
+    )
+    logger.info(
+        "traced %d of %d sites downstream; %d (site, country) water pathways",
+        len(start.pos),
+        len(sites),
+        len(affected),
+    )
+    return affected, paths
+
+
+def _own_countries(sites: gpd.GeoDataFrame) -> np.ndarray:
+    """Country of each site (``site_country``, else ``country``); "" where unknown."""
+    if "site_country" in sites:
+        own = sites["site_country"]
+    elif "country" in sites:
+        own = sites["country"]
+    else:
+        raise GeodataError("sites need a 'site_country' (or 'country') column")
+    return own.fillna("").astype(str).to_numpy()
+
+
+@dataclass
+class _Hydraulics:
+    """Per-reach transport: discharge, velocity, travel time, distances to the outlet."""
+
+    length_km: np.ndarray
+    q: np.ndarray
+    qa: np.ndarray
+    hydro: np.ndarray
+    t_h: np.ndarray
+    cum_km: np.ndarray
+    cum_h: np.ndarray
+    decay_per_h: float
+
+    def peak_mg_l(self, tp: np.ndarray, pos: np.ndarray, mass: np.ndarray) -> np.ndarray:
+        """Jobson peak (mg/L) at reach ``pos`` after ``tp`` hours, with first-order decay."""
+        cup = jobson_unit_peak(tp, self.q[pos], self.qa[pos])
+        c = jobson_peak_concentration(mass, self.q[pos], cup) * 1000.0
+        return np.where(self.hydro[pos], c, np.nan) * np.exp(-self.decay_per_h * tp)
+
+
+def _reach_hydraulics(
+    reaches: gpd.GeoDataFrame,
+    net: _Net,
+    *,
+    velocity: str,
+    flow_factor: float,
+    default_velocity_ms: float,
+    decay_per_h: float,
+) -> _Hydraulics:
+    """Jobson velocity where the reach has discharge and drainage area, else the default."""
+    n = net.n
+    length_km = reaches["length_km"].to_numpy(dtype=float)
+    qa = (
+        reaches["dis_av_cms"].to_numpy(dtype=float)
+        if "dis_av_cms" in reaches
+        else np.full(n, np.nan)
+    )
+    da = (
+        reaches["upland_skm"].to_numpy(dtype=float) * 1e6
+        if "upland_skm" in reaches
+        else np.full(n, np.nan)
+    )
+    q = qa * flow_factor
+    v = jobson_velocity(q, qa, da, kind=velocity)
+    hydro = np.isfinite(v)
+    v = np.where(hydro, v, default_velocity_ms)
+    t_h = length_km * 1000.0 / v / 3600.0
+    return _Hydraulics(
+        length_km=length_km,
+        q=q,
+        qa=qa,
+        hydro=hydro,
+        t_h=t_h,
+        cum_km=net.accumulate(length_km),  # upstream end of reach -> outlet
+        cum_h=net.accumulate(t_h),
+        decay_per_h=decay_per_h,
+    )
+
+
+def _reach_country_spans(
+    reaches: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, net: _Net, border_tolerance_km: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Countries of each reach: from a ``countries`` column, else from the borders."""
+    if "countries" not in reaches:
+        return _country_spans(reaches, borders, border_tolerance_km=border_tolerance_km)
+    n = net.n
+    c_str, c_inv = np.unique(
+        reaches["countries"].fillna("").astype(str).to_numpy(), return_inverse=True
+    )
+    c_uniq = np.unique([c for x in c_str for c in x.split(";") if c])
+    lists = [np.searchsorted(c_uniq, [c for c in x.split(";") if c]) for x in c_str]
+    per = np.array([len(x) for x in lists])
+    c_pos = np.repeat(np.arange(n), per[c_inv])
+    c_code = (
+        np.concatenate([lists[i] for i in c_inv]).astype(np.int64)
+        if len(c_pos)
+        else np.array([], dtype=np.int64)
+    )
+    return c_pos, c_code, np.zeros(len(c_pos)), np.ones(len(c_pos)), c_uniq.astype(object)
+
+
+@dataclass
+class _Keys:
+    """Names and outlets of reaches, and the next reach where (countries, name) change."""
+
+    name_code: np.ndarray
+    name_vals: Any
+    sink: np.ndarray
+    sink_name: np.ndarray
+    next_change: np.ndarray
+
+
+def _reach_keys(reaches: gpd.GeoDataFrame, net: _Net, spans: tuple) -> _Keys:
+    """Per-reach names, outlet kinds, and the next change of (countries, name) downstream."""
+    n = net.n
+    c_pos, c_code, _, _, c_uniq = spans
+    _, ctry_code = _country_sets(n, c_pos, c_code, c_uniq)
+    names = (
+        reaches["name"].fillna("").astype(str).to_numpy()
+        if "name" in reaches
+        else np.full(n, "", dtype=object)
+    )
+    sink = (
+        reaches["sink"].fillna("").astype(str).to_numpy()
+        if "sink" in reaches
+        else np.where(net.nd < 0, "outlet", "")
+    )
+    sink_name = (
+        reaches["sink_name"].fillna("").astype(str).to_numpy()
+        if "sink_name" in reaches
+        else np.full(n, "", dtype=object)
+    )
+    name_code, name_vals = pd.factorize(pd.Series(names, dtype=object))
+    key = ctry_code.astype(np.int64) * (len(name_vals) + 1) + name_code
+    ext_key = np.r_[key, -1]
+    ext_nd = np.where(net.nd < 0, n, net.nd)
+    change = ext_key[ext_nd] != key
+    change[net.nd < 0] = False
+    first_change = net.first_flagged(change)  # reach whose successor differs
+    ext_fc = np.r_[first_change, n]
+    next_change = np.r_[ext_nd, n][ext_fc]  # first reach with another key, n if none
+    return _Keys(name_code, name_vals, sink, sink_name, next_change)
+
+
+@dataclass
+class _Starts:
+    """Sites on the network: row in ``sites``, reach, fraction, distance and time to outlet."""
+
+    idx: np.ndarray
+    pos: np.ndarray
+    frac: np.ndarray
+    base_km: np.ndarray
+    base_h: np.ndarray
+    mass: np.ndarray
+
+
+def _site_starts(conn: pd.DataFrame, net: _Net, hyd: _Hydraulics, mass: np.ndarray) -> _Starts:
+    """Where each connected site joins the network."""
+    on = conn["reach_id"].to_numpy() > 0
+    s0 = pd.Index(net.ids).get_indexer(conn["reach_id"].to_numpy()[on])
+    f0 = conn["fraction"].to_numpy()[on]
+    s_idx = np.flatnonzero(on)
+    return _Starts(
+        idx=s_idx,
+        pos=s0,
+        frac=f0,
+        base_km=hyd.cum_km[s0] - f0 * hyd.length_km[s0],  # site -> outlet distance
+        base_h=hyd.cum_h[s0] - f0 * hyd.t_h[s0],
+        mass=mass[s_idx],
+    )
+
+
+@dataclass
+class _Ends:
+    """End of each trace: last reach, kind, distance, peak time, fraction of the last reach."""
+
+    stop: np.ndarray
+    kind: np.ndarray
+    km: np.ndarray
+    h: np.ndarray
+    frac: np.ndarray
+    sink_name: np.ndarray
+
+
+def _trace_ends(
+    net: _Net,
+    hyd: _Hydraulics,
+    start: _Starts,
+    keys: _Keys,
+    *,
+    horizon_tp: float,
+    water_threshold_mg_l: float | None,
+) -> _Ends:
+    """Follow each site down to its outlet, the time horizon or the concentration threshold."""
+    s0, f0 = start.pos, start.frac
+    ext_cum_h = np.r_[hyd.cum_h, 0.0]
+
+    def within(pos: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        tp = start.base_h[rows] - ext_cum_h[pos]
+        ok = tp <= horizon_tp
+        if water_threshold_mg_l is not None:
+            c = hyd.peak_mg_l(tp, pos, start.mass[rows])
+            ok &= ~(c < water_threshold_mg_l)
+        return ok
+
+    stop = net.lift(s0, within)  # last reach whose upstream end is within limits
+    t_stop_up = np.where(stop == s0, 0.0, start.base_h - hyd.cum_h[stop])
+    km_stop_up = np.where(stop == s0, 0.0, start.base_km - hyd.cum_km[stop])
+    seg_h = np.where(stop == s0, (1 - f0) * hyd.t_h[s0], hyd.t_h[stop])
+    seg_km = np.where(stop == s0, (1 - f0) * hyd.length_km[s0], hyd.length_km[stop])
+    is_outlet = net.nd[stop] < 0
+    end = np.full(len(s0), "", dtype=object)
+    end_km = km_stop_up + seg_km
+    end_h = t_stop_up + seg_h
+    over = end_h > horizon_tp
+    frac_end = np.ones(len(s0))
+    frac_end[over] = np.clip((horizon_tp - t_stop_up[over]) / seg_h[over], 0.0, 1.0)
+    end_km[over] = km_stop_up[over] + frac_end[over] * seg_km[over]
+    end_h[over] = horizon_tp
+    end[over] = "horizon"
+    # a trace stopped by the threshold ends at the end of the last reach above it
+    end[~over & ~is_outlet] = "threshold"
+    reach_end = ~over & is_outlet
+    end[reach_end] = keys.sink[stop[reach_end]]
+    end = np.where(end == "", "outlet", end)
+    end_sink_name = np.where(reach_end, keys.sink_name[stop], "")
+    return _Ends(stop, end, end_km, end_h, frac_end, end_sink_name)
+
+
+def _events(net: _Net, hyd: _Hydraulics, start: _Starts, end: _Ends, keys: _Keys) -> pd.DataFrame:
+    """List the site reach, then every change of (countries, name) downstream, to the trace end."""
+    s0, stop = start.pos, end.stop
+    n = net.n
+    ev_row = [np.arange(len(s0))]
+    ev_pos = [s0]
+    cur = s0.copy()
+    active = np.ones(len(s0), dtype=bool)
+    depth = net.accumulate(np.ones(n))
+    ext_depth = np.r_[depth, 0.0]
+    while active.any():
+        rows = np.flatnonzero(active)
+        nxt = keys.next_change[cur[rows]]
+        ok = (nxt < n) & (ext_depth[nxt] >= depth[stop[rows]])
+        rows, nxt = rows[ok], nxt[ok]
+        ev_row.append(rows)
+        ev_pos.append(nxt)
+        active[:] = False
+        active[rows] = True
+        cur[rows] = nxt
+    ev_row_a = np.concatenate(ev_row)
+    ev_pos_a = np.concatenate(ev_pos)
+    first_ev = np.r_[np.ones(len(s0), dtype=bool), np.zeros(len(ev_row_a) - len(s0), dtype=bool)]
+    ev_km = np.where(first_ev, 0.0, start.base_km[ev_row_a] - hyd.cum_km[ev_pos_a])
+    ev_tp = np.where(first_ev, 0.0, start.base_h[ev_row_a] - hyd.cum_h[ev_pos_a])
+    return pd.DataFrame(
+        {
+            "row": ev_row_a,
+            "pos": ev_pos_a,
+            "first": first_ev,
+            "km": ev_km,
+            "tp": ev_tp,
+            "name": keys.name_code[ev_pos_a],
+        }
+    ).sort_values(["row", "km"], kind="stable")
+
+
+def _river_names(events: pd.DataFrame, name_vals: Any) -> tuple[pd.DataFrame, pd.Series]:
+    """River names met along each path, cumulative (";"-joined) at each event."""
+    nm = events[["row", "km", "name"]].copy()
+    nm["name_s"] = np.asarray(name_vals, dtype=object)[nm["name"].to_numpy()]
+    nm = nm[nm["name_s"] != ""].drop_duplicates(["row", "name"])
+    cum_names = np.empty(len(nm), dtype=object)
+    prev_row, acc = -1, ""
+    for i, (r, s) in enumerate(zip(nm["row"].to_numpy(), nm["name_s"].to_numpy(), strict=True)):
+        acc = s if r != prev_row else f"{acc};{s}"
+        prev_row = r
+        cum_names[i] = acc
+    nm["river"] = cum_names
+    return nm, nm.groupby("row")["river"].last()
+
+
+def _country_entries(
+    events: pd.DataFrame, spans: tuple, hyd: _Hydraulics, start: _Starts, end: _Ends
+) -> tuple[pd.DataFrame, dict[int, list[str]]]:
+    """One row per (site, country) at the point of first entry; countries along each path."""
+    c_pos, c_code, c_frac, c_last, c_uniq = spans
+    f0 = start.frac
+    pairs = pd.DataFrame(
+        {
+            "pos": c_pos,
+            "affected": np.asarray(c_uniq, dtype=object)[c_code],
+            "frac": c_frac,
+            "last": c_last,
+        }
+    )
+    ex = events.merge(pairs, on="pos", how="inner", sort=False)
+    first_e = ex["first"].to_numpy()
+    start_f = np.where(first_e, f0[ex["row"].to_numpy()], 0.0)
+    # on the site's own reach, a country the river leaves before the site is upstream only
+    ex = ex[~first_e | (ex["last"].to_numpy() >= start_f - 1e-9)]
+    e_pos = ex["pos"].to_numpy()
+    e_row = ex["row"].to_numpy()
+    first_e = ex["first"].to_numpy()
+    start_f = np.where(first_e, f0[e_row], 0.0)
+    dfrac = np.clip(ex["frac"].to_numpy() - start_f, 0.0, None)
+    ex["km"] = ex["km"].to_numpy() + dfrac * hyd.length_km[e_pos]
+    ex["tp"] = ex["tp"].to_numpy() + dfrac * hyd.t_h[e_pos]
+    ex["conc"] = hyd.peak_mg_l(ex["tp"].to_numpy(), e_pos, start.mass[e_row])
+    ex = ex[ex["km"].to_numpy() <= end.km[e_row] + 1e-9]
+    ex = ex.sort_values(["row", "km", "affected"], kind="stable")
+    ex = ex.drop_duplicates(["row", "affected"], keep="first")
+    return ex, _join_runs(ex["row"].to_numpy(), ex["affected"].to_numpy())
+
+
+def _affected_table(
+    ex: pd.DataFrame, nm: pd.DataFrame, own_s: np.ndarray, conn: pd.DataFrame, start: _Starts
+) -> pd.DataFrame:
+    """Build the affected_water table: other countries in order of arrival, with notes."""
+    ex = ex[ex["affected"].to_numpy() != own_s[ex["row"].to_numpy()]]
+    ex = ex.sort_values(["row", "km", "affected"], kind="stable")
+    ex = pd.merge_asof(
+        ex.sort_values("km", kind="stable"),
+        nm[["row", "km", "river"]].sort_values("km", kind="stable"),
+        on="km",
+        by="row",
+        direction="backward",
+    ).sort_values(["row", "km", "affected"], kind="stable")
+    rows = ex["row"].to_numpy()
+    note = np.where(np.isnan(start.mass[rows]), "no water_mass_kg: travel time only", "")
+    no_hydro = ~np.isfinite(ex["conc"].to_numpy()) & (ex["km"].to_numpy() > 0)
+    note = np.where(no_hydro & (note == ""), "no discharge on the network: travel time only", note)
+    note = np.where(ex["km"].to_numpy() == 0, "site on a river bordering this country", note)
+    affected = pd.DataFrame(
+        {
+            "site_id": conn["site_id"].to_numpy()[start.idx][rows],
+            "affected": ex["affected"].astype(str).to_numpy(),
+            "pathway": "water",
+            "river": ex["river"].fillna("").astype(str).to_numpy(),
+            "river_km": ex["km"].to_numpy(),
+            "arrival_h": LEADING_EDGE_FACTOR * ex["tp"].to_numpy(),
+            "peak_h": ex["tp"].to_numpy(),
+            "peak_mg_l": ex["conc"].to_numpy(),
+            "snap_km": conn["snap_km"].to_numpy()[start.idx][rows],
+            "water_note": note,
+        }
+    )
+    for c in ("site_id", "affected", "pathway", "river", "water_note"):
+        affected[c] = affected[c].astype("str")
+    return affected.reset_index(drop=True)
+
+
+def _paths_table(
+    sites: gpd.GeoDataFrame,
+    reaches: gpd.GeoDataFrame,
+    net: _Net,
+    conn: pd.DataFrame,
+    start: _Starts,
+    end: _Ends,
+    own: np.ndarray,
+    path_countries: dict[int, list[str]],
+    full_names: pd.Series,
+    path_geometry: bool,
+) -> gpd.GeoDataFrame:
+    """Build the river_paths table: one row per site, with the traced line."""
+    ns = len(sites)
+    s_idx, own_s = start.idx, own[start.idx]
+    countries_col = np.full(ns, "", dtype=object)
+    river_col = np.full(ns, "", dtype=object)
+    len_col = np.full(ns, np.nan)
+    time_col = np.full(ns, np.nan)
+    end_col = np.full(ns, "none", dtype=object)
+    sink_col = np.full(ns, "", dtype=object)
+    countries_col[s_idx] = [
+        ";".join(([o] if o else []) + [c for c in path_countries.get(i, ()) if c != o])
+        for i, o in enumerate(own_s)
+    ]
+    river_col[s_idx] = full_names.reindex(np.arange(len(start.pos))).fillna("").to_numpy()
+    len_col[s_idx] = end.km
+    time_col[s_idx] = LEADING_EDGE_FACTOR * end.h
+    end_col[s_idx] = end.kind
+    sink_col[s_idx] = end.sink_name
+    geom = np.full(ns, None, dtype=object)
+    if path_geometry and len(start.pos):
+        geom[s_idx] = _path_lines(reaches, net, start.pos, start.frac, end.stop, end.frac)
+    return gpd.GeoDataFrame(
+        {
+            "site_id": pd.array(conn["site_id"].to_numpy(), dtype="str"),
+            "countries": pd.array(countries_col, dtype="str"),
+            "river": pd.array(river_col, dtype="str"),
+            "length_km": len_col,
+            "travel_h": time_col,
+            "end": pd.array(end_col, dtype="str"),
+            "sink_name": pd.array(sink_col, dtype="str"),
+            "snap_km": conn["snap_km"].to_numpy(),
+            "water_note": conn["water_note"].to_numpy(),
+        },
+        geometry=geom,
+        crs=4326,
+    )
+
+
+def _join_runs(rows: np.ndarray, values: np.ndarray) -> dict[int, list[str]]:
+    """Group ``values`` by consecutive equal ``rows`` into lists (rows sorted)."""
+    out: dict[int, list[str]] = {}
+    for r, v in zip(rows.tolist(), values.tolist(), strict=True):
+        out.setdefault(r, []).append(v)
+    return out
