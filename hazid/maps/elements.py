@@ -28,6 +28,9 @@ class _Registry(MacroElement):
         {{ this._parent.get_name() }}.createPane({{ pane|tojson }}).style.zIndex = {{ z }};
         {%- endfor %}
         L.control.scale({imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name() }});
+        if ({{ this._parent.get_name() }}.attributionControl) {
+            {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
+        }
         {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }},
             {maxZoom: {{ this.max_zoom }}, padding: [20, 20], animate: false});
         {% endmacro %}
@@ -40,16 +43,27 @@ class _Registry(MacroElement):
         self.panes = _PANES
         self.bounds = bounds
         self.max_zoom = int(max_zoom)
+        # Leaflet's default prefix carries a flag: plain text instead
+        self.prefix = "Leaflet"
 
 
 class _Finish(MacroElement):
-    """Copy the feature counts to ``data-hazid-*`` attributes of the map container."""
+    """Place the labels without overlaps; copy the feature counts to ``data-hazid-*``.
+
+    Labels are placed at every zoom, most important first: arrival times at border crossings
+    (earliest first, each tried right, left, above and below its point; one that fits nowhere
+    is shown on hover), then country names (affected Parties, Parties of origin, then by size;
+    a name wider than its country is left out).
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function () {
             var reg = {{ this.registry.get_name() }};
+            {{ this.declutter }}
+            reg.map.on("zoomend overlayadd", reg.declutter);
+            reg.declutter();
             var box = reg.map.getContainer();
             Object.keys(reg.counts).forEach(function (k) {
                 box.setAttribute("data-hazid-" + k, String(reg.counts[k]));
@@ -64,6 +78,99 @@ class _Finish(MacroElement):
         super().__init__()
         self._name = "HazidFinish"
         self.registry = registry
+        self.declutter = _DECLUTTER_JS
+
+
+_DECLUTTER_JS = """
+reg.declutter = function () {
+    var map = reg.map, placed = [];
+    function hit(r) {
+        for (var i = 0; i < placed.length; i++) {
+            var p = placed[i];
+            if (r.left < p.right && r.right > p.left && r.top < p.bottom && r.bottom > p.top) {
+                return true;
+            }
+        }
+        return false;
+    }
+    var tips = [], cl = reg.layers.crossings;
+    if (cl && map.hasLayer(cl)) {
+        cl.eachLayer(function (l) {
+            var t = l.getTooltip();
+            if (t && t.options.permanent && t.getElement()) { tips.push(t); }
+        });
+    }
+    tips.sort(function (a, b) { return (a.hazidRank || 0) - (b.hazidRank || 0); });
+    var dirs = [["right", [6, 0]], ["left", [-6, 0]], ["top", [0, -6]], ["bottom", [0, 6]]];
+    tips.forEach(function (t) {
+        var el = t.getElement(), ok = false;
+        el.classList.remove("hazid-hidden");
+        for (var i = 0; i < dirs.length && !ok; i++) {
+            t.options.direction = dirs[i][0];
+            t.options.offset = dirs[i][1];
+            t.update();
+            var r = el.getBoundingClientRect();
+            if (!hit(r)) { placed.push(r); ok = true; }
+        }
+        t.hazidHidden = !ok;
+        if (!ok) { el.classList.add("hazid-hidden"); }
+    });
+    var labels = reg.layers.labels;
+    if (labels && map.hasLayer(labels)) {
+        var items = labels.getLayers().slice().sort(function (a, b) {
+            return (b.hazidRank - a.hazidRank) || (b.hazidArea - a.hazidArea);
+        });
+        items.forEach(function (m) {
+            var el = m.getElement();
+            if (!el) { return; }
+            el.classList.remove("hazid-hidden");
+            var r = el.firstChild.getBoundingClientRect(), b = m.hazidBox;
+            var sw = map.latLngToContainerPoint([b[0], b[1]]);
+            var ne = map.latLngToContainerPoint([b[2], b[3]]);
+            var fits = (ne.x - sw.x) >= 0.9 * r.width && (sw.y - ne.y) >= r.height;
+            if (fits && !hit(r)) { placed.push(r); } else { el.classList.add("hazid-hidden"); }
+        });
+    }
+};
+"""
+
+
+class _Labels(Layer):
+    """Country names: one non-interactive marker per country, in the ``hazidLabels`` pane."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var reg = {{ this.registry.get_name() }};
+            var group = L.layerGroup();
+            {{ this.data }}.forEach(function (d) {
+                var m = L.marker([d[0], d[1]], {
+                    pane: "hazidLabels", interactive: false, keyboard: false,
+                    icon: L.divIcon({
+                        className: "hazid-country-label"
+                            + (d[3] ? " hazid-country-label-" + d[3] : ""),
+                        html: "<span>" + d[2] + "</span>", iconSize: null
+                    })
+                });
+                m.hazidBox = d[4];
+                m.hazidRank = d[5];
+                m.hazidArea = Math.abs((d[4][2] - d[4][0]) * (d[4][3] - d[4][1]));
+                group.addLayer(m);
+            });
+            reg.layers.labels = group;
+            reg.counts.labels = group.getLayers().length;
+            return group;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, registry: _Registry, name: str, data: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "HazidLabels"
+        self.registry = registry
+        self.data = data
 
 
 class _VectorLayer(Layer):
@@ -86,6 +193,21 @@ class _VectorLayer(Layer):
                     if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 480}); }
                     if (p.tip) { layer.bindTooltip(p.tip, {{ this.tooltip|tojson }}); }
                     if (p.id !== undefined) { reg.sites[p.id] = layer; }
+                    if (p.rank !== undefined && layer.getTooltip()) {
+                        layer.getTooltip().hazidRank = p.rank;
+                        layer.on("mouseover", function () {
+                            var t = layer.getTooltip();
+                            if (t.hazidHidden && t.getElement()) {
+                                t.getElement().classList.remove("hazid-hidden");
+                            }
+                        });
+                        layer.on("mouseout", function () {
+                            var t = layer.getTooltip();
+                            if (t.hazidHidden && t.getElement()) {
+                                t.getElement().classList.add("hazid-hidden");
+                            }
+                        });
+                    }
                 }
             });
             var n = group.getLayers().length;

@@ -88,6 +88,7 @@ _PANES = {
     "hazidRivers": 420,
     "hazidCrossings": 430,
     "hazidSites": 440,
+    "hazidLabels": 450,
 }
 
 _MIN_TOLERANCE_M = 50.0
