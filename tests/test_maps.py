@@ -362,6 +362,17 @@ def test_layer_subset():
 def test_unknown_layer_rejected():
     with pytest.raises(ChoiceError, match="layers must be one of"):
         screening_map(make_results(), layers=["sites", "roads"])
+    with pytest.raises(ChoiceError, match="lang must be one of"):
+        screening_map(make_results(), lang="xx")
+    with pytest.raises(GeodataError, match="no 'iso_a3' column"):
+        maps.BaseMap(make_results().borders.drop(columns="iso_a3"))
+
+
+def test_map_in_russian():
+    page = screening_map(make_results(), lang="ru").get_root().render()
+    page = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
+    for words in ("Затрагиваемые Стороны (2)", "Объекты", "Опасный, уведомление (1)"):
+        assert words in page
 
 
 def test_missing_optional_layers():
@@ -611,3 +622,32 @@ def test_real_borders_tashkent_site_map_is_small():
     assert len(page.encode("utf-8")) < 5_000_000
     assert external_refs(page) == []
     assert "Tashkent chlorine" in page
+
+
+def test_pair_maps_share_the_base_map_and_show_neighbours(monkeypatch):
+    from hazid.maps import base as base_module
+
+    res = make_results()
+    base = maps.BaseMap(res.borders)
+    calls = []
+    real = base_module._simplify_to_pixels
+    monkeypatch.setattr(
+        base_module, "_simplify_to_pixels", lambda g, t: calls.append(len(g)) or real(g, t)
+    )
+    pages = []
+    for affected in ("BBB", "CCC"):
+        pair = make_results(affected=res.affected[res.affected["affected"] == affected])
+        pages.append(layer_data(screening_map(pair, base=base).get_root().render()))
+    first = len(calls)
+    again = make_results(affected=res.affected[res.affected["affected"] == "BBB"])
+    screening_map(again, base=base)
+    assert len(calls) == first  # nothing simplified again for a third map
+    for data, affected in zip(pages, ("BBB", "CCC"), strict=True):
+        # the neighbours are drawn for context, only the pair's affected Party is shaded
+        assert len(data["countries"]["features"]) == 3
+        (shaded,) = data["affected"]["features"]
+        assert f"({affected})" in shaded["properties"]["tip"]
+        assert (
+            data["countries"]["features"][1]["geometry"]
+            == pages[0]["countries"]["features"][1]["geometry"]
+        )

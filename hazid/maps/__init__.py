@@ -5,6 +5,7 @@ them as self-contained HTML; :mod:`hazid.maps.static` draws one activity's PNG m
 notification dossier. Colours and symbols shared by both are in :mod:`hazid.maps.styles`.
 """
 
+from hazid.maps.base import BaseMap
 from hazid.maps.geometry import (  # noqa: F401
     _auto_tolerance,
     _decimals,
@@ -22,6 +23,7 @@ __all__ = [
     "MAP_LAYERS",
     "SITE_STATUS_STYLE",
     "ZONE_COLOURS",
+    "BaseMap",
     "local_crs",
     "screening_map",
     "static_map",

@@ -196,9 +196,10 @@ def screening_map(
 ) -> folium.Map:
     """Draw screening results on an interactive, self-contained Leaflet map.
 
-    Layers (each switchable in the layer control): country polygons as the base
-    map (``countries``); affected Parties shaded (``affected``); countries of
-    origin of notifying sites outlined (``origin``); consequence zones, one layer
+    Layers (each switchable in the layer control): every country as the base
+    map, complete at every zoom, with its name (``countries``); the affected
+    Parties of the results shaded (``affected``); countries of origin of
+    notifying sites outlined, dashed (``origin``); consequence zones, one layer
     per hazard type (``zones``); river traces and their border crossings with
     arrival times (``rivers``); sites coloured by status (``sites``): hazardous
     and notifying (at least one row in ``affected``), hazardous without affected
@@ -226,14 +227,23 @@ def screening_map(
         Site markers are clustered (Leaflet.markercluster) when the map has more
         sites than this; None never clusters, 0 always clusters.
     simplify_m : float, optional
-        Simplification tolerance in metres for borders and river traces, applied
-        in an azimuthal equidistant projection centred on the results. Default:
-        the geodesic diagonal of the results' bounding box / 2000, at least 50 m.
-        Zones use at most 2 % of their equivalent radius. 0 disables.
+        Simplification tolerance in metres for river traces, applied in an
+        azimuthal equidistant projection centred on the results, and for the
+        countries near the results (in Web Mercator, scaled to the ground at
+        the centre). Default: the geodesic diagonal of the results' bounding box
+        / 2000, at least 50 m; the countries then use the shared detail level
+        not above it (see :mod:`hazid.maps.base`). Zones use at most 2 % of
+        their equivalent radius. 0 disables (far countries stay coarse).
     max_zoom : int, default 11
         Highest zoom used when fitting the map to the results.
     title : str, default "hazid screening map"
         Title of the HTML page.
+    lang : {"en", "ru"}
+        Language of the country names, layer names and legend.
+    base : BaseMap, optional
+        Countries prepared once for all maps of a run (the overview and every pair map):
+        pass the same one to each call so that no country is simplified twice. Default: made
+        from ``results.borders``.
 
     Returns
     -------
@@ -248,7 +258,7 @@ def screening_map(
     CRSError
         A spatial layer has no CRS.
     ChoiceError
-        A name in ``layers`` is unknown.
+        A name in ``layers`` or ``lang`` is unknown.
 
     Examples
     --------
