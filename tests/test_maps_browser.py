@@ -363,3 +363,27 @@ def test_attribution_has_no_flag(browser, tmp_path):
         assert attribution.locator("svg, img").count() == 0
     finally:
         rec.close()
+
+
+def test_large_layers_are_embedded_compressed(browser, tmp_path, monkeypatch):
+    from hazid.maps import elements
+
+    monkeypatch.setattr(elements, "_PACK_ABOVE", 200)
+    out = write_map(make_results(), tmp_path / "packed.html")
+    page_text = out.read_text(encoding="utf-8")
+    assert "hazidInflate(" in page_text and "Alpha Chlor" not in page_text
+    rec = Recorder(browser)
+    try:
+        rec.open(out)
+        page = rec.page
+        assert rec.count("path.hazid-site") == 3 and rec.count("path.hazid-country") == 3
+        counts = page.evaluate("window.hazidMaps[0].counts")
+        assert counts["sites_notify"] == 1 and counts["crossings"] == 1
+        assert "CCC: 30.5 h" in page.locator(".hazid-crossing-label").inner_text()
+        page.locator("path.hazid-site-notify").click()
+        popup = page.locator(".leaflet-popup-content", has_text="Alpha Chlor")
+        popup.wait_for(timeout=5_000)
+        assert "II-10" in popup.inner_text()
+        assert rec.errors == [] and rec.failed == [] and rec.external() == []
+    finally:
+        rec.close()

@@ -6,6 +6,8 @@ copied to ``data-hazid-*`` attributes of the map container when the page is read
 
 from __future__ import annotations
 
+import base64
+import zlib
 from typing import Any
 
 from branca.element import MacroElement
@@ -13,6 +15,18 @@ from folium.map import Layer
 from folium.template import Template
 
 from hazid.maps.styles import _PANES
+
+#: GeoJSON text longer than this (characters) is embedded compressed.
+_PACK_ABOVE = 1_000_000
+
+_INFLATE_JS = """
+window.hazidInflate = window.hazidInflate || function (b64) {
+    var bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).text().then(JSON.parse);
+};
+"""
 
 
 class _Registry(MacroElement):
@@ -22,7 +36,13 @@ class _Registry(MacroElement):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = {map: {{ this._parent.get_name() }}, layers: {},
-            counts: {}, sites: {}};
+            counts: {}, sites: {}, pending: 0};
+        {{ this.get_name() }}.loaded = function () {
+            var reg = {{ this.get_name() }};
+            reg.pending -= 1;
+            if (reg.pending === 0 && reg.finish) { reg.finish(); }
+        };
+        {{ this.inflate }}
         (window.hazidMaps = window.hazidMaps || []).push({{ this.get_name() }});
         {%- for pane, z in this.panes.items() %}
         {{ this._parent.get_name() }}.createPane({{ pane|tojson }}).style.zIndex = {{ z }};
@@ -45,10 +65,13 @@ class _Registry(MacroElement):
         self.max_zoom = int(max_zoom)
         # Leaflet's default prefix carries a flag: plain text instead
         self.prefix = "Leaflet"
+        self.inflate = _INFLATE_JS
 
 
 class _Finish(MacroElement):
     """Place the labels without overlaps; copy the feature counts to ``data-hazid-*``.
+
+    Runs once every compressed layer is inflated (``data-hazid-ready`` is then set).
 
     Labels are placed at every zoom, most important first: arrival times at border crossings
     (earliest first, each tried right, left, above and below its point; one that fits nowhere
@@ -62,13 +85,16 @@ class _Finish(MacroElement):
         (function () {
             var reg = {{ this.registry.get_name() }};
             {{ this.declutter }}
-            reg.map.on("zoomend overlayadd", reg.declutter);
-            reg.declutter();
-            var box = reg.map.getContainer();
-            Object.keys(reg.counts).forEach(function (k) {
-                box.setAttribute("data-hazid-" + k, String(reg.counts[k]));
-            });
-            box.setAttribute("data-hazid-ready", "1");
+            reg.finish = function () {
+                reg.map.on("zoomend overlayadd", reg.declutter);
+                reg.declutter();
+                var box = reg.map.getContainer();
+                Object.keys(reg.counts).forEach(function (k) {
+                    box.setAttribute("data-hazid-" + k, String(reg.counts[k]));
+                });
+                box.setAttribute("data-hazid-ready", "1");
+            };
+            if (!reg.pending) { reg.finish(); }
         })();
         {% endmacro %}
         """
@@ -176,7 +202,10 @@ class _Labels(Layer):
 class _VectorLayer(Layer):
     """A GeoJSON layer drawn with one style, optionally clustered.
 
-    Features carry ``popup`` (HTML), ``tip`` (tooltip HTML) and, for sites, ``id``.
+    Features carry ``popup`` (HTML), ``tip`` (tooltip HTML) and, for sites, ``id``. A layer
+    whose GeoJSON text exceeds :data:`_PACK_ABOVE` characters is embedded compressed (zlib,
+    base64) and inflated by the browser (``DecompressionStream``): popups of many sites are
+    repetitive and shrink about tenfold.
     """
 
     _template = Template(
@@ -185,7 +214,7 @@ class _VectorLayer(Layer):
         var {{ this.get_name() }} = (function () {
             var reg = {{ this.registry.get_name() }};
             var style = {{ this.style|tojson }};
-            var group = L.geoJSON({{ this.data }}, {
+            var geo = L.geoJSON({{ "null" if this.packed else this.data }}, {
                 style: function () { return style; },
                 pointToLayer: function (f, ll) { return L.circleMarker(ll, style); },
                 onEachFeature: function (f, layer) {
@@ -210,7 +239,7 @@ class _VectorLayer(Layer):
                     }
                 }
             });
-            var n = group.getLayers().length;
+            var group = geo;
             {%- if this.cluster %}
             var opts = {{ this.cluster_options|tojson }};
             var ring = {{ this.cluster_colours|tojson }};
@@ -223,12 +252,22 @@ class _VectorLayer(Layer):
                     iconSize: L.point(40, 40)
                 });
             };
-            var cl = L.markerClusterGroup(opts);
-            cl.addLayers(group.getLayers());
-            group = cl;
+            group = L.markerClusterGroup(opts);
+            group.addLayers(geo.getLayers());
             {%- endif %}
             reg.layers[{{ this.key|tojson }}] = group;
-            reg.counts[{{ this.key|tojson }}] = n;
+            reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
+            {%- if this.packed %}
+            reg.pending = (reg.pending || 0) + 1;
+            window.hazidInflate({{ this.packed|tojson }}).then(function (d) {
+                geo.addData(d);
+                reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
+                {%- if this.cluster %}
+                group.addLayers(geo.getLayers());
+                {%- endif %}
+                reg.loaded();
+            });
+            {%- endif %}
             return group;
         })();
         {% endmacro %}
@@ -253,6 +292,13 @@ class _VectorLayer(Layer):
         self.registry = registry
         self.key = key
         self.data = data
+        self.packed = (
+            base64.b64encode(zlib.compress(data.encode("utf-8"), 9)).decode("ascii")
+            if len(data) > _PACK_ABOVE
+            else ""
+        )
+        if self.packed:
+            self.data = ""
         self.style = style
         self.cluster = cluster
         self.cluster_options = {

@@ -357,11 +357,15 @@ def _draw_layers(
             _add_affected(c, r.affected)
         if "origin" in wanted:
             _add_origin(c, origin_iso)
-    if r.zones is not None and "zones" in wanted:
-        _add_zones(c, r.zones, names)
-    if r.paths is not None and "rivers" in wanted:
+    # zones and traces are drawn for hazardous activities only
+    other = set(r.sites.loc[(status == "other").to_numpy(), "site_id"])
+    zones = None if r.zones is None else r.zones.loc[~r.zones["site_id"].isin(other)]
+    paths = None if r.paths is None else r.paths.loc[~r.paths["site_id"].isin(other)]
+    if zones is not None and len(zones) and "zones" in wanted:
+        _add_zones(c, zones, names)
+    if paths is not None and len(paths) and "rivers" in wanted:
         borders = c.base.borders if c.base is not None else None
-        _add_traces(c, r.paths, r.affected, borders, names)
+        _add_traces(c, paths, r.affected, borders, names)
     if "sites" in wanted:
         _add_sites(c, r.sites, status, r.holdings, r.affected, names, cluster=cluster)
 
