@@ -11,8 +11,8 @@ import shapely
 from matplotlib.image import imread
 from shapely.geometry import LineString, box
 
-from hazid.errors import ChoiceError
-from hazid.maps import HAZARD_COLOURS, ZONE_COLOURS, static_map
+from hazid.errors import ChoiceError, GeodataError
+from hazid.maps import HAZARD_COLOURS, ZONE_COLOURS, static_map, static_maps
 from hazid.maps.static import _compose
 from hazid.maps.styles import _AFFECTED_STYLE, _ORIGIN_STYLE, SITE_STATUS_STYLE
 
@@ -145,3 +145,41 @@ def test_same_colours_and_symbols_as_the_html_map(case):
         "#{:02x}{:02x}{:02x}".format(*(round(255 * v) for v in (r, g, b)))
         == _AFFECTED_STYLE["fillColor"]
     )
+
+
+def test_static_maps_on_two_cores_match_static_map(case, tmp_path):
+    args = {k: case[k] for k in ("zones", "river_paths", "borders")}
+    jobs = [
+        {"site_id": "S1", "path": tmp_path / "a" / "s1.png", "origin": "AAA", "affected": "BBB"},
+        {"site_id": "S1", "path": tmp_path / "a" / "s1_ru.png", "title": "Plant $_$"},
+    ]
+    out = static_maps(case["sites"], jobs, size_px=(400, 300), dpi=60, workers=2, **args)
+    assert out == [j["path"] for j in jobs]
+    one = static_map(
+        case["sites"],
+        "S1",
+        tmp_path / "one.png",
+        origin="AAA",
+        affected="BBB",
+        size_px=(400, 300),
+        dpi=60,
+        **args,
+    )
+    assert one.read_bytes() == out[0].read_bytes()
+    with pytest.raises(GeodataError, match="not in the sites table"):
+        static_maps(case["sites"], [{"site_id": "Q", "path": tmp_path / "q.png"}], workers=2)
+
+
+def test_borders_simplified_for_print_are_shared(case, tmp_path):
+    from hazid.maps import static_draw
+
+    wiggly = case["borders"].copy()
+    wiggly["geometry"] = [shapely.segmentize(g, 0.001) for g in wiggly.geometry]
+    first = static_draw._print_borders(wiggly, static_draw._Window(0, 4e6, 0, 3e6), 42.0, 800)
+    again = static_draw._print_borders(wiggly, static_draw._Window(0, 4e6, 0, 3e6), 42.0, 800)
+    assert again is first  # simplified once per level and reused
+    n_raw = shapely.get_num_coordinates(wiggly.geometry.to_numpy()).sum()
+    assert shapely.get_num_coordinates(first.geometry.to_numpy()).sum() < n_raw / 50
+    # a map of a few km keeps the borders as they are
+    near = static_draw._print_borders(wiggly, static_draw._Window(0, 5e3, 0, 4e3), 42.0, 800)
+    assert near is wiggly

@@ -15,7 +15,7 @@ from hazid.maps.geometry import (  # noqa: F401
 )
 from hazid.maps.interactive import screening_map, write_map
 from hazid.maps.layers import _crossings  # noqa: F401
-from hazid.maps.static import HAZARD_COLOURS, local_crs, static_map
+from hazid.maps.static import HAZARD_COLOURS, local_crs, static_map, static_maps
 from hazid.maps.styles import MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "local_crs",
     "screening_map",
     "static_map",
+    "static_maps",
     "write_map",
 ]

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing as mp
+import os
 import textwrap
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -32,13 +36,14 @@ from hazid.maps.static_draw import (
     _draw_scale_bar,
     _draw_zones,
     _Legend,
+    _print_borders,
     _Window,
 )
 from hazid.maps.styles import _SEA_COLOUR, HAZARD_COLOURS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HAZARD_COLOURS", "local_crs", "static_map"]
+__all__ = ["HAZARD_COLOURS", "local_crs", "static_map", "static_maps"]
 
 
 def local_crs(lon: float, lat: float) -> CRS:
@@ -207,7 +212,8 @@ def _compose(
     m_per_pt = (win.x1 - win.x0) / (ax_box[2] * width_px) * dpi / 72.0
     legend = _Legend(lang=lang)
     if b_all is not None:
-        _draw_countries(ax, b_all, crs, win, origin, affected, legend, m_per_pt)
+        b_print = _print_borders(b_all, win, lat, ax_box[2] * width_px)
+        _draw_countries(ax, b_print, crs, win, origin, affected, legend, m_per_pt)
     if z is not None:
         _draw_zones(ax, z, crs, legend, min_radius_m=_SITE_MARKER_PT / 2 * m_per_pt)
     _draw_river_and_site(ax, r, win, legend)
@@ -343,3 +349,96 @@ def _save(fig: Figure, path: str | Path, dpi: int, site_id: str) -> Path:
         raise OutputError(f"cannot write map {out}: {err}") from err
     logger.debug("map of %s written to %s", site_id, out)
     return out
+
+
+def static_maps(
+    sites: pd.DataFrame,
+    jobs: Sequence[dict[str, Any]],
+    *,
+    zones: gpd.GeoDataFrame | None = None,
+    river_paths: gpd.GeoDataFrame | None = None,
+    borders: gpd.GeoDataFrame | None = None,
+    size_px: Sequence[int] = (1200, 900),
+    dpi: int = 150,
+    lang: str = "en",
+    workers: int | None = None,
+) -> list[Path]:
+    """Draw many activities' PNG maps, on several cores, sharing the layers.
+
+    Each job is a mapping with ``site_id`` and ``path`` and, optionally, ``origin``,
+    ``affected``, ``title`` and ``note`` (as for :func:`static_map`). The layers are given
+    once: worker processes inherit them (``fork``), so they are neither copied nor pickled per
+    map. Every map is the one :func:`static_map` draws, byte for byte.
+
+    Parameters
+    ----------
+    sites, zones, river_paths, borders, size_px, dpi, lang
+        As for :func:`static_map`.
+    jobs : sequence of dict
+        The maps to draw.
+    workers : int, optional
+        Processes to use; default: the number of CPUs, at most the number of jobs. 1 (or a
+        platform without ``fork``) draws in this process.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of ``jobs``.
+
+    Raises
+    ------
+    GeodataError, CRSError, OutputError, ChoiceError
+        As for :func:`static_map` (the first failing job's error).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> sites = pd.DataFrame({"site_id": ["A", "B"], "lon": [68.0, 69.0], "lat": [42.5, 41.0]})
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> jobs = [{"site_id": s, "path": d / f"{s}.png"} for s in ("A", "B")]
+    >>> [p.name for p in static_maps(sites, jobs, size_px=(300, 200), dpi=60, workers=1)]
+    ['A.png', 'B.png']
+    """
+    lang = check_map_lang(lang)
+    global _SHARED
+    _SHARED = {
+        "sites": sites,
+        "zones": zones,
+        "river_paths": river_paths,
+        "borders": borders,
+        "size_px": size_px,
+        "dpi": dpi,
+        "lang": lang,
+    }
+    try:
+        n = min(workers or os.cpu_count() or 1, len(jobs))
+        if n <= 1 or "fork" not in mp.get_all_start_methods():
+            return [_draw_job(dict(j)) for j in jobs]
+        with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(_draw_job, [dict(j) for j in jobs], chunksize=1))
+    finally:
+        _SHARED = {}
+
+
+# layers of the static_maps call in progress (inherited by the forked workers)
+_SHARED: dict[str, Any] = {}
+
+
+def _draw_job(job: dict[str, Any]) -> Path:
+    """Draw one job of :func:`static_maps` with the shared layers."""
+    s = _SHARED
+    return static_map(
+        s["sites"],
+        job["site_id"],
+        job["path"],
+        zones=s["zones"],
+        river_paths=s["river_paths"],
+        borders=s["borders"],
+        origin=job.get("origin"),
+        affected=job.get("affected"),
+        title=job.get("title"),
+        note=job.get("note"),
+        size_px=s["size_px"],
+        dpi=s["dpi"],
+        lang=s["lang"],
+    )

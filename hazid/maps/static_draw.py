@@ -10,6 +10,7 @@ the small print instead. Every text taken from the inputs is drawn as plain text
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from pyproj import CRS, Transformer
 
+from hazid.maps.base import _simplify_to_pixels
 from hazid.maps.labels import country_name, text
 from hazid.maps.styles import (
     _AFFECTED_STYLE,
@@ -68,6 +70,40 @@ class _Legend:
     def t(self, message: str) -> str:
         """Translate ``message`` into the language of the map."""
         return text(message, self.lang)
+
+
+#: Shared simplifications of the borders for print (Web Mercator metres).
+_PRINT_LEVELS_M = (100.0, 400.0, 1_600.0)
+_PRINT_CACHE: dict[int, tuple[weakref.ref, dict[float, gpd.GeoDataFrame]]] = {}
+
+
+def _print_borders(
+    b_all: gpd.GeoDataFrame, win: _Window, lat: float, width_px: float
+) -> gpd.GeoDataFrame:
+    """Return the borders simplified to half a pixel of the map, shared by the maps of a run.
+
+    Levels of :data:`_PRINT_LEVELS_M` are made once per borders layer (in Web Mercator, see
+    :func:`hazid.maps.base._simplify_to_pixels`); the coarsest level not above half a pixel
+    of this map (pixel size at the site's latitude) is used, or the borders as they are when
+    even the finest level is too coarse.
+    """
+    px_m = (win.x1 - win.x0) / max(width_px, 1.0)
+    merc_half_px = 0.5 * px_m / max(math.cos(math.radians(min(abs(lat), 85.0))), 1e-6)
+    fitting = [lv for lv in _PRINT_LEVELS_M if lv <= merc_half_px]
+    if not fitting:
+        return b_all
+    level = fitting[-1]
+    ref, levels = _PRINT_CACHE.get(id(b_all), (None, None))
+    if ref is None or ref() is not b_all:
+        levels = {}
+        _PRINT_CACHE.clear()  # one borders layer per run
+        _PRINT_CACHE[id(b_all)] = (weakref.ref(b_all), levels)
+    if level not in levels:
+        geoms = shapely.clip_by_rect(b_all.geometry.to_numpy(), -180.0, -85.0, 180.0, 85.0)
+        levels[level] = b_all.set_geometry(
+            gpd.GeoSeries(_simplify_to_pixels(geoms, level), index=b_all.index, crs=b_all.crs)
+        )
+    return levels[level]
 
 
 def _origin_dashes() -> tuple[float, ...]:
