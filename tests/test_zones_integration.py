@@ -53,7 +53,8 @@ def test_release_term_problems_are_reported():
     assert storage["problem"].str.match("unknown storage: use one of pressurised, ").all()
     assert storage["value"].tolist() == ["frozen"]
     vessel = problems[problems.column == "largest_vessel_t"]["problem"].tolist()
-    assert "largest vessel must be greater than zero" in vessel and "largest vessel is not a number" in vessel
+    assert "largest vessel must be greater than zero" in vessel
+    assert "largest vessel is not a number" in vessel
     with pytest.raises(hazid.InventoryError, match="unknown storage: use one of pressurised"):
         hazid.read_inventory(inv)
 
