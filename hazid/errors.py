@@ -24,6 +24,7 @@ __all__ = [
     "InventoryError",
     "NetworkError",
     "OutputError",
+    "ProcessError",
     "check_choice",
 ]
 
@@ -123,3 +124,7 @@ def check_choice(name: str, value: str, allowed: Iterable[str]) -> str:
             f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}"
         )
     return value
+
+
+class ProcessError(HazidError, ValueError):
+    """A results folder, notification register or catalogue cannot be used as given."""
