@@ -58,6 +58,7 @@ RECONCILIATION_COLUMNS: tuple[str, ...] = (
 
 _SITE_COLUMNS = ("site_id", "site_name", "operator", "origin", "lon", "lat", "reasons")
 _PARAMETERS = ("weather", "terrain", "uncertainty_km", "water", "water_threshold_mg_l")
+_PAIR_NUMBERS = ("n_activities", "n_notify", "n_consult", "n_screened", "margin_km", "arrival_h")
 _CONTACT_FIELDS = ("competent_authority", "focal_point", "ian_contact", "email")
 
 
@@ -88,7 +89,7 @@ class Catalogue:
     reconciliation: pd.DataFrame
 
     def to_json(self) -> dict[str, Any]:
-        """The catalogue as a JSON document (``hazid/schemas/catalogue.schema.json``)."""
+        """Return the catalogue as a JSON document (``hazid/schemas/catalogue.schema.json``)."""
         return {
             "document": "hazid catalogue",
             "schema_version": "1.0",
@@ -138,7 +139,8 @@ def _provenance(s: Screening) -> dict[str, Any]:
         "run_date": s.date,
         "hazid_version": s.hazid_version,
         "regime": params.get("regime") or _first(s.sites, "regime"),
-        "annex_version": (run.get("annex") or {}).get("version") or _first(s.sites, "annex_version"),
+        "annex_version": (run.get("annex") or {}).get("version")
+        or _first(s.sites, "annex_version"),
         "summary_sha256": s.summary_sha256,
         "inputs": json.dumps(inputs, sort_keys=True),
     }
@@ -200,16 +202,22 @@ def _unknown_pairs(screens: list[Screening]) -> list[dict[str, Any]]:
             if others:
                 known = any(
                     rec.site_id in set(b.sites["site_id"])
-                    or ((b.summary["origin"] == rec.origin) & (b.summary["affected"] == rec.affected)).any()
+                    or (
+                        (b.summary["origin"] == rec.origin)
+                        & (b.summary["affected"] == rec.affected)
+                    ).any()
                     for b in others
                 )
                 if not known:
                     names = ", ".join(b.name for b in others)
                     reason = (
                         f"{a.name} says {rec.site_id} reaches {rec.affected} ({rec.status}); "
-                        f"{names} lists neither the activity nor the pair {rec.origin}-{rec.affected}"
+                        f"{names} lists neither the activity nor the pair "
+                        f"{rec.origin}-{rec.affected}"
                     )
-                    rows.append({**row, "kind": "unknown_to_affected", "results_b": names, "reason": reason})
+                    rows.append(
+                        {**row, "kind": "unknown_to_affected", "results_b": names, "reason": reason}
+                    )
             elif _no_contact(a.dossiers.get((rec.origin, rec.affected), {})):
                 reason = (
                     f"no screening of {rec.affected} in the catalogue and no contact of "
@@ -270,7 +278,9 @@ def _disagreements(a: Screening, b: Screening) -> list[dict[str, Any]]:
         elif kind == "different_thresholds" and differ == ["annex tables"]:
             what = "Annex I tables differ (SHA-256)"
         else:
-            what = "; ".join(f"{k} {sa[kind][k]} vs {sb[kind].get(k)}" for k in differ if k != "annex tables")
+            what = "; ".join(
+                f"{k} {sa[kind][k]} vs {sb[kind].get(k)}" for k in differ if k != "annex tables"
+            )
         rows.append({**base, "kind": kind, "reason": f"{a.name} and {b.name}: {what}"})
     key = ["site_id", "origin", "affected"]
     sa_st = a.activities.drop_duplicates(key).set_index(key)["status"]
@@ -289,7 +299,9 @@ def _reconcile(screens: list[Screening]) -> pd.DataFrame:
         if _same_border(a, b):
             rows += _disagreements(a, b)
     df = pd.DataFrame(rows, columns=list(RECONCILIATION_COLUMNS)).astype(object)
-    return df.sort_values(["kind", "origin", "affected", "site_id", "results_a"]).reset_index(drop=True)
+    return df.sort_values(["kind", "origin", "affected", "site_id", "results_a"]).reset_index(
+        drop=True
+    )
 
 
 def catalogue(results: list[str | Path | Screening]) -> Catalogue:
@@ -321,7 +333,10 @@ def catalogue(results: list[str | Path | Screening]) -> Catalogue:
         raise ProcessError(f"results folders must have different names; got {sorted(names)}")
     sites = [_sites(s) for s in screens]
     site_ids = [set(g["site_id"]) for g in sites]
-    pairs = [s.summary.assign(results=s.name) for s in screens]
+    pairs = pd.concat([s.summary.assign(results=s.name) for s in screens], ignore_index=True)
+    for col in _PAIR_NUMBERS:
+        if col in pairs:
+            pairs[col] = pd.to_numeric(pairs[col], errors="coerce")
     return Catalogue(
         screenings=pd.DataFrame([_provenance(s) for s in screens]),
         sites=_concat(sites),
@@ -329,7 +344,7 @@ def catalogue(results: list[str | Path | Screening]) -> Catalogue:
         river_paths=_concat(
             [_layer(s, "river_paths", ids) for s, ids in zip(screens, site_ids, strict=True)]
         ),
-        pairs=pd.concat(pairs, ignore_index=True).astype(object),
+        pairs=pairs.astype(object),
         reconciliation=_reconcile(screens),
     )
 

@@ -137,7 +137,7 @@ class Changes:
         return self.pairs[self.pairs["renotify"]].reset_index(drop=True)
 
     def for_pair(self, origin: str, affected: str) -> pd.DataFrame:
-        """The changes that concern one pair: its own rows and those of its activities' sites."""
+        """Return the changes of one pair: its own rows and those of its activities' sites."""
         t = self.table
         sites = _pair_sites(self.old, origin, affected) | _pair_sites(self.new, origin, affected)
         own = (t["origin"] == origin) & (t["affected"] == affected)
@@ -229,7 +229,9 @@ def _holding_changes(rows: _Rows, old: Screening, new: Screening) -> None:
         nrat = n.at[key, "ratio"] if key in n.index else None
         detail = f"q/Q {_fmt(orat)} -> {_fmt(nrat)}"
         if _moved(oq, nq):
-            rows.add(key[0], "quantity_changed", _fmt(oq, 6), _fmt(nq, 6), item=key[1], detail=detail)
+            rows.add(
+                key[0], "quantity_changed", _fmt(oq, 6), _fmt(nq, 6), item=key[1], detail=detail
+            )
         elif _moved(orat, nrat):
             rows.add(key[0], "ratio_changed", _fmt(orat, 6), _fmt(nrat, 6), item=key[1])
 
@@ -261,9 +263,11 @@ def _effect_changes(rows: _Rows, old: Screening, new: Screening) -> None:
 
 def _effect_value(rec: pd.Series, pathway: str) -> str:
     if pathway == "air":
-        return f"{rec.get('hazard', '')} zone {_fmt(rec.get('zone_km'))} km, margin {_fmt(rec.get('margin_km'))} km"
+        zone, margin = _fmt(rec.get("zone_km")), _fmt(rec.get("margin_km"))
+        return f"{rec.get('hazard', '')} zone {zone} km, margin {margin} km"
     if pathway == "water":
-        return f"{rec.get('river', '')} {_fmt(rec.get('river_km'))} km, arrival {_fmt(rec.get('arrival_h'))} h"
+        where, when = _fmt(rec.get("river_km")), _fmt(rec.get("arrival_h"))
+        return f"{rec.get('river', '')} {where} km, arrival {when} h"
     return pathway
 
 

@@ -85,7 +85,7 @@ def markdown_text(value: Any) -> str:
 
 
 def safe_stem(name: str) -> str:
-    """A file name made of letters, digits, ``-`` and ``_`` only.
+    """Make a file name of letters, digits, ``-`` and ``_`` only.
 
     Examples
     --------
@@ -105,7 +105,9 @@ def _party(changes: Changes, code: str, role: str) -> str:
 
 
 def _content(changes: Changes, origin: str, affected: str) -> dict[str, Any]:
-    pair = changes.pairs[(changes.pairs["origin"] == origin) & (changes.pairs["affected"] == affected)]
+    pair = changes.pairs[
+        (changes.pairs["origin"] == origin) & (changes.pairs["affected"] == affected)
+    ]
     rec = pair.iloc[0] if len(pair) else None
     old_s, new_s = changes.old, changes.new
     rows = [
@@ -141,7 +143,7 @@ def _content(changes: Changes, origin: str, affected: str) -> dict[str, Any]:
 
 
 def letter_markdown(changes: Changes, origin: str, affected: str) -> str:
-    """The letter to one pair of Parties as Markdown (every input value escaped)."""
+    """Write the letter to one pair of Parties as Markdown (every input value escaped)."""
     c = _content(changes, origin, affected)
     out = ["# " + markdown_text(c["title"]), ""]
     for s in c["sentences"]:
@@ -157,7 +159,7 @@ def letter_markdown(changes: Changes, origin: str, affected: str) -> str:
 
 
 def letter_html(changes: Changes, origin: str, affected: str) -> str:
-    """The letter to one pair of Parties as a self-contained HTML page (values escaped)."""
+    """Write the letter to one pair of Parties as a self-contained HTML page (values escaped)."""
     c = _content(changes, origin, affected)
     e = html.escape
     parts = [

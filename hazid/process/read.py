@@ -92,7 +92,7 @@ class Screening:
 
     @property
     def hazid_version(self) -> str:
-        """hazid version that wrote the folder (``run.json`` ``versions.hazid``)."""
+        """Version of hazid that wrote the folder (``run.json`` ``versions.hazid``)."""
         return str((self.run.get("versions") or {}).get("hazid") or "unknown")
 
     @property
@@ -211,7 +211,7 @@ def read_screening(path: str | Path | Screening) -> Screening:
 
 
 def number(value: Any) -> float | None:
-    """A cell as a float, or None when empty or not a number.
+    """Read a cell as a float, or None when empty or not a number.
 
     Examples
     --------

@@ -215,19 +215,31 @@ class Register:
         base = doc.get("reference") or doc.get("reference_number")
         base = base or f"{rec.origin}-{rec.affected}/{s.date}"
         reference, n = str(base), 1
-        while con.execute("SELECT 1 FROM notifications WHERE reference = ?", (reference,)).fetchone():
+        while con.execute(
+            "SELECT 1 FROM notifications WHERE reference = ?", (reference,)
+        ).fetchone():
             n += 1
             reference = f"{base}/{n}"
         deadline = _date(doc.get("response_deadline"), "response_deadline of the dossier")
         con.execute(
             "INSERT INTO notifications (reference, origin, affected, dossier, screening_id, "
             "status, response_deadline) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (reference, rec.origin, rec.affected, rec.dossier or reference, sid, rec.status, deadline),
+            (
+                reference,
+                rec.origin,
+                rec.affected,
+                rec.dossier or reference,
+                sid,
+                rec.status,
+                deadline,
+            ),
         )
 
     def _row(self, con: sqlite3.Connection, reference: str) -> sqlite3.Row:
         con.row_factory = sqlite3.Row
-        row = con.execute("SELECT * FROM notifications WHERE reference = ?", (reference,)).fetchone()
+        row = con.execute(
+            "SELECT * FROM notifications WHERE reference = ?", (reference,)
+        ).fetchone()
         if row is None:
             raise ProcessError(f"no notification with reference {reference!r} in the register")
         return row
@@ -263,7 +275,9 @@ class Register:
             row = self._row(con, reference)
             due = due or row["response_deadline"]
             if due is None:
-                raise ProcessError(f"{reference}: give a response deadline (deadline= or response_days=)")
+                raise ProcessError(
+                    f"{reference}: give a response deadline (deadline= or response_days=)"
+                )
             if due < sent:
                 raise ProcessError(f"{reference}: the response deadline {due} is before {sent}")
             con.execute(
@@ -325,13 +339,15 @@ class Register:
             con.execute("UPDATE notifications SET notes = ? WHERE reference = ?", (text, reference))
 
     def notifications(self, *, folder: str | None = None) -> pd.DataFrame:
-        """The register as a table, one row per dossier (optionally of one results folder)."""
+        """Return the register as a table, one row per dossier (optionally of one folder)."""
         sql = f"SELECT {_COLUMNS} FROM notifications n JOIN screenings s ON s.id = screening_id"
         args: tuple[str, ...] = ()
         if folder is not None:
             sql, args = sql + " WHERE s.folder = ?", (folder,)
         with self._connect() as con:
-            df = pd.read_sql_query(sql + " ORDER BY origin, affected, s.run_date, reference", con, params=args)
+            df = pd.read_sql_query(
+                sql + " ORDER BY origin, affected, s.run_date, reference", con, params=args
+            )
         return df.rename(columns={"summary_sha256": "summary_sha256", "folder": "results"})
 
     def overdue(self, *, today: str | dt.date | None = None) -> pd.DataFrame:
@@ -348,7 +364,8 @@ class Register:
         late &= df["response_deadline"].fillna("9999") < day
         out = df[late].reset_index(drop=True)
         out["days_overdue"] = [
-            (dt.date.fromisoformat(day) - dt.date.fromisoformat(d)).days for d in out["response_deadline"]
+            (dt.date.fromisoformat(day) - dt.date.fromisoformat(d)).days
+            for d in out["response_deadline"]
         ]
         return out
 
