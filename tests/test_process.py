@@ -437,3 +437,52 @@ def test_catalogue_errors(national, tmp_path):
 def test_catalogue_without_a_screening_of_the_affected_party(national):
     rec = hp.catalogue([national[0]]).reconciliation
     assert rec[["kind", "site_id"]].values.tolist() == [["no_contact", "KZ-008"]]
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def test_cli_diff_register_catalogue(screenings, national, tmp_path):
+    from typer.testing import CliRunner
+
+    from hazid.cli import app
+
+    runner = CliRunner()
+    old, new = (str(p) for p in screenings)
+    res = runner.invoke(app, ["diff", old, new, "--out", str(tmp_path / "diff")])
+    assert res.exit_code == 0, res.output
+    assert "notify again: KAZ -> KGZ (notify)" in res.output
+    assert (tmp_path / "diff" / "letters" / "KAZ-KGZ.md").is_file()
+    db = str(tmp_path / "register.sqlite")
+    ref = "KGZ-KAZ/2025-03-01"
+    steps = [
+        ["register", "add", db, old],
+        ["register", "sent", db, ref, "--date", "2025-03-10", "--response-days", "30"],
+        ["register", "overdue", db, "--today", "2025-04-10"],
+    ]
+    outputs = []
+    for args in steps:
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+        outputs.append(res.output)
+    assert "1 overdue" in outputs[-1]
+    res = runner.invoke(
+        app, ["register", "reply", db, ref, "--date", "2025-04-12", "--intent", "no"]
+    )
+    assert res.exit_code == 0 and "intent to consult: no" in res.output
+    res = runner.invoke(app, ["register", "overdue", db, "--today", "2025-04-20"])
+    assert "0 overdue" in res.output
+    res = runner.invoke(app, ["register", "renotify", db, str(tmp_path / "diff")])
+    assert res.exit_code == 0 and "1 pair(s) to notify again" in res.output
+    res = runner.invoke(app, ["register", "list", db])
+    assert res.exit_code == 0 and "1 dossier(s)" in res.output
+    res = runner.invoke(
+        app, ["register", "reply", db, ref, "--date", "2025-04-12", "--intent", "?"]
+    )
+    assert res.exit_code == 1 and "intent must be one of" in res.output
+    out = tmp_path / "cat.gpkg"
+    res = runner.invoke(app, ["catalogue", *(str(p) for p in national[:2]), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "to reconcile: 3 (reconciliation.csv)" in res.output and out.is_file()
+    res = runner.invoke(app, ["diff", old, str(tmp_path / "nothing")])
+    assert res.exit_code == 1 and "not a hazid results folder" in res.output
