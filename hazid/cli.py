@@ -8,6 +8,7 @@ validation, a layer without CRS or unusable geometry), 1 any other hazid error.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -208,24 +209,7 @@ def screen(
     except OutputError as err:
         err_console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
-    progress_bar = (
-        None
-        if quiet
-        else Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        )
-    )
-    task = progress_bar.add_task("screening", total=_STAGES) if progress_bar else None
-
-    def progress(label: str) -> None:
-        if progress_bar is not None:
-            progress_bar.update(task, description=label, advance=1)
-
+    progress_bar, progress = _progress(quiet)
     try:
         if progress_bar is not None:
             progress_bar.start()
@@ -281,6 +265,22 @@ def screen(
         raise typer.Exit(1) from err
     if not quiet:
         _summary(results, inventory.name, out)
+
+
+def _progress(quiet: bool) -> tuple[Progress | None, Callable[[str], None]]:
+    """Make a transient progress bar over the screening stages (none with --quiet)."""
+    if quiet:
+        return None, lambda label: None
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    task = bar.add_task("screening", total=_STAGES)
+    return bar, lambda label: bar.update(task, description=label, advance=1)
 
 
 def _summary(results, name: str, out: Path) -> None:

@@ -84,7 +84,7 @@ def test_chain_on_toy_world(world, tmp_path):
     names = {p.name for p in out.iterdir()}
     assert names >= {"sites.csv", "holdings.csv", "affected.csv", "run.json", "results.gpkg"}
     assert {"map.html", "notifications"} <= names
-    with open(out / "affected.csv", encoding="utf-8") as fh:
+    with open(out / "affected.csv", encoding="utf-8-sig") as fh:
         header = next(csv.reader(fh))
     assert header[:14] == list(hazid.pipeline.AFFECTED_COLUMNS)
     layers = set(gpd.list_layers(out / "results.gpkg")["name"])
