@@ -338,7 +338,7 @@ def _writer(path: str, folder: str, who: str, n: int, barrier) -> None:
 def test_two_concurrent_writers_leave_a_consistent_register(screenings, tmp_path):
     path = tmp_path / "r.sqlite"
     hp.Register(path).add_screening(screenings[0])
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
     n = 40
     procs = [
@@ -486,3 +486,33 @@ def test_cli_diff_register_catalogue(screenings, national, tmp_path):
     assert "to reconcile: 3 (reconciliation.csv)" in res.output and out.is_file()
     res = runner.invoke(app, ["diff", old, str(tmp_path / "nothing")])
     assert res.exit_code == 1 and "not a hazid results folder" in res.output
+
+
+def test_diff_of_river_arrivals_zone_margins_and_new_statuses(screenings):
+    old = hp.read_screening(screenings[1])
+    new = hp.read_screening(screenings[1])
+    air = new.affected["site_id"] == "KG-001"
+    new.affected.loc[air, "margin_km"] = "20.5"  # was 29.446: the zone shrank
+    water = {"site_id": "KG-001", "affected": "KAZ", "pathway": "water", "river": "Chu"}
+    water |= {"river_km": "12.0", "arrival_h": "3.5", "status_note": "a column added later"}
+    new.affected = pd.concat([new.affected, pd.DataFrame([water])], ignore_index=True)
+    old.affected = pd.concat(
+        [old.affected, pd.DataFrame([{**water, "affected": "CHN", "arrival_h": "9"}])],
+        ignore_index=True,
+    )
+    new.summary.loc[new.summary["origin"] == "KGZ", "status"] = "not assessed"
+    rows = hp.diff(old, new).table
+    got = [tuple(r) for r in rows[["site_id", "affected", "change", "old", "new"]].values]
+    assert got == [
+        ("KG-001", "CHN", "river_arrival_removed", "Chu 12 km, arrival 9 h", ""),
+        ("", "KAZ", "pair_status_changed", "notify", "not assessed"),
+        ("KG-001", "KAZ", "zone_shrank", "29.446", "20.5"),
+        ("KG-001", "KAZ", "river_arrival_new", "", "Chu 12 km, arrival 3.5 h"),
+    ]
+    assert rows.loc[1, "detail"] == "fell"  # an unknown status ranks as consult, below notify
+    later = hp.read_screening(screenings[1])
+    later.affected.loc[later.affected["site_id"] == "KG-001", "margin_km"] = "35"
+    changes = hp.diff(new, later)
+    grew = changes.table[changes.table["change"] == "zone_grew"]
+    assert grew[["old", "new", "detail"]].values.tolist() == [["20.5", "35", "zone_km 40 -> 40"]]
+    assert changes.renotify[["origin", "affected"]].values.tolist() == [["KGZ", "KAZ"]]
