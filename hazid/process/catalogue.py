@@ -385,7 +385,8 @@ def write_catalogue(cat: Catalogue, out: str | Path) -> Path:
         if len(gdf):
             gdf.to_file(out, layer=name, driver="GPKG")
     for name, df in (("pairs", cat.pairs), ("screenings", cat.screenings)):
-        pyogrio.write_dataframe(pd.DataFrame(df).astype(str), out, layer=name, driver="GPKG")
+        table = pd.DataFrame(df).astype(object).where(pd.DataFrame(df).notna(), "")
+        pyogrio.write_dataframe(table.astype(str), out, layer=name, driver="GPKG")
     write_json(cat.to_json(), out.with_suffix(".json"))
     write_csv(cat.reconciliation, out.parent / "reconciliation.csv", RECONCILIATION_COLUMNS)
     return out

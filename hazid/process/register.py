@@ -348,7 +348,7 @@ class Register:
             df = pd.read_sql_query(
                 sql + " ORDER BY origin, affected, s.run_date, reference", con, params=args
             )
-        return df.rename(columns={"summary_sha256": "summary_sha256", "folder": "results"})
+        return df.rename(columns={"folder": "results"})
 
     def overdue(self, *, today: str | dt.date | None = None) -> pd.DataFrame:
         """Dossiers sent whose response deadline has passed without acknowledgement.
