@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,7 @@ def _moved(a: Any, b: Any) -> bool:
 def _fmt(value: Any, digits: int = 3) -> str:
     x = number(value)
     if x is None:
-        return "" if value is None else str(value)
+        return "" if value is None or value != value else str(value)
     return f"{round(x, digits):g}"
 
 
@@ -130,6 +131,7 @@ class Changes:
     since: str
     table: pd.DataFrame
     pairs: pd.DataFrame
+    pair_sites: dict[tuple[str, str], set[str]] = field(default_factory=dict, repr=False)
 
     @property
     def renotify(self) -> pd.DataFrame:
@@ -139,19 +141,34 @@ class Changes:
     def for_pair(self, origin: str, affected: str) -> pd.DataFrame:
         """Return the changes of one pair: its own rows and those of its activities' sites."""
         t = self.table
-        sites = _pair_sites(self.old, origin, affected) | _pair_sites(self.new, origin, affected)
+        sites = self.pair_sites.get((origin, affected), set())
         own = (t["origin"] == origin) & (t["affected"] == affected)
         site_rows = (t["affected"] == "") & (t["origin"] == origin) & t["site_id"].isin(sites)
         return t[own | site_rows].reset_index(drop=True)
 
 
-def _pair_sites(s: Screening, origin: str, affected: str) -> set[str]:
-    act = s.activities
-    sites = set(act.loc[(act["origin"] == origin) & (act["affected"] == affected), "site_id"])
-    origin_of = s.origin_of()
-    aff = s.affected[s.affected["affected"] == affected]
-    sites |= {sid for sid in aff["site_id"] if origin_of.get(sid) == origin}
-    return sites
+def _pair_sites(*screens: Screening) -> dict[tuple[str, str], set[str]]:
+    """Sites of each pair of Parties: in its activities or with an effect on the Party."""
+    index: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for s in screens:
+        act = s.activities
+        for o, a, sid in zip(act["origin"], act["affected"], act["site_id"], strict=True):
+            index[(o, a)].add(sid)
+        origin_of = s.origin_of()
+        for sid, a in zip(s.affected["site_id"], s.affected["affected"], strict=True):
+            index[(origin_of.get(sid, ""), a)].add(sid)
+    return dict(index)
+
+
+def _count_changes(table: pd.DataFrame, pairs: pd.DataFrame, index: dict) -> list[int]:
+    site_level = table[table["affected"] == ""]
+    per_site = Counter(zip(site_level["origin"], site_level["site_id"], strict=True))
+    named = table[table["affected"] != ""]
+    per_pair = Counter(zip(named["origin"], named["affected"], strict=True))
+    return [
+        per_pair[(o, a)] + sum(per_site[(o, sid)] for sid in index.get((o, a), ()))
+        for o, a in zip(pairs["origin"], pairs["affected"], strict=True)
+    ]
 
 
 class _Rows:
@@ -182,86 +199,81 @@ class _Rows:
         )
 
 
+def _records(df: pd.DataFrame, key: list[str]) -> dict[Any, dict[str, Any]]:
+    """Rows as dicts keyed by ``key`` (first row of duplicates), for fast lookups."""
+    df = df.drop_duplicates(key)
+    keys = df["site_id"] if key == ["site_id"] else zip(*(df[k] for k in key), strict=True)
+    return dict(zip(keys, df.to_dict(orient="records"), strict=True))
+
+
 def _site_changes(rows: _Rows, old: Screening, new: Screening) -> None:
-    o = old.sites.drop_duplicates("site_id").set_index("site_id")
-    n = new.sites.drop_duplicates("site_id").set_index("site_id")
-    for sid in sorted(set(n.index) - set(o.index)):
-        rows.add(sid, "site_added", new=n.at[sid, "site_name"])
-    for sid in sorted(set(o.index) - set(n.index)):
-        rows.add(sid, "site_removed", old=o.at[sid, "site_name"])
-    for sid in sorted(set(o.index) & set(n.index)):
-        was, now = o.at[sid, "hazardous"] == "true", n.at[sid, "hazardous"] == "true"
-        if was != now:
-            kind = "became_hazardous" if now else "stopped_hazardous"
-            rows.add(sid, kind, old=o.at[sid, "hazardous"], new=n.at[sid, "hazardous"])
-        if _moved(o.at[sid, "lon"], n.at[sid, "lon"]) or _moved(o.at[sid, "lat"], n.at[sid, "lat"]):
+    o, n = _records(old.sites, ["site_id"]), _records(new.sites, ["site_id"])
+    for sid in sorted(set(n) - set(o)):
+        rows.add(sid, "site_added", new=n[sid]["site_name"])
+    for sid in sorted(set(o) - set(n)):
+        rows.add(sid, "site_removed", old=o[sid]["site_name"])
+    for sid in sorted(set(o) & set(n)):
+        a, b = o[sid], n[sid]
+        if (a["hazardous"] == "true") != (b["hazardous"] == "true"):
+            kind = "became_hazardous" if b["hazardous"] == "true" else "stopped_hazardous"
+            rows.add(sid, kind, old=a["hazardous"], new=b["hazardous"])
+        if _moved(a["lon"], b["lon"]) or _moved(a["lat"], b["lat"]):
             detail = ""
-            if "border_km" in o and "border_km" in n:
-                detail = (
-                    f"border_km {_fmt(o.at[sid, 'border_km'])} -> {_fmt(n.at[sid, 'border_km'])}"
-                )
-            rows.add(
-                sid,
-                "site_moved",
-                old=f"{o.at[sid, 'lon']}, {o.at[sid, 'lat']}",
-                new=f"{n.at[sid, 'lon']}, {n.at[sid, 'lat']}",
-                item="lon, lat",
-                detail=detail,
-            )
+            if "border_km" in a and "border_km" in b:
+                detail = f"border_km {_fmt(a['border_km'])} -> {_fmt(b['border_km'])}"
+            old_xy, new_xy = f"{a['lon']}, {a['lat']}", f"{b['lon']}, {b['lat']}"
+            rows.add(sid, "site_moved", old_xy, new_xy, item="lon, lat", detail=detail)
 
 
-def _holding_sums(s: Screening) -> pd.DataFrame:
+def _holding_sums(s: Screening) -> dict[Any, dict[str, Any]]:
     h = s.holdings[["site_id", "substance"]].copy()
     h["quantity_t"] = pd.to_numeric(s.holdings["quantity_t"], errors="coerce")
     h["ratio"] = pd.to_numeric(s.holdings["ratio"], errors="coerce")
-    return h.groupby(["site_id", "substance"], sort=True).sum(min_count=1)
+    sums = h.groupby(["site_id", "substance"], sort=True).sum(min_count=1)
+    return sums.to_dict(orient="index")
 
 
 def _holding_changes(rows: _Rows, old: Screening, new: Screening) -> None:
     o, n = _holding_sums(old), _holding_sums(new)
     common_sites = set(old.sites["site_id"]) & set(new.sites["site_id"])
-    for key in sorted(set(o.index) | set(n.index)):
+    for key in sorted(set(o) | set(n)):
         if key[0] not in common_sites:
             continue  # added and removed sites are reported once, as such
-        oq = o.at[key, "quantity_t"] if key in o.index else None
-        nq = n.at[key, "quantity_t"] if key in n.index else None
-        orat = o.at[key, "ratio"] if key in o.index else None
-        nrat = n.at[key, "ratio"] if key in n.index else None
-        detail = f"q/Q {_fmt(orat)} -> {_fmt(nrat)}"
+        a, b = o.get(key, {}), n.get(key, {})
+        oq, nq = a.get("quantity_t"), b.get("quantity_t")
+        orat, nrat = a.get("ratio"), b.get("ratio")
         if _moved(oq, nq):
-            rows.add(
-                key[0], "quantity_changed", _fmt(oq, 6), _fmt(nq, 6), item=key[1], detail=detail
-            )
+            detail = f"q/Q {_fmt(orat)} -> {_fmt(nrat)}"
+            old_q, new_q = _fmt(oq, 6), _fmt(nq, 6)
+            rows.add(key[0], "quantity_changed", old_q, new_q, item=key[1], detail=detail)
         elif _moved(orat, nrat):
             rows.add(key[0], "ratio_changed", _fmt(orat, 6), _fmt(nrat, 6), item=key[1])
 
 
 def _effect_changes(rows: _Rows, old: Screening, new: Screening) -> None:
     key = ["site_id", "affected", "pathway"]
-    o = old.affected.drop_duplicates(key).set_index(key)
-    n = new.affected.drop_duplicates(key).set_index(key)
-    for k in sorted(set(o.index) | set(n.index)):
+    o, n = _records(old.affected, key), _records(new.affected, key)
+    for k in sorted(set(o) | set(n)):
         sid, aff, pathway = k
         kw = {"affected": aff, "pathway": pathway}
-        if k not in o.index or k not in n.index:
-            added = k not in o.index
-            rec = (n if added else o).loc[k]
-            kind = (_ADDED if added else _REMOVED).get(pathway)
-            kind = kind or ("effect_added" if added else "effect_removed")
-            value = _effect_value(rec, pathway)
-            rows.add(sid, kind, "" if added else value, value if added else "", **kw)
-        elif pathway == "air" and _moved(o.at[k, "margin_km"], n.at[k, "margin_km"]):
-            grew = (number(n.at[k, "margin_km"]) or 0) > (number(o.at[k, "margin_km"]) or 0)
-            detail = f"zone_km {_fmt(o.at[k, 'zone_km'])} -> {_fmt(n.at[k, 'zone_km'])}"
-            old_m, new_m = _fmt(o.at[k, "margin_km"]), _fmt(n.at[k, "margin_km"])
+        a, b = o.get(k), n.get(k)
+        if a is None or b is None:
+            kind = (_REMOVED if b is None else _ADDED).get(pathway)
+            kind = kind or ("effect_removed" if b is None else "effect_added")
+            value = _effect_value(a or b, pathway)
+            rows.add(sid, kind, "" if a is None else value, "" if b is None else value, **kw)
+        elif pathway == "air" and _moved(a.get("margin_km"), b.get("margin_km")):
+            grew = (number(b.get("margin_km")) or 0) > (number(a.get("margin_km")) or 0)
+            detail = f"zone_km {_fmt(a.get('zone_km'))} -> {_fmt(b.get('zone_km'))}"
+            old_m, new_m = _fmt(a.get("margin_km")), _fmt(b.get("margin_km"))
             kind = "zone_grew" if grew else "zone_shrank"
             rows.add(sid, kind, old_m, new_m, item="margin_km", detail=detail, **kw)
-        elif pathway == "water" and _moved(o.at[k, "arrival_h"], n.at[k, "arrival_h"]):
-            old_h, new_h = _fmt(o.at[k, "arrival_h"]), _fmt(n.at[k, "arrival_h"])
+        elif pathway == "water" and _moved(a.get("arrival_h"), b.get("arrival_h")):
+            old_h, new_h = _fmt(a.get("arrival_h")), _fmt(b.get("arrival_h"))
             rows.add(sid, "river_arrival_changed", old_h, new_h, item="arrival_h", **kw)
 
 
-def _effect_value(rec: pd.Series, pathway: str) -> str:
+def _effect_value(rec: dict[str, Any], pathway: str) -> str:
     if pathway == "air":
         zone, margin = _fmt(rec.get("zone_km")), _fmt(rec.get("margin_km"))
         return f"{rec.get('hazard', '')} zone {zone} km, margin {margin} km"
@@ -345,16 +357,14 @@ def diff(
     table = table.sort_values(["origin", "affected", "site_id", "_k", "pathway", "item"])
     table = table.drop(columns="_k").reset_index(drop=True)
     pairs = _pairs(old_s, new_s, table)
-    result = Changes(old_s, new_s, since or old_s.date, table, pairs)
+    index = _pair_sites(old_s, new_s)
     pairs["renotify"] = [
         status_rank(b) > status_rank(a)
         for a, b in zip(pairs["old_status"], pairs["new_status"], strict=True)
     ]
-    pairs["n_changes"] = [
-        len(result.for_pair(o, a)) for o, a in zip(pairs["origin"], pairs["affected"], strict=True)
-    ]
+    pairs["n_changes"] = _count_changes(table, pairs, index)
     logger.info("%d changes, %d pairs to notify again", len(table), int(pairs["renotify"].sum()))
-    return result
+    return Changes(old_s, new_s, since or old_s.date, table, pairs, index)
 
 
 def write_changes(changes: Changes, out_dir: str | Path) -> Path:
