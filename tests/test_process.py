@@ -516,3 +516,21 @@ def test_diff_of_river_arrivals_zone_margins_and_new_statuses(screenings):
     grew = changes.table[changes.table["change"] == "zone_grew"]
     assert grew[["old", "new", "detail"]].values.tolist() == [["20.5", "35", "zone_km 40 -> 40"]]
     assert changes.renotify[["origin", "affected"]].values.tolist() == [["KGZ", "KAZ"]]
+
+
+def test_a_pathway_not_assessed_is_no_evidence_of_safety(screenings):
+    old = hp.read_screening(screenings[1])
+    new = hp.read_screening(screenings[1])
+    new.run = {**new.run, "stages": {**new.run["stages"], "air": "not assessed"}}
+    new.affected = new.affected.iloc[0:0]
+    new.activities = new.activities.iloc[0:0]
+    new.summary = new.summary.iloc[0:0]
+    changes = hp.diff(old, new)
+    got = [tuple(r) for r in changes.table[["site_id", "change", "pathway", "new"]].values]
+    assert got[0] == ("", "pathway_not_assessed", "air", "not assessed")
+    assert not any(c.startswith("zone_") for c in changes.table["change"])  # nothing "removed"
+    assert set(changes.pairs["new_status"]) == {"not assessed"}
+    assert not changes.pairs["renotify"].any()
+    back = hp.diff(new, old)
+    assert back.table.loc[0, "change"] == "pathway_assessed"
+    assert back.renotify[["origin", "affected"]].values.tolist() == [["KAZ", "KGZ"], ["KGZ", "KAZ"]]

@@ -6,6 +6,11 @@ was based on, and a new one) and lists, one row per change, with the old and the
 ==========================  ============================================================
 ``change``                  meaning
 ==========================  ============================================================
+``pathway_not_assessed``    a pathway assessed in the old screening was not assessed in
+                            the new one (its effects are then not reported as removed,
+                            and statuses missing from the new screening are
+                            ``not assessed``, not ``none``)
+``pathway_assessed``        a pathway is assessed now that was not before
 ``site_added``              a site is in the new inventory only
 ``site_removed``            a site is in the old inventory only
 ``became_hazardous``        the site is now a hazardous activity under Annex I
@@ -27,8 +32,9 @@ was based on, and a new one) and lists, one row per change, with the old and the
 ``pair_status_changed``     status of the pair of Parties
 ==========================  ============================================================
 
-Site-level rows (the first six kinds) carry the Party of origin and an empty ``affected``;
-the other rows name the pair. Pairs whose status rose (none -> consult -> notify) are the
+Pathway rows carry neither origin nor affected Party; site-level rows (``site_added`` to
+``ratio_changed``) carry the Party of origin and an empty ``affected``; the other rows name
+the pair. Pairs whose status rose (none -> consult -> notify) are the
 re-notification list (Annex III, paragraph 13 of the Convention: new information re-opens
 the assessment).
 """
@@ -69,6 +75,8 @@ CHANGE_COLUMNS: tuple[str, ...] = (
 
 #: The kinds of change, in the order rows are sorted within a site.
 CHANGE_KINDS: tuple[str, ...] = (
+    "pathway_not_assessed",
+    "pathway_assessed",
     "site_added",
     "site_removed",
     "became_hazardous",
@@ -89,7 +97,7 @@ CHANGE_KINDS: tuple[str, ...] = (
     "pair_status_changed",
 )
 
-_SITE_LEVEL = frozenset(CHANGE_KINDS[:7])
+_PATHWAYS = ("air", "water")
 _ADDED = {"air": "zone_crosses_border", "water": "river_arrival_new"}
 _REMOVED = {"air": "zone_no_longer_crosses", "water": "river_arrival_removed"}
 
@@ -250,13 +258,34 @@ def _holding_changes(rows: _Rows, old: Screening, new: Screening) -> None:
             rows.add(key[0], "ratio_changed", _fmt(orat, 6), _fmt(nrat, 6), item=key[1])
 
 
-def _effect_changes(rows: _Rows, old: Screening, new: Screening) -> None:
+def _assessed(s: Screening, pathway: str) -> bool:
+    return str((s.run.get("stages") or {}).get(pathway, "")).startswith("done")
+
+
+def _pathway_changes(rows: _Rows, old: Screening, new: Screening) -> list[str]:
+    """Rows for pathways assessed in one screening only; the pathways the new one lost."""
+    lost = []
+    for p in _PATHWAYS:
+        was, now = _assessed(old, p), _assessed(new, p)
+        if was != now:
+            stages = (old.run.get("stages") or {}, new.run.get("stages") or {})
+            states = [str(st.get(p, "not assessed")) for st in stages]
+            kind = "pathway_assessed" if now else "pathway_not_assessed"
+            rows.add("", kind, *states, origin="", pathway=p)
+        if was and not now:
+            lost.append(p)
+    return lost
+
+
+def _effect_changes(rows: _Rows, old: Screening, new: Screening, lost: list[str]) -> None:
     key = ["site_id", "affected", "pathway"]
     o, n = _records(old.affected, key), _records(new.affected, key)
     for k in sorted(set(o) | set(n)):
         sid, aff, pathway = k
         kw = {"affected": aff, "pathway": pathway}
         a, b = o.get(k), n.get(k)
+        if b is None and pathway in lost:
+            continue  # not assessed now: no evidence that the effect is gone
         if a is None or b is None:
             kind = (_REMOVED if b is None else _ADDED).get(pathway)
             kind = kind or ("effect_removed" if b is None else "effect_added")
@@ -283,25 +312,27 @@ def _effect_value(rec: dict[str, Any], pathway: str) -> str:
     return pathway
 
 
-def _status_changes(rows: _Rows, old: Screening, new: Screening) -> None:
+def _status_changes(rows: _Rows, old: Screening, new: Screening, absent: str) -> None:
     key = ["site_id", "origin", "affected"]
     o = old.activities.drop_duplicates(key).set_index(key)["status"].to_dict()
     n = new.activities.drop_duplicates(key).set_index(key)["status"].to_dict()
+    hazardous = dict(zip(new.sites["site_id"], new.sites["hazardous"] == "true", strict=True))
     for k in sorted(set(o) | set(n)):
-        was, now = o.get(k) or "none", n.get(k) or "none"
+        was = o.get(k) or "none"
+        now = n.get(k) or (absent if hazardous.get(k[0], True) else "none")
         if was != now:
             rows.add(k[0], "activity_status_changed", was, now, origin=k[1], affected=k[2])
     key = ["origin", "affected"]
     o = old.summary.drop_duplicates(key).set_index(key)["status"].to_dict()
     n = new.summary.drop_duplicates(key).set_index(key)["status"].to_dict()
     for k in sorted(set(o) | set(n)):
-        was, now = o.get(k) or "none", n.get(k) or "none"
+        was, now = o.get(k) or "none", n.get(k) or absent
         if was != now:
             detail = "rose" if status_rank(now) > status_rank(was) else "fell"
             rows.add("", "pair_status_changed", was, now, origin=k[0], affected=k[1], detail=detail)
 
 
-def _pairs(old: Screening, new: Screening, changes: pd.DataFrame) -> pd.DataFrame:
+def _pairs(old: Screening, new: Screening, changes: pd.DataFrame, absent: str) -> pd.DataFrame:
     key = ["origin", "affected"]
     o = old.summary.drop_duplicates(key).set_index(key)["status"].to_dict()
     n = new.summary.drop_duplicates(key).set_index(key)["status"].to_dict()
@@ -312,7 +343,7 @@ def _pairs(old: Screening, new: Screening, changes: pd.DataFrame) -> pd.DataFram
             "origin": [k[0] for k in keys],
             "affected": [k[1] for k in keys],
             "old_status": [o.get(k) or "none" for k in keys],
-            "new_status": [n.get(k) or "none" for k in keys],
+            "new_status": [n.get(k) or absent for k in keys],
         },
         columns=["origin", "affected", "old_status", "new_status"],
     )
@@ -347,16 +378,18 @@ def diff(
     """
     old_s, new_s = read_screening(old), read_screening(new)
     rows = _Rows(old_s, new_s)
+    lost = _pathway_changes(rows, old_s, new_s)
+    absent = "not assessed" if lost else "none"
     _site_changes(rows, old_s, new_s)
     _holding_changes(rows, old_s, new_s)
-    _effect_changes(rows, old_s, new_s)
-    _status_changes(rows, old_s, new_s)
+    _effect_changes(rows, old_s, new_s, lost)
+    _status_changes(rows, old_s, new_s, absent)
     table = pd.DataFrame(rows.rows, columns=list(CHANGE_COLUMNS)).astype(object)
     order = {k: i for i, k in enumerate(CHANGE_KINDS)}
     table["_k"] = table["change"].map(order)
     table = table.sort_values(["origin", "affected", "site_id", "_k", "pathway", "item"])
     table = table.drop(columns="_k").reset_index(drop=True)
-    pairs = _pairs(old_s, new_s, table)
+    pairs = _pairs(old_s, new_s, table, absent)
     index = _pair_sites(old_s, new_s)
     pairs["renotify"] = [
         status_rank(b) > status_rank(a)

@@ -26,7 +26,7 @@ __all__ = ["STATUS_RANK", "Screening", "read_screening", "status_rank"]
 
 #: Order of the pair statuses; a status hazid does not know ranks as ``consult`` (missing data
 #: is never evidence of safety).
-STATUS_RANK: dict[str, int] = {"none": 0, "consult": 1, "notify": 2}
+STATUS_RANK: dict[str, int] = {"none": 0, "consult": 1, "not assessed": 1, "notify": 2}
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
