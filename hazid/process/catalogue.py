@@ -374,6 +374,17 @@ def write_catalogue(cat: Catalogue, out: str | Path) -> Path:
     -------
     Path
         ``out``.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> base = pathlib.Path(tempfile.mkdtemp())
+    >>> (base / "kaz-2026").mkdir()
+    >>> _ = (base / "kaz-2026" / "run.json").write_text(json.dumps({"date": "2026-03-02"}))
+    >>> _ = (base / "kaz-2026" / "sites.csv").write_text("site_id,site_name,lon,lat,hazardous")
+    >>> out = write_catalogue(catalogue([base / "kaz-2026"]), base / "catalogue.gpkg")
+    >>> sorted(p.name for p in base.iterdir() if p.is_file())
+    ['catalogue.gpkg', 'catalogue.json', 'reconciliation.csv']
     """
     out = Path(out)
     if out.suffix.lower() != ".gpkg":

@@ -417,6 +417,18 @@ def write_changes(changes: Changes, out_dir: str | Path) -> Path:
     -------
     Path
         ``out_dir``.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> base = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("a", "b"):
+    ...     (base / name).mkdir()
+    ...     _ = (base / name / "run.json").write_text(json.dumps({"date": "2025-03-01"}))
+    ...     _ = (base / name / "sites.csv").write_text("site_id,site_name,lon,lat,hazardous")
+    >>> out = write_changes(diff(base / "a", base / "b"), base / "changes")
+    >>> sorted(p.name for p in out.iterdir())
+    ['changes.csv', 'letters', 'pairs.csv']
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
