@@ -371,16 +371,25 @@ def data_path(name: Annotated[str, typer.Argument(help="Dataset name.")]) -> Non
 
 
 def _frame(df: pd.DataFrame, title: str, columns: list[str]) -> Table:
-    table = Table(title=title)
+    """Show values as they are in a table (a ``[`` in a name is no console markup)."""
+    from rich.text import Text
+
+    table = Table(title=Text(title))
     for col in columns:
         table.add_column(col, overflow="fold")
     for rec in df[columns].itertuples(index=False):
-        table.add_row(*("" if pd.isna(v) else str(v) for v in rec))
+        table.add_row(*(Text("" if pd.isna(v) else str(v)) for v in rec))
     return table
 
 
+def _say(text: str) -> None:
+    console.print(text, markup=False, highlight=False)
+
+
 def _process_error(err: HazidError) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {err}")
+    from rich.text import Text
+
+    err_console.print(Text.assemble(("error:", "red"), " ", str(err)))
     return typer.Exit(1)
 
 
@@ -406,9 +415,9 @@ def diff(
     cols = ["origin", "affected", "old_status", "new_status", "renotify", "n_changes"]
     console.print(_frame(pairs, f"{len(changes.table)} change(s) since {changes.since}", cols))
     for rec in changes.renotify.itertuples(index=False):
-        console.print(f"notify again: {rec.origin} -> {rec.affected} ({rec.new_status})")
+        _say(f"notify again: {rec.origin} -> {rec.affected} ({rec.new_status})")
     if out is not None:
-        console.print(f"changes and letters in {out}")
+        _say(f"changes and letters in {out}")
 
 
 register_app = typer.Typer(
@@ -452,7 +461,7 @@ def register_sent(
         reg.mark_sent(reference, date=date, deadline=deadline, response_days=response_days)
     except HazidError as err:
         raise _process_error(err) from err
-    console.print(f"{reference}: sent {date}")
+    _say(f"{reference}: sent {date}")
 
 
 @register_app.command("reply")
@@ -479,7 +488,7 @@ def register_reply(
         )
     except HazidError as err:
         raise _process_error(err) from err
-    console.print(f"{reference}: acknowledged {date} (intent to consult: {intent})")
+    _say(f"{reference}: acknowledged {date} (intent to consult: {intent})")
 
 
 @register_app.command("list")
@@ -539,9 +548,9 @@ def catalogue(
         process.write_catalogue(cat, out)
     except HazidError as err:
         raise _process_error(err) from err
-    console.print(f"screenings: {len(results)}; activities reaching abroad: {len(cat.sites)}")
-    console.print(f"to reconcile: {len(cat.reconciliation)} (reconciliation.csv)")
-    console.print(f"catalogue in {out}")
+    _say(f"screenings: {len(results)}; activities reaching abroad: {len(cat.sites)}")
+    _say(f"to reconcile: {len(cat.reconciliation)} (reconciliation.csv)")
+    _say(f"catalogue in {out}")
 
 
 def main() -> None:

@@ -484,6 +484,8 @@ def test_cli_diff_register_catalogue(screenings, national, tmp_path):
     res = runner.invoke(app, ["catalogue", *(str(p) for p in national[:2]), "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "to reconcile: 3 (reconciliation.csv)" in res.output and out.is_file()
+    res = runner.invoke(app, ["register", "sent", db, "[/bold]", "--date", "2025-03-10"])
+    assert res.exit_code == 1 and "no notification with reference '[/bold]'" in res.output
     res = runner.invoke(app, ["diff", old, str(tmp_path / "nothing")])
     assert res.exit_code == 1 and "not a hazid results folder" in res.output
 
