@@ -102,10 +102,11 @@ def _versions() -> dict[str, str]:
     return out
 
 
-#: Columns of ``affected.csv``: the air columns of :func:`hazid.geography.affected_by_air`,
-#: then the water columns of :func:`hazid.rivers.trace_water`.
+#: Columns of ``affected.csv``: the air columns of :func:`hazid.geography.affected_by_air` and
+#: both weather cases (:data:`hazid.zones.CASE_COLUMNS`), then those of the water trace.
 AFFECTED_COLUMNS: tuple[str, ...] = (
     *geography.AIR_COLUMNS,
+    *zones.CASE_COLUMNS,
     "river",
     "river_km",
     "arrival_h",
@@ -115,7 +116,7 @@ AFFECTED_COLUMNS: tuple[str, ...] = (
 )
 
 _DENSE_GAS_NOTE = (
-    "dense gases (chlorine, ammonia, ...) are modelled as neutral gases (Gaussian plume)"
+    "no OCA dense-gas table is usable: dense gases other than ammonia use the neutral-gas table"
 )
 
 
@@ -347,7 +348,7 @@ def _air_stage(
     air = geography.affected_by_air(
         sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
     )
-    air["pathway"] = "air"
+    air = zones.with_zone_cases(air.assign(pathway="air"), distances)
     if population is not None:
         air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
     run["stages"]["air"] = "done"
