@@ -4,8 +4,9 @@ The screenings are of part of the demo inventory against two hand-drawn countrie
 every distance can be checked by hand: the border runs along latitude 43.0 N east of 72 E and
 42.8 N west of it, Kazakhstan to the north, Kyrgyzstan to the south (1 degree of latitude is
 111.08 km at 43 N). A year later Almaty's chlorine is raised from 18 t to 30 t (threshold
-25 t: the site becomes a hazardous activity and its 40 km toxic zone reaches Kyrgyzstan, 21.66
-km away) and the Kara-Balta refinery is moved from 42.83 N to 42.99 N (1.11 km from the border).
+25 t: the site becomes a hazardous activity and its toxic zone, 40.2 km and beyond the reach of
+the model, so "consult", reaches Kyrgyzstan 21.66 km away) and the Kara-Balta refinery is moved
+from 42.83 N to 42.99 N (1.11 km from the border: its 13.5 km fire zone reaches Kazakhstan).
 """
 
 from __future__ import annotations
@@ -80,12 +81,13 @@ def screenings(tmp_path_factory, inventories):
 EXPECTED_ROWS = [
     ("KAZ", "", "KZ-008", "became_hazardous", "", "", "false", "true", ""),
     ("KAZ", "", "KZ-008", "quantity_changed", "", "chlorine", "18", "30", "q/Q 0.72 -> 1.2"),
-    ("KAZ", "KGZ", "", "pair_status_changed", "", "", "none", "notify", "rose"),
+    ("KAZ", "KGZ", "", "pair_status_changed", "", "", "none", "consult", "rose"),
     ("KAZ", "KGZ", "KZ-008", "zone_crosses_border", "air", "", "",
-     "toxic zone 40 km, margin 18.337 km", ""),
-    ("KAZ", "KGZ", "KZ-008", "activity_status_changed", "", "", "none", "notify", ""),
+     "toxic zone 40.234 km, margin 18.57 km", ""),
+    ("KAZ", "KGZ", "KZ-008", "activity_status_changed", "", "", "none", "consult", ""),
     ("KGZ", "", "KG-002", "site_moved", "", "lon, lat", "73.87, 42.83", "73.87, 42.99",
      "border_km 18.885 -> 1.111"),
+    ("KGZ", "KAZ", "", "pair_status_changed", "", "", "consult", "notify", "rose"),
     ("KGZ", "KAZ", "KG-002", "zone_crosses_border", "air", "", "",
      "fire zone 13.454 km, margin 12.343 km", ""),
     ("KGZ", "KAZ", "KG-002", "activity_status_changed", "", "", "none", "notify", ""),
@@ -102,12 +104,19 @@ def test_diff_lists_exactly_the_changes(screenings):
     pairs = changes.pairs.set_index(["origin", "affected"])
     assert pairs.loc[("KAZ", "KGZ"), ["old_status", "new_status", "n_changes"]].tolist() == [
         "none",
-        "notify",
+        "consult",
         5,
     ]
-    assert pairs.loc[("KGZ", "KAZ"), "n_changes"] == 3
+    assert pairs.loc[("KGZ", "KAZ"), ["old_status", "new_status", "n_changes"]].tolist() == [
+        "consult",
+        "notify",
+        4,
+    ]
     renotify = changes.renotify
-    assert list(zip(renotify["origin"], renotify["affected"], strict=True)) == [("KAZ", "KGZ")]
+    assert list(zip(renotify["origin"], renotify["affected"], strict=True)) == [
+        ("KAZ", "KGZ"),
+        ("KGZ", "KAZ"),
+    ]
 
 
 def test_diff_of_a_screening_with_itself_is_empty(screenings):
@@ -124,7 +133,7 @@ Party of origin: Kazakhstan (KAZ). Affected Party: Kyrgyzstan (KGZ).
 Screenings compared: screening-2025 (2025-03-01, hazid {version}) and screening-2026 \
 (2026-03-02, hazid {version}).
 
-Status of the pair: none before, notify now.
+Status of the pair: none before, consult now.
 
 The status rose: this pair of Parties is notified again (Annex III, paragraph 13 of the Convention).
 
@@ -133,10 +142,10 @@ The status rose: this pair of Parties is notified again (Annex III, paragraph 13
 | Almaty water treatment works (KZ-008) | became a hazardous activity |  |  | false | true |  |
 | Almaty water treatment works (KZ-008) | quantity changed (t) |  | chlorine | 18 | 30 | \
 q/Q 0.72 -&gt; 1.2 |
-|  | status of the pair changed |  |  | none | notify | rose |
+|  | status of the pair changed |  |  | none | consult | rose |
 | Almaty water treatment works (KZ-008) | zone now reaches the affected Party | air |  |  | \
-toxic zone 40 km, margin 18.337 km |  |
-| Almaty water treatment works (KZ-008) | status of the activity changed |  |  | none | notify |  |
+toxic zone 40.234 km, margin 18.57 km |  |
+| Almaty water treatment works (KZ-008) | status of the activity changed |  |  | none | consult |  |
 """
 
 
@@ -154,7 +163,7 @@ def test_write_changes_files_and_letters(screenings, tmp_path):
     back = pd.read_csv(out / "changes.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert [tuple(r) for r in back[COLUMNS].itertuples(index=False)] == EXPECTED_ROWS
     pairs = pd.read_csv(out / "pairs.csv", encoding="utf-8-sig")
-    assert pairs["renotify"].tolist() == [True, False]
+    assert pairs["renotify"].tolist() == [True, True]
     hp.write_changes(hp.diff(*screenings), out)  # an earlier diff folder is replaced
 
 
@@ -266,12 +275,13 @@ def test_register_renotification_after_a_diff(screenings, tmp_path):
     changes = hp.diff(*screenings)
     need = reg.needing_renotification(changes)
     assert need[["origin", "affected", "old_status", "new_status"]].values.tolist() == [
-        ["KAZ", "KGZ", "none", "notify"]
+        ["KAZ", "KGZ", "none", "consult"],
+        ["KGZ", "KAZ", "consult", "notify"],
     ]
-    assert need["last_reference"].isna().all()
+    assert need["last_reference"].fillna("").tolist() == ["", "KGZ-KAZ/2025-03-01"]
     out = hp.write_changes(changes, tmp_path / "diff")
     again = reg.needing_renotification(out)
-    assert again[["origin", "affected"]].values.tolist() == [["KAZ", "KGZ"]]
+    assert again[["origin", "affected"]].values.tolist() == [["KAZ", "KGZ"], ["KGZ", "KAZ"]]
 
 
 def test_register_errors(screenings, tmp_path):
@@ -451,7 +461,7 @@ def test_cli_diff_register_catalogue(screenings, national, tmp_path):
     old, new = (str(p) for p in screenings)
     res = runner.invoke(app, ["diff", old, new, "--out", str(tmp_path / "diff")])
     assert res.exit_code == 0, res.output
-    assert "notify again: KAZ -> KGZ (notify)" in res.output
+    assert "notify again: KAZ -> KGZ (consult)" in res.output
     assert (tmp_path / "diff" / "letters" / "KAZ-KGZ.md").is_file()
     db = str(tmp_path / "register.sqlite")
     ref = "KGZ-KAZ/2025-03-01"
@@ -473,7 +483,7 @@ def test_cli_diff_register_catalogue(screenings, national, tmp_path):
     res = runner.invoke(app, ["register", "overdue", db, "--today", "2025-04-20"])
     assert "0 overdue" in res.output
     res = runner.invoke(app, ["register", "renotify", db, str(tmp_path / "diff")])
-    assert res.exit_code == 0 and "1 pair(s) to notify again" in res.output
+    assert res.exit_code == 0 and "2 pair(s) to notify again" in res.output
     res = runner.invoke(app, ["register", "list", db])
     assert res.exit_code == 0 and "1 dossier(s)" in res.output
     res = runner.invoke(
@@ -494,7 +504,7 @@ def test_diff_of_river_arrivals_zone_margins_and_new_statuses(screenings):
     old = hp.read_screening(screenings[1])
     new = hp.read_screening(screenings[1])
     air = new.affected["site_id"] == "KG-001"
-    new.affected.loc[air, "margin_km"] = "20.5"  # was 29.446: the zone shrank
+    new.affected.loc[air, "margin_km"] = "20.5"  # was 29.68: the zone shrank
     water = {"site_id": "KG-001", "affected": "KAZ", "pathway": "water", "river": "Chu"}
     water |= {"river_km": "12.0", "arrival_h": "3.5", "status_note": "a column added later"}
     new.affected = pd.concat([new.affected, pd.DataFrame([water])], ignore_index=True)
@@ -508,15 +518,17 @@ def test_diff_of_river_arrivals_zone_margins_and_new_statuses(screenings):
     assert got == [
         ("KG-001", "CHN", "river_arrival_removed", "Chu 12 km, arrival 9 h", ""),
         ("", "KAZ", "pair_status_changed", "notify", "not assessed"),
-        ("KG-001", "KAZ", "zone_shrank", "29.446", "20.5"),
+        ("KG-001", "KAZ", "zone_shrank", "29.68", "20.5"),
         ("KG-001", "KAZ", "river_arrival_new", "", "Chu 12 km, arrival 3.5 h"),
     ]
     assert rows.loc[1, "detail"] == "fell"  # an unknown status ranks as consult, below notify
     later = hp.read_screening(screenings[1])
     later.affected.loc[later.affected["site_id"] == "KG-001", "margin_km"] = "35"
+    later.summary.loc[later.summary["origin"] == "KGZ", "status"] = "notify"
     changes = hp.diff(new, later)
     grew = changes.table[changes.table["change"] == "zone_grew"]
-    assert grew[["old", "new", "detail"]].values.tolist() == [["20.5", "35", "zone_km 40 -> 40"]]
+    zone = "zone_km 40.234 -> 40.234"
+    assert grew[["old", "new", "detail"]].values.tolist() == [["20.5", "35", zone]]
     assert changes.renotify[["origin", "affected"]].values.tolist() == [["KGZ", "KAZ"]]
 
 
