@@ -446,7 +446,9 @@ def test_catalogue_errors(national, tmp_path):
 
 def test_catalogue_without_a_screening_of_the_affected_party(national):
     rec = hp.catalogue([national[0]]).reconciliation
-    assert rec[["kind", "site_id"]].values.tolist() == [["no_contact", "KZ-008"]]
+    assert rec[["kind", "origin", "affected", "site_id"]].values.tolist() == [
+        ["no_contact", "KAZ", "KGZ", ""]
+    ]
 
 
 # --- command line ---------------------------------------------------------------------------
@@ -548,3 +550,21 @@ def test_a_pathway_not_assessed_is_no_evidence_of_safety(screenings):
     back = hp.diff(new, old)
     assert back.table.loc[0, "change"] == "pathway_assessed"
     assert back.renotify[["origin", "affected"]].values.tolist() == [["KAZ", "KGZ"], ["KGZ", "KAZ"]]
+
+
+def test_catalogue_names_a_contact_one_screening_lacks(national):
+    kaz, kgz = hp.read_screening(national[0]), hp.read_screening(national[1])
+    doc = kgz.dossiers[("KGZ", "KAZ")]
+    doc["party_of_origin"] = {
+        **doc["party_of_origin"],
+        "competent_authority": "Demo MES (fictional)",
+    }
+    rec = hp.catalogue([kaz, kgz]).reconciliation
+    rows = rec[rec["kind"] == "no_contact"]
+    assert rows[["origin", "affected", "results_a", "results_b"]].values.tolist() == [
+        ["KAZ", "KGZ", "kaz-2026", "kgz-2026"]
+    ]
+    assert rows.iloc[0]["reason"] == (
+        "the dossier KAZ-KGZ of kaz-2026 names no contact of KGZ; "
+        "KGZ's own screening names Demo MES (fictional)"
+    )

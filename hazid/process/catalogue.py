@@ -12,7 +12,9 @@ Reconciliation lists, one row each with the reason:
 
 - ``unknown_to_affected``: country A's screening says an activity reaches B, and B's own
   screening in the catalogue lists neither the activity nor the pair;
-- ``no_contact``: B has no screening in the catalogue and A's dossier names no contact of B;
+- ``no_contact`` (one row per pair): A's dossier to B names no contact of B, and B has no
+  screening in the catalogue, or B's own screening names one (its competent authority, focal
+  point, contact or e-mail as Party of origin) that A's contact list lacks;
 - ``different_borders``, ``different_thresholds``, ``different_versions``,
   ``different_parameters``: two screenings of the same border (their countries name each other
   in their pairs or nearest foreign countries, or they screen the same country) used different
@@ -187,9 +189,24 @@ def _sites(s: Screening) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(sites, geometry=geometry, crs="EPSG:4326")
 
 
-def _no_contact(doc: dict[str, Any]) -> bool:
-    party = doc.get("affected_party") or {}
-    return not any(party.get(k) for k in _CONTACT_FIELDS)
+def _contact(party: dict[str, Any] | None) -> str:
+    """Return the first contact field given for a Party in a dossier, or ``""``."""
+    party = party or {}
+    return next((str(party[k]) for k in _CONTACT_FIELDS if party.get(k)), "")
+
+
+def _own_contact(b: Screening, code: str) -> str:
+    """Return a contact of Party ``code`` as its own screening's dossiers give it."""
+    for doc in b.dossiers.values():
+        party = doc.get("party_of_origin") or {}
+        if party.get("iso_a3") == code and _contact(party):
+            return _contact(party)
+    return ""
+
+
+def _knows(b: Screening, site_id: str, origin: str, affected: str) -> bool:
+    pair = (b.summary["origin"] == origin) & (b.summary["affected"] == affected)
+    return site_id in set(b.sites["site_id"]) or bool(pair.any())
 
 
 def _unknown_pairs(screens: list[Screening]) -> list[dict[str, Any]]:
@@ -197,33 +214,47 @@ def _unknown_pairs(screens: list[Screening]) -> list[dict[str, Any]]:
     for a in screens:
         for rec in _reaching(a).itertuples(index=False):
             others = [b for b in screens if b.country == rec.affected and b is not a]
+            names = ", ".join(b.name for b in others)
             row = {"origin": rec.origin, "affected": rec.affected, "site_id": rec.site_id}
-            row["results_a"] = a.name
-            if others:
-                known = any(
-                    rec.site_id in set(b.sites["site_id"])
-                    or (
-                        (b.summary["origin"] == rec.origin)
-                        & (b.summary["affected"] == rec.affected)
-                    ).any()
-                    for b in others
-                )
-                if not known:
-                    names = ", ".join(b.name for b in others)
-                    reason = (
-                        f"{a.name} says {rec.site_id} reaches {rec.affected} ({rec.status}); "
-                        f"{names} lists neither the activity nor the pair "
-                        f"{rec.origin}-{rec.affected}"
-                    )
-                    rows.append(
-                        {**row, "kind": "unknown_to_affected", "results_b": names, "reason": reason}
-                    )
-            elif _no_contact(a.dossiers.get((rec.origin, rec.affected), {})):
+            row |= {"results_a": a.name, "results_b": names}
+            if others and not any(_knows(b, rec.site_id, rec.origin, rec.affected) for b in others):
                 reason = (
-                    f"no screening of {rec.affected} in the catalogue and no contact of "
-                    f"{rec.affected} in the dossier of {a.name}"
+                    f"{a.name} says {rec.site_id} reaches {rec.affected} ({rec.status}); "
+                    f"{names} lists neither the activity nor the pair "
+                    f"{rec.origin}-{rec.affected}"
                 )
-                rows.append({**row, "kind": "no_contact", "results_b": "", "reason": reason})
+                rows.append({**row, "kind": "unknown_to_affected", "reason": reason})
+        rows += _contact_rows(a, screens)
+    return rows
+
+
+def _contact_rows(a: Screening, screens: list[Screening]) -> list[dict[str, Any]]:
+    """Pairs whose dossier names no contact of the affected Party that someone could supply."""
+    rows = []
+    for (origin, affected), doc in sorted(a.dossiers.items()):
+        if _contact(doc.get("affected_party")):
+            continue
+        others = [b for b in screens if b.country == affected and b is not a]
+        known = next((c for b in others if (c := _own_contact(b, affected))), "")
+        if others and not known:
+            continue  # nobody in the catalogue knows a contact: nothing to reconcile
+        where = (
+            f"{affected}'s own screening names {known}"
+            if known
+            else f"no screening of {affected} in the catalogue"
+        )
+        reason = (
+            f"the dossier {origin}-{affected} of {a.name} names no contact of {affected}; {where}"
+        )
+        row = {"origin": origin, "affected": affected, "site_id": "", "results_a": a.name}
+        rows.append(
+            {
+                **row,
+                "results_b": ", ".join(b.name for b in others),
+                "kind": "no_contact",
+                "reason": reason,
+            }
+        )
     return rows
 
 
