@@ -135,7 +135,7 @@ Screenings compared: screening-2025 (2025-03-01, hazid {version}) and screening-
 
 Status of the pair: none before, consult now.
 
-The status rose: this pair of Parties is notified again (Annex III, paragraph 13 of the Convention).
+The status rose: this pair of Parties is notified again (Article 4 and Annex III of the Convention).
 
 | Activity | Change | Pathway | Item | Before | After | Details |
 |---|---|---|---|---|---|---|

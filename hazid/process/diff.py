@@ -35,8 +35,8 @@ was based on, and a new one) and lists, one row per change, with the old and the
 Pathway rows carry neither origin nor affected Party; site-level rows (``site_added`` to
 ``ratio_changed``) carry the Party of origin and an empty ``affected``; the other rows name
 the pair. Pairs whose status rose (none -> consult -> notify) are the
-re-notification list (Annex III, paragraph 13 of the Convention: new information re-opens
-the assessment).
+re-notification list: the Party of origin notifies them again under Article 4 and Annex III
+of the Convention.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ TEXT: dict[str, str] = {
     "{new} ({new_date}, hazid {new_version}).",
     "status": "Status of the pair: {old} before, {new} now.",
     "renotify": "The status rose: this pair of Parties is notified again "
-    "(Annex III, paragraph 13 of the Convention).",
+    "(Article 4 and Annex III of the Convention).",
     "no_renotify": "The status did not rise; the changes are sent for information.",
     "none": "No change concerns this pair of Parties.",
     "columns": "Activity|Change|Pathway|Item|Before|After|Details",

@@ -3,7 +3,9 @@
 Per pair of Parties and dossier the register keeps the reference number, the state
 (``prepared``, ``sent``, ``acknowledged``), the date sent, the response deadline, the date of
 acknowledgement, the affected Party's intent to consult (``yes``, ``no``, ``unknown``; Annex
-III, paragraphs 4-5 of the Convention), consultation dates, notes, and the results folder
+III, paragraph 4 of the Convention: the notified Party replies within the time set in the
+notification, paragraph 3(b), acknowledging receipt and saying whether it intends to enter
+into consultations), consultation dates, notes, and the results folder
 (its name, never a local path) with the SHA-256 of its ``notifications/summary.csv``.
 
 Concurrency: every write is one transaction opened with ``BEGIN IMMEDIATE`` (a second writer
