@@ -1,0 +1,369 @@
+"""Benchmark: a national-scale ``hazid screen`` exactly as a user runs it, against the naive floor.
+
+The case: 100,000 sites spread over Central Asia (50-88 E, 36-55 N), one to three holdings each,
+substances drawn from ``hazid/data/substances.csv`` (common industrial ones weighted up) with
+quantities spread log-normally around each substance's Convention threshold, so that about a
+fifth of the sites are hazardous; a synthetic HydroRIVERS-schema network of 1,000,000 reaches in
+200 basins of 5,000 reaches (``bench_rivers.synthetic_network``) written to a GeoPackage (or
+GeoParquet, ``--format parquet``); real borders (``countries_dcw.gpkg`` of ../shared/data,
+``HAZID_SHARED_DATA`` or ``--borders PATH``).
+
+Two child processes are timed, each with its wall time and its own peak memory (maximum resident
+set size from ``os.wait4``):
+
+* ``hazid screen INV --out DIR --borders B --rivers R --no-static-maps`` (overview and pair maps
+  included, no PNG maps); ``--static-maps`` keeps the PNG maps too;
+* the naive floor a GIS analyst would write on the same files: read the inventory, locate every
+  site in the borders (spatial join), find each site's nearest reach (STRtree).
+
+It prints both and their ratio (goals: whole run under 20 s and 2 GB, at most 8 times the floor).
+
+``--scale`` adds the scaling runs: the whole ``hazid screen`` against the number of sites
+(``--scale-sites``, default 10k, 100k, 1M) and building the network and tracing the sites against
+the number of reaches (``--scale-reaches``, default 100k, 1M and 8.5M, the size of the world's
+HydroRIVERS; goal under 60 s and 8 GB), each with its floor, and the fitted log-log exponents
+(1 is linear).
+
+Generated inputs are kept in a temporary folder (``--cache DIR`` to reuse them between runs;
+never in the repository). Quick mode (under a minute on two cores)::
+
+    python benchmarks/bench_national.py --sites 10000 --reaches 100000 --basins 20
+    python benchmarks/bench_national.py                      # the case of the goals
+    python benchmarks/bench_national.py --scale              # plus scaling runs (long)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = ROOT / "hazid" / "data"
+
+#: substance key -> relative weight in the mix (others from substances.csv weigh 1)
+COMMON = {
+    "chlorine": 40,
+    "ammonia": 30,
+    "lpg": 40,
+    "natural_gas": 20,
+    "gasoline": 40,
+    "diesel": 40,
+    "heavy_fuel_oil": 10,
+    "crude_oil": 10,
+    "methanol": 10,
+    "hydrogen": 5,
+    "sulphur_dioxide": 5,
+    "sodium_cyanide": 5,
+    "nitric_acid": 5,
+    "hydrogen_fluoride": 3,
+    "oxygen": 10,
+    "ammonium_nitrate": 10,
+}
+#: substances that need a grade in the inventory
+GRADES = {"ammonium_nitrate": "fertiliser grade", "potassium_nitrate": "prilled"}
+
+
+def thresholds() -> pd.DataFrame:
+    """Substances of substances.csv with their lowest Convention threshold (Part II, Part I)."""
+    subs = pd.read_csv(DATA / "substances.csv", dtype=str).fillna("")
+    ann = DATA / "annex1" / "convention-2015"
+    part1 = pd.read_csv(ann / "part1.csv", dtype={"code": str}).set_index("code")["convention_t"]
+    part2 = pd.read_csv(ann / "part2.csv", dtype={"item": str}).groupby("item")["convention_t"]
+    part2 = part2.min()
+    limit = []
+    for item, cats in zip(subs["part2_item"], subs["categories"], strict=True):
+        values = [part2.get(item, np.nan)] if item else []
+        values += [part1.get(c, np.nan) for c in cats.split(";") if c]
+        values = [v for v in values if pd.notna(v)]
+        limit.append(min(values) if values else 50.0)
+    subs["threshold_t"] = limit
+    subs["weight"] = subs["key"].map(COMMON).fillna(1.0)
+    return subs
+
+
+def inventory(n_sites: int, seed: int = 0) -> pd.DataFrame:
+    """Inventory table, one row per holding: 1-3 holdings per site, about 20 % hazardous sites."""
+    rng = np.random.default_rng(seed)
+    subs = thresholds()
+    n_hold = rng.integers(1, 4, n_sites)
+    site = np.repeat(np.arange(n_sites), n_hold)
+    pick = rng.choice(len(subs), len(site), p=(subs["weight"] / subs["weight"].sum()).to_numpy())
+    # quantity / threshold log-normal with median 0.15: P(>= 1) about 12 % per holding
+    qty = subs["threshold_t"].to_numpy()[pick] * rng.lognormal(np.log(0.15), 1.65, len(site))
+    lon = rng.uniform(50, 88, n_sites)
+    lat = rng.uniform(36, 55, n_sites)
+    ids = np.char.add("S", np.char.zfill(np.arange(n_sites).astype(str), 7))
+    keys = subs["key"].to_numpy()[pick]
+    return pd.DataFrame(
+        {
+            "site_id": ids[site],
+            "site_name": np.char.add("Site ", ids[site]),
+            "operator": "Synthetic operator",
+            "lon": np.round(lon[site], 5),
+            "lat": np.round(lat[site], 5),
+            "substance": subs["name"].to_numpy()[pick],
+            "grade": pd.Series(keys).map(GRADES).fillna("").to_numpy(),
+            "quantity": np.round(qty, 3),
+            "unit": "t",
+        }
+    ).drop_duplicates(["site_id", "substance"])  # one row per substance, as a site files it
+
+
+def write_inventory(n_sites: int, cache: Path) -> Path:
+    path = cache / f"inventory_{n_sites}.csv"
+    if not path.exists():
+        t = time.perf_counter()
+        inventory(n_sites).to_csv(path.with_suffix(".tmp"), index=False)
+        path.with_suffix(".tmp").rename(path)
+        log(f"generated {path.name} in {time.perf_counter() - t:.1f} s")
+    return path
+
+
+def write_rivers(n_reaches: int, n_basins: int, fmt: str, cache: Path) -> Path:
+    path = cache / f"rivers_{n_reaches}_{n_basins}.{fmt}"
+    if not path.exists():
+        sys.path.insert(0, str(HERE))
+        from bench_rivers import synthetic_network
+
+        t = time.perf_counter()
+        gdf, _ = synthetic_network(n_reaches, n_basins)
+        tmp = path.with_name("tmp_" + path.name)
+        if fmt == "parquet":
+            gdf.to_parquet(tmp)
+        else:
+            gdf.to_file(tmp, layer="rivers", engine="pyogrio", driver="GPKG")
+        tmp.rename(path)
+        log(f"generated {path.name} ({len(gdf):,} reaches) in {time.perf_counter() - t:.1f} s")
+    return path
+
+
+def log(text: str) -> None:
+    print(text, flush=True)
+
+
+# --------------------------------------------------------------------------- child processes
+
+
+def run_child(args: list[str], *, env: dict | None = None) -> tuple[float, float, str]:
+    """Run a child process; return (wall s, peak RSS MB of the child, stdout).
+
+    The child's CPU time (user + system) is printed too: on a shared machine it is the figure
+    that does not depend on the load.
+    """
+    t = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    log(f"    child: {wall:.1f} s wall, {usage.ru_utime + usage.ru_stime:.1f} s CPU")
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{text[-3000:]}")
+    return wall, usage.ru_maxrss / 1024, text
+
+
+def hazid_screen(inv: Path, borders: Path, rivers: Path, out: Path, *, pngs: bool) -> list[str]:
+    cmd = [sys.executable, "-c", "from hazid.cli import main; main()", "screen", str(inv)]
+    cmd += ["--out", str(out), "--borders", str(borders), "--rivers", str(rivers), "--quiet"]
+    return cmd if pngs else [*cmd, "--no-static-maps"]
+
+
+def floor_main(inv: str, borders: str, rivers: str) -> None:
+    """The naive floor: read the inventory, locate the sites in the borders, nearest reach."""
+    import geopandas as gpd
+    import shapely
+
+    t = time.perf_counter()
+    h = pd.read_csv(inv)
+    sites = h.drop_duplicates("site_id")
+    pts = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.lon, sites.lat), crs=4326)
+    b = gpd.read_file(borders)
+    located = gpd.sjoin(pts, b[["iso_a3", "geometry"]], how="left", predicate="within")
+    r = gpd.read_file(rivers) if not rivers.endswith(".parquet") else gpd.read_parquet(rivers)
+    tree = shapely.STRtree(r.geometry.to_numpy())
+    idx = tree.query_nearest(pts.geometry.to_numpy(), return_distance=False, all_matches=False)
+    n_in = int(located["iso_a3"].notna().sum())
+    print(
+        json.dumps(
+            {"sites": len(pts), "located": n_in, "nearest": int(idx.shape[1])}
+            | {"seconds": time.perf_counter() - t}
+        )
+    )
+
+
+def trace_main(inv: str, borders: str, rivers: str) -> None:
+    """Build the network and trace the sites (``hazid.screen``), time per stage in JSON."""
+    import hazid
+
+    marks: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+
+    def mark(label: str) -> None:
+        marks.append((label, time.perf_counter()))
+
+    res = hazid.screen(inv, borders=borders, rivers=rivers, progress=mark)
+    end = time.perf_counter()
+    times = [t for _, t in marks[1:]] + [end]
+    stages = {label: t1 - t0_ for (label, t0_), t1 in zip(marks, times, strict=True)}
+    build = stages.get("building river network", 0.0) + stages.get("loading river network", 0.0)
+    trace = stages.get("tracing spills downstream", 0.0)
+    n_traced = int(res.river_paths.geometry.notna().sum()) if res.river_paths is not None else 0
+    print(
+        json.dumps(
+            {"screen": end - t0, "build": build, "trace": trace, "traced": n_traced}
+            | {"stages": stages}
+        )
+    )
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def measure_case(inv, borders, rivers, work, *, pngs=False, label=""):
+    """Whole ``hazid screen`` and the floor on the same files; a row of figures."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = work / f"out-{label or 'case'}"
+    shutil.rmtree(out, ignore_errors=True)
+    floor = [sys.executable, __file__, "_floor", str(inv), str(borders), str(rivers)]
+    f_wall, f_rss, f_text = run_child(floor, env=env)
+    log(f"  floor: {f_wall:.1f} s, {f_rss:,.0f} MB  {f_text.strip().splitlines()[-1]}")
+    h_wall, h_rss, _ = run_child(hazid_screen(inv, borders, rivers, out, pngs=pngs), env=env)
+    size = {p.name: p.stat().st_size / 1e6 for p in out.glob("*") if p.is_file()}
+    n_html = len(list((out / "notifications").glob("*.html")))
+    log(
+        f"  hazid screen: {h_wall:.1f} s, {h_rss:,.0f} MB;"
+        f" map.html {size.get('map.html', 0):.1f} MB"
+        f", results.gpkg {size.get('results.gpkg', 0):.1f} MB, {n_html} dossier pages;"
+        f" ratio {h_wall / f_wall:.1f}"
+    )
+    shutil.rmtree(out, ignore_errors=True)
+    return {"hazid_s": h_wall, "hazid_mb": h_rss, "floor_s": f_wall, "floor_mb": f_rss}
+
+
+def measure_trace(inv, borders, rivers):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    floor = [sys.executable, __file__, "_floor", str(inv), str(borders), str(rivers)]
+    f_wall, f_rss, _ = run_child(floor, env=env)
+    cmd = [sys.executable, __file__, "_trace", str(inv), str(borders), str(rivers)]
+    wall, rss, text = run_child(cmd, env=env)
+    info = json.loads(text.strip().splitlines()[-1])
+    log(
+        f"  build {info['build']:.1f} s + trace {info['trace']:.1f} s ({info['traced']:,} traces);"
+        f" screen {info['screen']:.1f} s; child {wall:.1f} s, {rss:,.0f} MB;"
+        f" floor {f_wall:.1f} s, {f_rss:,.0f} MB"
+    )
+    return {"hazid_s": info["build"] + info["trace"], "child_s": wall, "hazid_mb": rss}
+    # (the floor is printed for reference; the goal is absolute: < 60 s, < 8 GB)
+
+
+def exponent(sizes: list[int], seconds: list[float]) -> float:
+    """Slope of log(time) against log(size): 1 is linear."""
+    return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
+
+
+def sizes(text: str) -> list[int]:
+    return [int(float(x)) for x in text.split(",") if x]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sites", type=int, default=100_000)
+    ap.add_argument("--reaches", type=int, default=1_000_000)
+    ap.add_argument("--basins", type=int, default=200, help="basins of the case's network")
+    ap.add_argument("--per-basin", type=int, default=5000, help="reaches per basin (scaling)")
+    ap.add_argument("--format", choices=("gpkg", "parquet"), default="gpkg")
+    ap.add_argument("--borders", type=Path)
+    ap.add_argument("--static-maps", action="store_true", help="keep the PNG maps")
+    ap.add_argument("--scale", action="store_true", help="add the scaling runs")
+    ap.add_argument("--scale-sites", default="10000,100000,1000000")
+    ap.add_argument("--scale-reaches", default="100000,1000000,8500000")
+    ap.add_argument("--trace-sites", type=int, default=100_000, help="sites of the reach runs")
+    ap.add_argument("--cache", type=Path, help="keep generated inputs here (default: temp)")
+    args = ap.parse_args()
+    shared = Path(os.environ.get("HAZID_SHARED_DATA", ROOT.parents[1] / "shared" / "data"))
+    borders = args.borders or shared / "countries_dcw.gpkg"
+    if not borders.exists():
+        borders = Path("/work/shared/data/countries_dcw.gpkg")
+    cache = args.cache or Path(tempfile.mkdtemp(prefix="hazid-national-"))
+    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        run_all(args, borders, cache)
+    finally:
+        if args.cache is None:
+            shutil.rmtree(cache, ignore_errors=True)
+
+
+def run_all(args: argparse.Namespace, borders: Path, cache: Path) -> None:
+    inv = write_inventory(args.sites, cache)
+    rivers = write_rivers(args.reaches, args.basins, args.format, cache)
+    log(
+        f"case: {args.sites:,} sites, {args.reaches:,} reaches in {args.basins} basins"
+        f" ({args.format}), borders {borders.name}, PNG maps {'on' if args.static_maps else 'off'}"
+    )
+    case = measure_case(inv, borders, rivers, cache, pngs=args.static_maps)
+    if not args.scale:
+        return summary(args, case, [], [])
+    by_sites = []
+    for n in sizes(args.scale_sites):
+        log(f"sites {n:,} (network {args.reaches:,} reaches):")
+        row = measure_case(write_inventory(n, cache), borders, rivers, cache, label=str(n))
+        by_sites.append((n, row))
+    by_reaches = []
+    inv_t = write_inventory(args.trace_sites, cache)
+    for n in sizes(args.scale_reaches):
+        basins = max(1, n // args.per_basin)
+        log(f"reaches {n:,} ({basins} basins), {args.trace_sites:,} sites:")
+        path = write_rivers(n, basins, args.format, cache)
+        by_reaches.append((n, measure_trace(inv_t, borders, path)))
+    summary(args, case, by_sites, by_reaches)
+
+
+def summary(args, case, by_sites, by_reaches) -> None:
+    log("\n| measure | hazid | naive floor | ratio | goal |")
+    log("|---|---|---|---|---|")
+    log(
+        f"| `hazid screen` {args.sites:,} sites, {args.reaches:,} reaches, maps, no PNG | "
+        f"{case['hazid_s']:.1f} s, {case['hazid_mb']:,.0f} MB | {case['floor_s']:.1f} s, "
+        f"{case['floor_mb']:,.0f} MB | {case['hazid_s'] / case['floor_s']:.1f} | "
+        "< 20 s, < 2 GB, ratio <= 8 |"
+    )
+    for n, row in by_sites:
+        log(
+            f"| `hazid screen` {n:,} sites | {row['hazid_s']:.1f} s, {row['hazid_mb']:,.0f} MB | "
+            f"{row['floor_s']:.1f} s | {row['hazid_s'] / row['floor_s']:.1f} | linear |"
+        )
+    for n, row in by_reaches:
+        log(
+            f"| build + trace, {n:,} reaches, {args.trace_sites:,} sites | {row['hazid_s']:.1f} s"
+            f" (process {row['child_s']:.1f} s), {row['hazid_mb']:,.0f} MB | | |"
+            + (" < 60 s, < 8 GB |" if n >= 8_000_000 else " linear |")
+        )
+    if len(by_sites) > 1:
+        ns = [n for n, _ in by_sites]
+        e = exponent(ns, [r["hazid_s"] for _, r in by_sites])
+        log(f"exponent, whole run vs sites: {e:.2f}")
+        log(f"exponent, floor vs sites: {exponent(ns, [r['floor_s'] for _, r in by_sites]):.2f}")
+    if len(by_reaches) > 1:
+        ns = [n for n, _ in by_reaches]
+        e = exponent(ns, [r["hazid_s"] for _, r in by_reaches])
+        log(f"exponent, build + trace vs reaches: {e:.2f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] in {"_floor", "_trace"}:
+        {"_floor": floor_main, "_trace": trace_main}[sys.argv[1]](*sys.argv[2:])
+    else:
+        main()
