@@ -83,8 +83,26 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map({True: "true", False: "false"})
         elif pd.api.types.is_float_dtype(out[col].dtype):
             out[col] = out[col].map(clean_float)
-        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+        elif pd.api.types.is_string_dtype(out[col].dtype) and (
+            out[col].dtype != object or pd.api.types.infer_dtype(out[col]) == "string"
+        ):
+            out[col] = _text_column(out[col])
+        elif out[col].dtype == object:
             out[col] = out[col].map(_csv_value)
+    return out
+
+
+#: a text cell a spreadsheet would run as a formula (:func:`hazid.escape.spreadsheet_text`)
+_FORMULA = r"[ \u00a0\u3000]*[=+\-@\t\r]"
+
+
+def _text_column(col: pd.Series) -> pd.Series:
+    """:func:`hazid.escape.spreadsheet_text` on a column of text (and missing values) at once."""
+    live = col.str.match(_FORMULA).fillna(False).astype(bool).to_numpy()
+    if not live.any():
+        return col
+    out = col.astype(object)
+    out[live] = "'" + col[live].astype(object)
     return out
 
 
