@@ -490,3 +490,16 @@ def test_undetermined_zone_says_so(case, tmp_path, lang, cell, sentence):
     assert toxic["undetermined"] is True and toxic["status"] == "consult"
     md = (out / "KAZ-UZB.md").read_text("utf-8")
     assert f"| {cell} |" in md and sentence.replace(">", "\\>") in md
+
+
+def test_method_data_and_parameters_of_the_pair_only(case, tmp_path):
+    run = dict(case["run"], date=DATE, parameters={"snap_km": 10, "weather": "worst"})
+    out = write(case, tmp_path, run=run)
+    kgz = (out / "KAZ-KGZ.md").read_text("utf-8")  # air only
+    uzb = (out / "KAZ-UZB.md").read_text("utf-8")  # air and water
+    for water_text in ("River horizon", "- **Rivers:**", "Largest distance from a site to a river"):
+        assert water_text not in kgz and water_text in uzb, water_text
+    for air_text in ("Position uncertainty (km)", "| Weather of the consequence zones |"):
+        assert air_text in kgz and air_text in uzb, air_text
+    doc = json.loads((out / "KAZ-KGZ.json").read_text("utf-8"))
+    assert "rivers" in doc["data_sources"]  # the JSON keeps the provenance of the whole run
