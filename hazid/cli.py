@@ -169,7 +169,11 @@ def screen(
         Opt(help="Country polygons (default: HAZID_BORDERS, else Debian's gmt-dcw)."),
     ] = None,
     rivers: Annotated[
-        Path | None, Opt(help="River network: HydroRIVERS or plain lines (default: HAZID_RIVERS).")
+        list[Path] | None,
+        Opt(
+            help="River network: HydroRIVERS or plain lines (default: HAZID_RIVERS); "
+            "repeat for several files (HydroRIVERS continents join by NEXT_DOWN)."
+        ),
     ] = None,
     lakes: Annotated[
         Path | None, Opt(help="Lake polygons ending plain-line rivers (default: HAZID_LAKES).")
@@ -239,7 +243,7 @@ def screen(
                 regime=regime,
                 cluster_km=cluster_km,
                 borders=False if no_air else borders,
-                rivers=False if no_water else rivers,
+                rivers=False if no_water else _river_files(rivers),
                 lakes=lakes,
                 weather=weather,
                 terrain=terrain,
@@ -287,6 +291,13 @@ def screen(
         raise typer.Exit(1) from err
     if not quiet:
         _summary(results, inventory.name, out)
+
+
+def _river_files(rivers: list[Path] | None) -> Path | list[Path] | None:
+    """One ``--rivers`` file as a path, several as a list (merged into one network)."""
+    if not rivers:
+        return None
+    return rivers[0] if len(rivers) == 1 else list(rivers)
 
 
 def _langs(value: str) -> tuple[str, ...]:

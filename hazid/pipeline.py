@@ -153,7 +153,7 @@ def screen(
     annex_version: str = tables.DEFAULT_ANNEX_VERSION,
     cluster_km: float | None = None,
     borders: str | Path | gpd.GeoDataFrame | bool | None = None,
-    rivers: str | Path | gpd.GeoDataFrame | bool | None = None,
+    rivers: str | Path | gpd.GeoDataFrame | Sequence[str | Path] | bool | None = None,
     lakes: str | Path | gpd.GeoDataFrame | None = None,
     weather: str = "worst",
     terrain: str = "rural",
@@ -189,8 +189,9 @@ def screen(
     borders : path, GeoDataFrame, False or None
         Country polygons. None: ``HAZID_BORDERS``, else the Digital Chart of the World of
         Debian's ``gmt-dcw`` package, else the air pathway is not assessed. False: skip.
-    rivers : path, GeoDataFrame, False or None
-        River network (HydroRIVERS or plain lines). None: ``HAZID_RIVERS``, else the water
+    rivers : path, GeoDataFrame, list of paths, False or None
+        River network (HydroRIVERS or plain lines; several files are merged, HydroRIVERS
+        continents joined by ``NEXT_DOWN``). None: ``HAZID_RIVERS``, else the water
         pathway is not assessed. False: skip.
     lakes : path or GeoDataFrame, optional
         Lake polygons that end plain-line rivers (None: ``HAZID_LAKES`` if set).
@@ -366,7 +367,11 @@ def _water_stage(
 ) -> pd.DataFrame:
     """Build the river network and trace each hazardous activity's spill downstream."""
     run, sites = results.run, results.sites
-    run["inputs"]["rivers"] = _input_record(network_input)
+    run["inputs"]["rivers"] = (
+        [_input_record(x) for x in network_input]
+        if isinstance(network_input, list)
+        else _input_record(network_input)
+    )
     lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
     if lake_layer is None:
         lake_layer = datasets.first_fetched("ne_10m_lakes")

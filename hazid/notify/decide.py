@@ -10,6 +10,7 @@ strongest status of its rows (:func:`determine`); the pairs of Parties are then 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,8 @@ PATHWAYS: tuple[str, ...] = ("air", "water")
 
 NOT_HAZARDOUS_REASON = "not a hazardous activity under Annex I"
 NO_EFFECT_REASON = "hazardous activity; no effect found to reach another Party"
+#: Reason for a hazardous site whose water pathway could not be assessed (a data gap).
+WATER_GAP_REASON = "hazardous activity; water pathway not assessed ({}): a gap in the data"
 UNKNOWN_ORIGIN = "UNK"
 
 _RANK = {s: i for i, s in enumerate(STATUSES)}
@@ -441,12 +444,18 @@ def determine(
     return _aggregate_rows(rows.loc[rows["hazardous"]])
 
 
-def not_notified(sites: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+def not_notified(
+    sites: pd.DataFrame,
+    decisions: pd.DataFrame,
+    *,
+    water_gaps: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Sites that notify nobody, with the reason.
 
     Non-hazardous sites are never notified, however close to a border (reason "not a
     hazardous activity under Annex I"); hazardous sites whose effects reach no other Party
-    are listed too.
+    are listed too. A hazardous site whose water pathway was not assessed (``water_gaps``:
+    site_id -> reason, from ``river_paths``) is a gap in the data, never "no effect found".
 
     Parameters
     ----------
@@ -454,6 +463,8 @@ def not_notified(sites: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
         Sites with ``site_id`` and ``hazardous``.
     decisions : pandas.DataFrame
         Output of :func:`determine`.
+    water_gaps : mapping, optional
+        Sites whose water pathway was not assessed, with the reason.
 
     Returns
     -------
@@ -497,6 +508,9 @@ def not_notified(sites: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
         [evd.get(s, "") for s in out["site_id"]], index=out.index, dtype=object
     )
     out["reason"] = out["reason"].astype(object)
+    gaps = {str(k): str(v) for k, v in (water_gaps or {}).items()}
+    gap = out["hazardous"].to_numpy(dtype=bool) & out["site_id"].isin(gaps).to_numpy()
+    out.loc[gap, "reason"] = [WATER_GAP_REASON.format(gaps[s]) for s in out.loc[gap, "site_id"]]
     return out.sort_values(["origin", "site_id"], kind="stable").reset_index(drop=True)
 
 

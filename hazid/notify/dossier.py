@@ -383,7 +383,7 @@ def prepare_dossiers(
         date=str(run.get("date") or _dt.date.today().isoformat()),
         version=_version(),
         decisions=decisions,
-        not_notified=not_notified(sites, decisions),
+        not_notified=not_notified(sites, decisions, water_gaps=_water_gaps(rivers_g)),
         summary=_summary(decisions),
         meta=_method(run, sites, params),
         names=names,
@@ -392,3 +392,16 @@ def prepare_dossiers(
     )
     ds._lookups = _lookups(ds, rows, holdings)
     return ds
+
+
+def _water_gaps(river_paths: pd.DataFrame | None) -> dict[str, str]:
+    """Sites whose water pathway was not assessed (``water_status``), with the reason."""
+    if river_paths is None or "water_status" not in river_paths.columns:
+        return {}
+    gap = river_paths["water_status"].astype(str) == "not assessed"
+    reason = (
+        river_paths["water_reason"].fillna("").astype(str)
+        if "water_reason" in river_paths.columns
+        else pd.Series("", index=river_paths.index)
+    )
+    return dict(zip(river_paths.loc[gap, "site_id"].astype(str), reason[gap], strict=True))
