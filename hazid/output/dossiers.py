@@ -9,7 +9,6 @@ results folder. Outputs are byte-identical when re-run with the same inputs and 
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import re
@@ -270,9 +269,6 @@ def _draw_map(
 ) -> None:
     """Draw the static map of one activity of a dossier (zones, river trace, both Parties)."""
     zones, river_paths = ds.site_layers(dec.site_id)
-    options: dict[str, Any] = {}
-    if "lang" in inspect.signature(static_map).parameters:  # legends in the dossier's language
-        options["lang"] = lang
     static_map(
         ds.sites,
         dec.site_id,
@@ -286,7 +282,7 @@ def _draw_map(
         note=_map_note(ds, lang),
         size_px=size_px,
         dpi=dpi,
-        **options,
+        lang=lang,
     )
 
 
