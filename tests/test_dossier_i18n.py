@@ -503,3 +503,28 @@ def test_method_data_and_parameters_of_the_pair_only(case, tmp_path):
         assert air_text in kgz and air_text in uzb, air_text
     doc = json.loads((out / "KAZ-KGZ.json").read_text("utf-8"))
     assert "rivers" in doc["data_sources"]  # the JSON keeps the provenance of the whole run
+
+
+def test_maps_are_drawn_in_the_language_of_their_dossier(case, tmp_path, monkeypatch):
+    import hazid.output.dossiers as dossiers
+    from hazid import __version__ as version
+
+    calls = []
+
+    def fake_static_map(sites, site_id, path, **kw):
+        calls.append((path.name, kw["lang"], kw["note"]))
+        path.write_bytes(b"\x89PNG")
+        return path
+
+    monkeypatch.setattr(dossiers, "static_map", fake_static_map)
+    write(case, tmp_path, maps=True, lang="en,ru")
+    en = f"Borders: not stated. Rivers: not stated. hazid {version}."
+    ru = f"Границы: не указано. Реки: не указано. hazid {version}."
+    assert sorted(calls) == [
+        ("KAZ-KGZ_D-3f39d5c3.en.png", "en", en),
+        ("KAZ-KGZ_D-3f39d5c3.ru.png", "ru", ru),
+        ("KAZ-UZB_A-559aead0.en.png", "en", en),
+        ("KAZ-UZB_A-559aead0.ru.png", "ru", ru),
+    ]
+    doc = json.loads((tmp_path / "notifications" / "KAZ-UZB.ru.json").read_text("utf-8"))
+    assert doc["activities"][0]["map"] == "KAZ-UZB_A-559aead0.ru.png"
