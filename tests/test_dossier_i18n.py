@@ -528,3 +528,18 @@ def test_maps_are_drawn_in_the_language_of_their_dossier(case, tmp_path, monkeyp
     ]
     doc = json.loads((tmp_path / "notifications" / "KAZ-UZB.ru.json").read_text("utf-8"))
     assert doc["activities"][0]["map"] == "KAZ-UZB_A-559aead0.ru.png"
+
+
+def test_large_figures_are_grouped_in_every_table(case, tmp_path):
+    aff = case["affected"].copy()
+    toxic = (aff["pathway"] == "air") & (aff["hazard"] == "toxic")
+    aff.loc[toxic, ["zone_km", "margin_km"]] = [1234.5, 1223.38]
+    water = aff["pathway"] == "water"
+    aff.loc[water, ["river_km", "arrival_h"]] = [2500.0, 1500.0]
+    for lang, zone, km, hours in (
+        ("en", "1,234.5", "2,500", "1,500"),
+        ("ru", f"1{NBSP}234,5", f"2{NBSP}500", f"1{NBSP}500"),
+    ):
+        out = write(dict(case, affected=aff), tmp_path / lang, lang=lang)
+        md = (out / "KAZ-UZB.md").read_text("utf-8")
+        assert f" | {zone} | " in md and f" | {km} | {hours} | " in md, lang
