@@ -543,3 +543,18 @@ def test_large_figures_are_grouped_in_every_table(case, tmp_path):
         out = write(dict(case, affected=aff), tmp_path / lang, lang=lang)
         md = (out / "KAZ-UZB.md").read_text("utf-8")
         assert f" | {zone} | " in md and f" | {km} | {hours} | " in md, lang
+
+
+def test_regenerate_keeps_the_languages_of_the_run(case, tmp_path):
+    from test_notify import write_results_dir
+
+    root = write_results_dir(case, tmp_path / "results")
+    run = json.loads((root / "run.json").read_text("utf-8"))
+    run["parameters"] = {"lang": ["ru"]}
+    (root / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    regenerate(root, maps=False)
+    doc = json.loads((root / "notifications" / "KAZ-UZB.json").read_text("utf-8"))
+    assert doc["language"] == "ru"
+    regenerate(root, maps=False, lang="en")
+    doc = json.loads((root / "notifications" / "KAZ-UZB.json").read_text("utf-8"))
+    assert doc["language"] == "en"
