@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -298,3 +301,34 @@ def test_screening_records_no_local_folder(private_folder, no_geodata):
     text = json.dumps(res.run, ensure_ascii=False, default=str)
     assert "granicy.gpkg" in text and "make_valid" in text
     assert str(no_geodata) not in text and "Документы" not in text
+
+
+# ----------------------------------------------------------------------------------------------
+# The build is reproducible
+# ----------------------------------------------------------------------------------------------
+SHARED = Path(os.environ.get("HAZID_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(
+    not (SHARED / "ne_10m_countries.gpkg").is_file(), reason="../shared/data absent"
+)
+def test_build_script_reproduces_the_committed_files(tmp_path):
+    script = ROOT / "scripts" / "build_embedded_geodata.py"
+    out = tmp_path / "geodata"
+    done = subprocess.run(
+        [sys.executable, str(script), str(SHARED), "--out", str(out), "--no-check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    built = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    committed = json.loads((GEODATA / "provenance.json").read_text(encoding="utf-8"))
+    assert built == committed
+    for record in committed.values():
+        assert _sha256(out / record["name"]) == record["sha256"]
+    assert (out / "PROVENANCE.md").read_text(encoding="utf-8") == (
+        GEODATA / "PROVENANCE.md"
+    ).read_text(encoding="utf-8")
