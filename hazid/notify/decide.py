@@ -194,6 +194,9 @@ def _assess(
     zone = _num(a, "zone_km")
     border = _num(a, "border_km")
     flag = _as_bool(a["uncertain"]) if "uncertain" in a.columns else np.zeros(len(a), bool)
+    # a zone beyond the reach of its model (toxic tables' 25 miles) never gives a confident notify
+    undetermined = is_air & _as_bool(a.get("undetermined", pd.Series(False, index=a.index)))
+    flag = flag | undetermined
     air_status, near = _air_status(margin, flag, unc)
     arrival = _num(a, "arrival_h")
     peak = _num(a, "peak_mg_l")
@@ -208,7 +211,9 @@ def _assess(
     for i in range(len(a)):
         if is_air[i]:
             extra = ""
-            if flag[i]:
+            if undetermined[i]:
+                extra = ", zone undetermined (> 40 km: beyond the reach of the model)"
+            elif flag[i]:
                 extra = ", flagged uncertain"
             elif near[i]:
                 extra = f", within the {unc:.1f} km uncertainty"
@@ -316,7 +321,8 @@ def determine(
         (from the border polygons), else ``country`` (inventory), else ``"UNK"``.
     affected : pandas.DataFrame
         One row per (``site_id``, ``affected``, ``pathway``) as written to affected.csv. Air
-        rows use ``hazard``, ``zone_km``, ``border_km``, ``margin_km`` and ``uncertain``;
+        rows use ``hazard``, ``zone_km``, ``border_km``, ``margin_km``, ``uncertain`` and
+        ``undetermined`` (a zone beyond its model's reach: ``consult``, never ``notify``);
         water rows use ``river``, ``river_km``, ``arrival_h`` and ``peak_mg_l``. Rows naming
         the Party of origin itself are ignored.
     uncertainty_km : float
