@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from typer.core import TyperOption
 
-from hazid import datasets
+from hazid import datasets, embedded
 from hazid._version import __version__
 from hazid.errors import CRSError, GeodataError, HazidError, InventoryError, OutputError
 from hazid.i18n import parse_langs
@@ -342,6 +342,9 @@ def _summary(results, name: str, out: Path) -> None:
         summary.add_row("Party pairs to consult", str(int((active["status"] == "consult").sum())))
     summary.add_row("regime", results.run["parameters"]["regime"])
     console.print(summary)
+    for what, rec in results.run.get("inputs", {}).items():
+        for one in rec if isinstance(rec, list) else [rec]:
+            console.print(f"{what}: {embedded.describe(one)}", markup=False, highlight=False)
     for warning in dict.fromkeys(results.run["warnings"]):
         if not any(warning in seen for seen in _once.seen):
             console.print(f"[yellow]note:[/yellow] {warning}")
