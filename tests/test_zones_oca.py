@@ -315,3 +315,21 @@ def test_both_cases_are_computed_and_basis_decides():
     d, _ = plume_distance_m(1000 / 600, 8.7, weather="alternative")
     assert alt.loc["toxic", "zone_km"] == pytest.approx(float(d) / 1000)
     assert alt.loc["explosion", "zone_km"] == worst.loc["explosion", "zone_km"]
+
+
+def test_notes_state_the_table_and_fallbacks():
+    h = holdings(
+        [
+            ("U", "hydrogen_sulphide", "H2", 5.0),  # urban: beyond Table 3, rural Table 1 used
+            ("R", "ammonia", "H2", 50.0),  # refrigerated, 11,023 lb/min: beyond Table 10
+        ],
+        storage=["", "refrigerated"],
+    )
+    out = consequence_distances(h, terrain="urban").set_index("site_id")
+    assert out.loc["U", "model"] == "oca_table_1"
+    assert "urban rows not available" in out.loc["U", "note"]
+    assert out.loc["R", "model"] == "oca_table_9"
+    assert "Table 10 ends at 5,000 lb/min: Table 9 used" in out.loc["R", "note"]
+    alt = consequence_distances(h, basis="alternative").set_index("site_id")
+    assert "no OCA alternative-case toxic table" in alt.loc["U", "note"]
+    assert "dense gas treated as neutral" in alt.loc["U", "note"]
