@@ -347,7 +347,10 @@ def _air_stage(
     air = geography.affected_by_air(
         sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
     )
-    air = zones.with_zone_cases(air.assign(pathway="air"), distances)
+    undetermined = zone_gdf["site_id"].isin(zone_gdf.loc[zone_gdf["undetermined"], "site_id"])
+    det = zone_gdf[undetermined & ~zone_gdf["undetermined"]]
+    det = geography.affected_by_air(sites, det, border_layer, uncertainty_km=p["uncertainty_km"])
+    air = zones.with_zone_cases(air.assign(pathway="air"), distances, determined=det)
     if population is not None:
         air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
     run["stages"]["air"] = "done"
