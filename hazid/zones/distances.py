@@ -298,6 +298,8 @@ def _default_zones(
     unknown = h.usable & ~h.known
     for i, rec in enumerate(defaults.itertuples(index=False)):
         rows = np.flatnonzero(unknown & h.flags[:, h.col[rec.code]])
+        if rec.hazard == "toxic":  # a solid gives no air release
+            rows = rows[h.rel.storage[rows] != "solid"]
         if not rows.size:
             continue
         default = np.full(rows.size, i, dtype=np.int32)
