@@ -8,6 +8,7 @@ validation, a layer without CRS or unusable geometry), 1 any other hazid error.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,7 @@ from hazid import datasets
 from hazid._version import __version__
 from hazid.errors import CRSError, GeodataError, HazidError, InventoryError, OutputError
 from hazid.inventory import validate_inventory
+from hazid.inventory.template import write_template
 from hazid.output.dossiers import regenerate
 from hazid.output.folder import check_results_dir
 from hazid.pipeline import screen as run_screen
@@ -107,16 +109,27 @@ def _main(
 @app.command()
 def validate(
     inventory: Annotated[Path, typer.Argument(help="Inventory file (CSV, XLSX, GPKG, GeoJSON).")],
+    sheet: Annotated[
+        str | None, typer.Option(help="Sheet of an XLSX workbook (default: the active one).")
+    ] = None,
+    allow_duplicates: Annotated[
+        bool, typer.Option("--allow-duplicates", help="Add up rows repeated exactly.")
+    ] = False,
 ) -> None:
     """Check an inventory and print every problem (exit 2 when there are any)."""
     if not inventory.is_file():
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
     try:
-        holdings, problems = validate_inventory(inventory)
+        holdings, problems = validate_inventory(
+            inventory, sheet=sheet, allow_duplicates=allow_duplicates
+        )
     except HazidError as err:
         err_console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
+    for key, label in (("sheet", "sheet read"), ("encoding", "encoding")):
+        if holdings.attrs.get(key):
+            console.print(f"{label}: {holdings.attrs[key]}")
     for old, new in holdings.attrs.get("renamed_columns", {}).items():
         console.print(f"column {old!r} read as {new!r}")
     for warning in holdings.attrs.get("warnings", []):
@@ -208,24 +221,7 @@ def screen(
     except OutputError as err:
         err_console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
-    progress_bar = (
-        None
-        if quiet
-        else Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        )
-    )
-    task = progress_bar.add_task("screening", total=_STAGES) if progress_bar else None
-
-    def progress(label: str) -> None:
-        if progress_bar is not None:
-            progress_bar.update(task, description=label, advance=1)
-
+    progress_bar, progress = _progress(quiet)
     try:
         if progress_bar is not None:
             progress_bar.start()
@@ -283,6 +279,22 @@ def screen(
         _summary(results, inventory.name, out)
 
 
+def _progress(quiet: bool) -> tuple[Progress | None, Callable[[str], None]]:
+    """Make a transient progress bar over the screening stages (none with --quiet)."""
+    if quiet:
+        return None, lambda label: None
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    task = bar.add_task("screening", total=_STAGES)
+    return bar, lambda label: bar.update(task, description=label, advance=1)
+
+
 def _summary(results, name: str, out: Path) -> None:
     counts = results.run["counts"]
     summary = Table(title=f"hazid {__version__}: {name}")
@@ -304,6 +316,19 @@ def _summary(results, name: str, out: Path) -> None:
         if not any(warning in seen for seen in _once.seen):
             console.print(f"[yellow]note:[/yellow] {warning}")
     console.print(f"results in {out}")
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx); never replaced.")],
+    lang: Annotated[str, typer.Option(help="Language of the headers: en or ru.")] = "en",
+) -> None:
+    """Write an empty inventory workbook to fill in (columns, meanings, allowed values)."""
+    try:
+        console.print(f"template written to {write_template(out, lang=lang)}")
+    except HazidError as err:
+        err_console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(1) from err
 
 
 @app.command()

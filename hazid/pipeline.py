@@ -30,6 +30,7 @@ from hazid.errors import DataSourceError, check_choice
 from hazid.inventory import read_inventory
 from hazid.output.dossiers import write_notifications
 from hazid.output.folder import atomic_results_dir
+from hazid.output.mapfiles import borders_used, dossier_maps
 from hazid.output.results import (
     HOLDINGS_COLUMNS,
     SITES_COLUMNS,
@@ -508,7 +509,7 @@ def write_results(
             write_csv(results.affected, tmp / "affected.csv", AFFECTED_COLUMNS)
             layers["zones"] = results.zones
             layers["river_paths"] = results.river_paths
-            layers["borders"] = _borders_used(results)
+            layers["borders"] = borders_used(results)
             write_layers(tmp / "results.gpkg", layers)
             step("writing notification dossiers")
             summary = write_notifications(
@@ -526,7 +527,7 @@ def write_results(
             )
             if map_html:
                 step("drawing a map per dossier")
-                _dossier_maps(results, tmp / "notifications", summary, tiles=tiles)
+                dossier_maps(results, tmp / "notifications", summary, tiles=tiles)
         if map_html:
             step("drawing the interactive map")
             maps.write_map(results, tmp / "map.html", tiles=tiles)
@@ -557,50 +558,3 @@ def _people_in_affected(
     if has_area.any():
         people[has_area] = zones.population_in_zones(areas[has_area], raster).to_numpy()
     return people
-
-
-def _dossier_maps(
-    results: ScreeningResults, folder: Path, summary: pd.DataFrame, *, tiles: str | None
-) -> None:
-    """Write ``ORIGIN-AFFECTED_map.html`` beside each dossier: its activities and Party only."""
-    activities = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
-    for rec in summary.itertuples(index=False):
-        if not isinstance(rec.dossier, str) or not rec.dossier:
-            continue
-        pick = activities[
-            (activities["origin"] == rec.origin)
-            & (activities["affected"] == rec.affected)
-            & activities["status"].isin(["notify", "consult"])
-        ]
-        ids = set(pick["site_id"])
-        affected = _only(results.affected, ids)
-        affected = affected[affected["affected"] == rec.affected]
-        borders = results.borders
-        if borders is not None:
-            borders = borders[borders["iso_a3"].isin({rec.origin, rec.affected})]
-        subset = ScreeningResults(
-            sites=_only(results.sites, ids),
-            holdings=_only(results.holdings, ids),
-            zones=_only(results.zones, ids),
-            affected=affected,
-            river_paths=_only(results.river_paths, ids),
-            borders=borders,
-            run=results.run,
-        )
-        title = f"hazid: activities of {rec.origin} that may affect {rec.affected}"
-        maps.write_map(subset, folder / f"{rec.dossier}_map.html", tiles=tiles, title=title)
-
-
-def _only(df: Any, ids: set[str]) -> Any:
-    return None if df is None else df[df["site_id"].isin(ids)]
-
-
-def _borders_used(results: ScreeningResults) -> gpd.GeoDataFrame | None:
-    """Keep the countries of the sites and of the affected Parties (a small GeoPackage)."""
-    if results.borders is None:
-        return None
-    codes = set(results.sites.get("site_country", pd.Series(dtype=str)).dropna())
-    if results.affected is not None:
-        codes |= set(results.affected["affected"].dropna())
-    b = results.borders
-    return b[b["iso_a3"].isin(codes)].reset_index(drop=True)

@@ -14,6 +14,7 @@ import shapely
 from typer.testing import CliRunner
 
 import hazid
+from hazid import embedded
 from hazid.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +94,7 @@ def test_chain_on_toy_world(world, tmp_path):
     names = {p.name for p in out.iterdir()}
     assert names >= {"sites.csv", "holdings.csv", "affected.csv", "run.json", "results.gpkg"}
     assert {"map.html", "notifications"} <= names
-    with open(out / "affected.csv", encoding="utf-8") as fh:
+    with open(out / "affected.csv", encoding="utf-8-sig") as fh:
         header = next(csv.reader(fh))
     n = len(hazid.pipeline.AFFECTED_COLUMNS)
     assert [h.lstrip("\ufeff") for h in header[:n]] == list(hazid.pipeline.AFFECTED_COLUMNS)
@@ -108,9 +109,11 @@ def test_chain_on_toy_world(world, tmp_path):
     assert {"border_km", "nearest_foreign", "site_country"} <= set(sites_csv.columns)
 
 
-def test_missing_inputs_are_stated(world, monkeypatch):
+def test_missing_inputs_are_stated(world, monkeypatch, tmp_path):
     borders, _, inventory = world
     monkeypatch.delenv("HAZID_RIVERS", raising=False)
+    monkeypatch.setenv("HAZID_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setattr(embedded, "GEODATA_DIR", tmp_path / "no-embedded-data")
     res = hazid.screen(inventory, borders=borders)
     assert any("water pathway not assessed" in w for w in res.run["warnings"])
     assert set(res.affected.pathway) == {"air"}

@@ -164,6 +164,116 @@ def test_dam_break_uses_given_values_and_says_what_is_missing():
         tl.dam_break(f, relations=rel)
 
 
+def test_number_of_cases_behind_each_fit(tmp_path):
+    rel = tl.load_relations()
+    # n from Huamanyauri, Huanchi, Huaman (Anddes), Rumbo Minero: 22 and 28 cases
+    assert rel.loc[["rico2008_vf", "larrauri2018_vf"], "n_cases"].tolist() == [22.0, 28.0]
+    assert np.isnan(rel.loc["rico2008_dmax", "n_cases"])
+    path = tmp_path / "old.csv"
+    rel.drop(columns="n_cases").to_csv(path, index=False)
+    assert tl.load_relations(path).n_cases.isna().all()
+
+
+# --------------------------------------------------------------------------
+# documented failures
+# --------------------------------------------------------------------------
+
+
+def test_shipped_cases_transcribe_the_compilation():
+    c = tl.load_cases()
+    cols = ["dam_height_m", "stored_m3", "released_m3", "runout_km"]
+    # CSP2 "Tailings Dam Failures 1915-2022" (31 Jan 2023), rows named in database_row
+    assert c.loc["aznalcollar_1998", cols].tolist() == [27.0, 15e6, 6.8e6, 41.0]
+    assert c.loc["merriespruit_1994", cols].tolist() == [31.0, 7.04e6, 0.6e6, 4.0]
+    assert c.loc["mount_polley_2014", cols].tolist() == [40.0, 74e6, 23.6e6, 7.0]
+    assert c.loc["brumadinho_2019", cols].tolist() == [87.0, 12e6, 9.57e6, 600.0]
+    assert c.loc["fundao_2015", cols].tolist() == [110.0, 56.4e6, 43.7e6, 668.0]
+    mailuu = c.loc["mailuu_suu_1958"]
+    assert np.isnan(mailuu.dam_height_m)  # not documented in the compilation
+    assert mailuu[cols[1:]].tolist() == [1.2e6, 0.6e6, 40.0]
+    assert c.loc["mailuu_suu_1958", "cites"] == "Wikipedia (2017)"
+    assert c.source.str.startswith("CSP2").all() and (c.status == "secondary").all()
+    assert c.cites.str.len().gt(0).all() and c.case_id.is_unique
+    assert c.cites.str.contains("Rico").sum() == 26
+    assert c.cites.str.contains("Lar+auri").sum() == 6  # the compilation spells it both ways
+
+
+def test_relation_residuals_hand_worked():
+    r = tl.relation_residuals("rico2008_vf").set_index("case_id")
+    pred = 0.354 * 74.0**1.01 * 1e6
+    assert r.at["mount_polley_2014", "predicted"] == pytest.approx(pred)
+    assert r.at["mount_polley_2014", "residual_log10"] == pytest.approx(np.log10(23.6e6 / pred))
+    assert not r.at["itabirito_1986", "used"]  # stored volume not documented
+    d = tl.relation_residuals("rico2008_dmax", allow_unverified=True).set_index("case_id")
+    assert d.at["aznalcollar_1998", "predictor"] == pytest.approx(27.0 * 6.8)
+    assert d.at["aznalcollar_1998", "predicted"] == pytest.approx(1.61 * (27.0 * 6.8) ** 0.66)
+    assert not d.at["mailuu_suu_1958", "used"]  # dam height not documented
+    with pytest.raises(RelationError, match="'rico2008_dmax' is unverified"):
+        tl.relation_residuals("rico2008_dmax")
+
+
+def write_cases(tmp_path, rows):
+    c = tl.load_cases().reset_index(drop=True).iloc[:rows].copy()
+    return c, tmp_path / "cases.csv"
+
+
+def test_relation_check_refit_hand_worked(tmp_path):
+    c, path = write_cases(tmp_path, 3)
+    # three cases exactly on VF = 0.354 VT**1.01: no bias, no scatter, the refit recovers it
+    c["stored_m3"] = [1e6, 10e6, 100e6]
+    c["released_m3"] = [0.354 * v**1.01 * 1e6 for v in (1.0, 10.0, 100.0)]
+    c.to_csv(path, index=False)
+    s = tl.relation_check("rico2008_vf", cases=tl.load_cases(path))
+    assert s.n == 3 and s.bias_log10 == pytest.approx(0.0, abs=1e-12)
+    assert s.sd_log10 == pytest.approx(0.0, abs=1e-12)
+    assert [s.refit_a, s.refit_b, s.refit_r2] == pytest.approx([0.354, 1.01, 1.0])
+    # observed 0.354 VT * 10**(0.1, -0.1, 0): residuals from 0.354 VT**1.01 are 0.1, -0.11, -0.02
+    c["released_m3"] = [0.354e6 * 10**0.1, 3.54e6 * 10**-0.1, 35.4e6]
+    c.to_csv(path, index=False)
+    s = tl.relation_check("rico2008_vf", cases=tl.load_cases(path))
+    y = np.log10([0.354 * 10**0.1, 3.54 * 10**-0.1, 35.4])
+    slope, icpt = np.polyfit([0.0, 1.0, 2.0], y, 1)
+    assert s.refit_b == pytest.approx(slope) and s.refit_a == pytest.approx(10**icpt)
+    assert s.sd_log10 == pytest.approx(np.std([0.1, -0.11, -0.02], ddof=1))
+    two = tl.relation_check("rico2008_vf", cases=tl.load_cases(path).iloc[:2])
+    assert two.n == 2 and np.isnan(two.refit_b)
+
+
+def test_scatter_of_the_relations_on_documented_cases():
+    c = tl.load_cases()
+    rico_cited = c[c.cites.str.contains("Rico")]
+    vf = tl.relation_check("rico2008_vf", cases=rico_cited)
+    # 24 cases with VT and VF: the secondary coefficients scatter by a factor ~3 (1 sd)
+    assert vf.n == 24
+    assert [vf.bias_log10, vf.sd_log10] == pytest.approx([-0.113, 0.479], abs=1e-3)
+    assert [vf.refit_a, vf.refit_b, vf.refit_r2] == pytest.approx([0.274, 1.032, 0.704], abs=1e-3)
+    run = tl.relation_check("rico2008_dmax", cases=rico_cited, allow_unverified=True)
+    assert run.n == 26 and run.sd_log10 == pytest.approx(0.693, abs=1e-3)
+    assert run.refit_r2 == pytest.approx(0.420, abs=1e-3)
+    larrauri_cited = c[c.cites.str.contains("Lar+auri")]
+    lv = tl.relation_check("larrauri2018_vf", cases=larrauri_cited)
+    assert lv.n == 6 and [lv.bias_log10, lv.sd_log10] == pytest.approx([-0.347, 0.704], abs=1e-3)
+    every = tl.relation_check("rico2008_vf")
+    assert every.n == 34 and every.sd_log10 == pytest.approx(0.518, abs=1e-3)
+
+
+def test_case_table_checks(tmp_path):
+    c, path = write_cases(tmp_path, 4)
+    c.drop(columns="cites").to_csv(path, index=False)
+    with pytest.raises(RelationError, match=r"case table lacks column\(s\): cites"):
+        tl.load_cases(path)
+    c.loc[1, "case_id"] = c.loc[0, "case_id"]
+    c.loc[2, "source"] = ""
+    c.loc[3, "status"] = "maybe"
+    c.loc[0, "stored_m3"] = -5.0
+    c.to_csv(path, index=False)
+    with pytest.raises(RelationError, match="repeated case_id") as err:
+        tl.load_cases(path)
+    msg = str(err.value)
+    assert "no source" in msg and "status 'maybe'" in msg
+    assert "stored_m3 '-5.0' is not a positive number" in msg
+
+
 # --------------------------------------------------------------------------
 # facility table
 # --------------------------------------------------------------------------

@@ -64,6 +64,9 @@ def _check_sites(sites: pd.DataFrame) -> pd.DataFrame:
 def _affected_rows(sites: pd.DataFrame, affected: pd.DataFrame) -> pd.DataFrame:
     """Return the validated rows of ``affected`` with the Party of origin, minus domestic rows."""
     _check_sites(sites)
+    if not isinstance(affected, pd.DataFrame):  # e.g. ScreeningResults.affected without borders
+        reason = "no pathway was assessed (no country borders?): see run['warnings']"
+        raise _problems("affected table", [(None, "affected", None, reason)])
     missing = [c for c in ("site_id", "affected", "pathway") if c not in affected.columns]
     if missing:
         raise _problems(

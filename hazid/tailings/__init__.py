@@ -3,6 +3,9 @@
 - :mod:`~hazid.tailings.facilities`: read and validate the facility table;
 - :mod:`~hazid.tailings.release`: released volume and run-out from published
   empirical relations (versioned in ``hazid/data/tailings``, with status);
+- :mod:`~hazid.tailings.cases`: documented failures (height, stored and
+  released volume, run-out, with sources) and the scatter of each relation on
+  them;
 - :mod:`~hazid.tailings.river`: does the run-out reach a river, and where the
   released contaminants go downstream (the ``tailings`` pathway);
 - :mod:`~hazid.tailings.index`: the inputs of a hazard index, and a ranking
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 from hazid.errors import RelationError, TailingsError
 from hazid.tailings.assess import TailingsResults, assess_tailings, runout_zones
+from hazid.tailings.cases import CASE_COLUMNS, load_cases, relation_check, relation_residuals
 from hazid.tailings.facilities import (
     CONTAMINANT_UNITS,
     FACILITY_STATUSES,
@@ -43,6 +47,7 @@ from hazid.tailings.river import (
 )
 
 __all__ = [
+    "CASE_COLUMNS",
     "CONTAMINANT_UNITS",
     "CRITERIA",
     "DEFAULT_RUNOUT_RELATION",
@@ -61,9 +66,12 @@ __all__ = [
     "facility_points",
     "get_relation",
     "hazard_inputs",
+    "load_cases",
     "load_relations",
     "rank_facilities",
     "read_facilities",
+    "relation_check",
+    "relation_residuals",
     "released_contaminants",
     "released_volume",
     "runout_distance",

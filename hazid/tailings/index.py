@@ -10,11 +10,18 @@ tailings management facilities in the Danube River Basin"). Its hazard terms
 cover the stored volume, the toxicity of the contents, the management status,
 the natural conditions (floods, earthquakes) and the safety of the dam.
 
-The numeric definition of each term (scores, logarithms, weights) could not be
-read in a public source reachable from this project, so no THI value is
-computed here. Instead :func:`hazard_inputs` exposes, term by term, the inputs
-the facility table holds, and :func:`rank_facilities` ranks with a rule that
-needs no weights: Pareto dominance. A facility is ahead of another when it is
+The UNECE page of the methodology
+(https://unece.org/info/Environment-Policy/Industrial-accidents/pub/369164)
+confirms its three components: (A) THI and TRI, computed in a spreadsheet
+template for assessing many facilities at once, (B) the checklist, (C) the
+measure catalogue. Applications are published (Ukraine: UBA Dokumentationen
+01/2016, Annex 3; Armenia: the Akhtala/Nahatak facility; the 2019 Almaty
+workshop for Central Asia), but the numeric definition of each term (scores,
+logarithms, weights) could not be read in a public source reachable from this
+project, so no THI value is computed here. Instead :func:`hazard_inputs`
+exposes, term by term, the inputs the facility table holds, and
+:func:`rank_facilities` ranks with a rule that needs no weights: Pareto
+dominance. A facility is ahead of another when it is
 at least as hazardous on every criterion and more hazardous on one; facilities
 that no other dominates form rank 1, and so on. A missing input counts as the
 worst value (missing data is never evidence of safety) and is listed.
@@ -35,7 +42,10 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["CRITERIA", "THI_TERMS", "hazard_inputs", "rank_facilities"]
 
-_UNECE = "UNECE, Methodology for Tailings Management Facilities (UBA 2016, updated 2020)"
+_UNECE = (
+    "UNECE, Methodology for Tailings Management Facilities (UBA 2016, updated 2020), "
+    "unece.org/info/Environment-Policy/Industrial-accidents/pub/369164"
+)
 _UBA = "UBA Texte 185/2020 (Kovacs et al.), Danube TMF project"
 _MISSING = "published scoring not found in a reachable public source"
 

@@ -95,7 +95,9 @@ def load_relations(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per relation, indexed by ``relation_id``.
+        One row per relation, indexed by ``relation_id``. The optional
+        ``n_cases`` column (number of failures behind the fit) is NaN where
+        absent or not stated.
 
     Raises
     ------
@@ -106,8 +108,8 @@ def load_relations(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     Examples
     --------
     >>> rel = load_relations()
-    >>> rel.loc["rico2008_vf", ["a", "b", "r2"]].astype(float).tolist()
-    [0.354, 1.01, 0.86]
+    >>> rel.loc["rico2008_vf", ["a", "b", "r2", "n_cases"]].astype(float).tolist()
+    [0.354, 1.01, 0.86, 22.0]
     """
     if path is None:
         with resources.as_file(
@@ -133,7 +135,9 @@ def load_relations(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     if table["relation_id"].duplicated().any():
         dup = table.loc[table["relation_id"].duplicated(), "relation_id"].tolist()
         raise RelationError(f"relation table: repeated relation_id {dup}")
-    for col in ("a", "b", "r2", "sigma_log10"):
+    if "n_cases" not in table.columns:  # optional: number of cases behind the fit
+        table["n_cases"] = np.nan
+    for col in ("a", "b", "r2", "sigma_log10", "n_cases"):
         table[col] = pd.to_numeric(table[col], errors="coerce")
     return table.set_index("relation_id", drop=False)
 
