@@ -30,7 +30,7 @@ def test_release_term_columns_are_read_with_aliases():
     inv = inventory(
         **{
             "Largest vessel": ["1", "22", ""],
-            "storage_state": ["Pressurised", "refrigerated", "atmospheric"],
+            "storage_type": ["Pressurised", "refrigerated", "atmospheric"],
             "bund_area_m2": ["", "", "10000"],
         }
     )
@@ -50,11 +50,12 @@ def test_release_term_problems_are_reported():
     inv = inventory(storage=["frozen", "", "solid"], largest_vessel_t=["-1", "x", ""])
     _, problems = validate_inventory(inv)
     storage = problems[problems.column == "storage"]
-    assert storage["problem"].str.match("storage must be one of: pressurised, ").all()
+    assert storage["problem"].str.match("unknown storage: use one of pressurised, ").all()
     assert storage["value"].tolist() == ["frozen"]
     vessel = problems[problems.column == "largest_vessel_t"]["problem"].tolist()
-    assert "largest vessel is negative" in vessel and "largest vessel is not a number" in vessel
-    with pytest.raises(hazid.InventoryError, match="storage must be one of"):
+    assert "largest vessel must be greater than zero" in vessel
+    assert "largest vessel is not a number" in vessel
+    with pytest.raises(hazid.InventoryError, match="unknown storage"):
         hazid.read_inventory(inv)
 
 
