@@ -156,6 +156,7 @@ def screen(
     rivers: str | Path | gpd.GeoDataFrame | bool | None = None,
     lakes: str | Path | gpd.GeoDataFrame | None = None,
     weather: str = "worst",
+    basis: str | None = None,
     terrain: str = "rural",
     wind_from: float | None = None,
     sector_deg: float = 45.0,
@@ -194,9 +195,11 @@ def screen(
         pathway is not assessed. False: skip.
     lakes : path or GeoDataFrame, optional
         Lake polygons that end plain-line rivers (None: ``HAZID_LAKES`` if set).
-    weather, terrain, wind_from, sector_deg, population
+    basis, terrain, wind_from, sector_deg, population
         Consequence-zone options (see :func:`hazid.zones.consequence_distances` and
-        :func:`hazid.zones.zone_polygons`); ``population`` is a raster of people per cell.
+        :func:`hazid.zones.zone_polygons`); ``basis`` (worst|alternative) is the weather case
+        deciding the air pathway, both being computed (``weather`` is its former name, used
+        when ``basis`` is not given); ``population`` is a raster of people per cell.
     uncertainty_km : float, default 5.0
         Border-data accuracy: an air margin within it is flagged ``uncertain``.
     water : {"aquatic", "all"}, default "aquatic"
@@ -228,7 +231,7 @@ def screen(
         "regime": regime,
         "annex_version": annex_version,
         "cluster_km": cluster_km,
-        "weather": weather,
+        "weather": basis if basis is not None else weather,
         "terrain": terrain,
         "wind_from": wind_from,
         "sector_deg": sector_deg,
@@ -336,7 +339,7 @@ def _air_stage(
     step("modelling consequence zones")
     hazardous = sites.loc[sites["hazardous"], "site_id"]
     h_haz = holdings[holdings["site_id"].isin(hazardous)]
-    distances = zones.consequence_distances(h_haz, weather=p["weather"], terrain=p["terrain"])
+    distances = zones.consequence_distances(h_haz, basis=p["weather"], terrain=p["terrain"])
     zone_gdf = zones.zone_polygons(
         sites[sites["hazardous"]], distances, wind_from=p["wind_from"], sector_deg=p["sector_deg"]
     )

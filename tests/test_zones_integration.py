@@ -114,3 +114,25 @@ def test_a_determined_zone_reaching_the_country_decides_over_an_undetermined_one
     rows = with_zone_cases(air, dist, determined=det)
     assert rows[["hazard", "undetermined"]].values.tolist() == [["fire", False]]
     assert determine(sites, rows).loc[0, "status"] == "notify"
+
+
+def test_screen_basis_decides_zone_km_and_is_recorded():
+    import geopandas as gpd
+    import shapely
+
+    borders = gpd.GeoDataFrame(
+        {"iso_a3": ["AAA", "BBB"]},
+        geometry=[shapely.box(68, 40, 70, 42), shapely.box(70, 40, 72, 42)],
+        crs=4326,
+    )
+    inv = inventory(largest_vessel_t=["1", "22", ""])
+    worst = hazid.screen(inv, borders=borders, rivers=False)
+    alt = hazid.screen(inv, borders=borders, rivers=False, basis="alternative")
+    assert alt.run["parameters"]["weather"] == "alternative"
+    assert worst.run["parameters"]["weather"] == "worst"
+    tox_w = worst.zones.set_index("hazard").loc["toxic"]
+    tox_a = alt.zones.set_index("hazard").loc["toxic"]
+    assert tox_w.zone_km == tox_w.zone_worst_km and tox_a.zone_km == tox_a.zone_alternative_km
+    assert tox_a.zone_km < tox_w.zone_km
+    with pytest.raises(hazid.ChoiceError, match="basis must be one of"):
+        hazid.screen(inv, borders=borders, rivers=False, basis="typical")
