@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import os
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hazid import datasets, geography, maps, tables, zones
+from hazid import datasets, embedded, geography, maps, tables, zones
 from hazid import rivers as river_network
 from hazid._version import __version__
 from hazid.annex import classify
@@ -141,9 +141,16 @@ def _input_record(layer: Any) -> dict[str, Any]:
     src = layer.attrs.get("source", "<layer>") if isinstance(layer, gpd.GeoDataFrame) else layer
     path = Path(str(src))
     if not path.is_file():
-        return {"name": str(src)}
+        return {"name": path.name or str(src)}
     # the file name and hash identify the input; local folders stay out of dossiers sent abroad
-    return {"name": path.name, "sha256": tables.file_sha256(path)}
+    record: dict[str, Any] = {"name": path.name, "sha256": tables.file_sha256(path)}
+    shipped = embedded.provenance_for(path)
+    if shipped is not None:  # the defaults shipped with hazid: say so, with scale and limits
+        record.update(
+            {k: shipped[k] for k in ("dataset", "version", "scale", "limits", "licence")},
+            origin="embedded",
+        )
+    return record
 
 
 def screen(
@@ -153,7 +160,7 @@ def screen(
     annex_version: str = tables.DEFAULT_ANNEX_VERSION,
     cluster_km: float | None = None,
     borders: str | Path | gpd.GeoDataFrame | bool | None = None,
-    rivers: str | Path | gpd.GeoDataFrame | bool | None = None,
+    rivers: str | Path | gpd.GeoDataFrame | Sequence[str | Path] | bool | None = None,
     lakes: str | Path | gpd.GeoDataFrame | None = None,
     weather: str = "worst",
     basis: str | None = None,
@@ -189,12 +196,16 @@ def screen(
         Classify sites within this geodesic distance of each other together as well.
     borders : path, GeoDataFrame, False or None
         Country polygons. None: ``HAZID_BORDERS``, else the Digital Chart of the World of
-        Debian's ``gmt-dcw`` package, else the air pathway is not assessed. False: skip.
-    rivers : path, GeoDataFrame, False or None
-        River network (HydroRIVERS or plain lines). None: ``HAZID_RIVERS``, else the water
-        pathway is not assessed. False: skip.
+        Debian's ``gmt-dcw`` package, else Natural Earth fetched with ``hazid data``, else the
+        Natural Earth 1:10M borders shipped with hazid (:mod:`hazid.embedded`). False: skip.
+    rivers : path, GeoDataFrame, list of paths, False or None
+        River network (HydroRIVERS or plain lines; several files are merged, HydroRIVERS
+        continents joined by ``NEXT_DOWN``). None: ``HAZID_RIVERS``, else a network fetched
+        with ``hazid data``, else the Natural Earth 1:10M rivers shipped with hazid (large
+        rivers only, no discharge). False: skip.
     lakes : path or GeoDataFrame, optional
-        Lake polygons that end plain-line rivers (None: ``HAZID_LAKES`` if set).
+        Lake polygons that end plain-line rivers. None: ``HAZID_LAKES``, else fetched, else
+        the Natural Earth 1:10M lakes shipped with hazid.
     basis, terrain, wind_from, sector_deg, population
         Consequence-zone options (see :func:`hazid.zones.consequence_distances` and
         :func:`hazid.zones.zone_polygons`); ``basis`` (worst|alternative) is the weather case
@@ -372,12 +383,15 @@ def _water_stage(
 ) -> pd.DataFrame:
     """Build the river network and trace each hazardous activity's spill downstream."""
     run, sites = results.run, results.sites
-    run["inputs"]["rivers"] = _input_record(network_input)
-    lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
-    if lake_layer is None:
-        lake_layer = datasets.first_fetched("ne_10m_lakes")
-    if lake_layer is not None:
-        run["inputs"]["lakes"] = _input_record(lake_layer)
+    run["inputs"]["rivers"] = (
+        [_input_record(x) for x in network_input]
+        if isinstance(network_input, list)
+        else _input_record(network_input)
+    )
+    lake_layer = lakes
+    if lake_layer is None or isinstance(lake_layer, str | os.PathLike):
+        lake_layer = datasets.resolve_lakes(lake_layer)
+    run["inputs"]["lakes"] = _input_record(lake_layer)
     step("building river network")
     network = river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
     run["stages"]["network"] = network.attrs.get("report", {})
@@ -444,6 +458,8 @@ def write_results(
     overwrite: bool = False,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    lang: str | Sequence[str] = "en",
+    response_days: int | None = None,
 ) -> Path:
     """Write a screening into ``out_dir``, swapped in whole once everything is written.
 
@@ -476,6 +492,11 @@ def write_results(
         Time recorded in ``run.json`` and date of the dossiers (default: now, UTC).
     progress : callable, optional
         Called with the label of each step.
+    lang : str or sequence of str, default "en"
+        Language(s) of the dossiers: ``"en"``, ``"ru"`` or ``"en,ru"`` (see
+        :func:`hazid.write_notifications`).
+    response_days : int, optional
+        Days the affected Party is given to reply (Annex III, paragraph 3(b)).
 
     Returns
     -------
@@ -527,6 +548,8 @@ def write_results(
                 run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
                 maps=static_maps,
                 map_links=map_html,
+                lang=lang,
+                response_days=response_days,
             )
             if map_html:
                 step("drawing a map per dossier")

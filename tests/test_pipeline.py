@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -83,9 +84,16 @@ def test_chain_on_toy_world(world, tmp_path):
     row = decided[decided.site_id == "A"].iloc[0]
     assert row.status == "consult" and "undetermined" in row.evidence
     water = aff[aff.pathway == "water"]
-    assert water[["site_id", "affected"]].values.tolist() == [["C", "BBB"]]
-    assert water.iloc[0]["river_km"] == pytest.approx(0.1 * 84.4, rel=0.03)
-    assert water.iloc[0]["arrival_h"] > 0 and water.iloc[0]["peak_mg_l"] > 0
+    # A has no river within 10 km: its water pathway is not assessed, so BBB (4 km away)
+    # gets a water row without arrival time (to consult), never "no effect"
+    assert water[["site_id", "affected"]].values.tolist() == [["A", "BBB"], ["C", "BBB"]]
+    assert np.isnan(water.iloc[0]["arrival_h"])
+    assert water.iloc[0]["water_note"].startswith("water pathway not assessed (no river reach")
+    assert water.iloc[1]["river_km"] == pytest.approx(0.1 * 84.4, rel=0.03)
+    assert water.iloc[1]["arrival_h"] > 0 and water.iloc[1]["peak_mg_l"] > 0
+    paths = res.river_paths.set_index("site_id")
+    assert paths.loc["A", "water_status"] == "not assessed"
+    assert paths.loc["C", "water_status"] == "assessed"
     assert not s.loc["D", "hazardous"]  # 1 t of chlorine near the border: never notified
     assert "D" not in set(aff.site_id)
     assert res.run["warnings"] == []

@@ -30,7 +30,7 @@ def test_release_term_columns_are_read_with_aliases():
     inv = inventory(
         **{
             "Largest vessel": ["1", "22", ""],
-            "storage_type": ["Pressurised", "refrigerated", "atmospheric"],
+            "storage_state": ["Pressurised", "refrigerated", "atmospheric"],
             "bund_area_m2": ["", "", "10000"],
         }
     )
@@ -55,7 +55,7 @@ def test_release_term_problems_are_reported():
     vessel = problems[problems.column == "largest_vessel_t"]["problem"].tolist()
     assert "largest vessel must be greater than zero" in vessel
     assert "largest vessel is not a number" in vessel
-    with pytest.raises(hazid.InventoryError, match="unknown storage"):
+    with pytest.raises(hazid.InventoryError, match="unknown storage: use one of pressurised"):
         hazid.read_inventory(inv)
 
 
