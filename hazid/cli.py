@@ -182,7 +182,14 @@ def screen(
         bool, Opt("--no-air", help="Skip borders, zones and the air pathway.")
     ] = False,
     no_water: Annotated[bool, Opt("--no-water", help="Skip the water pathway.")] = False,
-    weather: Annotated[str, Opt(help="worst (F, 1.5 m/s) or alternative (D, 3 m/s).")] = "worst",
+    weather: Annotated[str, Opt(help="Former name of --basis.")] = "worst",
+    basis: Annotated[
+        str | None,
+        Opt(
+            help="Weather case deciding the air pathway (both are computed): "
+            "worst (F, 1.5 m/s) or alternative (D, 3 m/s)."
+        ),
+    ] = None,
     terrain: Annotated[str, Opt(help="rural or urban dispersion coefficients.")] = "rural",
     wind_from: Annotated[
         float | None, Opt("--wind-from", help="Wind direction (deg): sectors, not circles.")
@@ -246,6 +253,7 @@ def screen(
                 rivers=False if no_water else _river_files(rivers),
                 lakes=lakes,
                 weather=weather,
+                basis=basis,
                 terrain=terrain,
                 wind_from=wind_from,
                 sector_deg=sector_deg,

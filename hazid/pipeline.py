@@ -163,6 +163,7 @@ def screen(
     rivers: str | Path | gpd.GeoDataFrame | Sequence[str | Path] | bool | None = None,
     lakes: str | Path | gpd.GeoDataFrame | None = None,
     weather: str = "worst",
+    basis: str | None = None,
     terrain: str = "rural",
     wind_from: float | None = None,
     sector_deg: float = 45.0,
@@ -205,9 +206,11 @@ def screen(
     lakes : path or GeoDataFrame, optional
         Lake polygons that end plain-line rivers. None: ``HAZID_LAKES``, else fetched, else
         the Natural Earth 1:10M lakes shipped with hazid.
-    weather, terrain, wind_from, sector_deg, population
+    basis, terrain, wind_from, sector_deg, population
         Consequence-zone options (see :func:`hazid.zones.consequence_distances` and
-        :func:`hazid.zones.zone_polygons`); ``population`` is a raster of people per cell.
+        :func:`hazid.zones.zone_polygons`); ``basis`` (worst|alternative) is the weather case
+        deciding the air pathway, both being computed (``weather`` is its former name, used
+        when ``basis`` is not given); ``population`` is a raster of people per cell.
     uncertainty_km : float, default 5.0
         Border-data accuracy: an air margin within it is flagged ``uncertain``.
     water : {"aquatic", "all"}, default "aquatic"
@@ -239,7 +242,7 @@ def screen(
         "regime": regime,
         "annex_version": annex_version,
         "cluster_km": cluster_km,
-        "weather": weather,
+        "weather": basis if basis is not None else weather,
         "terrain": terrain,
         "wind_from": wind_from,
         "sector_deg": sector_deg,
@@ -347,7 +350,7 @@ def _air_stage(
     step("modelling consequence zones")
     hazardous = sites.loc[sites["hazardous"], "site_id"]
     h_haz = holdings[holdings["site_id"].isin(hazardous)]
-    distances = zones.consequence_distances(h_haz, weather=p["weather"], terrain=p["terrain"])
+    distances = zones.consequence_distances(h_haz, basis=p["weather"], terrain=p["terrain"])
     zone_gdf = zones.zone_polygons(
         sites[sites["hazardous"]], distances, wind_from=p["wind_from"], sector_deg=p["sector_deg"]
     )
@@ -359,7 +362,10 @@ def _air_stage(
     air = geography.affected_by_air(
         sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
     )
-    air = zones.with_zone_cases(air.assign(pathway="air"), distances)
+    undetermined = zone_gdf["site_id"].isin(zone_gdf.loc[zone_gdf["undetermined"], "site_id"])
+    det = zone_gdf[undetermined & ~zone_gdf["undetermined"]]
+    det = geography.affected_by_air(sites, det, border_layer, uncertainty_km=p["uncertainty_km"])
+    air = zones.with_zone_cases(air.assign(pathway="air"), distances, determined=det)
     if population is not None:
         air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
     run["stages"]["air"] = "done"
