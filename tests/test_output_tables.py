@@ -103,3 +103,21 @@ def test_results_workbook_follows_the_language(tmp_path, lang, heading):
     # the CSV beside it: BOM, Cyrillic read back by pandas, the formula neutralised
     back = pd.read_csv(out / "sites.csv", encoding="utf-8-sig")
     assert back["site_name"].tolist() == names
+
+
+def test_workbook_is_the_same_bytes_each_time_and_escapes_xml(tmp_path):
+    df = pd.DataFrame(
+        {"name": ["a & <b>", "bell\x07", "", "z"], "q": [1.0, 0.1 + 0.2, float("nan"), 2.5]}
+    )
+    a = write_workbook(tmp_path / "a.xlsx", {"t & <x>": df}).read_bytes()
+    b = write_workbook(tmp_path / "b.xlsx", {"t & <x>": df}).read_bytes()
+    assert a == b
+    wb = load_workbook(tmp_path / "a.xlsx")
+    ws = wb["t & <x>"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["name", "q"],
+        ["a & <b>", 1],
+        ["bell", 0.3],
+        [None, None],
+        ["z", 2.5],
+    ]

@@ -5,19 +5,23 @@ as numbers, ``true``/``false`` as booleans), a frozen and bold header row, an au
 column widths fitted to the content. Text from inputs is neutralised against formula injection
 (:func:`hazid.escape.spreadsheet_text`), and every text cell is stored as a string, never a
 formula.
+
+The workbook (Office Open XML, ECMA-376 SpreadsheetML) is written directly, one sheet's XML
+streamed row by row into the zip: national inventories give hundreds of thousands of rows,
+which a cell-object library holds in memory at some tens of microseconds per cell. Text cells
+are inline strings; the zip entries carry a fixed date, so the same tables give the same bytes.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from hazid.escape import clean_float, spreadsheet_text
@@ -25,6 +29,26 @@ from hazid.escape import clean_float, spreadsheet_text
 __all__ = ["write_workbook"]
 
 _MAX_WIDTH = 60
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+#: characters XML 1.0 does not allow in text
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_STYLES = (
+    f'{_HEAD}<styleSheet xmlns="{_NS}">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
 
 
 def _cell_value(v: object) -> object:
@@ -41,27 +65,99 @@ def _cell_value(v: object) -> object:
     return str(v)
 
 
-def _sheet(wb: Workbook, name: str, df: pd.DataFrame, heading: Callable[[str], str]) -> None:
-    ws = wb.create_sheet(title=name[:31])
-    table = pd.DataFrame(df).drop(columns=["geometry"], errors="ignore")
-    ws.append([heading(str(c)) for c in table.columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    widths = [len(str(c.value)) for c in ws[1]]
-    for row in table.itertuples(index=False, name=None):
-        ws.append([_cell_value(v) for v in row])
-        for i, v in enumerate(row):
-            widths[i] = max(widths[i], min(len(str(v)), _MAX_WIDTH))
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.value = spreadsheet_text(cell.value)
-                cell.data_type = TYPE_STRING  # never a formula, whatever the text
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(max(w, 6) + 2, _MAX_WIDTH)
-    ws.freeze_panes = "A2"
-    if len(table.columns):
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{max(len(table), 1) + 1}"
+def _xml_text(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _ILLEGAL.sub("", text)
+
+
+def _cell(ref: str, v: object, style: str = "") -> str:
+    """One ``<c>`` element; text is never a formula (``'`` in front of a live one)."""
+    v = _cell_value(v)
+    if v is None or v == "":
+        return ""
+    if isinstance(v, bool):
+        return f'<c r="{ref}"{style} t="b"><v>{int(v)}</v></c>'
+    if isinstance(v, int | float):
+        return f'<c r="{ref}"{style}><v>{v:.16g}</v></c>'  # as openpyxl writes numbers
+    text = _xml_text(spreadsheet_text(v) if not style else v)
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str]:
+    """Yield the worksheet XML of one table in pieces: frozen bold header, widths, filter."""
+    letters = [get_column_letter(i) for i in range(1, len(head) + 1)]
+    widths = [len(h) for h in head]
+    for i, c in enumerate(table.columns):
+        if len(table):
+            longest = table[c].map(lambda v: min(len(str(v)), _MAX_WIDTH)).max()
+            widths[i] = max(widths[i], int(longest))
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{min(max(w, 6) + 2, _MAX_WIDTH)}" customWidth="1"/>'
+        for i, w in enumerate(widths, start=1)
+    )
+    yield (
+        f'{_HEAD}<worksheet xmlns="{_NS}" xmlns:r="{_REL}"><sheetViews>'
+        '<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
+        ' state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView>'
+        f"</sheetViews>{f'<cols>{cols}</cols>' if cols else ''}<sheetData>"
+    )
+    yield (
+        '<row r="1">'
+        + "".join(_cell(f"{a}1", h, ' s="1"') for a, h in zip(letters, head, strict=True))
+        + "</row>"
+    )
+    for r, row in enumerate(table.itertuples(index=False, name=None), start=2):
+        cells = "".join(_cell(f"{a}{r}", v) for a, v in zip(letters, row, strict=True))
+        yield f'<row r="{r}">{cells}</row>'
+    yield "</sheetData>"
+    if letters:
+        yield f'<autoFilter ref="A1:{letters[-1]}{max(len(table), 1) + 1}"/>'
+    yield "</worksheet>"
+
+
+def _package(names: list[str]) -> dict[str, str]:
+    """Return the parts around the sheets: content types, relationships, workbook, styles."""
+    n = len(names)
+    sheets = "".join(
+        f'<sheet name="{_xml_text(name).replace(chr(34), "&quot;")}" sheetId="{i}" r:id="rId{i}"/>'
+        for i, name in enumerate(names, start=1)
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, n + 1)
+    )
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT}.worksheet+xml"/>'
+        for i in range(1, n + 1)
+    )
+    return {
+        "[Content_Types].xml": (
+            f'{_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>{overrides}'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            f'{_HEAD}<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
+            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'{_HEAD}<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>{sheets}</sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'{_HEAD}<Relationships xmlns="{_PKG_REL}">{rels}<Relationship Id="rId{n + 1}" '
+            f'Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
+        ),
+        "xl/styles.xml": _STYLES,
+    }
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
 
 
 def write_workbook(
@@ -97,12 +193,22 @@ def write_workbook(
     (['site_id', 'ratio'], ["'=1+1", 1.5], 'A2')
     """
     path = Path(path)
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, df in tables.items():
-        if df is not None:
-            _sheet(wb, name, df, headings or str)
-    if not wb.sheetnames:
-        wb.create_sheet("sites")
-    wb.save(path)
+    heading = headings or str
+    sheets = {name[:31]: df for name, df in tables.items() if df is not None} or {
+        "sites": pd.DataFrame()
+    }
+    with zipfile.ZipFile(path, "w", compresslevel=1) as zf:
+        for part, text in _package(list(sheets)).items():
+            zf.writestr(_entry(part), text)
+        for i, df in enumerate(sheets.values(), start=1):
+            table = pd.DataFrame(df).drop(columns=["geometry"], errors="ignore")
+            head = [heading(str(c)) for c in table.columns]
+            with zf.open(_entry(f"xl/worksheets/sheet{i}.xml"), "w") as f:
+                buf: list[str] = []
+                for piece in _sheet_xml(table, head):
+                    buf.append(piece)
+                    if len(buf) >= 2000:
+                        f.write("".join(buf).encode("utf-8"))
+                        buf.clear()
+                f.write("".join(buf).encode("utf-8"))
     return path
