@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing as mp
+import warnings
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,34 +17,71 @@ from hazid.maps import write_map
 __all__ = ["borders_used", "dossier_maps"]
 
 
-def dossier_maps(results: Any, folder: Path, summary: pd.DataFrame, *, tiles: str | None) -> None:
-    """Write ``ORIGIN-AFFECTED_map.html`` beside each dossier: its activities and Party only."""
+def dossier_maps(
+    results: Any, folder: Path, summary: pd.DataFrame, *, tiles: str | None, workers: int = 2
+) -> None:
+    """Write ``ORIGIN-AFFECTED_map.html`` beside each dossier: its activities and Party only.
+
+    From :data:`PARALLEL_FROM` maps on, ``workers`` processes (forked, so the results are
+    shared, not copied) draw them; each map is written on its own, so the files are the same
+    whatever the number of workers.
+    """
     activities = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
-    for rec in summary.itertuples(index=False):
-        if not isinstance(rec.dossier, str) or not rec.dossier:
-            continue
-        pick = activities[
-            (activities["origin"] == rec.origin)
-            & (activities["affected"] == rec.affected)
-            & activities["status"].isin(["notify", "consult"])
-        ]
-        ids = set(pick["site_id"])
-        affected = _only(results.affected, ids)
-        affected = affected[affected["affected"] == rec.affected]
-        borders = results.borders
-        if borders is not None:
-            borders = borders[borders["iso_a3"].isin({rec.origin, rec.affected})]
-        subset = dataclasses.replace(
-            results,
-            sites=_only(results.sites, ids),
-            holdings=_only(results.holdings, ids),
-            zones=_only(results.zones, ids),
-            affected=affected,
-            river_paths=_only(results.river_paths, ids),
-            borders=borders,
-        )
-        title = f"hazid: activities of {rec.origin} that may affect {rec.affected}"
-        write_map(subset, folder / f"{rec.dossier}_map.html", tiles=tiles, title=title)
+    jobs = [
+        (rec.origin, rec.affected, rec.dossier)
+        for rec in summary.itertuples(index=False)
+        if isinstance(rec.dossier, str) and rec.dossier
+    ]
+    context = (results, activities, folder, tiles)
+    if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        for job in jobs:
+            _pair_map(context, *job)
+        return
+    global _CONTEXT
+    _CONTEXT = context
+    try:
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns about fork in a process with threads; the workers only draw
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                list(pool.map(_pair_map_in_worker, jobs))
+    finally:
+        _CONTEXT = None
+
+
+#: Number of pair maps from which they are drawn by several processes.
+PARALLEL_FROM = 8
+_CONTEXT: tuple | None = None
+
+
+def _pair_map_in_worker(job: tuple[str, str, str]) -> None:
+    _pair_map(_CONTEXT, *job)
+
+
+def _pair_map(context: tuple, origin: str, affected_iso: str, dossier: str) -> None:
+    results, activities, folder, tiles = context
+    pick = activities[
+        (activities["origin"] == origin)
+        & (activities["affected"] == affected_iso)
+        & activities["status"].isin(["notify", "consult"])
+    ]
+    ids = set(pick["site_id"])
+    affected = _only(results.affected, ids)
+    affected = affected[affected["affected"] == affected_iso]
+    borders = results.borders
+    if borders is not None:
+        borders = borders[borders["iso_a3"].isin({origin, affected_iso})]
+    subset = dataclasses.replace(
+        results,
+        sites=_only(results.sites, ids),
+        holdings=_only(results.holdings, ids),
+        zones=_only(results.zones, ids),
+        affected=affected,
+        river_paths=_only(results.river_paths, ids),
+        borders=borders,
+    )
+    title = f"hazid: activities of {origin} that may affect {affected_iso}"
+    write_map(subset, folder / f"{dossier}_map.html", tiles=tiles, title=title)
 
 
 def _only(df: Any, ids: set[str]) -> Any:

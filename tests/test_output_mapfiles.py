@@ -1,0 +1,49 @@
+"""Pair maps beside the dossiers: the same files whether drawn in one process or several."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+import hazid
+from hazid.output import mapfiles
+
+
+def _results():
+    borders = gpd.GeoDataFrame(
+        {"iso_a3": ["AAA", "BBB", "CCC"], "name": ["Aland", "Bland", "Cland"]},
+        geometry=[
+            shapely.box(68, 40, 70, 42),
+            shapely.box(70, 40, 72, 42),
+            shapely.box(68, 42, 72, 44),
+        ],
+        crs=4326,
+    )
+    inventory = pd.DataFrame(
+        {
+            "site_id": ["A", "B"],
+            "site_name": ["Border chlorine store", "North chlorine store"],
+            "lon": ["69.95", "69.0"],
+            "lat": ["41.0", "41.95"],
+            "substance": ["chlorine", "chlorine"],
+            "quantity": ["30", "30"],
+        }
+    )
+    return hazid.screen(inventory, borders=borders, rivers=False)
+
+
+def _pair_maps(res, out, monkeypatch, parallel_from):
+    monkeypatch.setattr(mapfiles, "PARALLEL_FROM", parallel_from)
+    hazid.write_results(res, out, static_maps=False)
+    return {p.name: p.read_bytes() for p in (out / "notifications").glob("*_map.html")}
+
+
+def test_pair_maps_same_bytes_with_workers(tmp_path, monkeypatch):
+    res = _results()
+    serial = _pair_maps(res, tmp_path / "serial", monkeypatch, 10**9)
+    parallel = _pair_maps(res, tmp_path / "parallel", monkeypatch, 1)
+    assert sorted(serial) == ["AAA-BBB_map.html", "AAA-CCC_map.html"]
+    assert parallel == serial
+    assert b"North chlorine store" in serial["AAA-CCC_map.html"]
+    assert b"North chlorine store" not in serial["AAA-BBB_map.html"]
