@@ -337,3 +337,38 @@ def test_several_river_files_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HAZID_RIVERS", os.pathsep.join([str(files[0]), str(tmp_path / "no")]))
     with pytest.raises(DataSourceError, match="from HAZID_RIVERS\\) does not exist"):
         rv.resolve_rivers()
+
+
+def test_dossier_set_lists_water_gaps_of_sites_without_a_traced_path():
+    from hazid.notify import prepare_dossiers
+
+    sites = pd.DataFrame(
+        {
+            "site_id": ["A"],
+            "lon": [68.0],
+            "lat": [42.5],
+            "site_country": ["KAZ"],
+            "hazardous": [True],
+        }
+    )
+    paths = gpd.GeoDataFrame(
+        {
+            "site_id": ["A"],
+            "water_status": ["not assessed"],
+            "water_reason": ["no river reach within 10 km"],
+        },
+        geometry=[None],
+        crs=4326,
+    )
+    empty = pd.DataFrame(columns=["site_id", "affected", "pathway"])
+    ds = prepare_dossiers(
+        sites,
+        pd.DataFrame(columns=["site_id"]),
+        empty,
+        river_paths=paths,
+        run={"date": "2025-01-31"},
+    )
+    assert ds.not_notified.reason.tolist() == [
+        "hazardous activity; water pathway not assessed (no river reach within 10 km): "
+        "a gap in the data"
+    ]
