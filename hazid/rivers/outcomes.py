@@ -14,6 +14,8 @@ pair is to be consulted.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -31,13 +33,15 @@ NO_MASS = "release mass unknown"
 
 _EDGE_SINKS = ("edge", "unknown")
 
+if TYPE_CHECKING:
+    from hazid.rivers.trace import _Ends, _Starts
 
-def water_outcomes(
+
+def _water_outcomes(
     paths: gpd.GeoDataFrame,
     reaches: gpd.GeoDataFrame,
-    net,
-    start,
-    end,
+    start: _Starts,
+    end: _Ends,
     *,
     mass: np.ndarray,
     needs_mass: bool,
@@ -91,7 +95,7 @@ def water_outcomes(
     )
 
 
-def gap_rows(
+def _gap_rows(
     paths: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
     borders: gpd.GeoDataFrame,
