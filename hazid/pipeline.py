@@ -102,10 +102,11 @@ def _versions() -> dict[str, str]:
     return out
 
 
-#: Columns of ``affected.csv``: the air columns of :func:`hazid.geography.affected_by_air`,
-#: then the water columns of :func:`hazid.rivers.trace_water`.
+#: Columns of ``affected.csv``: the air columns of :func:`hazid.geography.affected_by_air` and
+#: both weather cases (:data:`hazid.zones.CASE_COLUMNS`), then those of the water trace.
 AFFECTED_COLUMNS: tuple[str, ...] = (
     *geography.AIR_COLUMNS,
+    *zones.CASE_COLUMNS,
     "river",
     "river_km",
     "arrival_h",
@@ -115,7 +116,7 @@ AFFECTED_COLUMNS: tuple[str, ...] = (
 )
 
 _DENSE_GAS_NOTE = (
-    "dense gases (chlorine, ammonia, ...) are modelled as neutral gases (Gaussian plume)"
+    "no OCA dense-gas table is usable: dense gases other than ammonia use the neutral-gas table"
 )
 
 
@@ -348,7 +349,7 @@ def _air_stage(
     air = geography.affected_by_air(
         sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
     )
-    air["pathway"] = "air"
+    air = zones.with_zone_cases(air.assign(pathway="air"), distances)
     if population is not None:
         air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
     run["stages"]["air"] = "done"
@@ -442,6 +443,8 @@ def write_results(
     overwrite: bool = False,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    lang: str | Sequence[str] = "en",
+    response_days: int | None = None,
 ) -> Path:
     """Write a screening into ``out_dir``, swapped in whole once everything is written.
 
@@ -474,6 +477,11 @@ def write_results(
         Time recorded in ``run.json`` and date of the dossiers (default: now, UTC).
     progress : callable, optional
         Called with the label of each step.
+    lang : str or sequence of str, default "en"
+        Language(s) of the dossiers: ``"en"``, ``"ru"`` or ``"en,ru"`` (see
+        :func:`hazid.write_notifications`).
+    response_days : int, optional
+        Days the affected Party is given to reply (Annex III, paragraph 3(b)).
 
     Returns
     -------
@@ -525,6 +533,8 @@ def write_results(
                 run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
                 maps=static_maps,
                 map_links=map_html,
+                lang=lang,
+                response_days=response_days,
             )
             if map_html:
                 step("drawing a map per dossier")

@@ -76,7 +76,7 @@ def test_single_substance_reason_text():
 
 
 def test_same_substance_in_two_rows_added():
-    res = classify(inv([("A", "chlorine", 15), ("A", "chlorine", 15)]))
+    res = classify(inv([("A", "chlorine", 10), ("A", "chlorine", 20)]))  # not a pasted row
     assert site(res).max_single_ratio == pytest.approx(1.2)
     assert site(res).hazardous
 

@@ -14,6 +14,7 @@ import pytest
 import shapely
 from shapely import LineString, MultiLineString, Point, box
 
+from hazid import embedded
 from hazid import rivers as rv
 from hazid.errors import (
     ChoiceError,
@@ -349,6 +350,10 @@ def test_resolve_rivers(tmp_path, monkeypatch):
     monkeypatch.setenv("HAZID_RIVERS", str(f))
     assert rv.resolve_rivers() == f
     monkeypatch.delenv("HAZID_RIVERS")
+    monkeypatch.setenv("HAZID_DATA_DIR", str(tmp_path / "empty"))
+    # nothing given nor fetched: the Natural Earth rivers embedded in hazid
+    assert rv.resolve_rivers() == embedded.embedded_path("rivers")
+    monkeypatch.setattr(embedded, "GEODATA_DIR", tmp_path / "no-embedded-data")
     with pytest.raises(DataSourceError, match=r"no river network given.*HydroRIVERS"):
         rv.resolve_rivers()
     with pytest.raises(DataSourceError, match="does not exist"):

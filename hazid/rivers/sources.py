@@ -1,4 +1,4 @@
-"""Finding and reading the river layer (explicit path, HAZID_RIVERS, fetched data)."""
+"""Finding and reading the river layer (explicit path, HAZID_RIVERS, fetched, embedded data)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from hazid import datasets
+from hazid import datasets, embedded
 from hazid.errors import CRSError, DataSourceError, GeodataError
 
 logger = logging.getLogger(__name__)
@@ -23,8 +23,9 @@ def resolve_rivers(
 
     Order: ``path`` if given, else the environment variable ``HAZID_RIVERS``, else a network
     fetched earlier with ``hazid data fetch`` (a HydroRIVERS continent, else Natural Earth 10m
-    rivers) in the hazid data directory. Several files (a list, or ``HAZID_RIVERS`` with
-    paths separated by ``os.pathsep``) give a list, merged by
+    rivers) in the hazid data directory, else the Natural Earth 1:10M rivers embedded in hazid
+    (:func:`hazid.embedded.provenance`: large rivers only, no discharge). Several files (a list,
+    or ``HAZID_RIVERS`` with paths separated by ``os.pathsep``) give a list, merged by
     :func:`hazid.rivers.build_network` (HydroRIVERS continents join by ``NEXT_DOWN``).
 
     Parameters
@@ -68,7 +69,12 @@ def resolve_rivers(
         else:
             fetched = datasets.first_fetched("hydrorivers_", "ne_10m_rivers")
             if fetched is None:
-                raise DataSourceError(f"no river network given. {how}")
+                try:
+                    fetched = embedded.embedded_path("rivers")
+                except DataSourceError:
+                    raise DataSourceError(f"no river network given. {how}") from None
+                logger.info("river network: %s", embedded.describe(embedded.provenance("rivers")))
+                return fetched
             logger.info("river network: %s (fetched with hazid data)", fetched)
             return fetched
     else:
@@ -140,7 +146,11 @@ def _read_layer(
     if not p.exists():
         raise DataSourceError(f"{what} {str(p)!r} does not exist")
     try:
-        gdf = gpd.read_file(p, bbox=bbox, layer=layer)
+        if p.suffix.lower() in {".parquet", ".geoparquet"}:  # GeoParquet (GDAL may lack it)
+            gdf = gpd.read_parquet(p)
+            gdf = gdf if bbox is None else gdf.cx[bbox[0] : bbox[2], bbox[1] : bbox[3]]
+        else:
+            gdf = gpd.read_file(p, bbox=bbox, layer=layer)
     except Exception as err:  # pyogrio raises several types
         raise GeodataError(f"cannot read {what} {str(p)!r}: {err}") from err
     if gdf.crs is None:
