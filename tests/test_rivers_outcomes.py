@@ -102,6 +102,10 @@ def test_edge_of_hydrorivers_extract_ends_as_edge_with_the_country_where_it_stop
     aff, paths = rv.trace_water(site(0.5), net, THREE, border_tolerance_km=0)
     p = paths.iloc[0]
     assert (p.end, p.end_country, p.water_status) == ("edge", "BBB", "not assessed")
+    assert paths.attrs["warnings"] == [
+        "water pathway not assessed for 1 site(s): trace ends at the edge of the river data: "
+        "s (stops in BBB)"
+    ]
     assert p.water_reason == outcomes.EDGE
     # BBB is reached (an assessed row); CCC, 44 km beyond where the data end, is consulted
     assert aff.affected.tolist() == ["BBB", "CCC"]

@@ -160,3 +160,22 @@ def _gap_rows(
     for c in ("site_id", "affected", "pathway", "river", "water_note"):
         out[c] = out[c].astype("str")
     return out
+
+
+def _outcome_warnings(paths: pd.DataFrame, k: int = 5) -> list[str]:
+    """One sentence per reason for the sites whose water pathway was not assessed."""
+    out = []
+    bad = paths[paths["water_status"].astype(str) == NOT_ASSESSED]
+    for reason, group in bad.groupby(bad["water_reason"].astype(str), sort=True):
+        ids = group["site_id"].astype(str).tolist()
+        if reason == EDGE:
+            ids = [
+                f"{s} (stops in {c or 'unknown'})"
+                for s, c in zip(ids, group["end_country"], strict=True)
+            ]
+        more = f" and {len(ids) - k} more" if len(ids) > k else ""
+        out.append(
+            f"water pathway not assessed for {len(ids)} site(s): {reason}: "
+            f"{', '.join(ids[:k])}{more}"
+        )
+    return out
