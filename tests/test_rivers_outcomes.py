@@ -276,6 +276,21 @@ def test_terminal_river_ends_before_its_drawn_confluence():
     assert aff.affected.tolist() == ["BBB", "CCC"]
 
 
+def test_terminal_river_is_lost_before_the_confluence():
+    # the Zeravshan is lost in the sands about 25 km before the Amu Darya (sourced table)
+    lines = gdf(
+        {"name": ["Zarafshon", "Amu  Darya"]},
+        [LineString([(0.0, 0.5), (0.8, 0.5)]), LineString([(0.8, 1.5), (0.8, -2.5)])],
+    )
+    land = gdf({"iso_a3": ["AAA"]}, [box(-5.0, -2.0, 5.0, 2.0)])
+    net = rv.network_from_lines(lines, borders=land, max_reach_km=5.0)
+    zar = net[net.name == "Zarafshon"]
+    _, paths = rv.trace_water(site(0.0, y=0.501), net, THREE, border_tolerance_km=0)
+    total = zar.length_km.sum()
+    assert paths.end[0] == "endorheic"
+    assert total - 25.0 - 5.0 < paths.length_km[0] <= total - 25.0 + 1e-6
+
+
 def test_closed_basin_table_has_sources():
     table = rv.data.closed_basins()
     assert {"Aral Sea", "Caspian Sea", "Lake Balkhash", "Issyk-Kul"} <= set(table.name)
