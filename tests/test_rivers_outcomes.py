@@ -391,3 +391,32 @@ def test_dossier_set_lists_water_gaps_of_sites_without_a_traced_path():
         "hazardous activity; water pathway not assessed (no river reach within 10 km): "
         "a gap in the data"
     ]
+
+
+def test_screen_with_two_river_files_joins_them(tmp_path, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    import hazid
+
+    for var in ("HAZID_BORDERS", "HAZID_RIVERS", "HAZID_LAKES"):
+        monkeypatch.delenv(var, raising=False)
+    geodata = Path(__file__).resolve().parent / "corpus" / "geodata"
+    spec = importlib.util.spec_from_file_location("make_geodata", geodata / "make_geodata.py")
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    rivers = make.rivers()
+    rivers.iloc[:2].to_file(tmp_path / "a.gpkg")  # reach 12 drains to 13, in the other file
+    rivers.iloc[2:].to_file(tmp_path / "b.gpkg")
+    make.world().to_file(tmp_path / "borders.gpkg")
+    kw = {"borders": tmp_path / "borders.gpkg"}
+    both = hazid.screen(make.inventory(), rivers=[tmp_path / "a.gpkg", tmp_path / "b.gpkg"], **kw)
+    assert [r["name"] for r in both.run["inputs"]["rivers"]] == ["a.gpkg", "b.gpkg"]
+    assert both.run["stages"]["network"]["links_outside"] == 0
+    one = hazid.screen(make.inventory(), rivers=tmp_path / "a.gpkg", **kw)
+    assert one.run["stages"]["network"]["links_outside"] == 1
+    km = {
+        name: res.river_paths.set_index("site_id").loc["C", "length_km"]
+        for name, res in (("both", both), ("one", one))
+    }
+    assert km["both"] > km["one"]
