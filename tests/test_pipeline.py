@@ -93,7 +93,9 @@ def test_chain_on_toy_world(world, tmp_path):
     assert water.iloc[1]["arrival_h"] > 0 and water.iloc[1]["peak_mg_l"] > 0
     paths = res.river_paths.set_index("site_id")
     assert paths.loc["A", "water_status"] == "not assessed"
-    assert paths.loc["C", "water_status"] == "assessed"
+    # C's river reaches BBB and then ends inland (no ENDORHEIC): the edge of the toy data
+    assert (paths.loc["C", "end"], paths.loc["C", "end_country"]) == ("edge", "BBB")
+    assert paths.loc["C", "water_reason"] == "trace ends at the edge of the river data"
     assert not s.loc["D", "hazardous"]  # 1 t of chlorine near the border: never notified
     assert "D" not in set(aff.site_id)
     assert res.run["warnings"] == []

@@ -383,7 +383,7 @@ def prepare_dossiers(
         date=str(run.get("date") or _dt.date.today().isoformat()),
         version=_version(),
         decisions=decisions,
-        not_notified=not_notified(sites, decisions, water_gaps=_water_gaps(rivers_g)),
+        not_notified=not_notified(sites, decisions, water_gaps=_water_gaps(river_paths)),
         summary=_summary(decisions),
         meta=_method(run, sites, params),
         names=names,
