@@ -293,7 +293,7 @@ class _VectorLayer(Layer):
         self.key = key
         self.data = data
         self.packed = (
-            base64.b64encode(zlib.compress(data.encode("utf-8"), 9)).decode("ascii")
+            base64.b64encode(zlib.compress(data.encode("utf-8"), 6)).decode("ascii")
             if len(data) > _PACK_ABOVE
             else ""
         )
