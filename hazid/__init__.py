@@ -5,6 +5,7 @@ The public API is re-exported here; see the README for the method and outputs.
 
 from __future__ import annotations
 
+from hazid import tailings
 from hazid._version import __version__
 from hazid.annex import AnnexResult, classify, cluster_sites
 from hazid.errors import (
@@ -17,6 +18,8 @@ from hazid.errors import (
     InventoryError,
     NetworkError,
     OutputError,
+    RelationError,
+    TailingsError,
 )
 from hazid.geography import (
     affected_by_air,
@@ -44,7 +47,9 @@ __all__ = [
     "InventoryError",
     "NetworkError",
     "OutputError",
+    "RelationError",
     "ScreeningResults",
+    "TailingsError",
     "__version__",
     "affected_by_air",
     "assign_country",
@@ -63,6 +68,7 @@ __all__ = [
     "resolve_rivers",
     "screen",
     "screening_map",
+    "tailings",
     "trace_water",
     "validate_inventory",
     "write_map",

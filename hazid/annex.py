@@ -38,6 +38,9 @@ __all__ = ["GROUPS", "AnnexResult", "classify", "cluster_sites"]
 GROUPS: tuple[str, ...] = ("health", "physical", "environmental")
 #: Share of its threshold under which an ``isolated_small`` holding leaves the sums.
 SMALL_SHARE = 0.02
+#: Category of a holding declared outside Annex I in the inventory, and its ``annex_entry``.
+OUTSIDE = "none"
+OUTSIDE_ENTRY = "outside Annex I"
 _TOL = 1e-9
 
 
@@ -71,6 +74,14 @@ def _entry_table(combos: pd.DataFrame, regime_col: str, version: str) -> pd.Data
     order = {c: i for i, c in enumerate(p1.index)}
     rows = []
     for item, cats, key, override in combos.itertuples(index=False):
+        if cats == OUTSIDE:  # declared outside Annex I: listed, in no threshold or sum
+            rows.append(
+                {"_item": item, "category": cats, "substance_key": key,
+                 "groups_override": override, "annex_entry": OUTSIDE_ENTRY,
+                 "threshold_t": np.nan, "categories": OUTSIDE, "groups": "",
+                 **{f"th_{g}": np.nan for g in GROUPS}}
+            )  # fmt: skip
+            continue
         codes = [c for c in cats.split(";") if c]
         if not codes and key and key in subs.index:
             codes = [c for c in subs.at[key, "categories"].split(";") if c]
@@ -115,6 +126,25 @@ def _entry_table(combos: pd.DataFrame, regime_col: str, version: str) -> pd.Data
             }
         )
     return pd.DataFrame(rows)
+
+
+def _graded_categories(h: pd.DataFrame) -> pd.Series:
+    """Categories picked by a concentration grade (:func:`hazid.tables.category_grades`).
+
+    Only for holdings without a category of their own; an unknown or missing grade keeps the
+    substance's default (the stricter grade).
+    """
+    cg = tables.category_grades()
+    graded = h["substance_key"].isin(set(cg["key"])) & (h["category"] == "")
+    if "grade" not in h.columns or not graded.any():
+        return h["category"]
+    lookup = dict(zip(zip(cg["key"], cg["grade"], strict=True), cg["categories"], strict=True))
+    sub = h.loc[graded]
+    grade = sub["grade"].fillna("").astype(str).map(lambda v: " ".join(v.lower().split()))
+    picked = [lookup.get(kg, "") for kg in zip(sub["substance_key"], grade, strict=True)]
+    out = h["category"].copy()
+    out.loc[graded] = picked
+    return out
 
 
 def _entry_label(entry: str) -> str:
@@ -215,6 +245,8 @@ def _assess(h: pd.DataFrame, unit: np.ndarray) -> pd.DataFrame:
         g_best = gsums.idxmax(axis=1).str.removesuffix("_ratio")
         text = [
             f"below every threshold: largest ratio {r:.2f} ({n}); largest group sum {m:.2f} ({gb})"
+            if r == r
+            else "below every threshold: no holding under Annex I"
             for r, n, m, gb in zip(
                 best["ratio"], best["name"], gsums.max(axis=1), g_best, strict=True
             )
@@ -222,6 +254,19 @@ def _assess(h: pd.DataFrame, unit: np.ndarray) -> pd.DataFrame:
         joined = pd.concat([joined, pd.Series(text, index=quiet)])
     out["reasons"] = joined.reindex(out.index)
     return out
+
+
+def _note_left_out(sites: pd.DataFrame, h: pd.DataFrame) -> None:
+    """Name in ``reasons`` the holdings left out of the sums, and why."""
+    outside = h["annex_entry"] == OUTSIDE_ENTRY
+    for mask, why in (
+        (~h["in_sum"] & ~outside, "left out of the sums as isolated small quantities"),
+        (outside, "declared outside Annex I (in no sum)"),
+    ):
+        for sid, grp in h.loc[mask, ["site_id", "display"]].groupby("site_id"):
+            i = sites.index[sites["site_id"] == sid][0]
+            names = ", ".join(sorted(set(grp["display"])))
+            sites.at[i, "reasons"] += f"; {why}: {names}"
 
 
 def cluster_sites(sites: pd.DataFrame, cluster_km: float) -> pd.Series:
@@ -327,6 +372,7 @@ def classify(
     tables._check_version(annex_version)
     h = holdings.reset_index(drop=True).copy()
     h["_item"] = h["part2_item"].astype("string").fillna("")
+    h["category"] = _graded_categories(h)
     keys = ["_item", "category", "substance_key", "groups_override"]
     ecode, efirst = _combo_codes(h, keys)
     entries = _entry_table(h.iloc[efirst][keys], regime_col, annex_version)
@@ -335,6 +381,7 @@ def classify(
     h["_entry"] = pd.factorize(entries["annex_entry"])[0][ecode]
     h["ratio"] = h["quantity_t"] / h["threshold_t"]
     h["in_sum"] = ~(h["isolated_small"] & (h["ratio"] <= SMALL_SHARE + _TOL))
+    h["in_sum"] &= h["annex_entry"] != OUTSIDE_ENTRY
     for g in GROUPS:
         r = (h["quantity_t"] / h[f"th_{g}"]).fillna(0.0)
         h[f"r_{g}"] = r.where(h["in_sum"], 0.0)
@@ -355,11 +402,7 @@ def classify(
     per_site = per_site.reindex(np.arange(len(site_ids)))
     for col in per_site.columns:
         sites[col] = per_site[col].to_numpy()
-    small = h.loc[~h["in_sum"], ["site_id", "display"]]
-    for sid, grp in small.groupby("site_id"):
-        i = sites.index[sites["site_id"] == sid][0]
-        names = ", ".join(sorted(set(grp["display"])))
-        sites.at[i, "reasons"] += f"; left out of the sums as isolated small quantities: {names}"
+    _note_left_out(sites, h)
 
     sites["cluster_id"] = ""
     if cluster_km:
@@ -392,6 +435,7 @@ def classify(
     hold_cols = ["site_id", "substance", "cas", "annex_entry", "threshold_t", "quantity_t", "ratio"]
     hold_cols += ["groups", "substance_key", "categories", "in_sum", "isolated_small", "indoor"]
     hold_cols += ["substance_name", "row"]
+    hold_cols += [c for c in ("largest_vessel_t", "storage", "bund_m2") if c in h.columns]
     holdings_out = (
         h[hold_cols].sort_values(["site_id", "row"], kind="stable").reset_index(drop=True)
     )

@@ -8,6 +8,7 @@ validation, a layer without CRS or unusable geometry), 1 any other hazid error.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +22,9 @@ from typer.core import TyperOption
 from hazid import datasets
 from hazid._version import __version__
 from hazid.errors import CRSError, GeodataError, HazidError, InventoryError, OutputError
+from hazid.i18n import parse_langs
 from hazid.inventory import validate_inventory
+from hazid.inventory.template import write_template
 from hazid.output.dossiers import regenerate
 from hazid.output.folder import check_results_dir
 from hazid.pipeline import screen as run_screen
@@ -107,16 +110,27 @@ def _main(
 @app.command()
 def validate(
     inventory: Annotated[Path, typer.Argument(help="Inventory file (CSV, XLSX, GPKG, GeoJSON).")],
+    sheet: Annotated[
+        str | None, typer.Option(help="Sheet of an XLSX workbook (default: the active one).")
+    ] = None,
+    allow_duplicates: Annotated[
+        bool, typer.Option("--allow-duplicates", help="Add up rows repeated exactly.")
+    ] = False,
 ) -> None:
     """Check an inventory and print every problem (exit 2 when there are any)."""
     if not inventory.is_file():
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
     try:
-        holdings, problems = validate_inventory(inventory)
+        holdings, problems = validate_inventory(
+            inventory, sheet=sheet, allow_duplicates=allow_duplicates
+        )
     except HazidError as err:
         err_console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
+    for key, label in (("sheet", "sheet read"), ("encoding", "encoding")):
+        if holdings.attrs.get(key):
+            console.print(f"{label}: {holdings.attrs[key]}")
     for old, new in holdings.attrs.get("renamed_columns", {}).items():
         console.print(f"column {old!r} read as {new!r}")
     for warning in holdings.attrs.get("warnings", []):
@@ -132,6 +146,10 @@ def validate(
 Opt = typer.Option
 #: Stages that report progress in a full screening (reading to the interactive map).
 _STAGES = 13
+
+
+_LANG_HELP = "Language(s) of the dossiers: en, ru or en,ru (both, file names suffixed)."
+_DAYS_HELP = "Days the affected Party is given to reply (Annex III, 3(b)); default 60."
 
 
 @app.command()
@@ -151,7 +169,11 @@ def screen(
         Opt(help="Country polygons (default: HAZID_BORDERS, else Debian's gmt-dcw)."),
     ] = None,
     rivers: Annotated[
-        Path | None, Opt(help="River network: HydroRIVERS or plain lines (default: HAZID_RIVERS).")
+        list[Path] | None,
+        Opt(
+            help="River network: HydroRIVERS or plain lines (default: HAZID_RIVERS); "
+            "repeat for several files (HydroRIVERS continents join by NEXT_DOWN)."
+        ),
     ] = None,
     lakes: Annotated[
         Path | None, Opt(help="Lake polygons ending plain-line rivers (default: HAZID_LAKES).")
@@ -197,9 +219,12 @@ def screen(
     overwrite: Annotated[
         bool, Opt("--overwrite", help="Replace an earlier hazid results folder at --out.")
     ] = False,
+    lang: Annotated[str, Opt("--lang", help=_LANG_HELP)] = "en",
+    response_days: Annotated[int | None, Opt("--response-days", help=_DAYS_HELP)] = None,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
     """Screen an inventory and write the results, dossiers and map into --out."""
+    langs = _langs(lang)
     if not inventory.is_file():
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
@@ -208,24 +233,7 @@ def screen(
     except OutputError as err:
         err_console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
-    progress_bar = (
-        None
-        if quiet
-        else Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        )
-    )
-    task = progress_bar.add_task("screening", total=_STAGES) if progress_bar else None
-
-    def progress(label: str) -> None:
-        if progress_bar is not None:
-            progress_bar.update(task, description=label, advance=1)
-
+    progress_bar, progress = _progress(quiet)
     try:
         if progress_bar is not None:
             progress_bar.start()
@@ -235,7 +243,7 @@ def screen(
                 regime=regime,
                 cluster_km=cluster_km,
                 borders=False if no_air else borders,
-                rivers=False if no_water else rivers,
+                rivers=False if no_water else _river_files(rivers),
                 lakes=lakes,
                 weather=weather,
                 terrain=terrain,
@@ -260,6 +268,8 @@ def screen(
                 static_maps=not no_static_maps,
                 overwrite=overwrite,
                 progress=progress,
+                lang=langs,
+                response_days=response_days,
             )
         finally:
             if progress_bar is not None:
@@ -281,6 +291,38 @@ def screen(
         raise typer.Exit(1) from err
     if not quiet:
         _summary(results, inventory.name, out)
+
+
+def _river_files(rivers: list[Path] | None) -> Path | list[Path] | None:
+    """One ``--rivers`` file as a path, several as a list (merged into one network)."""
+    if not rivers:
+        return None
+    return rivers[0] if len(rivers) == 1 else list(rivers)
+
+
+def _langs(value: str) -> tuple[str, ...]:
+    """Languages of --lang, checked before any work (exit 2 with the allowed values)."""
+    try:
+        return parse_langs(value)
+    except HazidError as err:
+        err_console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from err
+
+
+def _progress(quiet: bool) -> tuple[Progress | None, Callable[[str], None]]:
+    """Make a transient progress bar over the screening stages (none with --quiet)."""
+    if quiet:
+        return None, lambda label: None
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    task = bar.add_task("screening", total=_STAGES)
+    return bar, lambda label: bar.update(task, description=label, advance=1)
 
 
 def _summary(results, name: str, out: Path) -> None:
@@ -307,16 +349,38 @@ def _summary(results, name: str, out: Path) -> None:
 
 
 @app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx); never replaced.")],
+    lang: Annotated[str, typer.Option(help="Language of the headers: en or ru.")] = "en",
+) -> None:
+    """Write an empty inventory workbook to fill in (columns, meanings, allowed values)."""
+    try:
+        console.print(f"template written to {write_template(out, lang=lang)}")
+    except HazidError as err:
+        err_console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(1) from err
+
+
+@app.command()
 def notify(
     results_dir: Annotated[Path, typer.Argument(help="A results directory of hazid screen.")],
     contacts: Annotated[
         Path | None, Opt(help="CSV of competent authorities and points of contact.")
     ] = None,
     no_maps: Annotated[bool, Opt("--no-maps", help="Do not draw the PNG maps.")] = False,
+    lang: Annotated[str, Opt("--lang", help=_LANG_HELP)] = "en",
+    response_days: Annotated[int | None, Opt("--response-days", help=_DAYS_HELP)] = None,
 ) -> None:
     """Rewrite the notification dossiers of earlier results (no recomputation)."""
+    langs = _langs(lang)
     try:
-        summary = regenerate(results_dir, contacts=contacts, maps=not no_maps)
+        summary = regenerate(
+            results_dir,
+            contacts=contacts,
+            maps=not no_maps,
+            lang=langs,
+            response_days=response_days,
+        )
     except InventoryError as err:
         err_console.print(_problem_table(err.problems, "invalid input"))
         raise typer.Exit(2) from err

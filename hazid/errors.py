@@ -24,6 +24,8 @@ __all__ = [
     "InventoryError",
     "NetworkError",
     "OutputError",
+    "RelationError",
+    "TailingsError",
     "check_choice",
 ]
 
@@ -123,3 +125,16 @@ def check_choice(name: str, value: str, allowed: Iterable[str]) -> str:
             f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}"
         )
     return value
+
+
+class TailingsError(InventoryError):
+    """A tailings facility table failed validation.
+
+    A subclass of :class:`InventoryError`: ``problems`` holds one row per bad cell
+    (``row``, ``column``, ``value``, ``problem``), so callers that already catch
+    inventory errors catch this one too.
+    """
+
+
+class RelationError(HazidError, ValueError):
+    """An empirical relation is unknown, incomplete or unverified and was not allowed."""

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import os
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -30,6 +30,7 @@ from hazid.errors import DataSourceError, check_choice
 from hazid.inventory import read_inventory
 from hazid.output.dossiers import write_notifications
 from hazid.output.folder import atomic_results_dir
+from hazid.output.mapfiles import borders_used, dossier_maps
 from hazid.output.results import (
     HOLDINGS_COLUMNS,
     SITES_COLUMNS,
@@ -101,10 +102,11 @@ def _versions() -> dict[str, str]:
     return out
 
 
-#: Columns of ``affected.csv``: the air columns of :func:`hazid.geography.affected_by_air`,
-#: then the water columns of :func:`hazid.rivers.trace_water`.
+#: Columns of ``affected.csv``: the air columns of :func:`hazid.geography.affected_by_air` and
+#: both weather cases (:data:`hazid.zones.CASE_COLUMNS`), then those of the water trace.
 AFFECTED_COLUMNS: tuple[str, ...] = (
     *geography.AIR_COLUMNS,
+    *zones.CASE_COLUMNS,
     "river",
     "river_km",
     "arrival_h",
@@ -114,7 +116,7 @@ AFFECTED_COLUMNS: tuple[str, ...] = (
 )
 
 _DENSE_GAS_NOTE = (
-    "dense gases (chlorine, ammonia, ...) are modelled as neutral gases (Gaussian plume)"
+    "no OCA dense-gas table is usable: dense gases other than ammonia use the neutral-gas table"
 )
 
 
@@ -151,7 +153,7 @@ def screen(
     annex_version: str = tables.DEFAULT_ANNEX_VERSION,
     cluster_km: float | None = None,
     borders: str | Path | gpd.GeoDataFrame | bool | None = None,
-    rivers: str | Path | gpd.GeoDataFrame | bool | None = None,
+    rivers: str | Path | gpd.GeoDataFrame | Sequence[str | Path] | bool | None = None,
     lakes: str | Path | gpd.GeoDataFrame | None = None,
     weather: str = "worst",
     terrain: str = "rural",
@@ -187,8 +189,9 @@ def screen(
     borders : path, GeoDataFrame, False or None
         Country polygons. None: ``HAZID_BORDERS``, else the Digital Chart of the World of
         Debian's ``gmt-dcw`` package, else the air pathway is not assessed. False: skip.
-    rivers : path, GeoDataFrame, False or None
-        River network (HydroRIVERS or plain lines). None: ``HAZID_RIVERS``, else the water
+    rivers : path, GeoDataFrame, list of paths, False or None
+        River network (HydroRIVERS or plain lines; several files are merged, HydroRIVERS
+        continents joined by ``NEXT_DOWN``). None: ``HAZID_RIVERS``, else the water
         pathway is not assessed. False: skip.
     lakes : path or GeoDataFrame, optional
         Lake polygons that end plain-line rivers (None: ``HAZID_LAKES`` if set).
@@ -346,7 +349,7 @@ def _air_stage(
     air = geography.affected_by_air(
         sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
     )
-    air["pathway"] = "air"
+    air = zones.with_zone_cases(air.assign(pathway="air"), distances)
     if population is not None:
         air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
     run["stages"]["air"] = "done"
@@ -364,7 +367,11 @@ def _water_stage(
 ) -> pd.DataFrame:
     """Build the river network and trace each hazardous activity's spill downstream."""
     run, sites = results.run, results.sites
-    run["inputs"]["rivers"] = _input_record(network_input)
+    run["inputs"]["rivers"] = (
+        [_input_record(x) for x in network_input]
+        if isinstance(network_input, list)
+        else _input_record(network_input)
+    )
     lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
     if lake_layer is None:
         lake_layer = datasets.first_fetched("ne_10m_lakes")
@@ -436,6 +443,8 @@ def write_results(
     overwrite: bool = False,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    lang: str | Sequence[str] = "en",
+    response_days: int | None = None,
 ) -> Path:
     """Write a screening into ``out_dir``, swapped in whole once everything is written.
 
@@ -468,6 +477,11 @@ def write_results(
         Time recorded in ``run.json`` and date of the dossiers (default: now, UTC).
     progress : callable, optional
         Called with the label of each step.
+    lang : str or sequence of str, default "en"
+        Language(s) of the dossiers: ``"en"``, ``"ru"`` or ``"en,ru"`` (see
+        :func:`hazid.write_notifications`).
+    response_days : int, optional
+        Days the affected Party is given to reply (Annex III, paragraph 3(b)).
 
     Returns
     -------
@@ -504,7 +518,7 @@ def write_results(
             write_csv(results.affected, tmp / "affected.csv", AFFECTED_COLUMNS)
             layers["zones"] = results.zones
             layers["river_paths"] = results.river_paths
-            layers["borders"] = _borders_used(results)
+            layers["borders"] = borders_used(results)
             write_layers(tmp / "results.gpkg", layers)
             step("writing notification dossiers")
             summary = write_notifications(
@@ -519,10 +533,12 @@ def write_results(
                 run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
                 maps=static_maps,
                 map_links=map_html,
+                lang=lang,
+                response_days=response_days,
             )
             if map_html:
                 step("drawing a map per dossier")
-                _dossier_maps(results, tmp / "notifications", summary, tiles=tiles)
+                dossier_maps(results, tmp / "notifications", summary, tiles=tiles)
         if map_html:
             step("drawing the interactive map")
             maps.write_map(results, tmp / "map.html", tiles=tiles)
@@ -553,50 +569,3 @@ def _people_in_affected(
     if has_area.any():
         people[has_area] = zones.population_in_zones(areas[has_area], raster).to_numpy()
     return people
-
-
-def _dossier_maps(
-    results: ScreeningResults, folder: Path, summary: pd.DataFrame, *, tiles: str | None
-) -> None:
-    """Write ``ORIGIN-AFFECTED_map.html`` beside each dossier: its activities and Party only."""
-    activities = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
-    for rec in summary.itertuples(index=False):
-        if not isinstance(rec.dossier, str) or not rec.dossier:
-            continue
-        pick = activities[
-            (activities["origin"] == rec.origin)
-            & (activities["affected"] == rec.affected)
-            & activities["status"].isin(["notify", "consult"])
-        ]
-        ids = set(pick["site_id"])
-        affected = _only(results.affected, ids)
-        affected = affected[affected["affected"] == rec.affected]
-        borders = results.borders
-        if borders is not None:
-            borders = borders[borders["iso_a3"].isin({rec.origin, rec.affected})]
-        subset = ScreeningResults(
-            sites=_only(results.sites, ids),
-            holdings=_only(results.holdings, ids),
-            zones=_only(results.zones, ids),
-            affected=affected,
-            river_paths=_only(results.river_paths, ids),
-            borders=borders,
-            run=results.run,
-        )
-        title = f"hazid: activities of {rec.origin} that may affect {rec.affected}"
-        maps.write_map(subset, folder / f"{rec.dossier}_map.html", tiles=tiles, title=title)
-
-
-def _only(df: Any, ids: set[str]) -> Any:
-    return None if df is None else df[df["site_id"].isin(ids)]
-
-
-def _borders_used(results: ScreeningResults) -> gpd.GeoDataFrame | None:
-    """Keep the countries of the sites and of the affected Parties (a small GeoPackage)."""
-    if results.borders is None:
-        return None
-    codes = set(results.sites.get("site_country", pd.Series(dtype=str)).dropna())
-    if results.affected is not None:
-        codes |= set(results.affected["affected"].dropna())
-    b = results.borders
-    return b[b["iso_a3"].isin(codes)].reset_index(drop=True)

@@ -27,6 +27,7 @@ __all__ = [
     "REGIMES",
     "annex_part1",
     "annex_part2",
+    "category_grades",
     "file_sha256",
     "grades",
     "substances",
@@ -172,6 +173,8 @@ def grades() -> pd.DataFrame:
     """Return the grade table that picks the Part II item of graded substances.
 
     Ammonium nitrate (items 1-4) and potassium nitrate (items 5-6) are named through a grade.
+    Rows of ``grades.csv`` that pick Part I categories instead (see :func:`category_grades`)
+    are left out.
 
     Examples
     --------
@@ -179,7 +182,32 @@ def grades() -> pd.DataFrame:
     >>> sorted(g.loc[g["key"] == "ammonium_nitrate", "part2_item"].astype(int).unique().tolist())
     [1, 2, 3, 4]
     """
-    return _read_csv("grades.csv").copy()
+    g = _read_csv("grades.csv")
+    return g.loc[g["part2_item"] != "", ["key", "grade", "part2_item"]].reset_index(drop=True)
+
+
+def category_grades() -> pd.DataFrame:
+    """Return the grades that pick the Part I categories of a substance not named in Part II.
+
+    Nitric acid is classified by concentration (CLP Annex VI entries 007-004-00-1, C > 70 %,
+    and 007-030-00-3, C <= 70 %): ``> 70 %`` gives H1;P8 and ``65-70 %`` gives H2;P8. A holding
+    without a grade keeps the categories of ``substances.csv`` (the stricter grade).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key``, ``grade`` (lower case, single spaces) and ``categories``.
+
+    Examples
+    --------
+    >>> g = category_grades().set_index("grade")
+    >>> g.loc["65-70 %", "categories"]
+    'H2;P8'
+    """
+    g = _read_csv("grades.csv")
+    g = g.loc[g["categories"] != "", ["key", "grade", "categories"]].reset_index(drop=True)
+    g["grade"] = g["grade"].map(lambda v: " ".join(v.lower().split()))
+    return g
 
 
 def table_sha256(version: str = DEFAULT_ANNEX_VERSION) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -75,7 +76,7 @@ def test_single_substance_reason_text():
 
 
 def test_same_substance_in_two_rows_added():
-    res = classify(inv([("A", "chlorine", 15), ("A", "chlorine", 15)]))
+    res = classify(inv([("A", "chlorine", 10), ("A", "chlorine", 20)]))  # not a pasted row
     assert site(res).max_single_ratio == pytest.approx(1.2)
     assert site(res).hazardous
 
@@ -198,3 +199,63 @@ def test_substance_tables_consistent():
     named = set(pd.to_numeric(subs["part2_item"], errors="coerce").dropna().astype(int))
     named |= set(tables.grades()["part2_item"].astype(int))
     assert named == set(range(1, 49))
+
+
+def test_hydrogen_cyanide_is_h2_and_p5a_not_h1():
+    # CLP Annex VI 006-006-00-X: Acute Tox. 2* H330 (no dermal Cat. 1), Flam. Liq. 1, Aquatic 1.
+    # Thresholds (part1.csv, Convention): H2 200 t, P5a 50 t, E1 200 t; H1 would be 20 t.
+    res = classify(inv([("A", "hydrogen cyanide", 25)]))
+    h = res.holdings.iloc[0]
+    assert h.categories == "H2;P5a;E1"
+    assert h.annex_entry == "I-P5a" and h.threshold_t == 50
+    s = site(res)
+    assert not s.hazardous
+    assert s.health_ratio == pytest.approx(25 / 200)
+    assert s.physical_ratio == pytest.approx(25 / 50)
+    assert site(classify(inv([("A", "hcn", 50)]))).hazardous
+
+
+@pytest.mark.parametrize(
+    ("grade", "quantity", "categories", "hazardous", "health"),
+    [
+        ("", 150, "H1;P8", True, 150 / 20),  # no grade: the stricter (> 70 %) entry
+        ("> 70 %", 150, "H1;P8", True, 150 / 20),  # 007-004-00-1, Acute Tox. 1 -> H1 20 t
+        ("Fuming", 19, "H1;P8", False, 19 / 20),
+        ("65-70 %", 150, "H2;P8", False, 150 / 200),  # 007-030-00-3, Acute Tox. 3 -> H2 200 t
+        ("65 - 70 %", 200, "H2;P8", True, 1.0),
+    ],
+)
+def test_nitric_acid_grades(grade, quantity, categories, hazardous, health):
+    res = classify(inv([("A", "nitric acid", quantity)], grade=grade))
+    h = res.holdings.iloc[0]
+    assert h.categories == categories
+    s = site(res)
+    assert bool(s.hazardous) is hazardous
+    assert s.health_ratio == pytest.approx(health)
+    assert s.physical_ratio == pytest.approx(quantity / 200)  # P8, Ox. Liq. 2/3
+
+
+def test_nitric_acid_grade_does_not_override_given_category():
+    res = classify(inv([("A", "nitric acid", 150, "P8")], grade="> 70 %"))
+    assert res.holdings.iloc[0].categories == "P8" and not site(res).hazardous
+
+
+def test_no_substance_row_unverified_without_reason():
+    subs = tables.substances()
+    for key, source in zip(subs["key"], subs["source"], strict=True):
+        assert source.strip(), key
+        if "unverified" in source:
+            assert re.search(r"unverified \(reason: .{10,}\)", source), key
+    by_key = subs.set_index("key")["source"]
+    assert "006-006-00-X" in by_key["hydrogen_cyanide"]
+    assert "007-004-00-1" in by_key["nitric_acid"] and "007-030-00-3" in by_key["nitric_acid"]
+    assert "2020/1182" in by_key["nitric_acid"]
+
+
+def test_category_grades_are_separate_from_part2_grades():
+    assert "nitric_acid" not in set(tables.grades()["key"])
+    cg = tables.category_grades()
+    assert set(cg["key"]) == {"nitric_acid"}
+    codes = set(tables.annex_part1()["code"])
+    for cats in cg["categories"]:
+        assert set(cats.split(";")) <= codes

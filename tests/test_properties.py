@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 import geopandas as gpd
 import numpy as np
@@ -84,6 +85,11 @@ def table(holdings) -> pd.DataFrame:
     return pd.DataFrame(recs)
 
 
+def read(holdings) -> pd.DataFrame:
+    """Read a generated table; equal rows are meant (a holding split in equal parts)."""
+    return read_inventory(table(holdings), allow_duplicates=True)
+
+
 def sites_of(holdings: pd.DataFrame) -> pd.DataFrame:
     return classify(holdings).sites.set_index("site_id")
 
@@ -96,8 +102,8 @@ def not_lower(new: float, old: float) -> bool:
 @SETTINGS
 @given(base=HOLDINGS, extra=HOLDING)
 def test_adding_a_holding_never_lowers_its_site(base, extra):
-    before = read_inventory(table(base))
-    added = read_inventory(table([extra])).assign(row=len(base) + 1)
+    before = read(base)
+    added = read([extra]).assign(row=len(base) + 1)
     after = pd.concat([before, added], ignore_index=True)
     old, new = sites_of(before), sites_of(after)
     site = extra[0]
@@ -116,7 +122,7 @@ def test_adding_a_holding_never_lowers_its_site(base, extra):
 @SETTINGS
 @given(base=HOLDINGS, factor=st.floats(min_value=1.0, max_value=1000.0))
 def test_scaling_quantities_up_never_clears_a_hazardous_site(base, factor):
-    holdings = read_inventory(table(base))
+    holdings = read(base)
     scaled = holdings.assign(quantity_t=holdings["quantity_t"] * factor)
     old, new = sites_of(holdings), sites_of(scaled)
     assert list(new.index) == list(old.index)
@@ -131,8 +137,8 @@ def test_scaling_quantities_up_never_clears_a_hazardous_site(base, factor):
 @given(data=st.data(), base=HOLDINGS)
 def test_classification_does_not_depend_on_row_order(data, base):
     order = data.draw(st.permutations(range(len(base))))
-    old = sites_of(read_inventory(table(base)))
-    new = sites_of(read_inventory(table([base[i] for i in order])))
+    old = sites_of(read(base))
+    new = sites_of(read([base[i] for i in order]))
     assert list(new.index) == list(old.index)
     assert new["hazardous"].tolist() == old["hazardous"].tolist()
     for col in RATIO_COLS:
@@ -168,9 +174,10 @@ def _clauses(reasons: str) -> set[str]:
             alphabet=st.characters(categories=["L", "N", "Pd"], include_characters="_."),
             min_size=1,
             max_size=6,
-        ),
+        ).filter(lambda s: unicodedata.normalize("NFKC", s) == s),  # ids as normalised
         min_size=1,
         max_size=12,
+        unique_by=str.casefold,  # ids differing only in case are reported as a problem
     ),
     sub=st.integers(min_value=0, max_value=len(SUBSTANCES) - 1),
 )
@@ -197,7 +204,7 @@ def _group_thresholds(categories: str, regime_col: str = "convention_t") -> dict
 @SETTINGS
 @given(sub=st.integers(min_value=0, max_value=len(SUBSTANCES) - 1), q=QUANTITY)
 def test_single_holding_ratio_is_exactly_q_over_threshold(sub, q):
-    res = classify(read_inventory(table([("A", sub, q, False, "")])))
+    res = classify(read([("A", sub, q, False, "")]))
     h = res.holdings.iloc[0]
     s = res.sites.iloc[0]
     ratio = h["quantity_t"] / h["threshold_t"]
@@ -225,9 +232,9 @@ def test_single_holding_ratio_is_exactly_q_over_threshold(sub, q):
     share=st.floats(min_value=0.0, max_value=1.0),
 )
 def test_splitting_a_holding_over_two_rows_changes_nothing(sub, q, share):
-    one = sites_of(read_inventory(table([("A", sub, q, False, "")])))
+    one = sites_of(read([("A", sub, q, False, "")]))
     first = q * share
-    two = read_inventory(table([("A", sub, first, False, ""), ("A", sub, q - first, False, "")]))
+    two = read([("A", sub, first, False, ""), ("A", sub, q - first, False, "")])
     split = sites_of(two)
     assert split.at["A", "hazardous"] == one.at["A", "hazardous"] or math.isclose(
         split.at["A", "max_single_ratio"], 1 - TOL, rel_tol=1e-9
@@ -238,15 +245,15 @@ def test_splitting_a_holding_over_two_rows_changes_nothing(sub, q, share):
 
 def test_largest_ratio_tie_is_named_independently_of_row_order():
     rows = [("A", 0, 12.5, False, ""), ("A", 1, 100.0, False, "")]  # chlorine 0.5, ammonia 0.5
-    forward = sites_of(read_inventory(table(rows))).at["A", "reasons"]
-    backward = sites_of(read_inventory(table(rows[::-1]))).at["A", "reasons"]
+    forward = sites_of(read(rows)).at["A", "reasons"]
+    backward = sites_of(read(rows[::-1])).at["A", "reasons"]
     assert forward == backward
 
 
 def test_isolated_small_list_independent_of_row_order():
     rows = [("A", 0, 0.1, True, ""), ("A", 1, 0.1, True, "")]  # chlorine, ammonia: both <= 2 %
-    forward = sites_of(read_inventory(table(rows))).at["A", "reasons"]
-    backward = sites_of(read_inventory(table(rows[::-1]))).at["A", "reasons"]
+    forward = sites_of(read(rows)).at["A", "reasons"]
+    backward = sites_of(read(rows[::-1])).at["A", "reasons"]
     assert forward == backward
 
 
@@ -428,7 +435,7 @@ def test_consequence_distances_never_shrink_when_a_holding_grows(
     assert set(old.index) <= set(new.index)  # no zone disappears
     for key in old.index:
         assert new.at[key, "zone_km"] >= old.at[key, "zone_km"], key
-        assert new.at[key, "capped"] >= old.at[key, "capped"], key
+        assert new.at[key, "undetermined"] >= old.at[key, "undetermined"], key
 
 
 # ------------------------------------------------------------------------------------------
@@ -498,4 +505,4 @@ def test_downstream_countries_do_not_depend_on_reach_order(seed, n, data):
     assert set(rows2) == set(rows)
     assert countries2 == countries
     for key, (km, hours) in rows.items():
-        assert rows2[key] == pytest.approx((km, hours), rel=1e-9, abs=1e-9), key
+        assert rows2[key] == pytest.approx((km, hours), rel=1e-9, abs=1e-9, nan_ok=True), key

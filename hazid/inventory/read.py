@@ -1,23 +1,29 @@
 """Reading an inventory file into a table of strings: CSV, XLSX and GIS point layers.
 
-CSV text is decoded as UTF-8 (with or without BOM) or, with a warning, as Windows-1251; its
-separator (``,`` ``;`` or tab) is guessed from the first lines. Files that are not text tables
-(UTF-16, binary, ZIP, PDF, an .xls renamed .xlsx ...) are reported as such rather than read as
-garbage. The first non-blank row is the header. Formulas saved without a result and spreadsheet
-error values are reported cell by cell. GIS layers must be points with a coordinate reference
-system; their coordinates become ``lon``/``lat`` in WGS84.
+A file is measured before it is read (:mod:`~hazid.inventory.limits`). CSV text is decoded as
+UTF-8 or, with a warning naming it, in the encoding detected (:mod:`~hazid.inventory.encoding`);
+its separator (``,`` ``;`` or tab) is guessed from the first lines, and a file separated by ``;``
+or tab whose numbers are written with a decimal comma (as Excel saves CSV in a Russian locale) is
+recognised and reported. Files that are not text tables (binary, ZIP, PDF, an .xls renamed .xlsx
+...) are reported as such rather than read as garbage. The first non-blank row is the header.
+Workbooks are read by :mod:`~hazid.inventory.workbook`. GIS layers must be points with a
+coordinate reference system; their coordinates become ``lon``/``lat`` in WGS84.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hazid.errors import CRSError
 from hazid.inventory.columns import _column_lookup, _norm_name
+from hazid.inventory.encoding import decode, unicode_codec
+from hazid.inventory.limits import InputLimits
 from hazid.inventory.problems import _Problems
 
 #: Spreadsheet error values as they read from a cell.
@@ -30,6 +36,12 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"SQLite format 3\x00", "an SQLite database (a GeoPackage is one): name it .gpkg"),
     (b"\x1f\x8b", "gzip-compressed: decompress it first"),
 )
+#: A number written with a decimal comma (and no thousands separator).
+_DECIMAL_COMMA = r"[-+]?\d*,\d+"
+#: A number written with a decimal point.
+_DECIMAL_POINT = r"[-+]?\d*\.\d+"
+#: Columns whose cells are numbers.
+NUMERIC_COLUMNS = ("quantity", "quantity_t", "lon", "lat", "largest_vessel_t", "bund_m2")
 
 
 def _not_text(raw: bytes) -> str | None:
@@ -37,50 +49,9 @@ def _not_text(raw: bytes) -> str | None:
     for magic, what in _MAGIC:
         if raw.startswith(magic):
             return f"the file is {what}"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-        return (
-            "the file is UTF-16/UTF-32 text (Excel's 'Unicode text'): save it as "
-            "'CSV UTF-8 (comma delimited)'"
-        )
-    head = raw[:4096]
-    if b"\x00" in head:
-        half = max(len(head) // 2, 1)
-        if max(head[0::2].count(0), head[1::2].count(0)) > 0.3 * half:
-            return (
-                "the file is UTF-16 text without a byte order mark: save it as "
-                "'CSV UTF-8 (comma delimited)'"
-            )
-        return "the file is binary, not a text table (it contains NUL bytes)"
     if b"\x00" in raw:
         return "the file is binary, not a text table (it contains NUL bytes)"
     return None
-
-
-def _decode(raw: bytes, name: str, problems: _Problems) -> str | None:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        first_bad = err.start
-    lenient = raw.decode("utf-8", errors="replace")
-    n_bad = lenient.count("\ufffd")
-    n_good = len(lenient) - len(lenient.encode("ascii", errors="ignore")) - n_bad
-    if n_good >= n_bad:
-        problems.add(
-            None,
-            "",
-            f"byte {first_bad}",
-            f"the file is mostly UTF-8 but has {n_bad} invalid byte(s) from another encoding "
-            f"(first on line {line}): save it again as CSV UTF-8",
-        )
-        return None
-    try:
-        text = raw.decode("cp1251")
-    except UnicodeDecodeError:  # cp1251 decodes every byte but 0x98
-        problems.add(None, "", "", "the file is neither UTF-8 nor Windows-1251 text")
-        return None
-    problems.warn(f"{name} is not UTF-8; read it as Windows-1251 (cp1251)")
-    return text
 
 
 def _parser_problem(message: str, sep: str) -> str:
@@ -146,24 +117,73 @@ def _header_first(
     return body, first
 
 
-def _read_csv(path: Path, problems: _Problems) -> pd.DataFrame | None:
-    import io
-
-    raw = path.read_bytes()
-    if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
-        problems.add(None, "", "", "the file is empty")
-        return None
-    what = _not_text(raw)
-    if what:
-        problems.add(None, "", "", what)
-        return None
-    text = _decode(raw, path.name, problems)
-    if text is None:
-        return None
+def _separator(text: str) -> str:
+    """Guess the separator from the first lines: tab, semicolon or comma."""
     sample = text[:4096]
     sep = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else ","
     if sample.count("\t") > max(sample.count(","), sample.count(";")):
         sep = "\t"
+    return sep
+
+
+def _check_shape(text: str, sep: str, problems: _Problems, limits: InputLimits) -> bool:
+    """Refuse a text with more lines or wider lines than the limits, before parsing it."""
+    n_lines = text.count("\n") + 1
+    if n_lines > limits.max_rows + 1 + text.count('"') // 2:
+        problems.add(
+            None,
+            "",
+            f"{n_lines:,} lines",
+            f"more than {limits.max_rows:,} data rows: split it",
+        )
+        return False
+    widest = max(text.splitlines() or [""], key=lambda line: line.count(sep))
+    n_fields = re.sub(r'"[^"]*"', "", widest).count(sep) + 1
+    if n_fields > limits.max_columns:
+        problems.add(
+            None,
+            "",
+            f"{n_fields:,} fields",
+            f"a line has {n_fields:,} fields (at most {limits.max_columns:,} columns are read)",
+        )
+        return False
+    return True
+
+
+def _decimal_comma(table: pd.DataFrame, sep: str) -> bool:
+    """Whether a ``;``/tab file writes its numbers with a decimal comma (and never a point)."""
+    if sep == "," or table.empty:
+        return False
+    lookup = _column_lookup()
+    header = [str(v) for v in table.iloc[0]]
+    cols = [i for i, h in enumerate(header) if lookup.get(_norm_name(h)) in NUMERIC_COLUMNS]
+    if not cols:
+        return False
+    cells = pd.concat([table.iloc[1:, i].astype(str).str.strip() for i in cols])
+    return bool(cells.str.fullmatch(_DECIMAL_COMMA).any()) and not bool(
+        cells.str.fullmatch(_DECIMAL_POINT).any()
+    )
+
+
+def _read_csv(
+    path: Path, problems: _Problems, meta: dict[str, Any], limits: InputLimits
+) -> pd.DataFrame | None:
+    raw = path.read_bytes()
+    if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
+        problems.add(None, "", "", "the file is empty")
+        return None
+    what = None if unicode_codec(raw) else _not_text(raw)
+    if what:
+        problems.add(None, "", "", what)
+        return None
+    decoded = decode(raw, path.name, problems)
+    if decoded is None:
+        return None
+    text, meta["encoding"] = decoded
+    sep = _separator(text)
+    meta["separator"] = sep
+    if not _check_shape(text, sep, problems, limits):
+        return None
     try:
         table = pd.read_csv(
             io.StringIO(text),
@@ -181,108 +201,14 @@ def _read_csv(path: Path, problems: _Problems) -> pd.DataFrame | None:
     except pd.errors.EmptyDataError:
         problems.add(None, "", "", "the file is empty")
         return None
-    return _header_first(table, problems, where="file")[0]
-
-
-def _sheet_cells(path: Path, sheet: str | int | None) -> list[tuple[int, int, str]]:
-    """List the formula and error cells of a worksheet as (row, column, text), 0-based.
-
-    Called when a cell read empty: a formula saved without its result (workbooks written by
-    scripts rather than by Excel) and an error value such as ``#DIV/0!`` both read as empty.
-    """
-    import zipfile
-
-    import openpyxl
-
-    pattern = re.compile(rb'<(?:\w+:)?f[ >]|t="e"')
-    with zipfile.ZipFile(path) as zf:
-        found = False
-        for info in zf.infolist():
-            if not info.filename.startswith("xl/worksheets/"):
-                continue
-            tail = b""
-            with zf.open(info) as fh:
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                    if pattern.search(tail + chunk):
-                        found = True
-                        break
-                    tail = chunk[-16:]
-            if found:
-                break
-    if not found:
-        return []
-    errors = set(_EXCEL_ERRORS)
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    try:
-        ws = wb[sheet] if isinstance(sheet, str) else wb.worksheets[sheet or 0]
-        out = []
-        for r, row in enumerate(ws.iter_rows(values_only=True)):
-            for c, v in enumerate(row):
-                v = getattr(v, "text", v)  # array formulas
-                if isinstance(v, str) and (v.startswith("=") or v in errors):
-                    out.append((r, c, v))
-        return out
-    finally:
-        wb.close()
-
-
-def _read_xlsx(path: Path, problems: _Problems, sheet: str | int | None) -> pd.DataFrame | None:
-    import zipfile
-
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if not head.startswith(b"PK\x03\x04"):
-        what = _not_text(head) if head.startswith(b"\xd0\xcf\x11\xe0") else None
-        problems.add(
-            None,
-            "",
-            "",
-            what
-            or (
-                "the file is not an .xlsx workbook (not a ZIP container): a CSV or an old .xls "
-                "file with the .xlsx suffix? Save it from Excel as .xlsx or CSV UTF-8"
-            ),
+    body, first = _header_first(table, problems, where="file")
+    if body is not None and _decimal_comma(table.iloc[first:], sep):
+        meta["decimal"] = ","
+        problems.warn(
+            f"{path.name} is separated by {sep!r} with decimal commas (as Excel saves CSV in a "
+            "Russian or European locale): numbers such as 12,5 read as 12.5"
         )
-        return None
-    try:
-        with zipfile.ZipFile(path) as zf:
-            is_workbook = "xl/workbook.xml" in zf.namelist()
-    except zipfile.BadZipFile as err:
-        problems.add(None, "", "", f"the workbook is damaged (not a readable ZIP container): {err}")
-        return None
-    if not is_workbook:
-        problems.add(None, "", "", "the file is a ZIP archive but not an .xlsx workbook")
-        return None
-    try:
-        table = pd.read_excel(
-            path, sheet_name=0 if sheet is None else sheet, header=None, dtype=str
-        )
-    except Exception as err:  # openpyxl raises many types (KeyError, BadZipFile, XML errors ...)
-        problems.add(None, "", "", f"cannot read the spreadsheet: {err}")
-        return None
-    if table.empty:
-        problems.add(None, "", "", "the file is empty")
-        return None
-    cells = _sheet_cells(path, sheet) if table.isna().to_numpy().any() else []
-    df, first = _header_first(table, problems, where="sheet")
-    if df is None:
-        return None
-    lookup = _column_lookup()
-    for r, c, text in cells:
-        if r <= first or r >= len(table) or c >= len(df.columns):
-            continue  # the header, or a row pandas did not keep
-        if table.iat[r, c] == table.iat[r, c]:
-            continue  # not NaN: the formula has a saved result
-        if lookup.get(_norm_name(df.columns[c])) is None:
-            continue  # a column hazid does not read
-        problem = (
-            "formula without a saved result (the workbook was not saved by Excel): open and "
-            "save it in Excel, or paste the values"
-            if text.startswith("=")
-            else "spreadsheet error value: fix the formula and save the values"
-        )
-        problems.add(r - first, str(df.columns[c]), text, problem)
-    return df
+    return body
 
 
 def _read_vector(path: Path, problems: _Problems, layer: str | None) -> pd.DataFrame | None:
@@ -318,12 +244,23 @@ def _read_vector(path: Path, problems: _Problems, layer: str | None) -> pd.DataF
     return df
 
 
-def _load(path: Path, problems: _Problems, sheet, layer) -> pd.DataFrame | None:
+def _load(
+    path: Path,
+    problems: _Problems,
+    meta: dict[str, Any],
+    *,
+    sheet: str | int | None,
+    layer: str | None,
+    limits: InputLimits,
+) -> pd.DataFrame | None:
+    """Read a file into a table of strings (None when it cannot be read: a problem says why)."""
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".tsv"}:
-        return _read_csv(path, problems)
+        return _read_csv(path, problems, meta, limits)
     if suffix in {".xlsx", ".xlsm"}:
-        return _read_xlsx(path, problems, sheet)
+        from hazid.inventory.workbook import read_xlsx
+
+        return read_xlsx(path, problems, meta, sheet=sheet, limits=limits)
     if suffix in {".gpkg", ".geojson", ".json", ".shp", ".fgb"}:
         return _read_vector(path, problems, layer)
     problems.add(

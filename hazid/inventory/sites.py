@@ -1,6 +1,12 @@
-"""Per-site consistency: one position and one country for all the holdings of a site."""
+"""Per-site consistency: one position and one country for all the holdings of a site.
+
+:func:`swapped_coordinates` also checks each site against the inventory's own ``country``
+with a border lookup handed in by the caller (the inventory itself holds no borders).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -48,3 +54,70 @@ def _site_checks(out: pd.DataFrame, problems: _Problems) -> None:
                 sid,
                 f"site {sid!r} has conflicting countries {names[sid]} in rows {rows[sid]}",
             )
+
+
+def swapped_coordinates(
+    holdings: pd.DataFrame, country_at: Callable[[float, float], str | None]
+) -> pd.DataFrame:
+    """Find sites whose lon/lat look swapped, judged by the inventory's own ``country``.
+
+    A site is reported when its point falls outside the country the inventory gives it while the
+    swapped pair (``lon`` = its ``lat``, ``lat`` = its ``lon``) falls inside that country. Both
+    pairs may be in range (Ashgabat at 58.4 E, 37.9 N swapped is a point in Russia), so only the
+    borders can tell. Sites without a country or coordinates are not checked.
+
+    Parameters
+    ----------
+    holdings : pandas.DataFrame
+        Validated holdings (:func:`~hazid.inventory.read_inventory`): ``row``, ``site_id``,
+        ``country``, ``lon``, ``lat``.
+    country_at : callable
+        ``country_at(lon, lat)`` returns the ISO 3166 alpha-3 code of the country at a WGS84
+        point, or None / "" outside every country. Called once per site with a country, and
+        once more for the swapped pair of a site outside its country.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Problems as :func:`~hazid.inventory.validate_inventory` reports them (``row``,
+        ``column``, ``value``, ``problem``), one per site; empty when none look swapped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> holdings = pd.DataFrame({"row": [1], "site_id": ["TM-1"], "country": ["TKM"],
+    ...                          "lon": [37.95], "lat": [58.38]})
+    >>> def country_at(lon, lat):  # a toy map: Turkmenistan and a country to its north
+    ...     if 52 <= lon <= 66 and 35 <= lat <= 43:
+    ...         return "TKM"
+    ...     return "RUS" if lat > 50 else None
+    >>> swapped_coordinates(holdings, country_at).loc[0, "problem"]
+    "site 'TM-1': 37.95, 58.38 (lon, lat) is in RUS, not in its country TKM, but the swapped \
+pair 58.38, 37.95 is in TKM: lat and lon look swapped"
+    """
+    cols = ["row", "column", "value", "problem"]
+    has = (holdings["country"].astype(str) != "") & holdings["lon"].notna()
+    has &= holdings["lat"].notna()
+    firsts = holdings[has].drop_duplicates("site_id")
+    found = []
+    for rec in firsts.itertuples(index=False):
+        lon, lat, country = float(rec.lon), float(rec.lat), str(rec.country)
+        here = country_at(lon, lat) or ""
+        if here == country or abs(lon) > 90:
+            continue  # in its country, or a longitude that cannot be a latitude
+        if (country_at(lat, lon) or "") != country:
+            continue
+        where = f"in {here}" if here else "in no country"
+        found.append(
+            {
+                "row": int(rec.row),
+                "column": "lon/lat",
+                "value": f"{lon}, {lat}",
+                "problem": f"site {rec.site_id!r}: {lon}, {lat} (lon, lat) is {where}, not in "
+                f"its country {country}, but the swapped pair {lat}, {lon} is in {country}: "
+                "lat and lon look swapped",
+            }
+        )
+    out = pd.DataFrame(found, columns=cols)
+    out["row"] = out["row"].astype("Int64")
+    return out

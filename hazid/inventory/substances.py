@@ -16,6 +16,10 @@ from hazid import tables
 from hazid.inventory.problems import _Problems
 from hazid.inventory.values import _norm_text
 
+#: Category of a holding declared outside Annex I: listed, counted in no threshold or sum.
+OUTSIDE = "none"
+#: Cell texts that declare a holding outside Annex I (English, Russian, Kazakh; a dash).
+OUTSIDE_TOKENS = frozenset({"none", "-", "\u2013", "\u2014", "нет", "жоқ"})
 _CAS_RE = re.compile(r"^(\d{2,7})-(\d{2})-(\d)$")
 
 
@@ -45,17 +49,26 @@ def cas_is_valid(cas: str) -> bool:
     return sum((i + 1) * int(d) for i, d in enumerate(digits)) % 10 == int(m.group(3))
 
 
+def _split_category(text: str, canon: dict[str, str]) -> tuple[str, list[str]]:
+    """Part I codes of a cell joined by ``;`` (or ``none``) and the parts not understood."""
+    parts = [p for p in re.split(r"[;,\s/+]+", text.strip()) if p]
+    outside = [p for p in parts if p.lower() in OUTSIDE_TOKENS]
+    if outside:
+        if len(outside) == len(parts):
+            return OUTSIDE, []
+        return "", [f"{outside[0]} (outside Annex I) together with other codes"]
+    good = [canon[p.lower()] for p in parts if p.lower() in canon]
+    bad = [p for p in parts if p.lower() not in canon]
+    return ";".join(dict.fromkeys(good)), bad
+
+
 def _categories(df: pd.DataFrame, problems: _Problems, codes: set[str]) -> pd.Series:
+    """Part I codes of each holding; ``none`` for a holding declared outside Annex I."""
     if "category" not in df.columns:
         return pd.Series("", index=df.index)
     canon = {c.lower(): c for c in codes}
     uniq = pd.unique(df["category"].astype(str))
-    mapping: dict[str, tuple[str, list[str]]] = {}
-    for u in uniq:
-        parts = [p for p in re.split(r"[;,\s/+]+", u.strip()) if p]
-        good = [canon[p.lower()] for p in parts if p.lower() in canon]
-        bad = [p for p in parts if p.lower() not in canon]
-        mapping[u] = (";".join(dict.fromkeys(good)), bad)
+    mapping = {u: _split_category(u, canon) for u in uniq}
     out = df["category"].astype(str).map(lambda u: mapping[u][0])
     bad_mask = df["category"].astype(str).map(lambda u: bool(mapping[u][1]))
     for idx in np.flatnonzero(bad_mask.to_numpy()):
@@ -65,7 +78,7 @@ def _categories(df: pd.DataFrame, problems: _Problems, codes: set[str]) -> pd.Se
             "category",
             u,
             f"unknown Part I category {', '.join(mapping[u][1])}: "
-            f"use codes such as H1, H2, P2, P5a, E1, O1",
+            f"use codes such as H1, H2, P2, P5a, E1, O1, or none for a substance outside Annex I",
         )
     return out
 

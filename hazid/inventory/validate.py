@@ -24,11 +24,20 @@ import pandas as pd
 from hazid import tables
 from hazid.errors import InventoryError
 from hazid.inventory.columns import _check_columns, _rename
-from hazid.inventory.problems import _Problems
+from hazid.inventory.limits import InputLimits, _mb
+from hazid.inventory.problems import _Problems, _row_list
 from hazid.inventory.read import _EXCEL_ERRORS, _load
+from hazid.inventory.rows import _duplicates, _long_cells, _normalise_site_ids, _trim_text
 from hazid.inventory.sites import _site_checks
-from hazid.inventory.substances import _categories, _identify
-from hazid.inventory.values import _coordinates, _flags, _groups, _quantities
+from hazid.inventory.substances import OUTSIDE, _categories, _identify
+from hazid.inventory.values import (
+    _coordinates,
+    _flags,
+    _groups,
+    _positive,
+    _quantities,
+    _storage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +48,12 @@ __all__ = [
 
 
 def validate_inventory(
-    source: str | Path | pd.DataFrame, *, sheet: str | int | None = None, layer: str | None = None
+    source: str | Path | pd.DataFrame,
+    *,
+    sheet: str | int | None = None,
+    layer: str | None = None,
+    allow_duplicates: bool = False,
+    limits: InputLimits | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Check an inventory and return the holdings and every problem found.
 
@@ -51,9 +65,15 @@ def validate_inventory(
         A CSV, XLSX, GeoPackage, GeoJSON or Shapefile path, or a table already in memory
         (string cells, as read from a file).
     sheet : str or int, optional
-        Worksheet of an XLSX file (default: the first).
+        Worksheet of an XLSX file, by name or 0-based position (default: the workbook's active
+        sheet, the one Excel opens on). The sheet read is named in ``attrs["sheet"]``.
     layer : str, optional
         Layer of a multi-layer GeoPackage.
+    allow_duplicates : bool, default False
+        Add up rows that repeat an earlier row exactly (by default they are an error, as a
+        pasted row would double a quantity).
+    limits : InputLimits, optional
+        Largest input accepted (default :class:`~hazid.inventory.limits.InputLimits`).
 
     Returns
     -------
@@ -75,19 +95,28 @@ def validate_inventory(
     """
     problems = _Problems()
     meta: dict[str, Any] = {}
-    raw = _load_source(source, problems, meta, sheet=sheet, layer=layer)
+    limits = limits or InputLimits()
+    raw = _load_source(source, problems, meta, sheet=sheet, layer=layer, limits=limits)
     if raw is None:
-        return pd.DataFrame(), problems.frame()
+        return _empty(meta, problems), problems.frame()
     df = _prepare(raw, problems, meta)
     if df is None:
-        return pd.DataFrame(), problems.frame()
+        return _empty(meta, problems), problems.frame()
     _check_cells(df, problems)
-    out = _holdings(df, problems)
+    _duplicates(df, problems, allow=allow_duplicates)
+    out = _holdings(df, problems, decimal=meta.get("decimal", "."))
     _site_checks(out[out.site_id != ""], problems)
     _fill_site_attributes(out)
     meta["warnings"] = list(problems.warnings)
     out.attrs.update(meta)
     return out, problems.frame()
+
+
+def _empty(meta: dict[str, Any], problems: _Problems) -> pd.DataFrame:
+    """No holdings, with what was learnt about the source (sheet, encoding, warnings)."""
+    out = pd.DataFrame()
+    out.attrs.update(meta, warnings=list(problems.warnings))
+    return out
 
 
 def _load_source(
@@ -97,8 +126,9 @@ def _load_source(
     *,
     sheet: str | int | None,
     layer: str | None,
+    limits: InputLimits,
 ) -> pd.DataFrame | None:
-    """Read the source into a table of strings (None when it cannot be read)."""
+    """Measure and read the source into a table of strings (None when it cannot be read)."""
     if isinstance(source, pd.DataFrame):
         raw = source.astype(object).fillna("").astype(str)
         meta["source"] = "<table>"
@@ -107,10 +137,22 @@ def _load_source(
         if not path.is_file():
             raise FileNotFoundError(f"inventory file not found: {path}")
         meta["source"] = path.name
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            problems.add(
+                None,
+                "",
+                _mb(size),
+                f"the file is {_mb(size)} (at most {_mb(limits.max_file_bytes)} are read): "
+                "split the inventory",
+            )
+            return None
         meta["sha256"] = tables.file_sha256(path)
-        raw = _load(path, problems, sheet, layer)
+        raw = _load(path, problems, meta, sheet=sheet, layer=layer, limits=limits)
     if raw is not None and raw.empty:
         problems.add(None, "", "", "the file has a header but no data rows")
+        return None
+    if raw is not None and not _long_cells(raw, problems, limits):
         return None
     return raw
 
@@ -122,11 +164,10 @@ def _prepare(raw: pd.DataFrame, problems: _Problems, meta: dict[str, Any]) -> pd
         logger.info("column %r read as %r", old, new)
     meta["renamed_columns"] = renamed
     df["row"] = np.arange(1, len(df) + 1)
-    if not _check_columns(df, problems):
+    if not _check_columns(df, problems, names=list(raw.columns)):
         return None
-    for col in ("site_id", "site_name", "operator", "country", "substance", "cas", "grade"):
-        if col in df.columns:
-            df[col] = df[col].astype(str).str.strip()
+    _trim_text(df, problems)
+    _normalise_site_ids(df, problems)
     df = _drop_blank_rows(df)
     if df.empty:
         problems.add(None, "", "", "the file has a header but no data rows")
@@ -156,12 +197,13 @@ def _check_cells(df: pd.DataFrame, problems: _Problems) -> None:
         df["country"] = country
 
 
-def _holdings(df: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
+def _holdings(df: pd.DataFrame, problems: _Problems, *, decimal: str) -> pd.DataFrame:
     """Parse quantities and coordinates, identify the substances and build the holdings."""
-    quantity_t = _quantities(df, problems)
-    lon, lat = _coordinates(df, problems)
+    quantity_t = _quantities(df, problems, decimal=decimal)
+    lon, lat = _coordinates(df, problems, decimal=decimal)
     categories = _categories(df, problems, set(tables.annex_part1()["code"]))
     key, item = _identify(df, categories, problems)
+    _outside_annex(df, categories, key, problems)
     empty = pd.Series("", index=df.index)
     out = pd.DataFrame(
         {
@@ -187,7 +229,37 @@ def _holdings(df: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
     for extra in ("address", "activity_type"):
         if extra in df.columns:
             out[extra] = df[extra].astype(str).str.strip()
+    for col, what in (("largest_vessel_t", "largest vessel"), ("bund_m2", "bund area")):
+        if col in df.columns:
+            out[col] = _positive(df, col, problems, what=what, decimal=decimal)
+    if "storage" in df.columns:
+        out["storage"] = _storage(df, problems)
     return out
+
+
+def _outside_annex(
+    df: pd.DataFrame, categories: pd.Series, key: pd.Series, problems: _Problems
+) -> None:
+    """Check the holdings declared outside Annex I (category ``none``) and report them."""
+    outside = categories == OUTSIDE
+    if not outside.any():
+        return
+    known = outside & (key != "")
+    for idx in known[known].index:
+        problems.add(
+            int(df.at[idx, "row"]),
+            "category",
+            df.at[idx, "category"],
+            f"{key[idx].replace('_', ' ')} is covered by Annex I (named, or by its hazard "
+            "categories): it cannot be declared outside Annex I; give its category or leave "
+            "the category empty",
+        )
+    rows = df.loc[outside & ~known, "row"].tolist()
+    if rows:
+        problems.warn(
+            f"row(s) {_row_list(rows)} declared outside Annex I (category none): listed, "
+            "counted in no threshold or sum"
+        )
 
 
 def _fill_site_attributes(out: pd.DataFrame) -> None:
@@ -216,20 +288,30 @@ def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_inventory(
-    source: str | Path | pd.DataFrame, *, sheet: str | int | None = None, layer: str | None = None
+    source: str | Path | pd.DataFrame,
+    *,
+    sheet: str | int | None = None,
+    layer: str | None = None,
+    allow_duplicates: bool = False,
+    limits: InputLimits | None = None,
 ) -> pd.DataFrame:
     """Read and validate an inventory; raise on any problem.
 
     Parameters
     ----------
     source : str, Path or pandas.DataFrame
-        CSV (UTF-8, with or without BOM; Windows-1251 accepted with a warning; separator
-        ``,`` ``;`` or tab), XLSX, GeoPackage, GeoJSON or Shapefile (points; any CRS, read as
-        WGS84), or a table of strings.
+        CSV (UTF-8, with or without BOM; another encoding such as UTF-16, Windows-1251 or
+        KOI8-R is detected and read with a warning; separator ``,`` ``;`` or tab, decimal
+        commas recognised in a ``;`` or tab file), XLSX, GeoPackage, GeoJSON or Shapefile
+        (points; any CRS, read as WGS84), or a table of strings.
     sheet : str or int, optional
-        Worksheet of an XLSX file (default: the first).
+        Worksheet of an XLSX file, by name or 0-based position (default: the active sheet).
     layer : str, optional
         Layer of a multi-layer GeoPackage.
+    allow_duplicates : bool, default False
+        Add up rows that repeat an earlier row exactly instead of reporting them.
+    limits : InputLimits, optional
+        Largest input accepted (default :class:`~hazid.inventory.limits.InputLimits`).
 
     Returns
     -------
@@ -237,9 +319,13 @@ def read_inventory(
         One row per holding: ``row`` (data row in the file), ``site_id``, ``site_name``,
         ``operator``, ``country``, ``lon``, ``lat`` (WGS84 degrees), ``substance``, ``cas``,
         ``substance_key`` (canonical key, empty when known only by category), ``part2_item``,
-        ``category`` (Part I codes joined by ``;``), ``groups_override``, ``grade``,
-        ``quantity_t`` (tonnes), ``isolated_small``, ``indoor``. ``attrs`` carries the source
-        name, its SHA-256, the renamed columns and ``warnings`` (messages about a usable but
+        ``category`` (Part I codes joined by ``;``, or ``none`` for a holding declared outside
+        Annex I), ``groups_override``, ``grade``, ``quantity_t`` (tonnes), ``isolated_small``,
+        ``indoor``; and, when the file has them, ``address``, ``activity_type``,
+        ``largest_vessel_t`` (tonnes), ``storage`` (pressurised, refrigerated, atmospheric,
+        solution or solid) and ``bund_m2``. ``attrs`` carries the source name, its SHA-256,
+        the renamed columns, ``encoding``, ``separator`` and ``decimal`` of a text file,
+        ``sheet`` (and ``sheets``) of a workbook, and ``warnings`` (messages about a usable but
         doubtful input, such as a Windows-1251 file or coordinates 0, 0; also logged).
 
     Raises
@@ -261,7 +347,9 @@ def read_inventory(
     [{'site_id': 'A', 'substance_key': 'chlorine', 'part2_item': 10, 'quantity_t': 20.0}, \
 {'site_id': 'A', 'substance_key': 'ammonia', 'part2_item': 35, 'quantity_t': 150.0}]
     """
-    holdings, problems = validate_inventory(source, sheet=sheet, layer=layer)
+    holdings, problems = validate_inventory(
+        source, sheet=sheet, layer=layer, allow_duplicates=allow_duplicates, limits=limits
+    )
     if len(problems):
         name = holdings.attrs.get("source") if len(holdings) else None
         if name is None and not isinstance(source, pd.DataFrame):

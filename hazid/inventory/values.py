@@ -9,13 +9,15 @@ degrees; out-of-range and swapped pairs are reported, and 0, 0 raises a warning.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
 
 from hazid.inventory.problems import _expand, _Problems, _row_list
 
-#: Quantity units accepted in the ``unit`` column and their factor to tonnes.
+#: Quantity units accepted in the ``unit`` column (compared lower-case, without dots or spaces)
+#: and their factor to tonnes. A "ton" is read as the metric tonne, as Annex I thresholds are.
 UNITS: dict[str, float] = {
     "t": 1.0,
     "tonne": 1.0,
@@ -23,15 +25,39 @@ UNITS: dict[str, float] = {
     "ton": 1.0,
     "tons": 1.0,
     "т": 1.0,
+    "тн": 1.0,
+    "тонн": 1.0,
+    "тонна": 1.0,
+    "тонны": 1.0,
     "kg": 1e-3,
+    "kilogram": 1e-3,
+    "kilograms": 1e-3,
     "кг": 1e-3,
+    "килограмм": 1e-3,
+    "килограммов": 1e-3,
+}
+#: Ways of storing a substance accepted in the ``storage`` column (with Russian synonyms).
+STORAGE: dict[str, str] = {
+    "pressurised": "pressurised",
+    "pressurized": "pressurised",
+    "refrigerated": "refrigerated",
+    "atmospheric": "atmospheric",
+    "solution": "solution",
+    "solid": "solid",
+    "под давлением": "pressurised",
+    "охлаждаемое": "refrigerated",
+    "изотермическое": "refrigerated",
+    "атмосферное": "atmospheric",
+    "раствор": "solution",
+    "твердое": "solid",
+    "твёрдое": "solid",
 }
 
 #: Above this many tonnes a quantity is taken for a unit mistake.
 MAX_PLAUSIBLE_T = 10_000_000.0
 
-_TRUE = {"true", "yes", "y", "1", "t", "да"}
-_FALSE = {"false", "no", "n", "0", "f", "", "нет"}
+_TRUE = {"true", "yes", "y", "1", "t", "да", "истина", "иә"}
+_FALSE = {"false", "no", "n", "0", "f", "", "нет", "ложь", "жоқ"}
 _GROUPS = {"health", "physical", "environmental"}
 
 
@@ -56,6 +82,7 @@ def _to_number(
     required: bool,
     what: str,
     text_hint: str,
+    decimal: str = ".",
 ) -> tuple[pd.Series, pd.Series]:
     """Parse a column of numbers; return the values and which cells were left blank.
 
@@ -63,6 +90,10 @@ def _to_number(
     do not parse at once are looked at as text, so clean large tables stay fast.
     """
     raw = df[column]
+    if decimal == ",":  # a file written with decimal commas: 12,5 is 12.5
+        text = raw.astype(str).str.strip()
+        comma = text.str.fullmatch(r"[-+]?\d*,\d+")
+        raw = raw.where(~comma, text.str.replace(",", ".", regex=False))
     num = pd.to_numeric(raw, errors="coerce").astype(float)
     failed = num.isna()
     text = raw[failed].astype(str).str.strip()
@@ -106,29 +137,51 @@ def _to_number(
     return num.where(~inf), _expand(blank, df)
 
 
-def _quantities(df: pd.DataFrame, problems: _Problems) -> pd.Series:
+def _units(df: pd.DataFrame, problems: _Problems) -> pd.Series:
+    """Factor to tonnes of each row's unit (NaN where the unit is unknown; blank is tonnes)."""
+    unit = (
+        df["unit"]
+        .astype(str)
+        .map(lambda u: re.sub(r"[\s.]+", "", unicodedata.normalize("NFKC", u)).lower())
+    )
+    factor = unit.where(unit != "", "t").map(UNITS)
+    problems.add_many(
+        factor.isna(),
+        df,
+        "unit",
+        "unknown unit: use t (tonnes: т, тонн, тонна, tonnes) or kg (кг)",
+    )
+    return factor.astype(float)
+
+
+def _quantities(df: pd.DataFrame, problems: _Problems, *, decimal: str = ".") -> pd.Series:
+    """Quantities in tonnes; ``quantity_t`` is in tonnes by definition and takes no unit."""
     hint = "give the number only, and the unit (t or kg) in the unit column"
     if "quantity_t" in df.columns and "quantity" not in df.columns:
         q, _ = _to_number(
-            df, "quantity_t", problems, required=True, what="quantity", text_hint=hint
-        )
+            df, "quantity_t", problems, required=True, what="quantity", text_hint=hint,
+            decimal=decimal,
+        )  # fmt: skip
         column = "quantity_t"
+        if "unit" in df.columns:
+            given = df["unit"].astype(str).str.strip() != ""
+            problems.add_many(
+                given,
+                df,
+                "unit",
+                "a unit next to quantity_t, which is in tonnes by definition: name the column "
+                "quantity to use the unit, or remove the unit",
+            )
     else:
-        q, _ = _to_number(df, "quantity", problems, required=True, what="quantity", text_hint=hint)
+        q, _ = _to_number(
+            df, "quantity", problems, required=True, what="quantity", text_hint=hint,
+            decimal=decimal,
+        )  # fmt: skip
         column = "quantity"
         if "quantity_t" in df.columns:
             problems.warn("both quantity and quantity_t are given: quantity_t is ignored")
         if "unit" in df.columns:
-            unit = _norm_text(df["unit"].astype(str))
-            unit = unit.where(unit != "", "t")
-            factor = unit.map(UNITS)
-            problems.add_many(
-                factor.isna(),
-                df,
-                "unit",
-                f"unknown unit: use one of {', '.join(sorted(set(UNITS) - {'т', 'кг'}))}",
-            )
-            q = q * factor.astype(float)
+            q = q * _units(df, problems)
     problems.add_many(q < 0, df, column, "quantity is negative")
     problems.add_many(
         q > MAX_PLAUSIBLE_T,
@@ -139,13 +192,15 @@ def _quantities(df: pd.DataFrame, problems: _Problems) -> pd.Series:
     return q
 
 
-def _coordinates(df: pd.DataFrame, problems: _Problems) -> tuple[pd.Series, pd.Series]:
+def _coordinates(
+    df: pd.DataFrame, problems: _Problems, *, decimal: str = "."
+) -> tuple[pd.Series, pd.Series]:
     hint = "give signed decimal degrees (41.3, negative for S and W), not degrees and minutes"
     lon, lon_blank = _to_number(
-        df, "lon", problems, required=False, what="longitude", text_hint=hint
+        df, "lon", problems, required=False, what="longitude", text_hint=hint, decimal=decimal
     )
     lat, lat_blank = _to_number(
-        df, "lat", problems, required=False, what="latitude", text_hint=hint
+        df, "lat", problems, required=False, what="latitude", text_hint=hint, decimal=decimal
     )
     lon_bad = lon.abs() > 180
     lat_bad = lat.abs() > 90
@@ -183,3 +238,29 @@ def _groups(df: pd.DataFrame, problems: _Problems) -> pd.Series:
     return parts.map(
         lambda ps: ";".join(p for p in ("health", "physical", "environmental") if p in ps)
     )
+
+
+def _positive(
+    df: pd.DataFrame, column: str, problems: _Problems, *, what: str, decimal: str = "."
+) -> pd.Series:
+    """Parse an optional column of numbers greater than zero (NaN where blank)."""
+    if column not in df.columns:
+        return pd.Series(np.nan, index=df.index)
+    num, _ = _to_number(
+        df, column, problems, required=False, what=what, text_hint="give the number only",
+        decimal=decimal,
+    )  # fmt: skip
+    problems.add_many(num <= 0, df, column, f"{what} must be greater than zero")
+    return num
+
+
+def _storage(df: pd.DataFrame, problems: _Problems) -> pd.Series:
+    """Read the optional ``storage`` column as codes of :data:`STORAGE` ("" where blank)."""
+    if "storage" not in df.columns:
+        return pd.Series("", index=df.index)
+    text = _norm_text(df["storage"].astype(str))
+    code = text.map(STORAGE)
+    bad = code.isna() & (text != "")
+    allowed = ", ".join(dict.fromkeys(STORAGE.values()))
+    problems.add_many(bad, df, "storage", f"unknown storage: use one of {allowed}")
+    return code.fillna("")
