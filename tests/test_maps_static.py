@@ -104,8 +104,8 @@ def test_legend_lists_only_what_is_visible(case):
     assert any("Too small to show at this scale: fire zone (0.3 km)" in t for t in texts(fig))
     assert labels[:3] == [
         "Country border",
-        "Bland \\frac: Affected Party",
-        "$Aland^2$: Party of origin",
+        "Bland \\frac (affected Party)",
+        "$Aland^2$ (Party of origin)",
     ]
     # without borders, no border entry and no Party entries
     bare = compose(case, borders=None)
@@ -117,8 +117,8 @@ def test_country_names_in_the_language_of_the_map(case):
     b = case["borders"].assign(iso_a3=["KAZ", "UZB"])
     fig = compose(case, borders=b, origin="KAZ", affected="UZB", lang="ru")
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert "Узбекистан: Затрагиваемая Сторона" in labels
-    assert "Казахстан: Сторона происхождения" in labels
+    assert "Узбекистан (затрагиваемая Сторона)" in labels
+    assert "Казахстан (Сторона происхождения)" in labels
     assert "Казахстан" in texts(fig)
     with pytest.raises(ChoiceError, match="lang"):
         static_map(case["sites"], "S1", "x.png", lang="xx")
@@ -137,9 +137,9 @@ def test_same_colours_and_symbols_as_the_html_map(case):
     assert site.get_marker() == "o"
     assert site.get_markerfacecolor() == notify["fillColor"]
     assert site.get_markeredgecolor() == notify["color"]
-    origin = handles["$Aland^2$: Party of origin"]
+    origin = handles["$Aland^2$ (Party of origin)"]
     assert origin.get_color() == _ORIGIN_STYLE["color"] and origin.get_linestyle() == "--"
-    aff = handles["Bland \\frac: Affected Party"]
+    aff = handles["Bland \\frac (affected Party)"]
     r, g, b, _ = aff.get_facecolor()
     assert (
         "#{:02x}{:02x}{:02x}".format(*(round(255 * v) for v in (r, g, b)))

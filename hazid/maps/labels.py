@@ -1,9 +1,11 @@
 """Words drawn on the maps, in one place, and country names in the language of the map.
 
 Every label, legend entry and layer name of the interactive and the static maps is looked up
-here by its English text (the message id). Country names come from the CLDR territory names
-shipped with Babel, looked up by ISO 3166-1 alpha-3 code, with the ``name`` column of the
-borders as the fallback.
+here by its English text (the message id) in the gettext catalogue of hazid
+(:mod:`hazid.i18n`); the few map words the catalogue does not hold yet are translated by the
+table below. Country names come from :func:`hazid.i18n.country_name` (ISO 3166-1), else from
+the CLDR territory names shipped with Babel, with the ``name`` column of the borders as the
+last fallback.
 
 Examples
 --------
@@ -22,10 +24,11 @@ import functools
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
+from hazid import i18n
 from hazid.errors import check_choice
 
 #: Languages the maps can be drawn in.
-MAP_LANGUAGES: tuple[str, ...] = ("en", "ru")
+MAP_LANGUAGES: tuple[str, ...] = i18n.LANGUAGES
 
 _RU: dict[str, str] = {
     "Sites": "Объекты",
@@ -90,7 +93,15 @@ def text(message: str, lang: str) -> str:
     >>> text("River trace", "en")
     'River trace'
     """
-    return _TEXT.get(lang, {}).get(message, message)
+    if lang == MAP_LANGUAGES[0]:
+        return message
+    out = _translator(lang).gettext(message)
+    return out if out != message else _TEXT.get(lang, {}).get(message, message)
+
+
+@functools.lru_cache(maxsize=8)
+def _translator(lang: str):
+    return i18n.translator(lang)
 
 
 @functools.lru_cache(maxsize=8)
@@ -116,6 +127,9 @@ def country_name(iso_a3: str, lang: str, default: str | None = None) -> str | No
     >>> country_name("UZB", "en")
     'Uzbekistan'
     """
+    name = i18n.country_name(iso_a3, lang)
+    if name:
+        return name
     a2 = _alpha2().get(str(iso_a3).upper())
     name = _territories(lang).get(a2) if a2 else None
     return name or default

@@ -318,11 +318,11 @@ def _draw_footer(
 ) -> None:
     """Small print below the map: the projection and its centre, then ``note``."""
     ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
-    footer = (
-        f"{text('Azimuthal equidistant projection centred on the site', lang)}"
-        f" ({abs(lat):.4f}\u00b0 {ns}, "
-        f"{abs(lon):.4f}\u00b0 {ew}), WGS 84."
-    )
+    footer = text(
+        "Azimuthal equidistant projection centred on the site ({lat}\u00b0 {ns}, "
+        "{lon}\u00b0 {ew}), WGS 84.",
+        lang,
+    ).format(lat=f"{abs(lat):.4f}", ns=text(ns, lang), lon=f"{abs(lon):.4f}", ew=text(ew, lang))
     if note:
         footer += " " + note
     # About 0.55 em per character at 7 pt: wrap the small print to the figure width.
