@@ -37,6 +37,12 @@ class _Registry(MacroElement):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = {map: {{ this._parent.get_name() }}, layers: {},
             counts: {}, sites: {}, pending: 0};
+        {{ this.get_name() }}.renderers = {};
+        {{ this.get_name() }}.canvas = function (pane) {
+            var reg = {{ this.get_name() }};
+            if (!reg.renderers[pane]) { reg.renderers[pane] = L.canvas({pane: pane}); }
+            return reg.renderers[pane];
+        };
         {{ this.get_name() }}.loaded = function () {
             var reg = {{ this.get_name() }};
             reg.pending -= 1;
@@ -205,7 +211,8 @@ class _VectorLayer(Layer):
     Features carry ``popup`` (HTML), ``tip`` (tooltip HTML) and, for sites, ``id``. A layer
     whose GeoJSON text exceeds :data:`_PACK_ABOVE` characters is embedded compressed (zlib,
     base64) and inflated by the browser (``DecompressionStream``): popups of many sites are
-    repetitive and shrink about tenfold.
+    repetitive and shrink about tenfold. With ``canvas`` the features are drawn on one canvas
+    per pane instead of one SVG element each (maps of many sites open much faster).
     """
 
     _template = Template(
@@ -214,6 +221,9 @@ class _VectorLayer(Layer):
         var {{ this.get_name() }} = (function () {
             var reg = {{ this.registry.get_name() }};
             var style = {{ this.style|tojson }};
+            {%- if this.canvas %}
+            style.renderer = reg.canvas(style.pane);
+            {%- endif %}
             var geo = L.geoJSON({{ "null" if this.packed else this.data }}, {
                 style: function () { return style; },
                 pointToLayer: function (f, ll) { return L.circleMarker(ll, style); },
@@ -286,6 +296,7 @@ class _VectorLayer(Layer):
         show: bool = True,
         cluster: bool = False,
         tooltip: dict[str, Any] | None = None,
+        canvas: bool = False,
     ) -> None:
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "HazidLayer"
@@ -301,6 +312,7 @@ class _VectorLayer(Layer):
             self.data = ""
         self.style = style
         self.cluster = cluster
+        self.canvas = canvas
         self.cluster_options = {
             "chunkedLoading": True,
             "showCoverageOnHover": False,

@@ -309,7 +309,15 @@ def screening_map(
     if base is None and borders is not None:
         base = BaseMap(borders, lang=lang)
     c = _Canvas(
-        m=m, registry=registry, legend=legend, bounds=bounds, crs=crs, tol=tol, lang=lang, base=base
+        m=m,
+        registry=registry,
+        legend=legend,
+        bounds=bounds,
+        crs=crs,
+        tol=tol,
+        lang=lang,
+        base=base,
+        canvas=cluster,  # as many sites as need clustering: features drawn on canvases
     )
     _draw_layers(c, r, status, names, wanted, tiles=tiles, cluster=cluster, exact=simplify_m)
 

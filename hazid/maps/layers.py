@@ -75,9 +75,11 @@ class _Canvas:
     lang: str = "en"
     base: BaseMap | None = None
     country_tol: np.ndarray | None = None
+    canvas: bool = False
 
     def add(self, key: str, name: str, data: str, style: dict[str, Any], **kw: Any) -> None:
         """Add one vector layer (``key`` in the registry, ``name`` in the layer control)."""
+        kw.setdefault("canvas", self.canvas)
         self.m.add_child(
             _VectorLayer(registry=self.registry, key=key, name=name, data=data, style=style, **kw)
         )
@@ -310,6 +312,7 @@ def _add_crossings(c: _Canvas, cgeoms: list[Any], cprops: list[dict[str, Any]]) 
         _feature_collection(np.array(cgeoms, dtype=object), cprops, 5),
         style,
         tooltip=tooltip,
+        cluster=c.canvas and not permanent,  # a map of many sites: crossings clustered too
     )
     c.legend["Rivers"].append(swatch + c.t("Border crossing (arrival h)") + "<br>")
 
