@@ -47,7 +47,6 @@ _RU: dict[str, str] = {
     "Party of origin": "Сторона происхождения",
     "Country border": "Государственная граница",
     "Zones": "Зоны",
-    "zone": "зона",
     "toxic": "токсичная",
     "fire": "пожар",
     "fireball": "огненный шар",
@@ -58,13 +57,7 @@ _RU: dict[str, str] = {
     "River trace downstream": "Речная трасса вниз по течению",
     "Border crossings, arrival time": "Пересечения границы, время добегания",
     "Border crossing (arrival h)": "Пересечение границы (добегание, ч)",
-    "h": "ч",
-    "km": "км",
-    "m": "м",
     "Too small to show at this scale": "Слишком мала для этого масштаба",
-    "Azimuthal equidistant projection centred on the site": (
-        "Азимутальная равнопромежуточная проекция с центром на объекте"
-    ),
 }
 _TEXT: dict[str, dict[str, str]] = {"en": {}, "ru": _RU}
 
