@@ -229,8 +229,10 @@ class _VectorLayer(Layer):
                 pointToLayer: function (f, ll) { return L.circleMarker(ll, style); },
                 onEachFeature: function (f, layer) {
                     var p = f.properties || {};
+                    {%- if not this.lazy %}
                     if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 480}); }
                     if (p.tip) { layer.bindTooltip(p.tip, {{ this.tooltip|tojson }}); }
+                    {%- endif %}
                     if (p.id !== undefined) { reg.sites[p.id] = layer; }
                     if (p.rank !== undefined && layer.getTooltip()) {
                         layer.getTooltip().hazidRank = p.rank;
@@ -264,6 +266,23 @@ class _VectorLayer(Layer):
             };
             group = L.markerClusterGroup(opts);
             group.addLayers(geo.getLayers());
+            {%- endif %}
+            {%- if this.lazy %}
+            // popups and tooltips made on first use (a map of many sites opens faster)
+            group.on("click", function (e) {
+                var l = e.layer, p = (l.feature && l.feature.properties) || {};
+                if (p.popup && !l.getPopup()) {
+                    l.bindPopup(p.popup, {maxWidth: 480});
+                    l.openPopup(e.latlng);
+                }
+            });
+            group.on("mouseover", function (e) {
+                var l = e.layer, p = (l.feature && l.feature.properties) || {};
+                if (p.tip && !l.getTooltip()) {
+                    l.bindTooltip(p.tip, {{ this.tooltip|tojson }});
+                    l.openTooltip(e.latlng);
+                }
+            });
             {%- endif %}
             reg.layers[{{ this.key|tojson }}] = group;
             reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
@@ -313,6 +332,8 @@ class _VectorLayer(Layer):
         self.style = style
         self.cluster = cluster
         self.canvas = canvas
+        # many features: popups and tooltips bound on first use, unless labels are permanent
+        self.lazy = canvas and not (tooltip or {}).get("permanent", False)
         self.cluster_options = {
             "chunkedLoading": True,
             "showCoverageOnHover": False,
