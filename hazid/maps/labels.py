@@ -57,6 +57,8 @@ _RU: dict[str, str] = {
     "River trace downstream": "Речная трасса вниз по течению",
     "Border crossings, arrival time": "Пересечения границы, время добегания",
     "Border crossing (arrival h)": "Пересечение границы (добегание, ч)",
+    "{value} h": "{value} ч",
+    "hazid screening map": "карта скрининга hazid",
     "Too small to show at this scale": "Слишком мала для этого масштаба",
 }
 _TEXT: dict[str, dict[str, str]] = {"en": {}, "ru": _RU}
