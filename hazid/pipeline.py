@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hazid import datasets, geography, maps, tables, zones
+from hazid import datasets, embedded, geography, maps, tables, zones
 from hazid import rivers as river_network
 from hazid._version import __version__
 from hazid.annex import classify
@@ -141,9 +141,16 @@ def _input_record(layer: Any) -> dict[str, Any]:
     src = layer.attrs.get("source", "<layer>") if isinstance(layer, gpd.GeoDataFrame) else layer
     path = Path(str(src))
     if not path.is_file():
-        return {"name": str(src)}
+        return {"name": path.name or str(src)}
     # the file name and hash identify the input; local folders stay out of dossiers sent abroad
-    return {"name": path.name, "sha256": tables.file_sha256(path)}
+    record: dict[str, Any] = {"name": path.name, "sha256": tables.file_sha256(path)}
+    shipped = embedded.provenance_for(path)
+    if shipped is not None:  # the defaults shipped with hazid: say so, with scale and limits
+        record.update(
+            {k: shipped[k] for k in ("dataset", "version", "scale", "limits", "licence")},
+            origin="embedded",
+        )
+    return record
 
 
 def screen(
@@ -156,6 +163,7 @@ def screen(
     rivers: str | Path | gpd.GeoDataFrame | Sequence[str | Path] | bool | None = None,
     lakes: str | Path | gpd.GeoDataFrame | None = None,
     weather: str = "worst",
+    basis: str | None = None,
     terrain: str = "rural",
     wind_from: float | None = None,
     sector_deg: float = 45.0,
@@ -188,16 +196,21 @@ def screen(
         Classify sites within this geodesic distance of each other together as well.
     borders : path, GeoDataFrame, False or None
         Country polygons. None: ``HAZID_BORDERS``, else the Digital Chart of the World of
-        Debian's ``gmt-dcw`` package, else the air pathway is not assessed. False: skip.
+        Debian's ``gmt-dcw`` package, else Natural Earth fetched with ``hazid data``, else the
+        Natural Earth 1:10M borders shipped with hazid (:mod:`hazid.embedded`). False: skip.
     rivers : path, GeoDataFrame, list of paths, False or None
         River network (HydroRIVERS or plain lines; several files are merged, HydroRIVERS
-        continents joined by ``NEXT_DOWN``). None: ``HAZID_RIVERS``, else the water
-        pathway is not assessed. False: skip.
+        continents joined by ``NEXT_DOWN``). None: ``HAZID_RIVERS``, else a network fetched
+        with ``hazid data``, else the Natural Earth 1:10M rivers shipped with hazid (large
+        rivers only, no discharge). False: skip.
     lakes : path or GeoDataFrame, optional
-        Lake polygons that end plain-line rivers (None: ``HAZID_LAKES`` if set).
-    weather, terrain, wind_from, sector_deg, population
+        Lake polygons that end plain-line rivers. None: ``HAZID_LAKES``, else fetched, else
+        the Natural Earth 1:10M lakes shipped with hazid.
+    basis, terrain, wind_from, sector_deg, population
         Consequence-zone options (see :func:`hazid.zones.consequence_distances` and
-        :func:`hazid.zones.zone_polygons`); ``population`` is a raster of people per cell.
+        :func:`hazid.zones.zone_polygons`); ``basis`` (worst|alternative) is the weather case
+        deciding the air pathway, both being computed (``weather`` is its former name, used
+        when ``basis`` is not given); ``population`` is a raster of people per cell.
     uncertainty_km : float, default 5.0
         Border-data accuracy: an air margin within it is flagged ``uncertain``.
     water : {"aquatic", "all"}, default "aquatic"
@@ -229,7 +242,7 @@ def screen(
         "regime": regime,
         "annex_version": annex_version,
         "cluster_km": cluster_km,
-        "weather": weather,
+        "weather": basis if basis is not None else weather,
         "terrain": terrain,
         "wind_from": wind_from,
         "sector_deg": sector_deg,
@@ -337,7 +350,7 @@ def _air_stage(
     step("modelling consequence zones")
     hazardous = sites.loc[sites["hazardous"], "site_id"]
     h_haz = holdings[holdings["site_id"].isin(hazardous)]
-    distances = zones.consequence_distances(h_haz, weather=p["weather"], terrain=p["terrain"])
+    distances = zones.consequence_distances(h_haz, basis=p["weather"], terrain=p["terrain"])
     zone_gdf = zones.zone_polygons(
         sites[sites["hazardous"]], distances, wind_from=p["wind_from"], sector_deg=p["sector_deg"]
     )
@@ -349,7 +362,10 @@ def _air_stage(
     air = geography.affected_by_air(
         sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
     )
-    air = zones.with_zone_cases(air.assign(pathway="air"), distances)
+    undetermined = zone_gdf["site_id"].isin(zone_gdf.loc[zone_gdf["undetermined"], "site_id"])
+    det = zone_gdf[undetermined & ~zone_gdf["undetermined"]]
+    det = geography.affected_by_air(sites, det, border_layer, uncertainty_km=p["uncertainty_km"])
+    air = zones.with_zone_cases(air.assign(pathway="air"), distances, determined=det)
     if population is not None:
         air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
     run["stages"]["air"] = "done"
@@ -372,11 +388,10 @@ def _water_stage(
         if isinstance(network_input, list)
         else _input_record(network_input)
     )
-    lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
-    if lake_layer is None:
-        lake_layer = datasets.first_fetched("ne_10m_lakes")
-    if lake_layer is not None:
-        run["inputs"]["lakes"] = _input_record(lake_layer)
+    lake_layer = lakes
+    if lake_layer is None or isinstance(lake_layer, str | os.PathLike):
+        lake_layer = datasets.resolve_lakes(lake_layer)
+    run["inputs"]["lakes"] = _input_record(lake_layer)
     step("building river network")
     network = river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
     run["stages"]["network"] = network.attrs.get("report", {})
