@@ -151,7 +151,7 @@ def test_static_maps_on_two_cores_match_static_map(case, tmp_path):
     args = {k: case[k] for k in ("zones", "river_paths", "borders")}
     jobs = [
         {"site_id": "S1", "path": tmp_path / "a" / "s1.png", "origin": "AAA", "affected": "BBB"},
-        {"site_id": "S1", "path": tmp_path / "a" / "s1_ru.png", "title": "Plant $_$"},
+        {"site_id": "S1", "path": tmp_path / "a" / "s1_ru.png", "title": "Plant $_$", "lang": "ru"},
     ]
     out = static_maps(case["sites"], jobs, size_px=(400, 300), dpi=60, workers=2, **args)
     assert out == [j["path"] for j in jobs]

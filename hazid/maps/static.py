@@ -366,7 +366,8 @@ def static_maps(
     """Draw many activities' PNG maps, on several cores, sharing the layers.
 
     Each job is a mapping with ``site_id`` and ``path`` and, optionally, ``origin``,
-    ``affected``, ``title`` and ``note`` (as for :func:`static_map`). The layers are given
+    ``affected``, ``title``, ``note`` and ``lang`` (as for :func:`static_map`; ``lang`` of
+    the job overrides the one given here). The layers are given
     once: worker processes inherit them (``fork``), so they are neither copied nor pickled per
     map. Every map is the one :func:`static_map` draws, byte for byte.
 
@@ -440,5 +441,5 @@ def _draw_job(job: dict[str, Any]) -> Path:
         note=job.get("note"),
         size_px=s["size_px"],
         dpi=s["dpi"],
-        lang=s["lang"],
+        lang=check_map_lang(job.get("lang", s["lang"])),
     )
