@@ -183,3 +183,24 @@ def test_borders_simplified_for_print_are_shared(case, tmp_path):
     # a map of a few km keeps the borders as they are
     near = static_draw._print_borders(wiggly, static_draw._Window(0, 5e3, 0, 4e3), 42.0, 800)
     assert near is wiggly
+
+
+def test_one_map_for_several_affected_parties(case):
+    b = pd.concat(
+        [
+            case["borders"],
+            gpd.GeoDataFrame(
+                {"iso_a3": ["CCC"], "name": ["Cland"]}, geometry=[box(60, 46, 72, 50)], crs=4326
+            ),
+        ],
+        ignore_index=True,
+    )
+    fig = compose(case, borders=b, affected=["BBB", "CCC"])
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "Bland \\frac, Cland (affected Party)" in labels
+    # both Parties are inside the frame: CCC begins 4 degrees (about 445 km) north of the site
+    x0, x1 = fig.axes[0].get_xlim()
+    y1 = fig.axes[0].get_ylim()[1]
+    assert y1 > 440_000 and x1 > 0 > x0
+    single = compose(case, borders=b, affected="BBB")
+    assert single.axes[0].get_ylim()[1] < 440_000

@@ -146,7 +146,7 @@ def _draw_countries(
     crs: CRS,
     win: _Window,
     origin: str | None,
-    affected: str | None,
+    affected: list[str],
     legend: _Legend,
     m_per_pt: float,
 ) -> None:
@@ -161,16 +161,17 @@ def _draw_countries(
         "facecolor": _AFFECTED_STYLE["fillColor"],
         "alpha": _AFFECTED_STYLE["fillOpacity"],
     }
-    if affected and (iso == affected).any():
-        b.loc[iso == affected].plot(ax=ax, edgecolor="none", zorder=2, **aff_style)
+    shaded = iso.isin(affected)
+    if shaded.any():
+        b.loc[shaded].plot(ax=ax, edgecolor="none", zorder=2, **aff_style)
     outl = gpd.GeoDataFrame({"iso_a3": iso.to_numpy()}, geometry=b["_lines"].to_numpy(), crs=crs)
     outl = outl.loc[~outl.geometry.is_empty]
     border = {"color": _COUNTRY_STYLE["color"], "linewidth": 0.8}
     if len(outl):
         outl.plot(ax=ax, zorder=2.5, **border)
         legend.handles.append(Line2D([], [], label=legend.t("Country border"), **border))
-    if affected and (iso == affected).any():
-        name = names.get(affected, affected)
+    if shaded.any():
+        name = ", ".join(names.get(a, a) for a in affected if a in set(iso[shaded]))
         legend.handles.append(
             Patch(
                 edgecolor=_AFFECTED_STYLE["color"],
