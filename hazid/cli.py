@@ -379,11 +379,11 @@ def notify(
         Path | None, Opt(help="CSV of competent authorities and points of contact.")
     ] = None,
     no_maps: Annotated[bool, Opt("--no-maps", help="Do not draw the PNG maps.")] = False,
-    lang: Annotated[str, Opt("--lang", help=_LANG_HELP)] = "en",
+    lang: Annotated[str | None, Opt("--lang", help=_LANG_HELP + " Default: as screened.")] = None,
     response_days: Annotated[int | None, Opt("--response-days", help=_DAYS_HELP)] = None,
 ) -> None:
     """Rewrite the notification dossiers of earlier results (no recomputation)."""
-    langs = _langs(lang)
+    langs = None if lang is None else _langs(lang)
     try:
         summary = regenerate(
             results_dir,

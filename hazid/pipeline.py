@@ -27,17 +27,21 @@ from hazid import rivers as river_network
 from hazid._version import __version__
 from hazid.annex import classify
 from hazid.errors import DataSourceError, check_choice
+from hazid.i18n import parse_langs
 from hazid.inventory import read_inventory
 from hazid.output.dossiers import write_notifications
 from hazid.output.folder import atomic_results_dir
+from hazid.output.headings import heading_function
 from hazid.output.mapfiles import borders_used, dossier_maps
 from hazid.output.results import (
     HOLDINGS_COLUMNS,
     SITES_COLUMNS,
+    read_table,
     write_csv,
     write_json,
     write_layers,
 )
+from hazid.output.workbook import write_workbook
 
 logger = logging.getLogger(__name__)
 
@@ -521,7 +525,9 @@ def write_results(
     step = progress or (lambda label: None)
     out_dir = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
+    langs = parse_langs(lang)
     run = dict(results.run)
+    run["parameters"] = {**run.get("parameters", {}), "lang": list(langs)}
     run["finished_utc"] = now.replace(microsecond=0).isoformat()
     run.setdefault("date", now.date().isoformat())
     with atomic_results_dir(out_dir, overwrite=overwrite, inputs=results.sources) as tmp:
@@ -557,6 +563,7 @@ def write_results(
         if map_html:
             step("drawing the interactive map")
             maps.write_map(results, tmp / "map.html", tiles=tiles)
+        _workbook(results, tmp, langs[0])
         write_json(run, tmp / "run.json")
     return out_dir
 
@@ -584,3 +591,17 @@ def _people_in_affected(
     if has_area.any():
         people[has_area] = zones.population_in_zones(areas[has_area], raster).to_numpy()
     return people
+
+
+def _workbook(results: ScreeningResults, folder: Path, lang: str) -> None:
+    """Write ``results.xlsx``: the result tables as sheets, headings in the run's language."""
+    notes = folder / "notifications"
+    tables: dict[str, pd.DataFrame | None] = {
+        "sites": results.sites,
+        "holdings": results.holdings,
+        "affected": results.affected,
+    }
+    for name in ("summary", "activities"):
+        csv = notes / f"{name}.csv"
+        tables[name] = read_table(csv) if csv.is_file() else None
+    write_workbook(folder / "results.xlsx", tables, headings=heading_function(lang))
