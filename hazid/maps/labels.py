@@ -1,11 +1,10 @@
 """Words drawn on the maps, in one place, and country names in the language of the map.
 
 Every label, legend entry and layer name of the interactive and the static maps is looked up
-here by its English text (the message id) in the gettext catalogue of hazid
-(:mod:`hazid.i18n`); the few map words the catalogue does not hold yet are translated by the
-table below. Country names come from :func:`hazid.i18n.country_name` (ISO 3166-1), else from
-the CLDR territory names shipped with Babel, with the ``name`` column of the borders as the
-last fallback.
+here by its English text (the message id): in the table below (the maps keep their own
+words), else in the gettext catalogue of the dossiers (:mod:`hazid.i18n`). Country names
+come from :func:`hazid.i18n.country_name` (ISO 3166-1), else from the CLDR territory names
+shipped with Babel, with the ``name`` column of the borders as the last fallback.
 
 Examples
 --------
@@ -58,6 +57,18 @@ _RU: dict[str, str] = {
     "Border crossings, arrival time": "Пересечения границы, время добегания",
     "Border crossing (arrival h)": "Пересечение границы (добегание, ч)",
     "{value} h": "{value} ч",
+    "{value} km": "{value} км",
+    "{value} m": "{value} м",
+    "{iso} (affected Party)": "{iso} (затрагиваемая Сторона)",
+    "{iso} (Party of origin)": "{iso} (Сторона происхождения)",
+    "{hazard} zone": "зона: {hazard}",
+    "N": "с. ш.",
+    "S": "ю. ш.",
+    "E": "в. д.",
+    "W": "з. д.",
+    "Azimuthal equidistant projection centred on the site ({lat}\u00b0 {ns}, {lon}\u00b0 {ew}),"
+    " WGS 84.": "Азимутальная равнопромежуточная проекция с центром в точке объекта"
+    " ({lat}\u00b0 {ns}, {lon}\u00b0 {ew}), WGS 84.",
     "hazid screening map": "карта скрининга hazid",
     "Too small to show at this scale": "Слишком мала для этого масштаба",
 }
@@ -90,8 +101,8 @@ def text(message: str, lang: str) -> str:
     """
     if lang == MAP_LANGUAGES[0]:
         return message
-    out = _translator(lang).gettext(message)
-    return out if out != message else _TEXT.get(lang, {}).get(message, message)
+    own = _TEXT.get(lang, {}).get(message)
+    return own if own is not None else _translator(lang).gettext(message)
 
 
 @functools.lru_cache(maxsize=8)
