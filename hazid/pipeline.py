@@ -541,10 +541,13 @@ def write_results(
     out_dir = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
     langs = parse_langs(lang)
+    has_borders = results.borders is not None
     run = dict(results.run)
     run["parameters"] = {**run.get("parameters", {}), "lang": list(langs)}
     run["finished_utc"] = now.replace(microsecond=0).isoformat()
     run.setdefault("date", now.date().isoformat())
+    # the countries of every HTML map of the run, projected and simplified once
+    base = maps.BaseMap(results.borders, lang=langs[0]) if map_html and has_borders else None
     with atomic_results_dir(out_dir, overwrite=overwrite, inputs=results.sources) as tmp:
         step("writing tables")
         write_csv(results.sites, tmp / "sites.csv", SITES_COLUMNS)
@@ -574,10 +577,12 @@ def write_results(
             )
             if map_html:
                 step("drawing a map per dossier")
-                dossier_maps(results, tmp / "notifications", summary, tiles=tiles)
+                dossier_maps(
+                    results, tmp / "notifications", summary, tiles=tiles, lang=langs[0], base=base
+                )
         if map_html:
             step("drawing the interactive map")
-            maps.write_map(results, tmp / "map.html", tiles=tiles)
+            maps.write_map(results, tmp / "map.html", tiles=tiles, lang=langs[0], base=base)
         _workbook(results, tmp, langs[0])
         write_json(run, tmp / "run.json")
     return out_dir

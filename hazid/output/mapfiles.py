@@ -9,14 +9,28 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from hazid.maps import write_map
+from hazid.i18n import country_name, gettext
+from hazid.maps import BaseMap, write_map
+from hazid.output.results import read_table
 
 __all__ = ["borders_used", "dossier_maps"]
 
 
-def dossier_maps(results: Any, folder: Path, summary: pd.DataFrame, *, tiles: str | None) -> None:
-    """Write ``ORIGIN-AFFECTED_map.html`` beside each dossier: its activities and Party only."""
-    activities = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+def dossier_maps(
+    results: Any,
+    folder: Path,
+    summary: pd.DataFrame,
+    *,
+    tiles: str | None,
+    lang: str = "en",
+    base: BaseMap | None = None,
+) -> None:
+    """Write ``ORIGIN-AFFECTED_map.html`` beside each dossier: its activities and Party only.
+
+    Every country is drawn for context (from ``base``, one :class:`hazid.maps.BaseMap` shared
+    by all the maps of a run); only the pair's activities, zones and river traces are shown.
+    """
+    activities = read_table(folder / "activities.csv")
     for rec in summary.itertuples(index=False):
         if not isinstance(rec.dossier, str) or not rec.dossier:
             continue
@@ -28,9 +42,6 @@ def dossier_maps(results: Any, folder: Path, summary: pd.DataFrame, *, tiles: st
         ids = set(pick["site_id"])
         affected = _only(results.affected, ids)
         affected = affected[affected["affected"] == rec.affected]
-        borders = results.borders
-        if borders is not None:
-            borders = borders[borders["iso_a3"].isin({rec.origin, rec.affected})]
         subset = dataclasses.replace(
             results,
             sites=_only(results.sites, ids),
@@ -38,10 +49,19 @@ def dossier_maps(results: Any, folder: Path, summary: pd.DataFrame, *, tiles: st
             zones=_only(results.zones, ids),
             affected=affected,
             river_paths=_only(results.river_paths, ids),
-            borders=borders,
         )
-        title = f"hazid: activities of {rec.origin} that may affect {rec.affected}"
-        write_map(subset, folder / f"{rec.dossier}_map.html", tiles=tiles, title=title)
+        title = gettext("hazid: activities of {origin} that may affect {affected}", lang).format(
+            origin=country_name(rec.origin, lang, rec.origin),
+            affected=country_name(rec.affected, lang, rec.affected),
+        )
+        write_map(
+            subset,
+            folder / f"{rec.dossier}_map.html",
+            tiles=tiles,
+            title=title,
+            lang=lang,
+            base=base,
+        )
 
 
 def _only(df: Any, ids: set[str]) -> Any:
