@@ -535,7 +535,7 @@ def write_results(
     ...              borders=False, rivers=False)
     >>> out = write_results(res, pathlib.Path(tempfile.mkdtemp()) / "results")
     >>> sorted(p.name for p in out.iterdir())
-    ['.hazid-results', 'holdings.csv', 'map.html', 'run.json', 'sites.csv']
+    ['.hazid-results', 'holdings.csv', 'map.html', 'results.xlsx', 'run.json', 'sites.csv']
     """
     step = progress or (lambda label: None)
     out_dir = Path(out_dir)

@@ -98,7 +98,12 @@ def test_chain_on_toy_world(world, tmp_path):
     assert paths.loc["C", "water_reason"] == "trace ends at the edge of the river data"
     assert not s.loc["D", "hazardous"]  # 1 t of chlorine near the border: never notified
     assert "D" not in set(aff.site_id)
-    assert res.run["warnings"] == []
+    # the gaps are said in run.json, with the sites concerned
+    assert res.run["warnings"] == [
+        "water pathway not assessed for 2 site(s): no river reach within 10 km: A, B",
+        "water pathway not assessed for 1 site(s): trace ends at the edge of the river data: C "
+        "(stops in BBB)",
+    ]
 
     out = hazid.write_results(res, tmp_path / "r", static_maps=False)
     names = {p.name for p in out.iterdir()}

@@ -201,6 +201,7 @@ class DossierSet:
             "air": any(act["air"] for act in activities),
             "water": any(act["water"] for act in activities),
             "rivers": {e["river"] for act in activities for e in act["water"] if e["river"]},
+            "sites": {act["site_id"] for act in activities},
         }
         deadline = _dt.date.fromisoformat(self.date[:10]) + _dt.timedelta(days=self.response_days)
         return {
