@@ -245,3 +245,15 @@ def test_random_csv_text_in_any_encoding_gives_holdings_or_an_inventory_error(
         read_inventory(path)
     except InventoryError as err:
         assert str(err) and len(err.problems) == len(problems)
+
+
+def test_a_missing_column_does_not_hide_the_problems_of_the_other_columns():
+    table = pd.DataFrame({"site": ["A", "B"], "substance": ["chlorine", "mystery"],
+                          "quantity": ["1", "-3"], "country": ["KAZ", "kz"]})  # fmt: skip
+    _, problems = validate_inventory(table)
+    assert problems[["row", "column"]].astype(str).to_dict("records") == [
+        {"row": "<NA>", "column": "lon and lat"},
+        {"row": "2", "column": "country"},
+        {"row": "2", "column": "quantity"},
+        {"row": "2", "column": "substance"},
+    ]

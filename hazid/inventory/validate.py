@@ -99,14 +99,19 @@ def validate_inventory(
     raw = _load_source(source, problems, meta, sheet=sheet, layer=layer, limits=limits)
     if raw is None:
         return _empty(meta, problems), problems.frame()
-    df = _prepare(raw, problems, meta)
-    if df is None:
+    prepared = _prepare(raw, problems, meta)
+    if prepared is None:
         return _empty(meta, problems), problems.frame()
+    df, stand_ins = prepared
     _check_cells(df, problems)
     _duplicates(df, problems, allow=allow_duplicates)
     out = _holdings(df, problems, decimal=meta.get("decimal", "."))
     _site_checks(out[out.site_id != ""], problems)
     _fill_site_attributes(out)
+    if stand_ins:  # a required column is missing: its stand-in's problems say nothing new
+        problems.rows = [
+            p for p in problems.rows if p["row"] is None or p["column"] not in stand_ins
+        ]
     meta["warnings"] = list(problems.warnings)
     out.attrs.update(meta)
     return out, problems.frame()
@@ -157,22 +162,51 @@ def _load_source(
     return raw
 
 
-def _prepare(raw: pd.DataFrame, problems: _Problems, meta: dict[str, Any]) -> pd.DataFrame | None:
-    """Match the columns, number the rows, trim the text columns and drop blank rows."""
+def _prepare(
+    raw: pd.DataFrame, problems: _Problems, meta: dict[str, Any]
+) -> tuple[pd.DataFrame, set[str]] | None:
+    """Match the columns, number the rows, trim the text columns and drop blank rows.
+
+    A missing required column is reported and replaced by an empty stand-in, so that the other
+    columns are still checked; the names of the stand-ins are returned with the table.
+    """
     df, renamed = _rename(raw.reset_index(drop=True), problems)
     for old, new in renamed.items():
         logger.info("column %r read as %r", old, new)
     meta["renamed_columns"] = renamed
     df["row"] = np.arange(1, len(df) + 1)
+    stand_ins: set[str] = set()
     if not _check_columns(df, problems, names=list(raw.columns)):
-        return None
+        stand_ins = _stand_ins(df)
     _trim_text(df, problems)
     _normalise_site_ids(df, problems)
     df = _drop_blank_rows(df)
     if df.empty:
         problems.add(None, "", "", "the file has a header but no data rows")
         return None
-    return df
+    return df, stand_ins
+
+
+def _stand_ins(df: pd.DataFrame) -> set[str]:
+    """Add an empty column for each missing required one.
+
+    Returns the names of the columns whose row problems only a stand-in would cause.
+    """
+    added: set[str] = set()
+    wanted = {
+        "site_id": ("site_id",),
+        "quantity": ("quantity", "quantity_t"),
+        "lon": ("lon",),
+        "lat": ("lat",),
+        "substance": ("substance", "cas", "category"),
+    }
+    for col, any_of in wanted.items():
+        if not set(any_of) & set(df.columns):
+            df[col] = ""
+            added.add(col)
+    if added & {"lon", "lat"}:
+        added |= {"lon", "lat", "lon/lat"}
+    return added
 
 
 def _check_cells(df: pd.DataFrame, problems: _Problems) -> None:
