@@ -435,6 +435,7 @@ def classify(
     hold_cols = ["site_id", "substance", "cas", "annex_entry", "threshold_t", "quantity_t", "ratio"]
     hold_cols += ["groups", "substance_key", "categories", "in_sum", "isolated_small", "indoor"]
     hold_cols += ["substance_name", "row"]
+    hold_cols += [c for c in ("largest_vessel_t", "storage", "bund_m2") if c in h.columns]
     holdings_out = (
         h[hold_cols].sort_values(["site_id", "row"], kind="stable").reset_index(drop=True)
     )

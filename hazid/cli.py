@@ -22,6 +22,7 @@ from typer.core import TyperOption
 from hazid import datasets
 from hazid._version import __version__
 from hazid.errors import CRSError, GeodataError, HazidError, InventoryError, OutputError
+from hazid.i18n import parse_langs
 from hazid.inventory import validate_inventory
 from hazid.inventory.template import write_template
 from hazid.output.dossiers import regenerate
@@ -147,6 +148,10 @@ Opt = typer.Option
 _STAGES = 13
 
 
+_LANG_HELP = "Language(s) of the dossiers: en, ru or en,ru (both, file names suffixed)."
+_DAYS_HELP = "Days the affected Party is given to reply (Annex III, 3(b)); default 60."
+
+
 @app.command()
 def screen(
     inventory: Annotated[Path, typer.Argument(help="Inventory file (CSV, XLSX, GPKG, GeoJSON).")],
@@ -164,7 +169,11 @@ def screen(
         Opt(help="Country polygons (default: HAZID_BORDERS, else Debian's gmt-dcw)."),
     ] = None,
     rivers: Annotated[
-        Path | None, Opt(help="River network: HydroRIVERS or plain lines (default: HAZID_RIVERS).")
+        list[Path] | None,
+        Opt(
+            help="River network: HydroRIVERS or plain lines (default: HAZID_RIVERS); "
+            "repeat for several files (HydroRIVERS continents join by NEXT_DOWN)."
+        ),
     ] = None,
     lakes: Annotated[
         Path | None, Opt(help="Lake polygons ending plain-line rivers (default: HAZID_LAKES).")
@@ -210,9 +219,12 @@ def screen(
     overwrite: Annotated[
         bool, Opt("--overwrite", help="Replace an earlier hazid results folder at --out.")
     ] = False,
+    lang: Annotated[str, Opt("--lang", help=_LANG_HELP)] = "en",
+    response_days: Annotated[int | None, Opt("--response-days", help=_DAYS_HELP)] = None,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
     """Screen an inventory and write the results, dossiers and map into --out."""
+    langs = _langs(lang)
     if not inventory.is_file():
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
@@ -231,7 +243,7 @@ def screen(
                 regime=regime,
                 cluster_km=cluster_km,
                 borders=False if no_air else borders,
-                rivers=False if no_water else rivers,
+                rivers=False if no_water else _river_files(rivers),
                 lakes=lakes,
                 weather=weather,
                 terrain=terrain,
@@ -256,6 +268,8 @@ def screen(
                 static_maps=not no_static_maps,
                 overwrite=overwrite,
                 progress=progress,
+                lang=langs,
+                response_days=response_days,
             )
         finally:
             if progress_bar is not None:
@@ -277,6 +291,22 @@ def screen(
         raise typer.Exit(1) from err
     if not quiet:
         _summary(results, inventory.name, out)
+
+
+def _river_files(rivers: list[Path] | None) -> Path | list[Path] | None:
+    """One ``--rivers`` file as a path, several as a list (merged into one network)."""
+    if not rivers:
+        return None
+    return rivers[0] if len(rivers) == 1 else list(rivers)
+
+
+def _langs(value: str) -> tuple[str, ...]:
+    """Languages of --lang, checked before any work (exit 2 with the allowed values)."""
+    try:
+        return parse_langs(value)
+    except HazidError as err:
+        err_console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from err
 
 
 def _progress(quiet: bool) -> tuple[Progress | None, Callable[[str], None]]:
@@ -338,10 +368,19 @@ def notify(
         Path | None, Opt(help="CSV of competent authorities and points of contact.")
     ] = None,
     no_maps: Annotated[bool, Opt("--no-maps", help="Do not draw the PNG maps.")] = False,
+    lang: Annotated[str, Opt("--lang", help=_LANG_HELP)] = "en",
+    response_days: Annotated[int | None, Opt("--response-days", help=_DAYS_HELP)] = None,
 ) -> None:
     """Rewrite the notification dossiers of earlier results (no recomputation)."""
+    langs = _langs(lang)
     try:
-        summary = regenerate(results_dir, contacts=contacts, maps=not no_maps)
+        summary = regenerate(
+            results_dir,
+            contacts=contacts,
+            maps=not no_maps,
+            lang=langs,
+            response_days=response_days,
+        )
     except InventoryError as err:
         err_console.print(_problem_table(err.problems, "invalid input"))
         raise typer.Exit(2) from err

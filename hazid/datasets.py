@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hazid import embedded
 from hazid.errors import DataSourceError, check_choice
 from hazid.tables import file_sha256
 
@@ -43,6 +44,7 @@ __all__ = [
     "get_dataset",
     "list_datasets",
     "path",
+    "resolve_lakes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -318,6 +320,59 @@ def first_fetched(*prefixes: str) -> Path | None:
             except DataSourceError:
                 continue
     return None
+
+
+def resolve_lakes(lakes: str | os.PathLike[str] | None = None) -> Path:
+    """Find the lake polygons that end plain-line rivers.
+
+    Order: ``lakes`` if given, else the environment variable ``HAZID_LAKES``,
+    else Natural Earth lakes fetched with ``hazid data fetch ne_10m_lakes``,
+    else the Natural Earth 1:10M lakes embedded in hazid
+    (:func:`hazid.embedded.provenance`: large lakes and reservoirs only).
+
+    Parameters
+    ----------
+    lakes : str or path-like, optional
+        Explicit file.
+
+    Returns
+    -------
+    pathlib.Path
+        An existing file; :func:`hazid.embedded.provenance_for` says whether
+        it is the embedded layer.
+
+    Raises
+    ------
+    DataSourceError
+        ``lakes`` or ``HAZID_LAKES`` names a missing file (the message gives
+        its name), or no lakes are found at all.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["HAZID_DATA_DIR"] = tempfile.mkdtemp()
+    >>> saved = os.environ.pop("HAZID_LAKES", None)
+    >>> resolve_lakes().name
+    'ne_10m_lakes.parquet'
+    >>> del os.environ["HAZID_DATA_DIR"]
+    >>> if saved is not None:
+    ...     os.environ["HAZID_LAKES"] = saved
+    """
+    origin = "given"
+    if lakes is None and os.environ.get("HAZID_LAKES", "").strip():
+        lakes, origin = os.environ["HAZID_LAKES"].strip(), "HAZID_LAKES"
+    if lakes is not None:
+        p = Path(lakes).expanduser()
+        if not p.exists():
+            raise DataSourceError(f"lakes file {p.name} ({origin}) does not exist")
+        return p
+    fetched = first_fetched("ne_10m_lakes")
+    if fetched is not None:
+        logger.info("lakes: %s (fetched with hazid data)", fetched.name)
+        return fetched
+    found = embedded.embedded_path("lakes")
+    logger.info("lakes: %s", embedded.describe(embedded.provenance("lakes")))
+    return found
 
 
 def list_datasets() -> pd.DataFrame:

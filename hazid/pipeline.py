@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import os
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -102,10 +102,11 @@ def _versions() -> dict[str, str]:
     return out
 
 
-#: Columns of ``affected.csv``: the air columns of :func:`hazid.geography.affected_by_air`,
-#: then the water columns of :func:`hazid.rivers.trace_water`.
+#: Columns of ``affected.csv``: the air columns of :func:`hazid.geography.affected_by_air` and
+#: both weather cases (:data:`hazid.zones.CASE_COLUMNS`), then those of the water trace.
 AFFECTED_COLUMNS: tuple[str, ...] = (
     *geography.AIR_COLUMNS,
+    *zones.CASE_COLUMNS,
     "river",
     "river_km",
     "arrival_h",
@@ -115,7 +116,7 @@ AFFECTED_COLUMNS: tuple[str, ...] = (
 )
 
 _DENSE_GAS_NOTE = (
-    "dense gases (chlorine, ammonia, ...) are modelled as neutral gases (Gaussian plume)"
+    "no OCA dense-gas table is usable: dense gases other than ammonia use the neutral-gas table"
 )
 
 
@@ -152,7 +153,7 @@ def screen(
     annex_version: str = tables.DEFAULT_ANNEX_VERSION,
     cluster_km: float | None = None,
     borders: str | Path | gpd.GeoDataFrame | bool | None = None,
-    rivers: str | Path | gpd.GeoDataFrame | bool | None = None,
+    rivers: str | Path | gpd.GeoDataFrame | Sequence[str | Path] | bool | None = None,
     lakes: str | Path | gpd.GeoDataFrame | None = None,
     weather: str = "worst",
     terrain: str = "rural",
@@ -188,8 +189,9 @@ def screen(
     borders : path, GeoDataFrame, False or None
         Country polygons. None: ``HAZID_BORDERS``, else the Digital Chart of the World of
         Debian's ``gmt-dcw`` package, else the air pathway is not assessed. False: skip.
-    rivers : path, GeoDataFrame, False or None
-        River network (HydroRIVERS or plain lines). None: ``HAZID_RIVERS``, else the water
+    rivers : path, GeoDataFrame, list of paths, False or None
+        River network (HydroRIVERS or plain lines; several files are merged, HydroRIVERS
+        continents joined by ``NEXT_DOWN``). None: ``HAZID_RIVERS``, else the water
         pathway is not assessed. False: skip.
     lakes : path or GeoDataFrame, optional
         Lake polygons that end plain-line rivers (None: ``HAZID_LAKES`` if set).
@@ -347,7 +349,7 @@ def _air_stage(
     air = geography.affected_by_air(
         sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
     )
-    air["pathway"] = "air"
+    air = zones.with_zone_cases(air.assign(pathway="air"), distances)
     if population is not None:
         air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
     run["stages"]["air"] = "done"
@@ -365,7 +367,11 @@ def _water_stage(
 ) -> pd.DataFrame:
     """Build the river network and trace each hazardous activity's spill downstream."""
     run, sites = results.run, results.sites
-    run["inputs"]["rivers"] = _input_record(network_input)
+    run["inputs"]["rivers"] = (
+        [_input_record(x) for x in network_input]
+        if isinstance(network_input, list)
+        else _input_record(network_input)
+    )
     lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
     if lake_layer is None:
         lake_layer = datasets.first_fetched("ne_10m_lakes")
@@ -437,6 +443,8 @@ def write_results(
     overwrite: bool = False,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    lang: str | Sequence[str] = "en",
+    response_days: int | None = None,
 ) -> Path:
     """Write a screening into ``out_dir``, swapped in whole once everything is written.
 
@@ -469,6 +477,11 @@ def write_results(
         Time recorded in ``run.json`` and date of the dossiers (default: now, UTC).
     progress : callable, optional
         Called with the label of each step.
+    lang : str or sequence of str, default "en"
+        Language(s) of the dossiers: ``"en"``, ``"ru"`` or ``"en,ru"`` (see
+        :func:`hazid.write_notifications`).
+    response_days : int, optional
+        Days the affected Party is given to reply (Annex III, paragraph 3(b)).
 
     Returns
     -------
@@ -520,6 +533,8 @@ def write_results(
                 run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
                 maps=static_maps,
                 map_links=map_html,
+                lang=lang,
+                response_days=response_days,
             )
             if map_html:
                 step("drawing a map per dossier")

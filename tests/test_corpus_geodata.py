@@ -189,7 +189,8 @@ def test_screen_with_layer(corpus, name, request):
     paths = res.river_paths.set_index("site_id")
     assert paths.loc["C", "end"] == exp.get("end", "outlet")
     if exp.get("end") == "none":
-        assert "no water pathway" in paths.loc["C", "water_note"]
+        assert "water pathway not assessed" in paths.loc["C", "water_note"]
+        assert paths.loc["C", "water_status"] == "not assessed"
     if exp["layer"] == "rivers":  # what was repaired is recorded with the run
         recorded = res.run["stages"]["network"]["warnings"]
         for pattern in exp.get("match", []):

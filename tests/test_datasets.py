@@ -15,7 +15,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from hazid import datasets
+from hazid import datasets, embedded
 from hazid.errors import ChoiceError, DataSourceError
 from hazid.geography import load_borders
 
@@ -215,6 +215,8 @@ def test_fetched_rivers_and_lakes_are_found_without_settings(tmp_path, monkeypat
 
     monkeypatch.setenv("HAZID_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("HAZID_RIVERS", raising=False)
+    assert resolve_rivers() == embedded.embedded_path("rivers")  # the last resort
+    monkeypatch.setattr(embedded, "GEODATA_DIR", tmp_path / "no-embedded-data")
     with pytest.raises(DataSourceError, match="hazid data fetch hydrorivers_as"):
         resolve_rivers()
     ne = datasets.REGISTRY["ne_10m_rivers"]

@@ -14,6 +14,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
+from hazid import embedded
 from hazid import geography as geo
 from hazid.errors import ChoiceError, CRSError, DataSourceError, GeodataError
 from hazid.geography import dcw as geo_dcw
@@ -265,6 +266,7 @@ def test_resolve_borders_order(tmp_path, monkeypatch):
 
 def test_resolve_borders_nothing_found_says_how(tmp_path, monkeypatch):
     monkeypatch.setenv("HAZID_DCW", str(tmp_path / "missing.nc"))
+    monkeypatch.setattr(embedded, "GEODATA_DIR", tmp_path / "no-embedded-data")
     with pytest.raises(DataSourceError, match="no country borders found") as err:
         geo.resolve_borders()
     text = str(err.value)

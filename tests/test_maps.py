@@ -212,8 +212,8 @@ def test_feature_counts_per_layer(demo_page):
     }
     assert ids == {"sites_notify": ["S1"], "sites_domestic": ["S2"], "sites_other": ["S3"]}
     tips = [f["properties"]["tip"] for f in data["affected"]["features"]]
-    assert tips[0].startswith("<b>BBB</b>") and "air rows 1" in tips[0]
-    assert tips[1].startswith("<b>CCC</b>") and "water rows 1" in tips[1]
+    assert tips[0].startswith("<b>Bland</b> (BBB)") and "air rows 1" in tips[0]
+    assert tips[1].startswith("<b>Cland</b> (CCC)") and "water rows 1" in tips[1]
 
 
 def test_layer_control_lists_every_layer(demo_page):
@@ -362,6 +362,17 @@ def test_layer_subset():
 def test_unknown_layer_rejected():
     with pytest.raises(ChoiceError, match="layers must be one of"):
         screening_map(make_results(), layers=["sites", "roads"])
+    with pytest.raises(ChoiceError, match="lang must be one of"):
+        screening_map(make_results(), lang="xx")
+    with pytest.raises(GeodataError, match="no 'iso_a3' column"):
+        maps.BaseMap(make_results().borders.drop(columns="iso_a3"))
+
+
+def test_map_in_russian():
+    page = screening_map(make_results(), lang="ru").get_root().render()
+    page = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
+    for words in ("Затрагиваемые Стороны (2)", "Объекты", "Опасный, уведомление (1)"):
+        assert words in page
 
 
 def test_missing_optional_layers():
@@ -487,15 +498,26 @@ def test_single_site_or_flat_extent_with_borders(lons):
     assert re.search(r"map_\w+\.fitBounds\([^;]*?\{maxZoom: 9,", page)
 
 
-def test_countries_far_away_are_left_out():
+def test_countries_far_away_are_drawn_coarsely():
+    # the base map is complete at every zoom: far countries are drawn, simplified to about
+    # one screen pixel at zoom 3 (20 km), near ones in detail
     res = make_results()
-    far = gpd.GeoDataFrame(
-        {"iso_a3": ["FAR"], "name": ["Faraway"]}, geometry=[box(-80, -10, -70, 0)], crs=4326
-    )
+    wiggly = shapely.segmentize(box(-80, -10, -70, 0), 0.01)
+    far = gpd.GeoDataFrame({"iso_a3": ["FAR"], "name": ["Faraway"]}, geometry=[wiggly], crs=4326)
+    near = shapely.segmentize(box(60, 40, 66, 44), 0.01)
     res.borders = pd.concat([res.borders, far], ignore_index=True)
+    res.borders.loc[0, "geometry"] = shapely.Polygon(
+        [(x, y + 0.002 * np.sin(i)) for i, (x, y) in enumerate(near.exterior.coords)]
+    )
     data = layer_data(screening_map(res).get_root().render())
     tips = [f["properties"]["tip"] for f in data["countries"]["features"]]
-    assert tips == ["Aland (AAA)", "Bland (BBB)", "Cland (CCC)"]
+    assert tips == ["Aland (AAA)", "Bland (BBB)", "Cland (CCC)", "Faraway (FAR)"]
+    rings = {
+        f["properties"]["tip"][-4:-1]: f["geometry"]["coordinates"][0]
+        for f in data["countries"]["features"]
+    }
+    assert len(rings["FAR"]) <= 6
+    assert len(rings["AAA"]) > 50
 
 
 def test_write_map_atomic(tmp_path):
@@ -591,11 +613,41 @@ def test_real_borders_tashkent_site_map_is_small():
     page = screening_map(res).get_root().render()
     data = layer_data(page)
     countries = {f["properties"]["tip"][-4:-1] for f in data["countries"]["features"]}
-    # every country within 300 km of the zone, and nothing far away
-    assert {"UZB", "KAZ", "KGZ", "TJK"} <= countries
-    assert not countries & {"USA", "BRA", "AUS", "FRA"}
-    assert [f["properties"]["tip"][:10] for f in data["affected"]["features"]] == ["<b>KAZ</b>"]
+    # every country: the base map is complete at every zoom
+    assert {"UZB", "KAZ", "KGZ", "TJK", "USA", "BRA", "AUS", "FRA"} <= countries
+    assert [f["properties"]["tip"][:23] for f in data["affected"]["features"]] == [
+        "<b>Kazakhstan</b> (KAZ)"
+    ]
     assert len(data["origin"]["features"]) == 1
     assert len(page.encode("utf-8")) < 5_000_000
     assert external_refs(page) == []
     assert "Tashkent chlorine" in page
+
+
+def test_pair_maps_share_the_base_map_and_show_neighbours(monkeypatch):
+    from hazid.maps import base as base_module
+
+    res = make_results()
+    base = maps.BaseMap(res.borders)
+    calls = []
+    real = base_module._simplify_to_pixels
+    monkeypatch.setattr(
+        base_module, "_simplify_to_pixels", lambda g, t: calls.append(len(g)) or real(g, t)
+    )
+    pages = []
+    for affected in ("BBB", "CCC"):
+        pair = make_results(affected=res.affected[res.affected["affected"] == affected])
+        pages.append(layer_data(screening_map(pair, base=base).get_root().render()))
+    first = len(calls)
+    again = make_results(affected=res.affected[res.affected["affected"] == "BBB"])
+    screening_map(again, base=base)
+    assert len(calls) == first  # nothing simplified again for a third map
+    for data, affected in zip(pages, ("BBB", "CCC"), strict=True):
+        # the neighbours are drawn for context, only the pair's affected Party is shaded
+        assert len(data["countries"]["features"]) == 3
+        (shaded,) = data["affected"]["features"]
+        assert f"({affected})" in shaded["properties"]["tip"]
+        assert (
+            data["countries"]["features"][1]["geometry"]
+            == pages[0]["countries"]["features"][1]["geometry"]
+        )

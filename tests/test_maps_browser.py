@@ -11,8 +11,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
-from shapely.geometry import Point
+from shapely.geometry import LineString, MultiPolygon, Point, box
 from test_maps import make_results
 
 from hazid.maps import write_map
@@ -137,7 +138,7 @@ def test_demo_map_offline(browser, tmp_path):
         # legend, scale, layer control, permanent arrival label at the crossing
         assert "Hazardous, notifying (1)" in page.locator(".hazid-legend").inner_text()
         assert rec.count(".leaflet-control-scale") == 1
-        assert rec.count(".leaflet-control-layers-overlays label") == 10
+        assert rec.count(".leaflet-control-layers-overlays label") == 11
         assert "CCC: 30.5 h" in page.locator(".hazid-crossing-label").inner_text()
         # clicking a site marker opens its popup
         names = {"notify": "Alpha Chlor <plant>", "domestic": "Beta Gas", "other": "Gamma Store"}
@@ -220,5 +221,169 @@ def test_tiles_are_the_only_network_requests(browser, tmp_path):
         # the countries base layer is off while tiles are the base layer
         assert rec.count("path.hazid-country") == 0
         assert rec.count("path.hazid-site") == 3
+    finally:
+        rec.close()
+
+
+def crowded_results():
+    """Six notifying sites close together, each with a water row: six crossings near 44 N.
+
+    Plus RRR, an affected Party across the antimeridian (30 E - 180 - 170 W), as Russia.
+    """
+    res = make_results()
+    n = 6
+    lons = 64.0 + 0.01 * np.arange(n)
+    ids = [f"W{i}" for i in range(n)]
+    sites = gpd.GeoDataFrame(
+        {
+            "site_id": ids,
+            "site_name": [f"Works {i}" for i in range(n)],
+            "site_country": ["AAA"] * n,
+            "hazardous": [True] * n,
+        },
+        geometry=[Point(x, 43.5) for x in lons],
+        crs=4326,
+    )
+    paths = gpd.GeoDataFrame(
+        {"site_id": ids, "countries": ["AAA;CCC"] * n, "river": ["Test Darya"] * n},
+        geometry=[LineString([(x, 43.5), (x, 44.5)]) for x in lons],
+        crs=4326,
+    )
+    water = pd.DataFrame(
+        {
+            "site_id": ids,
+            "affected": ["CCC"] * n,
+            "pathway": ["water"] * n,
+            "river": ["Test Darya"] * n,
+            "river_km": [55.0] * n,
+            "arrival_h": [10.0 + i for i in range(n)],
+        }
+    )
+    air = pd.DataFrame({"site_id": ["W0"], "affected": ["RRR"], "pathway": ["air"]})
+    far_east = MultiPolygon([box(30, 50, 180, 75), box(-180, 60, -170, 70)])
+    borders = pd.concat(
+        [
+            res.borders,
+            gpd.GeoDataFrame(
+                {"iso_a3": ["RRR", "ZZZ"], "name": ["Rland", "Zland"]},
+                geometry=[far_east, box(-80, -10, -70, 0)],
+                crs=4326,
+            ),
+        ],
+        ignore_index=True,
+    )
+    return make_results(
+        sites=sites,
+        river_paths=paths,
+        affected=pd.concat([water, air], ignore_index=True),
+        zones=None,
+        holdings=None,
+        borders=borders,
+    )
+
+
+def visible_rects(page, selector: str) -> list[dict]:
+    return page.evaluate(
+        """(sel) => Array.from(document.querySelectorAll(sel))
+            .filter((el) => getComputedStyle(el).visibility !== "hidden")
+            .map((el) => { const r = el.getBoundingClientRect();
+                           return {l: r.left, r: r.right, t: r.top, b: r.bottom,
+                                   text: el.textContent}; })""",
+        selector,
+    )
+
+
+def overlapping(rects: list[dict]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            if a["l"] < b["r"] and a["r"] > b["l"] and a["t"] < b["b"] and a["b"] > b["t"]:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+def test_labels_do_not_collide_and_only_affected_parties_are_shaded(browser, tmp_path):
+    out = write_map(crowded_results(), tmp_path / "crowded.html")
+    rec = Recorder(browser)
+    try:
+        rec.open(out)
+        page = rec.page
+        # country names are drawn (in the language of the map), the Party names in bold
+        names = [r["text"] for r in visible_rects(page, ".hazid-country-label span")]
+        assert {"Aland", "Bland", "Cland"} <= set(names)
+        assert rec.count(".hazid-country-label-affected") == 2  # CCC and RRR
+        # arrival labels: none overlaps another, or a country name, at the initial zoom
+        arrivals = visible_rects(page, ".hazid-crossing-label")
+        assert 1 <= len(arrivals) < 6  # six crossings within 4 km: some shown on hover only
+        assert overlapping(arrivals) == []
+        labels = arrivals + visible_rects(page, ".hazid-country-label span")
+        assert overlapping(labels) == []
+        # a hidden arrival label appears on hover
+        hidden = page.locator(".hazid-crossing-label.hazid-hidden").count()
+        assert hidden == 6 - len(arrivals)
+        # only the run's affected Parties are shaded (what lies under a point is hit-tested),
+        # also for a Party across the antimeridian and at the world zoom
+        probe = """(pts) => pts.map(([lat, lon]) => {
+            const reg = window.hazidMaps[0];
+            const box = reg.map.getContainer().getBoundingClientRect();
+            const p = reg.map.latLngToContainerPoint([lat, lon]);
+            const el = document.elementFromPoint(box.left + p.x, box.top + p.y);
+            return el !== null && el.classList.contains("hazid-affected");
+        })"""
+        assert rec.count("path.hazid-affected") == 2
+        page.evaluate("window.hazidMaps[0].map.setView([44, 66], 5, {animate: false})")
+        page.wait_for_timeout(300)
+        # inside CCC (affected), inside AAA (origin), inside BBB (no row in this run)
+        assert page.evaluate(probe, [[47.5, 71.5], [40.2, 60.2], [40.2, 71.8]]) == [
+            True,
+            False,
+            False,
+        ]
+        page.evaluate("window.hazidMaps[0].map.setView([20, 0], 1, {animate: false})")
+        page.wait_for_timeout(300)
+        # RRR on both sides of the antimeridian; the Atlantic, South America, Africa, ZZZ not
+        outside = [[0.0, -20.0], [-20.0, -60.0], [5.0, 20.0], [-5.0, -75.0], [40.0, -100.0]]
+        inside = [[62.0, 100.0], [65.0, -175.0]]
+        assert page.evaluate(probe, inside + outside) == [True] * 2 + [False] * 5
+        assert rec.count("path.hazid-country") == 5  # the whole base map, far ZZZ included
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map_crowded_world.png"))
+        assert rec.errors == [] and rec.failed == [] and rec.external() == []
+    finally:
+        rec.close()
+
+
+def test_attribution_has_no_flag(browser, tmp_path):
+    out = write_map(make_results(), tmp_path / "map.html")
+    rec = Recorder(browser)
+    try:
+        rec.open(out)
+        attribution = rec.page.locator(".leaflet-control-attribution")
+        assert attribution.inner_text().strip() == "Leaflet"
+        assert attribution.locator("svg, img").count() == 0
+    finally:
+        rec.close()
+
+
+def test_large_layers_are_embedded_compressed(browser, tmp_path, monkeypatch):
+    from hazid.maps import elements
+
+    monkeypatch.setattr(elements, "_PACK_ABOVE", 200)
+    out = write_map(make_results(), tmp_path / "packed.html")
+    page_text = out.read_text(encoding="utf-8")
+    assert "hazidInflate(" in page_text and "Alpha Chlor" not in page_text
+    rec = Recorder(browser)
+    try:
+        rec.open(out)
+        page = rec.page
+        assert rec.count("path.hazid-site") == 3 and rec.count("path.hazid-country") == 3
+        counts = page.evaluate("window.hazidMaps[0].counts")
+        assert counts["sites_notify"] == 1 and counts["crossings"] == 1
+        assert "CCC: 30.5 h" in page.locator(".hazid-crossing-label").inner_text()
+        page.locator("path.hazid-site-notify").click()
+        popup = page.locator(".leaflet-popup-content", has_text="Alpha Chlor")
+        popup.wait_for(timeout=5_000)
+        assert "II-10" in popup.inner_text()
+        assert rec.errors == [] and rec.failed == [] and rec.external() == []
     finally:
         rec.close()

@@ -381,13 +381,13 @@ def test_read_contacts_bad_bytes_and_missing(tmp_path):
 
 def test_summary_and_matrix(written):
     d = written["dir"]
-    assert (d / "summary.csv").read_text(encoding="utf-8") == (
+    assert (d / "summary.csv").read_text(encoding="utf-8-sig") == (
         "origin,affected,status,n_activities,n_notify,n_consult,n_screened,pathways,"
-        "margin_km,arrival_h,dossier\n"
-        "KAZ,KGZ,consult,1,0,1,1,air,1.56,,KAZ-KGZ\n"
-        "KAZ,UZB,notify,1,1,0,1,air;water,11.88,31.2,KAZ-UZB\n"
+        "margin_km,arrival_h,dossier,voluntary\n"
+        "KAZ,KGZ,consult,1,0,1,1,air,1.56,,KAZ-KGZ,true\n"
+        "KAZ,UZB,notify,1,1,0,1,air;water,11.88,31.2,KAZ-UZB,true\n"
     )  # floats at full precision, as in every CSV of a results folder
-    assert (d / "matrix.csv").read_text(encoding="utf-8") == (
+    assert (d / "matrix.csv").read_text(encoding="utf-8-sig") == (
         "origin,KAZ,KGZ,UZB\nKAZ,0,1,1\nKGZ,0,0,0\nUZB,0,0,0\n"
     )
     nn = pd.read_csv(d / "not_notified.csv", dtype=str, keep_default_na=False)
@@ -399,11 +399,11 @@ def test_summary_and_matrix(written):
         "KAZ-KGZ.html",
         "KAZ-KGZ.json",
         "KAZ-KGZ.md",
-        "KAZ-KGZ_D.png",
+        "KAZ-KGZ_D-3f39d5c3.png",
         "KAZ-UZB.html",
         "KAZ-UZB.json",
         "KAZ-UZB.md",
-        "KAZ-UZB_A.png",
+        "KAZ-UZB_A-559aead0.png",
         "activities.csv",
         "matrix.csv",
         "not_notified.csv",
@@ -427,6 +427,8 @@ def test_json_dossier_valid_and_complete(written):
         "focal_point": "Industrial Safety Committee",
         "ian_contact": "IAN desk Astana",
         "email": "ian@example.kz",
+        "convention_party": True,
+        "party_since": "2001-04-11",
     }
     assert doc["affected_party"]["email"] is None  # never invented
     (act,) = doc["activities"]
@@ -461,7 +463,7 @@ def test_json_dossier_valid_and_complete(written):
     assert water["peak_mg_l"] == 0.8
     # one degree of meridian at 41.5 N is 111.05 km
     assert water["river_km_in_affected"] == pytest.approx(111.05, abs=0.2)
-    assert act["map"] == "KAZ-UZB_A.png"
+    assert act["map"] == "KAZ-UZB_A-559aead0.png"
     assert doc["method"]["regime"] == "convention"
     assert doc["data_sources"] == {"borders": "toy squares (test)", "rivers": "toy line (test)"}
     assert doc["run_parameters"] == {
@@ -488,11 +490,15 @@ def test_markdown_dossier_content(written):
     md = (written["dir"] / "KAZ-UZB.md").read_text(encoding="utf-8")
     for line in (
         "# Notification of hazardous activities: Kazakhstan to Uzbekistan",
-        "- **Party of origin:** Kazakhstan (KAZ)",
-        "- **Affected Party:** Uzbekistan (UZB)",
+        "Prepared on the basis of Annex III of the Convention on the Transboundary Effects of "
+        "Industrial Accidents (Helsinki, 1992).",
+        "- **Party of origin:** Kazakhstan (KAZ), Party to the Convention since 11 April 2001",
+        "- **Affected Party:** Uzbekistan (UZB), not a Party to the Convention",
         "- **Status:** notify \u2013 effects of at least one activity can reach the affected Party",
-        f"- **Date:** {DATE}",
-        "- **Prepared with:** hazid ",
+        "- **Date:** 14 March 2025",
+        "- **Time for a reply (Annex III, paragraph 3(b)):** 60 days, by 13 May 2025",
+        "this notification is a voluntary exchange of information",
+        "Prepared with hazid ",
         "| Competent authority | Ministry of Emergency Situations | not provided |",
         "| IAN System contact | IAN desk Astana | not provided |",
         "| A | Shymkent Chlor | ChemCo | notify | air; water | 11.9 | 31 |",
@@ -500,23 +506,24 @@ def test_markdown_dossier_content(written):
         "- **Location:** 42.10000\u00b0 N, 68.00000\u00b0 E (WGS 84)",
         "- **Address:** 1 Industrial Rd, Shymkent",
         "- **Type of activity:** chlor-alkali plant",
-        "- **Why hazardous:** Chlorine 50 t >= 25 t (II-10)",
-        "- **Annex I regime / version:** convention / convention-2015",
+        "- **Why hazardous:** Chlorine 50 t \\>= 25 t (II-10)",
+        "- **Annex I regime / version:** Convention (Annex I) / convention-2015",
         "- **Ratios (health / physical / environmental / largest single):** "
         "2.00 / 2.50 / 2.00 / 2.00",
         "| Chlorine | 7782-50-5 | II-10 | H2;P4;E1 | 50 | 25 | 2.00 |",
         "| LPG |  | II-18 | P2 | 100 | 200 | 0.50 |",
-        "| toxic | chlorine | 23.0 | 11.1 | 11.9 | 341.8 | not assessed | notify |",
-        "| explosion | lpg | 0.6 | 11.1 | -10.5 | 0.0 | not assessed | none |",
+        "| toxic | Chlorine | 23.0 | 11.1 | 11.9 | yes | 341.8 | not assessed | notify |",
+        "| explosion | LPG | 0.6 | 11.1 | -10.5 | no | 0.0 | not assessed | none |",
         "| Syr Darya | 212 | 31 | 35 | 0.8 | 111.1 | notify |",
         "- air: toxic zone 23.0 km reaches UZB 11.1 km away (margin 11.9 km)",
         "- water: Syr Darya, 212 km, arrival 31 h, peak 0.8 mg/L",
-        "![Map of Shymkent Chlor (A)](KAZ-UZB_A.png)",
+        "![Map of Shymkent Chlor (A)](KAZ-UZB_A-559aead0.png)",
         "- **Borders:** toy squares (test)",
-        "- **zones.cap_km:** 40",
+        "| Position uncertainty of zones and borders (km) | 5 |",
         "- Toy geometries only.",
     ):
         assert line in md, line
+    assert "zones.cap_km" not in md  # internal keys stay in the JSON
     assert "Border Bakery" not in md and "Taraz" not in md
 
 
@@ -573,7 +580,7 @@ def test_figures_agree_between_tables_evidence_and_json(tmp_path):
     doc = json.loads((tmp_path / "notifications" / "KAZ-UZB.json").read_text(encoding="utf-8"))
     assert doc["activities"][0]["air"][0]["margin_km"] == 31.65
     md = (tmp_path / "notifications" / "KAZ-UZB.md").read_text(encoding="utf-8")
-    assert "| toxic |  | 40.0 | 8.3 | 31.6 | not assessed | not assessed | notify |" in md
+    assert "| toxic |  | 40.0 | 8.3 | 31.6 | yes | not assessed | not assessed | notify |" in md
     assert "- air: toxic zone 40.0 km reaches UZB 8.3 km away (margin 31.6 km)" in md
     assert "31.7" not in md
 
@@ -592,7 +599,7 @@ def test_legend_stays_clear_of_the_site(sx, sy, loc):
 
 
 def test_png_maps_are_real_images(written):
-    for name in ("KAZ-UZB_A.png", "KAZ-KGZ_D.png"):
+    for name in ("KAZ-UZB_A-559aead0.png", "KAZ-KGZ_D-3f39d5c3.png"):
         p = written["dir"] / name
         data = p.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -637,7 +644,7 @@ def test_rerun_replaces_stale_dossiers(case, tmp_path):
     assert (out / "my-notes.txt").read_text(encoding="utf-8") == "keep"
     md = (out / "KAZ-UZB.md").read_text(encoding="utf-8")
     assert "![Map" not in md and "| Competent authority | not provided | not provided |" in md
-    assert "| toxic |  | 23.0 | 11.1 | 11.9 | not assessed | not assessed | notify |" in md
+    assert "| toxic |  | 23.0 | 11.1 | 11.9 | yes | not assessed | not assessed | notify |" in md
     assert "- **Borders:** not stated" in md
 
 
@@ -673,7 +680,7 @@ def test_contacts_as_dataframe(case, tmp_path):
     assert doc["affected_party"]["name"] == "Uzbekistan"  # built-in name of a Central Asian Party
     assert doc["party_of_origin"]["email"] is None
     md = (tmp_path / "notifications" / "KAZ-UZB.md").read_text(encoding="utf-8")
-    assert f"| E-mail | {NOT_PROVIDED} | desk@example.uz |" in md
+    assert f"| E-mail | {NOT_PROVIDED} | desk@example\\.uz |" in md  # no autolink
 
 
 def test_write_errors(case, tmp_path):
@@ -768,7 +775,7 @@ def test_regenerate_matches_direct_write(case, written, tmp_path):
         assert (root / "notifications" / name).read_bytes() == (
             written["dir"] / name
         ).read_bytes(), name
-    data = (root / "notifications" / "KAZ-UZB_A.png").read_bytes()
+    data = (root / "notifications" / "KAZ-UZB_A-559aead0.png").read_bytes()
     assert struct.unpack(">II", data[16:24]) == (1200, 900)
 
 
@@ -861,7 +868,7 @@ def test_parameters_named_as_in_hazid_screen(case, tmp_path):
     # the run's own dense-gas sentence replaces the default one: said once
     assert sum("dense gas" in x.lower() for x in lim) == 1
     md = (tmp_path / "notifications" / "KAZ-UZB.md").read_text(encoding="utf-8")
-    assert "- **River horizon (h):** 24.0" in md
+    assert "- **River horizon (h):** 24" in md
     assert "- **River concentration threshold (mg/L):** 0.5" in md
 
 

@@ -8,12 +8,14 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 from typer.testing import CliRunner
 
 import hazid
+from hazid import embedded
 from hazid.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,16 +68,32 @@ def test_chain_on_toy_world(world, tmp_path):
     assert s.loc["A", "border_km"] == pytest.approx(0.05 * 84.0, rel=0.02)
     aff = res.affected
     air = aff[aff.pathway == "air"]
-    # chlorine: 40 km toxic zone (capped); 30,000 t diesel spread 1 cm deep: a pool fire of km
+    # chlorine 30 t: beyond the OCA tables, undetermined, drawn at 25 mi (40.2 km);
+    # 30,000 t diesel spread 1 cm deep: a pool fire of km
     assert air[["site_id", "affected", "hazard"]].values.tolist() == [
         ["A", "BBB", "toxic"],
         ["C", "BBB", "fire"],
     ]
-    assert air.iloc[0]["margin_km"] == pytest.approx(40.0 - s.loc["A", "border_km"], abs=0.1)
+    assert air.iloc[0]["margin_km"] == pytest.approx(
+        25 * 1.609344 - s.loc["A", "border_km"], abs=0.1
+    )
+    # both weather cases on the air rows; an undetermined zone makes the pathway consult
+    assert air.iloc[0]["undetermined"] and not air.iloc[1]["undetermined"]
+    assert air.iloc[0]["zone_alternative_km"] < air.iloc[0]["zone_worst_km"]
+    decided = hazid.notify.determine(res.sites, aff)
+    row = decided[decided.site_id == "A"].iloc[0]
+    assert row.status == "consult" and "undetermined" in row.evidence
     water = aff[aff.pathway == "water"]
-    assert water[["site_id", "affected"]].values.tolist() == [["C", "BBB"]]
-    assert water.iloc[0]["river_km"] == pytest.approx(0.1 * 84.4, rel=0.03)
-    assert water.iloc[0]["arrival_h"] > 0 and water.iloc[0]["peak_mg_l"] > 0
+    # A has no river within 10 km: its water pathway is not assessed, so BBB (4 km away)
+    # gets a water row without arrival time (to consult), never "no effect"
+    assert water[["site_id", "affected"]].values.tolist() == [["A", "BBB"], ["C", "BBB"]]
+    assert np.isnan(water.iloc[0]["arrival_h"])
+    assert water.iloc[0]["water_note"].startswith("water pathway not assessed (no river reach")
+    assert water.iloc[1]["river_km"] == pytest.approx(0.1 * 84.4, rel=0.03)
+    assert water.iloc[1]["arrival_h"] > 0 and water.iloc[1]["peak_mg_l"] > 0
+    paths = res.river_paths.set_index("site_id")
+    assert paths.loc["A", "water_status"] == "not assessed"
+    assert paths.loc["C", "water_status"] == "assessed"
     assert not s.loc["D", "hazardous"]  # 1 t of chlorine near the border: never notified
     assert "D" not in set(aff.site_id)
     assert res.run["warnings"] == []
@@ -86,7 +104,8 @@ def test_chain_on_toy_world(world, tmp_path):
     assert {"map.html", "notifications"} <= names
     with open(out / "affected.csv", encoding="utf-8-sig") as fh:
         header = next(csv.reader(fh))
-    assert header[:14] == list(hazid.pipeline.AFFECTED_COLUMNS)
+    n = len(hazid.pipeline.AFFECTED_COLUMNS)
+    assert [h.lstrip("\ufeff") for h in header[:n]] == list(hazid.pipeline.AFFECTED_COLUMNS)
     layers = set(gpd.list_layers(out / "results.gpkg")["name"])
     assert layers >= {"sites", "zones", "river_paths", "borders"}
     summary = pd.read_csv(out / "notifications" / "summary.csv")
@@ -98,9 +117,11 @@ def test_chain_on_toy_world(world, tmp_path):
     assert {"border_km", "nearest_foreign", "site_country"} <= set(sites_csv.columns)
 
 
-def test_missing_inputs_are_stated(world, monkeypatch):
+def test_missing_inputs_are_stated(world, monkeypatch, tmp_path):
     borders, _, inventory = world
     monkeypatch.delenv("HAZID_RIVERS", raising=False)
+    monkeypatch.setenv("HAZID_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setattr(embedded, "GEODATA_DIR", tmp_path / "no-embedded-data")
     res = hazid.screen(inventory, borders=borders)
     assert any("water pathway not assessed" in w for w in res.run["warnings"])
     assert set(res.affected.pathway) == {"air"}

@@ -14,6 +14,7 @@ import pytest
 import shapely
 from shapely import LineString, MultiLineString, Point, box
 
+from hazid import embedded
 from hazid import rivers as rv
 from hazid.errors import (
     ChoiceError,
@@ -161,18 +162,23 @@ def test_confluence_split_snap_and_dropped_parts():
 
 def test_endorheic_lake_ends_trace():
     lakes = gdf(
-        {"name": ["Salt Lake", "Fresh"], "featurecla": ["Alkaline Lake", "Lake"]},
+        {"name": ["Aral Sea", "Fresh"], "featurecla": ["Alkaline Lake", "Lake"]},
         [box(3.0, -0.2, 3.4, 0.2), box(1.0, 1.0, 1.1, 1.1)],
     )
     lines = gdf({"name": ["R"]}, [LineString([(3.01, 0.0), (1.5, 0.0)])])  # drawn upstream
     net = rv.network_from_lines(lines, borders=LAND, lakes=lakes, max_reach_km=None)
     out = net[net.next_down == 0].iloc[0]
-    assert (out.sink, out.sink_name, bool(out.endorheic)) == ("endorheic", "Salt Lake", True)
+    assert (out.sink, out.sink_name, bool(out.endorheic)) == ("endorheic", "Aral Sea", True)
+    # a lake's class ("Alkaline Lake") does not close it: only the sourced table does
+    other = lakes.assign(name=["Lake Hammar", "Fresh"])
+    net2 = rv.network_from_lines(lines, borders=LAND, lakes=other, max_reach_km=None)
+    assert "endorheic" not in net2.sink.tolist() and not net2.endorheic.any()
+    assert net2.ambiguous.all()  # a lake end only: the flow direction is a guess
     assert net.attrs["report"]["reversed_pieces"] == 1
     sites = gdf({"site_id": ["s"], "site_country": ["AAA"]}, [Point(1.5, 0.001)])
     _, paths = rv.trace_water(sites, net, LAND)
     assert paths.end.tolist() == ["endorheic"]
-    assert paths.sink_name.tolist() == ["Salt Lake"]
+    assert paths.sink_name.tolist() == ["Aral Sea"]
     assert paths.length_km[0] == pytest.approx(net.length_km.sum(), rel=1e-6)
 
 
@@ -344,6 +350,10 @@ def test_resolve_rivers(tmp_path, monkeypatch):
     monkeypatch.setenv("HAZID_RIVERS", str(f))
     assert rv.resolve_rivers() == f
     monkeypatch.delenv("HAZID_RIVERS")
+    monkeypatch.setenv("HAZID_DATA_DIR", str(tmp_path / "empty"))
+    # nothing given nor fetched: the Natural Earth rivers embedded in hazid
+    assert rv.resolve_rivers() == embedded.embedded_path("rivers")
+    monkeypatch.setattr(embedded, "GEODATA_DIR", tmp_path / "no-embedded-data")
     with pytest.raises(DataSourceError, match=r"no river network given.*HydroRIVERS"):
         rv.resolve_rivers()
     with pytest.raises(DataSourceError, match="does not exist"):
@@ -414,8 +424,8 @@ def test_connect_sites_distance_and_notes():
     assert c.fraction[0] == pytest.approx(0.5, abs=0.01)
     assert c.water_note.tolist() == [
         "",
-        "no river reach within 10 km: no water pathway",
-        "no location: no water pathway",
+        "no river reach within 10 km: water pathway not assessed",
+        "no site location: water pathway not assessed",
     ]
     with pytest.raises(CRSError, match="sites has no CRS"):
         rv.connect_sites(sites.set_crs(None, allow_override=True), reaches)
@@ -459,13 +469,18 @@ def test_trace_transport_matches_hand_computation():
     lengths = net.length_km.to_numpy()
     km = lengths[:4].sum() + 0.75 * lengths[4]
     assert row.river_km == pytest.approx(km, rel=1e-4)
+    # arrival: leading edge, 0.89 of the travel time at the maximum probable velocity
     v = rv.jobson_velocity(
         net.dis_av_cms, net.dis_av_cms, net.upland_skm * 1e6, kind="max_probable"
     )
     t = lengths * 1000 / v / 3600
+    assert row.arrival_h == pytest.approx(0.89 * (t[:4].sum() + 0.75 * t[4]), rel=1e-4)
+    # peak: travel time at the peak velocity (slower than Vmp)
+    vp = rv.jobson_velocity(net.dis_av_cms, net.dis_av_cms, net.upland_skm * 1e6, kind="peak")
+    t = lengths * 1000 / vp / 3600
     tp = t[:4].sum() + 0.75 * t[4]
     assert row.peak_h == pytest.approx(tp, rel=1e-4)
-    assert row.arrival_h == pytest.approx(0.89 * tp, rel=1e-4)
+    assert row.peak_h > row.arrival_h / 0.89
     q = net.dis_av_cms[4]
     cp = rv.jobson_peak_concentration(5000.0, q, rv.jobson_unit_peak(tp, q, q)) * 1000
     assert row.peak_mg_l == pytest.approx(cp, rel=1e-4)
@@ -481,19 +496,21 @@ def test_trace_transport_matches_hand_computation():
     # with decay the peak drops by exp(-k Tp); the peak velocity is slower
     aff_k, _ = rv.trace_water(sites, net, TWO, border_tolerance_km=0.0, decay_per_h=0.01)
     assert aff_k.peak_mg_l[0] == pytest.approx(cp * math.exp(-0.01 * tp), rel=1e-4)
-    aff_p, _ = rv.trace_water(sites, net, TWO, border_tolerance_km=0.0, velocity="peak")
-    assert aff_p.peak_h[0] > row.peak_h
+    # a flat velocity only when asked for: 1 m/s, peak at L / v, arrival at 0.89 of it
+    aff_f, _ = rv.trace_water(sites, net, TWO, border_tolerance_km=0.0, velocity="flat")
+    assert aff_f.peak_h[0] == pytest.approx(km / 3.6, rel=1e-4)
+    assert aff_f.arrival_h[0] == pytest.approx(0.89 * km / 3.6, rel=1e-4)
     # dilution: a bigger river downstream gives a lower peak
     aff_q, _ = rv.trace_water(
         sites, net.assign(dis_av_cms=net.dis_av_cms * 4), TWO, border_tolerance_km=0.0
     )
     assert aff_q.peak_mg_l[0] < row.peak_mg_l
     with pytest.raises(ChoiceError, match="velocity"):
-        rv.trace_water(sites, net, TWO, velocity="fast")
+        rv.trace_water(sites, net, TWO, velocity="max_probable")
 
 
 def test_trace_horizon_threshold_and_default_velocity():
-    net = chain().assign(dis_av_cms=np.nan)
+    net = chain().assign(dis_av_cms=np.nan, upland_skm=np.nan)
     sites = gdf(
         {"site_id": ["s"], "site_country": ["AAA"], "water_mass_kg": [5000.0]},
         [Point(0.05, 0.0)],
@@ -556,9 +573,16 @@ def test_trace_border_river_order_and_unconnected_sites():
     s2 = aff[aff.site_id == "s2"].iloc[0]
     assert (s2.affected, s2.river_km, s2.arrival_h) == ("BBB", 0.0, 0.0)
     assert s2.water_note == "site on a river bordering this country"
-    assert "s3" not in set(aff.site_id)
+    # s3 has no reach within 10 km: not assessed, never "no effect"; CCC (0.5 degree
+    # away, 55 km) is to be consulted, BBB (176 km) is beyond the 100 km gap distance
+    s3 = aff[aff.site_id == "s3"]
+    assert s3.affected.tolist() == ["CCC"] and s3.arrival_h.isna().all()
+    assert s3.water_note.iloc[0].startswith("water pathway not assessed (no river reach")
     p = paths.set_index("site_id")
-    assert p.loc["s3", "water_note"] == "no river reach within 10 km: no water pathway"
+    assert p.loc["s3", "water_note"] == "no river reach within 10 km: water pathway not assessed"
+    assert p.loc["s3", "water_status"] == "not assessed"
+    assert p.loc["s3", "water_reason"] == "no river reach within 10 km"
+    assert p.loc["s1", "water_status"] == "assessed" and p.loc["s1", "water_reason"] == ""
     assert p.loc["s3", "geometry"] is None
     assert p.loc["s1", "countries"] == "AAA;BBB;CCC"
     assert p.loc["s2", "countries"] == "CCC;BBB"
@@ -740,15 +764,25 @@ def test_hydrorivers_turkey_euphrates_and_tigris():
     )
     aff, paths = rv.trace_water(sites, net, countries)
     got = {s: g.affected.tolist() for s, g in aff.groupby("site_id")}
-    # Euphrates: into Syria (the extract ends in Syria, before Iraq)
+    # Euphrates: into Syria; the extract ends in Syria, before Iraq: an edge, not an outlet
     assert got["birecik"] == ["SYR"]
     assert aff.set_index("site_id").loc["birecik", "river_km"] < 60
+    p = paths.set_index("site_id")
+    assert (p.loc["birecik", "end"], p.loc["birecik", "end_country"]) == ("edge", "SYR")
+    assert p.loc["birecik", "water_status"] == "not assessed"
+    # with a wider gap distance, Iraq beyond the edge of the extract is to be consulted
+    wide, _ = rv.trace_water(sites[:1], net, countries, gap_km=300.0)
+    assert wide.affected.iloc[0] == "SYR" and "IRQ" in set(wide.affected)
+    assert wide.arrival_h.iloc[1:].isna().all()
     # Tigris: along the Syrian border into Iraq
     assert got["diyarbakir"] == ["SYR", "IRQ"]
     assert paths.set_index("site_id").loc["diyarbakir", "countries"] == "TUR;SYR;IRQ"
-    # with a discharge column (here a made-up 3 L/s/km2), concentrations follow
+    # without DIS_AV_CMS the discharge comes from UPLAND_SKM x 359 mm/yr; with a discharge
+    # column (here a made-up 3 L/s/km2, 95 mm/yr: less water) the river is slower
     net2 = rv.build_network(h.assign(DIS_AV_CMS=h.UPLAND_SKM * 0.003), borders=countries)
     aff2, _ = rv.trace_water(sites.assign(water_mass_kg=1e4), net2, countries)
     d = aff2[aff2.site_id == "diyarbakir"]
     assert d.peak_mg_l.notna().all() and d.peak_mg_l.is_monotonic_decreasing
-    assert (aff2.arrival_h.to_numpy() < aff.arrival_h.to_numpy()).all()  # Vmp > 1 m/s here
+    assert (aff2.arrival_h.to_numpy() > aff.arrival_h.to_numpy()).all()
+    flat, _ = rv.trace_water(sites, net, countries, velocity="flat")
+    assert (flat.arrival_h.to_numpy() > aff.arrival_h.to_numpy()).all()  # Vmp > 1 m/s here

@@ -281,32 +281,24 @@ def test_category_defaults_are_consistent_with_the_models():
     assert set(d["hazard"]) <= set(HAZARDS)
     assert not d.duplicated(["code", "hazard"]).any()
     props = load_substance_properties()
-
-    def row(code, hazard):
-        return d[(d.code == code) & (d.hazard == hazard)].iloc[0]
-
-    # each "covers_t" is the quantity the surrogate model needs to reach the default
-    r = row("P2", "explosion")
-    assert float(vce_distance_m(r.covers_t * 1e3, 119960)) <= r.zone_km * 1e3
-    r = row("P2", "fireball")
-    assert float(fireball_distance_m(r.covers_t * 1e3, 46333)) <= r.zone_km * 1e3
-    for code, sur in [("P5a", "gasoline"), ("P5c", "diesel"), ("P3a", "gasoline")]:
-        r, p = row(code, "fire"), props.loc[sur]
-        area = pool_area_m2(r.covers_t * 1e3, p.liquid_density_kg_m3)
-        x = pool_fire_distance_m(
-            area,
-            p.heat_of_combustion_kj_kg,
-            p.heat_of_vaporisation_kj_kg,
-            p.liquid_heat_capacity_kj_kg_k,
-            p.boiling_point_k,
-        )
-        assert 0.9 * r.zone_km * 1e3 <= float(x) <= r.zone_km * 1e3, code
-    r = row("P1a", "explosion")
-    assert 17 * (r.covers_t * 1e3) ** (1 / 3) <= r.zone_km * 1e3
-    # toxic defaults equal the cap, which H thresholds reach under worst-case weather
-    assert (d.loc[d.hazard == "toxic", "zone_km"] == MAX_TOXIC_DISTANCE_M / 1e3).all()
-    _, capped = plume_distance_m(200e3 / 600, 140.0)
-    assert capped
+    # every representative substance has the data its hazard's model needs
+    need = {
+        "toxic": ["toxic_endpoint_mg_m3"],
+        "explosion": ["heat_of_combustion_kj_kg"],
+        "fireball": ["heat_of_combustion_kj_kg"],
+        "fire": ["heat_of_combustion_kj_kg", "liquid_density_kg_m3", "boiling_point_k"],
+    }
+    rep = d[d.representative != ""]
+    assert len(rep) >= 10
+    for r in rep.itertuples():
+        assert r.representative in props.index, r.code
+        assert props.loc[r.representative, need[r.hazard]].notna().all(), r.code
+    # each row is exactly one kind of default; toxic defaults are all modelled
+    kinds = (d.representative != "").astype(int) + d.tnt_equivalence.notna() + d.zone_km.notna()
+    assert (kinds == 1).all()
+    assert (d.loc[d.hazard == "toxic", "representative"] != "").all()
+    an = d[(d.code == "P8") & (d.hazard == "explosion")].iloc[0]
+    assert an.tnt_equivalence == 0.4 and "Beirut" in an.rationale
 
 
 # ---------------------------------------------------------------------------------
@@ -334,9 +326,15 @@ def test_distances_one_row_per_site_and_hazard_with_controlling_substance():
         "hazard",
         "substance_key",
         "quantity_t",
+        "release_t",
         "zone_km",
+        "zone_worst_km",
+        "zone_alternative_km",
+        "basis",
         "model",
-        "capped",
+        "undetermined",
+        "undetermined_worst",
+        "undetermined_alternative",
         "default_used",
         "note",
     ]
@@ -347,16 +345,18 @@ def test_distances_one_row_per_site_and_hazard_with_controlling_substance():
         ("B", "fireball"),
     ]
     a_tox = out[(out.site_id == "A") & (out.hazard == "toxic")].iloc[0]
-    amm, _ = plume_distance_m(2270 / 600, 140)
-    chl, _ = plume_distance_m(100 / 600, 8.7)
-    assert a_tox.substance_key == "ammonia"  # 5.4 km beats chlorine's 4.1 km
-    assert a_tox.zone_km == pytest.approx(max(amm, chl) / 1000)
-    assert "dense gas treated as neutral" in a_tox.note
+    # chlorine 22.05 lb/min / 0.0087 mg/L = 2,534 -> Table 1 row 2,400 = 1.8 mi;
+    # ammonia 500.4 lb/min -> Table 9 row 500, rural 1.3 mi
+    assert a_tox.substance_key == "chlorine"
+    assert a_tox.zone_km == pytest.approx(1.8 * 1.609344)
+    assert a_tox.model == "oca_table_1"
+    assert "dense gas" in a_tox.note and "neutral-gas table used" in a_tox.note
     b_exp = out[(out.site_id == "B") & (out.hazard == "explosion")].iloc[0]
     assert b_exp.substance_key == "butane"
     assert b_exp.zone_km == pytest.approx(float(vce_distance_m(50e3, 45722)) / 1000)
     assert not out.default_used.any()
-    assert out.capped.dtype == bool and out.default_used.dtype == bool
+    assert out.undetermined.dtype == bool and out.default_used.dtype == bool
+    assert (out.basis == "worst").all()
 
 
 def test_distances_reference_values_through_the_table():
@@ -370,64 +370,86 @@ def test_distances_reference_values_through_the_table():
     assert r3.loc[("S", "fireball"), "model"] == "fireball_bleve_R0.3"
 
 
-def test_toxic_every_note_says_neutral_and_capped_flag():
+def test_toxic_beyond_the_tables_is_undetermined_and_flagged():
     h = holdings([("A", "chlorine", "H2", 50.0), ("B", "hydrogen_sulphide", "H2;P2", 0.5)])
     out = consequence_distances(h)
     tox = out[out.hazard == "toxic"].set_index("site_id")
-    assert tox["note"].str.contains("dense gas treated as neutral").all()
-    assert tox.loc["A", "capped"] and tox.loc["A", "zone_km"] == 40.0
-    assert "40 km cap" in tox.loc["A", "note"]
-    assert not tox.loc["B", "capped"]
+    # 11,023 lb/min / 0.0087 mg/L is beyond Table 1's last row (347,000): > 25 mi
+    assert tox.loc["A", "undetermined"] and tox.loc["A", "undetermined_worst"]
+    assert tox.loc["A", "zone_km"] == pytest.approx(25 * 1.609344)
+    assert "undetermined (> 40 km)" in tox.loc["A", "note"]
+    assert not tox.loc["B", "undetermined"]
+    # H2S 110 lb/min / 0.042 = 2,625 -> row 2,400 (nearer than 2,900): 1.8 mi
+    assert tox.loc["B", "zone_km"] == pytest.approx(1.8 * 1.609344)
     # H2S is also a flammable gas
     assert {"explosion", "fireball"} <= set(out.loc[out.site_id == "B", "hazard"])
 
 
-def test_weather_terrain_indoor_and_release_time():
+def test_basis_terrain_indoor_and_release_time():
     h = holdings([("A", "ammonia", "H2", 2.27)])
     rate = 2270 / 600
 
     def zone(**kw):
         return consequence_distances(h, **kw)["zone_km"].iloc[0] * 1000
 
-    assert zone() == pytest.approx(float(plume_distance_m(rate, 140)[0]))
-    assert zone(weather="alternative", terrain="urban") == pytest.approx(
+    mi = 1609.344
+    assert zone() == pytest.approx(1.3 * mi)  # 500.4 lb/min: Table 9 row 500, rural
+    assert zone(terrain="urban") == pytest.approx(0.9 * mi)
+    assert zone(basis="alternative", terrain="urban") == pytest.approx(
         float(plume_distance_m(rate, 140, weather="alternative", terrain="urban")[0])
     )
-    assert zone(indoor=True) == pytest.approx(float(plume_distance_m(rate * 0.55, 140)[0]))
-    assert zone(release_minutes=60) == pytest.approx(float(plume_distance_m(rate / 6, 140)[0]))
-    out = consequence_distances(h, weather="alternative", terrain="urban", indoor=True)
+    assert zone(weather="alternative") == zone(basis="alternative")  # former name
+    assert zone(indoor=True) == pytest.approx(1.0 * mi)  # 275.2 lb/min: row 300
+    assert zone(basis="alternative", release_minutes=60) == pytest.approx(
+        float(plume_distance_m(rate / 6, 140, weather="alternative")[0])
+    )
+    out = consequence_distances(h, basis="alternative", terrain="urban", indoor=True)
     assert out["model"].iloc[0] == "gaussian_plume_urban_D_3ms"
+    assert out["basis"].iloc[0] == "alternative"
     assert "rate x 0.55" in out["note"].iloc[0]
+    both = consequence_distances(h).iloc[0]
+    assert both.zone_alternative_km == pytest.approx(zone(basis="alternative") / 1000)
+    assert both.zone_worst_km == both.zone_km
 
 
 def test_indoor_column_overrides_keyword():
     h = holdings([("A", "ammonia", "H2", 2.27), ("B", "ammonia", "H2", 2.27)])
     h["indoor"] = [True, None]
     out = consequence_distances(h, indoor=False).set_index("site_id")
-    indoor_d, _ = plume_distance_m(2270 / 600 * 0.55, 140)
-    outdoor_d, _ = plume_distance_m(2270 / 600, 140)
-    assert out.loc["A", "zone_km"] == pytest.approx(indoor_d / 1000)
-    assert out.loc["B", "zone_km"] == pytest.approx(outdoor_d / 1000)
+    indoor_km, outdoor_km = 1.0 * 1.609344, 1.3 * 1.609344  # Table 9 rows 300 and 500
+    assert out.loc["A", "zone_km"] == pytest.approx(indoor_km)
+    assert out.loc["B", "zone_km"] == pytest.approx(outdoor_km)
     h["indoor"] = ["no", "yes"]
     out = consequence_distances(h, indoor=True).set_index("site_id")
-    assert out.loc["A", "zone_km"] == pytest.approx(outdoor_d / 1000)
-    assert out.loc["B", "zone_km"] == pytest.approx(indoor_d / 1000)
+    assert out.loc["A", "zone_km"] == pytest.approx(outdoor_km)
+    assert out.loc["B", "zone_km"] == pytest.approx(indoor_km)
 
 
-def test_dike_area_limits_pool_fire():
-    h = holdings([("A", "n_heptane", "P5a", 4.536), ("B", "n_heptane", "P5a", 4.536)])
-    h["dike_area_m2"] = [100.0, np.nan]
-    out = consequence_distances(h).set_index("site_id")
+def test_bund_area_limits_pool_fire():
+    h = holdings(
+        [
+            ("A", "n_heptane", "P5a", 4.536),
+            ("B", "n_heptane", "P5a", 4.536),
+            ("C", "n_heptane", "P5a", 4.536),
+        ]
+    )
+    h["dike_area_m2"] = [100.0, np.nan, 100.0]
+    h["bund_m2"] = [np.nan, np.nan, 50.0]  # bund_m2 wins over its alias dike_area_m2
+    out = consequence_distances(h)
+    fire = out[out.hazard == "fire"].set_index("site_id")
     expected = pool_fire_distance_m(100.0, 44600, 317, 2.24, 371.6) / 1000
-    assert out.loc["A", "zone_km"] == pytest.approx(float(expected))
-    assert "dike" in out.loc["A", "note"] and "1 cm" in out.loc["B", "note"]
+    assert fire.loc["A", "zone_km"] == pytest.approx(float(expected))
+    assert fire.loc["C", "zone_km"] == pytest.approx(
+        float(pool_fire_distance_m(50.0, 44600, 317, 2.24, 371.6) / 1000)
+    )
+    assert "bund" in fire.loc["A", "note"] and "1 cm" in fire.loc["B", "note"]
 
 
 def test_models_follow_classification_and_properties():
     h = holdings(
         [
-            ("M", "methanol", "H2;H3;P5a", 100.0),  # no inhalation endpoint: fire only
-            ("N", "ammonia", "H2;P2;E1", 10.0),  # P2 adds explosion and fireball
+            ("M", "methanol", "H2;H3;P5a", 100.0),  # no endpoint: fire and vapour explosion
+            ("N", "ammonia", "H2;P2;E1", 10.0),  # ammonia: toxic only, as in the OCA
             ("L", "lpg", "P2", 10.0),
             ("C", "sodium_cyanide", "H2;E1", 100.0),  # solid: no air zone
             ("K", "chlorine", "", 1.0),  # no categories: table hazards still apply
@@ -435,11 +457,13 @@ def test_models_follow_classification_and_properties():
     )
     out = consequence_distances(h)
     hz = out.groupby("site_id")["hazard"].apply(set).to_dict()
-    assert hz["M"] == {"fire"}
-    assert hz["N"] == {"toxic", "explosion", "fireball"}
+    assert hz["M"] == {"fire", "explosion"}
+    assert hz["N"] == {"toxic"}
     assert hz["L"] == {"explosion", "fireball"}
     assert "C" not in hz
     assert hz["K"] == {"toxic"}
+    m_exp = out[(out.site_id == "M") & (out.hazard == "explosion")].iloc[0]
+    assert m_exp.model == "vce_liquid_10min_vapour_10pct"
     lpg = out[out.site_id == "L"]
     assert lpg["note"].str.contains("properties of propane used").all()
     assert float(lpg.loc[lpg.hazard == "explosion", "zone_km"].iloc[0]) == pytest.approx(
@@ -454,26 +478,44 @@ def test_category_defaults_for_unidentified_substances():
             ("V", "mystery_gas", "P2", 100_000.0),  # key not in the table
             ("W", None, "P5c;E2", 5.0),
             ("X", "", "E1", 5.0),  # no air pathway
+            ("Y", "", "P8", 2750.0),  # ammonium nitrate default: TNT equivalence 0.4
+            ("Z", "", "P4", 5.0),  # judgement value, not scaled
         ]
     )
     out = consequence_distances(h)
     assert out["default_used"].all()
     assert (out["model"] == "category_default").all()
-    got = {(r.site_id, r.hazard): r.zone_km for r in out.itertuples()}
-    assert got == {
-        ("U", "explosion"): 5.0,
-        ("U", "fireball"): 8.0,
-        ("U", "toxic"): 40.0,
-        ("V", "explosion"): 5.0,
-        ("V", "fireball"): 8.0,
-        ("W", "fire"): 5.0,
-    }
+    got = {(r.site_id, r.hazard): r.zone_km * 1000 for r in out.itertuples()}
+    props = load_substance_properties()
+    diesel = props.loc["diesel"]
+    assert got == pytest.approx(
+        {
+            ("U", "explosion"): float(vce_distance_m(10e3, 119960)),  # hydrogen
+            ("U", "fireball"): float(fireball_distance_m(10e3, 46333)),  # propane
+            # chlorine: 2,204.6 lb/min / 0.0087 mg/L = 253,405 -> Table 1 row 279,000
+            ("U", "toxic"): 22.0 * 1609.344,
+            ("V", "explosion"): float(vce_distance_m(1e8, 119960)),
+            ("V", "fireball"): float(fireball_distance_m(1e8, 46333)),
+            ("W", "fire"): float(
+                pool_fire_distance_m(
+                    pool_area_m2(5e3, diesel.liquid_density_kg_m3),
+                    diesel.heat_of_combustion_kj_kg,
+                    diesel.heat_of_vaporisation_kj_kg,
+                    diesel.liquid_heat_capacity_kj_kg_k,
+                    diesel.boiling_point_k,
+                )
+            ),
+            ("Y", "explosion"): 17 * (0.4 * 2.75e6) ** (1 / 3),
+            ("Y", "fire"): 1000.0,
+            ("Z", "fire"): 1000.0,
+        }
+    )
     u_tox = out[(out.site_id == "U") & (out.hazard == "toxic")].iloc[0]
-    assert u_tox.capped and "dense gas treated as neutral" in u_tox.note
-    assert "category H2" in u_tox.note
-    v = out[out.site_id == "V"]
-    assert v["note"].str.contains("may underestimate").all()
-    assert not out.loc[out.site_id == "U", "note"].str.contains("underestimate").any()
+    assert not u_tox.undetermined and "category H2" in u_tox.note
+    assert "model of chlorine" in u_tox.note
+    # defaults scale with quantity: 0.2 t of an unidentified H2 gas is not 40 km
+    small = consequence_distances(holdings([("S", "", "H2", 0.2)])).iloc[0]
+    assert small.zone_km < 5.0 and not small.undetermined
 
 
 def test_modelled_zone_beats_default_when_larger():
@@ -495,8 +537,13 @@ def test_distances_errors():
     with pytest.raises(InventoryError, match="quantity_t"):
         consequence_distances(pd.DataFrame({"site_id": ["A"], "substance_key": ["x"]}))
     h = holdings([("A", "propane", "P2", 1.0)])
-    with pytest.raises(ChoiceError, match="weather must be one of"):
+    with pytest.raises(ChoiceError, match="basis must be one of"):
+        consequence_distances(h, basis="bad")
+    with pytest.raises(ChoiceError, match="basis must be one of"):
         consequence_distances(h, weather="bad")
+    h["storage"] = ["frozen"]
+    with pytest.raises(ChoiceError, match="storage must be one of"):
+        consequence_distances(h)
     with pytest.raises(ChoiceError, match="terrain must be one of"):
         consequence_distances(h, terrain="bad")
     with pytest.raises(ChoiceError, match="radiative_fraction"):

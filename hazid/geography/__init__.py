@@ -3,8 +3,10 @@
 Borders come from a file the user names (GeoPackage, Shapefile, GeoJSON,
 GeoParquet), from the environment variable ``HAZID_BORDERS``, from the Digital
 Chart of the World installed by Debian's ``gmt-dcw`` package (decoded here by
-:func:`read_dcw`), or from Natural Earth fetched with ``hazid data fetch
-ne_10m_countries`` -- in that order (:func:`resolve_borders`).
+:func:`read_dcw`), from Natural Earth fetched with ``hazid data fetch
+ne_10m_countries``, or else from the Natural Earth 1:10M borders embedded in
+hazid (:func:`embedded_borders`) -- in that order (:func:`resolve_borders`).
+Warnings and errors name input files, never their folders.
 
 Every distance is geodesic on the WGS84 ellipsoid. Country boundaries are
 densified to segments of at most 0.05 degrees (edges are straight lines in
@@ -45,6 +47,7 @@ from hazid.geography.borders import (  # noqa: F401
     _pick_layer,
     _read_vector,
     _standardise_borders,
+    embedded_borders,
     load_borders,
     resolve_borders,
 )
@@ -81,6 +84,7 @@ __all__ = [
     "assign_country",
     "border_distance",
     "distance_to_country",
+    "embedded_borders",
     "iso_codes",
     "load_borders",
     "read_dcw",

@@ -4,13 +4,17 @@ A borders file (GeoPackage, Shapefile, GeoJSON, GeoParquet) is standardised
 to one MultiPolygon per ISO3 code in EPSG:4326: the code is taken from the
 first code column present, with fallbacks for rows without a usable code;
 invalid geometries are repaired; features without code or polygon are dropped
-with a warning (:func:`load_borders`). The source is the file the user names,
-``HAZID_BORDERS``, the Digital Chart of the World or Natural Earth fetched
-with ``hazid data fetch`` (:func:`resolve_borders`).
+with a warning (:func:`load_borders`); warnings and errors name the file,
+never its folder. The source is the file the user names, ``HAZID_BORDERS``,
+the Digital Chart of the World, Natural Earth fetched with ``hazid data
+fetch``, or else the Natural Earth 1:10M borders embedded in hazid
+(:func:`resolve_borders`).
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import os
 from collections.abc import Iterable
@@ -21,11 +25,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hazid import embedded
 from hazid.errors import CRSError, DataSourceError, GeodataError
 from hazid.geography.common import _iso3_names, _normalise_codes, _polygonal
 from hazid.geography.dcw import _dcw_path, read_dcw
 
-__all__ = ["load_borders", "resolve_borders"]
+__all__ = ["embedded_borders", "load_borders", "resolve_borders"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +101,9 @@ def _pick_layer(path: Path, layer: str | int | None) -> str | int | None:
         return None
     polygonal = [name for name, gtype in layers if gtype and "POLYGON" in str(gtype).upper()]
     chosen = polygonal[0] if polygonal else layers[0][0]
-    logger.info("%s holds %d layers; reading %r (pass layer= to choose)", path, len(layers), chosen)
+    logger.info(
+        "%s holds %d layers; reading %r (pass layer= to choose)", path.name, len(layers), chosen
+    )
     return chosen
 
 
@@ -107,13 +114,14 @@ def _read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
             return gpd.read_parquet(path)
         except ImportError as err:
             raise GeodataError(
-                f"reading GeoParquet {path} needs the pyarrow package ({err}); "
+                f"reading GeoParquet {path.name} needs the pyarrow package ({err}); "
                 "install pyarrow or convert the file to GeoPackage"
             ) from err
     try:
         return gpd.read_file(path, layer=_pick_layer(path, layer))
     except Exception as err:
-        raise GeodataError(f"cannot read borders from {path}: {err}") from err
+        detail = str(err).replace(str(path), path.name)
+        raise GeodataError(f"cannot read borders from {path.name}: {detail}") from err
 
 
 def load_borders(
@@ -181,7 +189,7 @@ def load_borders(
         return _standardise_borders(path, source=source, code_column=code_column)
     p = Path(path).expanduser()
     if not p.exists():
-        raise DataSourceError(f"borders file not found: {p}")
+        raise DataSourceError(f"borders file not found: {p.name}")
     gdf = _read_vector(p, layer)
     return _standardise_borders(gdf, source=str(p), code_column=code_column)
 
@@ -189,27 +197,32 @@ def load_borders(
 def _standardise_borders(
     gdf: gpd.GeoDataFrame, *, source: str, code_column: str | None = None
 ) -> gpd.GeoDataFrame:
-    """Standardise a borders layer (see :func:`load_borders`), step by step."""
-    _check_layer(gdf, source)
+    """Standardise a borders layer (see :func:`load_borders`), step by step.
+
+    ``source`` is kept in ``attrs["source"]`` (to hash the file); messages
+    name the file only, so that no local folder reaches the results.
+    """
+    shown = _file_name(source)
+    _check_layer(gdf, shown)
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    primary, fallbacks = _code_columns(columns, code_column, source)
+    primary, fallbacks = _code_columns(columns, code_column, shown)
     codes = _country_codes(gdf, primary, fallbacks)
     notes: list[str] = []
     n_nocode = int((codes == "").sum())
     if n_nocode:
         _warn(
             notes,
-            f"{n_nocode} border feature(s) in {source} have no usable country code in "
+            f"{n_nocode} border feature(s) in {shown} have no usable country code in "
             f"{', '.join([primary, *fallbacks])} and are dropped",
         )
     names = _country_names(gdf, columns, codes)
     if gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
-    geoms, null, repaired = _repair_geometries(gdf.geometry.to_numpy(), codes, source, notes)
-    geoms, n_not_polygon = _keep_polygons(geoms, null, repaired, codes, source, notes)
+    geoms, null, repaired = _repair_geometries(gdf.geometry.to_numpy(), codes, shown, notes)
+    geoms, n_not_polygon = _keep_polygons(geoms, null, repaired, codes, shown, notes)
     keep = (codes != "").to_numpy() & np.array([g is not None for g in geoms])
     if not keep.any():
-        raise GeodataError(f"borders layer {source} holds no polygons with a country code")
+        raise GeodataError(f"borders layer {shown} holds no polygons with a country code")
     primary_ok = (_normalise_codes(gdf[primary]) != "").to_numpy()
     out = _one_row_per_country(
         codes.to_numpy()[keep], names.to_numpy()[keep], primary_ok[keep], geoms[keep]
@@ -224,6 +237,11 @@ def _standardise_borders(
     out.attrs["source"] = source
     out.attrs["code_column"] = primary
     return out
+
+
+def _file_name(source: str) -> str:
+    """Return the file name of a source path (a label such as ``<GeoDataFrame>`` stays)."""
+    return Path(source).name or source
 
 
 def _warn(notes: list[str], message: str) -> None:
@@ -393,7 +411,9 @@ def resolve_borders(
     environment variable ``HAZID_BORDERS``; the Digital Chart of the World at
     ``HAZID_DCW`` or ``/usr/share/gmt-dcw/dcw-gmt.nc`` (Debian package
     ``gmt-dcw``, decoded by :func:`read_dcw`); Natural Earth 10m countries
-    previously downloaded with ``hazid data fetch ne_10m_countries``.
+    previously downloaded with ``hazid data fetch ne_10m_countries``; else the
+    Natural Earth 1:10M countries embedded in hazid (:mod:`hazid.embedded`:
+    generalised for maps, not surveyed boundaries).
 
     Parameters
     ----------
@@ -405,13 +425,19 @@ def resolve_borders(
     Returns
     -------
     geopandas.GeoDataFrame
-        As :func:`load_borders`; ``attrs["source"]`` says which source was used.
+        As :func:`load_borders`; ``attrs["source"]`` is the file used and
+        ``attrs["provenance"]`` says which data were used: ``name`` (file
+        name) and ``origin`` ("given", "HAZID_BORDERS", "DCW", "fetched" or
+        "embedded"); for the embedded borders also ``dataset``, ``version``,
+        ``scale``, ``limits``, ``licence`` and ``sha256``
+        (:func:`hazid.embedded.provenance`).
 
     Raises
     ------
     DataSourceError
-        No source is available; the message says how to get borders. Also
-        raised when ``path`` or ``HAZID_BORDERS`` names a missing file.
+        No source is available (the embedded borders are missing from the
+        installation too); the message says how to get borders. Also raised
+        when ``path`` or ``HAZID_BORDERS`` names a missing file.
 
     Examples
     --------
@@ -419,22 +445,24 @@ def resolve_borders(
     >>> from shapely.geometry import box
     >>> path = tempfile.mkdtemp() + "/b.geojson"
     >>> gpd.GeoDataFrame({"iso3": ["KGZ"]}, geometry=[box(69, 39, 80, 43)], crs=4326).to_file(path)
-    >>> resolve_borders(path).iso_a3.tolist()
-    ['KGZ']
+    >>> b = resolve_borders(path)
+    >>> b.iso_a3.tolist(), b.attrs["provenance"]
+    (['KGZ'], {'name': 'b.geojson', 'origin': 'given'})
     """
     if path is not None:
-        logger.info("borders: %s (given)", path)
-        return load_borders(path, code_column=code_column, layer=layer)
+        logger.info("borders: %s (given)", Path(path).name)
+        return _with_origin(load_borders(path, code_column=code_column, layer=layer), "given")
     env = os.environ.get("HAZID_BORDERS")
     if env:
-        logger.info("borders: %s (HAZID_BORDERS)", env)
-        return load_borders(env, code_column=code_column, layer=layer)
+        logger.info("borders: %s (HAZID_BORDERS)", Path(env).name)
+        out = load_borders(env, code_column=code_column, layer=layer)
+        return _with_origin(out, "HAZID_BORDERS")
     dcw = _dcw_path()
     if dcw.is_file():
-        logger.info("borders: Digital Chart of the World %s", dcw)
-        return read_dcw(dcw)
+        logger.info("borders: Digital Chart of the World %s", dcw.name)
+        return _with_origin(read_dcw(dcw), "DCW")
     if os.environ.get("HAZID_DCW"):
-        logger.warning("HAZID_DCW=%s does not exist; trying other border sources", dcw)
+        logger.warning("HAZID_DCW names no file (%s); trying other border sources", dcw.name)
     from hazid import datasets
 
     try:
@@ -442,6 +470,60 @@ def resolve_borders(
     except DataSourceError:
         ne = None
     if ne is not None:
-        logger.info("borders: Natural Earth %s", ne)
-        return load_borders(ne, code_column=code_column, layer=layer)
-    raise DataSourceError(_NO_BORDERS_HELP)
+        logger.info("borders: Natural Earth %s (fetched with hazid data)", ne.name)
+        return _with_origin(load_borders(ne, code_column=code_column, layer=layer), "fetched")
+    try:
+        return embedded_borders()
+    except DataSourceError as err:
+        raise DataSourceError(f"{_NO_BORDERS_HELP}\n({err})") from err
+
+
+def _with_origin(borders: gpd.GeoDataFrame, origin: str) -> gpd.GeoDataFrame:
+    """Record which data were used: the file name and where it was found."""
+    name = _file_name(str(borders.attrs.get("source", "<layer>")))
+    borders.attrs["provenance"] = {"name": name, "origin": origin}
+    return borders
+
+
+def embedded_borders() -> gpd.GeoDataFrame:
+    """Read the Natural Earth 1:10M country borders embedded in hazid.
+
+    The last resort of :func:`resolve_borders`: a reduced copy of Natural
+    Earth v5.1.1 Admin 0 countries (public domain, German point of view;
+    see ``hazid/data/geodata/PROVENANCE.md``), standardised like any file by
+    :func:`load_borders`. They are generalised for maps at 1:10M, not
+    surveyed boundaries: results near a border should be checked against
+    authoritative borders.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`load_borders`, with ``attrs["provenance"]`` the record of
+        :func:`hazid.embedded.provenance` (name, origin "embedded", dataset,
+        version, scale, limits, licence, sha256).
+
+    Raises
+    ------
+    DataSourceError
+        The embedded data are missing from this installation.
+
+    Examples
+    --------
+    >>> b = embedded_borders()
+    >>> b.set_index("iso_a3").loc["KGZ", "name"], b.attrs["provenance"]["scale"]
+    ('Kyrgyzstan', '1:10,000,000')
+    """
+    record = embedded.provenance("borders")
+    path = embedded.embedded_path("borders")
+    logger.info("borders: %s", embedded.describe(record))
+    cached = _embedded_standardised(str(path), record["sha256"])
+    out = cached.copy()
+    out.attrs = copy.deepcopy(cached.attrs)
+    out.attrs["provenance"] = record
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _embedded_standardised(path: str, sha256: str) -> gpd.GeoDataFrame:
+    """Read and standardise the embedded borders once per process (``sha256`` keys the cache)."""
+    return load_borders(path)

@@ -238,7 +238,7 @@ def read_dcw(
     nc_path = Path(path).expanduser() if path is not None else _dcw_path()
     if not nc_path.is_file():
         raise DataSourceError(
-            f"Digital Chart of the World not found at {nc_path}; install it with "
+            f"Digital Chart of the World not found: {nc_path.name}; install it with "
             "`apt-get install gmt-dcw` or set HAZID_DCW to a dcw-gmt.nc"
         )
     st = nc_path.stat()
@@ -281,7 +281,11 @@ def _read_dcw_cached(
                 logger.info("DCW borders read from cache %s", cache_file)
                 return gdf[["iso_a3", "name", "iso_a2", "geometry"]]
             except Exception as err:  # a broken cache file is rebuilt
-                logger.warning("ignoring unreadable DCW cache %s: %s", cache_file, err)
+                logger.warning(
+                    "ignoring unreadable DCW cache %s: %s",
+                    cache_file.name,
+                    str(err).replace(str(cache_file), cache_file.name),
+                )
 
     with netCDF4.Dataset(nc_path) as ds:
         listed = _dcw_country_list(nc_path, ds.variables)
@@ -320,5 +324,7 @@ def _read_dcw_cached(
             os.replace(tmp, cache_file)
             logger.info("DCW borders cached in %s", cache_file)
         except OSError as err:
-            logger.warning("could not write the DCW cache %s: %s", cache_file, err)
+            logger.warning(
+                "could not write the DCW cache %s: %s", cache_file.name, type(err).__name__
+            )
     return gdf

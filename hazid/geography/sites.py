@@ -34,6 +34,11 @@ _HALF_CIRCUMFERENCE_KM = 20_100.0  # longer than any geodesic between two points
 # Input checks
 # ----------------------------------------------------------------------------------------------
 def _check_borders(borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if borders is None:
+        raise GeodataError(
+            "no country borders given (None): pass the layer returned by "
+            "hazid.resolve_borders() or hazid.load_borders(PATH)"
+        )
     if not isinstance(borders, gpd.GeoDataFrame):
         raise GeodataError("borders must be a GeoDataFrame (see load_borders)")
     if borders.crs is None:
@@ -413,6 +418,8 @@ def distance_to_country(
     """
     sites = _check_sites(sites)
     borders = _check_borders(borders)
+    if not isinstance(pairs, pd.DataFrame):
+        raise GeodataError("pairs must be a DataFrame with columns site_id and iso_a3")
     for col in ("site_id", "iso_a3"):
         if col not in pairs.columns:
             raise GeodataError(f"pairs need columns site_id and iso_a3; missing {col}")

@@ -73,12 +73,15 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "groups": ("hazard_groups", "group", "группы", "группы_опасности", "топтар"),
     "indoor": ("in_building", "inside_building", "в_здании", "внутри_здания", "ғимаратта"),
     "largest_vessel_t": (
-        "largest_vessel", "largest_vessel_tonnes", "max_vessel_t", "наибольшая_емкость_т",
-        "наибольший_резервуар_т", "ең_үлкен_сыйымдылық_т",
+        "largest_vessel", "largest_vessel_tonnes", "max_vessel_t", "vessel_t",
+        "наибольшая_емкость_т", "наибольший_резервуар_т", "ең_үлкен_сыйымдылық_т",
     ),
-    "storage": ("storage_type", "хранение", "способ_хранения", "условия_хранения", "сақтау"),
+    "storage": (
+        "storage_type", "storage_state", "storage_condition", "хранение", "способ_хранения",
+        "условия_хранения", "сақтау",
+    ),
     "bund_m2": (
-        "bund_area_m2", "bund_area", "площадь_обвалования_м2", "обвалование_м2",
+        "bund_area_m2", "bund_area", "dike_area_m2", "площадь_обвалования_м2", "обвалование_м2",
         "площадь_поддона_м2",
     ),
 }  # fmt: skip

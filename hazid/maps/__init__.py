@@ -5,6 +5,7 @@ them as self-contained HTML; :mod:`hazid.maps.static` draws one activity's PNG m
 notification dossier. Colours and symbols shared by both are in :mod:`hazid.maps.styles`.
 """
 
+from hazid.maps.base import BaseMap
 from hazid.maps.geometry import (  # noqa: F401
     _auto_tolerance,
     _decimals,
@@ -14,7 +15,7 @@ from hazid.maps.geometry import (  # noqa: F401
 )
 from hazid.maps.interactive import screening_map, write_map
 from hazid.maps.layers import _crossings  # noqa: F401
-from hazid.maps.static import HAZARD_COLOURS, local_crs, static_map
+from hazid.maps.static import HAZARD_COLOURS, local_crs, static_map, static_maps
 from hazid.maps.styles import MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
 
 __all__ = [
@@ -22,8 +23,10 @@ __all__ = [
     "MAP_LAYERS",
     "SITE_STATUS_STYLE",
     "ZONE_COLOURS",
+    "BaseMap",
     "local_crs",
     "screening_map",
     "static_map",
+    "static_maps",
     "write_map",
 ]

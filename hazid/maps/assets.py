@@ -16,7 +16,7 @@ from typing import Any
 import folium
 from branca.element import Element
 
-from hazid.maps.styles import _SEA_COLOUR
+from hazid.maps.styles import _LABEL_COLOUR, _SEA_COLOUR
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,7 +66,15 @@ _PAGE_CSS = """
 .hz-pop th, .hz-pop td { border: 1px solid #ccc; padding: 1px 4px; text-align: left; }
 .hz-pop th { background: #f0f0f0; }
 .hz-pop td.n { text-align: right; }
+.hz-sw.hz-dash { border-style: dashed; border-width: 2.5px; }
 .hazid-crossing-label { font: 11px sans-serif; padding: 1px 4px; }
+.hazid-country-label { pointer-events: none; }
+.hazid-country-label span { position: absolute; transform: translate(-50%%, -50%%);
+  white-space: nowrap; font: 12px/1.2 sans-serif; color: %(label)s; letter-spacing: 0.02em;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
+.hazid-country-label-affected span { font-weight: bold; color: #67000d; }
+.hazid-country-label-origin span { font-weight: bold; color: #08306b; }
+.hazid-hidden { visibility: hidden; }
 """
 
 
@@ -91,7 +99,8 @@ def _install_assets(m: folium.Map, *, cluster: bool) -> None:
     if cluster:
         header.add_child(_Raw("<style>" + a["cluster_css"] + "</style>"), name="hazid_cluster_css")
     header.add_child(
-        _Raw("<style>" + _PAGE_CSS % {"sea": _SEA_COLOUR} + "</style>"), name="hazid_css"
+        _Raw("<style>" + _PAGE_CSS % {"sea": _SEA_COLOUR, "label": _LABEL_COLOUR} + "</style>"),
+        name="hazid_css",
     )
     header.add_child(_Raw("<script>" + a["leaflet_js"] + "</script>"), name="hazid_leaflet_js")
     if cluster:

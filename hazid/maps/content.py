@@ -224,6 +224,8 @@ def _swatch(kind: str, colour: str, fill: str | None = None, opacity: float = 1.
     """Return a small legend / layer-control swatch."""
     if kind == "line":
         return f'<span class="hz-sw hz-line" style="border-color:{colour}"></span>'
+    if kind == "dash":
+        return f'<span class="hz-sw hz-dash" style="border-color:{colour}"></span>'
     bg = fill or "transparent"
     cls = "hz-sw hz-dot" if kind == "dot" else "hz-sw"
     return (

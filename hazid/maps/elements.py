@@ -6,6 +6,8 @@ copied to ``data-hazid-*`` attributes of the map container when the page is read
 
 from __future__ import annotations
 
+import base64
+import zlib
 from typing import Any
 
 from branca.element import MacroElement
@@ -13,6 +15,18 @@ from folium.map import Layer
 from folium.template import Template
 
 from hazid.maps.styles import _PANES
+
+#: GeoJSON text longer than this (characters) is embedded compressed.
+_PACK_ABOVE = 1_000_000
+
+_INFLATE_JS = """
+window.hazidInflate = window.hazidInflate || function (b64) {
+    var bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).text().then(JSON.parse);
+};
+"""
 
 
 class _Registry(MacroElement):
@@ -22,12 +36,21 @@ class _Registry(MacroElement):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = {map: {{ this._parent.get_name() }}, layers: {},
-            counts: {}, sites: {}};
+            counts: {}, sites: {}, pending: 0};
+        {{ this.get_name() }}.loaded = function () {
+            var reg = {{ this.get_name() }};
+            reg.pending -= 1;
+            if (reg.pending === 0 && reg.finish) { reg.finish(); }
+        };
+        {{ this.inflate }}
         (window.hazidMaps = window.hazidMaps || []).push({{ this.get_name() }});
         {%- for pane, z in this.panes.items() %}
         {{ this._parent.get_name() }}.createPane({{ pane|tojson }}).style.zIndex = {{ z }};
         {%- endfor %}
         L.control.scale({imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name() }});
+        if ({{ this._parent.get_name() }}.attributionControl) {
+            {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
+        }
         {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }},
             {maxZoom: {{ this.max_zoom }}, padding: [20, 20], animate: false});
         {% endmacro %}
@@ -40,21 +63,38 @@ class _Registry(MacroElement):
         self.panes = _PANES
         self.bounds = bounds
         self.max_zoom = int(max_zoom)
+        # Leaflet's default prefix carries a flag: plain text instead
+        self.prefix = "Leaflet"
+        self.inflate = _INFLATE_JS
 
 
 class _Finish(MacroElement):
-    """Copy the feature counts to ``data-hazid-*`` attributes of the map container."""
+    """Place the labels without overlaps; copy the feature counts to ``data-hazid-*``.
+
+    Runs once every compressed layer is inflated (``data-hazid-ready`` is then set).
+
+    Labels are placed at every zoom, most important first: arrival times at border crossings
+    (earliest first, each tried right, left, above and below its point; one that fits nowhere
+    is shown on hover), then country names (affected Parties, Parties of origin, then by size;
+    a name wider than its country is left out).
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function () {
             var reg = {{ this.registry.get_name() }};
-            var box = reg.map.getContainer();
-            Object.keys(reg.counts).forEach(function (k) {
-                box.setAttribute("data-hazid-" + k, String(reg.counts[k]));
-            });
-            box.setAttribute("data-hazid-ready", "1");
+            {{ this.declutter }}
+            reg.finish = function () {
+                reg.map.on("zoomend overlayadd", reg.declutter);
+                reg.declutter();
+                var box = reg.map.getContainer();
+                Object.keys(reg.counts).forEach(function (k) {
+                    box.setAttribute("data-hazid-" + k, String(reg.counts[k]));
+                });
+                box.setAttribute("data-hazid-ready", "1");
+            };
+            if (!reg.pending) { reg.finish(); }
         })();
         {% endmacro %}
         """
@@ -64,12 +104,108 @@ class _Finish(MacroElement):
         super().__init__()
         self._name = "HazidFinish"
         self.registry = registry
+        self.declutter = _DECLUTTER_JS
+
+
+_DECLUTTER_JS = """
+reg.declutter = function () {
+    var map = reg.map, placed = [];
+    function hit(r) {
+        for (var i = 0; i < placed.length; i++) {
+            var p = placed[i];
+            if (r.left < p.right && r.right > p.left && r.top < p.bottom && r.bottom > p.top) {
+                return true;
+            }
+        }
+        return false;
+    }
+    var tips = [], cl = reg.layers.crossings;
+    if (cl && map.hasLayer(cl)) {
+        cl.eachLayer(function (l) {
+            var t = l.getTooltip();
+            if (t && t.options.permanent && t.getElement()) { tips.push(t); }
+        });
+    }
+    tips.sort(function (a, b) { return (a.hazidRank || 0) - (b.hazidRank || 0); });
+    var dirs = [["right", [6, 0]], ["left", [-6, 0]], ["top", [0, -6]], ["bottom", [0, 6]]];
+    tips.forEach(function (t) {
+        var el = t.getElement(), ok = false;
+        el.classList.remove("hazid-hidden");
+        for (var i = 0; i < dirs.length && !ok; i++) {
+            t.options.direction = dirs[i][0];
+            t.options.offset = dirs[i][1];
+            t.update();
+            var r = el.getBoundingClientRect();
+            if (!hit(r)) { placed.push(r); ok = true; }
+        }
+        t.hazidHidden = !ok;
+        if (!ok) { el.classList.add("hazid-hidden"); }
+    });
+    var labels = reg.layers.labels;
+    if (labels && map.hasLayer(labels)) {
+        var items = labels.getLayers().slice().sort(function (a, b) {
+            return (b.hazidRank - a.hazidRank) || (b.hazidArea - a.hazidArea);
+        });
+        items.forEach(function (m) {
+            var el = m.getElement();
+            if (!el) { return; }
+            el.classList.remove("hazid-hidden");
+            var r = el.firstChild.getBoundingClientRect(), b = m.hazidBox;
+            var sw = map.latLngToContainerPoint([b[0], b[1]]);
+            var ne = map.latLngToContainerPoint([b[2], b[3]]);
+            var fits = (ne.x - sw.x) >= 0.9 * r.width && (sw.y - ne.y) >= r.height;
+            if (fits && !hit(r)) { placed.push(r); } else { el.classList.add("hazid-hidden"); }
+        });
+    }
+};
+"""
+
+
+class _Labels(Layer):
+    """Country names: one non-interactive marker per country, in the ``hazidLabels`` pane."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var reg = {{ this.registry.get_name() }};
+            var group = L.layerGroup();
+            {{ this.data }}.forEach(function (d) {
+                var m = L.marker([d[0], d[1]], {
+                    pane: "hazidLabels", interactive: false, keyboard: false,
+                    icon: L.divIcon({
+                        className: "hazid-country-label"
+                            + (d[3] ? " hazid-country-label-" + d[3] : ""),
+                        html: "<span>" + d[2] + "</span>", iconSize: null
+                    })
+                });
+                m.hazidBox = d[4];
+                m.hazidRank = d[5];
+                m.hazidArea = Math.abs((d[4][2] - d[4][0]) * (d[4][3] - d[4][1]));
+                group.addLayer(m);
+            });
+            reg.layers.labels = group;
+            reg.counts.labels = group.getLayers().length;
+            return group;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, registry: _Registry, name: str, data: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "HazidLabels"
+        self.registry = registry
+        self.data = data
 
 
 class _VectorLayer(Layer):
     """A GeoJSON layer drawn with one style, optionally clustered.
 
-    Features carry ``popup`` (HTML), ``tip`` (tooltip HTML) and, for sites, ``id``.
+    Features carry ``popup`` (HTML), ``tip`` (tooltip HTML) and, for sites, ``id``. A layer
+    whose GeoJSON text exceeds :data:`_PACK_ABOVE` characters is embedded compressed (zlib,
+    base64) and inflated by the browser (``DecompressionStream``): popups of many sites are
+    repetitive and shrink about tenfold.
     """
 
     _template = Template(
@@ -78,7 +214,7 @@ class _VectorLayer(Layer):
         var {{ this.get_name() }} = (function () {
             var reg = {{ this.registry.get_name() }};
             var style = {{ this.style|tojson }};
-            var group = L.geoJSON({{ this.data }}, {
+            var geo = L.geoJSON({{ "null" if this.packed else this.data }}, {
                 style: function () { return style; },
                 pointToLayer: function (f, ll) { return L.circleMarker(ll, style); },
                 onEachFeature: function (f, layer) {
@@ -86,9 +222,24 @@ class _VectorLayer(Layer):
                     if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 480}); }
                     if (p.tip) { layer.bindTooltip(p.tip, {{ this.tooltip|tojson }}); }
                     if (p.id !== undefined) { reg.sites[p.id] = layer; }
+                    if (p.rank !== undefined && layer.getTooltip()) {
+                        layer.getTooltip().hazidRank = p.rank;
+                        layer.on("mouseover", function () {
+                            var t = layer.getTooltip();
+                            if (t.hazidHidden && t.getElement()) {
+                                t.getElement().classList.remove("hazid-hidden");
+                            }
+                        });
+                        layer.on("mouseout", function () {
+                            var t = layer.getTooltip();
+                            if (t.hazidHidden && t.getElement()) {
+                                t.getElement().classList.add("hazid-hidden");
+                            }
+                        });
+                    }
                 }
             });
-            var n = group.getLayers().length;
+            var group = geo;
             {%- if this.cluster %}
             var opts = {{ this.cluster_options|tojson }};
             var ring = {{ this.cluster_colours|tojson }};
@@ -101,12 +252,22 @@ class _VectorLayer(Layer):
                     iconSize: L.point(40, 40)
                 });
             };
-            var cl = L.markerClusterGroup(opts);
-            cl.addLayers(group.getLayers());
-            group = cl;
+            group = L.markerClusterGroup(opts);
+            group.addLayers(geo.getLayers());
             {%- endif %}
             reg.layers[{{ this.key|tojson }}] = group;
-            reg.counts[{{ this.key|tojson }}] = n;
+            reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
+            {%- if this.packed %}
+            reg.pending = (reg.pending || 0) + 1;
+            window.hazidInflate({{ this.packed|tojson }}).then(function (d) {
+                geo.addData(d);
+                reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
+                {%- if this.cluster %}
+                group.addLayers(geo.getLayers());
+                {%- endif %}
+                reg.loaded();
+            });
+            {%- endif %}
             return group;
         })();
         {% endmacro %}
@@ -131,6 +292,13 @@ class _VectorLayer(Layer):
         self.registry = registry
         self.key = key
         self.data = data
+        self.packed = (
+            base64.b64encode(zlib.compress(data.encode("utf-8"), 9)).decode("ascii")
+            if len(data) > _PACK_ABOVE
+            else ""
+        )
+        if self.packed:
+            self.data = ""
         self.style = style
         self.cluster = cluster
         self.cluster_options = {

@@ -44,6 +44,19 @@ def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]], decimals
     return _script_safe('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
 
 
+def _features_from_json(geometries: list[str], props: list[dict[str, Any]]) -> str:
+    """GeoJSON FeatureCollection text from geometry texts (already rounded) and properties."""
+    parts = [
+        '{"type":"Feature","geometry":'
+        + g
+        + ',"properties":'
+        + json.dumps(p, ensure_ascii=False, separators=(",", ":"))
+        + "}"
+        for g, p in zip(geometries, props, strict=True)
+    ]
+    return _script_safe('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
+
+
 def _decimals(tolerance_m: float) -> int:
     """Decimal places of degrees that resolve a fifth of ``tolerance_m``."""
     step_deg = tolerance_m / 111_320.0 / 5.0

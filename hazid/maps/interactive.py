@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 import os
 import tempfile
 from collections.abc import Iterable
@@ -43,9 +44,11 @@ from branca.element import Element
 
 from hazid.errors import CRSError, GeodataError, OutputError, check_choice
 from hazid.maps.assets import _install_assets
+from hazid.maps.base import _WORLD_TOL_M, BaseMap
 from hazid.maps.content import _col, _site_status
 from hazid.maps.elements import _Finish, _Legend, _Registry
-from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs
+from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs, _select_countries
+from hazid.maps.labels import check_map_lang
 from hazid.maps.layers import (
     _add_affected,
     _add_countries,
@@ -54,6 +57,7 @@ from hazid.maps.layers import (
     _add_traces,
     _add_zones,
     _Canvas,
+    _origin_iso,
 )
 from hazid.maps.styles import MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
 
@@ -187,12 +191,15 @@ def screening_map(
     simplify_m: float | None = None,
     max_zoom: int = 11,
     title: str = "hazid screening map",
+    lang: str = "en",
+    base: BaseMap | None = None,
 ) -> folium.Map:
     """Draw screening results on an interactive, self-contained Leaflet map.
 
-    Layers (each switchable in the layer control): country polygons as the base
-    map (``countries``); affected Parties shaded (``affected``); countries of
-    origin of notifying sites outlined (``origin``); consequence zones, one layer
+    Layers (each switchable in the layer control): every country as the base
+    map, complete at every zoom, with its name (``countries``); the affected
+    Parties of the results shaded (``affected``); countries of origin of
+    notifying sites outlined, dashed (``origin``); consequence zones, one layer
     per hazard type (``zones``); river traces and their border crossings with
     arrival times (``rivers``); sites coloured by status (``sites``): hazardous
     and notifying (at least one row in ``affected``), hazardous without affected
@@ -220,14 +227,23 @@ def screening_map(
         Site markers are clustered (Leaflet.markercluster) when the map has more
         sites than this; None never clusters, 0 always clusters.
     simplify_m : float, optional
-        Simplification tolerance in metres for borders and river traces, applied
-        in an azimuthal equidistant projection centred on the results. Default:
-        the geodesic diagonal of the results' bounding box / 2000, at least 50 m.
-        Zones use at most 2 % of their equivalent radius. 0 disables.
+        Simplification tolerance in metres for river traces, applied in an
+        azimuthal equidistant projection centred on the results, and for the
+        countries near the results (in Web Mercator, scaled to the ground at
+        the centre). Default: the geodesic diagonal of the results' bounding box
+        / 2000, at least 50 m; the countries then use the shared detail level
+        not above it (see :mod:`hazid.maps.base`). Zones use at most 2 % of
+        their equivalent radius. 0 disables (far countries stay coarse).
     max_zoom : int, default 11
         Highest zoom used when fitting the map to the results.
     title : str, default "hazid screening map"
         Title of the HTML page.
+    lang : {"en", "ru"}
+        Language of the country names, layer names and legend.
+    base : BaseMap, optional
+        Countries prepared once for all maps of a run (the overview and every pair map):
+        pass the same one to each call so that no country is simplified twice. Default: made
+        from ``results.borders``.
 
     Returns
     -------
@@ -242,7 +258,7 @@ def screening_map(
     CRSError
         A spatial layer has no CRS.
     ChoiceError
-        A name in ``layers`` is unknown.
+        A name in ``layers`` or ``lang`` is unknown.
 
     Examples
     --------
@@ -258,6 +274,7 @@ def screening_map(
     >>> "Chlorine works" in page, "<script src=" in page
     (True, False)
     """
+    lang = check_map_lang(lang)
     wanted = set(MAP_LAYERS) if layers is None else set()
     for name in layers or []:
         wanted.add(check_choice("layers", name, MAP_LAYERS))
@@ -289,25 +306,15 @@ def screening_map(
         "Consequence zones": [],
         "Rivers": [],
     }
-    c = _Canvas(m=m, registry=registry, legend=legend, bounds=bounds, crs=crs, tol=tol)
-    iso_borders = (
-        borders["iso_a3"].astype(str).to_numpy() if borders is not None else np.array([], str)
+    if base is None and borders is not None:
+        base = BaseMap(borders, lang=lang)
+    c = _Canvas(
+        m=m, registry=registry, legend=legend, bounds=bounds, crs=crs, tol=tol, lang=lang, base=base
     )
-    if borders is not None and "countries" in wanted:
-        _add_countries(c, borders, iso_borders, tiles=tiles)
-    if borders is not None and affected is not None and "affected" in wanted:
-        _add_affected(c, borders, iso_borders, affected)
-    if borders is not None and "origin" in wanted:
-        _add_origin(c, borders, iso_borders, sites, status)
-    if r.zones is not None and "zones" in wanted:
-        _add_zones(c, r.zones, names)
-    if r.paths is not None and "rivers" in wanted:
-        _add_traces(c, r.paths, affected, borders, names)
-    if "sites" in wanted:
-        _add_sites(c, sites, status, r.holdings, affected, names, cluster=cluster)
+    _draw_layers(c, r, status, names, wanted, tiles=tiles, cluster=cluster, exact=simplify_m)
 
     legend_html = f"<h4>{html.escape(title)}</h4>" + "".join(
-        f'<div class="hz-sec">{sec}</div>' + "".join(items)
+        f'<div class="hz-sec">{html.escape(c.t(sec))}</div>' + "".join(items)
         for sec, items in legend.items()
         if items
     )
@@ -315,6 +322,52 @@ def screening_map(
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(_Finish(registry))
     return m
+
+
+def _draw_layers(
+    c: _Canvas,
+    r: SimpleNamespace,
+    status: pd.Series,
+    names: dict[str, str],
+    wanted: set[str],
+    *,
+    tiles: str | None,
+    cluster: bool,
+    exact: float | None,
+) -> None:
+    """Draw the layer groups asked for, bottom to top (see :mod:`hazid.maps.layers`).
+
+    Countries near the results (within 300 km, or half the extent) are drawn at the detail
+    level of the map's tolerance (``exact``: that tolerance, not a shared level), the others
+    at the world level.
+    """
+    origin_iso = _origin_iso(r.sites, status)
+    if c.base is not None:
+        near = _select_countries(c.base.borders, c.bounds, c.crs)
+        lat0 = (c.bounds[1] + c.bounds[3]) / 2.0
+        fine = c.base.level(c.tol, lat0) if exact is None else c.tol / math.cos(math.radians(lat0))
+        c.country_tol = np.full(len(c.base.iso), _WORLD_TOL_M)
+        c.country_tol[near] = min(fine, _WORLD_TOL_M)
+        rank = {i: 1 for i in origin_iso}
+        if r.affected is not None:
+            rank.update({i: 2 for i in r.affected["affected"].astype(str)})
+        if "countries" in wanted:
+            _add_countries(c, tiles=tiles, rank=rank)
+        if r.affected is not None and "affected" in wanted:
+            _add_affected(c, r.affected)
+        if "origin" in wanted:
+            _add_origin(c, origin_iso)
+    # zones and traces are drawn for hazardous activities only
+    other = set(r.sites.loc[(status == "other").to_numpy(), "site_id"])
+    zones = None if r.zones is None else r.zones.loc[~r.zones["site_id"].isin(other)]
+    paths = None if r.paths is None else r.paths.loc[~r.paths["site_id"].isin(other)]
+    if zones is not None and len(zones) and "zones" in wanted:
+        _add_zones(c, zones, names)
+    if paths is not None and len(paths) and "rivers" in wanted:
+        borders = c.base.borders if c.base is not None else None
+        _add_traces(c, paths, r.affected, borders, names)
+    if "sites" in wanted:
+        _add_sites(c, r.sites, status, r.holdings, r.affected, names, cluster=cluster)
 
 
 def _stable_ids(root: Element) -> None:

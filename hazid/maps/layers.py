@@ -19,6 +19,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from hazid.maps.base import BaseMap, _labels_json
 from hazid.maps.content import (
     _col,
     _esc,
@@ -32,16 +33,16 @@ from hazid.maps.content import (
     _text_col,
     _truthy,
 )
-from hazid.maps.elements import _Registry, _VectorLayer
+from hazid.maps.elements import _Labels, _Registry, _VectorLayer
 from hazid.maps.geometry import (
-    _clip_to_window,
     _decimals,
     _feature_collection,
+    _features_from_json,
     _point_along_km,
     _project,
-    _select_countries,
     _simplify,
 )
+from hazid.maps.labels import text
 from hazid.maps.styles import (
     _AFFECTED_STYLE,
     _COUNTRY_STYLE,
@@ -50,6 +51,7 @@ from hazid.maps.styles import (
     _OTHER_ZONE_COLOUR,
     _PERMANENT_LABELS_MAX,
     _TRACE_STYLE,
+    _ZONE_STYLE,
     _ZONE_TOLERANCE_FRACTION,
     SITE_STATUS_STYLE,
     ZONE_COLOURS,
@@ -58,7 +60,11 @@ from hazid.maps.styles import (
 
 @dataclass
 class _Canvas:
-    """The map being drawn: the folium map, its layer registry, legend and geometry settings."""
+    """The map being drawn: the folium map, its layer registry, legend and geometry settings.
+
+    ``country_tol`` is the simplification (Web Mercator metres) of each country of ``base``:
+    the detail level near the results, the world level elsewhere.
+    """
 
     m: folium.Map
     registry: _Registry
@@ -66,6 +72,9 @@ class _Canvas:
     bounds: tuple[float, float, float, float]
     crs: pyproj.CRS
     tol: float
+    lang: str = "en"
+    base: BaseMap | None = None
+    country_tol: np.ndarray | None = None
 
     def add(self, key: str, name: str, data: str, style: dict[str, Any], **kw: Any) -> None:
         """Add one vector layer (``key`` in the registry, ``name`` in the layer control)."""
@@ -73,38 +82,47 @@ class _Canvas:
             _VectorLayer(registry=self.registry, key=key, name=name, data=data, style=style, **kw)
         )
 
-    def simplified(self, borders: gpd.GeoDataFrame, pos: np.ndarray) -> np.ndarray:
-        """Country polygons at ``pos``, clipped to the window around the results, simplified."""
-        geoms = _clip_to_window(borders.geometry.to_numpy()[pos], self.bounds)
-        return _simplify(geoms, self.crs, self.tol)
+    def t(self, message: str) -> str:
+        """Translate ``message`` into the language of the map."""
+        return text(message, self.lang)
+
+    def countries(self, pos: np.ndarray, props: list[dict[str, Any]]) -> str:
+        """FeatureCollection of the countries at ``pos`` of the base map."""
+        assert self.base is not None and self.country_tol is not None
+        texts: dict[int, str] = {}
+        for tol in np.unique(self.country_tol[pos]):
+            sel = pos[self.country_tol[pos] == tol]
+            texts.update(zip(sel.tolist(), self.base.geometry_json(sel, float(tol)), strict=True))
+        return _features_from_json([texts[p] for p in pos.tolist()], props)
 
 
-def _add_countries(
-    c: _Canvas, borders: gpd.GeoDataFrame, iso_borders: np.ndarray, *, tiles: str | None
-) -> None:
-    """Country polygons near the results: the offline base map."""
-    pos = _select_countries(borders, c.bounds, c.crs)
-    geoms = c.simplified(borders, pos)
-    bnames = _col(borders, "name", "").astype(object).to_numpy()[pos]
+def _add_countries(c: _Canvas, *, tiles: str | None, rank: dict[str, int]) -> None:
+    """Every country (the offline base map, complete at every zoom) and its name."""
+    assert c.base is not None
+    pos = np.arange(len(c.base.iso))
     props = [
-        {"tip": f"{_esc(n)} ({_esc(i)})" if _esc(n) else _esc(i)}
-        for n, i in zip(bnames, iso_borders[pos], strict=True)
+        {"tip": f"{_esc(n)} ({_esc(i)})" if _esc(n) != _esc(i) else _esc(i)}
+        for n, i in zip(c.base.names, c.base.iso, strict=True)
     ]
     style = {**_COUNTRY_STYLE, "pane": "hazidCountries", "className": "hazid-country"}
     c.add(
         "countries",
-        "Countries (offline base map)",
-        _feature_collection(geoms, props, _decimals(max(c.tol, 1.0))),
+        c.t("Countries (offline base map)"),
+        c.countries(pos, props),
         style,
         overlay=False,
         show=not tiles,
     )
+    c.m.add_child(
+        _Labels(
+            registry=c.registry, name=c.t("Country names"), data=_labels_json(c.base, pos, rank)
+        )
+    )
 
 
-def _add_affected(
-    c: _Canvas, borders: gpd.GeoDataFrame, iso_borders: np.ndarray, affected: pd.DataFrame
-) -> None:
-    """Affected Parties shaded, with their number of sites and rows by pathway."""
+def _add_affected(c: _Canvas, affected: pd.DataFrame) -> None:
+    """Affected Parties of the run shaded, with their number of sites and rows by pathway."""
+    assert c.base is not None
     water = _is_water(affected)
     by_party = (
         affected.assign(water=water.to_numpy())
@@ -116,14 +134,14 @@ def _add_affected(
         .groupby(affected["affected"].astype(str))["air"]
         .sum()
     )
-    pos = np.flatnonzero(np.isin(iso_borders, by_party.index.to_numpy()))
-    geoms = c.simplified(borders, pos)
+    pos = np.flatnonzero(np.isin(c.base.iso, by_party.index.to_numpy()))
     props = []
-    for iso in iso_borders[pos]:
+    for iso, name in zip(c.base.iso[pos], c.base.names[pos], strict=True):
         r = by_party.loc[iso]
         props.append(
             {
-                "tip": f"<b>{_esc(iso)}</b>: affected Party of {int(r.n_sites)} site(s)"
+                "tip": f"<b>{_esc(name)}</b> ({_esc(iso)}): affected Party of {int(r.n_sites)}"
+                " site(s)"
                 f" (air rows {int(r.n_air)}, water rows {int(r.n_water)})"
             }
         )
@@ -131,34 +149,33 @@ def _add_affected(
     swatch = _swatch("box", _AFFECTED_STYLE["color"], _AFFECTED_STYLE["fillColor"], 0.6)
     c.add(
         "affected",
-        swatch + f"Affected Parties ({len(pos)})",
-        _feature_collection(geoms, props, _decimals(max(c.tol, 1.0))),
+        swatch + f"{c.t('Affected Parties')} ({len(pos)})",
+        c.countries(pos, props),
         style,
     )
-    c.legend["Countries"].append(swatch + "Affected Party<br>")
+    c.legend["Countries"].append(swatch + c.t("Affected Party") + "<br>")
 
 
-def _add_origin(
-    c: _Canvas,
-    borders: gpd.GeoDataFrame,
-    iso_borders: np.ndarray,
-    sites: gpd.GeoDataFrame,
-    status: pd.Series,
-) -> None:
-    """Countries of origin of the notifying sites, outlined."""
-    origin_iso = set(_site_country(sites)[status == "notify"].astype(str)) - {""}
-    pos = np.flatnonzero(np.isin(iso_borders, sorted(origin_iso)))
+def _origin_iso(sites: gpd.GeoDataFrame, status: pd.Series) -> set[str]:
+    """Countries of origin of the notifying sites."""
+    return set(_site_country(sites)[status == "notify"].astype(str)) - {""}
+
+
+def _add_origin(c: _Canvas, origin_iso: set[str]) -> None:
+    """Countries of origin of the notifying sites, outlined (dashed)."""
+    assert c.base is not None
+    pos = np.flatnonzero(np.isin(c.base.iso, sorted(origin_iso)))
     if not len(pos):
         return
-    geoms = c.simplified(borders, pos)
     style = {**_ORIGIN_STYLE, "pane": "hazidOrigin", "className": "hazid-origin"}
+    swatch = _swatch("dash", _ORIGIN_STYLE["color"])
     c.add(
         "origin",
-        _swatch("box", _ORIGIN_STYLE["color"]) + f"Countries of origin ({len(pos)})",
-        _feature_collection(geoms, [{} for _ in pos], _decimals(max(c.tol, 1.0))),
+        swatch + f"{c.t('Countries of origin')} ({len(pos)})",
+        c.countries(pos, [{} for _ in pos]),
         style,
     )
-    c.legend["Countries"].append(_swatch("box", _ORIGIN_STYLE["color"]) + "Country of origin<br>")
+    c.legend["Countries"].append(swatch + c.t("Party of origin") + "<br>")
 
 
 def _zone_texts(zones: gpd.GeoDataFrame, hazard: pd.Series, names: dict[str, str]) -> tuple:
@@ -219,20 +236,21 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
         label = h or "unspecified"
         style = {
             "color": colour,
-            "weight": 1.5,
+            "weight": _ZONE_STYLE["weight"],
             "fillColor": colour,
-            "fillOpacity": 0.15,
+            "fillOpacity": _ZONE_STYLE["fillOpacity"],
             "pane": "hazidZones",
             "className": f"hazid-zone hazid-zone-{re.sub(r'[^a-z0-9]+', '-', label.lower())}",
         }
         props = [{"tip": tip.iloc[i], "popup": popup.iloc[i]} for i in sel]
         c.add(
             f"zones_{label}",
-            _swatch("box", colour, colour, 0.5) + f"Zones: {_esc(label)} ({len(sel)})",
+            _swatch("box", colour, colour, 0.5)
+            + f"{c.t('Zones')}: {_esc(c.t(label))} ({len(sel)})",
             _feature_collection(zgeoms[sel], props, 5),
             style,
         )
-        zleg.append(_swatch("box", colour, colour, 0.5) + f"{_esc(label)}<br>")
+        zleg.append(_swatch("box", colour, colour, 0.5) + f"{_esc(c.t(label))}<br>")
     c.legend["Consequence zones"] += zleg
 
 
@@ -261,11 +279,11 @@ def _add_traces(
     style = {**_TRACE_STYLE, "pane": "hazidRivers", "className": "hazid-trace"}
     c.add(
         "traces",
-        _swatch("line", _TRACE_STYLE["color"]) + f"River traces ({len(paths)})",
+        _swatch("line", _TRACE_STYLE["color"]) + f"{c.t('River traces')} ({len(paths)})",
         _feature_collection(pgeoms, [{"tip": t} for t in tip], _decimals(max(c.tol, 1.0))),
         style,
     )
-    c.legend["Rivers"].append(_swatch("line", _TRACE_STYLE["color"]) + "River trace<br>")
+    c.legend["Rivers"].append(_swatch("line", _TRACE_STYLE["color"]) + c.t("River trace") + "<br>")
     _add_crossings(c, *_crossings(paths, affected, borders, names))
 
 
@@ -288,12 +306,12 @@ def _add_crossings(c: _Canvas, cgeoms: list[Any], cprops: list[dict[str, Any]]) 
     swatch = _swatch("dot", _CROSSING_STYLE["color"], "#ffffff")
     c.add(
         "crossings",
-        swatch + f"Border crossings, arrival time ({len(cgeoms)})",
+        swatch + f"{c.t('Border crossings, arrival time')} ({len(cgeoms)})",
         _feature_collection(np.array(cgeoms, dtype=object), cprops, 5),
         style,
         tooltip=tooltip,
     )
-    c.legend["Rivers"].append(swatch + "Border crossing (arrival h)<br>")
+    c.legend["Rivers"].append(swatch + c.t("Border crossing (arrival h)") + "<br>")
 
 
 def _add_sites(
@@ -322,7 +340,7 @@ def _add_sites(
         ]
         c.add(
             f"sites_{key}",
-            _swatch("dot", st["color"], st["fillColor"]) + f"{st['label']} ({len(sel)})",
+            _swatch("dot", st["color"], st["fillColor"]) + f"{c.t(st['label'])} ({len(sel)})",
             _feature_collection(pts[sel], props, 5),
             style,
             cluster=cluster,
@@ -330,7 +348,7 @@ def _add_sites(
     for key in ("notify", "domestic", "other"):
         st = SITE_STATUS_STYLE[key]
         n = int((status == key).sum())
-        sleg.append(_swatch("dot", st["color"], st["fillColor"]) + f"{st['label']} ({n})<br>")
+        sleg.append(_swatch("dot", st["color"], st["fillColor"]) + f"{c.t(st['label'])} ({n})<br>")
     c.legend["Sites"] = sleg
 
 
@@ -390,5 +408,12 @@ def _crossings(
             f"arrival {_fmt(row.get('arrival_h'))} h, peak {_fmt(row.get('peak_h'))} h, "
             f"{_fmt(row.get('peak_mg_l'))} mg/L"
         )
-        props.append({"tip": label, "popup": f'<div class="hz-pop">{detail}</div>'})
+        arrival = pd.to_numeric(pd.Series([row.get("arrival_h")]), errors="coerce").iloc[0]
+        props.append(
+            {
+                "tip": label,
+                "popup": f'<div class="hz-pop">{detail}</div>',
+                "rank": float(arrival) if np.isfinite(arrival) else 1e9,
+            }
+        )
     return list(points[keep]), props

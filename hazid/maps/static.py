@@ -10,35 +10,40 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing as mp
+import os
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from shapely.ops import nearest_points
 
 from hazid.errors import CRSError, GeodataError, OutputError
-from hazid.maps.styles import (
-    _AFFECTED_FILL,
-    _BORDER,
-    _ORIGIN_EDGE,
-    _OTHER_HAZARD,
-    _RIVER,
-    HAZARD_COLOURS,
+from hazid.maps.labels import check_map_lang, text
+from hazid.maps.static_draw import (
+    _SITE_MARKER_PT,
+    _draw_countries,
+    _draw_north_arrow,
+    _draw_river_and_site,
+    _draw_scale_bar,
+    _draw_zones,
+    _Legend,
+    _print_borders,
+    _Window,
 )
+from hazid.maps.styles import _SEA_COLOUR, HAZARD_COLOURS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HAZARD_COLOURS", "local_crs", "static_map"]
+__all__ = ["HAZARD_COLOURS", "local_crs", "static_map", "static_maps"]
 
 
 def local_crs(lon: float, lat: float) -> CRS:
@@ -69,25 +74,6 @@ def _require_crs(layer: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     return layer
 
 
-def _nice_length(target_m: float) -> float:
-    """Largest 1, 2 or 5 x 10^n metres not above ``target_m``."""
-    if not target_m > 0:
-        return 1000.0
-    exp = math.floor(math.log10(target_m))
-    best = 10.0**exp
-    for mult in (1.0, 2.0, 5.0):
-        if mult * 10.0**exp <= target_m:
-            best = mult * 10.0**exp
-    return best
-
-
-def _length_label(metres: float) -> str:
-    if metres >= 1000:
-        km = metres / 1000
-        return f"{km:.0f} km" if km >= 1 and km == int(km) else f"{km:g} km"
-    return f"{metres:.0f} m"
-
-
 def _legend_loc(sx: float, sy: float) -> str:
     """Legend corner farther from the site at axes fraction (``sx``, ``sy``).
 
@@ -113,13 +99,16 @@ def static_map(
     note: str | None = None,
     size_px: Sequence[int] = (1200, 900),
     dpi: int = 150,
+    lang: str = "en",
 ) -> Path:
     """Draw one activity's transboundary map to a PNG file.
 
     The map shows the site, its consequence zones, its downstream river trace, country
-    borders, the affected Party shaded and the Party of origin outlined, with a scale bar,
+    borders and names, the affected Party shaded and the Party of origin outlined (dashed), in
+    the colours and symbols of the HTML map, with a scale bar,
     a north arrow and a legend (in the lower-right or upper-left corner, whichever is
-    farther from the site). Everything is projected to the site's local azimuthal
+    farther from the site) listing only what is visible. Names from the inputs are drawn as plain
+    text. Everything is projected to the site's local azimuthal
     equidistant projection (:func:`local_crs`), so distances on the scale bar are true.
 
     Parameters
@@ -145,6 +134,8 @@ def static_map(
         Width and height of the PNG in pixels.
     dpi : int
         Resolution used to lay out fonts and line widths.
+    lang : {"en", "ru"}
+        Language of the country names, the legend and the small print.
 
     Returns
     -------
@@ -155,6 +146,8 @@ def static_map(
     ------
     GeodataError
         If ``site_id`` is not in ``sites`` or has no coordinates.
+    ChoiceError
+        If ``lang`` is not a language of the maps.
     CRSError
         If a layer has no CRS.
     OutputError
@@ -168,6 +161,40 @@ def static_map(
     >>> static_map(sites, "A", out, size_px=(400, 300), dpi=100).name
     'a.png'
     """
+    lang = check_map_lang(lang)
+    fig = _compose(
+        sites,
+        site_id,
+        zones=zones,
+        river_paths=river_paths,
+        borders=borders,
+        origin=origin,
+        affected=affected,
+        title=title,
+        note=note,
+        size_px=size_px,
+        dpi=dpi,
+        lang=lang,
+    )
+    return _save(fig, path, dpi, site_id)
+
+
+def _compose(
+    sites: pd.DataFrame,
+    site_id: str,
+    *,
+    zones: gpd.GeoDataFrame | None,
+    river_paths: gpd.GeoDataFrame | None,
+    borders: gpd.GeoDataFrame | None,
+    origin: str | None,
+    affected: str | None,
+    title: str | None,
+    note: str | None,
+    size_px: Sequence[int],
+    dpi: int,
+    lang: str,
+) -> Figure:
+    """Draw the map of one activity on a new figure (see :func:`static_map`)."""
     lon, lat, name = _site_location(sites, site_id)
     crs = local_crs(lon, lat)
     z = _pick(zones, "zones", site_id, crs)
@@ -180,13 +207,16 @@ def static_map(
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     fig.patch.set_facecolor("white")
     ax = fig.add_axes(ax_box)
-    ax.set_facecolor("#eef3f7")
-    handles: list = []
+    ax.set_facecolor(_SEA_COLOUR)
+    # metres per point of the figure, to compare zones with the size of the site symbol
+    m_per_pt = (win.x1 - win.x0) / (ax_box[2] * width_px) * dpi / 72.0
+    legend = _Legend(lang=lang)
     if b_all is not None:
-        _draw_countries(ax, b_all, crs, win, origin, affected, handles)
+        b_print = _print_borders(b_all, win, lat, ax_box[2] * width_px)
+        _draw_countries(ax, b_print, crs, win, origin, affected, legend, m_per_pt)
     if z is not None:
-        _draw_zones(ax, z, crs, handles)
-    _draw_river_and_site(ax, r, handles)
+        _draw_zones(ax, z, crs, legend, min_radius_m=_SITE_MARKER_PT / 2 * m_per_pt)
+    _draw_river_and_site(ax, r, win, legend)
     ax.set_xlim(win.x0, win.x1)
     ax.set_ylim(win.y0, win.y1)
     ax.set_aspect("equal", adjustable="box")
@@ -194,23 +224,17 @@ def static_map(
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    _draw_scale_bar(ax, win)
+    _draw_scale_bar(ax, win, lang)
     _draw_north_arrow(ax)
     loc = _legend_loc((0.0 - win.x0) / (win.x1 - win.x0), (0.0 - win.y0) / (win.y1 - win.y0))
-    ax.legend(handles=handles, loc=loc, fontsize=8, framealpha=0.9)
-    fig.suptitle(title or f"{name} ({site_id})", fontsize=12, y=0.97)
-    _draw_footer(fig, lon, lat, note, width_px, dpi)
-    return _save(fig, path, dpi, site_id)
-
-
-@dataclass(frozen=True)
-class _Window:
-    """Map frame in the site's local projection (metres)."""
-
-    x0: float
-    x1: float
-    y0: float
-    y1: float
+    leg = ax.legend(handles=legend.handles, loc=loc, fontsize=8, framealpha=0.9)
+    for t in leg.get_texts():
+        t.set_parse_math(False)  # names from the inputs are plain text, never mathtext
+    fig.suptitle(title or f"{name} ({site_id})", fontsize=12, y=0.97, parse_math=False)
+    _draw_footer(
+        fig, lon, lat, " ".join(legend.notes + ([note] if note else [])), width_px, dpi, lang
+    )
+    return fig
 
 
 def _site_location(sites: pd.DataFrame, site_id: str) -> tuple[float, float, str]:
@@ -239,11 +263,16 @@ def _pick(
 
 
 def _usable_borders(borders: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-    """Country polygons with a geometry (None without borders)."""
+    """Country polygons with a geometry (None without borders).
+
+    The layer itself is returned when every row has a geometry, so that its spatial index is
+    built once and shared by the maps of every activity.
+    """
     if borders is None or not len(borders):
         return None
     _require_crs(borders, "borders")
-    return borders.loc[borders.geometry.notna() & ~borders.geometry.is_empty]
+    keep = borders.geometry.notna() & ~borders.geometry.is_empty
+    return borders if keep.all() else borders.loc[keep]
 
 
 def _map_window(
@@ -284,150 +313,14 @@ def _map_window(
     return _Window(cx - hx, cx + hx, cy - hy, cy + hy)
 
 
-def _countries_in_window(b_all: gpd.GeoDataFrame, crs: CRS, win: _Window) -> gpd.GeoDataFrame:
-    """Countries clipped to the frame, projected, with their true boundaries in ``_lines``.
-
-    Polygons are first clipped in lon/lat to the frame plus half a degree, so that far parts
-    of large countries are never projected about the site.
-    """
-    tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    lo0, la0, lo1, la1 = tr.transform_bounds(win.x0, win.y0, win.x1, win.y1, densify_pts=41)
-    pad = 0.5
-    b = b_all.loc[b_all.intersects(shapely.box(lo0 - pad, la0 - pad, lo1 + pad, la1 + pad))]
-    if not len(b):
-        return b
-    b = b.copy()
-    b["geometry"] = shapely.clip_by_rect(
-        b.geometry.values, lo0 - pad, la0 - pad, lo1 + pad, la1 + pad
-    )
-    b = b.to_crs(crs)
-    # Outlines come from the true boundaries, so the frame edge is never drawn as one.
-    lines = shapely.clip_by_rect(
-        shapely.boundary(b.geometry.values), win.x0, win.y0, win.x1, win.y1
-    )
-    b["geometry"] = shapely.clip_by_rect(b.geometry.values, win.x0, win.y0, win.x1, win.y1)
-    b["_lines"] = lines
-    return b.loc[~b.geometry.is_empty].sort_values("iso_a3", kind="stable")
-
-
-def _draw_countries(
-    ax: Axes,
-    b_all: gpd.GeoDataFrame,
-    crs: CRS,
-    win: _Window,
-    origin: str | None,
-    affected: str | None,
-    handles: list,
-) -> None:
-    """Countries, the affected Party shaded, the Party of origin outlined, ISO3 labels."""
-    b = _countries_in_window(b_all, crs, win)
-    if not len(b):
-        return
-    iso = b["iso_a3"].astype(str)
-    b.plot(ax=ax, facecolor="#f7f7f2", edgecolor="none", zorder=1)
-    if affected and (iso == affected).any():
-        b.loc[iso == affected].plot(ax=ax, facecolor=_AFFECTED_FILL, edgecolor="none", zorder=2)
-    outl = gpd.GeoDataFrame({"iso_a3": iso.to_numpy()}, geometry=b["_lines"].to_numpy(), crs=crs)
-    outl = outl.loc[~outl.geometry.is_empty]
-    if len(outl):
-        outl.plot(ax=ax, color=_BORDER, linewidth=0.8, zorder=2.5)
-    handles.append(Line2D([], [], color=_BORDER, linewidth=0.8, label="Country border"))
-    if affected and (iso == affected).any():
-        handles.append(
-            Patch(facecolor=_AFFECTED_FILL, edgecolor=_BORDER, label=f"{affected} (affected Party)")
-        )
-    own = outl.loc[outl["iso_a3"] == origin] if origin else outl.iloc[:0]
-    if len(own):
-        own.plot(ax=ax, color=_ORIGIN_EDGE, linewidth=2.0, zorder=5)
-        handles.append(
-            Line2D([], [], color=_ORIGIN_EDGE, linewidth=2.0, label=f"{origin} (Party of origin)")
-        )
-    for code, geom in zip(iso, b.geometry, strict=True):
-        if geom.area <= 0:
-            continue
-        p = geom.representative_point()
-        ax.text(
-            p.x,
-            p.y,
-            code,
-            ha="center",
-            va="center",
-            fontsize=9,
-            color="#555555",
-            alpha=0.8,
-            zorder=6,
-        )
-
-
-def _draw_zones(ax: Axes, z: gpd.GeoDataFrame, crs: CRS, handles: list) -> None:
-    """Consequence zones, largest first, coloured by hazard."""
-    z = z.assign(_area=z.geometry.area).sort_values(["_area", "hazard"], ascending=[False, True])
-    seen: list[str] = []
-    for hazard, geom in zip(z["hazard"].astype(str), z.geometry, strict=True):
-        colour = HAZARD_COLOURS.get(hazard, _OTHER_HAZARD)
-        gpd.GeoSeries([geom], crs=crs).plot(
-            ax=ax, facecolor=colour, edgecolor=colour, alpha=0.35, linewidth=1.2, zorder=3
-        )
-        if hazard not in seen:
-            seen.append(hazard)
-    for hazard in seen:
-        colour = HAZARD_COLOURS.get(hazard, _OTHER_HAZARD)
-        handles.append(Patch(facecolor=colour, edgecolor=colour, alpha=0.5, label=f"{hazard} zone"))
-
-
-def _draw_river_and_site(ax: Axes, r: gpd.GeoDataFrame | None, handles: list) -> None:
-    """River trace downstream, then the site as a star at the centre of the projection."""
-    if r is not None:
-        r.plot(ax=ax, color=_RIVER, linewidth=2.0, zorder=4)
-        handles.append(Line2D([], [], color=_RIVER, linewidth=2.0, label="River trace downstream"))
-    star = {"marker": "*", "color": "#e31a1c", "markeredgecolor": "black", "linestyle": "none"}
-    ax.plot([0.0], [0.0], markersize=16, zorder=7, **star)
-    handles.append(Line2D([], [], markersize=12, label="Hazardous activity", **star))
-
-
-def _draw_scale_bar(ax: Axes, win: _Window) -> None:
-    """Draw a scale bar in the lower-left corner.
-
-    Its length is true: the projection is equidistant from the site.
-    """
-    span = win.x1 - win.x0
-    bar = _nice_length(span / 5)
-    bx, by = win.x0 + 0.04 * span, win.y0 + 0.05 * (win.y1 - win.y0)
-    bh = 0.012 * (win.y1 - win.y0)
-    ax.add_patch(Rectangle((bx, by), bar / 2, bh, facecolor="black", edgecolor="black", zorder=8))
-    ax.add_patch(
-        Rectangle((bx + bar / 2, by), bar / 2, bh, facecolor="white", edgecolor="black", zorder=8)
-    )
-    ax.text(bx, by + 2.2 * bh, "0", ha="center", va="bottom", fontsize=8, zorder=8)
-    ax.text(
-        bx + bar, by + 2.2 * bh, _length_label(bar), ha="center", va="bottom", fontsize=8, zorder=8
-    )
-
-
-def _draw_north_arrow(ax: Axes) -> None:
-    """North arrow in the upper-right corner (grid north at the site is up)."""
-    ax.annotate(
-        "N",
-        xy=(0.95, 0.95),
-        xytext=(0.95, 0.84),
-        xycoords="axes fraction",
-        textcoords="axes fraction",
-        ha="center",
-        va="center",
-        fontsize=12,
-        fontweight="bold",
-        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
-        zorder=9,
-    )
-
-
 def _draw_footer(
-    fig: Figure, lon: float, lat: float, note: str | None, width_px: int, dpi: int
+    fig: Figure, lon: float, lat: float, note: str | None, width_px: int, dpi: int, lang: str
 ) -> None:
     """Small print below the map: the projection and its centre, then ``note``."""
     ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
     footer = (
-        f"Azimuthal equidistant projection centred on the site ({abs(lat):.4f}\u00b0 {ns}, "
+        f"{text('Azimuthal equidistant projection centred on the site', lang)}"
+        f" ({abs(lat):.4f}\u00b0 {ns}, "
         f"{abs(lon):.4f}\u00b0 {ew}), WGS 84."
     )
     if note:
@@ -442,6 +335,7 @@ def _draw_footer(
         color="#333333",
         ha="left",
         va="bottom",
+        parse_math=False,
     )
 
 
@@ -455,3 +349,96 @@ def _save(fig: Figure, path: str | Path, dpi: int, site_id: str) -> Path:
         raise OutputError(f"cannot write map {out}: {err}") from err
     logger.debug("map of %s written to %s", site_id, out)
     return out
+
+
+def static_maps(
+    sites: pd.DataFrame,
+    jobs: Sequence[dict[str, Any]],
+    *,
+    zones: gpd.GeoDataFrame | None = None,
+    river_paths: gpd.GeoDataFrame | None = None,
+    borders: gpd.GeoDataFrame | None = None,
+    size_px: Sequence[int] = (1200, 900),
+    dpi: int = 150,
+    lang: str = "en",
+    workers: int | None = None,
+) -> list[Path]:
+    """Draw many activities' PNG maps, on several cores, sharing the layers.
+
+    Each job is a mapping with ``site_id`` and ``path`` and, optionally, ``origin``,
+    ``affected``, ``title`` and ``note`` (as for :func:`static_map`). The layers are given
+    once: worker processes inherit them (``fork``), so they are neither copied nor pickled per
+    map. Every map is the one :func:`static_map` draws, byte for byte.
+
+    Parameters
+    ----------
+    sites, zones, river_paths, borders, size_px, dpi, lang
+        As for :func:`static_map`.
+    jobs : sequence of dict
+        The maps to draw.
+    workers : int, optional
+        Processes to use; default: the number of CPUs, at most the number of jobs. 1 (or a
+        platform without ``fork``) draws in this process.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of ``jobs``.
+
+    Raises
+    ------
+    GeodataError, CRSError, OutputError, ChoiceError
+        As for :func:`static_map` (the first failing job's error).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> sites = pd.DataFrame({"site_id": ["A", "B"], "lon": [68.0, 69.0], "lat": [42.5, 41.0]})
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> jobs = [{"site_id": s, "path": d / f"{s}.png"} for s in ("A", "B")]
+    >>> [p.name for p in static_maps(sites, jobs, size_px=(300, 200), dpi=60, workers=1)]
+    ['A.png', 'B.png']
+    """
+    lang = check_map_lang(lang)
+    global _SHARED
+    _SHARED = {
+        "sites": sites,
+        "zones": zones,
+        "river_paths": river_paths,
+        "borders": borders,
+        "size_px": size_px,
+        "dpi": dpi,
+        "lang": lang,
+    }
+    try:
+        n = min(workers or os.cpu_count() or 1, len(jobs))
+        if n <= 1 or "fork" not in mp.get_all_start_methods():
+            return [_draw_job(dict(j)) for j in jobs]
+        with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(_draw_job, [dict(j) for j in jobs], chunksize=1))
+    finally:
+        _SHARED = {}
+
+
+# layers of the static_maps call in progress (inherited by the forked workers)
+_SHARED: dict[str, Any] = {}
+
+
+def _draw_job(job: dict[str, Any]) -> Path:
+    """Draw one job of :func:`static_maps` with the shared layers."""
+    s = _SHARED
+    return static_map(
+        s["sites"],
+        job["site_id"],
+        job["path"],
+        zones=s["zones"],
+        river_paths=s["river_paths"],
+        borders=s["borders"],
+        origin=job.get("origin"),
+        affected=job.get("affected"),
+        title=job.get("title"),
+        note=job.get("note"),
+        size_px=s["size_px"],
+        dpi=s["dpi"],
+        lang=s["lang"],
+    )

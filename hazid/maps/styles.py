@@ -42,7 +42,7 @@ SITE_STATUS_STYLE: dict[str, dict[str, Any]] = {
     },
 }
 
-#: Outline and fill colour of the consequence zones of each hazard type.
+#: Outline and fill colour of the consequence zones of each hazard type (both kinds of map).
 ZONE_COLOURS: dict[str, str] = {
     "toxic": "#6a3d9a",
     "fire": "#ff7f00",
@@ -50,6 +50,8 @@ ZONE_COLOURS: dict[str, str] = {
     "explosion": "#e31a1c",
 }
 _OTHER_ZONE_COLOUR = "#636363"
+#: Outline width (px) and fill opacity of consequence zones.
+_ZONE_STYLE = {"weight": 1.5, "fillOpacity": 0.18}
 
 _COUNTRY_STYLE = {
     "color": "#8c8c8c",
@@ -58,7 +60,14 @@ _COUNTRY_STYLE = {
     "fillOpacity": 1.0,
 }
 _AFFECTED_STYLE = {"color": "#cb181d", "weight": 1.2, "fillColor": "#fb6a4a", "fillOpacity": 0.3}
-_ORIGIN_STYLE = {"color": "#08306b", "weight": 3, "fill": False, "interactive": False}
+# dashed, so that the Party of origin is never mistaken for a border or a river
+_ORIGIN_STYLE = {
+    "color": "#08306b",
+    "weight": 3,
+    "dashArray": "9 5",
+    "fill": False,
+    "interactive": False,
+}
 _TRACE_STYLE = {"color": "#0868ac", "weight": 3, "opacity": 0.85}
 _CROSSING_STYLE = {
     "radius": 5,
@@ -67,6 +76,7 @@ _CROSSING_STYLE = {
     "fillColor": "#ffffff",
     "fillOpacity": 1.0,
 }
+_LABEL_COLOUR = "#4d4d4d"
 _SEA_COLOUR = "#d5e4ef"
 
 # Map panes (z-index) keep the drawing order fixed when layers are toggled.
@@ -78,6 +88,7 @@ _PANES = {
     "hazidRivers": 420,
     "hazidCrossings": 430,
     "hazidSites": 440,
+    "hazidLabels": 450,
 }
 
 _MIN_TOLERANCE_M = 50.0
@@ -86,15 +97,5 @@ _COUNTRY_PAD_M = 300_000.0
 _PERMANENT_LABELS_MAX = 40
 _GEOD = pyproj.Geod(ellps="WGS84")
 
-#: Fill colour of each consequence-zone hazard on static maps.
-HAZARD_COLOURS: dict[str, str] = {
-    "toxic": "#7b3294",
-    "explosion": "#d7191c",
-    "fireball": "#f46d43",
-    "fire": "#fdae61",
-}
-_OTHER_HAZARD = "#999999"
-_AFFECTED_FILL = "#fde0b6"
-_ORIGIN_EDGE = "#08306b"
-_RIVER = "#2171b5"
-_BORDER = "#7f7f7f"
+#: Colour of each consequence-zone hazard on static maps: the same as on the HTML map.
+HAZARD_COLOURS: dict[str, str] = ZONE_COLOURS

@@ -21,9 +21,12 @@ border; they are listed with their reason in a separate table (:func:`not_notifi
 
 The sub-package follows the method: :mod:`~hazid.notify.decide` (status per activity and
 Party), :mod:`~hazid.notify.contacts` (competent authorities and points of contact),
-:mod:`~hazid.notify.dossier` and :mod:`~hazid.notify.method` (the content of a dossier) and
-:mod:`~hazid.notify.render` (Markdown and HTML). Writing the dossiers to disk, with their
-static maps, is :func:`hazid.write_notifications` (:mod:`hazid.output.dossiers`).
+:mod:`~hazid.notify.parties` (Parties to the Convention), :mod:`~hazid.notify.dossier`,
+:mod:`~hazid.notify.activity` and :mod:`~hazid.notify.method` (the content of a dossier, after
+Annex III), :mod:`~hazid.notify.render` (its layout, in English or Russian) and
+:mod:`~hazid.notify.markup` (Markdown and HTML, every input value escaped). Writing the
+dossiers to disk, with their static maps, is :func:`hazid.write_notifications`
+(:mod:`hazid.output.dossiers`).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from hazid.notify.dossier import (
     notification_schema,
     prepare_dossiers,
 )
+from hazid.notify.parties import convention_status
 
 __all__ = [
     "CONTACT_FIELDS",
@@ -55,6 +59,7 @@ __all__ = [
     "STATUSES",
     "UNKNOWN_ORIGIN",
     "DossierSet",
+    "convention_status",
     "determine",
     "not_notified",
     "notification_schema",

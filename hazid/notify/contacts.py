@@ -15,20 +15,14 @@ import numpy as np
 import pandas as pd
 
 from hazid.errors import DataSourceError
+from hazid.i18n import country_name
+from hazid.notify.parties import convention_status
 from hazid.notify.values import _problems, _text
 
 #: Addressee fields read from a contacts file.
 CONTACT_FIELDS: tuple[str, ...] = ("competent_authority", "focal_point", "ian_contact", "email")
 #: Shown wherever a contact detail was not supplied (it is never invented).
 NOT_PROVIDED = "not provided"
-
-_PARTY_NAMES = {
-    "KAZ": "Kazakhstan",
-    "KGZ": "Kyrgyzstan",
-    "TJK": "Tajikistan",
-    "TKM": "Turkmenistan",
-    "UZB": "Uzbekistan",
-}
 
 
 def _validate_contacts(df: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -108,12 +102,26 @@ def _contacts_table(contacts: Any) -> pd.DataFrame:
     return _validate_contacts(pd.DataFrame(contacts), "contacts table")
 
 
-def _party(iso: str, contacts: pd.DataFrame, names: Mapping[str, str]) -> dict[str, Any]:
+def _party(
+    iso: str, contacts: pd.DataFrame, names: Mapping[str, str], lang: str = "en"
+) -> dict[str, Any]:
+    """Describe a Party in a dossier: code, name in ``lang``, contacts and Convention status.
+
+    The name is the one of the contacts file, else (English) the border layer's or (other
+    languages) the ISO 3166 short name in that language, else the other of the two.
+    """
     row = contacts.loc[contacts["country"] == iso]
     rec: dict[str, Any] = {"iso_a3": iso}
     given = row["name"].iat[0] if len(row) else ""
-    rec["name"] = given or names.get(iso) or _PARTY_NAMES.get(iso) or iso
+    iso_name = country_name(iso, lang)
+    if lang == "en":
+        rec["name"] = given or names.get(iso) or iso_name or iso
+    else:
+        rec["name"] = given or iso_name or names.get(iso) or iso
     for f in CONTACT_FIELDS:
         v = row[f].iat[0] if len(row) else ""
         rec[f] = v or None
+    status = convention_status(iso)
+    rec["convention_party"] = status["is_party"]
+    rec["party_since"] = status["since"]
     return rec

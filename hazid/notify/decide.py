@@ -10,17 +10,21 @@ strongest status of its rows (:func:`determine`); the pairs of Parties are then 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from hazid.errors import check_choice
+from hazid.i18n import N_, gettext, translator
+from hazid.notify.parties import voluntary
 from hazid.notify.values import (
     _as_bool,
     _f1,
     _fadapt,
     _fconc,
     _isnan,
+    _localize,
     _num,
     _problems,
     _text,
@@ -35,6 +39,8 @@ PATHWAYS: tuple[str, ...] = ("air", "water")
 
 NOT_HAZARDOUS_REASON = "not a hazardous activity under Annex I"
 NO_EFFECT_REASON = "hazardous activity; no effect found to reach another Party"
+#: Reason for a hazardous site whose water pathway could not be assessed (a data gap).
+WATER_GAP_REASON = "hazardous activity; water pathway not assessed ({}): a gap in the data"
 UNKNOWN_ORIGIN = "UNK"
 
 _RANK = {s: i for i, s in enumerate(STATUSES)}
@@ -64,6 +70,9 @@ def _check_sites(sites: pd.DataFrame) -> pd.DataFrame:
 def _affected_rows(sites: pd.DataFrame, affected: pd.DataFrame) -> pd.DataFrame:
     """Return the validated rows of ``affected`` with the Party of origin, minus domestic rows."""
     _check_sites(sites)
+    if not isinstance(affected, pd.DataFrame):  # e.g. ScreeningResults.affected without borders
+        reason = "no pathway was assessed (no country borders?): see run['warnings']"
+        raise _problems("affected table", [(None, "affected", None, reason)])
     missing = [c for c in ("site_id", "affected", "pathway") if c not in affected.columns]
     if missing:
         raise _problems(
@@ -132,19 +141,67 @@ def _water_status(
     return status, beyond
 
 
+#: Names of the hazards of :data:`hazid.zones.HAZARDS`, for translation.
+HAZARD_LABELS = {
+    "explosion": N_("explosion"),
+    "fire": N_("fire"),
+    "fireball": N_("fireball"),
+    "toxic": N_("toxic"),
+}
+
+
+def hazard_label(hazard: str, lang: str = "en") -> str:
+    """Name of a hazard in ``lang`` (unknown names unchanged, ``consequence`` when empty)."""
+    if not hazard:
+        return gettext("consequence", lang)
+    return gettext(HAZARD_LABELS[hazard], lang) if hazard in HAZARD_LABELS else hazard
+
+
 def _air_evidence(
-    hazard: str, zone: float, border: float, margin: float, affected: str, extra: str
+    hazard: str,
+    zone: float,
+    border: float,
+    margin: float,
+    affected: str,
+    *,
+    flagged: bool = False,
+    band_km: float | None = None,
+    undetermined: bool = False,
+    lang: str = "en",
 ) -> str:
-    """Evidence sentence of an air row."""
+    """Evidence sentence of an air row, in ``lang``."""
+    tr = translator(lang)
+    values = {
+        "hazard": hazard_label(hazard, lang),
+        "zone": _f1(zone, lang),
+        "border": _f1(border, lang),
+        "affected": affected,
+    }
     if _isnan(margin):
-        return (
-            f"air: {hazard or 'consequence'} zone {_f1(zone)} km, distance to "
-            f"{affected} {_f1(border)} km (margin unknown)"
+        return tr.gettext(
+            "air: {hazard} zone {zone} km, distance to {affected} {border} km (margin unknown)"
+        ).format(**values)
+    extra = ""
+    if undetermined:
+        extra = tr.gettext(", zone undetermined (> 40 km: beyond the reach of the model)")
+    elif flagged:
+        extra = tr.gettext(", flagged uncertain")
+    elif band_km is not None:
+        extra = tr.gettext(", within the {band} km uncertainty").format(
+            band=_localize(f"{band_km:.1f}", lang)
         )
-    verb = "reaches" if margin >= 0 else f"stops {_f1(abs(margin))} km short of"
-    return (
-        f"air: {hazard or 'consequence'} zone {_f1(zone)} km {verb} "
-        f"{affected} {_f1(border)} km away (margin {_f1(margin)} km{extra})"
+    if margin >= 0:
+        text = tr.gettext(
+            "air: {hazard} zone {zone} km reaches {affected} {border} km away "
+            "(margin {margin} km{extra})"
+        )
+    else:
+        text = tr.gettext(
+            "air: {hazard} zone {zone} km stops {short} km short of {affected} {border} km "
+            "away (margin {margin} km{extra})"
+        )
+    return text.format(
+        **values, short=_f1(abs(margin), lang), margin=_f1(margin, lang), extra=extra
     )
 
 
@@ -157,21 +214,33 @@ def _water_evidence(
     beyond: bool,
     horizon_h: float | None,
     threshold_mg_l: float | None,
+    lang: str = "en",
 ) -> str:
-    """Evidence sentence of a water row."""
-    peak_txt = "peak not computed" if _isnan(peak) else f"peak {_fconc(peak)} mg/L"
-    text = (
-        f"water: {river or 'unnamed river'}, {_fadapt(river_km)} km, "
-        f"arrival {_fadapt(arrival)} h, {peak_txt}"
+    """Evidence sentence of a water row, in ``lang``."""
+    tr = translator(lang)
+    if _isnan(peak):
+        peak_txt = tr.gettext("peak not computed")
+    else:
+        peak_txt = tr.gettext("peak {peak} mg/L").format(peak=_fconc(peak, lang))
+    text = tr.gettext("water: {river}, {km} km, arrival {arrival} h, {peak}").format(
+        river=river or tr.gettext("unnamed river"),
+        km=_fadapt(river_km, lang),
+        arrival=_fadapt(arrival, lang),
+        peak=peak_txt,
     )
+    thr = None if threshold_mg_l is None else _localize(f"{threshold_mg_l:g}", lang)
     if np.isnan(arrival):
-        text += " (arrival time not computed)"
+        text += tr.gettext(" (arrival time not computed)")
     elif beyond:
-        text += f" (beyond the {horizon_h:g} h horizon)"
+        text += tr.gettext(" (beyond the {horizon} h horizon)").format(
+            horizon=_localize(f"{horizon_h:g}", lang)
+        )
     elif threshold_mg_l is not None and np.isnan(peak):
-        text += f" (the {threshold_mg_l:g} mg/L threshold could not be tested)"
+        text += tr.gettext(" (the {threshold} mg/L threshold could not be tested)").format(
+            threshold=thr
+        )
     elif threshold_mg_l is not None and peak < threshold_mg_l:
-        text += f" (below the {threshold_mg_l:g} mg/L threshold)"
+        text += tr.gettext(" (below the {threshold} mg/L threshold)").format(threshold=thr)
     return text
 
 
@@ -191,12 +260,18 @@ def _assess(
     zone = _num(a, "zone_km")
     border = _num(a, "border_km")
     flag = _as_bool(a["uncertain"]) if "uncertain" in a.columns else np.zeros(len(a), bool)
+    # a zone beyond the reach of its model (toxic tables' 25 miles) never gives a confident notify
+    undetermined = is_air & _as_bool(a.get("undetermined", pd.Series(False, index=a.index)))
+    flag = flag | undetermined
     air_status, near = _air_status(margin, flag, unc)
     arrival = _num(a, "arrival_h")
     peak = _num(a, "peak_mg_l")
     water_status, beyond = _water_status(arrival, peak, horizon_h, threshold_mg_l)
     a["status"] = np.where(is_air, air_status, water_status)
     a["_uncertain"] = is_air & (flag | near)
+    a["_flagged"] = is_air & flag
+    a["_undetermined"] = undetermined
+    a["_near"] = is_air & near
 
     hazard = _text(a, "hazard")
     river = _text(a, "river")
@@ -204,13 +279,15 @@ def _assess(
     evidence = []
     for i in range(len(a)):
         if is_air[i]:
-            extra = ""
-            if flag[i]:
-                extra = ", flagged uncertain"
-            elif near[i]:
-                extra = f", within the {unc:.1f} km uncertainty"
             text = _air_evidence(
-                hazard.iat[i], zone[i], border[i], margin[i], a["affected"].iat[i], extra
+                hazard.iat[i],
+                zone[i],
+                border[i],
+                margin[i],
+                a["affected"].iat[i],
+                flagged=bool(flag[i]),
+                band_km=unc if near[i] else None,
+                undetermined=bool(undetermined[i]),
             )
         else:
             text = _water_evidence(
@@ -313,7 +390,8 @@ def determine(
         (from the border polygons), else ``country`` (inventory), else ``"UNK"``.
     affected : pandas.DataFrame
         One row per (``site_id``, ``affected``, ``pathway``) as written to affected.csv. Air
-        rows use ``hazard``, ``zone_km``, ``border_km``, ``margin_km`` and ``uncertain``;
+        rows use ``hazard``, ``zone_km``, ``border_km``, ``margin_km``, ``uncertain`` and
+        ``undetermined`` (a zone beyond its model's reach: ``consult``, never ``notify``);
         water rows use ``river``, ``river_km``, ``arrival_h`` and ``peak_mg_l``. Rows naming
         the Party of origin itself are ignored.
     uncertainty_km : float
@@ -366,12 +444,18 @@ def determine(
     return _aggregate_rows(rows.loc[rows["hazardous"]])
 
 
-def not_notified(sites: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+def not_notified(
+    sites: pd.DataFrame,
+    decisions: pd.DataFrame,
+    *,
+    water_gaps: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Sites that notify nobody, with the reason.
 
     Non-hazardous sites are never notified, however close to a border (reason "not a
     hazardous activity under Annex I"); hazardous sites whose effects reach no other Party
-    are listed too.
+    are listed too. A hazardous site whose water pathway was not assessed (``water_gaps``:
+    site_id -> reason, from ``river_paths``) is a gap in the data, never "no effect found".
 
     Parameters
     ----------
@@ -379,6 +463,8 @@ def not_notified(sites: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
         Sites with ``site_id`` and ``hazardous``.
     decisions : pandas.DataFrame
         Output of :func:`determine`.
+    water_gaps : mapping, optional
+        Sites whose water pathway was not assessed, with the reason.
 
     Returns
     -------
@@ -422,6 +508,9 @@ def not_notified(sites: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
         [evd.get(s, "") for s in out["site_id"]], index=out.index, dtype=object
     )
     out["reason"] = out["reason"].astype(object)
+    gaps = {str(k): str(v) for k, v in (water_gaps or {}).items()}
+    gap = out["hazardous"].to_numpy(dtype=bool) & out["site_id"].isin(gaps).to_numpy()
+    out.loc[gap, "reason"] = [WATER_GAP_REASON.format(gaps[s]) for s in out.loc[gap, "site_id"]]
     return out.sort_values(["origin", "site_id"], kind="stable").reset_index(drop=True)
 
 
@@ -438,6 +527,7 @@ def _summary(decisions: pd.DataFrame) -> pd.DataFrame:
         "margin_km",
         "arrival_h",
         "dossier",
+        "voluntary",
     ]
     out = []
     for (origin, affected), g in decisions.groupby(["origin", "affected"], sort=True):
@@ -457,11 +547,13 @@ def _summary(decisions: pd.DataFrame) -> pd.DataFrame:
                 "margin_km": float(counted["margin_km"].min()),
                 "arrival_h": float(counted["arrival_h"].min()),
                 "dossier": f"{origin}-{affected}" if status != "none" else "",
+                "voluntary": voluntary(origin, affected),
             }
         )
     df = pd.DataFrame(out, columns=cols)
     for c in ("n_activities", "n_notify", "n_consult", "n_screened"):
         df[c] = df[c].astype(int)
+    df["voluntary"] = df["voluntary"].astype(bool)
     for c in ("margin_km", "arrival_h"):
         df[c] = df[c].astype(float)
     return df

@@ -3,13 +3,15 @@
 For each pair (Party of origin, affected Party) with status notify or consult the document
 holds the two Parties with their contacts, every activity concerned (site, substances with
 their Annex I entries, air and water effects, what lies inside the affected Party) and the
-method, data sources and limitations. The area of the affected Party inside a zone and the
-river length inside it are computed on the WGS 84 ellipsoid (pyproj.Geod).
+method, data sources and limitations, with the reference number, the time for a reply and the
+Convention status of both countries. The content of each activity is built by
+:mod:`hazid.notify.activity`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +23,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod
 
 from hazid._version import __version__
-from hazid.errors import CRSError, GeodataError
+from hazid.errors import ChoiceError, CRSError, GeodataError
+from hazid.notify.activity import _activity, _float, _substances_by_site
 from hazid.notify.contacts import _contacts_table, _party
 from hazid.notify.decide import (
     _aggregate_rows,
@@ -34,13 +36,15 @@ from hazid.notify.decide import (
     not_notified,
 )
 from hazid.notify.method import _method, _run_value
-from hazid.notify.values import _isnan, _jnum, _jsig, _jstr, _num, _text
+from hazid.notify.parties import PARTIES_TABLE_VERSION, voluntary
+from hazid.notify.values import _as_bool, _text
 
 #: Version of the dossier JSON layout (``schema_version`` field).
-SCHEMA_VERSION = "1.0"
-_ADDRESS_COLUMNS = ("address",)
-_TYPE_COLUMNS = ("activity_type", "type", "activity", "sector")
-_GEOD = Geod(ellps="WGS84")
+SCHEMA_VERSION = "2.0"
+#: Days given to the affected Party to reply when the run does not say (``response_days``).
+#: The Convention asks for "a reasonable time" (Annex III, paragraph 3(b)) and sets no number;
+#: 60 days is hazid's default, stated in every dossier, to be set by the competent authority.
+DEFAULT_RESPONSE_DAYS = 60
 
 
 def _version() -> str:
@@ -94,159 +98,6 @@ def _normalise_sites(sites: pd.DataFrame) -> pd.DataFrame:
     return s
 
 
-def _first_text(row: Mapping[str, Any], columns: Sequence[str]) -> str | None:
-    for c in columns:
-        if c in row and not _isnan(row[c]) and str(row[c]).strip():
-            return str(row[c]).strip()
-    return None
-
-
-def _intersection_area_km2(geom: Any, country: Any) -> float | None:
-    if geom is None or country is None:
-        return None
-    inter = shapely.intersection(geom, country)
-    if inter.is_empty:
-        return 0.0
-    area, _ = _GEOD.geometry_area_perimeter(shapely.make_valid(inter))
-    return abs(area) / 1e6
-
-
-def _intersection_length_km(geom: Any, country: Any) -> float | None:
-    if geom is None or country is None:
-        return None
-    inter = shapely.intersection(geom, country)
-    return 0.0 if inter.is_empty else _GEOD.geometry_length(inter) / 1000.0
-
-
-def _substances_by_site(holdings: pd.DataFrame, site_ids: Any) -> dict[str, list[dict]]:
-    """Dossier entries of the holdings of ``site_ids``, largest ratio first, per site."""
-    sid = _text(holdings, "site_id")
-    h = holdings.loc[sid.isin(set(site_ids)).to_numpy()].copy()
-    h["_sid"] = _text(h, "site_id")
-    h["_ratio"] = _num(h, "ratio")
-    h["_name"] = _text(h, "substance")
-    h = h.sort_values(
-        ["_sid", "_ratio", "_name"],
-        ascending=[True, False, True],
-        na_position="last",
-        kind="stable",
-    )
-
-    def col(name: str) -> list:
-        return h[name].tolist() if name in h.columns else [None] * len(h)
-
-    texts = {c: [_jstr(v) for v in col(c)] for c in _SUBSTANCE_TEXT}
-    nums = {c: [_jnum(v, d) for v in col(c)] for c, d in _SUBSTANCE_NUMBERS.items()}
-    out: dict[str, list[dict]] = {}
-    for i, site in enumerate(h["_sid"].tolist()):
-        entry = {
-            "substance": texts["substance"][i] or texts["substance_key"][i] or "unnamed",
-            **{c: texts[c][i] for c in _SUBSTANCE_TEXT if c != "substance"},
-            **{c: nums[c][i] for c in _SUBSTANCE_NUMBERS},
-        }
-        out.setdefault(site, []).append(entry)
-    return out
-
-
-_SUBSTANCE_TEXT = ("substance", "substance_key", "cas", "annex_entry", "categories", "groups")
-_SUBSTANCE_NUMBERS = {"quantity_t": 3, "threshold_t": 3, "ratio": 4}
-
-
-def _air_effect(
-    r: Mapping[str, Any], zones: list[tuple[str, str | None, Any]] | None, country_geom: Any
-) -> dict[str, Any]:
-    """One air row: the zone, its margin and the area of the affected Party inside it."""
-    area = None
-    key = _jstr(r.get("substance_key"))
-    if zones is not None:
-        z = [t for t in zones if t[0] == str(r.get("hazard", ""))]
-        if z and z[0][1] is not None:  # zones carry substance_key
-            if key:
-                z = [t for t in z if t[1] == key]
-            else:
-                key = ";".join(sorted({t[1] for t in z} - {""})) or None
-        if len(z) and country_geom is not None:
-            geoms = np.array([t[2] for t in z], dtype=object)
-            area = _intersection_area_km2(shapely.union_all(geoms), country_geom)
-    return {
-        "hazard": _jstr(r.get("hazard")),
-        "substance_key": key,
-        "zone_km": _jnum(r.get("zone_km"), 2),
-        "border_km": _jnum(r.get("border_km"), 2),
-        "margin_km": _jnum(r.get("margin_km"), 2),
-        "uncertain": bool(r["_uncertain"]),
-        "area_in_affected_km2": _jnum(area, 2),
-        "population_in_affected": _jnum(r.get("population_affected"), 0),
-        "status": r["status"],
-        "evidence": r["evidence"],
-    }
-
-
-def _water_effect(
-    r: Mapping[str, Any], river_paths: list[Any] | None, country_geom: Any
-) -> dict[str, Any]:
-    """One water row: arrival, peak and the river length inside the affected Party."""
-    length = None
-    if river_paths is not None and country_geom is not None and river_paths:
-        length = _intersection_length_km(
-            shapely.union_all(np.array(river_paths, dtype=object)), country_geom
-        )
-    return {
-        "river": _jstr(r.get("river")),
-        "river_km": _jnum(r.get("river_km"), 2),
-        "arrival_h": _jnum(r.get("arrival_h"), 2),
-        "peak_h": _jnum(r.get("peak_h"), 2),
-        "peak_mg_l": _jsig(r.get("peak_mg_l")),
-        "snap_km": _jnum(r.get("snap_km"), 2),
-        "river_km_in_affected": _jnum(length, 2),
-        "status": r["status"],
-        "evidence": r["evidence"],
-    }
-
-
-def _activity(
-    site: Mapping[str, Any],
-    decision: Mapping[str, Any],
-    rows: list[dict[str, Any]],
-    holdings: list[dict[str, Any]],
-    *,
-    zones: list[tuple[str, str | None, Any]] | None,
-    river_paths: list[Any] | None,
-    country_geom: Any,
-    map_file: str | None,
-) -> dict[str, Any]:
-    """Dossier entry of one activity: the site, its substances and its effects."""
-    sid = decision["site_id"]
-    air = [_air_effect(r, zones, country_geom) for r in rows if r["pathway"] == "air"]
-    water = [_water_effect(r, river_paths, country_geom) for r in rows if r["pathway"] != "air"]
-    own = _jstr(site.get("site_country")) or _jstr(site.get("country"))
-    return {
-        "site_id": sid,
-        "name": _jstr(site.get("site_name")) or sid,
-        "operator": _jstr(site.get("operator")),
-        "lon": _jnum(site.get("lon"), 6),
-        "lat": _jnum(site.get("lat"), 6),
-        "address": _first_text(site, _ADDRESS_COLUMNS),
-        "type": _first_text(site, _TYPE_COLUMNS),
-        "site_country": own.upper() if own else None,
-        "status": decision["status"],
-        "pathways": [p for p in decision["pathways"].split(";") if p],
-        "margin_km": _jnum(decision["margin_km"], 2),
-        "arrival_h": _jnum(decision["arrival_h"], 2),
-        "reasons": _jstr(site.get("reasons")),
-        "regime": _jstr(site.get("regime")),
-        "annex_version": _jstr(site.get("annex_version")),
-        "ratios": {
-            g: _jnum(site.get(f"{g}_ratio"), 4)
-            for g in ("health", "physical", "environmental", "max_single")
-        },
-        "substances": holdings,  # the site's, in dossier order (_substances_by_site)
-        "air": air,
-        "water": water,
-        "map": map_file,
-    }
-
-
 # --------------------------------------------------------------------------------------------
 # the dossiers of a screening
 
@@ -289,6 +140,8 @@ class DossierSet:
     summary: pd.DataFrame
     meta: dict[str, Any]
     names: dict[str, str]
+    run: dict[str, Any] = field(default_factory=dict)
+    response_days: int = 60
     _lookups: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def pairs(self) -> pd.DataFrame:
@@ -312,9 +165,19 @@ class DossierSet:
         return zones, paths
 
     def document(
-        self, origin: str, affected: str, status: str, map_files: Mapping[str, str | None]
+        self,
+        origin: str,
+        affected: str,
+        status: str,
+        map_files: Mapping[str, str | None],
+        *,
+        lang: str = "en",
     ) -> dict[str, Any]:
-        """Build the JSON-ready dossier of one pair (schema :func:`notification_schema`)."""
+        """Build the JSON-ready dossier of one pair (schema :func:`notification_schema`).
+
+        Keys are the same in every language; the texts (names, evidence, rules,
+        limitations) are in ``lang``.
+        """
         lk = self._lookups
         country_geom = self._country(affected)
         activities = []
@@ -330,18 +193,34 @@ class DossierSet:
                     river_paths=None if lk["paths_of"] is None else lk["paths_of"].get(sid, []),
                     country_geom=country_geom,
                     map_file=map_files.get(sid),
+                    params=self.params,
+                    lang=lang,
                 )
             )
+        pair = {
+            "air": any(act["air"] for act in activities),
+            "water": any(act["water"] for act in activities),
+            "rivers": {e["river"] for act in activities for e in act["water"] if e["river"]},
+        }
+        deadline = _dt.date.fromisoformat(self.date[:10]) + _dt.timedelta(days=self.response_days)
         return {
             "schema_version": SCHEMA_VERSION,
             "document": "hazid notification",
+            "language": lang,
+            "reference": _reference(origin, affected, self.date, status, activities),
             "status": status,
             "date": self.date,
+            "response_days": self.response_days,
+            "response_deadline": deadline.isoformat(),
+            "acknowledgement_requested": True,
+            "consultation_intent_requested": True,
+            "voluntary": voluntary(origin, affected),
+            "parties_table_version": PARTIES_TABLE_VERSION,
             "hazid_version": self.version,
-            "party_of_origin": _party(origin, self.contacts, self.names),
-            "affected_party": _party(affected, self.contacts, self.names),
+            "party_of_origin": _party(origin, self.contacts, self.names, lang),
+            "affected_party": _party(affected, self.contacts, self.names, lang),
             "activities": activities,
-            **self.meta,
+            **_method(self.run, self.sites, self.params, lang=lang, pair=pair),
         }
 
     def _country(self, iso: str) -> Any:
@@ -361,6 +240,32 @@ class DossierSet:
 _NONE = np.zeros(0, dtype=np.intp)
 
 
+def _reference(
+    origin: str, affected: str, date: str, status: str, activities: list[dict[str, Any]]
+) -> str:
+    """Return the reference number of a dossier: pair, date and a digest of what it notifies.
+
+    The same inputs give the same number in every language; another set of activities or
+    statuses gives another one.
+    """
+    key = "\n".join(
+        [origin, affected, date, status, *(f"{a['site_id']}\t{a['status']}" for a in activities)]
+    )
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:6].upper()
+    return f"{origin}-{affected}-{date[:10].replace('-', '')}-{digest}"
+
+
+def _response_days(run: Mapping[str, Any]) -> int:
+    """Days the addressee is given to reply (``response_days`` of the run, else the default)."""
+    value = _run_value(run, "response_days")
+    if value is None:
+        return DEFAULT_RESPONSE_DAYS
+    days = _float(value)
+    if not (days >= 1 and days == int(days)):
+        raise ChoiceError(f"response_days must be a whole number of days >= 1, got {value!r}")
+    return int(days)
+
+
 def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict[str, Any]:
     """Row positions per site and per pair, found once.
 
@@ -373,15 +278,18 @@ def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict
     rows_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows.loc[rows["site_id"].isin(wanted)].to_dict("records"):
         rows_of.setdefault((r["site_id"], r["affected"]), []).append(r)
-    zones_of: dict[str, list[tuple[str, str | None, Any]]] | None = None
+    zones_of: dict[str, list[tuple[str, str | None, Any, bool | None]]] | None = None
     if zones_g is not None:
         zsel = zones_g.loc[zones_g["site_id"].isin(wanted)]
         zkey = zsel["substance_key"].tolist() if "substance_key" in zsel.columns else None
+        zcap = _as_bool(zsel["capped"]).tolist() if "capped" in zsel.columns else None
         zones_of = {}
         for i, (zs, zh, zg) in enumerate(
             zip(zsel["site_id"], zsel["hazard"], zsel.geometry.to_numpy(), strict=True)
         ):
-            zones_of.setdefault(zs, []).append((zh, None if zkey is None else zkey[i], zg))
+            zones_of.setdefault(zs, []).append(
+                (zh, None if zkey is None else zkey[i], zg, None if zcap is None else zcap[i])
+            )
     paths_of: dict[str, list[Any]] | None = None
     if rivers_g is not None:
         psel = rivers_g.loc[rivers_g["site_id"].isin(wanted)]
@@ -475,10 +383,25 @@ def prepare_dossiers(
         date=str(run.get("date") or _dt.date.today().isoformat()),
         version=_version(),
         decisions=decisions,
-        not_notified=not_notified(sites, decisions),
+        not_notified=not_notified(sites, decisions, water_gaps=_water_gaps(rivers_g)),
         summary=_summary(decisions),
         meta=_method(run, sites, params),
         names=names,
+        run=run,
+        response_days=_response_days(run),
     )
     ds._lookups = _lookups(ds, rows, holdings)
     return ds
+
+
+def _water_gaps(river_paths: pd.DataFrame | None) -> dict[str, str]:
+    """Sites whose water pathway was not assessed (``water_status``), with the reason."""
+    if river_paths is None or "water_status" not in river_paths.columns:
+        return {}
+    gap = river_paths["water_status"].astype(str) == "not assessed"
+    reason = (
+        river_paths["water_reason"].fillna("").astype(str)
+        if "water_reason" in river_paths.columns
+        else pd.Series("", index=river_paths.index)
+    )
+    return dict(zip(river_paths.loc[gap, "site_id"].astype(str), reason[gap], strict=True))

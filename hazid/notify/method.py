@@ -6,12 +6,14 @@ run), which data it rests on and what the screening cannot tell.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from hazid.notify.values import _jnum, _jsig, _jstr, _text
+from hazid.i18n import N_, gettext, translator
+from hazid.notify.values import _jnum, _jsig, _jstr, _localize, _text
 
 _SOURCE_KEYS = ("inventory", "borders", "rivers", "lakes", "population")
 _RUN_SKIP = {
@@ -28,25 +30,54 @@ _RUN_SKIP = {
     *_SOURCE_KEYS,
     *(f"{k}_source" for k in _SOURCE_KEYS),
 }
-_DENSE_GAS_NOTE = (
+_DENSE_GAS_NOTE = N_(
     "Dense gases (chlorine, ammonia) are treated as neutrally buoyant in the plume model; "
     "real dense-gas clouds hug the ground and follow terrain."
 )
 _WEATHER_TEXT = {
-    "worst": "worst-case weather: stability class F, wind 1.5 m/s",
-    "alternative": "alternative weather: stability class D, wind 3 m/s",
+    "worst": N_("worst-case weather: stability class F, wind 1.5 m/s"),
+    "alternative": N_("alternative weather: stability class D, wind 3 m/s"),
 }
-_ZONE_LIMITATION = (
+_ZONE_LIMITATION = N_(
     "Consequence zones are screening distances (after the US EPA RMP offsite consequence "
     "analysis: whole inventory released, {weather}); they show where effects cannot be ruled "
     "out, not where they will occur."
 )
-_DEFAULT_LIMITATIONS = (
+_WATER_LIMITATION = N_(
     "River arrival times and peak concentrations are screening estimates (USGS method, "
     "Jobson 1996) assuming the released mass reaches the nearest river reach at once and "
-    "mixes fully; without discharge data only travel times are given.",
-    "Distances to borders depend on the generalisation of the border data used.",
+    "mixes fully; without discharge data only travel times are given."
 )
+_BORDER_LIMITATION = N_(
+    "Distances to borders depend on the generalisation of the border data used."
+)
+_UNTRANSLATED_WARNINGS = N_(
+    "Further warnings of the screening run that concern this pair are recorded, in English, "
+    "in run.json: {n}."
+)
+_NAME_LIST = re.compile(r"\(([^()]*)\)\s*$")
+# an absolute path (POSIX, home or Windows) ending in a file name with an extension, else in a
+# word: dossiers go abroad and carry file names only, never local folders
+_PATH_TO_FILE = re.compile(
+    r"(?:~|[A-Za-z]:)?[/\\](?:[^;\n]*?[/\\])?([^/\\;\n]+\.[A-Za-z0-9]{1,8})(?=$|[\s;,:)'\"])"
+)
+_PATH = re.compile(r"(?:~|[A-Za-z]:)?(?:[/\\][^\s/\\;,:()'\"]+){2,}")
+
+
+def _without_paths(text: str) -> str:
+    r"""Replace the absolute paths in a text by their file names.
+
+    Examples
+    --------
+    >>> _without_paths("repaired 3 polygons of /home/анна/Мои документы/borders.gpkg; ok")
+    'repaired 3 polygons of borders.gpkg; ok'
+    >>> _without_paths("cannot read C:\\Users\\ivan\\data\\x.csv")
+    'cannot read x.csv'
+    >>> _without_paths("folder /srv/data/cache left alone, 1/2 kept")
+    'folder cache left alone, 1/2 kept'
+    """
+    text = _PATH_TO_FILE.sub(lambda m: m.group(1), text)
+    return _PATH.sub(lambda m: re.split(r"[/\\]", m.group(0))[-1], text)
 
 
 def _flatten(run: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -78,16 +109,33 @@ def _run_value(run: Mapping[str, Any], key: str) -> Any:
 
 
 def _source_text(value: Any) -> str | None:
+    """Name a data source by its file name (never a local folder) and SHA-256, if known."""
     if isinstance(value, Mapping):
         name = _jstr(value.get("name")) or _jstr(value.get("path"))
         if name is None:
-            return "; ".join(f"{k}: {v}" for k, v in _flatten(value)) or None
+            text = "; ".join(f"{k}: {v}" for k, v in _flatten(value)) or None
+            return None if text is None else _without_paths(text)
         sha = _jstr(value.get("sha256"))
+        name = _without_paths(name)
         return f"{name} (SHA-256 {sha})" if sha else name
-    return _jstr(value)
+    text = _jstr(value)
+    return None if text is None else _without_paths(text)
 
 
-def _method(run: Mapping[str, Any], sites: pd.DataFrame, params: Mapping[str, Any]) -> dict:
+def _method(
+    run: Mapping[str, Any],
+    sites: pd.DataFrame,
+    params: Mapping[str, Any],
+    *,
+    lang: str = "en",
+    pair: Mapping[str, Any] | None = None,
+) -> dict:
+    """Gather the method, data sources, run parameters and limitations of a dossier, in ``lang``.
+
+    ``pair`` (``air``: bool, ``water``: bool, ``rivers``: set of names) restricts the
+    limitations to those that concern the pair's pathways and rivers.
+    """
+
     def _one(key: str) -> str | None:
         if _jstr(_run_value(run, key)):
             return str(_run_value(run, key))
@@ -101,44 +149,17 @@ def _method(run: Mapping[str, Any], sites: pd.DataFrame, params: Mapping[str, An
             _source_text(run.get(k)) or _source_text(run.get(f"{k}_source")) or sources.get(k)
         )
     for k in ("borders", "rivers"):
-        sources[k] = sources[k] or "not stated"
+        sources[k] = sources[k] or gettext("not stated", lang)
     run_parameters = dict(_flatten(run))
     if isinstance(run.get("parameters"), Mapping):
         run_parameters.update(_flatten(run["parameters"]))
-    extras: list[str] = []
-    for key in ("warnings", "limitations"):
-        extra = run.get(key) or []
-        extras.extend(str(x) for x in ([extra] if isinstance(extra, str) else extra))
-    weather = str(_run_value(run, "weather") or "worst")
-    limitations = [
-        str(run.get("dense_gas_note") or _DENSE_GAS_NOTE),
-        _ZONE_LIMITATION.format(weather=_WEATHER_TEXT.get(weather, f"weather {weather}")),
-        *_DEFAULT_LIMITATIONS,
-    ]
-    if not run.get("dense_gas_note") and any("dense gas" in x.lower() for x in extras):
-        limitations = limitations[1:]  # the run states it in its own words
-    limitations.extend(x for x in extras if x not in limitations)
-    unc = params["uncertainty_km"]
-    water_rule = "pollution reaches it by river"
-    if params["horizon_h"] is not None:
-        water_rule += f" within {params['horizon_h']:g} h"
-    if params["threshold_mg_l"] is not None:
-        water_rule += f" at a peak concentration of at least {params['threshold_mg_l']:g} mg/L"
-    rules = [
-        "notify: a consequence zone reaches into the affected Party (margin >= 0 km) and is "
-        f"not uncertain, or {water_rule}.",
-        f"consult: the zone edge lies within {unc:g} km of the border (|margin| < {unc:g} km), "
-        "the zone is flagged uncertain, or a river arrival time"
-        + (" or peak concentration" if params["threshold_mg_l"] is not None else "")
-        + " could not be computed.",
-        "none: the effect stops short of the affected Party.",
-        "Activities that are not hazardous under Annex I are never notified.",
-    ]
+    limitations = _limitations(run, lang=lang, pair=pair)
+    rules = _status_rules(params, lang)
     return {
         "method": {
             "regime": _one("regime"),
             "annex_version": _one("annex_version"),
-            "uncertainty_km": _jnum(unc, 3),
+            "uncertainty_km": _jnum(params["uncertainty_km"], 3),
             "horizon_h": _jnum(params["horizon_h"], 3),
             "threshold_mg_l": _jsig(params["threshold_mg_l"]),
             "status_rules": rules,
@@ -147,3 +168,117 @@ def _method(run: Mapping[str, Any], sites: pd.DataFrame, params: Mapping[str, An
         "run_parameters": dict(sorted(run_parameters.items())),
         "limitations": limitations,
     }
+
+
+def _run_extras(run: Mapping[str, Any]) -> list[str]:
+    extras: list[str] = []
+    for key in ("warnings", "limitations"):
+        extra = run.get(key) or []
+        extras.extend(str(x) for x in ([extra] if isinstance(extra, str) else extra))
+    return extras
+
+
+def _relevant(text: str, pair: Mapping[str, Any] | None) -> str | None:
+    """Return a run warning as it concerns one pair, or None when it does not concern it.
+
+    A warning about rivers is kept only for a pair with water effects, and its list of river
+    names in parentheses is cut down to the pair's rivers (dropped when none is named); a
+    warning about dense gases only for a pair with air effects.
+    """
+    text = _without_paths(text)
+    if pair is None:
+        return text
+    low = text.lower()
+    if "dense gas" in low:
+        return text if pair.get("air") else None
+    if "river" in low:
+        if not pair.get("water"):
+            return None
+        m = _NAME_LIST.search(text)
+        if m is None:
+            return text
+        names = [n.strip() for n in m.group(1).split(",")]
+        mine = [n for n in names if n in pair.get("rivers", set())]
+        if not mine:
+            return None
+        return text[: m.start()] + "(" + ", ".join(mine) + ")"
+    return text
+
+
+def _limitations(run: Mapping[str, Any], *, lang: str, pair: Mapping[str, Any] | None) -> list[str]:
+    """Limitations of a dossier: the method's own, then the run's warnings for this pair."""
+    tr = translator(lang)
+    air = pair is None or bool(pair.get("air"))
+    water = pair is None or bool(pair.get("water"))
+    extras = [x for x in (_relevant(t, pair) for t in _run_extras(run)) if x is not None]
+    weather = str(_run_value(run, "weather") or "worst")
+    weather_text = (
+        tr.gettext(_WEATHER_TEXT[weather])
+        if weather in _WEATHER_TEXT
+        else tr.gettext("weather {weather}").format(weather=weather)
+    )
+    out: list[str] = []
+    if air:
+        own_note = run.get("dense_gas_note")
+        if own_note:
+            out.append(tr.gettext(str(own_note)))
+        elif not any("dense gas" in x.lower() for x in extras):
+            out.append(tr.gettext(_DENSE_GAS_NOTE))  # else the run states it in its own words
+        out.append(tr.gettext(_ZONE_LIMITATION).format(weather=weather_text))
+    if water:
+        out.append(tr.gettext(_WATER_LIMITATION))
+    out.append(tr.gettext(_BORDER_LIMITATION))
+    untranslated = 0
+    for x in extras:
+        text = tr.gettext(x)
+        if lang != "en" and text == x:
+            untranslated += 1
+        elif text not in out:
+            out.append(text)
+    if untranslated:
+        out.append(tr.gettext(_UNTRANSLATED_WARNINGS).format(n=untranslated))
+    return out
+
+
+def _status_rules(params: Mapping[str, Any], lang: str) -> list[str]:
+    """State the rules that decided the statuses, with the parameters of the run."""
+    tr = translator(lang)
+    unc = _localize(f"{params['uncertainty_km']:g}", lang)
+    horizon, thr = params["horizon_h"], params["threshold_mg_l"]
+    if horizon is None and thr is None:
+        water_rule = tr.gettext("pollution reaches it by river")
+    elif thr is None:
+        water_rule = tr.gettext("pollution reaches it by river within {horizon} h")
+    elif horizon is None:
+        water_rule = tr.gettext(
+            "pollution reaches it by river at a peak concentration of at least {threshold} mg/L"
+        )
+    else:
+        water_rule = tr.gettext(
+            "pollution reaches it by river within {horizon} h at a peak concentration of at "
+            "least {threshold} mg/L"
+        )
+    water_rule = water_rule.format(
+        horizon=None if horizon is None else _localize(f"{horizon:g}", lang),
+        threshold=None if thr is None else _localize(f"{thr:g}", lang),
+    )
+    if thr is None:
+        consult = tr.gettext(
+            "consult: the zone edge lies within {unc} km of the border (|margin| < {unc} km), "
+            "the zone is flagged uncertain, or a river arrival time could not be computed."
+        )
+    else:
+        consult = tr.gettext(
+            "consult: the zone edge lies within {unc} km of the border (|margin| < {unc} km), "
+            "the zone is flagged uncertain, or a river arrival time or peak concentration "
+            "could not be computed."
+        )
+    return [
+        tr.gettext(
+            "notify: a consequence zone reaches into the affected Party (margin >= 0 km) and "
+            "is not uncertain, or {water_rule}."
+        ).format(water_rule=water_rule),
+        consult.format(unc=unc),
+        tr.gettext("none: the effect stops short of the affected Party."),
+        tr.gettext("Activities that are not hazardous under Annex I are never notified."),
+    ]

@@ -1,128 +1,353 @@
-"""Dossier rendering: one neutral list of blocks, rendered as Markdown and as HTML.
+"""Dossier layout: the content of a dossier as a neutral list of blocks, in its language.
 
-:func:`_blocks` lays out the content of a dossier (headings, key-value lists, tables, lists,
-maps, links) in the order of Annex III; :func:`_render_md` and :func:`_render_html` turn it
-into text. The JSON dossier is the content itself (:mod:`hazid.notify.dossier`).
+:func:`_blocks` lays out a dossier in the order of Annex III of the Convention: reference and
+date, the two Parties with their contacts and Convention status, the reply requested
+(paragraphs 3(b) and 4), the confidentiality note (Article 22), each activity with its
+substances (Annex I) and its possible effects in the affected Party, the method, data sources,
+run parameters and limitations. Every label goes through the gettext catalogue of the dossier's
+language and every number through its conventions. :mod:`hazid.notify.markup` turns the blocks
+into Markdown and HTML, escaping every value.
+
+Block kinds: ``("h", level, text)``, ``("p", text)``, ``("kv", [(label, value), ...])``,
+``("table", header, rows)``, ``("list", items)``, ``("img", file, alt)`` and
+``("link", before, target, after)``.
 """
 
 from __future__ import annotations
 
-import base64
-import html as _html
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote as _urlquote
 
-import numpy as np
+from hazid.i18n import N_, format_date, translator
+from hazid.notify.decide import hazard_label
+from hazid.notify.parameters import PARAMETER_VALUES, _parameter_rows
+from hazid.notify.values import _f1, _fadapt, _fconc, _fint, _fqty, _fratio, _localize
+from hazid.tables import synonyms
 
-from hazid.notify.contacts import NOT_PROVIDED
-from hazid.notify.values import _f1, _fadapt, _fconc, _fqty, _fratio
+#: Labels of the run parameters shown in a dossier (other keys stay in the JSON only).
+_STATUS = {
+    "notify": N_("notify"),
+    "consult": N_("consult"),
+    "none": N_("none"),
+}
+_STATUS_TEXT = {
+    "notify": N_("notify \u2013 effects of at least one activity can reach the affected Party"),
+    "consult": N_(
+        "consult \u2013 the screening cannot rule effects in or out; consultation advised"
+    ),
+}
+_PATHWAY = {"air": N_("air"), "water": N_("water")}
+_SOURCE_LABELS = {
+    "inventory": N_("Inventory"),
+    "borders": N_("Borders"),
+    "rivers": N_("Rivers"),
+    "lakes": N_("Lakes"),
+    "population": N_("Population"),
+}
 
 
-def _na(v: Any, missing: str = "not given") -> str:
-    return missing if v is None or v == "" else str(v)
+class _Text:
+    """Labels and numbers of one language (``t("...")`` translates a message)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._tr = translator(lang)
+
+    def __call__(self, message: str, **values: Any) -> str:
+        text = self._tr.gettext(message)
+        return text.format(**values) if values else text
+
+    def na(self, v: Any, missing: str = N_("not given")) -> str:
+        if v is None or v == "":
+            return self(missing) if missing else ""
+        return str(v)
+
+    def regime(self, v: Any) -> str:
+        return self(PARAMETER_VALUES[v]) if v in PARAMETER_VALUES else self.na(v)
+
+    def num(self, fmt: Callable[..., str], v: Any, missing: str = N_("unknown")) -> str:
+        return self(missing) if v is None else fmt(v, self.lang)
+
+    def status(self, s: str) -> str:
+        return self(_STATUS.get(s, s))
+
+    def date(self, iso: str | None) -> str:
+        return self("not given") if not iso else format_date(iso, self.lang)
+
+    def yes_no(self, v: bool | None) -> str:
+        return self(N_("not assessed")) if v is None else self(N_("yes") if v else N_("no"))
 
 
-def _coords(lon: float | None, lat: float | None) -> str:
+@functools.cache
+def _local_names(lang: str) -> dict[str, str]:
+    """Substance key -> name in ``lang``: the first alias of the synonym table in its script."""
+    if lang != "ru":
+        return {}
+    out: dict[str, str] = {}
+    for alias, key in synonyms()[["alias", "key"]].itertuples(index=False):
+        if re.search("[\u0400-\u04ff]", str(alias)) and key not in out:
+            out[key] = str(alias)[:1].upper() + str(alias)[1:]
+    return out
+
+
+def _substance(t: _Text, name: str | None, key: str | None) -> str:
+    """Name a substance in the dossier's language, with the name of the inventory."""
+    keys = [k for k in (key or "").split(";") if k]
+    names = _local_names(t.lang)
+    if not keys or any(k not in names for k in keys):
+        return t.na(name, "")
+    local = "; ".join(names[k] for k in keys)
+    if name and name.strip().lower() != local.lower():
+        return f"{local} ({name})"
+    return local
+
+
+_GROUPS = {
+    "health": N_("health hazards"),
+    "physical": N_("physical hazards"),
+    "environmental": N_("environmental hazards"),
+}
+
+
+def _reasons(t: _Text, act: dict[str, Any]) -> str:
+    """Why the activity is hazardous: the classification's words in English, else rebuilt.
+
+    In another language the reasons are rebuilt from the substances and ratios of the
+    dossier: each substance at or above its threshold, each group of Annex I categories whose
+    sum of ratios reaches 1.
+    """
+    if t.lang == "en":
+        return t.na(act["reasons"])
+    parts = []
+    for s in act["substances"]:
+        if s["ratio"] is not None and s["ratio"] >= 1:
+            parts.append(t("{name} {quantity} t >= {threshold} t (Annex I, {entry})",
+                           name=_substance(t, s["substance"], s["substance_key"]),
+                           quantity=t.num(_fqty, s["quantity_t"]),
+                           threshold=t.num(_fqty, s["threshold_t"]),
+                           entry=t.na(s["annex_entry"])))  # fmt: skip
+    for g, label in _GROUPS.items():
+        total = act["ratios"].get(g)
+        if total is None or total < 1:
+            continue
+        terms = [
+            f"{_substance(t, s['substance'], s['substance_key'])} {t.num(_fratio, s['ratio'])}"
+            for s in act["substances"]
+            if g in (s["groups"] or "").split(";") and (s["ratio"] or 0) > 0
+        ]
+        parts.append(t("sum of ratios, {group}: {total} >= 1 ({terms})", group=t(label),
+                       total=t.num(_fratio, total), terms=" + ".join(terms)))  # fmt: skip
+    if not parts:
+        return t("part of a group of sites that reaches the Annex I thresholds as a whole")
+    return "; ".join(parts)
+
+
+def _coords(t: _Text, lon: float | None, lat: float | None) -> str:
     if lon is None or lat is None:
-        return "not given"
-    ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
-    return f"{abs(lat):.5f}\u00b0 {ns}, {abs(lon):.5f}\u00b0 {ew} (WGS 84)"
+        return t("not given")
+    ns = t("N") if lat >= 0 else t("S")
+    ew = t("E") if lon >= 0 else t("W")
+    return t(
+        "{lat}\u00b0 {ns}, {lon}\u00b0 {ew} (WGS 84)",
+        lat=_localize(f"{abs(lat):.5f}", t.lang),
+        ns=ns,
+        lon=_localize(f"{abs(lon):.5f}", t.lang),
+        ew=ew,
+    )
 
 
-def _blocks(doc: dict[str, Any], interactive: str | None = None) -> list[tuple]:
-    """Content of a dossier as neutral blocks, in reading order."""
-    b = _header(doc, interactive)
-    b += _overview(doc)
+def _blocks(
+    doc: dict[str, Any], interactive: str | None = None, lang: str | None = None
+) -> list[tuple]:
+    """Lay out a dossier as neutral blocks, in reading order (Annex III)."""
+    t = _Text(lang or doc.get("language") or "en")
+    b = _header(t, doc, interactive)
+    b += _reply(t, doc)
+    b += _contacts(t, doc)
+    b += _activities_table(t, doc)
     a = doc["affected_party"]
     for n, act in enumerate(doc["activities"], start=1):
-        b += _activity_blocks(n, act, a["iso_a3"])
-    b += _method_blocks(doc)
+        b += _activity_blocks(t, n, act, a["iso_a3"])
+    b += _method_blocks(t, doc)
     return b
 
 
-def _header(doc: dict[str, Any], interactive: str | None) -> list[tuple]:
-    """Title, the two Parties, status, date and the link to the interactive map."""
+def _party_line(t: _Text, p: dict[str, Any]) -> str:
+    name = f"{p['name']} ({p['iso_a3']})"
+    if p.get("convention_party") is True:
+        if p.get("party_since"):
+            return t(
+                "{name}, Party to the Convention since {date}",
+                name=name,
+                date=t.date(p["party_since"]),
+            )
+        return t("{name}, Party to the Convention (date not checked)", name=name)
+    if p.get("convention_party") is False:
+        return t("{name}, not a Party to the Convention", name=name)
+    return t("{name}, not in hazid's table of Parties to the Convention", name=name)
+
+
+def _header(t: _Text, doc: dict[str, Any], interactive: str | None) -> list[tuple]:
+    """Title, reference, date, the two Parties, status and the basis of the dossier."""
     o, a = doc["party_of_origin"], doc["affected_party"]
-    status_text = {
-        "notify": "notify \u2013 effects of at least one activity can reach the affected Party",
-        "consult": (
-            "consult \u2013 the screening cannot rule effects in or out; consultation advised"
-        ),
-    }[doc["status"]]
     b: list[tuple] = [
-        ("h", 1, f"Notification of hazardous activities: {o['name']} to {a['name']}"),
+        (
+            "h",
+            1,
+            t(
+                "Notification of hazardous activities: {origin} to {affected}",
+                origin=o["name"],
+                affected=a["name"],
+            ),
+        ),
+        (
+            "p",
+            t(
+                "Prepared on the basis of Annex III of the Convention on the Transboundary "
+                "Effects of Industrial Accidents (Helsinki, 1992)."
+            ),
+        ),
         (
             "kv",
             [
-                ("Party of origin", f"{o['name']} ({o['iso_a3']})"),
-                ("Affected Party", f"{a['name']} ({a['iso_a3']})"),
-                ("Status", status_text),
-                ("Hazardous activities concerned", str(len(doc["activities"]))),
-                ("Date", doc["date"]),
-                ("Prepared with", f"hazid {doc['hazid_version']}"),
+                (t("Reference number"), doc["reference"]),
+                (t("Date"), t.date(doc["date"])),
+                (t("Party of origin"), _party_line(t, o)),
+                (t("Affected Party"), _party_line(t, a)),
+                (t("Status"), t(_STATUS_TEXT[doc["status"]]), doc["status"]),
+                (t("Hazardous activities concerned"), str(len(doc["activities"]))),
             ],
         ),
         (
             "p",
-            "Under Article 4 and Annex III of the UNECE Convention on the Transboundary Effects "
-            "of Industrial Accidents, the Party of origin informs the affected Party of hazardous "
-            "activities capable of causing transboundary effects.",
+            t(
+                "Under Article 4 and Annex III of the Convention, the Party of origin informs "
+                "the affected Party of hazardous activities capable of causing transboundary "
+                "effects."
+            ),
         ),
     ]
+    if doc.get("voluntary"):
+        b.append(
+            (
+                "p",
+                t(
+                    "At least one of the two countries is not known to be a Party to the "
+                    "Convention: this notification is a voluntary exchange of information "
+                    "in the spirit of the Convention, not an obligation under it."
+                ),
+            )
+        )
     if interactive:
         b.append(
             (
                 "link",
-                "Interactive map of these activities, their zones and river traces: ",
+                t("Interactive map of these activities, their zones and river traces: "),
                 interactive,
-                " (a self-contained HTML file in the same folder; it opens offline in a web "
-                "browser).",
+                t(
+                    " (a self-contained HTML file in the same folder; it opens offline in a web "
+                    "browser)."
+                ),
             )
         )
     return b
 
 
-def _overview(doc: dict[str, Any]) -> list[tuple]:
-    """Contacts of both Parties and the table of the activities concerned."""
+def _reply(t: _Text, doc: dict[str, Any]) -> list[tuple]:
+    """Lay out the reply requested (Annex III, paragraphs 3(b) and 4) and confidentiality."""
+    return [
+        ("h", 2, t("Reply requested")),
+        (
+            "kv",
+            [
+                (
+                    t("Time for a reply (Annex III, paragraph 3(b))"),
+                    t(
+                        "{days} days, by {deadline}",
+                        days=str(doc["response_days"]),
+                        deadline=t.date(doc["response_deadline"]),
+                    ),
+                ),
+            ],
+        ),
+        (
+            "p",
+            t(
+                "The affected Party is requested, within this time, to acknowledge receipt of "
+                "this notification and to state whether it intends to enter into consultations "
+                "(Annex III, paragraph 4)."
+            ),
+        ),
+        (
+            "p",
+            t(
+                "The time for a reply is set by the Party of origin; the Convention asks for a "
+                "reasonable time and sets no number of days."
+            ),
+        ),
+        ("h", 2, t("Confidentiality")),
+        (
+            "p",
+            t(
+                "Under Article 22 of the Convention, this information is provided subject to "
+                "the laws, regulations and practices of the Parties on industrial and commercial "
+                "secrecy, personal data and national security."
+            ),
+        ),
+    ]
+
+
+def _contacts(t: _Text, doc: dict[str, Any]) -> list[tuple]:
+    """Competent authorities, points of contact and IAN System contacts of both Parties."""
     o, a = doc["party_of_origin"], doc["affected_party"]
     return [
-        ("h", 2, "Competent authorities and points of contact"),
+        ("h", 2, t("Competent authorities and points of contact")),
         (
             "table",
-            ["", f"Party of origin ({o['iso_a3']})", f"Affected Party ({a['iso_a3']})"],
             [
-                [label, _na(o[f], NOT_PROVIDED), _na(a[f], NOT_PROVIDED)]
+                "",
+                t("Party of origin ({iso})", iso=o["iso_a3"]),
+                t("Affected Party ({iso})", iso=a["iso_a3"]),
+            ],
+            [
+                [t(label), t.na(o[f], N_("not provided")), t.na(a[f], N_("not provided"))]
                 for label, f in (
-                    ("Competent authority", "competent_authority"),
-                    ("Point of contact", "focal_point"),
-                    ("IAN System contact", "ian_contact"),
-                    ("E-mail", "email"),
+                    (N_("Competent authority"), "competent_authority"),
+                    (N_("Point of contact"), "focal_point"),
+                    (N_("IAN System contact"), "ian_contact"),
+                    (N_("E-mail"), "email"),
                 )
             ],
         ),
-        ("h", 2, "Activities"),
+    ]
+
+
+def _activities_table(t: _Text, doc: dict[str, Any]) -> list[tuple]:
+    """One line per hazardous activity concerned."""
+    return [
+        ("h", 2, t("Hazardous activities")),
         (
             "table",
             [
-                "Site",
-                "Name",
-                "Operator",
-                "Status",
-                "Pathways",
-                "Smallest margin (km)",
-                "Earliest arrival (h)",
+                t("Site"),
+                t("Name"),
+                t("Operator"),
+                t("Status"),
+                t("Pathways"),
+                t("Smallest margin (km)"),
+                t("Earliest arrival (h)"),
             ],
             [
                 [
                     act["site_id"],
                     act["name"],
-                    _na(act["operator"]),
-                    act["status"],
-                    "; ".join(act["pathways"]),
-                    "" if act["margin_km"] is None else _f1(act["margin_km"]),
-                    "" if act["arrival_h"] is None else _fadapt(act["arrival_h"]),
+                    t.na(act["operator"]),
+                    t.status(act["status"]),
+                    "; ".join(t(_PATHWAY.get(p, p)) for p in act["pathways"]),
+                    "" if act["margin_km"] is None else _f1(act["margin_km"], t.lang),
+                    "" if act["arrival_h"] is None else _fadapt(act["arrival_h"], t.lang),
                 ]
                 for act in doc["activities"]
             ],
@@ -130,273 +355,197 @@ def _overview(doc: dict[str, Any]) -> list[tuple]:
     ]
 
 
-def _activity_blocks(n: int, act: dict[str, Any], affected: str) -> list[tuple]:
+def _activity_blocks(t: _Text, n: int, act: dict[str, Any], affected: str) -> list[tuple]:
     """One activity: site, substances, effects in the affected Party, map."""
     r = act["ratios"]
-    b: list[tuple] = []
-    b.append(("h", 2, f"Activity {n}: {act['name']} ({act['site_id']})"))
-    b.append(
+    pathways = "; ".join(t(_PATHWAY.get(p, p)) for p in act["pathways"]) or t("no pathway")
+    kv = [
+        (t("Operator"), t.na(act["operator"])),
+        (t("Location"), _coords(t, act["lon"], act["lat"])),
+        (t("Address"), t.na(act["address"])),
+        (t("Type of activity"), t.na(act["type"])),
+        (t("Country of the site"), t.na(act["site_country"])),
+        (t("Status"), f"{t.status(act['status'])} ({pathways})", act["status"]),
+        (t("Why hazardous"), _reasons(t, act)),
         (
-            "kv",
-            [
-                ("Operator", _na(act["operator"])),
-                ("Location", _coords(act["lon"], act["lat"])),
-                ("Address", _na(act["address"])),
-                ("Type of activity", _na(act["type"])),
-                ("Country of the site", _na(act["site_country"])),
-                ("Status", f"{act['status']} ({'; '.join(act['pathways']) or 'no pathway'})"),
-                ("Why hazardous", _na(act["reasons"])),
-                (
-                    "Annex I regime / version",
-                    f"{_na(act['regime'])} / {_na(act['annex_version'])}",
-                ),
-                (
-                    "Ratios (health / physical / environmental / largest single)",
-                    " / ".join(
-                        _fratio(np.nan if r[g] is None else r[g])
-                        for g in ("health", "physical", "environmental", "max_single")
-                    ),
-                ),
-            ],
-        )
-    )
-    b.append(("h", 3, "Annex I substances and maximum quantities"))
+            t("Annex I regime / version"),
+            f"{t.regime(act['regime'])} / {t.na(act['annex_version'])}",
+        ),
+        (
+            t("Ratios (health / physical / environmental / largest single)"),
+            " / ".join(
+                t.num(_fratio, r[g]) for g in ("health", "physical", "environmental", "max_single")
+            ),
+        ),
+    ]
+    if act.get("public_informed"):
+        kv.append((t("Public informed"), act["public_informed"]))
+    b: list[tuple] = [
+        (
+            "h",
+            2,
+            t("Activity {n}: {name} ({site})", n=str(n), name=act["name"], site=act["site_id"]),
+        ),
+        ("kv", kv),
+        ("h", 3, t("Annex I substances and maximum quantities")),
+    ]
     if act["substances"]:
-        b.append(
-            (
-                "table",
-                [
-                    "Substance",
-                    "CAS",
-                    "Annex I entry",
-                    "Categories",
-                    "Maximum quantity (t)",
-                    "Threshold (t)",
-                    "Ratio",
-                ],
-                [
-                    [
-                        s["substance"],
-                        _na(s["cas"], ""),
-                        _na(s["annex_entry"], ""),
-                        _na(s["categories"], ""),
-                        _fqty(np.nan if s["quantity_t"] is None else s["quantity_t"]),
-                        _fqty(np.nan if s["threshold_t"] is None else s["threshold_t"]),
-                        _fratio(np.nan if s["ratio"] is None else s["ratio"]),
-                    ]
-                    for s in act["substances"]
-                ],
-            )
-        )
+        b.append(_substances_table(t, act))
     else:
-        b.append(("p", "No holdings were given for this activity."))
-    b.append(("h", 3, "Possible transboundary effects"))
+        b.append(("p", t("No holdings were given for this activity.")))
+    b.append(("h", 3, t("Possible transboundary effects")))
     if act["air"]:
-        b.append(_air_table(act, affected))
+        b.append(_air_table(t, act, affected))
     if act["water"]:
-        b.append(_water_table(act, affected))
+        b.append(_water_table(t, act, affected))
     b.append(("list", [e["evidence"] for e in (*act["air"], *act["water"])]))
     if act["map"]:
-        b.append(("img", act["map"], f"Map of {act['name']} ({act['site_id']})"))
+        b.append(
+            ("img", act["map"], t("Map of {name} ({site})", name=act["name"], site=act["site_id"]))
+        )
     return b
 
 
-def _air_table(act: dict[str, Any], affected: str) -> tuple:
-    """Air effects: zones, margins, area and people of the affected Party inside."""
-    a = {"iso_a3": affected}
+def _substances_table(t: _Text, act: dict[str, Any]) -> tuple:
+    """Substances with their Annex I entries, quantities, thresholds and ratios."""
     return (
         "table",
         [
-            "Air: hazard",
-            "Substance",
-            "Zone reach (km)",
-            "Distance to border (km)",
-            "Margin (km)",
-            f"Area of {a['iso_a3']} inside zone (km\u00b2)",
-            f"People of {a['iso_a3']} inside zone",
-            "Status",
+            t("Substance"),
+            t("CAS"),
+            t("Annex I entry"),
+            t("Categories"),
+            t("Maximum quantity (t)"),
+            t("Threshold (t)"),
+            t("Ratio"),
         ],
         [
             [
-                _na(e["hazard"], ""),
-                _na(e["substance_key"], ""),
-                _f1(np.nan if e["zone_km"] is None else e["zone_km"]),
-                _f1(np.nan if e["border_km"] is None else e["border_km"]),
-                _f1(np.nan if e["margin_km"] is None else e["margin_km"]),
-                "not assessed"
-                if e["area_in_affected_km2"] is None
-                else _f1(e["area_in_affected_km2"]),
-                "not assessed"
-                if e["population_in_affected"] is None
-                else f"{e['population_in_affected']:,.0f}",
-                e["status"] + (" (uncertain)" if e["uncertain"] else ""),
+                _substance(t, s["substance"], s["substance_key"]),
+                t.na(s["cas"], ""),
+                t.na(s["annex_entry"], ""),
+                t.na(s["categories"], ""),
+                t.num(_fqty, s["quantity_t"]),
+                t.num(_fqty, s["threshold_t"]),
+                t.num(_fratio, s["ratio"]),
+            ]
+            for s in act["substances"]
+        ],
+    )
+
+
+def _air_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
+    """Air effects: zones, margins, area and people of the affected Party inside."""
+    return (
+        "table",
+        [
+            t("Air: hazard"),
+            t("Substance"),
+            t("Distance of harmful effects (km)"),
+            t("Distance to border (km)"),
+            t("Margin (km)"),
+            t("Crosses the border"),
+            t("Area of {iso} inside zone (km\u00b2)", iso=affected),
+            t("People of {iso} inside zone", iso=affected),
+            t("Status"),
+        ],
+        [
+            [
+                hazard_label(e["hazard"] or "", t.lang),
+                _substance(t, e.get("substance"), e.get("substance_key")),
+                _zone_reach(t, e),
+                t.num(_f1, e["border_km"]),
+                t.num(_f1, e["margin_km"]),
+                t.yes_no(e.get("crosses_border")),
+                t.num(_f1, e["area_in_affected_km2"], N_("not assessed")),
+                t.num(_fint, e["population_in_affected"], N_("not assessed")),
+                t.status(e["status"]) + (t(" (uncertain)") if e["uncertain"] else ""),
             ]
             for e in act["air"]
         ],
     )
 
 
-def _water_table(act: dict[str, Any], affected: str) -> tuple:
+def _zone_reach(t: _Text, e: dict[str, Any]) -> str:
+    """Reach of a zone; a zone cut at the model's distance limit says so."""
+    km = t.num(_f1, e["zone_km"])
+    if e.get("undetermined"):
+        return t("more than {km} (beyond the reach of the model)", km=km)
+    return t("at least {km} (limit of the model)", km=km) if e.get("capped") else km
+
+
+def _water_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
     """Water effects: river, arrival, peak and river length in the affected Party."""
-    a = {"iso_a3": affected}
     return (
         "table",
         [
-            "Water: river",
-            "Distance downstream (km)",
-            "Arrival (h)",
-            "Peak (h)",
-            "Peak concentration (mg/L)",
-            f"River length in {a['iso_a3']} (km)",
-            "Status",
+            t("Water: river"),
+            t("Distance downstream (km)"),
+            t("Arrival (h)"),
+            t("Peak (h)"),
+            t("Peak concentration (mg/L)"),
+            t("River length in {iso} (km)", iso=affected),
+            t("Status"),
         ],
         [
             [
-                _na(e["river"], "unnamed"),
-                _fadapt(np.nan if e["river_km"] is None else e["river_km"]),
-                _fadapt(np.nan if e["arrival_h"] is None else e["arrival_h"]),
-                _fadapt(np.nan if e["peak_h"] is None else e["peak_h"]),
-                _fconc(np.nan if e["peak_mg_l"] is None else e["peak_mg_l"]),
-                "not assessed"
-                if e["river_km_in_affected"] is None
-                else _f1(e["river_km_in_affected"]),
-                e["status"],
+                t.na(e["river"], N_("unnamed")),
+                t.num(_fadapt, e["river_km"]),
+                t.num(_fadapt, e["arrival_h"]),
+                t.num(_fadapt, e["peak_h"]),
+                t.num(_fconc, e["peak_mg_l"]),
+                t.num(_f1, e["river_km_in_affected"], N_("not assessed")),
+                t.status(e["status"]),
             ]
             for e in act["water"]
         ],
     )
 
 
-def _method_blocks(doc: dict[str, Any]) -> list[tuple]:
-    """Lay out the method, data sources, run parameters and limitations."""
-    b: list[tuple] = []
+def _method_blocks(t: _Text, doc: dict[str, Any]) -> list[tuple]:
+    """Lay out the method, data sources, run parameters, limitations and software."""
     m = doc["method"]
-    b.append(("h", 2, "Method"))
-    b.append(
+    none = N_("none")
+    regime = t.regime(m["regime"]) if m["regime"] else t("not stated")
+    b: list[tuple] = [
+        ("h", 2, t("Method")),
         (
             "kv",
             [
-                ("Threshold regime", _na(m["regime"], "not stated")),
-                ("Annex I version", _na(m["annex_version"], "not stated")),
-                ("Position uncertainty (km)", _na(m["uncertainty_km"])),
-                ("River horizon (h)", _na(m["horizon_h"], "none")),
-                ("River concentration threshold (mg/L)", _na(m["threshold_mg_l"], "none")),
+                (t("Threshold regime"), regime),
+                (t("Annex I version"), t.na(m["annex_version"], N_("not stated"))),
+                (t("Position uncertainty (km)"), t.num(_f1, m["uncertainty_km"], none)),
+                (t("River horizon (h)"), t.num(_fadapt, m["horizon_h"], none)),
+                (
+                    t("River concentration threshold (mg/L)"),
+                    t.num(_fconc, m["threshold_mg_l"], none),
+                ),
             ],
-        )
-    )
-    b.append(("list", m["status_rules"]))
-    b.append(("h", 2, "Data sources"))
-    b.append(("kv", [(k.capitalize(), v) for k, v in sorted(doc["data_sources"].items())]))
-    if doc["run_parameters"]:
-        b.append(("h", 2, "Run parameters"))
-        b.append(("kv", sorted(doc["run_parameters"].items())))
-    b.append(("h", 2, "Limitations"))
-    b.append(("list", doc["limitations"]))
-    return b
-
-
-def _md_cell(v: Any) -> str:
-    return str(v).replace("|", "\\|").replace("\n", " ")
-
-
-def _md_text(v: Any) -> str:
-    return str(v).replace("\n", " ")
-
-
-def _md_link_target(href: str) -> str:
-    return "<" + href + ">" if re.search(r"[\s()<>]", href) else href
-
-
-def _render_md(doc: dict[str, Any], *, interactive: str | None = None) -> str:
-    out: list[str] = []
-    for blk in _blocks(doc, interactive):
-        kind = blk[0]
-        if kind == "h":
-            out += ["#" * blk[1] + " " + blk[2], ""]
-        elif kind == "p":
-            out += [blk[1], ""]
-        elif kind == "kv":
-            out += [f"- **{k}:** {_md_text(v)}" for k, v in blk[1]] + [""]
-        elif kind == "table":
-            out.append("| " + " | ".join(_md_cell(h) for h in blk[1]) + " |")
-            out.append("|" + "|".join("---" for _ in blk[1]) + "|")
-            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in blk[2]]
-            out.append("")
-        elif kind == "list":
-            out += [f"- {_md_text(x)}" for x in blk[1]] + [""]
-        elif kind == "img":
-            out += [f"![{blk[2]}]({blk[1]})", ""]
-        elif kind == "link":
-            out += [f"{blk[1]}[{blk[2]}]({_md_link_target(blk[2])}){blk[3]}", ""]
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-_CSS = """
-body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:60em;
-margin:2em auto;padding:0 1em;line-height:1.45}
-h1{font-size:1.6em;border-bottom:3px solid #08306b;padding-bottom:.3em}
-h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #bbb}
-h3{font-size:1.05em;margin-top:1.2em}
-table{border-collapse:collapse;margin:.6em 0;width:100%}
-th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}
-th{background:#e8eef5}
-dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
-dt{font-weight:bold}dd{margin:0}
-img{max-width:100%;border:1px solid #bbb}
-.status-notify{color:#b30000;font-weight:bold}.status-consult{color:#a35d00;font-weight:bold}
-@media print{body{max-width:none}h2{page-break-after:avoid}img{page-break-inside:avoid}}
-""".strip()
-
-
-def _render_html(
-    doc: dict[str, Any], images: Mapping[str, bytes], *, interactive: str | None = None
-) -> str:
-    e = _html.escape
-    o, a = doc["party_of_origin"], doc["affected_party"]
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Notification {e(o['iso_a3'])} to {e(a['iso_a3'])}</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
+        ),
+        ("list", m["status_rules"]),
+        ("h", 2, t("Data sources")),
+        (
+            "kv",
+            [
+                (t(_SOURCE_LABELS[k]) if k in _SOURCE_LABELS else k, v)
+                for k, v in sorted(doc["data_sources"].items())
+            ],
+        ),
     ]
-    for blk in _blocks(doc, interactive):
-        kind = blk[0]
-        if kind == "h":
-            out.append(f"<h{blk[1]}>{e(blk[2])}</h{blk[1]}>")
-        elif kind == "link":
-            href = _urlquote(blk[2])
-            out.append(f'<p>{e(blk[1])}<a href="{e(href)}">{e(blk[2])}</a>{e(blk[3])}</p>')
-        elif kind == "p":
-            out.append(f"<p>{e(blk[1])}</p>")
-        elif kind == "kv":
-            items = []
-            for k, v in blk[1]:
-                val = e(str(v))
-                if k == "Status":
-                    word = str(v).split()[0]
-                    val = f'<span class="status-{e(word)}">{val}</span>'
-                items.append(f"<dt>{e(k)}</dt><dd>{val}</dd>")
-            out.append("<dl>" + "".join(items) + "</dl>")
-        elif kind == "table":
-            head = "".join(f"<th>{e(str(h))}</th>" for h in blk[1])
-            body = "".join(
-                "<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in blk[2]
-            )
-            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-        elif kind == "list":
-            out.append("<ul>" + "".join(f"<li>{e(str(x))}</li>" for x in blk[1]) + "</ul>")
-        elif kind == "img":
-            data = images.get(blk[1])
-            src = (
-                "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-                if data is not None
-                else e(blk[1])
-            )
-            out.append(f'<figure><img src="{src}" alt="{e(blk[2])}"></figure>')
-    out += ["</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    rows = _parameter_rows(t, doc["run_parameters"])
+    if rows:
+        b += [("h", 2, t("Run parameters")), ("table", [t("Parameter"), t("Value")], rows)]
+    b += [
+        ("h", 2, t("Limitations")),
+        ("list", doc["limitations"]),
+        ("h", 2, t("Software")),
+        (
+            "p",
+            t(
+                "Prepared with hazid {version}; the parameters of the run are recorded in "
+                "run.json.",
+                version=doc["hazid_version"],
+            ),
+        ),
+    ]
+    return b

@@ -7,7 +7,9 @@ once for the JSON dossier (``_j*``), so that the two never disagree.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hazid.errors import InventoryError
+from hazid.i18n import format_decimal, gettext
 
 
 def _problems(source: str, problems: Iterable[tuple[Any, str, Any, str]]) -> InventoryError:
@@ -48,41 +51,66 @@ def _isnan(x: Any) -> bool:
     return x is None or (isinstance(x, float) and x != x)
 
 
-def _f1(x: float) -> str:
+def _localize(text: str, lang: str) -> str:
+    """Write an English-formatted number (``1,234.5``) in the conventions of ``lang``."""
+    if lang == "en":
+        return text
+    m = re.fullmatch(r"(-?)([\d,]+)(?:\.(\d+))?", text)
+    if m is None:  # exponent notation: only the decimal mark changes
+        return text.replace(".", format_decimal(0.5, lang, decimals=1)[1])
+    decimals = len(m.group(3) or "")
+    return format_decimal(float(text.replace(",", "")), lang, decimals=decimals)
+
+
+def _unknown(lang: str) -> str:
+    return gettext("unknown", lang)
+
+
+def _f1(x: float, lang: str = "en") -> str:
     """Format with one decimal, after rounding to the two decimals of the JSON.
 
     A dossier's tables, evidence sentences and JSON then never disagree by double rounding.
     """
-    return "unknown" if _isnan(x) else f"{round(float(x), 2) + 0.0:.1f}"
+    if _isnan(x):
+        return _unknown(lang)
+    return _localize(f"{round(float(x), 2) + 0.0:.1f}", lang)
 
 
-def _fadapt(x: float) -> str:
+def _fadapt(x: float, lang: str = "en") -> str:
     """One decimal below 10, none above (hours, river km)."""
     if _isnan(x):
-        return "unknown"
-    return f"{x:.1f}" if abs(x) < 10 else f"{x:.0f}"
+        return _unknown(lang)
+    return _localize(f"{x:.1f}" if abs(x) < 10 else f"{x:.0f}", lang)
 
 
-def _fconc(x: float) -> str:
+def _fconc(x: float, lang: str = "en") -> str:
+    """Concentration with two significant digits below 1, fewer decimals above."""
     if _isnan(x):
-        return "unknown"
+        return _unknown(lang)
     if x == 0:
         return "0"
     if abs(x) >= 10:
-        return f"{x:.0f}"
+        return _localize(f"{x:.0f}", lang)
     if abs(x) >= 1:
-        return f"{x:.1f}"
-    return f"{x:.2g}"
+        return _localize(f"{x:.1f}", lang)
+    return _localize(f"{x:.2g}", lang)
 
 
-def _fqty(x: float) -> str:
+def _fqty(x: float, lang: str = "en") -> str:
+    """Quantity in tonnes: up to three decimals, thousands grouped."""
     if _isnan(x):
-        return "unknown"
-    return f"{x:,.3f}".rstrip("0").rstrip(".")
+        return _unknown(lang)
+    return _localize(f"{x:,.3f}".rstrip("0").rstrip("."), lang)
 
 
-def _fratio(x: float) -> str:
-    return "unknown" if _isnan(x) else f"{x:.2f}"
+def _fratio(x: float, lang: str = "en") -> str:
+    """Ratio to a threshold, two decimals."""
+    return _unknown(lang) if _isnan(x) else _localize(f"{x:.2f}", lang)
+
+
+def _fint(x: float, lang: str = "en") -> str:
+    """Whole number, thousands grouped (people)."""
+    return _unknown(lang) if _isnan(x) else _localize(f"{x:,.0f}", lang)
 
 
 def _jnum(x: Any, ndigits: int) -> float | None:
@@ -108,5 +136,19 @@ def _jstr(x: Any) -> str | None:
     return s or None
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)) or "_"
+def file_slug(raw: Any, *, max_len: int = 40) -> str:
+    """Bounded, collision-free file-name part for an identifier.
+
+    An ASCII slug of the identifier (at most ``max_len`` characters) followed by the first 8
+    hexadecimal digits of the SHA-256 of the raw identifier (UTF-8), so that ``KG/7``,
+    ``KG 7`` and ``KG_7`` get different names and a 300-character id stays short.
+
+    Examples
+    --------
+    >>> file_slug("KG/7"), file_slug("KG 7")
+    ('KG-7-227066aa', 'KG-7-b70deb4f')
+    """
+    raw = str(raw)
+    ascii_text = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:max_len].strip("-") or "id"
+    return f"{slug}-{hashlib.sha256(raw.encode('utf-8')).hexdigest()[:8]}"

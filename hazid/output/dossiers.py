@@ -9,6 +9,7 @@ results folder. Outputs are byte-identical when re-run with the same inputs and 
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
@@ -20,25 +21,28 @@ import geopandas as gpd
 import pandas as pd
 
 from hazid.errors import DataSourceError, OutputError
+from hazid.i18n import parse_langs, translator
 from hazid.maps.static import static_map
 from hazid.notify.decide import _matrix
 from hazid.notify.dossier import DossierSet, prepare_dossiers
-from hazid.notify.render import _render_html, _render_md
-from hazid.notify.values import _problems, _safe
+from hazid.notify.markup import _render_html, _render_md
+from hazid.notify.values import _problems, file_slug
+from hazid.output.results import write_csv
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["regenerate", "write_notifications"]
 
-_GENERATED = re.compile(r"^[A-Z0-9]{3}-[A-Z0-9]{3}(\.(md|html|json)|_.+\.png)$")
+_GENERATED = re.compile(r"^[A-Z0-9]{3}-[A-Z0-9]{3}((\.[a-z]{2})?\.(md|html|json)|_.+\.png)$")
 _TABLE_FILES = ("summary.csv", "matrix.csv", "activities.csv", "not_notified.csv")
 
 
 def _fmt_csv(df: pd.DataFrame, floats: Sequence[str]) -> pd.DataFrame:
-    """Prepare a table for CSV like the other tables of a results folder.
+    """Prepare a table for CSV: the float columns as floats, without ``-0``.
 
-    Floats at full precision (shortest round-trip form, no ``-0``), booleans as
-    ``true``/``false``.
+    :func:`hazid.output.results.write_csv` then writes floats with 15 significant digits,
+    booleans as ``true``/``false`` and text that a spreadsheet would run as a formula with a
+    leading ``'``.
     """
     out = df.copy()
     for col in floats:
@@ -57,7 +61,11 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _write_csv(path: Path, df: pd.DataFrame) -> None:
-    _write_text(path, df.to_csv(index=False, lineterminator="\n"))
+    """Write a table like the other CSV files of a results folder (:func:`write_csv`)."""
+    try:
+        write_csv(df, path)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err}") from err
 
 
 def _clear(out: Path) -> None:
@@ -81,6 +89,8 @@ def write_notifications(
     map_size_px: Sequence[int] = (1200, 900),
     map_dpi: int = 150,
     map_links: bool | None = None,
+    lang: str | Sequence[str] = "en",
+    response_days: int | None = None,
 ) -> pd.DataFrame:
     """Write notification dossiers and summary tables to ``out_dir/notifications/``.
 
@@ -90,13 +100,17 @@ def write_notifications(
     - ``summary.csv``: one row per (origin, affected) pair screened: ``status``,
       ``n_activities`` (activities to notify or consult about), ``n_notify``, ``n_consult``,
       ``n_screened``, ``pathways``, ``margin_km`` (smallest), ``arrival_h`` (earliest),
-      ``dossier`` (file stem, empty for status none).
+      ``dossier`` (file stem, empty for status none), ``voluntary`` (true unless both
+      countries are Parties to the Convention: the exchange is then voluntary).
     - ``matrix.csv``: Party of origin (rows) x affected Party (columns), number of activities.
     - ``activities.csv``: :func:`determine` output; ``not_notified.csv``:
       :func:`not_notified` output.
     - per pair with status notify or consult: ``<ORIGIN>-<AFFECTED>.md``, ``.html``
-      (self-contained: inline CSS, maps embedded as data URIs) and ``.json`` (schema
-      :func:`notification_schema`), and per activity ``<ORIGIN>-<AFFECTED>_<site_id>.png``.
+      (self-contained: inline CSS, maps embedded as data URIs, A4 print stylesheet) and
+      ``.json`` (schema :func:`hazid.notify.notification_schema`), and per activity
+      ``<ORIGIN>-<AFFECTED>_<slug>-<hash>.png`` (:func:`hazid.notify.values.file_slug` of the
+      site id: bounded and collision-free). With several languages each of these names gets
+      the language before its extension (``KAZ-UZB.ru.md``, ``KAZ-UZB_A-559aead0.ru.png``).
       The Markdown and HTML dossiers link to the interactive map of the pair,
       ``<ORIGIN>-<AFFECTED>_map.html`` in the same folder (see ``map_links``), which
       :func:`hazid.write_results` writes.
@@ -134,6 +148,12 @@ def write_notifications(
     map_links : bool, optional
         Link each dossier to ``<ORIGIN>-<AFFECTED>_map.html`` (relative link): always (True),
         never (False) or, by default, when that file is already in the folder.
+    lang : str or sequence of str
+        Language(s) of the dossiers and maps: ``"en"``, ``"ru"``, ``"en,ru"`` or a list
+        (:data:`hazid.i18n.LANGUAGES`).
+    response_days : int, optional
+        Days the affected Party is given to reply (Annex III, paragraph 3(b)); overrides
+        ``run["response_days"]``; default :data:`hazid.notify.dossier.DEFAULT_RESPONSE_DAYS`.
 
     Returns
     -------
@@ -148,6 +168,8 @@ def write_notifications(
         If a layer has no CRS or lacks its key column.
     InventoryError
         If a table lacks a required column or the contacts are invalid.
+    ChoiceError
+        If a language is not supported or ``response_days`` is not a whole number >= 1.
 
     Examples
     --------
@@ -162,6 +184,10 @@ def write_notifications(
     >>> s[["origin", "affected", "status", "dossier"]].values.tolist()
     [['KAZ', 'UZB', 'notify', 'KAZ-UZB']]
     """
+    langs = parse_langs(lang)
+    run = dict(run or {})
+    if response_days is not None:
+        run["response_days"] = response_days
     ds = prepare_dossiers(
         sites,
         holdings,
@@ -180,28 +206,47 @@ def write_notifications(
         raise OutputError(f"cannot prepare {out}: {err}") from err
     _write_tables(out, ds)
     for pair in ds.pairs().itertuples(index=False):
-        o, a = pair.origin, pair.affected
-        stem = f"{o}-{a}"
-        map_files: dict[str, str | None] = {}
-        images: dict[str, bytes] = {}
-        if maps:
-            for dec in ds.activities(o, a).itertuples(index=False):
-                map_file = f"{stem}_{_safe(dec.site_id)}.png"
-                _draw_map(ds, dec, o, a, out / map_file, size_px=map_size_px, dpi=map_dpi)
-                map_files[dec.site_id] = map_file
-                images[map_file] = (out / map_file).read_bytes()
-        doc = ds.document(o, a, pair.status, map_files)
-        _write_text(
-            out / f"{stem}.json",
-            json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n",
-        )
-        link = f"{stem}_map.html"
-        if not (map_links or (map_links is None and (out / link).is_file())):
-            link = None
-        _write_text(out / f"{stem}.md", _render_md(doc, interactive=link))
-        _write_text(out / f"{stem}.html", _render_html(doc, images, interactive=link))
-        logger.info("%s: %s, %d activities", stem, pair.status, len(doc["activities"]))
+        for lg in langs:
+            suffix = f".{lg}" if len(langs) > 1 else ""
+            _write_pair(out, ds, pair, lang=lg, suffix=suffix, maps=maps, map_links=map_links,
+                        size_px=map_size_px, dpi=map_dpi)  # fmt: skip
     return ds.summary
+
+
+def _write_pair(
+    out: Path,
+    ds: DossierSet,
+    pair: Any,
+    *,
+    lang: str,
+    suffix: str,
+    maps: bool,
+    map_links: bool | None,
+    size_px: Sequence[int],
+    dpi: int,
+) -> None:
+    """Write the maps and the JSON, Markdown and HTML dossiers of one pair in one language."""
+    o, a = pair.origin, pair.affected
+    stem = f"{o}-{a}"
+    map_files: dict[str, str | None] = {}
+    images: dict[str, bytes] = {}
+    if maps:
+        for dec in ds.activities(o, a).itertuples(index=False):
+            map_file = f"{stem}_{file_slug(dec.site_id)}{suffix}.png"
+            _draw_map(ds, dec, o, a, out / map_file, size_px=size_px, dpi=dpi, lang=lang)
+            map_files[dec.site_id] = map_file
+            images[map_file] = (out / map_file).read_bytes()
+    doc = ds.document(o, a, pair.status, map_files, lang=lang)
+    _write_text(
+        out / f"{stem}{suffix}.json",
+        json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n",
+    )
+    link = f"{stem}_map.html"
+    if not (map_links or (map_links is None and (out / link).is_file())):
+        link = None
+    _write_text(out / f"{stem}{suffix}.md", _render_md(doc, interactive=link))
+    _write_text(out / f"{stem}{suffix}.html", _render_html(doc, images, interactive=link))
+    logger.info("%s%s: %s, %d activities", stem, suffix, pair.status, len(doc["activities"]))
 
 
 def _write_tables(out: Path, ds: DossierSet) -> None:
@@ -221,9 +266,13 @@ def _draw_map(
     *,
     size_px: Sequence[int],
     dpi: int,
+    lang: str = "en",
 ) -> None:
     """Draw the static map of one activity of a dossier (zones, river trace, both Parties)."""
     zones, river_paths = ds.site_layers(dec.site_id)
+    options: dict[str, Any] = {}
+    if "lang" in inspect.signature(static_map).parameters:  # legends in the dossier's language
+        options["lang"] = lang
     static_map(
         ds.sites,
         dec.site_id,
@@ -234,22 +283,23 @@ def _draw_map(
         origin=origin,
         affected=affected,
         title=f"{dec.site_name or dec.site_id} ({dec.site_id}): {origin} \u2192 {affected}",
-        note=_map_note(ds),
+        note=_map_note(ds, lang),
         size_px=size_px,
         dpi=dpi,
+        **options,
     )
 
 
-def _map_note(ds: DossierSet) -> str:
+def _map_note(ds: DossierSet, lang: str = "en") -> str:
     """Return the sources line printed on each map (SHA-256 digests shortened to 12 digits)."""
+    tr = translator(lang)
     sources = ds.meta["data_sources"]
-    return re.sub(
-        r"(SHA-256 [0-9a-f]{12})[0-9a-f]+",
-        r"\1",
-        "Borders: {}. Rivers: {}. hazid {}.".format(
-            sources["borders"], sources["rivers"], ds.version
-        ),
+    note = tr.gettext("Borders: {borders}. Rivers: {rivers}. hazid {version}.").format(
+        borders=tr.gettext(sources["borders"]),
+        rivers=tr.gettext(sources["rivers"]),
+        version=ds.version,
     )
+    return re.sub(r"(SHA-256 [0-9a-f]{12})[0-9a-f]+", r"\1", note)
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,6 +328,8 @@ def regenerate(
     *,
     contacts: str | Path | pd.DataFrame | None = None,
     maps: bool = True,
+    lang: str | Sequence[str] = "en",
+    response_days: int | None = None,
 ) -> pd.DataFrame:
     """Rewrite ``notifications/`` of a results folder without recomputing anything.
 
@@ -294,6 +346,10 @@ def regenerate(
         Competent authorities and points of contact (:func:`read_contacts`).
     maps : bool
         Draw the static PNG maps.
+    lang : str or sequence of str
+        Language(s) of the dossiers (see :func:`write_notifications`).
+    response_days : int, optional
+        Days the affected Party is given to reply (see :func:`write_notifications`).
 
     Returns
     -------
@@ -364,4 +420,6 @@ def regenerate(
         contacts=contacts,
         run=run,
         maps=maps,
+        lang=lang,
+        response_days=response_days,
     )

@@ -51,7 +51,10 @@ def network_from_hydrorivers(
     ``LENGTH_KM``, ``UPLAND_SKM``, ``DIS_AV_CMS``, ``ENDORHEIC``, ``ORD_STRA``
     and ``MAIN_RIV``. Without ``DIS_AV_CMS`` the network gives travel times only.
     A ``NEXT_DOWN`` that names a reach missing from the layer (the edge of an
-    extract) ends the network there (``sink = "edge"``), with a warning.
+    extract) ends the network there (``sink = "edge"``), with a warning; so does,
+    when ``borders`` are given, an outlet that is neither flagged ``ENDORHEIC``
+    nor on a coast, lake or closed basin (an extract whose ``NEXT_DOWN`` was set
+    to 0 where it was cut).
     Reaches without a line geometry stay in the ``NEXT_DOWN`` chain (no site
     joins them, their countries are unknown); a missing ``LENGTH_KM`` is
     measured from the geometry (WGS84 geodesic). Each such repair is logged as
@@ -285,7 +288,9 @@ def _hydro_sinks(
             endorheic_lakes=ENDORHEIC_LAKES,
             endorheic_seas=ENDORHEIC_SEAS,
         )
-        kind = np.where(kind == "", "outlet", kind)
+        # with land polygons, an outlet at no coast, lake or closed basin is where the
+        # data stop (a clipped extract), not a proven end of the river
+        kind = np.where(kind == "", "edge" if borders is not None else "outlet", kind)
         keep = sink[sel] == "endorheic"
         sink[sel] = np.where(keep, "endorheic", kind)
         sink_name[sel] = nm

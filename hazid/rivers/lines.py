@@ -22,15 +22,19 @@ import shapely
 from hazid.errors import GeodataError
 from hazid.rivers.columns import _find_column, _norm_name
 from hazid.rivers.geodesy import (
-    _GEOD,
     _deg_margin,
     _geodesic_length_km,
     _haversine_m,
     _label_components,
-    _project_local,
     _to_wgs84,
 )
-from hazid.rivers.outlets import ENDORHEIC_LAKES, ENDORHEIC_SEAS, _classify_points
+from hazid.rivers.outlets import (
+    ENDORHEIC_LAKES,
+    ENDORHEIC_SEAS,
+    _classify_points,
+    cut_terminal_rivers,
+)
+from hazid.rivers.snapping import _cut_equal, _farthest, _node_line_relations, _vote
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +65,8 @@ def network_from_lines(
        equidistant projection centred on the end); the touching end becomes a
        vertex of the split line, so the pieces share it exactly;
     4. classify the dangling ends (nodes of degree 1): *endorheic* (within
-       ``lake_m`` of a closed lake: Natural Earth ``Alkaline Lake`` or a name in
-       ``endorheic_lakes``; or on open water inside an ``endorheic_seas`` box,
+       ``lake_m`` of a closed lake named in ``endorheic_lakes``, the sourced
+       table of closed basins; or on open water inside an ``endorheic_seas`` box,
        i.e. the Caspian), *lake* (within ``lake_m`` of another lake) or *sea*
        (a point within ``coast_m`` lies outside every ``borders`` polygon);
     5. choose each connected component's outlet(s): all its sea and endorheic
@@ -72,9 +76,12 @@ def network_from_lines(
        (reported in ``ambiguous_components``);
     6. orient every piece towards the outlet along shortest paths (multi-source
        Dijkstra on river length); ``next_down`` follows the shortest-path tree,
-       so the result has no cycle even where the lines form loops;
+       so the result has no cycle even where the lines form loops; reaches of
+       an ambiguous component are flagged ``ambiguous``;
     7. cut pieces longer than ``max_reach_km`` into equal reaches (better
-       positions for border crossings).
+       positions for border crossings);
+    8. end the terminal rivers of the closed-basin table (the Zeravshan, ...)
+       where they are drawn to join another river.
 
     Parameters
     ----------
@@ -151,7 +158,7 @@ def network_from_lines(
         endorheic_lakes=endorheic_lakes,
         endorheic_seas=endorheic_seas,
     )
-    g, outlets, ambiguous, multi, n_comps = _choose_outlets(
+    g, outlets, ambiguous, amb_nodes, multi, n_comps = _choose_outlets(
         pieces, node_kind, ends, names_norm, max_candidates=max_candidates
     )
     down, nd_piece, outlet_of = _orient(pieces, g, outlets, report)
@@ -164,8 +171,12 @@ def network_from_lines(
         node_sink_name,
         outlets,
         names_norm,
+        amb_nodes,
         max_reach_km=max_reach_km,
     )
+    terminal = cut_terminal_rivers(reaches)
+    is_out = reaches["next_down"].to_numpy() == 0
+    sink = reaches["sink"].to_numpy(dtype=object)
     report.update(
         {
             "pieces": len(pieces.u),
@@ -176,6 +187,7 @@ def network_from_lines(
             },
             "ambiguous_components": ambiguous,
             "multi_outlet_components": int(multi),
+            "terminal_rivers": terminal,
             "cycles": [],
             "warnings": [],
         }
@@ -360,11 +372,12 @@ def _choose_outlets(
     names_norm: np.ndarray,
     *,
     max_candidates: int,
-) -> tuple[nx.Graph, list[int], list[dict[str, Any]], int, int]:
+) -> tuple[nx.Graph, list[int], list[dict[str, Any]], set[int], int, int]:
     """Step 5: outlets of each connected river system (sea and closed-basin ends, else a vote).
 
-    Returns the undirected node graph, the outlets, the ambiguous systems,
-    the count of systems with several outlets and the count of systems.
+    Returns the undirected node graph, the outlets, the ambiguous systems and
+    their outlets, the count of systems with several outlets and the count of
+    systems.
     """
     pu, pv, plen_m = pieces.u, pieces.v, pieces.length_m
     g = nx.Graph()
@@ -374,6 +387,7 @@ def _choose_outlets(
         g.add_edge(u, v, weight=w, piece=k)
     outlets: list[int] = []
     ambiguous: list[dict[str, Any]] = []
+    amb_nodes: set[int] = set()
     multi = 0
     comps = list(nx.connected_components(g))
     for comp in comps:
@@ -398,6 +412,7 @@ def _choose_outlets(
         agreement = max(votes) / max(total_len, 1.0)
         best = cands[int(np.argmax(votes))]
         outlets.append(best)
+        amb_nodes.add(best)
         names = sorted(
             {names_norm[pieces.src[d["piece"]]] for _, _, d in sub.edges(data=True)} - {""}
         )
@@ -410,7 +425,7 @@ def _choose_outlets(
                 "agreement": round(float(agreement), 3),
             }
         )
-    return g, outlets, ambiguous, multi, len(comps)
+    return g, outlets, ambiguous, amb_nodes, multi, len(comps)
 
 
 def _orient(
@@ -450,6 +465,7 @@ def _cut_reaches(
     node_sink_name: dict[int, str],
     outlets: list[int],
     names_norm: np.ndarray,
+    amb_nodes: set[int],
     *,
     max_reach_km: float | None,
 ) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
@@ -498,95 +514,9 @@ def _cut_reaches(
             "name": pd.array(names_norm[pieces.src[r_piece_arr]], dtype="str"),
             "sink": pd.array(sink, dtype="str"),
             "sink_name": pd.array(sink_name, dtype="str"),
+            "ambiguous": np.array([outlet_of[int(w)] in amb_nodes for w in down_node], dtype=bool),
         },
         geometry=r_geom_arr,
         crs=4326,
     )
     return reaches, sink, is_out
-
-
-def _node_line_relations(
-    label: np.ndarray,
-    ends: np.ndarray,
-    coords_list: list[np.ndarray],
-    line_tree: shapely.STRtree,
-    snap_m: float,
-    deg: float,
-) -> dict[str, np.ndarray]:
-    """Line ends (nodes) lying within ``snap_m`` of another line.
-
-    ``where`` is -1 (near that line's start), 1 (near its end) or 0 (on its
-    interior, at segment ``seg`` and fraction ``t``: a confluence). Distances in a
-    local azimuthal equidistant projection centred on the node.
-    """
-    m = len(coords_list)
-    nodes = np.unique(label)
-    node_xy = ends[nodes]
-    ni, li = line_tree.query(shapely.points(node_xy), predicate="dwithin", distance=deg)
-    own = (nodes[ni] == label[li]) | (nodes[ni] == label[m + li])
-    ni, li = ni[~own], li[~own]
-    empty = np.array([], dtype=np.int64)
-    out = {"node": empty, "line": empty, "where": empty, "seg": empty, "t": np.array([])}
-    if len(ni) == 0:
-        return out
-    geoms = np.array(
-        [shapely.LineString(_ends_fix(coords_list[j], ends, label, j, m)) for j in li], dtype=object
-    )
-    proj = _project_local(geoms, node_xy[ni, 0], node_xy[ni, 1])
-    origin = shapely.points(0.0, 0.0)
-    dist = shapely.distance(origin, proj)
-    along = shapely.line_locate_point(proj, origin)
-    total = shapely.length(proj)
-    ok = dist <= snap_m
-    ni, li, proj, along, total = ni[ok], li[ok], proj[ok], along[ok], total[ok]
-    where = np.where(along <= snap_m, -1, np.where(along >= total - snap_m, 1, 0))
-    seg_i = np.zeros(len(ni), dtype=np.int64)
-    t_i = np.zeros(len(ni))
-    for k in np.flatnonzero(where == 0):
-        pc = shapely.get_coordinates(proj[k])
-        seg = np.hypot(*np.diff(pc, axis=0).T)
-        cum = np.r_[0.0, np.cumsum(seg)]
-        sgi = int(np.clip(np.searchsorted(cum, along[k], side="right") - 1, 0, len(seg) - 1))
-        seg_i[k] = sgi
-        t_i[k] = (along[k] - cum[sgi]) / seg[sgi] if seg[sgi] > 0 else 0.0
-    # one relation per (node, line): the nearest
-    return {"node": nodes[ni], "line": li, "where": where, "seg": seg_i, "t": t_i}
-
-
-def _ends_fix(c: np.ndarray, ends: np.ndarray, label: np.ndarray, j: int, m: int) -> np.ndarray:
-    """Coordinates of line ``j`` with its ends moved to their snapped nodes."""
-    c = c.copy()
-    c[0] = ends[label[j]]
-    c[-1] = ends[label[m + j]]
-    return c
-
-
-def _farthest(g: nx.Graph, start: int) -> int:
-    d = nx.single_source_dijkstra_path_length(g, start, weight="weight")
-    return max(d, key=lambda n: (d[n], -n))
-
-
-def _vote(sub: nx.Graph, outlet: int, pu: np.ndarray, pv: np.ndarray, plen: np.ndarray) -> float:
-    """River length whose drawing direction agrees with draining to ``outlet``."""
-    d = nx.single_source_dijkstra_path_length(sub, outlet, weight="weight")
-    agree = 0.0
-    for _, _, data in sub.edges(data=True):
-        k = data["piece"]
-        if d[int(pv[k])] < d[int(pu[k])]:
-            agree += plen[k]
-    return agree
-
-
-def _cut_equal(c: np.ndarray, n: int) -> list[np.ndarray]:
-    """Cut a lon/lat polyline into ``n`` parts of equal geodesic length."""
-    _, _, seg = _GEOD.inv(c[:-1, 0], c[:-1, 1], c[1:, 0], c[1:, 1])
-    cum = np.r_[0.0, np.cumsum(seg)]
-    targets = np.linspace(0.0, cum[-1], n + 1)
-    cut_x = np.interp(targets, cum, c[:, 0])
-    cut_y = np.interp(targets, cum, c[:, 1])
-    out = []
-    for i in range(n):
-        inner = (cum > targets[i]) & (cum < targets[i + 1])
-        pts = np.vstack([[cut_x[i], cut_y[i]], c[inner], [cut_x[i + 1], cut_y[i + 1]]])
-        out.append(pts)
-    return out

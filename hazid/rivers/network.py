@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
-from hazid.errors import check_choice
+from hazid.errors import GeodataError, check_choice
 from hazid.rivers.columns import _find_column
 from hazid.rivers.geodesy import _to_wgs84
 from hazid.rivers.hydrorivers import network_from_hydrorivers
+from hazid.rivers.lakes import assign_lakes
 from hazid.rivers.lines import network_from_lines
 from hazid.rivers.sources import _read_layer, read_rivers
 
 logger = logging.getLogger(__name__)
 
 
+RiverInput = gpd.GeoDataFrame | str | os.PathLike[str]
+
+
 def build_network(
-    rivers: gpd.GeoDataFrame | str | os.PathLike[str],
+    rivers: RiverInput | Sequence[RiverInput],
     *,
     borders: gpd.GeoDataFrame | None = None,
     lakes: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
@@ -29,16 +35,21 @@ def build_network(
     """Build a reach table from HydroRIVERS or from plain river lines.
 
     A layer with a ``HYRIV_ID`` column goes to :func:`network_from_hydrorivers`,
-    any other line layer to :func:`network_from_lines`.
+    any other line layer to :func:`network_from_lines`. Several layers (a list)
+    are merged first: HydroRIVERS continents join through ``NEXT_DOWN`` (a reach
+    present in two files is kept once), plain lines are pooled. With lake
+    polygons, reaches inside a lake get its name, volume (sourced table) and
+    outlet (:func:`hazid.rivers.lakes.assign_lakes`).
 
     Parameters
     ----------
-    rivers : GeoDataFrame or path
-        The river layer.
+    rivers : GeoDataFrame, path, or a list of them
+        The river layer(s).
     borders : GeoDataFrame, optional
         Countries (land): used to recognise river mouths on the sea.
     lakes : GeoDataFrame or path, optional
-        Lake polygons: used to recognise rivers ending in lakes.
+        Lake polygons: used to recognise rivers ending in lakes, and the lakes
+        the rivers cross.
     on_cycle : {"raise", "break"}
         What to do with cycles in ``next_down``.
     **kwargs
@@ -57,7 +68,8 @@ def build_network(
     CRSError
         The river, lake or border layer has no CRS.
     GeodataError
-        A layer cannot be read or holds no usable river (see the builders).
+        A layer cannot be read or holds no usable river (see the builders), or
+        HydroRIVERS layers are mixed with plain lines.
     NetworkError
         ``next_down`` has a cycle (with ``on_cycle="raise"``) or reach ids repeat.
 
@@ -71,8 +83,7 @@ def build_network(
     (2, 'lines')
     """
     check_choice("on_cycle", on_cycle, ["raise", "break"])
-    if not isinstance(rivers, gpd.GeoDataFrame):
-        rivers = read_rivers(rivers)
+    rivers = _merge_layers(rivers)
     if lakes is not None and not isinstance(lakes, gpd.GeoDataFrame):
         lakes = _read_layer(lakes, "lakes")
     # check every layer before the work starts
@@ -82,8 +93,41 @@ def build_network(
     if borders is not None:
         borders = _to_wgs84(borders, "borders")
     if _find_column(rivers.columns, "HYRIV_ID") is not None:
-        return network_from_hydrorivers(rivers, borders=borders, lakes=lakes, on_cycle=on_cycle)
-    return network_from_lines(rivers, borders=borders, lakes=lakes, **kwargs)
+        reaches = network_from_hydrorivers(rivers, borders=borders, lakes=lakes, on_cycle=on_cycle)
+    else:
+        reaches = network_from_lines(rivers, borders=borders, lakes=lakes, **kwargs)
+    if rivers.attrs.get("files"):
+        reaches.attrs["report"] = {**reaches.attrs["report"], "files": rivers.attrs["files"]}
+    return assign_lakes(reaches, lakes) if lakes is not None else reaches
+
+
+def _merge_layers(rivers: RiverInput | Sequence[RiverInput]) -> gpd.GeoDataFrame:
+    """Read one river layer, or read and merge several (HydroRIVERS by id, or lines)."""
+    if isinstance(rivers, gpd.GeoDataFrame):
+        return rivers
+    if isinstance(rivers, (str, os.PathLike)):
+        return read_rivers(rivers)
+    layers = [
+        _to_wgs84(r if isinstance(r, gpd.GeoDataFrame) else read_rivers(r), "river network")
+        for r in rivers
+    ]
+    if not layers:
+        raise GeodataError("no river layer given")
+    if len(layers) == 1:
+        return layers[0]
+    hydro = [_find_column(g.columns, "HYRIV_ID") is not None for g in layers]
+    if any(hydro) and not all(hydro):
+        raise GeodataError("river layers mix HydroRIVERS and plain lines; give layers of one kind")
+    merged = gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), crs=4326)
+    if all(hydro):
+        col = _find_column(merged.columns, "HYRIV_ID")
+        dup = merged[col].duplicated().to_numpy()
+        if dup.any():
+            logger.info("river layers: %d reach(es) present in two layers kept once", dup.sum())
+        merged = merged.loc[~dup].reset_index(drop=True)
+    merged.attrs["files"] = len(layers)
+    logger.info("river network: %d layers merged (%d features)", len(layers), len(merged))
+    return merged
 
 
 def _as_network(network: Any, borders: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:

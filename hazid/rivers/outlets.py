@@ -17,51 +17,29 @@ import pandas as pd
 import shapely
 
 from hazid.rivers.columns import _find_column, _norm_name
+from hazid.rivers.data import closed_basins
 from hazid.rivers.geodesy import _GEOD, _clip_each, _deg_margin, _project_local, _to_wgs84
+from hazid.rivers.graph import _drains_to
 
 logger = logging.getLogger(__name__)
 
 
+_CLOSED = closed_basins()
+
 ENDORHEIC_LAKES: frozenset[str] = frozenset(
-    {
-        "aral sea",
-        "caspian sea",
-        "lake balkhash",
-        "balkhash",
-        "issyk-kul",
-        "issyk kul",
-        "alakol",
-        "ozero alakol'",
-        "sasykkol",
-        "tengiz",
-        "ozero tengiz",
-        "sarygamysh",
-        "sarykamysh",
-        "lop nur",
-        "lake urmia",
-        "lake van",
-        "dead sea",
-        "great salt lake",
-        "lake chad",
-        "lake turkana",
-        "lake eyre",
-        "qinghai hu",
-        "qinghai lake",
-        "uvs nuur",
-        "khyargas nuur",
-    }
+    a for aliases in _CLOSED.loc[_CLOSED["kind"] == "lake", "aliases"] for a in aliases
 )
 """Names (case-folded) of closed-basin lakes: a river ending in one ends there.
 
-Natural Earth's ``Alkaline Lake`` class (which holds the Aral Sea and
-Issyk-Kul) is treated as closed as well. Lake Balkhash is a ``Lake`` in
-Natural Earth although it has no outflow, hence this list (standard physical
-geography; extend it through the ``endorheic_lakes`` argument).
+From the sourced table ``hazid/data/rivers/v1/closed_basins.csv`` (kind ``lake``),
+not from a lake layer's class: Natural Earth's ``Alkaline Lake`` class also holds
+lakes with an outflow (Hawr al-Hammar on the Shatt al-Arab). Extend it through the
+``endorheic_lakes`` argument.
 """
 
-
 ENDORHEIC_SEAS: Mapping[str, tuple[float, float, float, float]] = {
-    "Caspian Sea": (46.0, 36.0, 55.5, 47.5),
+    str(r.name): (float(r.west), float(r.south), float(r.east), float(r.north))
+    for r in _CLOSED[_CLOSED["kind"] == "sea"].itertuples()
 }
 """Closed seas as (west, south, east, north) boxes in degrees.
 
@@ -69,6 +47,70 @@ A river end that lies on open water (outside every land polygon) inside one
 of these boxes drains into that closed sea, not the ocean. Country layers
 leave the Caspian uncovered, like the ocean; the box tells them apart.
 """
+
+TERMINAL_RIVERS: Mapping[str, str] = {
+    a: str(r.name) for r in _CLOSED[_CLOSED["kind"] == "terminal"].itertuples() for a in r.aliases
+}
+"""Rivers (case-folded name -> table name) that end before the river they are drawn to join.
+
+From ``closed_basins.csv`` (kind ``terminal``): the Zeravshan is lost in the
+Kyzylkum sands before the Amu Darya, though drawn joined to it.
+"""
+
+
+def cut_terminal_rivers(
+    reaches: pd.DataFrame, terminal: Mapping[str, str] = TERMINAL_RIVERS
+) -> list[str]:
+    """End terminal rivers where they are drawn to join another river (in place).
+
+    The last reach of a river named in ``terminal`` before a reach of another
+    name becomes an outlet (``next_down = 0``, ``sink = "endorheic"``,
+    ``sink_name`` "<name> (terminal river)"); reaches upstream of it are marked
+    ``endorheic``.
+
+    Parameters
+    ----------
+    reaches : pandas.DataFrame
+        Reach table with ``name``.
+    terminal : mapping
+        Case-folded river name -> name shown.
+
+    Returns
+    -------
+    list of str
+        The rivers cut.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"reach_id": [1, 2, 3], "next_down": [2, 3, 0],
+    ...     "name": ["Zarafshon", "Zarafshon", "Amu Darya"], "sink": ["", "", "endorheic"],
+    ...     "sink_name": ["", "", "Aral Sea"], "endorheic": [True, True, True]})
+    >>> cut_terminal_rivers(r), r.next_down.tolist(), r.sink.tolist()[1]
+    (['Zeravshan'], [2, 0, 0], 'endorheic')
+    """
+    if "name" not in reaches or not len(reaches):
+        return []
+    names = reaches["name"].fillna("").astype(str).str.casefold().to_numpy()
+    is_term = np.array([n in terminal for n in names], dtype=bool)
+    if not is_term.any():
+        return []
+    ids = reaches["reach_id"].to_numpy()
+    nd = reaches["next_down"].to_numpy()
+    pos = pd.Index(ids).get_indexer(nd)
+    nxt_name = np.where(pos >= 0, names[np.maximum(pos, 0)], "")
+    cut = is_term & (pos >= 0) & (nxt_name != names)
+    if not cut.any():
+        return []
+    shown = [terminal[n] for n in names[cut]]
+    reaches.loc[cut, "next_down"] = 0
+    if "sink" in reaches:
+        reaches.loc[cut, "sink"] = "endorheic"
+    if "sink_name" in reaches:
+        reaches.loc[cut, "sink_name"] = [f"{n} (terminal river)" for n in shown]
+    if "endorheic" in reaches:
+        reaches["endorheic"] = reaches["endorheic"].to_numpy(dtype=bool) | _drains_to(reaches, cut)
+    return sorted(set(shown))
 
 
 def _classify_points(
@@ -95,7 +137,6 @@ def _classify_points(
         lk = lk[lk.geometry.notna() & ~lk.geometry.is_empty]
         lgeom = lk.geometry.to_numpy()
         ncol = _find_column(lk.columns, "name")
-        ccol = _find_column(lk.columns, "featurecla")
         lnames = (
             np.array([_norm_name(v) for v in lk[ncol].to_numpy()], dtype=object)
             if ncol
@@ -103,8 +144,6 @@ def _classify_points(
         )
         closed = {s.casefold() for s in endorheic_lakes}
         lendo = np.array([s.casefold() in closed for s in lnames], dtype=bool)
-        if ccol:
-            lendo |= lk[ccol].astype(str).str.casefold().eq("alkaline lake").to_numpy()
         deg = _deg_margin(lake_m, max_lat)
         pi, li = shapely.STRtree(lgeom).query(pts, predicate="dwithin", distance=deg)
         if len(pi):

@@ -119,8 +119,8 @@ def connect_sites(
         "",
         np.where(
             valid,
-            f"no river reach within {snap_km:g} km: no water pathway",
-            "no location: no water pathway",
+            f"no river reach within {snap_km:g} km: water pathway not assessed",
+            "no site location: water pathway not assessed",
         ),
     )
     return pd.DataFrame(

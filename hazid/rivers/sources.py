@@ -1,35 +1,42 @@
-"""Finding and reading the river layer (explicit path, HAZID_RIVERS, fetched data)."""
+"""Finding and reading the river layer (explicit path, HAZID_RIVERS, fetched, embedded data)."""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
-from hazid import datasets
+from hazid import datasets, embedded
 from hazid.errors import CRSError, DataSourceError, GeodataError
 
 logger = logging.getLogger(__name__)
 
 
-def resolve_rivers(path: str | os.PathLike[str] | None = None) -> Path:
+def resolve_rivers(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+) -> Path | list[Path]:
     """Find the river network to use.
 
     Order: ``path`` if given, else the environment variable ``HAZID_RIVERS``, else a network
     fetched earlier with ``hazid data fetch`` (a HydroRIVERS continent, else Natural Earth 10m
-    rivers) in the hazid data directory.
+    rivers) in the hazid data directory, else the Natural Earth 1:10M rivers embedded in hazid
+    (:func:`hazid.embedded.provenance`: large rivers only, no discharge). Several files (a list,
+    or ``HAZID_RIVERS`` with paths separated by ``os.pathsep``) give a list, merged by
+    :func:`hazid.rivers.build_network` (HydroRIVERS continents join by ``NEXT_DOWN``).
 
     Parameters
     ----------
-    path : str or path-like, optional
-        Explicit file.
+    path : str, path-like or a list of them, optional
+        Explicit file(s); layers already read (GeoDataFrames) in a list pass through.
 
     Returns
     -------
-    pathlib.Path
-        An existing file.
+    pathlib.Path or list
+        An existing file, or a list of them (several files).
 
     Raises
     ------
@@ -50,19 +57,32 @@ def resolve_rivers(path: str | os.PathLike[str] | None = None) -> Path:
         "or set HAZID_RIVERS=PATH, or run `hazid data fetch hydrorivers_as` "
         "(or ne_10m_rivers)."
     )
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        return [p if isinstance(p, gpd.GeoDataFrame) else resolve_rivers(p) for p in path]
     if path is None:
         env = os.environ.get("HAZID_RIVERS", "").strip()
+        if os.pathsep in env:
+            parts = [e.strip() for e in env.split(os.pathsep) if e.strip()]
+            return [_existing(Path(e).expanduser(), "HAZID_RIVERS", how) for e in parts]
         if env:
             path, origin = env, "HAZID_RIVERS"
         else:
             fetched = datasets.first_fetched("hydrorivers_", "ne_10m_rivers")
             if fetched is None:
-                raise DataSourceError(f"no river network given. {how}")
+                try:
+                    fetched = embedded.embedded_path("rivers")
+                except DataSourceError:
+                    raise DataSourceError(f"no river network given. {how}") from None
+                logger.info("river network: %s", embedded.describe(embedded.provenance("rivers")))
+                return fetched
             logger.info("river network: %s (fetched with hazid data)", fetched)
             return fetched
     else:
         origin = "path"
-    p = Path(path).expanduser()
+    return _existing(Path(path).expanduser(), origin, how)
+
+
+def _existing(p: Path, origin: str, how: str) -> Path:
     if not p.exists():
         raise DataSourceError(f"river network {str(p)!r} (from {origin}) does not exist. {how}")
     return p
@@ -89,7 +109,8 @@ def read_rivers(
     Returns
     -------
     geopandas.GeoDataFrame
-        The features as stored.
+        The features as stored (several files from ``HAZID_RIVERS``: pooled, in
+        EPSG:4326).
 
     Raises
     ------
@@ -108,6 +129,9 @@ def read_rivers(
     1
     """
     p = resolve_rivers(path)
+    if isinstance(p, list):
+        parts = [_read_layer(x, "river network", bbox=bbox, layer=layer).to_crs(4326) for x in p]
+        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=4326)
     return _read_layer(p, "river network", bbox=bbox, layer=layer)
 
 
@@ -122,7 +146,11 @@ def _read_layer(
     if not p.exists():
         raise DataSourceError(f"{what} {str(p)!r} does not exist")
     try:
-        gdf = gpd.read_file(p, bbox=bbox, layer=layer)
+        if p.suffix.lower() in {".parquet", ".geoparquet"}:  # GeoParquet (GDAL may lack it)
+            gdf = gpd.read_parquet(p)
+            gdf = gdf if bbox is None else gdf.cx[bbox[0] : bbox[2], bbox[1] : bbox[3]]
+        else:
+            gdf = gpd.read_file(p, bbox=bbox, layer=layer)
     except Exception as err:  # pyogrio raises several types
         raise GeodataError(f"cannot read {what} {str(p)!r}: {err}") from err
     if gdf.crs is None:

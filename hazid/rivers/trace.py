@@ -21,15 +21,21 @@ from hazid.errors import GeodataError, check_choice
 from hazid.rivers.countries import _country_sets, _country_spans
 from hazid.rivers.geodesy import _to_wgs84
 from hazid.rivers.graph import _compile, _Net
+from hazid.rivers.hydrology import _Hydraulics, _reach_hydraulics
 from hazid.rivers.network import _as_network
-from hazid.rivers.paths import _path_lines
+from hazid.rivers.outcomes import gap_rows, water_outcomes
+from hazid.rivers.results import (
+    _affected_table,
+    _country_entries,
+    _lakes_crossed,
+    _paths_table,
+    _per_site,
+    _river_names,
+)
 from hazid.rivers.sites import connect_sites
 from hazid.rivers.transport import (
     DEFAULT_VELOCITY_MS,
     LEADING_EDGE_FACTOR,
-    jobson_peak_concentration,
-    jobson_unit_peak,
-    jobson_velocity,
 )
 
 logger = logging.getLogger(__name__)
@@ -46,8 +52,10 @@ def trace_water(
     decay_per_h: float = 0.0,
     default_velocity_ms: float = DEFAULT_VELOCITY_MS,
     border_tolerance_km: float = 1.5,
-    velocity: str = "max_probable",
+    velocity: str = "jobson",
     flow_factor: float = 1.0,
+    runoff_mm: float | None = None,
+    gap_km: float = 100.0,
     path_geometry: bool = True,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Trace every site downstream and list the other countries its spill would reach.
@@ -59,17 +67,29 @@ def trace_water(
     below ``water_threshold_mg_l`` (the peak is assumed to decrease
     downstream).
 
-    Transport, per reach: where the network has discharge and drainage area
-    (HydroRIVERS ``DIS_AV_CMS`` and ``UPLAND_SKM``), Jobson's (1996) velocity
-    with ``Qa = DIS_AV_CMS``, ``Q = flow_factor * Qa``, ``Da = UPLAND_SKM``;
-    the maximum probable velocity by default (worst case). Elsewhere
-    ``default_velocity_ms``. Peak travel time Tp sums reach lengths over
-    velocities; the leading edge arrives at 0.89 Tp. The peak concentration
-    where the river enters a country is Jobson's ``Cup(Tp) * M / (1e6 Q)`` with
-    the local discharge (dilution grows downstream) and first-order decay
-    ``exp(-k Tp)``; it is NaN without discharge or without ``water_mass_kg``.
-    A country that the site's own reach leaves before the site (the river
-    crossed the border upstream of it) is not downstream and is not listed.
+    Transport, per reach (:mod:`hazid.rivers.hydrology`): mean discharge Qa
+    from ``DIS_AV_CMS``, else from the drainage area ``UPLAND_SKM`` times a
+    runoff depth (sourced table, or ``runoff_mm``); ``Q = flow_factor * Qa``.
+    With Q and the drainage area, Jobson's (1996) velocities: the arrival
+    (``arrival_h``, leading edge) is 0.89 of the travel time at the maximum
+    probable velocity Vmp, the peak (``peak_h``) travels at the peak velocity
+    Vp. Reaches with neither discharge nor drainage area, or every reach with
+    ``velocity="flat"``, use ``default_velocity_ms`` (peak at L / v, leading
+    edge at 0.89 of it). A lake or reservoir of known volume V on the path
+    (reach columns from :func:`hazid.rivers.lakes.assign_lakes`) adds its
+    residence time V / Q at its outlet and caps the peak downstream at the
+    fully mixed M / V. The peak concentration where the river enters a country
+    is Jobson's ``Cup(Tp) * M / (1e6 Q)`` with the local discharge and
+    first-order decay ``exp(-k Tp)``; NaN without discharge or without
+    ``water_mass_kg``. A country that the site's own reach leaves before the
+    site (the river crossed the border upstream of it) is not downstream.
+
+    Missing data is never taken for safety (:mod:`hazid.rivers.outcomes`):
+    every site's pathway is ``assessed`` or ``not assessed`` with the reason
+    (no reach within ``snap_km``, network ambiguous, trace ends at the edge of
+    the data, release mass unknown while a threshold needs it); where the data
+    stop, other countries within ``gap_km`` get a water row without arrival
+    time (to consult).
 
     Parameters
     ----------
@@ -81,7 +101,7 @@ def trace_water(
     borders : geopandas.GeoDataFrame
         Countries with ``iso_a3``.
     snap_km : float
-        Largest site-to-river distance (km); farther sites have no water pathway.
+        Largest site-to-river distance (km); farther sites are not assessed.
     horizon_days : float
         Stop once the leading edge needs longer than this (days).
     water_threshold_mg_l : float, optional
@@ -93,10 +113,18 @@ def trace_water(
         :data:`DEFAULT_VELOCITY_MS`.
     border_tolerance_km : float
         A reach within this distance of a country also borders it.
-    velocity : {"max_probable", "peak"}
-        Jobson velocity: maximum probable (worst case) or peak.
+    velocity : {"jobson", "flat"}
+        Jobson's velocities (Vmp for arrival, Vp for the peak) where discharge
+        or drainage area is known, or a flat ``default_velocity_ms`` everywhere.
     flow_factor : float
         Flow scenario: ``Q = flow_factor * Qa``.
+    runoff_mm : float, optional
+        Runoff depth (mm/yr) turning drainage area into mean discharge where
+        the network has no discharge; default the sourced table.
+    gap_km : float
+        Countries within this distance (km) of where the river data stop (end
+        of a trace at the data's edge, or a site without reach) are to be
+        consulted; 0 disables. A screening choice, not a literature value.
     path_geometry : bool
         Build the river_paths lines (costly for very many sites).
 
@@ -113,9 +141,11 @@ def trace_water(
         One row per site: ``site_id``, ``countries`` (";"-joined, in order,
         the site's own first), ``river``, ``length_km`` (traced length),
         ``travel_h`` (leading-edge time to the end of the trace), ``end``
-        (sea, endorheic, lake, edge, unknown, horizon, threshold, or none),
-        ``sink_name``, ``snap_km``, ``water_note``, geometry (the traced river
-        from the site; None when not connected).
+        (sea, endorheic, lake, outlet, edge, cycle, horizon, threshold, or
+        none), ``sink_name``, ``snap_km``, ``water_note``, ``lakes`` (lakes
+        crossed, ";"-joined), ``water_status`` (assessed, not assessed),
+        ``water_reason``, ``end_country`` (where the trace stopped), geometry
+        (the traced river from the site; None when not connected).
 
     Raises
     ------
@@ -140,7 +170,7 @@ def trace_water(
     >>> paths.countries.tolist()
     ['AAA;BBB']
     """
-    check_choice("velocity", velocity, ["max_probable", "peak"])
+    check_choice("velocity", velocity, ["jobson", "flat"])
     sites = _to_wgs84(sites, "sites")
     borders = _to_wgs84(borders, "borders")
     reaches = _as_network(network, borders)
@@ -162,6 +192,7 @@ def trace_water(
         flow_factor=flow_factor,
         default_velocity_ms=default_velocity_ms,
         decay_per_h=decay_per_h,
+        runoff_mm=runoff_mm,
     )
     spans = _reach_country_spans(reaches, borders, net, border_tolerance_km)
     keys = _reach_keys(reaches, net, spans)
@@ -176,11 +207,27 @@ def trace_water(
     )
     events = _events(net, hyd, start, end, keys)
     nm, full_names = _river_names(events, keys.name_vals)
+    crossed = _lakes_crossed(events, keys)
     ex, path_countries = _country_entries(events, spans, hyd, start, end)
     affected = _affected_table(ex, nm, own[start.idx], conn, start)
     paths = _paths_table(
         sites, reaches, net, conn, start, end, own, path_countries, full_names, path_geometry
     )
+    paths["lakes"] = pd.array(_per_site(crossed, start, len(sites)), dtype="str")
+    outcome = water_outcomes(
+        paths,
+        reaches,
+        net,
+        start,
+        end,
+        mass=mass,
+        needs_mass=water_threshold_mg_l is not None,
+    )
+    for c in ("water_status", "water_reason", "end_country"):
+        paths[c] = pd.array(outcome[c], dtype="str")
+    gaps = gap_rows(paths, sites, borders, own, affected, gap_km=gap_km, outcome=outcome)
+    if len(gaps):
+        affected = pd.concat([affected, gaps], ignore_index=True)
     logger.info(
         "traced %d of %d sites downstream; %d (site, country) water pathways",
         len(start.pos),
@@ -199,65 +246,6 @@ def _own_countries(sites: gpd.GeoDataFrame) -> np.ndarray:
     else:
         raise GeodataError("sites need a 'site_country' (or 'country') column")
     return own.fillna("").astype(str).to_numpy()
-
-
-@dataclass
-class _Hydraulics:
-    """Per-reach transport: discharge, velocity, travel time, distances to the outlet."""
-
-    length_km: np.ndarray
-    q: np.ndarray
-    qa: np.ndarray
-    hydro: np.ndarray
-    t_h: np.ndarray
-    cum_km: np.ndarray
-    cum_h: np.ndarray
-    decay_per_h: float
-
-    def peak_mg_l(self, tp: np.ndarray, pos: np.ndarray, mass: np.ndarray) -> np.ndarray:
-        """Jobson peak (mg/L) at reach ``pos`` after ``tp`` hours, with first-order decay."""
-        cup = jobson_unit_peak(tp, self.q[pos], self.qa[pos])
-        c = jobson_peak_concentration(mass, self.q[pos], cup) * 1000.0
-        return np.where(self.hydro[pos], c, np.nan) * np.exp(-self.decay_per_h * tp)
-
-
-def _reach_hydraulics(
-    reaches: gpd.GeoDataFrame,
-    net: _Net,
-    *,
-    velocity: str,
-    flow_factor: float,
-    default_velocity_ms: float,
-    decay_per_h: float,
-) -> _Hydraulics:
-    """Jobson velocity where the reach has discharge and drainage area, else the default."""
-    n = net.n
-    length_km = reaches["length_km"].to_numpy(dtype=float)
-    qa = (
-        reaches["dis_av_cms"].to_numpy(dtype=float)
-        if "dis_av_cms" in reaches
-        else np.full(n, np.nan)
-    )
-    da = (
-        reaches["upland_skm"].to_numpy(dtype=float) * 1e6
-        if "upland_skm" in reaches
-        else np.full(n, np.nan)
-    )
-    q = qa * flow_factor
-    v = jobson_velocity(q, qa, da, kind=velocity)
-    hydro = np.isfinite(v)
-    v = np.where(hydro, v, default_velocity_ms)
-    t_h = length_km * 1000.0 / v / 3600.0
-    return _Hydraulics(
-        length_km=length_km,
-        q=q,
-        qa=qa,
-        hydro=hydro,
-        t_h=t_h,
-        cum_km=net.accumulate(length_km),  # upstream end of reach -> outlet
-        cum_h=net.accumulate(t_h),
-        decay_per_h=decay_per_h,
-    )
 
 
 def _reach_country_spans(
@@ -284,13 +272,16 @@ def _reach_country_spans(
 
 @dataclass
 class _Keys:
-    """Names and outlets of reaches, and the next reach where (countries, name) change."""
+    """Names, lakes and outlets of reaches; the next reach where (countries, name, lake) change."""
 
     name_code: np.ndarray
     name_vals: Any
     sink: np.ndarray
     sink_name: np.ndarray
     next_change: np.ndarray
+    lake_code: np.ndarray
+    lake_vals: Any
+    lake_m3: np.ndarray
 
 
 def _reach_keys(reaches: gpd.GeoDataFrame, net: _Net, spans: tuple) -> _Keys:
@@ -314,7 +305,20 @@ def _reach_keys(reaches: gpd.GeoDataFrame, net: _Net, spans: tuple) -> _Keys:
         else np.full(n, "", dtype=object)
     )
     name_code, name_vals = pd.factorize(pd.Series(names, dtype=object))
-    key = ctry_code.astype(np.int64) * (len(name_vals) + 1) + name_code
+    lakes = (
+        reaches["lake_name"].fillna("").astype(str).to_numpy()
+        if "lake_name" in reaches
+        else np.full(n, "", dtype=object)
+    )
+    lake_code, lake_vals = pd.factorize(pd.Series(lakes, dtype=object))
+    lake_m3 = (
+        reaches["lake_volume_km3"].to_numpy(dtype=float) * 1e9
+        if "lake_volume_km3" in reaches
+        else np.full(n, np.nan)
+    )
+    key = (ctry_code.astype(np.int64) * (len(name_vals) + 1) + name_code) * (
+        len(lake_vals) + 1
+    ) + lake_code
     ext_key = np.r_[key, -1]
     ext_nd = np.where(net.nd < 0, n, net.nd)
     change = ext_key[ext_nd] != key
@@ -322,7 +326,7 @@ def _reach_keys(reaches: gpd.GeoDataFrame, net: _Net, spans: tuple) -> _Keys:
     first_change = net.first_flagged(change)  # reach whose successor differs
     ext_fc = np.r_[first_change, n]
     next_change = np.r_[ext_nd, n][ext_fc]  # first reach with another key, n if none
-    return _Keys(name_code, name_vals, sink, sink_name, next_change)
+    return _Keys(name_code, name_vals, sink, sink_name, next_change, lake_code, lake_vals, lake_m3)
 
 
 @dataclass
@@ -334,6 +338,7 @@ class _Starts:
     frac: np.ndarray
     base_km: np.ndarray
     base_h: np.ndarray
+    base_pk: np.ndarray
     mass: np.ndarray
 
 
@@ -349,6 +354,7 @@ def _site_starts(conn: pd.DataFrame, net: _Net, hyd: _Hydraulics, mass: np.ndarr
         frac=f0,
         base_km=hyd.cum_km[s0] - f0 * hyd.length_km[s0],  # site -> outlet distance
         base_h=hyd.cum_h[s0] - f0 * hyd.t_h[s0],
+        base_pk=hyd.cum_pk[s0] - f0 * hyd.t_pk[s0],
         mass=mass[s_idx],
     )
 
@@ -378,11 +384,14 @@ def _trace_ends(
     s0, f0 = start.pos, start.frac
     ext_cum_h = np.r_[hyd.cum_h, 0.0]
 
+    ext_cum_pk = np.r_[hyd.cum_pk, 0.0]
+
     def within(pos: np.ndarray, rows: np.ndarray) -> np.ndarray:
         tp = start.base_h[rows] - ext_cum_h[pos]
         ok = tp <= horizon_tp
         if water_threshold_mg_l is not None:
-            c = hyd.peak_mg_l(tp, pos, start.mass[rows])
+            tpk = start.base_pk[rows] - ext_cum_pk[pos]
+            c = hyd.peak_mg_l(tpk, pos, start.mass[rows])
             ok &= ~(c < water_threshold_mg_l)
         return ok
 
@@ -435,6 +444,7 @@ def _events(net: _Net, hyd: _Hydraulics, start: _Starts, end: _Ends, keys: _Keys
     first_ev = np.r_[np.ones(len(s0), dtype=bool), np.zeros(len(ev_row_a) - len(s0), dtype=bool)]
     ev_km = np.where(first_ev, 0.0, start.base_km[ev_row_a] - hyd.cum_km[ev_pos_a])
     ev_tp = np.where(first_ev, 0.0, start.base_h[ev_row_a] - hyd.cum_h[ev_pos_a])
+    ev_tpk = np.where(first_ev, 0.0, start.base_pk[ev_row_a] - hyd.cum_pk[ev_pos_a])
     return pd.DataFrame(
         {
             "row": ev_row_a,
@@ -442,149 +452,9 @@ def _events(net: _Net, hyd: _Hydraulics, start: _Starts, end: _Ends, keys: _Keys
             "first": first_ev,
             "km": ev_km,
             "tp": ev_tp,
+            "tpk": ev_tpk,
             "name": keys.name_code[ev_pos_a],
+            "lake": keys.lake_code[ev_pos_a],
+            "lake_m3": keys.lake_m3[ev_pos_a],
         }
     ).sort_values(["row", "km"], kind="stable")
-
-
-def _river_names(events: pd.DataFrame, name_vals: Any) -> tuple[pd.DataFrame, pd.Series]:
-    """River names met along each path, cumulative (";"-joined) at each event."""
-    nm = events[["row", "km", "name"]].copy()
-    nm["name_s"] = np.asarray(name_vals, dtype=object)[nm["name"].to_numpy()]
-    nm = nm[nm["name_s"] != ""].drop_duplicates(["row", "name"])
-    cum_names = np.empty(len(nm), dtype=object)
-    prev_row, acc = -1, ""
-    for i, (r, s) in enumerate(zip(nm["row"].to_numpy(), nm["name_s"].to_numpy(), strict=True)):
-        acc = s if r != prev_row else f"{acc};{s}"
-        prev_row = r
-        cum_names[i] = acc
-    nm["river"] = cum_names
-    return nm, nm.groupby("row")["river"].last()
-
-
-def _country_entries(
-    events: pd.DataFrame, spans: tuple, hyd: _Hydraulics, start: _Starts, end: _Ends
-) -> tuple[pd.DataFrame, dict[int, list[str]]]:
-    """One row per (site, country) at the point of first entry; countries along each path."""
-    c_pos, c_code, c_frac, c_last, c_uniq = spans
-    f0 = start.frac
-    pairs = pd.DataFrame(
-        {
-            "pos": c_pos,
-            "affected": np.asarray(c_uniq, dtype=object)[c_code],
-            "frac": c_frac,
-            "last": c_last,
-        }
-    )
-    ex = events.merge(pairs, on="pos", how="inner", sort=False)
-    first_e = ex["first"].to_numpy()
-    start_f = np.where(first_e, f0[ex["row"].to_numpy()], 0.0)
-    # on the site's own reach, a country the river leaves before the site is upstream only
-    ex = ex[~first_e | (ex["last"].to_numpy() >= start_f - 1e-9)]
-    e_pos = ex["pos"].to_numpy()
-    e_row = ex["row"].to_numpy()
-    first_e = ex["first"].to_numpy()
-    start_f = np.where(first_e, f0[e_row], 0.0)
-    dfrac = np.clip(ex["frac"].to_numpy() - start_f, 0.0, None)
-    ex["km"] = ex["km"].to_numpy() + dfrac * hyd.length_km[e_pos]
-    ex["tp"] = ex["tp"].to_numpy() + dfrac * hyd.t_h[e_pos]
-    ex["conc"] = hyd.peak_mg_l(ex["tp"].to_numpy(), e_pos, start.mass[e_row])
-    ex = ex[ex["km"].to_numpy() <= end.km[e_row] + 1e-9]
-    ex = ex.sort_values(["row", "km", "affected"], kind="stable")
-    ex = ex.drop_duplicates(["row", "affected"], keep="first")
-    return ex, _join_runs(ex["row"].to_numpy(), ex["affected"].to_numpy())
-
-
-def _affected_table(
-    ex: pd.DataFrame, nm: pd.DataFrame, own_s: np.ndarray, conn: pd.DataFrame, start: _Starts
-) -> pd.DataFrame:
-    """Build the affected_water table: other countries in order of arrival, with notes."""
-    ex = ex[ex["affected"].to_numpy() != own_s[ex["row"].to_numpy()]]
-    ex = ex.sort_values(["row", "km", "affected"], kind="stable")
-    ex = pd.merge_asof(
-        ex.sort_values("km", kind="stable"),
-        nm[["row", "km", "river"]].sort_values("km", kind="stable"),
-        on="km",
-        by="row",
-        direction="backward",
-    ).sort_values(["row", "km", "affected"], kind="stable")
-    rows = ex["row"].to_numpy()
-    note = np.where(np.isnan(start.mass[rows]), "no water_mass_kg: travel time only", "")
-    no_hydro = ~np.isfinite(ex["conc"].to_numpy()) & (ex["km"].to_numpy() > 0)
-    note = np.where(no_hydro & (note == ""), "no discharge on the network: travel time only", note)
-    note = np.where(ex["km"].to_numpy() == 0, "site on a river bordering this country", note)
-    affected = pd.DataFrame(
-        {
-            "site_id": conn["site_id"].to_numpy()[start.idx][rows],
-            "affected": ex["affected"].astype(str).to_numpy(),
-            "pathway": "water",
-            "river": ex["river"].fillna("").astype(str).to_numpy(),
-            "river_km": ex["km"].to_numpy(),
-            "arrival_h": LEADING_EDGE_FACTOR * ex["tp"].to_numpy(),
-            "peak_h": ex["tp"].to_numpy(),
-            "peak_mg_l": ex["conc"].to_numpy(),
-            "snap_km": conn["snap_km"].to_numpy()[start.idx][rows],
-            "water_note": note,
-        }
-    )
-    for c in ("site_id", "affected", "pathway", "river", "water_note"):
-        affected[c] = affected[c].astype("str")
-    return affected.reset_index(drop=True)
-
-
-def _paths_table(
-    sites: gpd.GeoDataFrame,
-    reaches: gpd.GeoDataFrame,
-    net: _Net,
-    conn: pd.DataFrame,
-    start: _Starts,
-    end: _Ends,
-    own: np.ndarray,
-    path_countries: dict[int, list[str]],
-    full_names: pd.Series,
-    path_geometry: bool,
-) -> gpd.GeoDataFrame:
-    """Build the river_paths table: one row per site, with the traced line."""
-    ns = len(sites)
-    s_idx, own_s = start.idx, own[start.idx]
-    countries_col = np.full(ns, "", dtype=object)
-    river_col = np.full(ns, "", dtype=object)
-    len_col = np.full(ns, np.nan)
-    time_col = np.full(ns, np.nan)
-    end_col = np.full(ns, "none", dtype=object)
-    sink_col = np.full(ns, "", dtype=object)
-    countries_col[s_idx] = [
-        ";".join(([o] if o else []) + [c for c in path_countries.get(i, ()) if c != o])
-        for i, o in enumerate(own_s)
-    ]
-    river_col[s_idx] = full_names.reindex(np.arange(len(start.pos))).fillna("").to_numpy()
-    len_col[s_idx] = end.km
-    time_col[s_idx] = LEADING_EDGE_FACTOR * end.h
-    end_col[s_idx] = end.kind
-    sink_col[s_idx] = end.sink_name
-    geom = np.full(ns, None, dtype=object)
-    if path_geometry and len(start.pos):
-        geom[s_idx] = _path_lines(reaches, net, start.pos, start.frac, end.stop, end.frac)
-    return gpd.GeoDataFrame(
-        {
-            "site_id": pd.array(conn["site_id"].to_numpy(), dtype="str"),
-            "countries": pd.array(countries_col, dtype="str"),
-            "river": pd.array(river_col, dtype="str"),
-            "length_km": len_col,
-            "travel_h": time_col,
-            "end": pd.array(end_col, dtype="str"),
-            "sink_name": pd.array(sink_col, dtype="str"),
-            "snap_km": conn["snap_km"].to_numpy(),
-            "water_note": conn["water_note"].to_numpy(),
-        },
-        geometry=geom,
-        crs=4326,
-    )
-
-
-def _join_runs(rows: np.ndarray, values: np.ndarray) -> dict[int, list[str]]:
-    """Group ``values`` by consecutive equal ``rows`` into lists (rows sorted)."""
-    out: dict[int, list[str]] = {}
-    for r, v in zip(rows.tolist(), values.tolist(), strict=True):
-        out.setdefault(r, []).append(v)
-    return out

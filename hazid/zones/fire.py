@@ -14,6 +14,8 @@ FLUX_ENDPOINT_W_M2 = 5000.0
 FIREBALL_EXPOSURE_S = 40.0
 #: Ambient temperature of the worst case, K (25 C).
 AMBIENT_K = 298.15
+#: Fuel mass from which the large-fireball duration correlation applies, kg (CCPS 1994).
+FIREBALL_LARGE_KG = 30_000.0
 
 
 def pool_fire_distance_m(
@@ -70,7 +72,11 @@ def pool_fire_distance_m(
 
 
 def fireball_duration_s(mass_kg: Any) -> Any:
-    """Duration of a BLEVE fireball, ``t = 0.45 * m ** (1/3)`` seconds.
+    """Duration of a BLEVE fireball, seconds.
+
+    ``t = 0.45 m^(1/3)`` for ``m`` below 30,000 kg and ``t = 2.6 m^(1/6)`` from
+    30,000 kg up (CCPS, *Guidelines for Evaluating the Characteristics of Vapor Cloud
+    Explosions, Flash Fires, and BLEVEs*, 1994; the same pair in the TNO Yellow Book).
 
     Parameters
     ----------
@@ -86,8 +92,13 @@ def fireball_duration_s(mass_kg: Any) -> Any:
     --------
     >>> round(float(fireball_duration_s(4536)), 2)
     7.45
+    >>> fireball_duration_s([1e6]).round(1)   # 1,000 t: 26 s (0.45 m^(1/3) would give 45 s)
+    array([26.])
     """
-    return _result(0.45 * np.cbrt(np.asarray(mass_kg, dtype=float)))
+    m = np.asarray(mass_kg, dtype=float)
+    with np.errstate(invalid="ignore"):
+        t = np.where(m < FIREBALL_LARGE_KG, 0.45 * np.cbrt(m), 2.6 * np.sqrt(np.cbrt(m)))
+    return _result(np.asarray(t))
 
 
 def fireball_distance_m(
@@ -100,7 +111,8 @@ def fireball_distance_m(
 ) -> Any:
     """Distance to a ``flux_w_m2``-for-``exposure_s`` thermal dose from a fireball.
 
-    The fireball lasts ``t = 0.45 m^(1/3)`` s; the dose-equivalent flux over that
+    The fireball lasts ``t`` s (:func:`fireball_duration_s`: ``0.45 m^(1/3)``, from
+    30 t ``2.6 m^(1/6)``); the dose-equivalent flux over that
     time is ``q = 5000 * (40 / t) ** (3/4)`` W/m2 and
     ``X = sqrt(2.2 * R * Hc * m^(2/3) / (4 * pi * q))`` (``Hc`` in J/kg).
 
@@ -131,7 +143,7 @@ def fireball_distance_m(
     """
     m = np.asarray(mass_kg, dtype=float)
     hc = np.asarray(heat_of_combustion_kj_kg, dtype=float) * 1e3
-    t = 0.45 * np.cbrt(m)
+    t = np.asarray(fireball_duration_s(m))
     with np.errstate(divide="ignore", invalid="ignore"):
         q = flux_w_m2 * (exposure_s / t) ** 0.75
         x = np.sqrt(2.2 * radiative_fraction * hc * np.cbrt(m) ** 2 / (4.0 * np.pi * q))

@@ -1,0 +1,229 @@
+"""The base map of the HTML maps: every country, prepared once and shared by all maps of a run.
+
+The whole world is drawn, so the base map is complete at every zoom: the countries near the
+results in detail, the others coarsely. Geometries are simplified in Web Mercator
+(EPSG:3857), the projection Leaflet displays, to the size of a screen pixel: about 20 km
+(one pixel at zoom 3, 156,543 m / 2^3) for the world, and one of the detail levels
+250 m, 1 km or 4 km (one pixel at zoom 9, 7 and 5) for the countries near the results,
+whichever is the coarsest not above the map's tolerance. Latitudes beyond 85 degrees are cut
+(Web Mercator does not reach the poles). Each country's GeoJSON text is made once per level
+and reused by the overview map and every pair map (:class:`BaseMap`).
+
+Country names are in the language of the map (:func:`hazid.maps.labels.country_name`), placed
+at the pole of inaccessibility of the country's largest part (its most inland point).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+from shapely.ops import polylabel
+
+from hazid.errors import GeodataError
+from hazid.maps.content import _col, _esc
+from hazid.maps.geometry import _project, _script_safe
+from hazid.maps.labels import check_map_lang, country_name
+
+logger = logging.getLogger(__name__)
+
+_MERCATOR = pyproj.CRS.from_epsg(3857)
+_MAX_LAT = 85.0
+#: Simplification of the countries far from the results (Web Mercator metres).
+_WORLD_TOL_M = 20_000.0
+#: Detail levels of the countries near the results (Web Mercator metres).
+_LEVELS_M = (250.0, 1_000.0, 4_000.0)
+
+
+class BaseMap:
+    """Country polygons, names and label points prepared for the HTML maps of a run.
+
+    Make one for a run and pass it to every :func:`hazid.maps.screening_map` call
+    (``base=``): the countries are projected and simplified once per detail level, not once
+    per map.
+
+    Parameters
+    ----------
+    borders : geopandas.GeoDataFrame
+        Country polygons with ``iso_a3`` (and optionally ``name``), any CRS.
+    lang : {"en", "ru"}
+        Language of the country names.
+
+    Raises
+    ------
+    GeodataError
+        ``borders`` has no ``iso_a3`` column.
+    ChoiceError
+        ``lang`` is not a language of the maps.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> b = gpd.GeoDataFrame({"iso_a3": ["KAZ"]}, geometry=[box(50, 41, 87, 55)], crs=4326)
+    >>> base = BaseMap(b, lang="ru")
+    >>> base.names.tolist()
+    ['Казахстан']
+    """
+
+    def __init__(self, borders: gpd.GeoDataFrame, *, lang: str = "en") -> None:
+        self.lang = check_map_lang(lang)
+        if "iso_a3" not in borders.columns:
+            raise GeodataError("borders has no 'iso_a3' column")
+        if borders.crs is not None and not borders.crs.equals(pyproj.CRS.from_epsg(4326)):
+            borders = borders.to_crs(4326)
+        geom = borders.geometry
+        keep = geom.notna().to_numpy() & ~shapely.is_empty(geom.to_numpy())
+        self.borders = borders.loc[keep].reset_index(drop=True)
+        self.iso = self.borders["iso_a3"].astype(str).to_numpy()
+        given = _col(self.borders, "name", "").astype(object).where(lambda s: s.notna(), "")
+        self.names = np.array(
+            [
+                country_name(i, self.lang, str(n).strip() or i)
+                for i, n in zip(self.iso, given, strict=True)
+            ],
+            dtype=object,
+        )
+        self._geoms = shapely.clip_by_rect(
+            self.borders.geometry.to_numpy(), -180.0, -_MAX_LAT, 180.0, _MAX_LAT
+        )
+        self._json: dict[tuple[float, int], str] = {}
+        self._labels: list[dict[str, Any]] | None = None
+
+    def level(self, tolerance_m: float, lat: float) -> float:
+        """Detail level (Web Mercator metres) for a map tolerance (ground metres)."""
+        merc = tolerance_m / max(math.cos(math.radians(min(abs(lat), _MAX_LAT))), 1e-6)
+        fitting = [lv for lv in _LEVELS_M if lv <= merc]
+        return fitting[-1] if fitting else _LEVELS_M[0]
+
+    def geometry_json(self, pos: np.ndarray, tolerance_m: float) -> list[str]:
+        """GeoJSON geometry text of the countries at ``pos``, simplified by ``tolerance_m``.
+
+        ``tolerance_m`` is in Web Mercator metres (0: not simplified). Texts are cached.
+        """
+        pos = np.asarray(pos, dtype=int)
+        todo = np.array([p for p in pos if (tolerance_m, int(p)) not in self._json], dtype=int)
+        if len(todo):
+            geoms = self._geoms[todo]
+            if tolerance_m > 0:
+                geoms = _simplify_to_pixels(geoms, tolerance_m)
+            # a fifth of the tolerance on the ground at 45 degrees, 2 to 6 decimals
+            step = max(tolerance_m * math.cos(math.radians(45.0)), 1.0) / 111_320.0 / 5.0
+            d = int(np.clip(np.ceil(-np.log10(step)), 2, 6))
+            geoms = shapely.transform(geoms, lambda c: np.round(c, d))
+            for p, text in zip(todo, shapely.to_geojson(geoms), strict=True):
+                self._json[(tolerance_m, int(p))] = text
+        return [self._json[(tolerance_m, int(p))] for p in pos]
+
+    def labels(self) -> list[dict[str, Any]]:
+        """Label of each country: name, point (lat, lon) and bounds of its largest part."""
+        if self._labels is None:
+            self._labels = self._make_labels()
+        return self._labels
+
+    def _make_labels(self) -> list[dict[str, Any]]:
+        merc = _project(self._geoms, _MERCATOR)
+        out = []
+        for i, g in enumerate(merc):
+            parts = shapely.get_parts(g)
+            parts = parts[shapely.get_type_id(parts) == 3]
+            if not len(parts):
+                out.append({})
+                continue
+            part = parts[int(np.argmax(shapely.area(parts)))]
+            part = shapely.simplify(part, _WORLD_TOL_M / 4)
+            if part.is_empty or not part.is_valid:
+                part = parts[int(np.argmax(shapely.area(parts)))]
+            minx, miny, maxx, maxy = part.bounds
+            tol = max(maxx - minx, maxy - miny) / 50.0
+            try:
+                p = polylabel(part, tolerance=tol)
+            except Exception:  # degenerate shapes: any interior point will do
+                p = part.representative_point()
+            corners = shapely.points([minx, maxx], [miny, maxy])
+            pts = _project(np.array([p, *corners], dtype=object), _MERCATOR, inverse=True)
+            (lon, lat), (w, s), (e, n) = shapely.get_coordinates(pts)
+            out.append(
+                {
+                    "name": str(self.names[i]),
+                    "iso": str(self.iso[i]),
+                    "at": [round(float(lat), 3), round(float(lon), 3)],
+                    "box": [round(float(v), 3) for v in (s, w, n, e)],
+                }
+            )
+        return out
+
+
+def _simplify_to_pixels(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """Simplify country polygons in Web Mercator by ``tolerance_m`` (metres, about a pixel).
+
+    Parts (islands) smaller than two by two tolerances are dropped, except the largest part
+    of each country, so that no country disappears. The remaining parts are simplified
+    without topology preservation (fast; a pixel-sized self-intersection is invisible), and
+    put back on their side of the antimeridian.
+    """
+    merc = _project(geoms, _MERCATOR)
+    parts, owner = _polygon_parts(merc)
+    area = shapely.area(parts)
+    largest = np.zeros(len(parts), dtype=bool)
+    if len(parts):
+        order = np.lexsort((-area, owner))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = owner[order][1:] != owner[order][:-1]
+        largest[order[first]] = True
+    keep = largest | (area >= (2.0 * tolerance_m) ** 2)
+    simple = shapely.simplify(parts[keep], tolerance_m, preserve_topology=False)
+    ok = ~shapely.is_empty(simple)
+    # a part collapsed by the simplification is kept as it was if it is a country's only one
+    fallback = keep.copy()
+    fallback[keep] = ~ok & largest[keep]
+    kept_parts, sub = _polygon_parts(np.concatenate([simple[ok], parts[fallback]]))
+    kept_owner = np.concatenate([owner[keep][ok], owner[fallback]])[sub]
+    out = np.empty(len(geoms), dtype=object)
+    for i in range(len(geoms)):
+        mine = kept_parts[kept_owner == i]
+        out[i] = (
+            shapely.multipolygons(mine)
+            if len(mine) > 1
+            else (mine[0] if len(mine) else shapely.Polygon())
+        )
+    back = _project(out, _MERCATOR, inverse=True)
+    return _keep_antimeridian_side(back, shapely.bounds(geoms))
+
+
+def _polygon_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Polygon parts of ``geoms`` and the position of the geometry each comes from."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    poly = shapely.get_type_id(parts) == 3
+    return parts[poly], owner[poly]
+
+
+def _keep_antimeridian_side(geoms: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Put longitudes of ±180 that changed sign in a projection back on the side of ``ref``."""
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    if not len(coords):
+        return geoms
+    x = coords[:, 0]
+    x = np.where((ref[idx, 0] >= 0) & (x < -179.0), x + 360.0, x)
+    x = np.where((ref[idx, 2] <= 0) & (x > 179.0), x - 360.0, x)
+    coords[:, 0] = x
+    return shapely.set_coordinates(geoms.copy(), coords)
+
+
+def _labels_json(base: BaseMap, pos: np.ndarray, rank: dict[str, int]) -> str:
+    """Country labels of ``pos`` as JSON for the page: [lat, lon, name, class, box, rank]."""
+    rows = []
+    for p in pos:
+        lab = base.labels()[int(p)]
+        if not lab:
+            continue
+        r = rank.get(lab["iso"], 0)
+        kind = {2: "affected", 1: "origin"}.get(r, "")
+        rows.append([*lab["at"], _esc(lab["name"]), kind, lab["box"], r])
+    return _script_safe(json.dumps(rows, ensure_ascii=False, separators=(",", ":")))

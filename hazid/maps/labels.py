@@ -1,0 +1,121 @@
+"""Words drawn on the maps, in one place, and country names in the language of the map.
+
+Every label, legend entry and layer name of the interactive and the static maps is looked up
+here by its English text (the message id). Country names come from the CLDR territory names
+shipped with Babel, looked up by ISO 3166-1 alpha-3 code, with the ``name`` column of the
+borders as the fallback.
+
+Examples
+--------
+>>> text("Affected Party", "ru")
+'Затрагиваемая Сторона'
+>>> country_name("KAZ", "ru")
+'Казахстан'
+>>> country_name("XXX", "en", "Nowhere")
+'Nowhere'
+"""
+
+from __future__ import annotations
+
+import functools
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+
+from hazid.errors import check_choice
+
+#: Languages the maps can be drawn in.
+MAP_LANGUAGES: tuple[str, ...] = ("en", "ru")
+
+_RU: dict[str, str] = {
+    "Sites": "Объекты",
+    "Countries": "Страны",
+    "Consequence zones": "Зоны последствий",
+    "Rivers": "Реки",
+    "Hazardous, notifying": "Опасный, уведомление",
+    "Hazardous, domestic only": "Опасный, только внутри страны",
+    "Not hazardous": "Не опасный",
+    "Hazardous activity": "Опасная деятельность",
+    "Countries (offline base map)": "Страны (автономная основа)",
+    "Country names": "Названия стран",
+    "Affected Parties": "Затрагиваемые Стороны",
+    "Affected Party": "Затрагиваемая Сторона",
+    "Countries of origin": "Стороны происхождения",
+    "Party of origin": "Сторона происхождения",
+    "Country border": "Государственная граница",
+    "Zones": "Зоны",
+    "zone": "зона",
+    "toxic": "токсичная",
+    "fire": "пожар",
+    "fireball": "огненный шар",
+    "explosion": "взрыв",
+    "unspecified": "не указана",
+    "River traces": "Речные трассы",
+    "River trace": "Речная трасса",
+    "River trace downstream": "Речная трасса вниз по течению",
+    "Border crossings, arrival time": "Пересечения границы, время добегания",
+    "Border crossing (arrival h)": "Пересечение границы (добегание, ч)",
+    "h": "ч",
+    "km": "км",
+    "m": "м",
+    "Too small to show at this scale": "Слишком мала для этого масштаба",
+    "Azimuthal equidistant projection centred on the site": (
+        "Азимутальная равнопромежуточная проекция с центром на объекте"
+    ),
+}
+_TEXT: dict[str, dict[str, str]] = {"en": {}, "ru": _RU}
+
+
+def check_map_lang(lang: str) -> str:
+    """Return ``lang`` if the maps can be drawn in it.
+
+    Raises
+    ------
+    ChoiceError
+        The language is not one of :data:`MAP_LANGUAGES`.
+
+    Examples
+    --------
+    >>> check_map_lang("ru")
+    'ru'
+    """
+    return check_choice("lang", lang, MAP_LANGUAGES)
+
+
+def text(message: str, lang: str) -> str:
+    """Translate the English ``message`` into ``lang`` (unchanged when there is no translation).
+
+    Examples
+    --------
+    >>> text("River trace", "en")
+    'River trace'
+    """
+    return _TEXT.get(lang, {}).get(message, message)
+
+
+@functools.lru_cache(maxsize=8)
+def _territories(lang: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(lang).territories)
+    except (UnknownLocaleError, ValueError):
+        return {}
+
+
+@functools.lru_cache(maxsize=1)
+def _alpha2() -> dict[str, str]:
+    """ISO 3166-1 alpha-3 -> alpha-2, from the CLDR territory aliases."""
+    aliases = get_global("territory_aliases")
+    return {k: v[0] for k, v in aliases.items() if len(k) == 3 and k.isalpha() and len(v) == 1}
+
+
+def country_name(iso_a3: str, lang: str, default: str | None = None) -> str | None:
+    """Name of the country ``iso_a3`` in ``lang`` (CLDR), else ``default``.
+
+    Examples
+    --------
+    >>> country_name("UZB", "en")
+    'Uzbekistan'
+    """
+    a2 = _alpha2().get(str(iso_a3).upper())
+    name = _territories(lang).get(a2) if a2 else None
+    return name or default

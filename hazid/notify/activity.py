@@ -1,0 +1,239 @@
+"""The content of one activity in a dossier: site, substances and effects in the affected Party.
+
+Each row of the assessment becomes an air or a water effect with its evidence sentence in the
+dossier's language; the area of the affected Party inside a zone and the river length inside
+it are computed on the WGS 84 ellipsoid (pyproj.Geod) from the intersection of the layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+
+from hazid.notify.decide import _air_evidence, _water_evidence
+from hazid.notify.values import _isnan, _jnum, _jsig, _jstr, _num, _text
+
+_ADDRESS_COLUMNS = ("address",)
+_TYPE_COLUMNS = ("activity_type", "type", "activity", "sector")
+_GEOD = Geod(ellps="WGS84")
+
+
+def _first_text(row: Mapping[str, Any], columns: Sequence[str]) -> str | None:
+    for c in columns:
+        if c in row and not _isnan(row[c]) and str(row[c]).strip():
+            return str(row[c]).strip()
+    return None
+
+
+def _intersection_area_km2(geom: Any, country: Any) -> float | None:
+    if geom is None or country is None:
+        return None
+    inter = shapely.intersection(geom, country)
+    if inter.is_empty:
+        return 0.0
+    area, _ = _GEOD.geometry_area_perimeter(shapely.make_valid(inter))
+    return abs(area) / 1e6
+
+
+def _intersection_length_km(geom: Any, country: Any) -> float | None:
+    if geom is None or country is None:
+        return None
+    inter = shapely.intersection(geom, country)
+    return 0.0 if inter.is_empty else _GEOD.geometry_length(inter) / 1000.0
+
+
+def _substances_by_site(holdings: pd.DataFrame, site_ids: Any) -> dict[str, list[dict]]:
+    """Dossier entries of the holdings of ``site_ids``, largest ratio first, per site."""
+    sid = _text(holdings, "site_id")
+    h = holdings.loc[sid.isin(set(site_ids)).to_numpy()].copy()
+    h["_sid"] = _text(h, "site_id")
+    h["_ratio"] = _num(h, "ratio")
+    h["_name"] = _text(h, "substance")
+    h = h.sort_values(
+        ["_sid", "_ratio", "_name"],
+        ascending=[True, False, True],
+        na_position="last",
+        kind="stable",
+    )
+
+    def col(name: str) -> list:
+        return h[name].tolist() if name in h.columns else [None] * len(h)
+
+    texts = {c: [_jstr(v) for v in col(c)] for c in _SUBSTANCE_TEXT}
+    nums = {c: [_jnum(v, d) for v in col(c)] for c, d in _SUBSTANCE_NUMBERS.items()}
+    out: dict[str, list[dict]] = {}
+    for i, site in enumerate(h["_sid"].tolist()):
+        entry = {
+            "substance": texts["substance"][i] or texts["substance_key"][i] or "unnamed",
+            **{c: texts[c][i] for c in _SUBSTANCE_TEXT if c != "substance"},
+            **{c: nums[c][i] for c in _SUBSTANCE_NUMBERS},
+        }
+        out.setdefault(site, []).append(entry)
+    return out
+
+
+_SUBSTANCE_TEXT = ("substance", "substance_key", "cas", "annex_entry", "categories", "groups")
+_SUBSTANCE_NUMBERS = {"quantity_t": 3, "threshold_t": 3, "ratio": 4}
+
+
+def _row_evidence(r: Mapping[str, Any], params: Mapping[str, Any], lang: str) -> str:
+    """Evidence sentence of one row of the assessment, in ``lang``."""
+    if lang == "en":
+        return r["evidence"]  # as decided (activities.csv)
+    num = {k: _float(r.get(k)) for k in _EVIDENCE_NUMBERS}
+    if r["pathway"] == "air":
+        return _air_evidence(
+            _jstr(r.get("hazard")) or "",
+            num["zone_km"],
+            num["border_km"],
+            num["margin_km"],
+            r["affected"],
+            flagged=bool(r.get("_flagged")),
+            undetermined=bool(r.get("_undetermined")),
+            band_km=max(float(params["uncertainty_km"]), 0.0) if r.get("_near") else None,
+            lang=lang,
+        )
+    horizon = params["horizon_h"]
+    arrival = num["arrival_h"]
+    return _water_evidence(
+        _jstr(r.get("river")) or "",
+        num["river_km"],
+        arrival,
+        num["peak_mg_l"],
+        beyond=horizon is not None and not np.isnan(arrival) and arrival > horizon,
+        horizon_h=horizon,
+        threshold_mg_l=params["threshold_mg_l"],
+        lang=lang,
+    )
+
+
+def _float(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+_EVIDENCE_NUMBERS = ("zone_km", "border_km", "margin_km", "river_km", "arrival_h", "peak_mg_l")
+
+
+def _air_effect(
+    r: Mapping[str, Any],
+    zones: list[tuple[str, str | None, Any, bool | None]] | None,
+    country_geom: Any,
+    evidence: str,
+) -> dict[str, Any]:
+    """One air row: the zone, its margin and the area of the affected Party inside it."""
+    area = capped = None
+    key = _jstr(r.get("substance_key"))
+    if zones is not None:
+        z = [t for t in zones if t[0] == str(r.get("hazard", ""))]
+        if z and z[0][1] is not None:  # zones carry substance_key
+            if key:
+                z = [t for t in z if t[1] == key]
+            else:
+                key = ";".join(sorted({t[1] for t in z} - {""})) or None
+        if len(z) and country_geom is not None:
+            geoms = np.array([t[2] for t in z], dtype=object)
+            area = _intersection_area_km2(shapely.union_all(geoms), country_geom)
+        if z and z[0][3] is not None:  # zones carry capped (the model's distance limit)
+            capped = any(bool(t[3]) for t in z)
+    margin = _float(r.get("margin_km"))
+    return {
+        "hazard": _jstr(r.get("hazard")),
+        "substance_key": key,
+        "zone_km": _jnum(r.get("zone_km"), 2),
+        "border_km": _jnum(r.get("border_km"), 2),
+        "margin_km": _jnum(r.get("margin_km"), 2),
+        "uncertain": bool(r["_uncertain"]),
+        "area_in_affected_km2": _jnum(area, 2),
+        "population_in_affected": _jnum(r.get("population_affected"), 0),
+        "status": r["status"],
+        "crosses_border": None if np.isnan(margin) else bool(margin >= 0),
+        "capped": capped,
+        "undetermined": bool(r.get("_undetermined", False)),
+        "evidence": evidence,
+    }
+
+
+def _water_effect(
+    r: Mapping[str, Any], river_paths: list[Any] | None, country_geom: Any, evidence: str
+) -> dict[str, Any]:
+    """One water row: arrival, peak and the river length inside the affected Party."""
+    length = None
+    if river_paths is not None and country_geom is not None and river_paths:
+        length = _intersection_length_km(
+            shapely.union_all(np.array(river_paths, dtype=object)), country_geom
+        )
+    return {
+        "river": _jstr(r.get("river")),
+        "river_km": _jnum(r.get("river_km"), 2),
+        "arrival_h": _jnum(r.get("arrival_h"), 2),
+        "peak_h": _jnum(r.get("peak_h"), 2),
+        "peak_mg_l": _jsig(r.get("peak_mg_l")),
+        "snap_km": _jnum(r.get("snap_km"), 2),
+        "river_km_in_affected": _jnum(length, 2),
+        "status": r["status"],
+        "evidence": evidence,
+    }
+
+
+def _activity(
+    site: Mapping[str, Any],
+    decision: Mapping[str, Any],
+    rows: list[dict[str, Any]],
+    holdings: list[dict[str, Any]],
+    *,
+    zones: list[tuple[str, str | None, Any, bool | None]] | None,
+    river_paths: list[Any] | None,
+    country_geom: Any,
+    map_file: str | None,
+    params: Mapping[str, Any] | None = None,
+    lang: str = "en",
+) -> dict[str, Any]:
+    """Dossier entry of one activity: the site, its substances and its effects."""
+    sid = decision["site_id"]
+    params = params or {"uncertainty_km": 5.0, "horizon_h": None, "threshold_mg_l": None}
+    names = {h["substance_key"]: h["substance"] for h in holdings if h.get("substance_key")}
+    air, water = [], []
+    for r in rows:
+        evidence = _row_evidence(r, params, lang)
+        if r["pathway"] == "air":
+            entry = _air_effect(r, zones, country_geom, evidence)
+            keys = (entry["substance_key"] or "").split(";")
+            entry["substance"] = "; ".join(names.get(k, k) for k in keys if k) or None
+            air.append(entry)
+        else:
+            water.append(_water_effect(r, river_paths, country_geom, evidence))
+    own = _jstr(site.get("site_country")) or _jstr(site.get("country"))
+    return {
+        "site_id": sid,
+        "name": _jstr(site.get("site_name")) or sid,
+        "operator": _jstr(site.get("operator")),
+        "lon": _jnum(site.get("lon"), 6),
+        "lat": _jnum(site.get("lat"), 6),
+        "address": _first_text(site, _ADDRESS_COLUMNS),
+        "type": _first_text(site, _TYPE_COLUMNS),
+        "site_country": own.upper() if own else None,
+        "status": decision["status"],
+        "pathways": [p for p in decision["pathways"].split(";") if p],
+        "margin_km": _jnum(decision["margin_km"], 2),
+        "arrival_h": _jnum(decision["arrival_h"], 2),
+        "reasons": _jstr(site.get("reasons")),
+        "regime": _jstr(site.get("regime")),
+        "annex_version": _jstr(site.get("annex_version")),
+        "public_informed": _first_text(site, ("public_informed", "public_informed_date")),
+        "ratios": {
+            g: _jnum(site.get(f"{g}_ratio"), 4)
+            for g in ("health", "physical", "environmental", "max_single")
+        },
+        "substances": holdings,  # the site's, in dossier order (_substances_by_site)
+        "air": air,
+        "water": water,
+        "map": map_file,
+    }

@@ -1,0 +1,187 @@
+"""Dossier markup: the blocks of :mod:`hazid.notify.render` as Markdown and as HTML.
+
+Dossiers go to other governments and their values come from many files (inventories,
+contacts, border and river attributes), so every text is escaped for its format:
+:func:`md_escape` for Markdown (markup characters, HTML tags, link and image syntax, bare
+addresses that a renderer could turn into links; line breaks become spaces) and
+:func:`html.escape` for HTML. Only the links and images hazid itself writes (the interactive
+map of the pair and the static maps, whose file names hazid makes) are markup.
+
+The HTML dossier is self-contained (inline CSS, maps embedded as data URIs) and has a print
+stylesheet for A4 paper.
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote as _urlquote
+
+from hazid.notify.render import _blocks
+
+__all__ = ["md_escape"]
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&!|~#])")
+_MD_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+_MD_DOTS = re.compile(r"\.(?=[^\W\d_])")  # a dot before a letter: x.org, www.x, a@b.c
+_MD_SCHEME = re.compile(r":(?=//)")
+
+
+def md_escape(value: Any) -> str:
+    r"""Escape a value for Markdown so that it renders as the same plain text.
+
+    Line breaks and other control characters become one space; the characters of emphasis,
+    code, links, images, HTML, tables, headings and strike-through are backslash-escaped; the
+    ``:`` of ``://`` and a ``.`` before a letter are escaped too, so that no renderer turns an
+    address into a link.
+
+    Examples
+    --------
+    >>> md_escape("<b>Plant</b>\n# WITHDRAWN [x](http://e.org)")
+    '\\<b\\>Plant\\</b\\> \\# WITHDRAWN \\[x\\](http\\://e\\.org)'
+    """
+    text = _MD_BREAKS.sub(" ", str(value))
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SCHEME.sub(r"\\:", text)
+    return _MD_DOTS.sub(r"\\.", text)
+
+
+_SAFE_FILE = re.compile(r"[A-Za-z0-9_-]+\.(html|png)")
+
+
+def _md_link_target(href: str) -> str:
+    return "<" + href + ">" if re.search(r"[\s()<>]", href) else href
+
+
+def _md_file(name: str) -> str:
+    """Write a file name of hazid as link text: plain when it is a plain name, else escaped."""
+    return name if _SAFE_FILE.fullmatch(name) else md_escape(name)
+
+
+def _render_md(
+    doc: dict[str, Any], *, interactive: str | None = None, lang: str | None = None
+) -> str:
+    """Markdown text of a dossier (every value escaped with :func:`md_escape`)."""
+    e = md_escape
+    out: list[str] = []
+    for blk in _blocks(doc, interactive, lang):
+        kind = blk[0]
+        if kind == "h":
+            out += ["#" * blk[1] + " " + e(blk[2]), ""]
+        elif kind == "p":
+            out += [e(blk[1]), ""]
+        elif kind == "kv":
+            out += [f"- **{e(item[0])}:** {e(item[1])}" for item in blk[1]] + [""]
+        elif kind == "table":
+            out.append("| " + " | ".join(e(h) for h in blk[1]) + " |")
+            out.append("|" + "|".join("---" for _ in blk[1]) + "|")
+            out += ["| " + " | ".join(e(c) for c in row) + " |" for row in blk[2]]
+            out.append("")
+        elif kind == "list":
+            out += [f"- {e(x)}" for x in blk[1]] + [""]
+        elif kind == "img":
+            out += [f"![{e(blk[2])}]({_md_link_target(blk[1])})", ""]
+        elif kind == "link":
+            target = _md_link_target(blk[2])
+            out += [f"{e(blk[1])}[{_md_file(blk[2])}]({target}){e(blk[3])}", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+_CSS = """
+body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:60em;
+margin:2em auto;padding:0 1em;line-height:1.45}
+h1{font-size:1.6em;border-bottom:3px solid #08306b;padding-bottom:.3em}
+h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #bbb}
+h3{font-size:1.05em;margin-top:1.2em}
+table{border-collapse:collapse;margin:.6em 0;width:100%}
+th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
+th{background:#e8eef5}
+dl{display:grid;grid-template-columns:minmax(8em,max-content) minmax(0,1fr);gap:.2em 1em}
+dt{font-weight:bold}dd{margin:0;overflow-wrap:anywhere;min-width:0}
+p,li{overflow-wrap:anywhere}
+img{max-width:100%;height:auto;border:1px solid #bbb;box-sizing:border-box}
+figure{margin:1em 0}
+.status-notify{color:#b30000;font-weight:bold}.status-consult{color:#a35d00;font-weight:bold}
+@page{size:A4;margin:16mm 14mm}
+@media print{
+body{max-width:none;margin:0;padding:0;font-size:9.5pt;line-height:1.35}
+h1{font-size:15pt}h2{font-size:12pt;break-after:avoid;page-break-after:avoid}
+h3{font-size:10.5pt;break-after:avoid;page-break-after:avoid}
+table{font-size:8pt;table-layout:fixed;width:100%}
+th,td{padding:.2em .3em;hyphens:auto}
+tr,img,figure{break-inside:avoid;page-break-inside:avoid}
+dl{grid-template-columns:minmax(0,35%) minmax(0,1fr)}
+img{max-height:230mm;object-fit:contain}
+a{color:inherit}
+}
+""".strip()
+
+
+def _render_html(
+    doc: dict[str, Any],
+    images: Mapping[str, bytes],
+    *,
+    interactive: str | None = None,
+    lang: str | None = None,
+) -> str:
+    """Self-contained HTML of a dossier (every value escaped, maps embedded)."""
+    e = _html.escape
+    o, a = doc["party_of_origin"], doc["affected_party"]
+    lang = lang or doc.get("language") or "en"
+    blocks = _blocks(doc, interactive, lang)
+    title = blocks[0][2] if blocks and blocks[0][0] == "h" else f"{o['iso_a3']}-{a['iso_a3']}"
+    out = [
+        "<!DOCTYPE html>",
+        f'<html lang="{e(lang)}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+    ]
+    out += [_html_block(blk, images) for blk in blocks]
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+def _html_block(blk: tuple, images: Mapping[str, bytes]) -> str:
+    e = _html.escape
+    kind = blk[0]
+    if kind == "h":
+        return f"<h{blk[1]}>{e(blk[2])}</h{blk[1]}>"
+    if kind == "link":
+        href = _urlquote(blk[2])
+        return f'<p>{e(blk[1])}<a href="{e(href)}">{e(blk[2])}</a>{e(blk[3])}</p>'
+    if kind == "p":
+        return f"<p>{e(blk[1])}</p>"
+    if kind == "kv":
+        items = []
+        for item in blk[1]:
+            val = e(str(item[1]))
+            if len(item) > 2:  # a status: coloured by its neutral value
+                val = f'<span class="status-{e(str(item[2]))}">{val}</span>'
+            items.append(f"<dt>{e(str(item[0]))}</dt><dd>{val}</dd>")
+        return "<dl>" + "".join(items) + "</dl>"
+    if kind == "table":
+        head = "".join(f"<th>{e(str(h))}</th>" for h in blk[1])
+        body = "".join(
+            "<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in blk[2]
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if kind == "list":
+        return "<ul>" + "".join(f"<li>{e(str(x))}</li>" for x in blk[1]) + "</ul>"
+    if kind == "img":
+        data = images.get(blk[1])
+        src = (
+            "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+            if data is not None
+            else e(_urlquote(blk[1]))
+        )
+        return f'<figure><img src="{src}" alt="{e(blk[2])}"></figure>'
+    return ""
