@@ -105,6 +105,9 @@ def test_a_site_with_only_holdings_outside_annex_i():
 def test_a_substance_in_annex_i_cannot_be_declared_outside_it():
     _, problems = validate_inventory(_inv(category=["none"]))
     assert problems.loc[0, "problem"].startswith("chlorine is covered by Annex I")
+    # a dash next to a known substance only means "no category given"
+    holdings = read_inventory(_inv(category=["-"]))
+    assert holdings.loc[0, "category"] == "" and holdings.attrs["warnings"] == []
     _, problems = validate_inventory(_inv(substance=["mystery"], category=["none;H2"]))
     assert "none (outside Annex I) together with other codes" in problems.loc[0, "problem"]
 

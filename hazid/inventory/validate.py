@@ -237,7 +237,7 @@ def _holdings(df: pd.DataFrame, problems: _Problems, *, decimal: str) -> pd.Data
     lon, lat = _coordinates(df, problems, decimal=decimal)
     categories = _categories(df, problems, set(tables.annex_part1()["code"]))
     key, item = _identify(df, categories, problems)
-    _outside_annex(df, categories, key, problems)
+    categories = _outside_annex(df, categories, key, problems)
     empty = pd.Series("", index=df.index)
     out = pd.DataFrame(
         {
@@ -273,11 +273,19 @@ def _holdings(df: pd.DataFrame, problems: _Problems, *, decimal: str) -> pd.Data
 
 def _outside_annex(
     df: pd.DataFrame, categories: pd.Series, key: pd.Series, problems: _Problems
-) -> None:
-    """Check the holdings declared outside Annex I (category ``none``) and report them."""
+) -> pd.Series:
+    """Check the holdings declared outside Annex I (category ``none``) and report them.
+
+    A dash in the category of a substance hazid knows means "no category given" (it is read as
+    empty); an explicit ``none`` for such a substance is an error.
+    """
     outside = categories == OUTSIDE
     if not outside.any():
-        return
+        return categories
+    dash = df["category"].astype(str).str.strip().str.fullmatch(r"[-\u2013\u2014]")
+    blank = outside & (key != "") & dash
+    categories = categories.where(~blank, "")
+    outside &= ~blank
     known = outside & (key != "")
     for idx in known[known].index:
         problems.add(
@@ -294,6 +302,7 @@ def _outside_annex(
             f"row(s) {_row_list(rows)} declared outside Annex I (category none): listed, "
             "counted in no threshold or sum"
         )
+    return categories
 
 
 def _fill_site_attributes(out: pd.DataFrame) -> None:
