@@ -309,3 +309,18 @@ def test_swapped_coordinates_are_found_with_the_inventory_country():
     assert calls == [(37.95, 58.38), (58.38, 37.95), (69.2, 41.3)]
     clean = swapped_coordinates(holdings[holdings.site_id == "UZ-1"], country_at)
     assert clean.empty and list(clean.columns) == ["row", "column", "value", "problem"]
+
+
+def test_a_layer_with_too_many_features_is_refused_from_its_metadata(tmp_path, monkeypatch):
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "sites.gpkg"
+    gpd.GeoDataFrame(
+        {"site_id": ["A", "B", "C"], "substance": ["chlorine"] * 3, "quantity": ["1"] * 3},
+        geometry=[shapely.Point(69, 41)] * 3,
+        crs=4326,
+    ).to_file(path)
+    monkeypatch.setattr(gpd, "read_file", lambda *a, **k: pytest.fail("the layer was read"))
+    with pytest.raises(InventoryError, match=r"the layer has 3 features and 3 fields \(at most 2"):
+        read_inventory(path, limits=InputLimits(max_rows=2))
