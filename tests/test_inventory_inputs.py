@@ -88,12 +88,37 @@ def test_a_sheet_without_a_declared_range_stops_at_the_first_cell_beyond_the_lim
                 data = re.sub(rb"<dimension [^>]*/>", b"", data)
             dst.writestr(info, data)
     start = time.perf_counter()
+    assert _problems(path, limits=InputLimits(max_columns=5000)) == [
+        "sheet 'Sheet' has cells beyond column GJH (more than 5,000 columns are not read): "
+        "delete the columns beyond the table"
+    ]
     problems = _problems(path)
     assert time.perf_counter() - start < 5
     assert problems == [
-        "sheet 'Sheet' has values beyond column GR (more than 200 columns are not read): "
+        "sheet 'Sheet' has cells beyond column GR (more than 200 columns are not read): "
         "delete the columns beyond the table"
     ]
+
+
+def test_empty_styled_cells_far_beyond_the_table_stop_the_read(tmp_path):
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(ROW)
+    for r in range(1, 2_001):
+        ws.cell(row=r, column=16_384).font = Font(bold=True)  # styled, no value
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = tmp_path / "styled.xlsx"
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+            dst.writestr(info, data)
+    assert _problems(path)[0].startswith("sheet 'Sheet' has cells beyond column GR")
 
 
 def test_a_zip_bomb_workbook_is_refused_from_its_zip_directory(tmp_path, monkeypatch):

@@ -137,7 +137,10 @@ def _stream_cells(ws: Any, problems: _Problems, limits: InputLimits) -> list[lis
     last = -1
     for r, row in enumerate(ws.iter_rows(values_only=True)):
         cells = [_cell_text(v) for v in row[: limits.max_columns + 1]]
-        beyond = any(v is not None for v in row[limits.max_columns :])
+        # a value beyond the limit, or (empty) cells far beyond it on every row: stop now
+        beyond = len(row) > 4 * limits.max_columns or any(
+            v is not None for v in row[limits.max_columns :]
+        )
         while cells and cells[-1] is None:
             cells.pop()
         if beyond or len(cells) > limits.max_columns:
@@ -146,7 +149,7 @@ def _stream_cells(ws: Any, problems: _Problems, limits: InputLimits) -> list[lis
                 None,
                 "",
                 f"row {r + 1}",
-                f"sheet {ws.title!r} has values beyond column {get_column_letter(col - 1)} "
+                f"sheet {ws.title!r} has cells beyond column {get_column_letter(col - 1)} "
                 f"(more than {limits.max_columns:,} columns are not read): delete the columns "
                 "beyond the table",
             )
