@@ -26,6 +26,7 @@ RU_CSV = (
     "KZ-01;Павлодарский химзавод;ТОО Химпром;KAZ;аммиак;;;1500;кг;52,29;76,95\n"
     "KZ-01;Павлодарский химзавод;ТОО Химпром;KAZ;серная кислота;;none;300;тонн;52,29;76,95\n"
     "KZ-02;Склад;ТОО Склад;KAZ;метанол;;;0,5;Т.;43,25;76,9\n"
+    "KZ-03;Нефтебаза;ТОО Нефть;KAZ;дизельное топливо;;;1\u00a0500,5;т;43,3;76,9\n"
 )
 
 
@@ -33,10 +34,10 @@ def test_a_russian_semicolon_decimal_comma_csv_reads_clean_and_is_reported(tmp_p
     path = tmp_path / "ru.csv"
     path.write_bytes(RU_CSV.encode("cp1251"))
     holdings = read_inventory(path)
-    assert holdings["quantity_t"].tolist() == [12.5, 1.5, 300.0, 0.5]
-    assert holdings["lat"].tolist() == [52.29, 52.29, 52.29, 43.25]
-    assert holdings["substance_key"].tolist() == ["chlorine", "ammonia", "", "methanol"]
-    assert holdings["category"].tolist() == ["", "", "none", ""]
+    assert holdings["quantity_t"].tolist() == [12.5, 1.5, 300.0, 0.5, 1500.5]
+    assert holdings["lat"].tolist() == [52.29, 52.29, 52.29, 43.25, 43.3]
+    assert holdings["substance_key"].tolist() == ["chlorine", "ammonia", "", "methanol", "diesel"]
+    assert holdings["category"].tolist() == ["", "", "none", "", ""]
     assert holdings.attrs["separator"] == ";" and holdings.attrs["decimal"] == ","
     assert holdings.attrs["renamed_columns"]["Код объекта"] == "site_id"
     warnings = holdings.attrs["warnings"]
