@@ -18,6 +18,7 @@ from hazid.errors import (
     InventoryError,
     NetworkError,
     OutputError,
+    ProcessError,
     RelationError,
     TailingsError,
 )
@@ -33,6 +34,15 @@ from hazid.maps import screening_map, write_map
 from hazid.notify import determine, read_contacts
 from hazid.output.dossiers import regenerate, write_notifications
 from hazid.pipeline import ScreeningResults, screen, write_results
+from hazid.process import (
+    Catalogue,
+    Changes,
+    Register,
+    catalogue,
+    diff,
+    write_catalogue,
+    write_changes,
+)
 from hazid.rivers import build_network, resolve_rivers, trace_water
 from hazid.zones import consequence_distances, population_in_zones, zone_polygons
 
@@ -40,6 +50,8 @@ __all__ = [
     "AnnexDataError",
     "AnnexResult",
     "CRSError",
+    "Catalogue",
+    "Changes",
     "ChoiceError",
     "DataSourceError",
     "GeodataError",
@@ -47,6 +59,8 @@ __all__ = [
     "InventoryError",
     "NetworkError",
     "OutputError",
+    "ProcessError",
+    "Register",
     "RelationError",
     "ScreeningResults",
     "TailingsError",
@@ -55,10 +69,12 @@ __all__ = [
     "assign_country",
     "border_distance",
     "build_network",
+    "catalogue",
     "classify",
     "cluster_sites",
     "consequence_distances",
     "determine",
+    "diff",
     "load_borders",
     "population_in_zones",
     "read_contacts",
@@ -71,6 +87,8 @@ __all__ = [
     "tailings",
     "trace_water",
     "validate_inventory",
+    "write_catalogue",
+    "write_changes",
     "write_map",
     "write_notifications",
     "write_results",

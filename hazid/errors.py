@@ -24,6 +24,7 @@ __all__ = [
     "InventoryError",
     "NetworkError",
     "OutputError",
+    "ProcessError",
     "RelationError",
     "TailingsError",
     "check_choice",
@@ -138,3 +139,7 @@ class TailingsError(InventoryError):
 
 class RelationError(HazidError, ValueError):
     """An empirical relation is unknown, incomplete or unverified and was not allowed."""
+
+
+class ProcessError(HazidError, ValueError):
+    """A results folder, notification register or catalogue cannot be used as given."""

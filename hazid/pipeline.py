@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hazid import datasets, geography, maps, tables, zones
+from hazid import datasets, embedded, geography, maps, tables, zones
 from hazid import rivers as river_network
 from hazid._version import __version__
 from hazid.annex import classify
@@ -141,9 +141,16 @@ def _input_record(layer: Any) -> dict[str, Any]:
     src = layer.attrs.get("source", "<layer>") if isinstance(layer, gpd.GeoDataFrame) else layer
     path = Path(str(src))
     if not path.is_file():
-        return {"name": str(src)}
+        return {"name": path.name or str(src)}
     # the file name and hash identify the input; local folders stay out of dossiers sent abroad
-    return {"name": path.name, "sha256": tables.file_sha256(path)}
+    record: dict[str, Any] = {"name": path.name, "sha256": tables.file_sha256(path)}
+    shipped = embedded.provenance_for(path)
+    if shipped is not None:  # the defaults shipped with hazid: say so, with scale and limits
+        record.update(
+            {k: shipped[k] for k in ("dataset", "version", "scale", "limits", "licence")},
+            origin="embedded",
+        )
+    return record
 
 
 def screen(
@@ -188,13 +195,16 @@ def screen(
         Classify sites within this geodesic distance of each other together as well.
     borders : path, GeoDataFrame, False or None
         Country polygons. None: ``HAZID_BORDERS``, else the Digital Chart of the World of
-        Debian's ``gmt-dcw`` package, else the air pathway is not assessed. False: skip.
+        Debian's ``gmt-dcw`` package, else Natural Earth fetched with ``hazid data``, else the
+        Natural Earth 1:10M borders shipped with hazid (:mod:`hazid.embedded`). False: skip.
     rivers : path, GeoDataFrame, list of paths, False or None
         River network (HydroRIVERS or plain lines; several files are merged, HydroRIVERS
-        continents joined by ``NEXT_DOWN``). None: ``HAZID_RIVERS``, else the water
-        pathway is not assessed. False: skip.
+        continents joined by ``NEXT_DOWN``). None: ``HAZID_RIVERS``, else a network fetched
+        with ``hazid data``, else the Natural Earth 1:10M rivers shipped with hazid (large
+        rivers only, no discharge). False: skip.
     lakes : path or GeoDataFrame, optional
-        Lake polygons that end plain-line rivers (None: ``HAZID_LAKES`` if set).
+        Lake polygons that end plain-line rivers. None: ``HAZID_LAKES``, else fetched, else
+        the Natural Earth 1:10M lakes shipped with hazid.
     weather, terrain, wind_from, sector_deg, population
         Consequence-zone options (see :func:`hazid.zones.consequence_distances` and
         :func:`hazid.zones.zone_polygons`); ``population`` is a raster of people per cell.
@@ -372,11 +382,10 @@ def _water_stage(
         if isinstance(network_input, list)
         else _input_record(network_input)
     )
-    lake_layer = lakes if lakes is not None else os.environ.get("HAZID_LAKES") or None
-    if lake_layer is None:
-        lake_layer = datasets.first_fetched("ne_10m_lakes")
-    if lake_layer is not None:
-        run["inputs"]["lakes"] = _input_record(lake_layer)
+    lake_layer = lakes
+    if lake_layer is None or isinstance(lake_layer, str | os.PathLike):
+        lake_layer = datasets.resolve_lakes(lake_layer)
+    run["inputs"]["lakes"] = _input_record(lake_layer)
     step("building river network")
     network = river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
     run["stages"]["network"] = network.attrs.get("report", {})

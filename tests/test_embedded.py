@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import LineString, Point, Polygon, box
 
 import hazid
 from hazid import datasets, embedded
@@ -298,3 +301,91 @@ def test_screening_records_no_local_folder(private_folder, no_geodata):
     text = json.dumps(res.run, ensure_ascii=False, default=str)
     assert "granicy.gpkg" in text and "make_valid" in text
     assert str(no_geodata) not in text and "Документы" not in text
+
+
+def test_no_output_file_holds_a_local_folder(private_folder, no_geodata):
+    bowtie = Polygon([(68, 40), (70, 42), (70, 40), (68, 42), (68, 40)])
+    gpd.GeoDataFrame(
+        {"iso_a3": ["AAA", "BBB"], "name": ["Aland", "Bland"]},
+        geometry=[bowtie, box(70, 40, 72, 42)],
+        crs=4326,
+    ).to_file(private_folder / "granicy.gpkg")
+    gpd.GeoDataFrame(
+        {
+            "HYRIV_ID": [1, 2],
+            "NEXT_DOWN": [2, 0],
+            "LENGTH_KM": [50.7, 84.6],
+            "UPLAND_SKM": [20_000.0, 25_000.0],
+            "DIS_AV_CMS": [300.0, 320.0],
+            "ENDORHEIC": [0, 0],
+            "ORD_STRA": [6, 6],
+        },
+        geometry=[
+            LineString([(69.9, 40.5), (70.5, 40.5)]),
+            LineString([(70.5, 40.5), (71.5, 40.5)]),
+        ],
+        crs=4326,
+    ).to_file(private_folder / "reki.gpkg")
+    gpd.GeoDataFrame(
+        {"name": ["Ozero"], "featurecla": ["Lake"]},
+        geometry=[box(71.6, 40.4, 71.8, 40.6)],
+        crs=4326,
+    ).to_file(private_folder / "ozera.gpkg")
+    pd.DataFrame(
+        {
+            "site_id": ["A", "C"],
+            "site_name": ["Border chlorine store", "River depot"],
+            "lon": ["69.95", "69.9"],
+            "lat": ["41.0", "40.52"],
+            "substance": ["chlorine", "diesel"],
+            "quantity": ["30", "30000"],
+        }
+    ).to_csv(private_folder / "inventar.csv", index=False)
+    res = hazid.screen(
+        private_folder / "inventar.csv",
+        borders=private_folder / "granicy.gpkg",
+        rivers=private_folder / "reki.gpkg",
+        lakes=private_folder / "ozera.gpkg",
+    )
+    assert any("granicy.gpkg with make_valid" in w for w in res.run["warnings"])
+    out = hazid.write_results(res, no_geodata / "results")
+    needles = [
+        text.encode(enc)
+        for text in (str(private_folder), "Документы")
+        for enc in ("utf-8", "utf-16-le")
+    ]
+    files = [f for f in out.rglob("*") if f.is_file()]
+    assert len(files) > 10
+    leaks = [f.name for f in files for n in needles if n in f.read_bytes()]
+    assert leaks == []
+
+
+# ----------------------------------------------------------------------------------------------
+# The build is reproducible
+# ----------------------------------------------------------------------------------------------
+SHARED = Path(os.environ.get("HAZID_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(
+    not (SHARED / "ne_10m_countries.gpkg").is_file(), reason="../shared/data absent"
+)
+def test_build_script_reproduces_the_committed_files(tmp_path):
+    script = ROOT / "scripts" / "build_embedded_geodata.py"
+    out = tmp_path / "geodata"
+    done = subprocess.run(
+        [sys.executable, str(script), str(SHARED), "--out", str(out), "--no-check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    built = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    committed = json.loads((GEODATA / "provenance.json").read_text(encoding="utf-8"))
+    assert built == committed
+    for record in committed.values():
+        assert _sha256(out / record["name"]) == record["sha256"]
+    assert (out / "PROVENANCE.md").read_text(encoding="utf-8") == (
+        GEODATA / "PROVENANCE.md"
+    ).read_text(encoding="utf-8")

@@ -429,6 +429,7 @@ def test_resolve_borders_uses_dcw(dcw, monkeypatch):
     monkeypatch.setenv("HAZID_DCW", str(dcw))
     b = geo.resolve_borders()
     assert "KGZ" in set(b["iso_a3"]) and b.attrs["source"] == str(dcw)
+    assert b.attrs["provenance"] == {"name": dcw.name, "origin": "DCW"}
 
 
 # ----------------------------------------------------------------------------------------------
