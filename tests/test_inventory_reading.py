@@ -46,6 +46,18 @@ def test_a_russian_semicolon_decimal_comma_csv_reads_clean_and_is_reported(tmp_p
     assert any("row(s) 3 declared outside Annex I (category none)" in w for w in warnings)
 
 
+def test_a_workbook_with_numbers_typed_as_text_with_decimal_commas(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["код объекта", "долгота", "широта", "вещество", "количество"])
+    wb.active.append(["KZ-01", "76,95", "52,29", "хлор", "12,5"])
+    wb.active.append(["KZ-02", "76,9", "43,25", "аммиак", 150])
+    wb.save(tmp_path / "ru.xlsx")
+    holdings = read_inventory(tmp_path / "ru.xlsx")
+    assert holdings["quantity_t"].tolist() == [12.5, 150.0]
+    assert holdings["lon"].tolist() == [76.95, 76.9] and holdings.attrs["decimal"] == ","
+    assert "typed as text with decimal commas" in holdings.attrs["warnings"][0]
+
+
 def test_a_semicolon_file_that_mixes_decimal_points_and_commas_is_not_guessed(tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_text("site_id;lon;lat;substance;quantity\nA;69.2;41.3;chlorine;12,5\n")

@@ -24,7 +24,7 @@ import pandas as pd
 from hazid.inventory.columns import _column_lookup, _norm_name
 from hazid.inventory.limits import InputLimits, _mb
 from hazid.inventory.problems import _Problems
-from hazid.inventory.read import _EXCEL_ERRORS, _header_first, _not_text
+from hazid.inventory.read import _EXCEL_ERRORS, _decimal_comma, _header_first, _not_text
 
 logger = logging.getLogger(__name__)
 
@@ -265,6 +265,11 @@ def read_xlsx(
     df, first = _header_first(table, problems, where="sheet")
     if df is None:
         return None
+    if _decimal_comma(table.iloc[first:].fillna(""), "\t"):
+        meta["decimal"] = ","
+        problems.warn(
+            f"{path.name}: numbers are typed as text with decimal commas (12,5 read as 12.5)"
+        )
     lookup = _column_lookup()
     for r, c, text in cells:
         if r <= first or r >= len(table) or c >= len(df.columns):
