@@ -187,6 +187,7 @@ def test_the_active_sheet_is_read_not_a_hidden_first_one_and_it_is_named(tmp_pat
     assert any("read the active sheet 'data' of 2 sheets" in w for w in holdings.attrs["warnings"])
     assert read_inventory(path, sheet="old")["site_id"].tolist() == ["OLD-1"]
     assert read_inventory(path, sheet=0)["site_id"].tolist() == ["OLD-1"]
+    assert read_inventory(path, sheet="1")["site_id"].tolist() == ["KG-01"]  # a position
     with pytest.raises(InventoryError, match="no sheet named 'new': the workbook has old, data"):
         read_inventory(path, sheet="new")
     with pytest.raises(InventoryError, match="no sheet number 5: the workbook has 2"):

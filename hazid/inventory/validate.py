@@ -65,8 +65,9 @@ def validate_inventory(
         A CSV, XLSX, GeoPackage, GeoJSON or Shapefile path, or a table already in memory
         (string cells, as read from a file).
     sheet : str or int, optional
-        Worksheet of an XLSX file, by name or 0-based position (default: the workbook's active
-        sheet, the one Excel opens on). The sheet read is named in ``attrs["sheet"]``.
+        Worksheet of an XLSX file, by name or 0-based position (digits that name no sheet are a
+        position; default: the workbook's active sheet, the one Excel opens on). The sheet read
+        is named in ``attrs["sheet"]``.
     layer : str, optional
         Layer of a multi-layer GeoPackage.
     allow_duplicates : bool, default False

@@ -86,6 +86,8 @@ def _check_zip(path: Path, problems: _Problems, limits: InputLimits) -> bool:
 def _pick_sheet(wb: Any, sheet: str | int | None, problems: _Problems) -> Any:
     """Return the worksheet to read: the named/numbered one, else the active one."""
     names = list(wb.sheetnames)
+    if isinstance(sheet, str) and sheet not in names and sheet.strip().isdigit():
+        sheet = int(sheet)  # "--sheet 1" from a command line: a position
     if isinstance(sheet, str):
         if sheet not in names:
             problems.add(
