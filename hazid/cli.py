@@ -182,7 +182,14 @@ def screen(
         bool, Opt("--no-air", help="Skip borders, zones and the air pathway.")
     ] = False,
     no_water: Annotated[bool, Opt("--no-water", help="Skip the water pathway.")] = False,
-    weather: Annotated[str, Opt(help="worst (F, 1.5 m/s) or alternative (D, 3 m/s).")] = "worst",
+    weather: Annotated[str, Opt(help="Former name of --basis.")] = "worst",
+    basis: Annotated[
+        str | None,
+        Opt(
+            help="Weather case deciding the air pathway (both are computed): "
+            "worst (F, 1.5 m/s) or alternative (D, 3 m/s)."
+        ),
+    ] = None,
     terrain: Annotated[str, Opt(help="rural or urban dispersion coefficients.")] = "rural",
     wind_from: Annotated[
         float | None, Opt("--wind-from", help="Wind direction (deg): sectors, not circles.")
@@ -246,6 +253,7 @@ def screen(
                 rivers=False if no_water else _river_files(rivers),
                 lakes=lakes,
                 weather=weather,
+                basis=basis,
                 terrain=terrain,
                 wind_from=wind_from,
                 sector_deg=sector_deg,
@@ -371,11 +379,11 @@ def notify(
         Path | None, Opt(help="CSV of competent authorities and points of contact.")
     ] = None,
     no_maps: Annotated[bool, Opt("--no-maps", help="Do not draw the PNG maps.")] = False,
-    lang: Annotated[str, Opt("--lang", help=_LANG_HELP)] = "en",
+    lang: Annotated[str | None, Opt("--lang", help=_LANG_HELP + " Default: as screened.")] = None,
     response_days: Annotated[int | None, Opt("--response-days", help=_DAYS_HELP)] = None,
 ) -> None:
     """Rewrite the notification dossiers of earlier results (no recomputation)."""
-    langs = _langs(lang)
+    langs = None if lang is None else _langs(lang)
     try:
         summary = regenerate(
             results_dir,

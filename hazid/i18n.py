@@ -41,7 +41,6 @@ from hazid.errors import check_choice
 __all__ = [
     "DOMAIN",
     "LANGUAGES",
-    "MAP_MESSAGES",
     "N_",
     "check_lang",
     "country_name",
@@ -68,29 +67,6 @@ def N_(message: str) -> str:  # noqa: N802 - the usual name of the gettext no-op
     'Status'
     """
     return message
-
-
-#: Messages of the static maps of the dossiers (:mod:`hazid.maps.static`), kept in the
-#: catalogue here: draw them with ``translator(lang).gettext(message).format(...)``.
-MAP_MESSAGES: tuple[str, ...] = (
-    N_("Country border"),
-    N_("{iso} (affected Party)"),
-    N_("{iso} (Party of origin)"),
-    N_("{hazard} zone"),
-    N_("River trace downstream"),
-    N_("Hazardous activity"),
-    N_(
-        "Azimuthal equidistant projection centred on the site ({lat}\u00b0 {ns}, "
-        "{lon}\u00b0 {ew}), WGS 84."
-    ),
-    N_("{value} km"),
-    N_("{value} m"),
-    N_("N"),
-    N_("S"),
-    N_("E"),
-    N_("W"),
-    N_("Borders: {borders}. Rivers: {rivers}. hazid {version}."),
-)
 
 
 def check_lang(lang: str) -> str:

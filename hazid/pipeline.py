@@ -27,17 +27,21 @@ from hazid import rivers as river_network
 from hazid._version import __version__
 from hazid.annex import classify
 from hazid.errors import DataSourceError, check_choice
+from hazid.i18n import parse_langs
 from hazid.inventory import read_inventory
 from hazid.output.dossiers import write_notifications
 from hazid.output.folder import atomic_results_dir
+from hazid.output.headings import heading_function
 from hazid.output.mapfiles import borders_used, dossier_maps
 from hazid.output.results import (
     HOLDINGS_COLUMNS,
     SITES_COLUMNS,
+    read_table,
     write_csv,
     write_json,
     write_layers,
 )
+from hazid.output.workbook import write_workbook
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +167,7 @@ def screen(
     rivers: str | Path | gpd.GeoDataFrame | Sequence[str | Path] | bool | None = None,
     lakes: str | Path | gpd.GeoDataFrame | None = None,
     weather: str = "worst",
+    basis: str | None = None,
     terrain: str = "rural",
     wind_from: float | None = None,
     sector_deg: float = 45.0,
@@ -205,9 +210,11 @@ def screen(
     lakes : path or GeoDataFrame, optional
         Lake polygons that end plain-line rivers. None: ``HAZID_LAKES``, else fetched, else
         the Natural Earth 1:10M lakes shipped with hazid.
-    weather, terrain, wind_from, sector_deg, population
+    basis, terrain, wind_from, sector_deg, population
         Consequence-zone options (see :func:`hazid.zones.consequence_distances` and
-        :func:`hazid.zones.zone_polygons`); ``population`` is a raster of people per cell.
+        :func:`hazid.zones.zone_polygons`); ``basis`` (worst|alternative) is the weather case
+        deciding the air pathway, both being computed (``weather`` is its former name, used
+        when ``basis`` is not given); ``population`` is a raster of people per cell.
     uncertainty_km : float, default 5.0
         Border-data accuracy: an air margin within it is flagged ``uncertain``.
     water : {"aquatic", "all"}, default "aquatic"
@@ -239,7 +246,7 @@ def screen(
         "regime": regime,
         "annex_version": annex_version,
         "cluster_km": cluster_km,
-        "weather": weather,
+        "weather": basis if basis is not None else weather,
         "terrain": terrain,
         "wind_from": wind_from,
         "sector_deg": sector_deg,
@@ -347,7 +354,7 @@ def _air_stage(
     step("modelling consequence zones")
     hazardous = sites.loc[sites["hazardous"], "site_id"]
     h_haz = holdings[holdings["site_id"].isin(hazardous)]
-    distances = zones.consequence_distances(h_haz, weather=p["weather"], terrain=p["terrain"])
+    distances = zones.consequence_distances(h_haz, basis=p["weather"], terrain=p["terrain"])
     zone_gdf = zones.zone_polygons(
         sites[sites["hazardous"]], distances, wind_from=p["wind_from"], sector_deg=p["sector_deg"]
     )
@@ -359,7 +366,10 @@ def _air_stage(
     air = geography.affected_by_air(
         sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
     )
-    air = zones.with_zone_cases(air.assign(pathway="air"), distances)
+    undetermined = zone_gdf["site_id"].isin(zone_gdf.loc[zone_gdf["undetermined"], "site_id"])
+    det = zone_gdf[undetermined & ~zone_gdf["undetermined"]]
+    det = geography.affected_by_air(sites, det, border_layer, uncertainty_km=p["uncertainty_km"])
+    air = zones.with_zone_cases(air.assign(pathway="air"), distances, determined=det)
     if population is not None:
         air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
     run["stages"]["air"] = "done"
@@ -515,7 +525,9 @@ def write_results(
     step = progress or (lambda label: None)
     out_dir = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
+    langs = parse_langs(lang)
     run = dict(results.run)
+    run["parameters"] = {**run.get("parameters", {}), "lang": list(langs)}
     run["finished_utc"] = now.replace(microsecond=0).isoformat()
     run.setdefault("date", now.date().isoformat())
     with atomic_results_dir(out_dir, overwrite=overwrite, inputs=results.sources) as tmp:
@@ -551,6 +563,7 @@ def write_results(
         if map_html:
             step("drawing the interactive map")
             maps.write_map(results, tmp / "map.html", tiles=tiles)
+        _workbook(results, tmp, langs[0])
         write_json(run, tmp / "run.json")
     return out_dir
 
@@ -578,3 +591,17 @@ def _people_in_affected(
     if has_area.any():
         people[has_area] = zones.population_in_zones(areas[has_area], raster).to_numpy()
     return people
+
+
+def _workbook(results: ScreeningResults, folder: Path, lang: str) -> None:
+    """Write ``results.xlsx``: the result tables as sheets, headings in the run's language."""
+    notes = folder / "notifications"
+    tables: dict[str, pd.DataFrame | None] = {
+        "sites": results.sites,
+        "holdings": results.holdings,
+        "affected": results.affected,
+    }
+    for name in ("summary", "activities"):
+        csv = notes / f"{name}.csv"
+        tables[name] = read_table(csv) if csv.is_file() else None
+    write_workbook(folder / "results.xlsx", tables, headings=heading_function(lang))

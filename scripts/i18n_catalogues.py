@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "hazid" / "locale"
 POT = LOCALE / "hazid.pot"
 LANGS = ("ru",)
-#: Modules whose messages are translated (the dossiers, their writer, the maps, the CLI).
-SOURCES = [ROOT / "hazid" / p for p in ("notify", "output", "maps", "maps.py", "staticmap.py",
-                                         "cli.py", "i18n.py")]  # fmt: skip
+#: Modules whose messages are translated with these catalogues (the dossiers and their
+#: writer; the maps have their own words in hazid/maps/labels.py).
+SOURCES = [ROOT / "hazid" / p for p in ("notify", "output", "i18n.py")]
 ISO_JSON = Path("/usr/share/iso-codes/json/iso_3166-1.json")
 ISO_MO_DIR = Path("/usr/share/locale")
 

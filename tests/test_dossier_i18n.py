@@ -490,3 +490,71 @@ def test_undetermined_zone_says_so(case, tmp_path, lang, cell, sentence):
     assert toxic["undetermined"] is True and toxic["status"] == "consult"
     md = (out / "KAZ-UZB.md").read_text("utf-8")
     assert f"| {cell} |" in md and sentence.replace(">", "\\>") in md
+
+
+def test_method_data_and_parameters_of_the_pair_only(case, tmp_path):
+    run = dict(case["run"], date=DATE, parameters={"snap_km": 10, "weather": "worst"})
+    out = write(case, tmp_path, run=run)
+    kgz = (out / "KAZ-KGZ.md").read_text("utf-8")  # air only
+    uzb = (out / "KAZ-UZB.md").read_text("utf-8")  # air and water
+    for water_text in ("River horizon", "- **Rivers:**", "Largest distance from a site to a river"):
+        assert water_text not in kgz and water_text in uzb, water_text
+    for air_text in ("Position uncertainty (km)", "| Weather of the consequence zones |"):
+        assert air_text in kgz and air_text in uzb, air_text
+    doc = json.loads((out / "KAZ-KGZ.json").read_text("utf-8"))
+    assert "rivers" in doc["data_sources"]  # the JSON keeps the provenance of the whole run
+
+
+def test_maps_are_drawn_in_the_language_of_their_dossier(case, tmp_path, monkeypatch):
+    import hazid.output.dossiers as dossiers
+    from hazid import __version__ as version
+
+    calls = []
+
+    def fake_static_map(sites, site_id, path, **kw):
+        calls.append((path.name, kw["lang"], kw["note"]))
+        path.write_bytes(b"\x89PNG")
+        return path
+
+    monkeypatch.setattr(dossiers, "static_map", fake_static_map)
+    write(case, tmp_path, maps=True, lang="en,ru")
+    en = f"Borders: not stated. Rivers: not stated. hazid {version}."
+    ru = f"Границы: не указано. Реки: не указано. hazid {version}."
+    assert sorted(calls) == [
+        ("KAZ-KGZ_D-3f39d5c3.en.png", "en", en),
+        ("KAZ-KGZ_D-3f39d5c3.ru.png", "ru", ru),
+        ("KAZ-UZB_A-559aead0.en.png", "en", en),
+        ("KAZ-UZB_A-559aead0.ru.png", "ru", ru),
+    ]
+    doc = json.loads((tmp_path / "notifications" / "KAZ-UZB.ru.json").read_text("utf-8"))
+    assert doc["activities"][0]["map"] == "KAZ-UZB_A-559aead0.ru.png"
+
+
+def test_large_figures_are_grouped_in_every_table(case, tmp_path):
+    aff = case["affected"].copy()
+    toxic = (aff["pathway"] == "air") & (aff["hazard"] == "toxic")
+    aff.loc[toxic, ["zone_km", "margin_km"]] = [1234.5, 1223.38]
+    water = aff["pathway"] == "water"
+    aff.loc[water, ["river_km", "arrival_h"]] = [2500.0, 1500.0]
+    for lang, zone, km, hours in (
+        ("en", "1,234.5", "2,500", "1,500"),
+        ("ru", f"1{NBSP}234,5", f"2{NBSP}500", f"1{NBSP}500"),
+    ):
+        out = write(dict(case, affected=aff), tmp_path / lang, lang=lang)
+        md = (out / "KAZ-UZB.md").read_text("utf-8")
+        assert f" | {zone} | " in md and f" | {km} | {hours} | " in md, lang
+
+
+def test_regenerate_keeps_the_languages_of_the_run(case, tmp_path):
+    from test_notify import write_results_dir
+
+    root = write_results_dir(case, tmp_path / "results")
+    run = json.loads((root / "run.json").read_text("utf-8"))
+    run["parameters"] = {"lang": ["ru"]}
+    (root / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    regenerate(root, maps=False)
+    doc = json.loads((root / "notifications" / "KAZ-UZB.json").read_text("utf-8"))
+    assert doc["language"] == "ru"
+    regenerate(root, maps=False, lang="en")
+    doc = json.loads((root / "notifications" / "KAZ-UZB.json").read_text("utf-8"))
+    assert doc["language"] == "en"

@@ -16,6 +16,7 @@ import hashlib
 import json
 import multiprocessing
 import re
+import shutil
 import sqlite3
 from importlib import resources
 from pathlib import Path
@@ -56,6 +57,12 @@ def _screen(inv: pd.DataFrame, folder: Path, borders, when: dt.datetime) -> Path
     inv.to_csv(path, index=False)
     results = hazid.screen(path, borders=borders, rivers=False)
     return hazid.write_results(results, folder, map_html=False, static_maps=False, now=when)
+
+
+def _ref(folder: Path, pair: str) -> str:
+    """Reference number of the dossier of a pair (``notifications/<pair>.json``)."""
+    doc = json.loads((Path(folder) / "notifications" / f"{pair}.json").read_text("utf-8"))
+    return doc["reference"]
 
 
 @pytest.fixture(scope="module")
@@ -224,25 +231,27 @@ def test_read_screening_tolerates_new_columns_and_unquotes(screenings, tmp_path)
 
 def test_register_round_trip(screenings, tmp_path):
     old = screenings[0]
+    ref = _ref(old, "KGZ-KAZ")
+    assert re.fullmatch(r"KGZ-KAZ-20250301-[0-9A-F]{6}", ref)
     reg = hp.Register(tmp_path / "register.sqlite")
     rows = reg.add_screening(old)
     assert rows[["reference", "origin", "affected", "state", "results"]].values.tolist() == [
-        ["KGZ-KAZ/2025-03-01", "KGZ", "KAZ", "prepared", "screening-2025"]
+        [ref, "KGZ", "KAZ", "prepared", "screening-2025"]
     ]
     sha = hashlib.sha256((old / "notifications" / "summary.csv").read_bytes()).hexdigest()
     assert rows.loc[0, "summary_sha256"] == sha
     reg.add_screening(old)  # again: nothing added twice
     assert len(reg.notifications()) == 1
-    reg.mark_sent("KGZ-KAZ/2025-03-01", date="2025-03-10", response_days=60)
+    reg.mark_sent(ref, date="2025-03-10", response_days=60)
     reg.record_reply(
-        "KGZ-KAZ/2025-03-01",
+        ref,
         date=dt.date(2025, 4, 2),
         intent="yes",
         consultation_start="2025-06-01",
         consultation_end="2025-06-03",
         notes="acknowledged by note verbale",
     )
-    reg.add_note("KGZ-KAZ/2025-03-01", "meeting in Almaty")
+    reg.add_note(ref, "meeting in Almaty")
     rec = hp.Register(tmp_path / "register.sqlite").notifications().iloc[0]
     assert rec[
         ["state", "date_sent", "response_deadline", "date_acknowledged", "intent_to_consult"]
@@ -257,7 +266,7 @@ def test_register_overdue_on_a_fixed_clock(screenings, tmp_path):
     reg = hp.Register(tmp_path / "r.sqlite")
     reg.add_screening(screenings[1])
     refs = reg.notifications()["reference"].tolist()
-    assert refs == ["KAZ-KGZ/2026-03-02", "KGZ-KAZ/2026-03-02"]
+    assert refs == [_ref(screenings[1], "KAZ-KGZ"), _ref(screenings[1], "KGZ-KAZ")]
     reg.mark_sent(refs[0], date="2026-03-05", deadline="2026-05-04")
     reg.mark_sent(refs[1], date="2026-03-05", response_days=30)  # due 2026-04-04
     assert reg.overdue(today="2026-04-04").empty
@@ -278,7 +287,7 @@ def test_register_renotification_after_a_diff(screenings, tmp_path):
         ["KAZ", "KGZ", "none", "consult"],
         ["KGZ", "KAZ", "consult", "notify"],
     ]
-    assert need["last_reference"].fillna("").tolist() == ["", "KGZ-KAZ/2025-03-01"]
+    assert need["last_reference"].fillna("").tolist() == ["", _ref(screenings[0], "KGZ-KAZ")]
     out = hp.write_changes(changes, tmp_path / "diff")
     again = reg.needing_renotification(out)
     assert again[["origin", "affected"]].values.tolist() == [["KAZ", "KGZ"], ["KGZ", "KAZ"]]
@@ -287,13 +296,15 @@ def test_register_renotification_after_a_diff(screenings, tmp_path):
 def test_register_errors(screenings, tmp_path):
     reg = hp.Register(tmp_path / "r.sqlite")
     reg.add_screening(screenings[0])
-    ref = "KGZ-KAZ/2025-03-01"
+    ref = _ref(screenings[0], "KGZ-KAZ")
     with pytest.raises(ProcessError, match="no notification with reference 'nope'"):
         reg.mark_sent("nope", date="2025-03-10", response_days=1)
     with pytest.raises(ProcessError, match=r"date must be a date YYYY-MM-DD; got '10\.03\.2025'"):
         reg.mark_sent(ref, date="10.03.2025", response_days=1)
+    bare = hp.Register(tmp_path / "bare.sqlite")  # dossiers without a response deadline
+    bare.add_screening(_no_deadline(screenings[0], tmp_path))
     with pytest.raises(ProcessError, match="give a response deadline"):
-        reg.mark_sent(ref, date="2025-03-10")
+        bare.mark_sent(ref, date="2025-03-10")
     with pytest.raises(ProcessError, match="give deadline or response_days, not both"):
         reg.mark_sent(ref, date="2025-03-10", deadline="2025-04-01", response_days=3)
     with pytest.raises(ProcessError, match="the response deadline 2025-03-01 is before"):
@@ -318,6 +329,16 @@ def test_register_errors(screenings, tmp_path):
         hp.Register(tmp_path)
 
 
+def _no_deadline(folder: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "no-deadline" / folder.name
+    shutil.copytree(folder, copy)
+    for p in (copy / "notifications").glob("*.json"):
+        doc = json.loads(p.read_text("utf-8"))
+        doc.pop("response_deadline", None)
+        p.write_text(json.dumps(doc), encoding="utf-8")
+    return copy
+
+
 def _no_summary(folder: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "copy"
     copy.mkdir()
@@ -337,22 +358,23 @@ def test_register_refuses_a_newer_schema(tmp_path):
         hp.Register(path)
 
 
-def _writer(path: str, folder: str, who: str, n: int, barrier) -> None:
+def _writer(path: str, folder: str, who: str, n: int, barrier, ref: str) -> None:
     reg = hp.Register(path, timeout_s=60)
     barrier.wait()
     reg.add_screening(folder)
     for i in range(n):
-        reg.add_note("KGZ-KAZ/2025-03-01", f"{who}-{i}")
+        reg.add_note(ref, f"{who}-{i}")
 
 
 def test_two_concurrent_writers_leave_a_consistent_register(screenings, tmp_path):
     path = tmp_path / "r.sqlite"
     hp.Register(path).add_screening(screenings[0])
+    ref = _ref(screenings[0], "KGZ-KAZ")
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
     n = 40
     procs = [
-        ctx.Process(target=_writer, args=(str(path), str(folder), who, n, barrier))
+        ctx.Process(target=_writer, args=(str(path), str(folder), who, n, barrier, ref))
         for folder, who in ((screenings[0], "a"), (screenings[1], "b"))
     ]
     for p in procs:
@@ -366,12 +388,10 @@ def test_two_concurrent_writers_leave_a_consistent_register(screenings, tmp_path
     con.close()
     reg = hp.Register(path)
     table = reg.notifications()
-    assert table["reference"].tolist() == [
-        "KAZ-KGZ/2026-03-02",
-        "KGZ-KAZ/2025-03-01",
-        "KGZ-KAZ/2026-03-02",
-    ]
-    notes = table.set_index("reference").loc["KGZ-KAZ/2025-03-01", "notes"].split("\n")
+    assert table["reference"].tolist() == sorted(
+        [_ref(screenings[1], "KAZ-KGZ"), ref, _ref(screenings[1], "KGZ-KAZ")]
+    )
+    notes = table.set_index("reference").loc[ref, "notes"].split("\n")
     assert sorted(notes) == sorted(f"{w}-{i}" for w in "ab" for i in range(n))
 
 
@@ -466,7 +486,7 @@ def test_cli_diff_register_catalogue(screenings, national, tmp_path):
     assert "notify again: KAZ -> KGZ (consult)" in res.output
     assert (tmp_path / "diff" / "letters" / "KAZ-KGZ.md").is_file()
     db = str(tmp_path / "register.sqlite")
-    ref = "KGZ-KAZ/2025-03-01"
+    ref = _ref(screenings[0], "KGZ-KAZ")
     steps = [
         ["register", "add", db, old],
         ["register", "sent", db, ref, "--date", "2025-03-10", "--response-days", "30"],

@@ -92,3 +92,47 @@ def test_air_rows_get_both_cases_and_undetermined_gives_consult():
     assert d.loc["A", "status"] == "consult"  # 40.2 km reaches 10 km away, but undetermined
     assert "zone undetermined (> 40 km" in d.loc["A", "evidence"]
     assert d.loc["B", "status"] == "notify"
+
+
+def test_a_determined_zone_reaching_the_country_decides_over_an_undetermined_one():
+    dist = pd.DataFrame(
+        {
+            "site_id": ["A", "A"],
+            "hazard": ["fire", "toxic"],
+            "zone_worst_km": [26.0, 40.2],
+            "zone_alternative_km": [26.0, 40.0],
+            "undetermined": [False, True],
+        }
+    )
+    row = {"site_id": "A", "affected": "BBB", "pathway": "air", "border_km": 10.0}
+    row |= {"uncertain": False}
+    air = pd.DataFrame([row | {"hazard": "toxic", "zone_km": 40.2, "margin_km": 30.2}])
+    det = pd.DataFrame([row | {"hazard": "fire", "zone_km": 26.0, "margin_km": 16.0}])
+    sites = pd.DataFrame({"site_id": ["A"], "site_country": ["AAA"], "hazardous": [True]})
+    undecided = with_zone_cases(air, dist)
+    assert determine(sites, undecided).loc[0, "status"] == "consult"
+    rows = with_zone_cases(air, dist, determined=det)
+    assert rows[["hazard", "undetermined"]].values.tolist() == [["fire", False]]
+    assert determine(sites, rows).loc[0, "status"] == "notify"
+
+
+def test_screen_basis_decides_zone_km_and_is_recorded():
+    import geopandas as gpd
+    import shapely
+
+    borders = gpd.GeoDataFrame(
+        {"iso_a3": ["AAA", "BBB"]},
+        geometry=[shapely.box(68, 40, 70, 42), shapely.box(70, 40, 72, 42)],
+        crs=4326,
+    )
+    inv = inventory(largest_vessel_t=["1", "22", ""])
+    worst = hazid.screen(inv, borders=borders, rivers=False)
+    alt = hazid.screen(inv, borders=borders, rivers=False, basis="alternative")
+    assert alt.run["parameters"]["weather"] == "alternative"
+    assert worst.run["parameters"]["weather"] == "worst"
+    tox_w = worst.zones.set_index("hazard").loc["toxic"]
+    tox_a = alt.zones.set_index("hazard").loc["toxic"]
+    assert tox_w.zone_km == tox_w.zone_worst_km and tox_a.zone_km == tox_a.zone_alternative_km
+    assert tox_a.zone_km < tox_w.zone_km
+    with pytest.raises(hazid.ChoiceError, match="basis must be one of"):
+        hazid.screen(inv, borders=borders, rivers=False, basis="typical")

@@ -315,3 +315,42 @@ def test_both_cases_are_computed_and_basis_decides():
     d, _ = plume_distance_m(1000 / 600, 8.7, weather="alternative")
     assert alt.loc["toxic", "zone_km"] == pytest.approx(float(d) / 1000)
     assert alt.loc["explosion", "zone_km"] == worst.loc["explosion", "zone_km"]
+
+
+def test_notes_state_the_table_and_fallbacks():
+    h = holdings(
+        [
+            ("U", "hydrogen_sulphide", "H2", 5.0),  # urban: beyond Table 3, rural Table 1 used
+            ("R", "ammonia", "H2", 50.0),  # refrigerated, 11,023 lb/min: beyond Table 10
+        ],
+        storage=["", "refrigerated"],
+    )
+    out = consequence_distances(h, terrain="urban")
+    out = out[out.hazard == "toxic"].set_index("site_id")
+    assert out.loc["U", "model"] == "oca_table_1"
+    assert "urban rows not available" in out.loc["U", "note"]
+    assert out.loc["R", "model"] == "oca_table_9"
+    assert "Table 10 ends at 5,000 lb/min: Table 9 used" in out.loc["R", "note"]
+    alt = consequence_distances(h, basis="alternative")
+    alt = alt[alt.hazard == "toxic"].set_index("site_id")
+    assert "no OCA alternative-case toxic table" in alt.loc["U", "note"]
+    assert "dense gas treated as neutral" in alt.loc["U", "note"]
+
+
+def test_bromine_evaporates_from_its_pool():
+    h = holdings([("B", "bromine", "H2;E1", 10.0), ("C", "bromine", "H2;E1", 10.0)])
+    h["bund_m2"] = [np.nan, 20.0]
+    out = consequence_distances(h).set_index("site_id")
+    # 1 cm pool of 10 t: 322 m2; about 348 lb/min, so about 63 min: the 60-minute table
+    assert (out.model == "oca_table_2").all()
+    assert "pool evaporation" in out.loc["B", "note"]
+    vp = vapour_pressure_mmhg(331.9, 193.4, 159.808)
+    assert vp == pytest.approx(214, abs=1)
+    rate = pool_evaporation_rate_kg_min(10_000 / (3102 * 0.01), 159.808, vp) * LB_PER_KG
+    d, _, _ = table_lookup(2, rate / 0.0065)
+    assert out.loc["B", "zone_km"] == pytest.approx(float(d) * M_PER_MI / 1000)
+    assert out.loc["C", "zone_km"] < out.loc["B", "zone_km"]  # the bund limits the pool
+    # unidentified and stored as a solid: no toxic default either
+    h = holdings([("S", "", "H2", 10.0)])
+    h["storage"] = ["solid"]
+    assert consequence_distances(h).empty

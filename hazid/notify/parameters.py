@@ -45,12 +45,28 @@ PARAMETER_VALUES = {
 }
 
 
-def _parameter_rows(t: Any, params: dict[str, Any]) -> list[tuple[str, str]]:
-    """Run parameters with plain-language labels; internal keys are left to the JSON."""
+#: Parameters of one pathway only: left out of a dossier whose pair has no effect by it.
+PATHWAY_PARAMETERS = {
+    "air": frozenset({"weather", "terrain", "wind_from", "sector_deg", "uncertainty_km"}),
+    "water": frozenset(
+        {"water", "release_fraction", "snap_km", "horizon_days", "horizon_h",
+         "water_threshold_mg_l", "threshold_mg_l", "decay_per_h"}
+    ),
+}  # fmt: skip
+
+
+def _parameter_rows(
+    t: Any, params: dict[str, Any], pathways: frozenset[str] = frozenset({"air", "water"})
+) -> list[tuple[str, str]]:
+    """Run parameters with plain-language labels, those of the pair's pathways only.
+
+    Internal keys (table digests, versions) are left to the JSON dossier and run.json.
+    """
+    skip = set().union(*(keys for p, keys in PATHWAY_PARAMETERS.items() if p not in pathways))
     rows = []
     for key, value in sorted(params.items()):
         label = PARAMETER_LABELS.get(key)
-        if label is None or value in (None, ""):
+        if label is None or value in (None, "") or key in skip:
             continue
         text = str(value)
         if text in PARAMETER_VALUES:

@@ -506,33 +506,33 @@ def _method_blocks(t: _Text, doc: dict[str, Any]) -> list[tuple]:
     """Lay out the method, data sources, run parameters, limitations and software."""
     m = doc["method"]
     none = N_("none")
+    pathways = frozenset(p for act in doc["activities"] for p in ("air", "water") if act[p])
     regime = t.regime(m["regime"]) if m["regime"] else t("not stated")
+    method = [
+        (t("Threshold regime"), regime),
+        (t("Annex I version"), t.na(m["annex_version"], N_("not stated"))),
+    ]
+    if "air" in pathways:
+        method.append((t("Position uncertainty (km)"), t.num(_f1, m["uncertainty_km"], none)))
+    if "water" in pathways:
+        method += [
+            (t("River horizon (h)"), t.num(_fadapt, m["horizon_h"], none)),
+            (t("River concentration threshold (mg/L)"), t.num(_fconc, m["threshold_mg_l"], none)),
+        ]
+    water_only = {"rivers", "lakes"}  # data of the water pathway
+    sources = [
+        (t(_SOURCE_LABELS[k]) if k in _SOURCE_LABELS else k, v)
+        for k, v in sorted(doc["data_sources"].items())
+        if "water" in pathways or k not in water_only
+    ]
     b: list[tuple] = [
         ("h", 2, t("Method")),
-        (
-            "kv",
-            [
-                (t("Threshold regime"), regime),
-                (t("Annex I version"), t.na(m["annex_version"], N_("not stated"))),
-                (t("Position uncertainty (km)"), t.num(_f1, m["uncertainty_km"], none)),
-                (t("River horizon (h)"), t.num(_fadapt, m["horizon_h"], none)),
-                (
-                    t("River concentration threshold (mg/L)"),
-                    t.num(_fconc, m["threshold_mg_l"], none),
-                ),
-            ],
-        ),
+        ("kv", method),
         ("list", m["status_rules"]),
         ("h", 2, t("Data sources")),
-        (
-            "kv",
-            [
-                (t(_SOURCE_LABELS[k]) if k in _SOURCE_LABELS else k, v)
-                for k, v in sorted(doc["data_sources"].items())
-            ],
-        ),
+        ("kv", sources),
     ]
-    rows = _parameter_rows(t, doc["run_parameters"])
+    rows = _parameter_rows(t, doc["run_parameters"], pathways)
     if rows:
         b += [("h", 2, t("Run parameters")), ("table", [t("Parameter"), t("Value")], rows)]
     b += [

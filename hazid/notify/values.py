@@ -73,14 +73,14 @@ def _f1(x: float, lang: str = "en") -> str:
     """
     if _isnan(x):
         return _unknown(lang)
-    return _localize(f"{round(float(x), 2) + 0.0:.1f}", lang)
+    return _localize(f"{round(float(x), 2) + 0.0:,.1f}", lang)
 
 
 def _fadapt(x: float, lang: str = "en") -> str:
     """One decimal below 10, none above (hours, river km)."""
     if _isnan(x):
         return _unknown(lang)
-    return _localize(f"{x:.1f}" if abs(x) < 10 else f"{x:.0f}", lang)
+    return _localize(f"{x:.1f}" if abs(x) < 10 else f"{x:,.0f}", lang)
 
 
 def _fconc(x: float, lang: str = "en") -> str:
@@ -90,7 +90,7 @@ def _fconc(x: float, lang: str = "en") -> str:
     if x == 0:
         return "0"
     if abs(x) >= 10:
-        return _localize(f"{x:.0f}", lang)
+        return _localize(f"{x:,.0f}", lang)
     if abs(x) >= 1:
         return _localize(f"{x:.1f}", lang)
     return _localize(f"{x:.2g}", lang)

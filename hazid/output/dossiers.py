@@ -9,7 +9,6 @@ results folder. Outputs are byte-identical when re-run with the same inputs and 
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import re
@@ -26,6 +25,7 @@ from hazid.maps.static import static_map
 from hazid.notify.decide import _matrix
 from hazid.notify.dossier import DossierSet, prepare_dossiers
 from hazid.notify.markup import _render_html, _render_md
+from hazid.notify.method import _run_value
 from hazid.notify.values import _problems, file_slug
 from hazid.output.results import write_csv
 
@@ -270,9 +270,6 @@ def _draw_map(
 ) -> None:
     """Draw the static map of one activity of a dossier (zones, river trace, both Parties)."""
     zones, river_paths = ds.site_layers(dec.site_id)
-    options: dict[str, Any] = {}
-    if "lang" in inspect.signature(static_map).parameters:  # legends in the dossier's language
-        options["lang"] = lang
     static_map(
         ds.sites,
         dec.site_id,
@@ -286,7 +283,7 @@ def _draw_map(
         note=_map_note(ds, lang),
         size_px=size_px,
         dpi=dpi,
-        **options,
+        lang=lang,
     )
 
 
@@ -328,7 +325,7 @@ def regenerate(
     *,
     contacts: str | Path | pd.DataFrame | None = None,
     maps: bool = True,
-    lang: str | Sequence[str] = "en",
+    lang: str | Sequence[str] | None = None,
     response_days: int | None = None,
 ) -> pd.DataFrame:
     """Rewrite ``notifications/`` of a results folder without recomputing anything.
@@ -347,7 +344,9 @@ def regenerate(
     maps : bool
         Draw the static PNG maps.
     lang : str or sequence of str
-        Language(s) of the dossiers (see :func:`write_notifications`).
+        Language(s) of the dossiers (see :func:`write_notifications`); by default those
+        of the run (``lang`` in ``run.json``, top level or under ``parameters``), else
+        English.
     response_days : int, optional
         Days the affected Party is given to reply (see :func:`write_notifications`).
 
@@ -420,6 +419,6 @@ def regenerate(
         contacts=contacts,
         run=run,
         maps=maps,
-        lang=lang,
+        lang=lang if lang is not None else (_run_value(run, "lang") or "en"),
         response_days=response_days,
     )

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "HOLDINGS_COLUMNS",
     "SITES_COLUMNS",
+    "read_table",
     "spreadsheet_safe",
     "write_csv",
     "write_json",
@@ -129,6 +130,32 @@ def write_csv(df: pd.DataFrame, path: str | Path, columns: tuple[str, ...] | Non
     out = spreadsheet_safe(df)
     out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
     return path
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read back a CSV written by :func:`write_csv`, undoing the spreadsheet escaping.
+
+    Cells come back as text (empty cells as ""); a ``'`` that :func:`write_csv` put in front
+    of a formula-like cell is removed again.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = write_csv(pd.DataFrame({"a": ["=1+1", "x"]}), p)
+    >>> read_table(p)["a"].tolist()
+    ['=1+1', 'x']
+    """
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for col in df.columns:
+        df[col] = df[col].map(_unescape)
+    return df
+
+
+def _unescape(v: str) -> str:
+    if v.startswith("'") and spreadsheet_text(v[1:]) == v:
+        return v[1:]
+    return v
 
 
 def _json_default(o: Any) -> Any:

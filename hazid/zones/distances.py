@@ -158,6 +158,7 @@ def consequence_distances(
     if not cand.parts:
         return _empty_output()
     c = cand.joined()
+    c["group"] = _site_rank(h)[h.site_codes[c["row"]]] * len(HAZARDS) + c["hazard"]
     worst = _largest_per_site_and_hazard(h, c, c["zone_w"])
     alternative = _largest_per_site_and_hazard(h, c, c["zone_a"])
     if worst.size == 0:
@@ -298,6 +299,8 @@ def _default_zones(
     unknown = h.usable & ~h.known
     for i, rec in enumerate(defaults.itertuples(index=False)):
         rows = np.flatnonzero(unknown & h.flags[:, h.col[rec.code]])
+        if rec.hazard == "toxic":  # a solid gives no air release
+            rows = rows[h.rel.storage[rows] != "solid"]
         if not rows.size:
             continue
         default = np.full(rows.size, i, dtype=np.int32)
@@ -325,6 +328,14 @@ def _default_zones(
         cand.add(rows, rec.hazard, _DEFAULT, d, d, default=default)
 
 
+def _site_rank(h: _Holdings) -> np.ndarray:
+    """Rank of each distinct site id, sorted as text."""
+    site_rank = np.empty(len(h.site_uniques), dtype=np.int64)
+    order = np.argsort(np.asarray(h.site_uniques, dtype=object).astype(str), kind="stable")
+    site_rank[order] = np.arange(len(h.site_uniques))
+    return site_rank
+
+
 def _largest_per_site_and_hazard(
     h: _Holdings, c: dict[str, np.ndarray], zone_m: np.ndarray
 ) -> np.ndarray:
@@ -332,12 +343,7 @@ def _largest_per_site_and_hazard(
 
     Ties go to the first holding; sites sort by their id as text.
     """
-    site_codes, site_uniques = h.site_codes, h.site_uniques
-    site_rank = np.empty(len(site_uniques), dtype=np.int64)
-    site_rank[np.argsort(np.asarray(site_uniques, dtype=object).astype(str), kind="stable")] = (
-        np.arange(len(site_uniques))
-    )
-    group = site_rank[site_codes[c["row"]]] * len(HAZARDS) + c["hazard"]
+    group = c["group"]
     zone = np.where(np.isfinite(zone_m), zone_m, -np.inf)
     order = np.lexsort((c["row"], -zone, group))
     first = np.ones(order.size, dtype=bool)
@@ -360,7 +366,7 @@ def _output_frame(
     basis_worst = opts["basis"] == "worst"
     pick = worst if basis_worst else alternative
     # the other case's largest zone of the same (site, hazard)
-    group = (h.site_codes[c["row"]].astype(np.int64) * len(HAZARDS)) + c["hazard"]
+    group = c["group"]
     other_pick = alternative if basis_worst else worst
     other = pd.Series(other_pick, index=group[other_pick])
     pair = other.reindex(group[pick]).fillna(-1).to_numpy(dtype=np.int64)
@@ -374,13 +380,11 @@ def _output_frame(
     fields["undetermined"] = c["undet_w" if basis_worst else "undet_a"][pick]
     fields["whole"] = ~h.vessel_given[rows]
     notes = zone_notes(fields, surrogate, defaults, opts)
+    model_table = model_code.astype(np.int64) * 1000 + fields["table"]
+    distinct, inverse = np.unique(model_table, return_inverse=True)
     names = np.array(
-        [
-            model_names[int(m)].format(table=int(t))
-            for m, t in zip(model_code.tolist(), fields["table"].tolist(), strict=True)
-        ],
-        dtype=object,
-    )
+        [model_names[int(v // 1000)].format(table=int(v % 1000)) for v in distinct], dtype=object
+    )[inverse.reshape(-1)]
     out = pd.DataFrame(
         {
             "site_id": np.asarray(h.site_uniques, dtype=object)[h.site_codes[rows]].astype(str),

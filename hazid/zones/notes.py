@@ -148,12 +148,25 @@ def zone_notes(
     """
     if len(surrogate) == 0:
         return np.array([], dtype=object)
-    frame = pd.DataFrame({k: np.asarray(v) for k, v in fields.items()})
-    frame["surrogate"] = np.asarray(surrogate).astype(str)
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(frame))
-    names = list(frame.columns)
+    columns = {k: np.asarray(v) for k, v in fields.items()}
+    columns["surrogate"] = np.asarray(surrogate, dtype=object)
+    codes, uniq = _combinations(columns)
+    names = list(columns)
     texts = []
     for values in uniq:
         rec = dict(zip(names, values, strict=True))
         texts.append(_one(rec, rec.pop("surrogate"), defaults, opts))
     return np.asarray(texts, dtype=object)[codes]
+
+
+def _combinations(columns: dict[str, np.ndarray]) -> tuple[np.ndarray, list[tuple]]:
+    """Code of each row's combination of values, and the distinct combinations."""
+    key = np.zeros(len(next(iter(columns.values()))), dtype=np.int64)
+    levels = []
+    for values in columns.values():
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        key = key * (len(uniques) + 1) + codes
+        levels.append((codes, uniques))
+    first, inverse = np.unique(key, return_index=True, return_inverse=True)[1:]
+    uniq = [tuple(u[c[i]] for c, u in levels) for i in first]
+    return inverse.reshape(-1), uniq

@@ -113,7 +113,7 @@ def _cells(table: int, topography: str) -> tuple[np.ndarray, np.ndarray, np.ndar
     missing = [c for c in _TABLE_COLUMNS if c not in cells.columns]
     if missing:
         raise AnnexDataError(f"oca table {table} lacks columns: {', '.join(missing)}")
-    cells = cells[cells["topography"].astype(str) == topography].sort_values("x")
+    cells = cells[cells["topography"].astype(str) == topography]
     x = cells["x"].to_numpy(dtype=float)
     if len(x) and not (np.diff(x) > 0).all():
         raise AnnexDataError(f"oca table {table} ({topography}) keys are not strictly increasing")

@@ -1,8 +1,11 @@
-"""Toxic gas: Gaussian plume with Briggs coefficients to the toxic endpoint.
+"""Toxic gas, alternative case: Gaussian plume with Briggs coefficients to the toxic endpoint.
 
-Ground-level release, centreline concentration; worst case stability F with 1.5 m/s
-wind, alternative case D with 3 m/s (EPA RMP guidance); distances are not resolved
-beyond 40 km (the RMP tables stop at 25 miles).
+Ground-level release, centreline concentration; alternative case D with 3 m/s (worst
+case F with 1.5 m/s also available). No OCA reference table covers the alternative
+case, so :func:`hazid.zones.consequence_distances` uses this plume for it; the worst
+case comes from the OCA tables (:mod:`hazid.zones.oca`). Distances are not resolved
+beyond 40 km: under stability F the Briggs vertical spread saturates and the distance
+diverges.
 """
 
 from __future__ import annotations

