@@ -215,6 +215,15 @@ def screen(
         float | None, Opt("--water-threshold-mg-l", help="Stop where the peak falls below.")
     ] = None,
     decay_per_h: Annotated[float, Opt("--decay-per-h", help="First-order decay rate.")] = 0.0,
+    velocity: Annotated[
+        str, Opt(help="River velocity: jobson (discharge or drainage area) or flat.")
+    ] = "jobson",
+    runoff_mm: Annotated[
+        float | None, Opt("--runoff-mm", help="Runoff depth (mm/yr) for drainage-area flow.")
+    ] = None,
+    gap_km: Annotated[
+        float, Opt("--gap-km", help="Countries this near a data gap are asked to consult.")
+    ] = 100.0,
     contacts: Annotated[
         Path | None, Opt(help="CSV of competent authorities and points of contact.")
     ] = None,
@@ -265,6 +274,9 @@ def screen(
                 horizon_days=horizon_days,
                 water_threshold_mg_l=water_threshold_mg_l,
                 decay_per_h=decay_per_h,
+                velocity=velocity,
+                runoff_mm=runoff_mm,
+                gap_km=gap_km,
                 progress=progress,
             )
             write_results(

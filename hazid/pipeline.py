@@ -179,6 +179,9 @@ def screen(
     horizon_days: float = 30.0,
     water_threshold_mg_l: float | None = None,
     decay_per_h: float = 0.0,
+    velocity: str = "jobson",
+    runoff_mm: float | None = None,
+    gap_km: float = 100.0,
     progress: Callable[[str], None] | None = None,
 ) -> ScreeningResults:
     """Screen an inventory: Annex I, consequence zones, air and water pathways.
@@ -220,8 +223,12 @@ def screen(
     water : {"aquatic", "all"}, default "aquatic"
         Assess hazardous activities holding substances hazardous to the aquatic environment,
         or every hazardous activity (fire-water run-off).
-    release_fraction, snap_km, horizon_days, water_threshold_mg_l, decay_per_h
-        River pathway options (see :func:`hazid.rivers.trace_water`).
+    release_fraction, snap_km, horizon_days, water_threshold_mg_l, decay_per_h, velocity
+    runoff_mm, gap_km
+        River pathway options (see :func:`hazid.rivers.trace_water`): ``velocity`` "jobson"
+        (from discharge or drainage area) or "flat"; ``runoff_mm`` overrides the runoff depth
+        that turns a drainage area into a discharge; ``gap_km``, how far from where the data
+        stop another country is still asked to consult.
     progress : callable, optional
         Called with the label of each stage as it starts.
 
@@ -257,6 +264,9 @@ def screen(
         "horizon_days": horizon_days,
         "water_threshold_mg_l": water_threshold_mg_l,
         "decay_per_h": decay_per_h,
+        "velocity": velocity,
+        "runoff_mm": runoff_mm,
+        "gap_km": gap_km,
     }
     run = _new_run(parameters, annex_version)
     step("reading inventory")
@@ -414,10 +424,15 @@ def _water_stage(
         horizon_days=p["horizon_days"],
         water_threshold_mg_l=p["water_threshold_mg_l"],
         decay_per_h=p["decay_per_h"],
+        velocity=p["velocity"],
+        runoff_mm=p["runoff_mm"],
+        gap_km=p["gap_km"],
     )
     water_rows["pathway"] = "water"
     results.river_paths = paths
-    run["stages"]["water"] = f"done: {int(wet.sum())} sites assessed"
+    run["warnings"].extend(paths.attrs.get("warnings", []))
+    gaps = int((paths["water_status"] == "not assessed").sum()) if len(paths) else 0
+    run["stages"]["water"] = f"done: {int(wet.sum())} sites traced, {gaps} not assessed"
     return water_rows
 
 
@@ -520,16 +535,19 @@ def write_results(
     ...              borders=False, rivers=False)
     >>> out = write_results(res, pathlib.Path(tempfile.mkdtemp()) / "results")
     >>> sorted(p.name for p in out.iterdir())
-    ['.hazid-results', 'holdings.csv', 'map.html', 'run.json', 'sites.csv']
+    ['.hazid-results', 'holdings.csv', 'map.html', 'results.xlsx', 'run.json', 'sites.csv']
     """
     step = progress or (lambda label: None)
     out_dir = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
     langs = parse_langs(lang)
+    has_borders = results.borders is not None
     run = dict(results.run)
     run["parameters"] = {**run.get("parameters", {}), "lang": list(langs)}
     run["finished_utc"] = now.replace(microsecond=0).isoformat()
     run.setdefault("date", now.date().isoformat())
+    # the countries of every HTML map of the run, projected and simplified once
+    base = maps.BaseMap(results.borders, lang=langs[0]) if map_html and has_borders else None
     with atomic_results_dir(out_dir, overwrite=overwrite, inputs=results.sources) as tmp:
         step("writing tables")
         write_csv(results.sites, tmp / "sites.csv", SITES_COLUMNS)
@@ -559,10 +577,12 @@ def write_results(
             )
             if map_html:
                 step("drawing a map per dossier")
-                dossier_maps(results, tmp / "notifications", summary, tiles=tiles)
+                dossier_maps(
+                    results, tmp / "notifications", summary, tiles=tiles, lang=langs[0], base=base
+                )
         if map_html:
             step("drawing the interactive map")
-            maps.write_map(results, tmp / "map.html", tiles=tiles)
+            maps.write_map(results, tmp / "map.html", tiles=tiles, lang=langs[0], base=base)
         _workbook(results, tmp, langs[0])
         write_json(run, tmp / "run.json")
     return out_dir

@@ -371,7 +371,13 @@ def test_unknown_layer_rejected():
 def test_map_in_russian():
     page = screening_map(make_results(), lang="ru").get_root().render()
     page = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
-    for words in ("Затрагиваемые Стороны (2)", "Объекты", "Опасный, уведомление (1)"):
+    for words in (
+        "Затрагиваемые Стороны (2)",
+        "Объекты",
+        "Опасный, уведомление (1)",
+        "CCC: 30.5 ч",
+        "<title>карта скрининга hazid</title>",
+    ):
         assert words in page
 
 

@@ -200,6 +200,21 @@ def test_many_sites_are_clustered(browser, tmp_path):
         shot = ARTIFACTS / "map_clustered.png"
         page.screenshot(path=str(shot))
         assert_non_blank(shot)
+        # many sites: drawn on a canvas, popups made on first click
+        xy = page.evaluate(
+            """() => {
+                const reg = window.hazidMaps[0];
+                const m = reg.sites["X0000"];
+                reg.map.setView(m.getLatLng(), 16, {animate: false});
+                const box = reg.map.getContainer().getBoundingClientRect();
+                const p = reg.map.latLngToContainerPoint(m.getLatLng());
+                return [box.left + p.x, box.top + p.y];
+            }"""
+        )
+        page.wait_for_timeout(500)
+        page.mouse.click(xy[0], xy[1])
+        page.wait_for_function("document.querySelectorAll('.leaflet-popup-content').length > 0")
+        assert "Site 0" in page.locator(".leaflet-popup-content").first.inner_text()
         assert rec.failed == []
         assert rec.external() == []
         assert rec.errors == []

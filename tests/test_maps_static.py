@@ -104,8 +104,8 @@ def test_legend_lists_only_what_is_visible(case):
     assert any("Too small to show at this scale: fire zone (0.3 km)" in t for t in texts(fig))
     assert labels[:3] == [
         "Country border",
-        "Bland \\frac: Affected Party",
-        "$Aland^2$: Party of origin",
+        "Bland \\frac (affected Party)",
+        "$Aland^2$ (Party of origin)",
     ]
     # without borders, no border entry and no Party entries
     bare = compose(case, borders=None)
@@ -117,8 +117,8 @@ def test_country_names_in_the_language_of_the_map(case):
     b = case["borders"].assign(iso_a3=["KAZ", "UZB"])
     fig = compose(case, borders=b, origin="KAZ", affected="UZB", lang="ru")
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert "Узбекистан: Затрагиваемая Сторона" in labels
-    assert "Казахстан: Сторона происхождения" in labels
+    assert "Узбекистан (затрагиваемая Сторона)" in labels
+    assert "Казахстан (Сторона происхождения)" in labels
     assert "Казахстан" in texts(fig)
     with pytest.raises(ChoiceError, match="lang"):
         static_map(case["sites"], "S1", "x.png", lang="xx")
@@ -137,9 +137,9 @@ def test_same_colours_and_symbols_as_the_html_map(case):
     assert site.get_marker() == "o"
     assert site.get_markerfacecolor() == notify["fillColor"]
     assert site.get_markeredgecolor() == notify["color"]
-    origin = handles["$Aland^2$: Party of origin"]
+    origin = handles["$Aland^2$ (Party of origin)"]
     assert origin.get_color() == _ORIGIN_STYLE["color"] and origin.get_linestyle() == "--"
-    aff = handles["Bland \\frac: Affected Party"]
+    aff = handles["Bland \\frac (affected Party)"]
     r, g, b, _ = aff.get_facecolor()
     assert (
         "#{:02x}{:02x}{:02x}".format(*(round(255 * v) for v in (r, g, b)))
@@ -151,7 +151,7 @@ def test_static_maps_on_two_cores_match_static_map(case, tmp_path):
     args = {k: case[k] for k in ("zones", "river_paths", "borders")}
     jobs = [
         {"site_id": "S1", "path": tmp_path / "a" / "s1.png", "origin": "AAA", "affected": "BBB"},
-        {"site_id": "S1", "path": tmp_path / "a" / "s1_ru.png", "title": "Plant $_$"},
+        {"site_id": "S1", "path": tmp_path / "a" / "s1_ru.png", "title": "Plant $_$", "lang": "ru"},
     ]
     out = static_maps(case["sites"], jobs, size_px=(400, 300), dpi=60, workers=2, **args)
     assert out == [j["path"] for j in jobs]
@@ -183,3 +183,24 @@ def test_borders_simplified_for_print_are_shared(case, tmp_path):
     # a map of a few km keeps the borders as they are
     near = static_draw._print_borders(wiggly, static_draw._Window(0, 5e3, 0, 4e3), 42.0, 800)
     assert near is wiggly
+
+
+def test_one_map_for_several_affected_parties(case):
+    b = pd.concat(
+        [
+            case["borders"],
+            gpd.GeoDataFrame(
+                {"iso_a3": ["CCC"], "name": ["Cland"]}, geometry=[box(60, 46, 72, 50)], crs=4326
+            ),
+        ],
+        ignore_index=True,
+    )
+    fig = compose(case, borders=b, affected=["BBB", "CCC"])
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "Bland \\frac, Cland (affected Party)" in labels
+    # both Parties are inside the frame: CCC begins 4 degrees (about 445 km) north of the site
+    x0, x1 = fig.axes[0].get_xlim()
+    y1 = fig.axes[0].get_ylim()[1]
+    assert y1 > 440_000 and x1 > 0 > x0
+    single = compose(case, borders=b, affected="BBB")
+    assert single.axes[0].get_ylim()[1] < 440_000

@@ -93,10 +93,17 @@ def test_chain_on_toy_world(world, tmp_path):
     assert water.iloc[1]["arrival_h"] > 0 and water.iloc[1]["peak_mg_l"] > 0
     paths = res.river_paths.set_index("site_id")
     assert paths.loc["A", "water_status"] == "not assessed"
-    assert paths.loc["C", "water_status"] == "assessed"
+    # C's river reaches BBB and then ends inland (no ENDORHEIC): the edge of the toy data
+    assert (paths.loc["C", "end"], paths.loc["C", "end_country"]) == ("edge", "BBB")
+    assert paths.loc["C", "water_reason"] == "trace ends at the edge of the river data"
     assert not s.loc["D", "hazardous"]  # 1 t of chlorine near the border: never notified
     assert "D" not in set(aff.site_id)
-    assert res.run["warnings"] == []
+    # the gaps are said in run.json, with the sites concerned
+    assert res.run["warnings"] == [
+        "water pathway not assessed for 2 site(s): no river reach within 10 km: A, B",
+        "water pathway not assessed for 1 site(s): trace ends at the edge of the river data: C "
+        "(stops in BBB)",
+    ]
 
     out = hazid.write_results(res, tmp_path / "r", static_maps=False)
     names = {p.name for p in out.iterdir()}

@@ -102,6 +102,10 @@ def test_edge_of_hydrorivers_extract_ends_as_edge_with_the_country_where_it_stop
     aff, paths = rv.trace_water(site(0.5), net, THREE, border_tolerance_km=0)
     p = paths.iloc[0]
     assert (p.end, p.end_country, p.water_status) == ("edge", "BBB", "not assessed")
+    assert paths.attrs["warnings"] == [
+        "water pathway not assessed for 1 site(s): trace ends at the edge of the river data: "
+        "s (stops in BBB)"
+    ]
     assert p.water_reason == outcomes.EDGE
     # BBB is reached (an assessed row); CCC, 44 km beyond where the data end, is consulted
     assert aff.affected.tolist() == ["BBB", "CCC"]
@@ -272,6 +276,21 @@ def test_terminal_river_ends_before_its_drawn_confluence():
     assert aff.affected.tolist() == ["BBB", "CCC"]
 
 
+def test_terminal_river_is_lost_before_the_confluence():
+    # the Zeravshan is lost in the sands about 25 km before the Amu Darya (sourced table)
+    lines = gdf(
+        {"name": ["Zarafshon", "Amu  Darya"]},
+        [LineString([(0.0, 0.5), (0.8, 0.5)]), LineString([(0.8, 1.5), (0.8, -2.5)])],
+    )
+    land = gdf({"iso_a3": ["AAA"]}, [box(-5.0, -2.0, 5.0, 2.0)])
+    net = rv.network_from_lines(lines, borders=land, max_reach_km=5.0)
+    zar = net[net.name == "Zarafshon"]
+    _, paths = rv.trace_water(site(0.0, y=0.501), net, THREE, border_tolerance_km=0)
+    total = zar.length_km.sum()
+    assert paths.end[0] == "endorheic"
+    assert total - 25.0 - 5.0 < paths.length_km[0] <= total - 25.0 + 1e-6
+
+
 def test_closed_basin_table_has_sources():
     table = rv.data.closed_basins()
     assert {"Aral Sea", "Caspian Sea", "Lake Balkhash", "Issyk-Kul"} <= set(table.name)
@@ -337,3 +356,67 @@ def test_several_river_files_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HAZID_RIVERS", os.pathsep.join([str(files[0]), str(tmp_path / "no")]))
     with pytest.raises(DataSourceError, match="from HAZID_RIVERS\\) does not exist"):
         rv.resolve_rivers()
+
+
+def test_dossier_set_lists_water_gaps_of_sites_without_a_traced_path():
+    from hazid.notify import prepare_dossiers
+
+    sites = pd.DataFrame(
+        {
+            "site_id": ["A"],
+            "lon": [68.0],
+            "lat": [42.5],
+            "site_country": ["KAZ"],
+            "hazardous": [True],
+        }
+    )
+    paths = gpd.GeoDataFrame(
+        {
+            "site_id": ["A"],
+            "water_status": ["not assessed"],
+            "water_reason": ["no river reach within 10 km"],
+        },
+        geometry=[None],
+        crs=4326,
+    )
+    empty = pd.DataFrame(columns=["site_id", "affected", "pathway"])
+    ds = prepare_dossiers(
+        sites,
+        pd.DataFrame(columns=["site_id"]),
+        empty,
+        river_paths=paths,
+        run={"date": "2025-01-31"},
+    )
+    assert ds.not_notified.reason.tolist() == [
+        "hazardous activity; water pathway not assessed (no river reach within 10 km): "
+        "a gap in the data"
+    ]
+
+
+def test_screen_with_two_river_files_joins_them(tmp_path, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    import hazid
+
+    for var in ("HAZID_BORDERS", "HAZID_RIVERS", "HAZID_LAKES"):
+        monkeypatch.delenv(var, raising=False)
+    geodata = Path(__file__).resolve().parent / "corpus" / "geodata"
+    spec = importlib.util.spec_from_file_location("make_geodata", geodata / "make_geodata.py")
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    rivers = make.rivers()
+    rivers.iloc[:2].to_file(tmp_path / "a.gpkg")  # reach 12 drains to 13, in the other file
+    rivers.iloc[2:].to_file(tmp_path / "b.gpkg")
+    make.world().to_file(tmp_path / "borders.gpkg")
+    kw = {"borders": tmp_path / "borders.gpkg"}
+    both = hazid.screen(make.inventory(), rivers=[tmp_path / "a.gpkg", tmp_path / "b.gpkg"], **kw)
+    assert [r["name"] for r in both.run["inputs"]["rivers"]] == ["a.gpkg", "b.gpkg"]
+    assert both.run["stages"]["network"]["links_outside"] == 0
+    one = hazid.screen(make.inventory(), rivers=tmp_path / "a.gpkg", **kw)
+    assert one.run["stages"]["network"]["links_outside"] == 1
+    km = {
+        name: res.river_paths.set_index("site_id").loc["C", "length_km"]
+        for name, res in (("both", both), ("one", one))
+    }
+    assert km["both"] > km["one"]

@@ -2,13 +2,15 @@
 
 An inventory is assembled from many operators' files, so a file is measured before it is read:
 its size on disk, for a workbook the size its ZIP directory says it inflates to and the used range
-its sheet declares, and while reading the number of rows and columns and the length of each cell.
+its sheet declares, for a GIS layer the features and fields its metadata gives, and while
+reading the number of rows and columns and the length of each cell.
 A file beyond a limit is refused with a clear problem, in seconds and without the memory a
 decompression bomb or a sheet spanning column XFD would take.
 
 The defaults are engineering choices, far above a national inventory (tens of thousands of
 holdings), except the cell length: 32,767 characters is the most a cell of an Excel worksheet can
-hold (Microsoft, "Excel specifications and limits"), so a longer cell comes from no spreadsheet.
+hold (Microsoft, "Excel specifications and limits"; Microsoft KB 211878), so a longer cell comes
+from no spreadsheet.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ class InputLimits:
         Total size of the parts of an XLSX workbook once decompressed, read from its ZIP
         directory before anything is decompressed.
     max_rows : int, default 500_000
-        Data rows (in a workbook: the used range its sheet declares, and the rows read).
+        Data rows (in a workbook: the used range its sheet declares, and the rows read; in a
+        GIS layer: its features, from the layer's metadata).
     max_columns : int, default 200
-        Columns (in a workbook: the used range its sheet declares, and the cells read).
+        Columns (in a workbook: the used range its sheet declares, and the cells read; in a
+        GIS layer: its fields).
     max_cell_chars : int, default 32_767
         Characters in one cell.
 

@@ -211,10 +211,35 @@ def _read_csv(
     return body
 
 
-def _read_vector(path: Path, problems: _Problems, layer: str | None) -> pd.DataFrame | None:
+def _layer_too_big(path: Path, layer: str | None, problems: _Problems, limits: InputLimits) -> bool:
+    """Refuse a layer with more features or fields than the limits, from its metadata."""
+    import pyogrio
+
+    try:
+        info = pyogrio.read_info(path, layer=layer)
+    except Exception:  # unreadable: gpd.read_file reports it
+        return False
+    n_rows, n_cols = int(info.get("features") or 0), len(info.get("fields", ()))
+    if n_rows > limits.max_rows or n_cols > limits.max_columns:
+        problems.add(
+            None,
+            "",
+            f"{n_rows:,} features, {n_cols:,} fields",
+            f"the layer has {n_rows:,} features and {n_cols:,} fields (at most "
+            f"{limits.max_rows:,} and {limits.max_columns:,} are read)",
+        )
+        return True
+    return False
+
+
+def _read_vector(
+    path: Path, problems: _Problems, layer: str | None, limits: InputLimits
+) -> pd.DataFrame | None:
     import geopandas as gpd
     import shapely
 
+    if _layer_too_big(path, layer, problems, limits):
+        return None
     try:
         gdf = gpd.read_file(path, layer=layer)
     except Exception as err:  # pyogrio raises several error types for unreadable files
@@ -262,7 +287,7 @@ def _load(
 
         return read_xlsx(path, problems, meta, sheet=sheet, limits=limits)
     if suffix in {".gpkg", ".geojson", ".json", ".shp", ".fgb"}:
-        return _read_vector(path, problems, layer)
+        return _read_vector(path, problems, layer, limits)
     problems.add(
         None, "", suffix, "unsupported file type: use .csv, .xlsx, .gpkg, .geojson or .shp"
     )

@@ -96,7 +96,7 @@ def _trim_text(df: pd.DataFrame, problems: _Problems) -> None:
 def _normalise_site_ids(df: pd.DataFrame, problems: _Problems) -> None:
     """Normalise site ids in place and report ids that differ only in letter case."""
     before = df["site_id"].astype(str)
-    after = before.map(normalise_site_id)
+    after = before.map({u: normalise_site_id(u) for u in pd.unique(before)})
     changed = before.str.strip() != after
     if changed.any():
         problems.warn(
@@ -104,12 +104,13 @@ def _normalise_site_ids(df: pd.DataFrame, problems: _Problems) -> None:
             f"{_row_list(df.loc[changed, 'row'].tolist())}"
         )
     df["site_id"] = after
-    named = df[after != ""]
-    spellings = named.groupby(named["site_id"].str.casefold())["site_id"].unique()
-    for variants in spellings[spellings.map(len) > 1]:
-        firsts = {v: named.loc[named["site_id"] == v, "row"].tolist() for v in variants}
+    spellings: dict[str, list[str]] = {}
+    for v in pd.unique(after[after != ""]):
+        spellings.setdefault(v.casefold(), []).append(v)
+    for variants in (v for v in spellings.values() if len(v) > 1):
+        firsts = {v: df.loc[after == v, "row"].tolist() for v in variants}
         listed = "; ".join(f"{v!r} in row(s) {_row_list(r)}" for v, r in firsts.items())
-        for v in list(variants)[1:]:
+        for v in variants[1:]:
             problems.add(
                 firsts[v][0],
                 "site_id",

@@ -142,8 +142,9 @@ def write_template(path: str | Path, *, lang: str = "en", overwrite: bool = Fals
     --------
     >>> import tempfile, pathlib
     >>> from hazid.inventory import validate_inventory
-    >>> out = write_template(pathlib.Path(tempfile.mkdtemp()) / "inventory.xlsx", lang="ru")
-    >>> holdings, problems = validate_inventory(out)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = write_template(pathlib.Path(folder) / "inventory.xlsx", lang="ru")
+    ...     holdings, problems = validate_inventory(out)
     >>> len(problems), holdings.loc[0, "substance_key"], holdings.attrs["sheet"]
     (0, 'chlorine', 'инвентаризация')
     """

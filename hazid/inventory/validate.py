@@ -65,8 +65,9 @@ def validate_inventory(
         A CSV, XLSX, GeoPackage, GeoJSON or Shapefile path, or a table already in memory
         (string cells, as read from a file).
     sheet : str or int, optional
-        Worksheet of an XLSX file, by name or 0-based position (default: the workbook's active
-        sheet, the one Excel opens on). The sheet read is named in ``attrs["sheet"]``.
+        Worksheet of an XLSX file, by name or 0-based position (digits that name no sheet are a
+        position; default: the workbook's active sheet, the one Excel opens on). The sheet read
+        is named in ``attrs["sheet"]``.
     layer : str, optional
         Layer of a multi-layer GeoPackage.
     allow_duplicates : bool, default False
@@ -99,14 +100,19 @@ def validate_inventory(
     raw = _load_source(source, problems, meta, sheet=sheet, layer=layer, limits=limits)
     if raw is None:
         return _empty(meta, problems), problems.frame()
-    df = _prepare(raw, problems, meta)
-    if df is None:
+    prepared = _prepare(raw, problems, meta)
+    if prepared is None:
         return _empty(meta, problems), problems.frame()
+    df, stand_ins = prepared
     _check_cells(df, problems)
     _duplicates(df, problems, allow=allow_duplicates)
     out = _holdings(df, problems, decimal=meta.get("decimal", "."))
     _site_checks(out[out.site_id != ""], problems)
     _fill_site_attributes(out)
+    if stand_ins:  # a required column is missing: its stand-in's problems say nothing new
+        problems.rows = [
+            p for p in problems.rows if p["row"] is None or p["column"] not in stand_ins
+        ]
     meta["warnings"] = list(problems.warnings)
     out.attrs.update(meta)
     return out, problems.frame()
@@ -157,22 +163,51 @@ def _load_source(
     return raw
 
 
-def _prepare(raw: pd.DataFrame, problems: _Problems, meta: dict[str, Any]) -> pd.DataFrame | None:
-    """Match the columns, number the rows, trim the text columns and drop blank rows."""
+def _prepare(
+    raw: pd.DataFrame, problems: _Problems, meta: dict[str, Any]
+) -> tuple[pd.DataFrame, set[str]] | None:
+    """Match the columns, number the rows, trim the text columns and drop blank rows.
+
+    A missing required column is reported and replaced by an empty stand-in, so that the other
+    columns are still checked; the names of the stand-ins are returned with the table.
+    """
     df, renamed = _rename(raw.reset_index(drop=True), problems)
     for old, new in renamed.items():
         logger.info("column %r read as %r", old, new)
     meta["renamed_columns"] = renamed
     df["row"] = np.arange(1, len(df) + 1)
+    stand_ins: set[str] = set()
     if not _check_columns(df, problems, names=list(raw.columns)):
-        return None
+        stand_ins = _stand_ins(df)
     _trim_text(df, problems)
     _normalise_site_ids(df, problems)
     df = _drop_blank_rows(df)
     if df.empty:
         problems.add(None, "", "", "the file has a header but no data rows")
         return None
-    return df
+    return df, stand_ins
+
+
+def _stand_ins(df: pd.DataFrame) -> set[str]:
+    """Add an empty column for each missing required one.
+
+    Returns the names of the columns whose row problems only a stand-in would cause.
+    """
+    added: set[str] = set()
+    wanted = {
+        "site_id": ("site_id",),
+        "quantity": ("quantity", "quantity_t"),
+        "lon": ("lon",),
+        "lat": ("lat",),
+        "substance": ("substance", "cas", "category"),
+    }
+    for col, any_of in wanted.items():
+        if not set(any_of) & set(df.columns):
+            df[col] = ""
+            added.add(col)
+    if added & {"lon", "lat"}:
+        added |= {"lon", "lat", "lon/lat"}
+    return added
 
 
 def _check_cells(df: pd.DataFrame, problems: _Problems) -> None:
@@ -203,7 +238,7 @@ def _holdings(df: pd.DataFrame, problems: _Problems, *, decimal: str) -> pd.Data
     lon, lat = _coordinates(df, problems, decimal=decimal)
     categories = _categories(df, problems, set(tables.annex_part1()["code"]))
     key, item = _identify(df, categories, problems)
-    _outside_annex(df, categories, key, problems)
+    categories = _outside_annex(df, categories, key, problems)
     empty = pd.Series("", index=df.index)
     out = pd.DataFrame(
         {
@@ -239,11 +274,19 @@ def _holdings(df: pd.DataFrame, problems: _Problems, *, decimal: str) -> pd.Data
 
 def _outside_annex(
     df: pd.DataFrame, categories: pd.Series, key: pd.Series, problems: _Problems
-) -> None:
-    """Check the holdings declared outside Annex I (category ``none``) and report them."""
+) -> pd.Series:
+    """Check the holdings declared outside Annex I (category ``none``) and report them.
+
+    A dash in the category of a substance hazid knows means "no category given" (it is read as
+    empty); an explicit ``none`` for such a substance is an error.
+    """
     outside = categories == OUTSIDE
     if not outside.any():
-        return
+        return categories
+    dash = df["category"].astype(str).str.strip().str.fullmatch(r"[-\u2013\u2014]")
+    blank = outside & (key != "") & dash
+    categories = categories.where(~blank, "")
+    outside &= ~blank
     known = outside & (key != "")
     for idx in known[known].index:
         problems.add(
@@ -260,6 +303,7 @@ def _outside_annex(
             f"row(s) {_row_list(rows)} declared outside Annex I (category none): listed, "
             "counted in no threshold or sum"
         )
+    return categories
 
 
 def _fill_site_attributes(out: pd.DataFrame) -> None:

@@ -90,10 +90,11 @@ def _to_number(
     do not parse at once are looked at as text, so clean large tables stay fast.
     """
     raw = df[column]
-    if decimal == ",":  # a file written with decimal commas: 12,5 is 12.5
+    if decimal == ",":  # a file written with decimal commas: 12,5 is 12.5, 1 500,5 is 1500.5
         text = raw.astype(str).str.strip()
-        comma = text.str.fullmatch(r"[-+]?\d*,\d+")
-        raw = raw.where(~comma, text.str.replace(",", ".", regex=False))
+        comma = text.str.fullmatch(r"[-+]?\d*,\d+|[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?")
+        plain = text.str.replace(r"[ \u00a0\u202f]", "", regex=True).str.replace(",", ".")
+        raw = raw.where(~comma, plain)
     num = pd.to_numeric(raw, errors="coerce").astype(float)
     failed = num.isna()
     text = raw[failed].astype(str).str.strip()

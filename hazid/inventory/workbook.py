@@ -24,7 +24,7 @@ import pandas as pd
 from hazid.inventory.columns import _column_lookup, _norm_name
 from hazid.inventory.limits import InputLimits, _mb
 from hazid.inventory.problems import _Problems
-from hazid.inventory.read import _EXCEL_ERRORS, _header_first, _not_text
+from hazid.inventory.read import _EXCEL_ERRORS, _decimal_comma, _header_first, _not_text
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,8 @@ def _check_zip(path: Path, problems: _Problems, limits: InputLimits) -> bool:
 def _pick_sheet(wb: Any, sheet: str | int | None, problems: _Problems) -> Any:
     """Return the worksheet to read: the named/numbered one, else the active one."""
     names = list(wb.sheetnames)
+    if isinstance(sheet, str) and sheet not in names and sheet.strip().isdigit():
+        sheet = int(sheet)  # "--sheet 1" from a command line: a position
     if isinstance(sheet, str):
         if sheet not in names:
             problems.add(
@@ -137,7 +139,10 @@ def _stream_cells(ws: Any, problems: _Problems, limits: InputLimits) -> list[lis
     last = -1
     for r, row in enumerate(ws.iter_rows(values_only=True)):
         cells = [_cell_text(v) for v in row[: limits.max_columns + 1]]
-        beyond = any(v is not None for v in row[limits.max_columns :])
+        # a value beyond the limit, or (empty) cells far beyond it on every row: stop now
+        beyond = len(row) > 4 * limits.max_columns or any(
+            v is not None for v in row[limits.max_columns :]
+        )
         while cells and cells[-1] is None:
             cells.pop()
         if beyond or len(cells) > limits.max_columns:
@@ -146,7 +151,7 @@ def _stream_cells(ws: Any, problems: _Problems, limits: InputLimits) -> list[lis
                 None,
                 "",
                 f"row {r + 1}",
-                f"sheet {ws.title!r} has values beyond column {get_column_letter(col - 1)} "
+                f"sheet {ws.title!r} has cells beyond column {get_column_letter(col - 1)} "
                 f"(more than {limits.max_columns:,} columns are not read): delete the columns "
                 "beyond the table",
             )
@@ -262,6 +267,11 @@ def read_xlsx(
     df, first = _header_first(table, problems, where="sheet")
     if df is None:
         return None
+    if _decimal_comma(table.iloc[first:].fillna(""), "\t"):
+        meta["decimal"] = ","
+        problems.warn(
+            f"{path.name}: numbers are typed as text with decimal commas (12,5 read as 12.5)"
+        )
     lookup = _column_lookup()
     for r, c, text in cells:
         if r <= first or r >= len(table) or c >= len(df.columns):

@@ -128,7 +128,8 @@ class BaseMap:
         return self._labels
 
     def _make_labels(self) -> list[dict[str, Any]]:
-        merc = _project(self._geoms, _MERCATOR)
+        # from the countries simplified to a quarter of the world level (few vertices, fast)
+        merc = _project(_simplify_to_pixels(self._geoms, _WORLD_TOL_M / 4), _MERCATOR)
         out = []
         for i, g in enumerate(merc):
             parts = shapely.get_parts(g)
@@ -137,9 +138,8 @@ class BaseMap:
                 out.append({})
                 continue
             part = parts[int(np.argmax(shapely.area(parts)))]
-            part = shapely.simplify(part, _WORLD_TOL_M / 4)
-            if part.is_empty or not part.is_valid:
-                part = parts[int(np.argmax(shapely.area(parts)))]
+            if not part.is_valid:
+                part = shapely.convex_hull(part)
             minx, miny, maxx, maxy = part.bounds
             tol = max(maxx - minx, maxy - miny) / 50.0
             try:

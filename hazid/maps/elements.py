@@ -37,6 +37,12 @@ class _Registry(MacroElement):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = {map: {{ this._parent.get_name() }}, layers: {},
             counts: {}, sites: {}, pending: 0};
+        {{ this.get_name() }}.renderers = {};
+        {{ this.get_name() }}.canvas = function (pane) {
+            var reg = {{ this.get_name() }};
+            if (!reg.renderers[pane]) { reg.renderers[pane] = L.canvas({pane: pane}); }
+            return reg.renderers[pane];
+        };
         {{ this.get_name() }}.loaded = function () {
             var reg = {{ this.get_name() }};
             reg.pending -= 1;
@@ -205,7 +211,8 @@ class _VectorLayer(Layer):
     Features carry ``popup`` (HTML), ``tip`` (tooltip HTML) and, for sites, ``id``. A layer
     whose GeoJSON text exceeds :data:`_PACK_ABOVE` characters is embedded compressed (zlib,
     base64) and inflated by the browser (``DecompressionStream``): popups of many sites are
-    repetitive and shrink about tenfold.
+    repetitive and shrink about tenfold. With ``canvas`` the features are drawn on one canvas
+    per pane instead of one SVG element each (maps of many sites open much faster).
     """
 
     _template = Template(
@@ -214,13 +221,18 @@ class _VectorLayer(Layer):
         var {{ this.get_name() }} = (function () {
             var reg = {{ this.registry.get_name() }};
             var style = {{ this.style|tojson }};
+            {%- if this.canvas %}
+            style.renderer = reg.canvas(style.pane);
+            {%- endif %}
             var geo = L.geoJSON({{ "null" if this.packed else this.data }}, {
                 style: function () { return style; },
                 pointToLayer: function (f, ll) { return L.circleMarker(ll, style); },
                 onEachFeature: function (f, layer) {
                     var p = f.properties || {};
+                    {%- if not this.lazy %}
                     if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 480}); }
                     if (p.tip) { layer.bindTooltip(p.tip, {{ this.tooltip|tojson }}); }
+                    {%- endif %}
                     if (p.id !== undefined) { reg.sites[p.id] = layer; }
                     if (p.rank !== undefined && layer.getTooltip()) {
                         layer.getTooltip().hazidRank = p.rank;
@@ -255,6 +267,23 @@ class _VectorLayer(Layer):
             group = L.markerClusterGroup(opts);
             group.addLayers(geo.getLayers());
             {%- endif %}
+            {%- if this.lazy %}
+            // popups and tooltips made on first use (a map of many sites opens faster)
+            group.on("click", function (e) {
+                var l = e.layer, p = (l.feature && l.feature.properties) || {};
+                if (p.popup && !l.getPopup()) {
+                    l.bindPopup(p.popup, {maxWidth: 480});
+                    l.openPopup(e.latlng);
+                }
+            });
+            group.on("mouseover", function (e) {
+                var l = e.layer, p = (l.feature && l.feature.properties) || {};
+                if (p.tip && !l.getTooltip()) {
+                    l.bindTooltip(p.tip, {{ this.tooltip|tojson }});
+                    l.openTooltip(e.latlng);
+                }
+            });
+            {%- endif %}
             reg.layers[{{ this.key|tojson }}] = group;
             reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
             {%- if this.packed %}
@@ -286,6 +315,7 @@ class _VectorLayer(Layer):
         show: bool = True,
         cluster: bool = False,
         tooltip: dict[str, Any] | None = None,
+        canvas: bool = False,
     ) -> None:
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "HazidLayer"
@@ -293,7 +323,7 @@ class _VectorLayer(Layer):
         self.key = key
         self.data = data
         self.packed = (
-            base64.b64encode(zlib.compress(data.encode("utf-8"), 9)).decode("ascii")
+            base64.b64encode(zlib.compress(data.encode("utf-8"), 6)).decode("ascii")
             if len(data) > _PACK_ABOVE
             else ""
         )
@@ -301,6 +331,9 @@ class _VectorLayer(Layer):
             self.data = ""
         self.style = style
         self.cluster = cluster
+        self.canvas = canvas
+        # many features: popups and tooltips bound on first use, unless labels are permanent
+        self.lazy = canvas and not (tooltip or {}).get("permanent", False)
         self.cluster_options = {
             "chunkedLoading": True,
             "showCoverageOnHover": False,

@@ -48,7 +48,7 @@ from hazid.maps.base import _WORLD_TOL_M, BaseMap
 from hazid.maps.content import _col, _site_status
 from hazid.maps.elements import _Finish, _Legend, _Registry
 from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs, _select_countries
-from hazid.maps.labels import check_map_lang
+from hazid.maps.labels import check_map_lang, text
 from hazid.maps.layers import (
     _add_affected,
     _add_countries,
@@ -297,6 +297,7 @@ def screening_map(
     )
     cluster = "sites" in wanted and cluster_threshold is not None and len(sites) > cluster_threshold
 
+    title = text(title, lang)  # the default title in the language of the map
     m, registry = _new_map(
         bounds, title=title, cluster=cluster, max_zoom=max_zoom, tiles=tiles, tiles_attr=tiles_attr
     )
@@ -309,7 +310,15 @@ def screening_map(
     if base is None and borders is not None:
         base = BaseMap(borders, lang=lang)
     c = _Canvas(
-        m=m, registry=registry, legend=legend, bounds=bounds, crs=crs, tol=tol, lang=lang, base=base
+        m=m,
+        registry=registry,
+        legend=legend,
+        bounds=bounds,
+        crs=crs,
+        tol=tol,
+        lang=lang,
+        base=base,
+        canvas=cluster,  # as many sites as need clustering: features drawn on canvases
     )
     _draw_layers(c, r, status, names, wanted, tiles=tiles, cluster=cluster, exact=simplify_m)
 

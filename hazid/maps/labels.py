@@ -1,9 +1,10 @@
 """Words drawn on the maps, in one place, and country names in the language of the map.
 
 Every label, legend entry and layer name of the interactive and the static maps is looked up
-here by its English text (the message id). Country names come from the CLDR territory names
-shipped with Babel, looked up by ISO 3166-1 alpha-3 code, with the ``name`` column of the
-borders as the fallback.
+here by its English text (the message id): in the table below (the maps keep their own
+words), else in the gettext catalogue of the dossiers (:mod:`hazid.i18n`). Country names
+come from :func:`hazid.i18n.country_name` (ISO 3166-1), else from the CLDR territory names
+shipped with Babel, with the ``name`` column of the borders as the last fallback.
 
 Examples
 --------
@@ -22,10 +23,11 @@ import functools
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
+from hazid import i18n
 from hazid.errors import check_choice
 
 #: Languages the maps can be drawn in.
-MAP_LANGUAGES: tuple[str, ...] = ("en", "ru")
+MAP_LANGUAGES: tuple[str, ...] = i18n.LANGUAGES
 
 _RU: dict[str, str] = {
     "Sites": "Объекты",
@@ -44,7 +46,6 @@ _RU: dict[str, str] = {
     "Party of origin": "Сторона происхождения",
     "Country border": "Государственная граница",
     "Zones": "Зоны",
-    "zone": "зона",
     "toxic": "токсичная",
     "fire": "пожар",
     "fireball": "огненный шар",
@@ -55,13 +56,21 @@ _RU: dict[str, str] = {
     "River trace downstream": "Речная трасса вниз по течению",
     "Border crossings, arrival time": "Пересечения границы, время добегания",
     "Border crossing (arrival h)": "Пересечение границы (добегание, ч)",
-    "h": "ч",
-    "km": "км",
-    "m": "м",
+    "{value} h": "{value} ч",
+    "{value} km": "{value} км",
+    "{value} m": "{value} м",
+    "{iso} (affected Party)": "{iso} (затрагиваемая Сторона)",
+    "{iso} (Party of origin)": "{iso} (Сторона происхождения)",
+    "{hazard} zone": "зона: {hazard}",
+    "N": "с. ш.",
+    "S": "ю. ш.",
+    "E": "в. д.",
+    "W": "з. д.",
+    "Azimuthal equidistant projection centred on the site ({lat}\u00b0 {ns}, {lon}\u00b0 {ew}),"
+    " WGS 84.": "Азимутальная равнопромежуточная проекция с центром в точке объекта"
+    " ({lat}\u00b0 {ns}, {lon}\u00b0 {ew}), WGS 84.",
+    "hazid screening map": "карта скрининга hazid",
     "Too small to show at this scale": "Слишком мала для этого масштаба",
-    "Azimuthal equidistant projection centred on the site": (
-        "Азимутальная равнопромежуточная проекция с центром на объекте"
-    ),
 }
 _TEXT: dict[str, dict[str, str]] = {"en": {}, "ru": _RU}
 
@@ -90,7 +99,15 @@ def text(message: str, lang: str) -> str:
     >>> text("River trace", "en")
     'River trace'
     """
-    return _TEXT.get(lang, {}).get(message, message)
+    if lang == MAP_LANGUAGES[0]:
+        return message
+    own = _TEXT.get(lang, {}).get(message)
+    return own if own is not None else _translator(lang).gettext(message)
+
+
+@functools.lru_cache(maxsize=8)
+def _translator(lang: str):
+    return i18n.translator(lang)
 
 
 @functools.lru_cache(maxsize=8)
@@ -116,6 +133,9 @@ def country_name(iso_a3: str, lang: str, default: str | None = None) -> str | No
     >>> country_name("UZB", "en")
     'Uzbekistan'
     """
+    name = i18n.country_name(iso_a3, lang)
+    if name:
+        return name
     a2 = _alpha2().get(str(iso_a3).upper())
     name = _territories(lang).get(a2) if a2 else None
     return name or default

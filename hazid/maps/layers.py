@@ -75,9 +75,11 @@ class _Canvas:
     lang: str = "en"
     base: BaseMap | None = None
     country_tol: np.ndarray | None = None
+    canvas: bool = False
 
     def add(self, key: str, name: str, data: str, style: dict[str, Any], **kw: Any) -> None:
         """Add one vector layer (``key`` in the registry, ``name`` in the layer control)."""
+        kw.setdefault("canvas", self.canvas)
         self.m.add_child(
             _VectorLayer(registry=self.registry, key=key, name=name, data=data, style=style, **kw)
         )
@@ -284,7 +286,7 @@ def _add_traces(
         style,
     )
     c.legend["Rivers"].append(_swatch("line", _TRACE_STYLE["color"]) + c.t("River trace") + "<br>")
-    _add_crossings(c, *_crossings(paths, affected, borders, names))
+    _add_crossings(c, *_crossings(paths, affected, borders, names, lang=c.lang))
 
 
 def _add_crossings(c: _Canvas, cgeoms: list[Any], cprops: list[dict[str, Any]]) -> None:
@@ -310,6 +312,7 @@ def _add_crossings(c: _Canvas, cgeoms: list[Any], cprops: list[dict[str, Any]]) 
         _feature_collection(np.array(cgeoms, dtype=object), cprops, 5),
         style,
         tooltip=tooltip,
+        cluster=c.canvas and not permanent,  # a map of many sites: crossings clustered too
     )
     c.legend["Rivers"].append(swatch + c.t("Border crossing (arrival h)") + "<br>")
 
@@ -357,6 +360,8 @@ def _crossings(
     affected: pd.DataFrame | None,
     borders: gpd.GeoDataFrame | None,
     names: dict[str, str],
+    *,
+    lang: str = "en",
 ) -> tuple[list[Any], list[dict[str, Any]]]:
     """Border-crossing points of the traces, one per water row of ``affected``.
 
@@ -401,7 +406,8 @@ def _crossings(
     for i in keep:
         row = water.iloc[i]
         site = names.get(row["site_id"]) or row["site_id"]
-        label = f"{_esc(row['affected'])}: {_fmt(row.get('arrival_h'))} h"
+        hours = text("{value} h", lang).format(value=_fmt(row.get("arrival_h")))
+        label = f"{_esc(row['affected'])}: {_esc(hours)}"
         detail = (
             f"<b>{_esc(site)}</b> → {_esc(row['affected'])}<br>"
             f"{_esc(row.get('river'))}: {_fmt(row.get('river_km'))} km downstream<br>"

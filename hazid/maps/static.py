@@ -94,7 +94,7 @@ def static_map(
     river_paths: gpd.GeoDataFrame | None = None,
     borders: gpd.GeoDataFrame | None = None,
     origin: str | None = None,
-    affected: str | None = None,
+    affected: str | Sequence[str] | None = None,
     title: str | None = None,
     note: str | None = None,
     size_px: Sequence[int] = (1200, 900),
@@ -125,9 +125,11 @@ def static_map(
         drawn.
     borders : geopandas.GeoDataFrame, optional
         Country polygons with ``iso_a3``.
-    origin, affected : str, optional
-        ISO3 codes of the Party of origin (outlined) and the affected Party (shaded, and kept
-        inside the map frame).
+    origin : str, optional
+        ISO3 code of the Party of origin (outlined).
+    affected : str or sequence of str, optional
+        ISO3 code(s) of the affected Party or Parties (shaded, and kept inside the map frame).
+        With several, one map of an activity serves every dossier of it.
     title, note : str, optional
         Title above and small print below the map.
     size_px : (int, int)
@@ -187,7 +189,7 @@ def _compose(
     river_paths: gpd.GeoDataFrame | None,
     borders: gpd.GeoDataFrame | None,
     origin: str | None,
-    affected: str | None,
+    affected: str | Sequence[str] | None,
     title: str | None,
     note: str | None,
     size_px: Sequence[int],
@@ -213,7 +215,7 @@ def _compose(
     legend = _Legend(lang=lang)
     if b_all is not None:
         b_print = _print_borders(b_all, win, lat, ax_box[2] * width_px)
-        _draw_countries(ax, b_print, crs, win, origin, affected, legend, m_per_pt)
+        _draw_countries(ax, b_print, crs, win, origin, _codes(affected), legend, m_per_pt)
     if z is not None:
         _draw_zones(ax, z, crs, legend, min_radius_m=_SITE_MARKER_PT / 2 * m_per_pt)
     _draw_river_and_site(ax, r, win, legend)
@@ -235,6 +237,13 @@ def _compose(
         fig, lon, lat, " ".join(legend.notes + ([note] if note else [])), width_px, dpi, lang
     )
     return fig
+
+
+def _codes(affected: str | Sequence[str] | None) -> list[str]:
+    """ISO3 codes of the affected Parties (one code or several)."""
+    if not affected:
+        return []
+    return [affected] if isinstance(affected, str) else [str(a) for a in affected if a]
 
 
 def _site_location(sites: pd.DataFrame, site_id: str) -> tuple[float, float, str]:
@@ -279,13 +288,13 @@ def _map_window(
     z: gpd.GeoDataFrame | None,
     r: gpd.GeoDataFrame | None,
     b_all: gpd.GeoDataFrame | None,
-    affected: str | None,
+    affected: str | Sequence[str] | None,
     crs: CRS,
     ax_box: tuple[float, float, float, float],
     width_px: int,
     height_px: int,
 ) -> _Window:
-    """Frame the site, its zones, its river trace and the nearest part of the affected Party.
+    """Frame the site, its zones, its river trace and the nearest part of each affected Party.
 
     A 15 % margin is added, the frame is at least 10 km across and has the aspect of the axes.
     """
@@ -294,8 +303,8 @@ def _map_window(
         parts.extend(z.geometry)
     if r is not None:
         parts.extend(r.geometry)
-    if b_all is not None and affected:
-        aff = b_all.loc[b_all["iso_a3"].astype(str) == affected]
+    for code in _codes(affected) if b_all is not None else []:
+        aff = b_all.loc[b_all["iso_a3"].astype(str) == code]
         if len(aff):
             # nearest point part by part: a whole country projected about a distant
             # site can be invalid (a union of it raises), a distance never fails
@@ -318,11 +327,11 @@ def _draw_footer(
 ) -> None:
     """Small print below the map: the projection and its centre, then ``note``."""
     ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
-    footer = (
-        f"{text('Azimuthal equidistant projection centred on the site', lang)}"
-        f" ({abs(lat):.4f}\u00b0 {ns}, "
-        f"{abs(lon):.4f}\u00b0 {ew}), WGS 84."
-    )
+    footer = text(
+        "Azimuthal equidistant projection centred on the site ({lat}\u00b0 {ns}, "
+        "{lon}\u00b0 {ew}), WGS 84.",
+        lang,
+    ).format(lat=f"{abs(lat):.4f}", ns=text(ns, lang), lon=f"{abs(lon):.4f}", ew=text(ew, lang))
     if note:
         footer += " " + note
     # About 0.55 em per character at 7 pt: wrap the small print to the figure width.
@@ -366,7 +375,8 @@ def static_maps(
     """Draw many activities' PNG maps, on several cores, sharing the layers.
 
     Each job is a mapping with ``site_id`` and ``path`` and, optionally, ``origin``,
-    ``affected``, ``title`` and ``note`` (as for :func:`static_map`). The layers are given
+    ``affected``, ``title``, ``note`` and ``lang`` (as for :func:`static_map`; ``lang`` of
+    the job overrides the one given here). The layers are given
     once: worker processes inherit them (``fork``), so they are neither copied nor pickled per
     map. Every map is the one :func:`static_map` draws, byte for byte.
 
@@ -440,5 +450,5 @@ def _draw_job(job: dict[str, Any]) -> Path:
         note=job.get("note"),
         size_px=s["size_px"],
         dpi=s["dpi"],
-        lang=s["lang"],
+        lang=check_map_lang(job.get("lang", s["lang"])),
     )

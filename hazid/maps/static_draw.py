@@ -146,7 +146,7 @@ def _draw_countries(
     crs: CRS,
     win: _Window,
     origin: str | None,
-    affected: str | None,
+    affected: list[str],
     legend: _Legend,
     m_per_pt: float,
 ) -> None:
@@ -161,20 +161,21 @@ def _draw_countries(
         "facecolor": _AFFECTED_STYLE["fillColor"],
         "alpha": _AFFECTED_STYLE["fillOpacity"],
     }
-    if affected and (iso == affected).any():
-        b.loc[iso == affected].plot(ax=ax, edgecolor="none", zorder=2, **aff_style)
+    shaded = iso.isin(affected)
+    if shaded.any():
+        b.loc[shaded].plot(ax=ax, edgecolor="none", zorder=2, **aff_style)
     outl = gpd.GeoDataFrame({"iso_a3": iso.to_numpy()}, geometry=b["_lines"].to_numpy(), crs=crs)
     outl = outl.loc[~outl.geometry.is_empty]
     border = {"color": _COUNTRY_STYLE["color"], "linewidth": 0.8}
     if len(outl):
         outl.plot(ax=ax, zorder=2.5, **border)
         legend.handles.append(Line2D([], [], label=legend.t("Country border"), **border))
-    if affected and (iso == affected).any():
-        name = names.get(affected, affected)
+    if shaded.any():
+        name = ", ".join(names.get(a, a) for a in affected if a in set(iso[shaded]))
         legend.handles.append(
             Patch(
                 edgecolor=_AFFECTED_STYLE["color"],
-                label=f"{name}: {legend.t('Affected Party')}",
+                label=legend.t("{iso} (affected Party)").format(iso=name),
                 **aff_style,
             )
         )
@@ -193,7 +194,7 @@ def _draw_countries(
         )
         name = names.get(origin, origin)
         legend.handles.append(
-            Line2D([], [], label=f"{name}: {legend.t('Party of origin')}", **line)
+            Line2D([], [], label=legend.t("{iso} (Party of origin)").format(iso=name), **line)
         )
     _label_countries(ax, b, iso, names, win, m_per_pt)
 
@@ -289,15 +290,15 @@ def _draw_zones(
             if hazard not in shown:
                 shown.append(hazard)
         else:
-            km = f"{radius / 1000:.2g} {legend.t('km')}"
-            hidden.append(f"{legend.t(hazard)} {legend.t('zone')} ({km})")
+            km = legend.t("{value} km").format(value=f"{radius / 1000:.2g}")
+            hidden.append(f"{legend.t('{hazard} zone').format(hazard=legend.t(hazard))} ({km})")
     for hazard in shown:
         colour = ZONE_COLOURS.get(hazard, _OTHER_ZONE_COLOUR)
         legend.handles.append(
             Patch(
                 facecolor=(*_rgb(colour), _ZONE_STYLE["fillOpacity"] * 2),
                 edgecolor=colour,
-                label=f"{legend.t(hazard)} {legend.t('zone')}",
+                label=legend.t("{hazard} zone").format(hazard=legend.t(hazard)),
             )
         )
     if hidden:
@@ -351,11 +352,11 @@ def _nice_length(target_m: float) -> float:
 
 
 def _length_label(metres: float, lang: str = "en") -> str:
-    km_unit = text("km", lang)
     if metres >= 1000:
         km = metres / 1000
-        return f"{km:.0f} {km_unit}" if km >= 1 and km == int(km) else f"{km:g} {km_unit}"
-    return f"{metres:.0f} m" if lang == "en" else f"{metres:.0f} {text('m', lang)}"
+        value = f"{km:.0f}" if km >= 1 and km == int(km) else f"{km:g}"
+        return text("{value} km", lang).format(value=value)
+    return text("{value} m", lang).format(value=f"{metres:.0f}")
 
 
 def _draw_scale_bar(ax: Axes, win: _Window, lang: str = "en") -> None:

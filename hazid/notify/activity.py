@@ -109,6 +109,7 @@ def _row_evidence(r: Mapping[str, Any], params: Mapping[str, Any], lang: str) ->
         horizon_h=horizon,
         threshold_mg_l=params["threshold_mg_l"],
         lang=lang,
+        note=_jstr(r.get("water_note")) or "",
     )
 
 

@@ -205,6 +205,28 @@ def _air_evidence(
     )
 
 
+#: Reasons of a water pathway that could not be assessed (start of the river layer's text).
+_GAP_REASONS: dict[str, str] = {
+    "no river reach within": N_("no river reach within the snap distance of the site"),
+    "network ambiguous": N_("the river network is ambiguous there"),
+    "trace ends at the edge": N_("the trace ends at the edge of the river data"),
+    "release mass unknown": N_("the mass released to water is unknown"),
+}
+
+
+def _gap_evidence(note: str, lang: str) -> str | None:
+    """Evidence of a water row that stands for a gap in the data (None for other rows)."""
+    if "not assessed" not in note:
+        return None
+    tr = translator(lang)
+    reason = next((r for key, r in _GAP_REASONS.items() if key in note), None)
+    reason_txt = tr.gettext(reason) if reason else tr.gettext("a gap in the river data")
+    return tr.gettext(
+        "water: pathway not assessed ({reason}); the affected Party lies within reach of the "
+        "gap, so it is asked to consult: a gap in the data is not an absence of effect"
+    ).format(reason=reason_txt)
+
+
 def _water_evidence(
     river: str,
     river_km: float,
@@ -215,8 +237,12 @@ def _water_evidence(
     horizon_h: float | None,
     threshold_mg_l: float | None,
     lang: str = "en",
+    note: str = "",
 ) -> str:
     """Evidence sentence of a water row, in ``lang``."""
+    gap = _gap_evidence(note, lang) if note and np.isnan(arrival) else None
+    if gap is not None:
+        return gap
     tr = translator(lang)
     if _isnan(peak):
         peak_txt = tr.gettext("peak not computed")
@@ -275,6 +301,7 @@ def _assess(
 
     hazard = _text(a, "hazard")
     river = _text(a, "river")
+    note = _text(a, "water_note")
     river_km = _num(a, "river_km")
     evidence = []
     for i in range(len(a)):
@@ -298,6 +325,7 @@ def _assess(
                 beyond=bool(beyond[i]),
                 horizon_h=horizon_h,
                 threshold_mg_l=threshold_mg_l,
+                note=note.iat[i],
             )
         evidence.append(text)
     a["evidence"] = pd.Series(evidence, index=a.index, dtype=object)

@@ -201,6 +201,7 @@ class DossierSet:
             "air": any(act["air"] for act in activities),
             "water": any(act["water"] for act in activities),
             "rivers": {e["river"] for act in activities for e in act["water"] if e["river"]},
+            "sites": {act["site_id"] for act in activities},
         }
         deadline = _dt.date.fromisoformat(self.date[:10]) + _dt.timedelta(days=self.response_days)
         return {
@@ -383,7 +384,7 @@ def prepare_dossiers(
         date=str(run.get("date") or _dt.date.today().isoformat()),
         version=_version(),
         decisions=decisions,
-        not_notified=not_notified(sites, decisions, water_gaps=_water_gaps(rivers_g)),
+        not_notified=not_notified(sites, decisions, water_gaps=_water_gaps(river_paths)),
         summary=_summary(decisions),
         meta=_method(run, sites, params),
         names=names,

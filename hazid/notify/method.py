@@ -56,6 +56,8 @@ _UNTRANSLATED_WARNINGS = N_(
     "in run.json: {n}."
 )
 _NAME_LIST = re.compile(r"\(([^()]*)\)\s*$")
+# a warning that lists the sites it concerns: kept with the pair's own sites only
+_SITE_LIST = re.compile(r"water pathway not assessed for \d+ site\(s\): ([^:]+): (.*)$")
 # an absolute path (POSIX, home or Windows) ending in a file name with an extension, else in a
 # word: dossiers go abroad and carry file names only, never local folders
 _PATH_TO_FILE = re.compile(
@@ -189,6 +191,13 @@ def _relevant(text: str, pair: Mapping[str, Any] | None) -> str | None:
     if pair is None:
         return text
     low = text.lower()
+    sites = _SITE_LIST.match(text)
+    if sites is not None:  # "water pathway not assessed for N site(s): reason: A, B and 3 more"
+        mine = [x for x in re.split(r", | and ", sites.group(2)) if x in pair.get("sites", set())]
+        if not mine:
+            return None
+        n, reason = len(mine), sites.group(1)
+        return f"water pathway not assessed for {n} site(s): {reason}: {', '.join(mine)}"
     if "dense gas" in low:
         return text if pair.get("air") else None
     if "river" in low:

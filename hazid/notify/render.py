@@ -474,6 +474,14 @@ def _zone_reach(t: _Text, e: dict[str, Any]) -> str:
     return t("at least {km} (limit of the model)", km=km) if e.get("capped") else km
 
 
+def _known(x: Any) -> bool:
+    """Tell whether a river distance was computed (a number, not NaN)."""
+    try:
+        return x is not None and x == x and float(x) >= 0
+    except (TypeError, ValueError):
+        return False
+
+
 def _water_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
     """Water effects: river, arrival, peak and river length in the affected Party."""
     return (
@@ -489,7 +497,7 @@ def _water_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
         ],
         [
             [
-                t.na(e["river"], N_("unnamed")),
+                t.na(e["river"], N_("unnamed") if _known(e["river_km"]) else N_("not assessed")),
                 t.num(_fadapt, e["river_km"]),
                 t.num(_fadapt, e["arrival_h"]),
                 t.num(_fadapt, e["peak_h"]),

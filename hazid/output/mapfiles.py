@@ -12,27 +12,42 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from hazid.maps import write_map
+from hazid.i18n import country_name, gettext
+from hazid.maps import BaseMap, write_map
+from hazid.output.results import read_table
 
 __all__ = ["borders_used", "dossier_maps"]
 
+#: Number of pair maps from which they are drawn by several processes.
+PARALLEL_FROM = 8
+_CONTEXT: tuple | None = None
+
 
 def dossier_maps(
-    results: Any, folder: Path, summary: pd.DataFrame, *, tiles: str | None, workers: int = 2
+    results: Any,
+    folder: Path,
+    summary: pd.DataFrame,
+    *,
+    tiles: str | None,
+    lang: str = "en",
+    base: BaseMap | None = None,
+    workers: int = 2,
 ) -> None:
     """Write ``ORIGIN-AFFECTED_map.html`` beside each dossier: its activities and Party only.
 
-    From :data:`PARALLEL_FROM` maps on, ``workers`` processes (forked, so the results are
-    shared, not copied) draw them; each map is written on its own, so the files are the same
-    whatever the number of workers.
+    Every country is drawn for context (from ``base``, one :class:`hazid.maps.BaseMap` shared
+    by all the maps of a run); only the pair's activities, zones and river traces are shown.
+    From :data:`PARALLEL_FROM` maps on, ``workers`` processes (forked, so the results and the
+    base map are shared, not copied) draw them; each map is written on its own, so the files
+    are the same whatever the number of workers.
     """
-    activities = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+    activities = read_table(folder / "activities.csv")
     jobs = [
         (rec.origin, rec.affected, rec.dossier)
         for rec in summary.itertuples(index=False)
         if isinstance(rec.dossier, str) and rec.dossier
     ]
-    context = (results, activities, folder, tiles)
+    context = (results, activities, folder, tiles, lang, base)
     if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
         for job in jobs:
             _pair_map(context, *job)
@@ -49,17 +64,12 @@ def dossier_maps(
         _CONTEXT = None
 
 
-#: Number of pair maps from which they are drawn by several processes.
-PARALLEL_FROM = 8
-_CONTEXT: tuple | None = None
-
-
 def _pair_map_in_worker(job: tuple[str, str, str]) -> None:
     _pair_map(_CONTEXT, *job)
 
 
-def _pair_map(context: tuple, origin: str, affected_iso: str, dossier: str) -> None:
-    results, activities, folder, tiles = context
+def _pair_map(context: Any, origin: str, affected_iso: str, dossier: str) -> None:
+    results, activities, folder, tiles, lang, base = context
     pick = activities[
         (activities["origin"] == origin)
         & (activities["affected"] == affected_iso)
@@ -68,9 +78,6 @@ def _pair_map(context: tuple, origin: str, affected_iso: str, dossier: str) -> N
     ids = set(pick["site_id"])
     affected = _only(results.affected, ids)
     affected = affected[affected["affected"] == affected_iso]
-    borders = results.borders
-    if borders is not None:
-        borders = borders[borders["iso_a3"].isin({origin, affected_iso})]
     subset = dataclasses.replace(
         results,
         sites=_only(results.sites, ids),
@@ -78,10 +85,14 @@ def _pair_map(context: tuple, origin: str, affected_iso: str, dossier: str) -> N
         zones=_only(results.zones, ids),
         affected=affected,
         river_paths=_only(results.river_paths, ids),
-        borders=borders,
     )
-    title = f"hazid: activities of {origin} that may affect {affected_iso}"
-    write_map(subset, folder / f"{dossier}_map.html", tiles=tiles, title=title)
+    title = gettext("hazid: activities of {origin} that may affect {affected}", lang).format(
+        origin=country_name(origin, lang, origin),
+        affected=country_name(affected_iso, lang, affected_iso),
+    )
+    write_map(
+        subset, folder / f"{dossier}_map.html", tiles=tiles, title=title, lang=lang, base=base
+    )
 
 
 def _only(df: Any, ids: set[str]) -> Any:

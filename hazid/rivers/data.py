@@ -29,8 +29,9 @@ def closed_basins() -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``name``, ``kind`` (lake, sea or terminal), ``aliases`` (list of case-folded
-        names), ``west``, ``south``, ``east``, ``north`` (boxes of closed seas, degrees)
-        and ``source``.
+        names), ``west``, ``south``, ``east``, ``north`` (boxes of closed seas, degrees),
+        ``lost_km`` (how far before its drawn confluence a terminal river is lost) and
+        ``source``.
 
     Examples
     --------
@@ -40,7 +41,7 @@ def closed_basins() -> pd.DataFrame:
     """
     df = _table("closed_basins.csv")
     df["aliases"] = _aliases(df)
-    for c in ("west", "south", "east", "north"):
+    for c in ("west", "south", "east", "north", "lost_km"):
         df[c] = pd.to_numeric(df[c].replace("", None), errors="coerce").astype(float)
     return df
 

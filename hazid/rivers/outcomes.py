@@ -14,6 +14,8 @@ pair is to be consulted.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -31,13 +33,15 @@ NO_MASS = "release mass unknown"
 
 _EDGE_SINKS = ("edge", "unknown")
 
+if TYPE_CHECKING:
+    from hazid.rivers.trace import _Ends, _Starts
 
-def water_outcomes(
+
+def _water_outcomes(
     paths: gpd.GeoDataFrame,
     reaches: gpd.GeoDataFrame,
-    net,
-    start,
-    end,
+    start: _Starts,
+    end: _Ends,
     *,
     mass: np.ndarray,
     needs_mass: bool,
@@ -91,7 +95,7 @@ def water_outcomes(
     )
 
 
-def gap_rows(
+def _gap_rows(
     paths: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
     borders: gpd.GeoDataFrame,
@@ -155,4 +159,23 @@ def gap_rows(
     )
     for c in ("site_id", "affected", "pathway", "river", "water_note"):
         out[c] = out[c].astype("str")
+    return out
+
+
+def _outcome_warnings(paths: pd.DataFrame, k: int = 5) -> list[str]:
+    """One sentence per reason for the sites whose water pathway was not assessed."""
+    out = []
+    bad = paths[paths["water_status"].astype(str) == NOT_ASSESSED]
+    for reason, group in bad.groupby(bad["water_reason"].astype(str), sort=True):
+        ids = group["site_id"].astype(str).tolist()
+        if reason == EDGE:
+            ids = [
+                f"{s} (stops in {c or 'unknown'})"
+                for s, c in zip(ids, group["end_country"], strict=True)
+            ]
+        more = f" and {len(ids) - k} more" if len(ids) > k else ""
+        out.append(
+            f"water pathway not assessed for {len(ids)} site(s): {reason}: "
+            f"{', '.join(ids[:k])}{more}"
+        )
     return out

@@ -57,6 +57,12 @@ From ``closed_basins.csv`` (kind ``terminal``): the Zeravshan is lost in the
 Kyzylkum sands before the Amu Darya, though drawn joined to it.
 """
 
+TERMINAL_LOST_KM: Mapping[str, float] = {
+    str(r.name): float(r.lost_km)
+    for r in _CLOSED[(_CLOSED["kind"] == "terminal") & _CLOSED["lost_km"].notna()].itertuples()
+}
+"""How far (km) before its drawn confluence a terminal river is lost, where the source says."""
+
 
 def cut_terminal_rivers(
     reaches: pd.DataFrame, terminal: Mapping[str, str] = TERMINAL_RIVERS
@@ -66,7 +72,8 @@ def cut_terminal_rivers(
     The last reach of a river named in ``terminal`` before a reach of another
     name becomes an outlet (``next_down = 0``, ``sink = "endorheic"``,
     ``sink_name`` "<name> (terminal river)"); reaches upstream of it are marked
-    ``endorheic``.
+    ``endorheic``. Where the table gives how far before the confluence the river
+    is lost (:data:`TERMINAL_LOST_KM`), the river ends that far upstream as well.
 
     Parameters
     ----------
@@ -102,7 +109,13 @@ def cut_terminal_rivers(
     cut = is_term & (pos >= 0) & (nxt_name != names)
     if not cut.any():
         return []
-    shown = [terminal[n] for n in names[cut]]
+    label = np.full(len(reaches), "", dtype=object)
+    label[cut] = [terminal[n] for n in names[cut]]
+    for j in np.flatnonzero(cut):
+        head = _lost_stretch_head(reaches, names, pos, j, TERMINAL_LOST_KM.get(label[j]))
+        label[head] = label[j]
+    cut = label != ""
+    shown = label[cut].tolist()
     reaches.loc[cut, "next_down"] = 0
     if "sink" in reaches:
         reaches.loc[cut, "sink"] = "endorheic"
@@ -111,6 +124,30 @@ def cut_terminal_rivers(
     if "endorheic" in reaches:
         reaches["endorheic"] = reaches["endorheic"].to_numpy(dtype=bool) | _drains_to(reaches, cut)
     return sorted(set(shown))
+
+
+def _lost_stretch_head(
+    reaches: pd.DataFrame, names: np.ndarray, pos: np.ndarray, j: int, lost_km: float | None
+) -> np.ndarray:
+    """Reaches draining into the upper end of the last ``lost_km`` of a terminal river.
+
+    Walks upstream from the river's last reach ``j`` along reaches of the same
+    name (the longest where several join) until ``lost_km`` is covered; the
+    reaches draining into that point become ends.
+    """
+    out = np.zeros(len(reaches), dtype=bool)
+    if not lost_km or lost_km <= 0 or "length_km" not in reaches:
+        return out
+    length = reaches["length_km"].to_numpy(dtype=float)
+    cur, acc = j, length[j]
+    while acc < lost_km:
+        up = np.flatnonzero((pos == cur) & (names == names[j]))
+        if not len(up):
+            return out
+        cur = int(up[np.argmax(length[up])])
+        acc += length[cur]
+    out[np.flatnonzero(pos == cur)] = True
+    return out
 
 
 def _classify_points(

@@ -23,7 +23,7 @@ from hazid.rivers.geodesy import _to_wgs84
 from hazid.rivers.graph import _compile, _Net
 from hazid.rivers.hydrology import _Hydraulics, _reach_hydraulics
 from hazid.rivers.network import _as_network
-from hazid.rivers.outcomes import gap_rows, water_outcomes
+from hazid.rivers.outcomes import _gap_rows, _outcome_warnings, _water_outcomes
 from hazid.rivers.results import (
     _affected_table,
     _country_entries,
@@ -146,6 +146,7 @@ def trace_water(
         crossed, ";"-joined), ``water_status`` (assessed, not assessed),
         ``water_reason``, ``end_country`` (where the trace stopped), geometry
         (the traced river from the site; None when not connected).
+        ``attrs["warnings"]`` says, in words, which sites were not assessed and why.
 
     Raises
     ------
@@ -214,10 +215,9 @@ def trace_water(
         sites, reaches, net, conn, start, end, own, path_countries, full_names, path_geometry
     )
     paths["lakes"] = pd.array(_per_site(crossed, start, len(sites)), dtype="str")
-    outcome = water_outcomes(
+    outcome = _water_outcomes(
         paths,
         reaches,
-        net,
         start,
         end,
         mass=mass,
@@ -225,9 +225,16 @@ def trace_water(
     )
     for c in ("water_status", "water_reason", "end_country"):
         paths[c] = pd.array(outcome[c], dtype="str")
-    gaps = gap_rows(paths, sites, borders, own, affected, gap_km=gap_km, outcome=outcome)
+    gaps = _gap_rows(paths, sites, borders, own, affected, gap_km=gap_km, outcome=outcome)
     if len(gaps):
+        order = {s: i for i, s in enumerate(paths["site_id"].astype(str))}
         affected = pd.concat([affected, gaps], ignore_index=True)
+        affected = affected.iloc[
+            np.argsort(affected["site_id"].map(order).to_numpy(), kind="stable")
+        ].reset_index(drop=True)
+    paths.attrs["warnings"] = _outcome_warnings(paths)
+    for message in paths.attrs["warnings"]:
+        logger.warning("%s", message)
     logger.info(
         "traced %d of %d sites downstream; %d (site, country) water pathways",
         len(start.pos),
