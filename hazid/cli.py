@@ -237,6 +237,12 @@ def screen(
     ] = False,
     lang: Annotated[str, Opt("--lang", help=_LANG_HELP)] = "en",
     response_days: Annotated[int | None, Opt("--response-days", help=_DAYS_HELP)] = None,
+    sheet: Annotated[
+        str | None, Opt(help="Sheet of an XLSX workbook (default: the active one).")
+    ] = None,
+    allow_duplicates: Annotated[
+        bool, Opt("--allow-duplicates", help="Add up inventory rows repeated exactly.")
+    ] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
     """Screen an inventory and write the results, dossiers and map into --out."""
@@ -277,6 +283,8 @@ def screen(
                 velocity=velocity,
                 runoff_mm=runoff_mm,
                 gap_km=gap_km,
+                sheet=sheet,
+                allow_duplicates=allow_duplicates,
                 progress=progress,
             )
             write_results(

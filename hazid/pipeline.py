@@ -26,9 +26,9 @@ from hazid import datasets, embedded, geography, maps, tables, zones
 from hazid import rivers as river_network
 from hazid._version import __version__
 from hazid.annex import classify
-from hazid.errors import DataSourceError, check_choice
+from hazid.errors import DataSourceError, InventoryError, check_choice
 from hazid.i18n import parse_langs
-from hazid.inventory import read_inventory
+from hazid.inventory import read_inventory, swapped_coordinates
 from hazid.output.dossiers import write_notifications
 from hazid.output.folder import atomic_results_dir
 from hazid.output.headings import heading_function
@@ -182,6 +182,8 @@ def screen(
     velocity: str = "jobson",
     runoff_mm: float | None = None,
     gap_km: float = 100.0,
+    sheet: str | int | None = None,
+    allow_duplicates: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> ScreeningResults:
     """Screen an inventory: Annex I, consequence zones, air and water pathways.
@@ -229,6 +231,10 @@ def screen(
         (from discharge or drainage area) or "flat"; ``runoff_mm`` overrides the runoff depth
         that turns a drainage area into a discharge; ``gap_km``, how far from where the data
         stop another country is still asked to consult.
+    sheet : str or int, optional
+        Worksheet of an XLSX inventory (default: the active sheet).
+    allow_duplicates : bool, default False
+        Add up inventory rows repeated exactly (otherwise they are an error).
     progress : callable, optional
         Called with the label of each stage as it starts.
 
@@ -270,7 +276,9 @@ def screen(
     }
     run = _new_run(parameters, annex_version)
     step("reading inventory")
-    holdings, sources = _read_holdings(inventory, run)
+    holdings, sources = _read_holdings(
+        inventory, run, sheet=sheet, allow_duplicates=allow_duplicates
+    )
     step("classifying under Annex I")
     sites, holdings = classify(
         holdings, regime=regime, annex_version=annex_version, cluster_km=cluster_km
@@ -323,17 +331,28 @@ def _new_run(parameters: dict[str, Any], annex_version: str) -> dict[str, Any]:
 
 
 def _read_holdings(
-    inventory: str | Path | pd.DataFrame, run: dict[str, Any]
+    inventory: str | Path | pd.DataFrame,
+    run: dict[str, Any],
+    *,
+    sheet: str | int | None = None,
+    allow_duplicates: bool = False,
 ) -> tuple[pd.DataFrame, list[Path]]:
     """Read the inventory; record its name, hash and renamed columns."""
     sources: list[Path] = []
     if isinstance(inventory, pd.DataFrame):
-        holdings = inventory if "substance_key" in inventory.columns else read_inventory(inventory)
+        holdings = (
+            inventory
+            if "substance_key" in inventory.columns
+            else read_inventory(inventory, allow_duplicates=allow_duplicates)
+        )
         run["inputs"]["inventory"] = {"name": holdings.attrs.get("source", "<table>")}
     else:
         path = Path(inventory)
-        holdings = read_inventory(path)
+        holdings = read_inventory(path, sheet=sheet, allow_duplicates=allow_duplicates)
         run["inputs"]["inventory"] = {"name": path.name, "sha256": holdings.attrs["sha256"]}
+        for key in ("sheet", "encoding", "separator", "decimal"):
+            if holdings.attrs.get(key):
+                run["inputs"]["inventory"][key] = holdings.attrs[key]
         sources.append(path)
     renamed = holdings.attrs.get("renamed_columns") or {}
     if renamed:
@@ -356,6 +375,7 @@ def _air_stage(
     results.borders = border_layer
     step("locating sites")
     sites = geography.assign_country(results.sites, border_layer)
+    _check_swapped(holdings, sites, border_layer, run)
     sites = geography.border_distance(sites, border_layer)
     for warning in sites.get("country_warning", pd.Series(dtype=str)).dropna():
         if warning:
@@ -385,6 +405,31 @@ def _air_stage(
     run["stages"]["air"] = "done"
     run["limitations"].append(_DENSE_GAS_NOTE)
     return air
+
+
+def _check_swapped(
+    holdings: pd.DataFrame, sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, run: dict
+) -> None:
+    """Refuse sites whose lon/lat look swapped, judged by the inventory's own country."""
+    if "country" not in sites.columns or "row" not in holdings.columns:
+        return
+    located = holdings[["row", "site_id"]].merge(
+        sites[["site_id", "country", "lon", "lat"]], on="site_id"
+    )
+    xy = zip(sites["lon"], sites["lat"], strict=True)
+    known = dict(zip(xy, sites["site_country"], strict=True))
+
+    def country_at(lon: float, lat: float) -> str:
+        if (lon, lat) in known:
+            return known[(lon, lat)]
+        point = gpd.GeoDataFrame(
+            {"site_id": ["swapped"]}, geometry=[shapely.Point(lon, lat)], crs=4326
+        )
+        return str(geography.assign_country(point, borders)["site_country"].iloc[0])
+
+    problems = swapped_coordinates(located, country_at)
+    if len(problems):
+        raise InventoryError(problems, source=run["inputs"]["inventory"]["name"])
 
 
 def _water_stage(

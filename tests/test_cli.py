@@ -201,3 +201,18 @@ def test_screening_results_repr_is_a_short_summary():
     assert text.splitlines()[0].startswith("ScreeningResults (hazid ")
     assert "sites: 1 rows" in text and "zones: not computed" in text
     assert len(text.splitlines()) < 20
+
+
+def test_swapped_coordinates_are_refused_before_writing(tmp_path):
+    inv = tmp_path / "inv.csv"
+    inv.write_text(
+        "site_id,site_name,country,lon,lat,substance,quantity\n"
+        "TM-01,Ashgabat water works,TKM,37.95,58.38,chlorine,30\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "results"
+    args = ["screen", str(inv), "--out", str(out), "--no-water", "--quiet"]
+    res = runner.invoke(app, args, env={"COLUMNS": "250"})
+    assert res.exit_code == 2
+    assert "look swapped" in " ".join(res.output.split())
+    assert not out.exists()
