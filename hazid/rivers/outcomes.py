@@ -124,9 +124,13 @@ def _gap_rows(
     bgeom = borders.geometry.to_numpy()
     dist_m = gap_km * 1000.0
     deg = _deg_margin(dist_m, float(np.max(np.abs(lat[rows]))))
-    pi, bi = shapely.STRtree(bgeom).query(
-        shapely.points(lon[rows], lat[rows]), predicate="dwithin", distance=deg
+    # the countries query a tree of the points: GEOS prepares each (large) polygon once, so a
+    # point's distance is an indexed look-up instead of a walk along every border vertex
+    bi, pi = shapely.STRtree(shapely.points(lon[rows], lat[rows])).query(
+        bgeom, predicate="dwithin", distance=deg
     )
+    order = np.lexsort((bi, pi))
+    pi, bi = pi[order], bi[order]
     if not len(pi):
         return pd.DataFrame(columns=affected.columns)
     r = rows[pi]
