@@ -50,6 +50,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = ROOT / "hazid" / "data"
+#: checkout whose hazid the child processes import (``--code``)
+CODE = ROOT
 
 #: substance key -> relative weight in the mix (others from substances.csv weigh 1)
 COMMON = {
@@ -163,7 +165,7 @@ def run_child(args: list[str], *, env: dict | None = None) -> tuple[float, float
     """
     t = time.perf_counter()
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=CODE)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - t
@@ -234,7 +236,7 @@ def trace_main(inv: str, borders: str, rivers: str) -> None:
 
 def measure_case(inv, borders, rivers, work, *, pngs=False, label=""):
     """Whole ``hazid screen`` and the floor on the same files; a row of figures."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(CODE))
     out = work / f"out-{label or 'case'}"
     shutil.rmtree(out, ignore_errors=True)
     floor = [sys.executable, __file__, "_floor", str(inv), str(borders), str(rivers)]
@@ -261,7 +263,7 @@ def measure_case(inv, borders, rivers, work, *, pngs=False, label=""):
 
 
 def measure_trace(inv, borders, rivers):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(CODE))
     floor = [sys.executable, __file__, "_floor", str(inv), str(borders), str(rivers)]
     f_wall, f_rss, _, _ = run_child(floor, env=env)
     cmd = [sys.executable, __file__, "_trace", str(inv), str(borders), str(rivers)]
@@ -300,11 +302,14 @@ def main() -> None:
     ap.add_argument("--scale-reaches", default="100000,1000000,8500000")
     ap.add_argument("--trace-sites", type=int, default=100_000, help="sites of the reach runs")
     ap.add_argument("--cache", type=Path, help="keep generated inputs here (default: temp)")
+    ap.add_argument("--code", type=Path, help="hazid checkout to measure (default: this one)")
     args = ap.parse_args()
     shared = Path(os.environ.get("HAZID_SHARED_DATA", ROOT.parents[1] / "shared" / "data"))
     borders = args.borders or shared / "countries_dcw.gpkg"
     if not borders.exists():
         borders = Path("/work/shared/data/countries_dcw.gpkg")
+    global CODE
+    CODE = args.code.resolve() if args.code else ROOT
     cache = args.cache or Path(tempfile.mkdtemp(prefix="hazid-national-"))
     cache.mkdir(parents=True, exist_ok=True)
     try:
