@@ -29,6 +29,7 @@ from hazid.escape import clean_float, spreadsheet_text
 __all__ = ["write_workbook"]
 
 _MAX_WIDTH = 60
+_CHUNK_ROWS = 20_000
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -83,6 +84,26 @@ def _cell(ref: str, v: object, style: str = "") -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
+def _column_cells(letter: str, col: pd.Series, rows: range) -> list[str]:
+    """Return the cells of one column (as :func:`_cell`); numbers and booleans in one pass."""
+    if col.dtype == bool:
+        return [
+            f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>'
+            for r, v in zip(rows, col.to_numpy(), strict=True)
+        ]
+    if pd.api.types.is_float_dtype(col.dtype) and isinstance(col.dtype, np.dtype):
+        return [
+            f'<c r="{letter}{r}"><v>{clean_float(v):.16g}</v></c>' if math.isfinite(v) else ""
+            for r, v in zip(rows, col.to_numpy().tolist(), strict=True)
+        ]
+    if pd.api.types.is_integer_dtype(col.dtype) and isinstance(col.dtype, np.dtype):
+        return [
+            f'<c r="{letter}{r}"><v>{v:.16g}</v></c>'
+            for r, v in zip(rows, col.to_numpy().tolist(), strict=True)
+        ]
+    return [_cell(f"{letter}{r}", v) for r, v in zip(rows, col.to_numpy(), strict=True)]
+
+
 def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str]:
     """Yield the worksheet XML of one table in pieces: frozen bold header, widths, filter."""
     letters = [get_column_letter(i) for i in range(1, len(head) + 1)]
@@ -106,9 +127,13 @@ def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str]:
         + "".join(_cell(f"{a}1", h, ' s="1"') for a, h in zip(letters, head, strict=True))
         + "</row>"
     )
-    for r, row in enumerate(table.itertuples(index=False, name=None), start=2):
-        cells = "".join(_cell(f"{a}{r}", v) for a, v in zip(letters, row, strict=True))
-        yield f'<row r="{r}">{cells}</row>'
+    for lo in range(0, len(table), _CHUNK_ROWS):
+        part = table.iloc[lo : lo + _CHUNK_ROWS]
+        rows = range(lo + 2, lo + 2 + len(part))
+        columns = [_column_cells(a, part.iloc[:, i], rows) for i, a in enumerate(letters)]
+        cells = zip(*columns, strict=True) if columns else ([] for _ in rows)
+        for r, row in zip(rows, cells, strict=True):
+            yield f'<row r="{r}">{"".join(row)}</row>'
     yield "</sheetData>"
     if letters:
         yield f'<autoFilter ref="A1:{letters[-1]}{max(len(table), 1) + 1}"/>'
