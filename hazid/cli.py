@@ -215,6 +215,12 @@ def screen(
         float | None, Opt("--water-threshold-mg-l", help="Stop where the peak falls below.")
     ] = None,
     decay_per_h: Annotated[float, Opt("--decay-per-h", help="First-order decay rate.")] = 0.0,
+    tailings: Annotated[
+        Path | None, Opt(help="Tailings facility table (CSV): the tailings pathway.")
+    ] = None,
+    tailings_unverified: Annotated[
+        bool, Opt("--tailings-unverified", help="Accept the unverified run-out relation.")
+    ] = False,
     contacts: Annotated[
         Path | None, Opt(help="CSV of competent authorities and points of contact.")
     ] = None,
@@ -236,7 +242,7 @@ def screen(
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
     try:  # before any computation: never destroy a file hazid did not write
-        check_results_dir(out, overwrite=overwrite, inputs=[inventory])
+        check_results_dir(out, overwrite=overwrite, inputs=[inventory, *filter(None, [tailings])])
     except OutputError as err:
         err_console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
@@ -266,6 +272,8 @@ def screen(
                 water_threshold_mg_l=water_threshold_mg_l,
                 decay_per_h=decay_per_h,
                 progress=progress,
+                tailings=tailings,
+                tailings_unverified=tailings_unverified,
             )
             write_results(
                 results,
@@ -283,7 +291,8 @@ def screen(
             if progress_bar is not None:
                 progress_bar.stop()
     except InventoryError as err:
-        err_console.print(_problem_table(err.problems, f"{inventory.name}: invalid input"))
+        bad = Path(err.source).name if err.source else inventory.name  # or the tailings table
+        err_console.print(_problem_table(err.problems, f"{bad}: invalid input"))
         err_console.print("nothing was written")
         raise typer.Exit(2) from err
     except OutputError as err:

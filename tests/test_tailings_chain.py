@@ -9,9 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from typer.testing import CliRunner
 
 import hazid
+from hazid.cli import app
 from hazid.notify.tailings import overland_text, tailings_head
+
+runner = CliRunner()
 
 
 @pytest.fixture
@@ -187,3 +191,41 @@ def test_sentences_in_russian():
         10.0, "arsenic", 713.0, 5.5
     )
     assert "10,0" in overland_text(10.0, "BBB", 4.2, "ru")
+
+
+def test_cli_screen_with_tailings(world, tmp_path):
+    borders, rivers, inventory, facilities = world
+    borders.to_file(tmp_path / "borders.gpkg")
+    rivers.to_file(tmp_path / "rivers.gpkg")
+    inventory.to_csv(tmp_path / "inventory.csv", index=False)
+    facilities.to_csv(tmp_path / "facilities.csv", index=False)
+    base = ["screen", str(tmp_path / "inventory.csv"), "--borders", str(tmp_path / "borders.gpkg"),
+            "--rivers", str(tmp_path / "rivers.gpkg"), "--release-fraction", "0", "--no-map",
+            "--no-static-maps", "-q"]  # fmt: skip
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app, [*base, "-o", str(out), "--tailings", str(tmp_path / "facilities.csv")]
+    )
+    assert res.exit_code == 0, res.output
+    aff = pd.read_csv(out / "affected.csv", encoding="utf-8-sig")
+    assert ("T1", "BBB", "tailings") in set(
+        zip(aff.site_id, aff.affected, aff.pathway, strict=True)
+    )
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["inputs"]["tailings"]["name"] == "facilities.csv"
+    # the unverified relation, asked for, assesses T3's run-out
+    out2 = tmp_path / "out2"
+    res = runner.invoke(
+        app,
+        [*base, "-o", str(out2), "--tailings", str(tmp_path / "facilities.csv"),
+         "--tailings-unverified"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    run = json.loads((out2 / "run.json").read_text(encoding="utf-8"))
+    assert run["parameters"]["tailings_unverified"] is True
+    # an invalid facility table: every problem listed under its own name, nothing written
+    facilities.assign(status="ruined").to_csv(tmp_path / "bad.csv", index=False)
+    res = runner.invoke(app, [*base, "-o", str(tmp_path / "out3"), "--tailings",
+                              str(tmp_path / "bad.csv")])  # fmt: skip
+    assert res.exit_code == 2 and "bad.csv: invalid input" in res.output
+    assert not (tmp_path / "out3").exists()

@@ -208,6 +208,8 @@ def tailings_stage(
     run = results.run
     run["parameters"]["tailings_unverified"] = bool(unverified)
     run["inputs"]["tailings"] = _record(facilities)
+    if not isinstance(facilities, pd.DataFrame):  # a results folder holding it is refused
+        results.sources.append(Path(facilities))
     borders, network = results.borders, getattr(results, "network", None)
     table = _with_country(read_facilities(facilities), results.sites, borders)
     p = run["parameters"]
