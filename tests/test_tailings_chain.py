@@ -122,6 +122,9 @@ def test_facility_row_to_affected_party_and_dossier(world, tmp_path):
     assert "хвост" in ru and "tailings (dam failure" not in ru
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["inputs"]["tailings"] == {"name": "<table>"}
+    # the interactive map draws the run-out envelopes, said not to be flow paths
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "run-out envelope (not a flow path) (2)" in page  # T3's run-out is not assessed
 
 
 def test_no_river_within_runout_is_reported_with_the_distance(world):
