@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import hazid
 from hazid.cli import app
+from hazid.notify.method import _relevant
 from hazid.notify.tailings import overland_text, tailings_head
 
 runner = CliRunner()
@@ -232,3 +233,9 @@ def test_cli_screen_with_tailings(world, tmp_path):
                               str(tmp_path / "bad.csv")])  # fmt: skip
     assert res.exit_code == 2 and "bad.csv: invalid input" in res.output
     assert not (tmp_path / "out3").exists()
+
+
+def test_tailings_warnings_concern_tailings_pairs_only():
+    warning = "tailings T2: run-out 5.0 km does not reach a river: reach 1 is 22.2 km away"
+    assert _relevant(warning, {"air": True, "water": True, "tailings": False}) is None
+    assert _relevant(warning, {"air": False, "water": True, "tailings": True}) == warning

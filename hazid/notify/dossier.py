@@ -200,6 +200,7 @@ class DossierSet:
         pair = {
             "air": any(act["air"] for act in activities),
             "water": any(act["water"] for act in activities),
+            "tailings": any("tailings" in act["pathways"] for act in activities),
             "rivers": {e["river"] for act in activities for e in act["water"] if e["river"]},
         }
         deadline = _dt.date.fromisoformat(self.date[:10]) + _dt.timedelta(days=self.response_days)
