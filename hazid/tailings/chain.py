@@ -204,6 +204,20 @@ def tailings_stage(
     ------
     TailingsError
         When the facility table is invalid (every problem listed).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> res = SimpleNamespace(sites=pd.DataFrame({"site_id": ["a"]}), borders=None,
+    ...     network=None, sources=[], run={"parameters": {}, "inputs": {}, "warnings": [],
+    ...     "stages": {}})
+    >>> rows = tailings_stage(res, pd.DataFrame({"facility_id": ["a"], "lat": [41.0],
+    ...     "lon": [72.0], "tailings_volume_m3": [1e6], "dam_height_m": [20],
+    ...     "status": ["legacy"], "runout_km": [5.0]}))
+    >>> len(rows), res.run["stages"]["tailings"]
+    (0, 'not assessed: no river network')
+    >>> res.run["warnings"]
+    ['tailings: tailings pathway not assessed: no river network']
     """
     run = results.run
     run["parameters"]["tailings_unverified"] = bool(unverified)
