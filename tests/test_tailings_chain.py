@@ -119,6 +119,7 @@ def test_facility_row_to_affected_party_and_dossier(world, tmp_path):
     assert evidence[0].startswith("tailings (dam failure, run-out 10.0 km, arsenic ")
     md = (out / "notifications" / "AAA-BBB.en.md").read_text(encoding="utf-8")
     assert "tailings (dam failure, run-out 10.0 km, arsenic" in md
+    assert "**Status:** notify (tailings dam failure)" in md
     ru = (out / "notifications" / "AAA-BBB.ru.md").read_text(encoding="utf-8")
     assert "хвост" in ru and "tailings (dam failure" not in ru
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))

@@ -38,7 +38,7 @@ _STATUS_TEXT = {
         "consult \u2013 the screening cannot rule effects in or out; consultation advised"
     ),
 }
-_PATHWAY = {"air": N_("air"), "water": N_("water"), "tailings": N_("tailings (dam failure)")}
+_PATHWAY = {"air": N_("air"), "water": N_("water"), "tailings": N_("tailings dam failure")}
 _SOURCE_LABELS = {
     "inventory": N_("Inventory"),
     "borders": N_("Borders"),
