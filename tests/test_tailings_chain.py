@@ -240,3 +240,25 @@ def test_tailings_warnings_concern_tailings_pairs_only():
     warning = "tailings T2: run-out 5.0 km does not reach a river: reach 1 is 22.2 km away"
     assert _relevant(warning, {"air": True, "water": True, "tailings": False}) is None
     assert _relevant(warning, {"air": False, "water": True, "tailings": True}) == warning
+
+
+def test_facility_not_assessed_without_rows_is_a_gap_never_no_effect(world, tmp_path):
+    borders, rivers, inventory, facilities = world
+    # far from the river (144 km) and from BBB (141 km), run-out not assessed: nothing to trace
+    far = facilities.iloc[[2]].assign(facility_id="L", lon=68.3, lat=41.8)
+    inv = pd.concat([inventory, inventory.iloc[[0]].assign(site_id="L", lon="68.3", lat="41.8")])
+    res = hazid.screen(
+        inv,
+        borders=borders,
+        rivers=rivers,
+        release_fraction=0.0,
+        tailings=pd.concat([facilities, far], ignore_index=True),
+    )
+    assert "L" not in set(res.affected["site_id"])
+    assert any(w.startswith("tailings L: run-out not assessed") for w in res.run["warnings"])
+    gap = res.sites.set_index("site_id")["tailings_gap"]
+    assert gap["L"].startswith("run-out not assessed (no reach in 50 km)") and pd.isna(gap["T2"])
+    out = hazid.write_results(res, tmp_path / "out", static_maps=False, map_html=False)
+    reasons = pd.read_csv(out / "notifications" / "not_notified.csv").set_index("site_id")["reason"]
+    assert "a gap in the data" in reasons["L"] and "run-out not assessed" in reasons["L"]
+    assert reasons["T2"] == "hazardous activity; no effect found to reach another Party"

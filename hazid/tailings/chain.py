@@ -171,6 +171,20 @@ def _warnings(res: Any, rows: pd.DataFrame, known: set[str]) -> list[str]:
     return out
 
 
+def _mark_gaps(results: Any, res: Any, rows: pd.DataFrame) -> None:
+    """Note on the sites (``tailings_gap``) the facilities not assessed and left without rows."""
+    if res.connections is None:
+        ids = res.facilities["facility_id"].astype(str)
+        gaps = dict.fromkeys(ids, "tailings pathway not assessed: no river network")
+    else:
+        conn = res.connections
+        lost = conn["reaches_river"].isna().to_numpy()
+        gaps = dict(zip(conn["facility_id"][lost], conn["tailings_note"][lost], strict=True))
+    gaps = {f: n for f, n in gaps.items() if f not in set(rows["site_id"].astype(str))}
+    if gaps:  # a gap in the data, never "no effect found" (see hazid.notify.not_notified)
+        results.sites["tailings_gap"] = results.sites["site_id"].astype(str).map(gaps)
+
+
 def tailings_stage(
     results: Any,
     facilities: str | os.PathLike[str] | pd.DataFrame,
@@ -246,6 +260,7 @@ def tailings_stage(
     rows = rows.reindex(columns=list(ROW_COLUMNS))
     known = set(results.sites["site_id"].astype(str))
     run["warnings"].extend(_warnings(res, rows, known))
+    _mark_gaps(results, res, rows)
     rows = rows[rows["site_id"].astype(str).isin(known)].reset_index(drop=True)
     n, hit = (
         len(table),
