@@ -224,6 +224,12 @@ def screen(
     gap_km: Annotated[
         float, Opt("--gap-km", help="Countries this near a data gap are asked to consult.")
     ] = 100.0,
+    tailings: Annotated[
+        Path | None, Opt(help="Tailings facility table (CSV): the tailings pathway.")
+    ] = None,
+    tailings_unverified: Annotated[
+        bool, Opt("--tailings-unverified", help="Accept the unverified run-out relation.")
+    ] = False,
     contacts: Annotated[
         Path | None, Opt(help="CSV of competent authorities and points of contact.")
     ] = None,
@@ -251,7 +257,7 @@ def screen(
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
     try:  # before any computation: never destroy a file hazid did not write
-        check_results_dir(out, overwrite=overwrite, inputs=[inventory])
+        check_results_dir(out, overwrite=overwrite, inputs=[inventory, *filter(None, [tailings])])
     except OutputError as err:
         err_console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
@@ -286,6 +292,8 @@ def screen(
                 sheet=sheet,
                 allow_duplicates=allow_duplicates,
                 progress=progress,
+                tailings=tailings,
+                tailings_unverified=tailings_unverified,
             )
             write_results(
                 results,
@@ -303,7 +311,8 @@ def screen(
             if progress_bar is not None:
                 progress_bar.stop()
     except InventoryError as err:
-        err_console.print(_problem_table(err.problems, f"{inventory.name}: invalid input"))
+        bad = Path(err.source).name if err.source else inventory.name  # or the tailings table
+        err_console.print(_problem_table(err.problems, f"{bad}: invalid input"))
         err_console.print("nothing was written")
         raise typer.Exit(2) from err
     except OutputError as err:

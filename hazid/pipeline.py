@@ -42,6 +42,7 @@ from hazid.output.results import (
     write_layers,
 )
 from hazid.output.workbook import write_workbook
+from hazid.tailings.chain import tailings_stage
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ class ScreeningResults:
         One row per holding with its Annex I entry, threshold and ratio.
     zones, affected, river_paths, borders : optional
         Filled by the pathway stages when they run.
+    network, tailings : optional
+        The river network built by the water stage; the tailings assessment
+        (:class:`hazid.tailings.TailingsResults`) when a facility table was given.
     run : dict
         Provenance: versions, inputs with SHA-256, parameters, counts, warnings.
     sources : list of Path
@@ -74,6 +78,8 @@ class ScreeningResults:
     affected: pd.DataFrame | None = None
     river_paths: gpd.GeoDataFrame | None = None
     borders: gpd.GeoDataFrame | None = None
+    network: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    tailings: Any = None
     run: dict[str, Any] = field(default_factory=dict)
     sources: list[Path] = field(default_factory=list, repr=False)
 
@@ -117,6 +123,9 @@ AFFECTED_COLUMNS: tuple[str, ...] = (
     "peak_h",
     "peak_mg_l",
     "snap_km",
+    "contaminant",
+    "released_kg",
+    "runout_km",
 )
 
 _DENSE_GAS_NOTE = (
@@ -185,6 +194,8 @@ def screen(
     sheet: str | int | None = None,
     allow_duplicates: bool = False,
     progress: Callable[[str], None] | None = None,
+    tailings: str | Path | pd.DataFrame | None = None,
+    tailings_unverified: bool = False,
 ) -> ScreeningResults:
     """Screen an inventory: Annex I, consequence zones, air and water pathways.
 
@@ -237,6 +248,11 @@ def screen(
         Add up inventory rows repeated exactly (otherwise they are an error).
     progress : callable, optional
         Called with the label of each stage as it starts.
+    tailings : path or DataFrame, optional
+        Tailings facility table: the ``tailings`` pathway (see
+        :func:`hazid.tailings.chain.tailings_stage`) on the water stage's network.
+    tailings_unverified : bool, default False
+        Accept the unverified run-out relation where no ``runout_km`` is given.
 
     Returns
     -------
@@ -310,6 +326,10 @@ def screen(
         )
     else:
         run["stages"]["water"] = "not assessed"
+    if tailings is not None:
+        step("assessing tailings facilities")
+        rows = tailings_stage(results, tailings, unverified=tailings_unverified)
+        affected_parts += [rows] if border_layer is not None else []
 
     if affected_parts:
         results.affected = _combine_affected(affected_parts)
@@ -453,6 +473,7 @@ def _water_stage(
     run["inputs"]["lakes"] = _input_record(lake_layer)
     step("building river network")
     network = river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
+    results.network = network
     run["stages"]["network"] = network.attrs.get("report", {})
     run["warnings"].extend(run["stages"]["network"].get("warnings", []))
     mass = river_network.water_mass_by_site(
@@ -492,7 +513,7 @@ def _combine_affected(affected_parts: list[pd.DataFrame]) -> pd.DataFrame:
     for col in AFFECTED_COLUMNS:
         if col not in affected.columns:
             affected[col] = pd.NA
-    order = {"air": 0, "water": 1}
+    order = {"air": 0, "water": 1, "tailings": 2}
     affected = affected.assign(_p=affected["pathway"].map(order)).sort_values(
         ["site_id", "_p", "arrival_h", "affected"], kind="stable", na_position="first"
     )

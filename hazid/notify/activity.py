@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
-from hazid.notify.decide import _air_evidence, _water_evidence
+from hazid.notify.decide import _air_evidence, _tailings_evidence, _water_evidence
 from hazid.notify.values import _isnan, _jnum, _jsig, _jstr, _num, _text
 
 _ADDRESS_COLUMNS = ("address",)
@@ -100,12 +100,18 @@ def _row_evidence(r: Mapping[str, Any], params: Mapping[str, Any], lang: str) ->
         )
     horizon = params["horizon_h"]
     arrival = num["arrival_h"]
+    beyond = horizon is not None and not np.isnan(arrival) and arrival > horizon
+    if r["pathway"] == "tailings":
+        return _tailings_evidence(
+            dict(r), beyond=beyond, horizon_h=horizon, threshold_mg_l=params["threshold_mg_l"],
+            lang=lang,
+        )  # fmt: skip
     return _water_evidence(
         _jstr(r.get("river")) or "",
         num["river_km"],
         arrival,
         num["peak_mg_l"],
-        beyond=horizon is not None and not np.isnan(arrival) and arrival > horizon,
+        beyond=beyond,
         horizon_h=horizon,
         threshold_mg_l=params["threshold_mg_l"],
         lang=lang,

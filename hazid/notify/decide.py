@@ -18,6 +18,7 @@ import pandas as pd
 from hazid.errors import check_choice
 from hazid.i18n import N_, gettext, translator
 from hazid.notify.parties import voluntary
+from hazid.notify.tailings import overland_text, tailings_head, tailings_values
 from hazid.notify.values import (
     _as_bool,
     _f1,
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 #: Status values, strongest first.
 STATUSES: tuple[str, ...] = ("notify", "consult", "none")
 #: Pathways of the ``affected`` table.
-PATHWAYS: tuple[str, ...] = ("air", "water")
+PATHWAYS: tuple[str, ...] = ("air", "water", "tailings")
 
 NOT_HAZARDOUS_REASON = "not a hazardous activity under Annex I"
 NO_EFFECT_REASON = "hazardous activity; no effect found to reach another Party"
@@ -238,9 +239,10 @@ def _water_evidence(
     threshold_mg_l: float | None,
     lang: str = "en",
     note: str = "",
+    head: str | None = None,
 ) -> str:
-    """Evidence sentence of a water row, in ``lang``."""
-    gap = _gap_evidence(note, lang) if note and np.isnan(arrival) else None
+    """Evidence sentence of a water row, in ``lang`` (after ``head``, e.g. a tailings one)."""
+    gap = _gap_evidence(note, lang) if note and head is None and np.isnan(arrival) else None
     if gap is not None:
         return gap
     tr = translator(lang)
@@ -248,7 +250,12 @@ def _water_evidence(
         peak_txt = tr.gettext("peak not computed")
     else:
         peak_txt = tr.gettext("peak {peak} mg/L").format(peak=_fconc(peak, lang))
-    text = tr.gettext("water: {river}, {km} km, arrival {arrival} h, {peak}").format(
+    if head is None:
+        form = tr.gettext("water: {river}, {km} km, arrival {arrival} h, {peak}")
+    else:
+        form = tr.gettext("{head}: {river}, {km} km, arrival {arrival} h, {peak}")
+    text = form.format(
+        head=head,
         river=river or tr.gettext("unnamed river"),
         km=_fadapt(river_km, lang),
         arrival=_fadapt(arrival, lang),
@@ -268,6 +275,20 @@ def _water_evidence(
     elif threshold_mg_l is not None and peak < threshold_mg_l:
         text += tr.gettext(" (below the {threshold} mg/L threshold)").format(threshold=thr)
     return text
+
+
+def _tailings_evidence(
+    r: dict, *, beyond: bool, horizon_h: float | None, threshold_mg_l: float | None,
+    lang: str = "en",
+) -> str:  # fmt: skip
+    """Evidence sentence of a tailings row (``r``: the row's values), in ``lang``."""
+    v = tailings_values(r)
+    if not v["river"] and _isnan(v["river_km"]):  # overland: the run-out envelope
+        return overland_text(v["runout_km"], str(r["affected"]), v["snap_km"], lang)
+    head = tailings_head(v["runout_km"], v["contaminant"], v["released_kg"], v["snap_km"], lang)
+    return _water_evidence(v["river"], v["river_km"], v["arrival_h"], v["peak_mg_l"],
+                           beyond=beyond, horizon_h=horizon_h, threshold_mg_l=threshold_mg_l,
+                           lang=lang, head=head)  # fmt: skip
 
 
 def _assess(
@@ -316,6 +337,13 @@ def _assess(
                 band_km=unc if near[i] else None,
                 undetermined=bool(undetermined[i]),
             )
+        elif a["pathway"].iat[i] == "tailings":
+            text = _tailings_evidence(
+                a.iloc[i].to_dict(),
+                beyond=bool(beyond[i]),
+                horizon_h=horizon_h,
+                threshold_mg_l=threshold_mg_l,
+            )
         else:
             text = _water_evidence(
                 river.iat[i],
@@ -329,7 +357,7 @@ def _assess(
             )
         evidence.append(text)
     a["evidence"] = pd.Series(evidence, index=a.index, dtype=object)
-    a["_path_order"] = np.where(is_air, 0, 1)
+    a["_path_order"] = a["pathway"].map({"air": 0, "water": 1, "tailings": 2}).to_numpy()
     a["_key"] = np.where(is_air, hazard, river)
     a["_km"] = np.where(is_air, -np.nan_to_num(zone, nan=0.0), np.nan_to_num(river_km, nan=0.0))
     return a.sort_values(
@@ -364,9 +392,8 @@ def _aggregate_rows(rows: pd.DataFrame) -> pd.DataFrame:
     none_rank = _RANK["none"]
     counted = (r["rank"].to_numpy() != none_rank) | (best == none_rank)
     is_air = r["pathway"].to_numpy() == "air"
-    is_water = r["pathway"].to_numpy() == "water"
     r["margin"] = np.where(counted & is_air, r["margin"], np.nan)
-    r["arrival"] = np.where(counted & is_water, r["arrival"], np.nan)
+    r["arrival"] = np.where(counted & ~is_air, r["arrival"], np.nan)  # water and tailings
     for p in PATHWAYS:
         r[f"has_{p}"] = counted & (r["pathway"].to_numpy() == p)
     r["evidence"] = rows["evidence"].to_numpy(dtype=object)
@@ -447,7 +474,8 @@ def determine(
     InventoryError
         If a required column is missing or an ``affected`` row names an unknown site.
     ChoiceError
-        If a pathway is neither ``air`` nor ``water``.
+        If a pathway is not one of :data:`PATHWAYS` (``tailings``: a tailings dam failure,
+        decided like a water row).
 
     Examples
     --------

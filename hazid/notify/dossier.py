@@ -200,6 +200,7 @@ class DossierSet:
         pair = {
             "air": any(act["air"] for act in activities),
             "water": any(act["water"] for act in activities),
+            "tailings": any("tailings" in act["pathways"] for act in activities),
             "rivers": {e["river"] for act in activities for e in act["water"] if e["river"]},
             "sites": {act["site_id"] for act in activities},
         }
@@ -384,7 +385,7 @@ def prepare_dossiers(
         date=str(run.get("date") or _dt.date.today().isoformat()),
         version=_version(),
         decisions=decisions,
-        not_notified=not_notified(sites, decisions, water_gaps=_water_gaps(river_paths)),
+        not_notified=not_notified(sites, decisions, water_gaps=_gaps(rivers_g, sites)),
         summary=_summary(decisions),
         meta=_method(run, sites, params),
         names=names,
@@ -393,6 +394,16 @@ def prepare_dossiers(
     )
     ds._lookups = _lookups(ds, rows, holdings)
     return ds
+
+
+def _gaps(river_paths: pd.DataFrame | None, sites: pd.DataFrame) -> dict[str, str]:
+    """Sites whose water or tailings pathway was not assessed (``tailings_gap``), with why."""
+    gaps = _water_gaps(river_paths)
+    if "tailings_gap" in sites.columns:
+        note = sites["tailings_gap"].fillna("").astype(str)
+        for sid, why in zip(_text(sites, "site_id")[note != ""], note[note != ""], strict=True):
+            gaps[sid] = f"{gaps[sid]}; {why}" if sid in gaps else why
+    return gaps
 
 
 def _water_gaps(river_paths: pd.DataFrame | None) -> dict[str, str]:

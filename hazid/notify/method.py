@@ -183,14 +183,17 @@ def _run_extras(run: Mapping[str, Any]) -> list[str]:
 def _relevant(text: str, pair: Mapping[str, Any] | None) -> str | None:
     """Return a run warning as it concerns one pair, or None when it does not concern it.
 
-    A warning about rivers is kept only for a pair with water effects, and its list of river
-    names in parentheses is cut down to the pair's rivers (dropped when none is named); a
-    warning about dense gases only for a pair with air effects.
+    A warning of the tailings stage (starting "tailings") is kept only for a pair with a
+    tailings effect. A warning about rivers is kept only for a pair with water effects, and its
+    list of river names in parentheses is cut down to the pair's rivers (dropped when none is
+    named); a warning about dense gases only for a pair with air effects.
     """
     text = _without_paths(text)
     if pair is None:
         return text
     low = text.lower()
+    if low.startswith("tailings"):  # a warning of the tailings stage
+        return text if pair.get("tailings") else None
     sites = _SITE_LIST.match(text)
     if sites is not None:  # "water pathway not assessed for N site(s): reason: A, B and 3 more"
         mine = [x for x in re.split(r", | and ", sites.group(2)) if x in pair.get("sites", set())]

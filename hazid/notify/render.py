@@ -38,13 +38,14 @@ _STATUS_TEXT = {
         "consult \u2013 the screening cannot rule effects in or out; consultation advised"
     ),
 }
-_PATHWAY = {"air": N_("air"), "water": N_("water")}
+_PATHWAY = {"air": N_("air"), "water": N_("water"), "tailings": N_("tailings dam failure")}
 _SOURCE_LABELS = {
     "inventory": N_("Inventory"),
     "borders": N_("Borders"),
     "rivers": N_("Rivers"),
     "lakes": N_("Lakes"),
     "population": N_("Population"),
+    "tailings": N_("Tailings facilities"),
 }
 
 
