@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
-from hazid.notify.decide import _air_evidence, _tailings_evidence, _water_evidence
+from hazid.notify.evidence import _air_evidence, _tailings_evidence, _water_evidence
 from hazid.notify.values import _isnan, _jnum, _jsig, _jstr, _num, _text
 
 _ADDRESS_COLUMNS = ("address",)

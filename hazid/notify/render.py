@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hazid.i18n import N_, format_date, translator
-from hazid.notify.decide import hazard_label
+from hazid.notify.evidence import hazard_label
 from hazid.notify.parameters import PARAMETER_VALUES, _parameter_rows
 from hazid.notify.values import _f1, _fadapt, _fconc, _fint, _fqty, _fratio, _localize
 from hazid.tables import synonyms
