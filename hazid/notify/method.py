@@ -110,6 +110,33 @@ def _run_value(run: Mapping[str, Any], key: str) -> Any:
     return params.get(key) if isinstance(params, Mapping) else None
 
 
+#: What a dossier says of the default geodata shipped with hazid, per input.
+_EMBEDDED_NOTES = {
+    "borders": N_(
+        "Natural Earth 1:10,000,000 borders shipped with hazid: generalised for maps, not "
+        "surveyed boundaries"
+    ),
+    "rivers": N_(
+        "Natural Earth 1:10,000,000 rivers shipped with hazid: large rivers only, no discharge"
+    ),
+    "lakes": N_(
+        "Natural Earth 1:10,000,000 lakes shipped with hazid: large lakes and reservoirs only"
+    ),
+}
+
+
+def _source_entry(key: str, value: Any, lang: str) -> str | None:
+    """Name a data source; a list of files one by one; the shipped defaults with their limits."""
+    if isinstance(value, list):
+        parts = [t for t in (_source_entry(key, v, lang) for v in value) if t]
+        return "; ".join(parts) or None
+    text = _source_text(value)
+    note = _EMBEDDED_NOTES.get(str(key))
+    if text and note and isinstance(value, Mapping) and value.get("origin") == "embedded":
+        text = f"{text} ({gettext(note, lang)})"
+    return text
+
+
 def _source_text(value: Any) -> str | None:
     """Name a data source by its file name (never a local folder) and SHA-256, if known."""
     if isinstance(value, Mapping):
@@ -145,7 +172,7 @@ def _method(
         return "; ".join(vals) or None
 
     inputs = run.get("inputs") if isinstance(run.get("inputs"), Mapping) else {}
-    sources: dict[str, str | None] = {str(k): _source_text(v) for k, v in inputs.items()}
+    sources: dict[str, str | None] = {str(k): _source_entry(k, v, lang) for k, v in inputs.items()}
     for k in _SOURCE_KEYS:
         sources[k] = (
             _source_text(run.get(k)) or _source_text(run.get(f"{k}_source")) or sources.get(k)
