@@ -169,7 +169,11 @@ def _air_effect(
 
 
 def _water_effect(
-    r: Mapping[str, Any], river_paths: list[Any] | None, country_geom: Any, evidence: str
+    r: Mapping[str, Any],
+    river_paths: list[Any] | None,
+    country_geom: Any,
+    evidence: str,
+    lakes: list[str] | None = None,
 ) -> dict[str, Any]:
     """One water row: arrival, peak and the river length inside the affected Party."""
     length = None
@@ -185,6 +189,7 @@ def _water_effect(
         "peak_mg_l": _jsig(r.get("peak_mg_l")),
         "snap_km": _jnum(r.get("snap_km"), 2),
         "river_km_in_affected": _jnum(length, 2),
+        "lakes": list(lakes or []) if _jstr(r.get("river")) else [],
         "status": r["status"],
         "evidence": evidence,
     }
@@ -202,6 +207,7 @@ def _activity(
     map_file: str | None,
     params: Mapping[str, Any] | None = None,
     lang: str = "en",
+    lakes: list[str] | None = None,
 ) -> dict[str, Any]:
     """Dossier entry of one activity: the site, its substances and its effects."""
     sid = decision["site_id"]
@@ -216,7 +222,7 @@ def _activity(
             entry["substance"] = "; ".join(names.get(k, k) for k in keys if k) or None
             air.append(entry)
         else:
-            water.append(_water_effect(r, river_paths, country_geom, evidence))
+            water.append(_water_effect(r, river_paths, country_geom, evidence, lakes))
     own = _jstr(site.get("site_country")) or _jstr(site.get("country"))
     return {
         "site_id": sid,

@@ -483,6 +483,14 @@ def _known(x: Any) -> bool:
         return False
 
 
+def _river_cell(t: _Text, e: dict[str, Any]) -> str:
+    """Name the river of a water row, with the lakes and reservoirs its path crosses."""
+    river = t.na(e["river"], N_("unnamed") if _known(e["river_km"]) else N_("not assessed"))
+    if not e.get("lakes"):
+        return river
+    return t("{river} (through {lakes})", river=river, lakes=", ".join(e["lakes"]))
+
+
 def _water_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
     """Water effects: river, arrival, peak and river length in the affected Party."""
     return (
@@ -498,7 +506,7 @@ def _water_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
         ],
         [
             [
-                t.na(e["river"], N_("unnamed") if _known(e["river_km"]) else N_("not assessed")),
+                _river_cell(t, e),
                 t.num(_fadapt, e["river_km"]),
                 t.num(_fadapt, e["arrival_h"]),
                 t.num(_fadapt, e["peak_h"]),
