@@ -46,6 +46,7 @@ def diff(
     since: Annotated[
         str | None, Opt(help="Date of the notification (default: the old screening's date).")
     ] = None,
+    lang: Annotated[str, Opt(help="Language(s) of the letters: en, ru or en,ru.")] = "en",
 ) -> None:
     """List what changed between two screenings, per activity and pair of Parties."""
     from hazid import process
@@ -53,7 +54,7 @@ def diff(
     try:
         changes = process.diff(old, new, since=since)
         if out is not None:
-            process.write_changes(changes, out)
+            process.write_changes(changes, out, lang=lang)
     except HazidError as err:
         raise _process_error(err) from err
     pairs = changes.pairs[changes.pairs["n_changes"] > 0]
