@@ -164,6 +164,8 @@ def _air_effect(
         "crosses_border": None if np.isnan(margin) else bool(margin >= 0),
         "capped": capped,
         "undetermined": bool(r.get("_undetermined", False)),
+        "zone_worst_km": _jnum(r.get("zone_worst_km"), 2),
+        "zone_alternative_km": _jnum(r.get("zone_alternative_km"), 2),
         "evidence": evidence,
     }
 

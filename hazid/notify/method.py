@@ -40,8 +40,8 @@ _WEATHER_TEXT = {
 }
 _ZONE_LIMITATION = N_(
     "Consequence zones are screening distances (after the US EPA RMP offsite consequence "
-    "analysis: whole inventory released, {weather}); they show where effects cannot be ruled "
-    "out, not where they will occur."
+    "analysis: the largest vessel released, or the whole holding where the inventory gives no "
+    "vessel; {weather}); they show where effects cannot be ruled out, not where they will occur."
 )
 _WATER_LIMITATION = N_(
     "River arrival times and peak concentrations are screening estimates (USGS method, "

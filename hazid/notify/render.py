@@ -471,8 +471,18 @@ def _zone_reach(t: _Text, e: dict[str, Any]) -> str:
     """Reach of a zone; a zone cut at the model's distance limit says so."""
     km = t.num(_f1, e["zone_km"])
     if e.get("undetermined"):
-        return t("more than {km} (beyond the reach of the model)", km=km)
-    return t("at least {km} (limit of the model)", km=km) if e.get("capped") else km
+        reach = t("more than {km} (beyond the reach of the model)", km=km)
+    else:
+        reach = t("at least {km} (limit of the model)", km=km) if e.get("capped") else km
+    worst, alt = e.get("zone_worst_km"), e.get("zone_alternative_km")
+    if worst is None or alt is None:
+        return reach
+    return t(
+        "{reach}; worst case {worst}, alternative case {alternative}",
+        reach=reach,
+        worst=t.num(_f1, worst),
+        alternative=t.num(_f1, alt),
+    )
 
 
 def _known(x: Any) -> bool:
