@@ -6,18 +6,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hazid import embedded
 from hazid._version import __version__
 from hazid.cli.app import Opt, _once, _problem_table, app, console, err_console
 from hazid.errors import CRSError, GeodataError, HazidError, InventoryError, OutputError
-from hazid.i18n import parse_langs
+from hazid.i18n import N_, format_integer, gettext, parse_langs
+from hazid.notify.method import EMBEDDED_NOTES
 from hazid.output.dossiers import regenerate
 from hazid.output.folder import check_results_dir
+from hazid.output.results import read_table
 from hazid.pipeline import screen as run_screen
 from hazid.pipeline import write_results
 
@@ -204,7 +205,7 @@ def screen(
         err_console.print("nothing was written")
         raise typer.Exit(1) from err
     if not quiet:
-        _summary(results, inventory.name, out)
+        _summary(results, inventory.name, out, langs[0])
 
 
 def _river_files(rivers: list[Path] | None) -> Path | list[Path] | None:
@@ -239,30 +240,54 @@ def _progress(quiet: bool) -> tuple[Progress | None, Callable[[str], None]]:
     return bar, lambda label: bar.update(task, description=label, advance=1)
 
 
-def _summary(results, name: str, out: Path) -> None:
+#: Labels of the console summary (translated with the dossiers' catalogue).
+_SUMMARY = {
+    "value": N_("value"),
+    "sites": N_("sites"),
+    "holdings": N_("holdings"),
+    "hazardous": N_("hazardous activities"),
+    "parties": N_("affected Parties"),
+    "notify": N_("Party pairs to notify"),
+    "consult": N_("Party pairs to consult"),
+    "regime": N_("regime"),
+    "note": N_("note"),
+    "results": N_("results in {folder}"),
+}
+
+
+def _summary(results, name: str, out: Path, lang: str = "en") -> None:
+    """Print the counts, the data used and the notes of a run, in the first language of --lang."""
+
+    def label(key: str) -> str:
+        return gettext(_SUMMARY[key], lang)
+
     counts = results.run["counts"]
     summary = Table(title=f"hazid {__version__}: {name}")
     summary.add_column("")
-    summary.add_column("value", justify="right")
-    summary.add_row("sites", str(counts["sites"]))
-    summary.add_row("holdings", str(counts["holdings"]))
-    summary.add_row("hazardous activities", str(counts["hazardous"]))
+    summary.add_column(label("value"), justify="right")
+    for key, n in (("sites", "sites"), ("holdings", "holdings"), ("hazardous", "hazardous")):
+        summary.add_row(label(key), format_integer(counts[n], lang))
     summary_csv = out / "notifications" / "summary.csv"
     if summary_csv.is_file():
-        pairs = pd.read_csv(summary_csv, dtype=str, keep_default_na=False)
+        pairs = read_table(summary_csv)
         active = pairs[pairs["status"].isin(["notify", "consult"])]
-        summary.add_row("affected Parties", str(active["affected"].nunique()))
-        summary.add_row("Party pairs to notify", str(int((active["status"] == "notify").sum())))
-        summary.add_row("Party pairs to consult", str(int((active["status"] == "consult").sum())))
-    summary.add_row("regime", results.run["parameters"]["regime"])
+        summary.add_row(label("parties"), format_integer(active["affected"].nunique(), lang))
+        for status in ("notify", "consult"):
+            summary.add_row(
+                label(status), format_integer(int((active["status"] == status).sum()), lang)
+            )
+    summary.add_row(label("regime"), escape(str(results.run["parameters"]["regime"])))
     console.print(summary)
     for what, rec in results.run.get("inputs", {}).items():
         for one in rec if isinstance(rec, list) else [rec]:
-            console.print(f"{what}: {embedded.describe(one)}", markup=False, highlight=False)
+            text = str(one.get("name", "?"))
+            if one.get("origin") == "embedded" and what in EMBEDDED_NOTES:
+                text += f" ({gettext(EMBEDDED_NOTES[what], lang)})"
+            console.print(f"{what}: {text}", markup=False, highlight=False)
     for warning in dict.fromkeys(results.run["warnings"]):
         if not any(warning in seen for seen in _once.seen):
-            console.print(f"[yellow]note:[/yellow] {warning}")
-    console.print(f"results in {out}")
+            console.print(f"[yellow]{label('note')}:[/yellow] {escape(warning)}")
+    console.print(label("results").format(folder=out), markup=False, highlight=False)
 
 
 @app.command()

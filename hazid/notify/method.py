@@ -111,7 +111,7 @@ def _run_value(run: Mapping[str, Any], key: str) -> Any:
 
 
 #: What a dossier says of the default geodata shipped with hazid, per input.
-_EMBEDDED_NOTES = {
+EMBEDDED_NOTES = {
     "borders": N_(
         "Natural Earth 1:10,000,000 borders shipped with hazid: generalised for maps, not "
         "surveyed boundaries"
@@ -131,7 +131,7 @@ def _source_entry(key: str, value: Any, lang: str) -> str | None:
         parts = [t for t in (_source_entry(key, v, lang) for v in value) if t]
         return "; ".join(parts) or None
     text = _source_text(value)
-    note = _EMBEDDED_NOTES.get(str(key))
+    note = EMBEDDED_NOTES.get(str(key))
     if text and note and isinstance(value, Mapping) and value.get("origin") == "embedded":
         text = f"{text} ({gettext(note, lang)})"
     return text
