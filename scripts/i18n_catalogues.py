@@ -27,7 +27,7 @@ POT = LOCALE / "hazid.pot"
 LANGS = ("ru",)
 #: Modules whose messages are translated with these catalogues (the dossiers and their
 #: writer; the maps have their own words in hazid/maps/labels.py).
-SOURCES = [ROOT / "hazid" / p for p in ("notify", "output", "i18n.py")]
+SOURCES = [ROOT / "hazid" / p for p in ("notify", "output", "process", "cli", "i18n.py")]
 ISO_JSON = Path("/usr/share/iso-codes/json/iso_3166-1.json")
 ISO_MO_DIR = Path("/usr/share/locale")
 

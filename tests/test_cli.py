@@ -216,3 +216,12 @@ def test_swapped_coordinates_are_refused_before_writing(tmp_path):
     assert res.exit_code == 2
     assert "look swapped" in " ".join(res.output.split())
     assert not out.exists()
+
+
+def test_console_summary_in_russian(tmp_path):
+    out = tmp_path / "results"
+    args = ["screen", str(DEMO), "--out", str(out), "--no-air", "--no-map", "--lang", "ru"]
+    res = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "опасные виды деятельности" in res.output and "результаты в папке" in res.output
+    assert "hazardous activities" not in res.output

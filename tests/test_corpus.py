@@ -132,8 +132,10 @@ def test_cli_screen_on_corpus_file(corpus, name, tmp_path):
     result = runner.invoke(app, ["screen", str(corpus / name), "--out", str(out), "--quiet"])
     # a raw exception would surface here as result.exception (and exit code 1)
     assert isinstance(result.exception, SystemExit | None), repr(result.exception)
-    if exp["outcome"] == "error":
+    if exp["outcome"] == "error" or "screen_error" in exp:
         assert result.exit_code == exp.get("screen_exit", 2), result.output
+        if "screen_error" in exp:  # found only against the borders, during the screening
+            assert exp["screen_error"] in " ".join(result.output.split())
         assert not out.exists()
         assert list(parent.iterdir()) == []  # no temporary directory left behind
         if exp.get("raises", "InventoryError") == "InventoryError":

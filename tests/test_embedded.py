@@ -53,7 +53,8 @@ def test_embedded_files_are_small_and_match_their_provenance():
         total += size
         assert size < 5_000_000, layer
         assert _sha256(path) == record["sha256"]
-        assert embedded.embedded_path(layer) == path
+        shipped = embedded.embedded_path(layer)  # the installed package's copy
+        assert shipped.name == path.name and _sha256(shipped) == record["sha256"]
         assert record["scale"] == "1:10,000,000" and record["licence"] == "public domain"
     assert total < 8_000_000
     note = (GEODATA / "PROVENANCE.md").read_text(encoding="utf-8")
@@ -389,3 +390,19 @@ def test_build_script_reproduces_the_committed_files(tmp_path):
     assert (out / "PROVENANCE.md").read_text(encoding="utf-8") == (
         GEODATA / "PROVENANCE.md"
     ).read_text(encoding="utf-8")
+
+
+def test_demo_first_run_notifies_and_states_the_data_used(no_geodata, tmp_path):
+    demo = Path(__file__).resolve().parents[1] / "data" / "examples" / "central_asia_demo.csv"
+    res = hazid.screen(demo)
+    out = hazid.write_results(res, tmp_path / "results", static_maps=False, lang="en,ru")
+    inputs = json.loads((out / "run.json").read_text(encoding="utf-8"))["inputs"]
+    for layer in ("borders", "rivers", "lakes"):
+        assert inputs[layer]["origin"] == "embedded", layer
+        assert inputs[layer]["scale"] == "1:10,000,000"
+    pairs = pd.read_csv(out / "notifications" / "summary.csv", encoding="utf-8-sig")
+    assert len(pairs) >= 5 and (out / "affected.csv").is_file()
+    en = next((out / "notifications").glob("*.en.md")).read_text(encoding="utf-8")
+    ru = next((out / "notifications").glob("*.ru.md")).read_text(encoding="utf-8")
+    assert "borders shipped with hazid: generalised for maps" in en
+    assert "границы Natural Earth масштаба 1:10 000 000 из поставки hazid" in ru

@@ -332,7 +332,8 @@ def test_determine_errors():
         determine(SITE, pd.DataFrame({"site_id": ["S"], "affected": ["UZB"]}))
     with pytest.raises(InventoryError, match="site_id is not in the sites table"):
         determine(SITE, pd.DataFrame({"site_id": ["X"], "affected": ["UZB"], "pathway": ["air"]}))
-    with pytest.raises(ChoiceError, match="pathway must be one of 'air', 'water'; got 'soil'"):
+    allowed = "'air', 'water', 'tailings'"
+    with pytest.raises(ChoiceError, match=f"pathway must be one of {allowed}; got 'soil'"):
         determine(SITE, _one([{"pathway": "soil"}]))
     with pytest.raises(InventoryError, match="missing required column 'hazardous'"):
         determine(SITE.drop(columns="hazardous"), _one([{"pathway": "air"}]))

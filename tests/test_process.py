@@ -148,12 +148,24 @@ The status rose: this pair of Parties is notified again (Article 4 and Annex III
 |---|---|---|---|---|---|---|
 | Almaty water treatment works (KZ-008) | became a hazardous activity |  |  | false | true |  |
 | Almaty water treatment works (KZ-008) | quantity changed (t) |  | chlorine | 18 | 30 | \
-q/Q 0.72 -&gt; 1.2 |
+q/Q 0.72 -\\> 1.2 |
 |  | status of the pair changed |  |  | none | consult | rose |
 | Almaty water treatment works (KZ-008) | zone now reaches the affected Party | air |  |  | \
 toxic zone 40.234 km, margin 18.57 km |  |
 | Almaty water treatment works (KZ-008) | status of the activity changed |  |  | none | consult |  |
 """
+
+
+def test_letters_in_russian(screenings, tmp_path):
+    out = hp.write_changes(hp.diff(*screenings), tmp_path / "diff", lang="en,ru")
+    letters = sorted(p.name for p in (out / "letters").iterdir())
+    assert "KAZ-KGZ.ru.md" in letters and "KAZ-KGZ.en.html" in letters
+    ru = (out / "letters" / "KAZ-KGZ.ru.md").read_text(encoding="utf-8")
+    assert ru.startswith("# Изменения после уведомления от 2025-03-01")
+    assert "Статус пары: ранее — нет, теперь — консультации." in ru
+    assert "изменилось количество (т)" in ru and "Changes since" not in ru
+    page = (out / "letters" / "KAZ-KGZ.ru.html").read_text(encoding="utf-8")
+    assert '<html lang="ru">' in page and "Деятельность" in page
 
 
 def test_write_changes_files_and_letters(screenings, tmp_path):
@@ -188,15 +200,15 @@ def test_letters_escape_every_input_value(screenings):
     md = letter_markdown(changes, "KAZ", "KGZ")
     page = letter_html(changes, "KAZ", "KGZ")
     assert "<script>" not in md and not re.search(r"(?<!\\)\]\(", md) and "![" not in md
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\[click\\](http\\://evil.example)" in md
-    assert "\\!\\[i\\](x.png) # head \\| x" in md
+    assert "\\<script\\>alert(1)\\</script\\> \\[click\\](http\\://evil\\.example)" in md
+    assert "\\!\\[i\\](x\\.png) \\# head \\| x" in md
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_markdown_text_escapes_markup():
     assert hp.markdown_text("a\r\nb") == "a b"
-    assert hp.markdown_text("- x") == "\\- x"
-    assert hp.markdown_text("<https://x>") == "&lt;https\\://x&gt;"
+    assert hp.markdown_text("# x") == "\\# x"
+    assert hp.markdown_text("<https://x>") == "\\<https\\://x\\>"
     assert hp.markdown_text("`code` _e_") == "\\`code\\` \\_e\\_"
 
 

@@ -32,16 +32,7 @@ def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]], decimals
     if len(geoms) == 0:
         return '{"type":"FeatureCollection","features":[]}'
     rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.round(c, decimals))
-    gj = shapely.to_geojson(rounded)
-    parts = [
-        '{"type":"Feature","geometry":'
-        + g
-        + ',"properties":'
-        + json.dumps(p, ensure_ascii=False, separators=(",", ":"))
-        + "}"
-        for g, p in zip(gj, props, strict=True)
-    ]
-    return _script_safe('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
+    return _features_from_json(list(shapely.to_geojson(rounded)), props)
 
 
 def _features_from_json(geometries: list[str], props: list[dict[str, Any]]) -> str:

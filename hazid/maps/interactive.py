@@ -53,6 +53,7 @@ from hazid.maps.layers import (
     _add_affected,
     _add_countries,
     _add_origin,
+    _add_runout,
     _add_sites,
     _add_traces,
     _add_zones,
@@ -60,6 +61,7 @@ from hazid.maps.layers import (
     _origin_iso,
 )
 from hazid.maps.styles import MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
+from hazid.tailings import runout_zones
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +142,17 @@ def _read_results(results: Any) -> SimpleNamespace:
         zones=zones,
         paths=paths,
         borders=borders,
+        runout=_runout(results),
     )
+
+
+def _runout(results: Any) -> gpd.GeoDataFrame | None:
+    """Run-out envelopes of the tailings facilities assessed (``results.tailings``), if any."""
+    tail = _layer(results, "tailings")
+    if tail is None or not hasattr(tail, "breaks"):
+        return None
+    zones = runout_zones(tail.facilities, tail.breaks)
+    return _geo(zones.loc[~zones.geometry.is_empty.to_numpy()], "run-out envelopes")
 
 
 def _map_extent(r: SimpleNamespace, wanted: set[str]) -> tuple[float, float, float, float]:
@@ -372,6 +384,9 @@ def _draw_layers(
     paths = None if r.paths is None else r.paths.loc[~r.paths["site_id"].isin(other)]
     if zones is not None and len(zones) and "zones" in wanted:
         _add_zones(c, zones, names)
+    runout = getattr(r, "runout", None)
+    if runout is not None and len(runout) and "zones" in wanted:
+        _add_runout(c, runout.loc[~runout["facility_id"].isin(other)], names)
     if paths is not None and len(paths) and "rivers" in wanted:
         borders = c.base.borders if c.base is not None else None
         _add_traces(c, paths, r.affected, borders, names)

@@ -52,6 +52,8 @@ _RU: dict[str, str] = {
     "explosion": "взрыв",
     "unspecified": "не указана",
     "River traces": "Речные трассы",
+    "run-out envelope (not a flow path)": "зона растекания хвостов (не путь потока)",
+    "run-out": "растекание",
     "River trace": "Речная трасса",
     "River trace downstream": "Речная трасса вниз по течению",
     "Border crossings, arrival time": "Пересечения границы, время добегания",

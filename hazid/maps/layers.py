@@ -50,6 +50,7 @@ from hazid.maps.styles import (
     _ORIGIN_STYLE,
     _OTHER_ZONE_COLOUR,
     _PERMANENT_LABELS_MAX,
+    _RUNOUT_STYLE,
     _TRACE_STYLE,
     _ZONE_STYLE,
     _ZONE_TOLERANCE_FRACTION,
@@ -254,6 +255,23 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
         )
         zleg.append(_swatch("box", colour, colour, 0.5) + f"{_esc(c.t(label))}<br>")
     c.legend["Consequence zones"] += zleg
+
+
+def _add_runout(c: _Canvas, envelopes: gpd.GeoDataFrame, names: dict[str, str]) -> None:
+    """Run-out envelopes of tailings dams: circles of the run-out distance, not flow paths."""
+    geoms = _simplify(envelopes.geometry.to_numpy(), c.crs, c.tol)
+    who = _lookup(envelopes["facility_id"].astype(str), names)
+    who = who.where(who != "", envelopes["facility_id"].astype(str))
+    tip = who.map(_esc) + ": " + c.t("run-out") + " " + _num_col(envelopes, "runout_km") + " km"
+    colour = _RUNOUT_STYLE["color"]
+    label = c.t("run-out envelope (not a flow path)")
+    c.add(
+        "runout",
+        _swatch("box", colour, colour, 0.3) + f"{_esc(label)} ({len(envelopes)})",
+        _feature_collection(geoms, [{"tip": t} for t in tip], 5),
+        {**_RUNOUT_STYLE, "fillColor": colour, "pane": "hazidZones", "className": "hazid-runout"},
+    )
+    c.legend["Consequence zones"].append(_swatch("box", colour, colour, 0.3) + _esc(label) + "<br>")
 
 
 def _add_traces(

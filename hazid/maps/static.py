@@ -334,8 +334,9 @@ def _draw_footer(
     ).format(lat=f"{abs(lat):.4f}", ns=text(ns, lang), lon=f"{abs(lon):.4f}", ew=text(ew, lang))
     if note:
         footer += " " + note
-    # About 0.55 em per character at 7 pt: wrap the small print to the figure width.
-    chars = max(40, int(0.94 * width_px / (7 * dpi / 72 * 0.55)))
+    # About 0.62 em per character at 7 pt (Cyrillic is wider than Latin): wrap the small print
+    # to the figure width
+    chars = max(40, int(0.94 * width_px / (7 * dpi / 72 * 0.62)))
     fig.text(
         0.03,
         0.012,

@@ -68,6 +68,8 @@ _ORIGIN_STYLE = {
     "fill": False,
     "interactive": False,
 }
+#: Run-out envelopes of tailings dams: dashed, so as not to read as a modelled zone.
+_RUNOUT_STYLE = {"color": "#8c510a", "weight": 1.5, "dashArray": "6 4", "fillOpacity": 0.1}
 _TRACE_STYLE = {"color": "#0868ac", "weight": 3, "opacity": 0.85}
 _CROSSING_STYLE = {
     "radius": 5,

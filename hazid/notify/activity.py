@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
-from hazid.notify.decide import _air_evidence, _water_evidence
+from hazid.notify.evidence import _air_evidence, _tailings_evidence, _water_evidence
 from hazid.notify.values import _isnan, _jnum, _jsig, _jstr, _num, _text
 
 _ADDRESS_COLUMNS = ("address",)
@@ -100,12 +100,18 @@ def _row_evidence(r: Mapping[str, Any], params: Mapping[str, Any], lang: str) ->
         )
     horizon = params["horizon_h"]
     arrival = num["arrival_h"]
+    beyond = horizon is not None and not np.isnan(arrival) and arrival > horizon
+    if r["pathway"] == "tailings":
+        return _tailings_evidence(
+            dict(r), beyond=beyond, horizon_h=horizon, threshold_mg_l=params["threshold_mg_l"],
+            lang=lang,
+        )  # fmt: skip
     return _water_evidence(
         _jstr(r.get("river")) or "",
         num["river_km"],
         arrival,
         num["peak_mg_l"],
-        beyond=horizon is not None and not np.isnan(arrival) and arrival > horizon,
+        beyond=beyond,
         horizon_h=horizon,
         threshold_mg_l=params["threshold_mg_l"],
         lang=lang,
@@ -158,12 +164,18 @@ def _air_effect(
         "crosses_border": None if np.isnan(margin) else bool(margin >= 0),
         "capped": capped,
         "undetermined": bool(r.get("_undetermined", False)),
+        "zone_worst_km": _jnum(r.get("zone_worst_km"), 2),
+        "zone_alternative_km": _jnum(r.get("zone_alternative_km"), 2),
         "evidence": evidence,
     }
 
 
 def _water_effect(
-    r: Mapping[str, Any], river_paths: list[Any] | None, country_geom: Any, evidence: str
+    r: Mapping[str, Any],
+    river_paths: list[Any] | None,
+    country_geom: Any,
+    evidence: str,
+    lakes: list[str] | None = None,
 ) -> dict[str, Any]:
     """One water row: arrival, peak and the river length inside the affected Party."""
     length = None
@@ -179,6 +191,7 @@ def _water_effect(
         "peak_mg_l": _jsig(r.get("peak_mg_l")),
         "snap_km": _jnum(r.get("snap_km"), 2),
         "river_km_in_affected": _jnum(length, 2),
+        "lakes": list(lakes or []) if _jstr(r.get("river")) else [],
         "status": r["status"],
         "evidence": evidence,
     }
@@ -196,6 +209,7 @@ def _activity(
     map_file: str | None,
     params: Mapping[str, Any] | None = None,
     lang: str = "en",
+    lakes: list[str] | None = None,
 ) -> dict[str, Any]:
     """Dossier entry of one activity: the site, its substances and its effects."""
     sid = decision["site_id"]
@@ -210,7 +224,7 @@ def _activity(
             entry["substance"] = "; ".join(names.get(k, k) for k in keys if k) or None
             air.append(entry)
         else:
-            water.append(_water_effect(r, river_paths, country_geom, evidence))
+            water.append(_water_effect(r, river_paths, country_geom, evidence, lakes))
     own = _jstr(site.get("site_country")) or _jstr(site.get("country"))
     return {
         "site_id": sid,

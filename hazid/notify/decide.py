@@ -16,15 +16,14 @@ import numpy as np
 import pandas as pd
 
 from hazid.errors import check_choice
-from hazid.i18n import N_, gettext, translator
+from hazid.notify.evidence import (
+    _air_evidence,
+    _tailings_evidence,
+    _water_evidence,
+)
 from hazid.notify.parties import voluntary
 from hazid.notify.values import (
     _as_bool,
-    _f1,
-    _fadapt,
-    _fconc,
-    _isnan,
-    _localize,
     _num,
     _problems,
     _text,
@@ -35,7 +34,7 @@ logger = logging.getLogger(__name__)
 #: Status values, strongest first.
 STATUSES: tuple[str, ...] = ("notify", "consult", "none")
 #: Pathways of the ``affected`` table.
-PATHWAYS: tuple[str, ...] = ("air", "water")
+PATHWAYS: tuple[str, ...] = ("air", "water", "tailings")
 
 NOT_HAZARDOUS_REASON = "not a hazardous activity under Annex I"
 NO_EFFECT_REASON = "hazardous activity; no effect found to reach another Party"
@@ -141,135 +140,6 @@ def _water_status(
     return status, beyond
 
 
-#: Names of the hazards of :data:`hazid.zones.HAZARDS`, for translation.
-HAZARD_LABELS = {
-    "explosion": N_("explosion"),
-    "fire": N_("fire"),
-    "fireball": N_("fireball"),
-    "toxic": N_("toxic"),
-}
-
-
-def hazard_label(hazard: str, lang: str = "en") -> str:
-    """Name of a hazard in ``lang`` (unknown names unchanged, ``consequence`` when empty)."""
-    if not hazard:
-        return gettext("consequence", lang)
-    return gettext(HAZARD_LABELS[hazard], lang) if hazard in HAZARD_LABELS else hazard
-
-
-def _air_evidence(
-    hazard: str,
-    zone: float,
-    border: float,
-    margin: float,
-    affected: str,
-    *,
-    flagged: bool = False,
-    band_km: float | None = None,
-    undetermined: bool = False,
-    lang: str = "en",
-) -> str:
-    """Evidence sentence of an air row, in ``lang``."""
-    tr = translator(lang)
-    values = {
-        "hazard": hazard_label(hazard, lang),
-        "zone": _f1(zone, lang),
-        "border": _f1(border, lang),
-        "affected": affected,
-    }
-    if _isnan(margin):
-        return tr.gettext(
-            "air: {hazard} zone {zone} km, distance to {affected} {border} km (margin unknown)"
-        ).format(**values)
-    extra = ""
-    if undetermined:
-        extra = tr.gettext(", zone undetermined (> 40 km: beyond the reach of the model)")
-    elif flagged:
-        extra = tr.gettext(", flagged uncertain")
-    elif band_km is not None:
-        extra = tr.gettext(", within the {band} km uncertainty").format(
-            band=_localize(f"{band_km:.1f}", lang)
-        )
-    if margin >= 0:
-        text = tr.gettext(
-            "air: {hazard} zone {zone} km reaches {affected} {border} km away "
-            "(margin {margin} km{extra})"
-        )
-    else:
-        text = tr.gettext(
-            "air: {hazard} zone {zone} km stops {short} km short of {affected} {border} km "
-            "away (margin {margin} km{extra})"
-        )
-    return text.format(
-        **values, short=_f1(abs(margin), lang), margin=_f1(margin, lang), extra=extra
-    )
-
-
-#: Reasons of a water pathway that could not be assessed (start of the river layer's text).
-_GAP_REASONS: dict[str, str] = {
-    "no river reach within": N_("no river reach within the snap distance of the site"),
-    "network ambiguous": N_("the river network is ambiguous there"),
-    "trace ends at the edge": N_("the trace ends at the edge of the river data"),
-    "release mass unknown": N_("the mass released to water is unknown"),
-}
-
-
-def _gap_evidence(note: str, lang: str) -> str | None:
-    """Evidence of a water row that stands for a gap in the data (None for other rows)."""
-    if "not assessed" not in note:
-        return None
-    tr = translator(lang)
-    reason = next((r for key, r in _GAP_REASONS.items() if key in note), None)
-    reason_txt = tr.gettext(reason) if reason else tr.gettext("a gap in the river data")
-    return tr.gettext(
-        "water: pathway not assessed ({reason}); the affected Party lies within reach of the "
-        "gap, so it is asked to consult: a gap in the data is not an absence of effect"
-    ).format(reason=reason_txt)
-
-
-def _water_evidence(
-    river: str,
-    river_km: float,
-    arrival: float,
-    peak: float,
-    *,
-    beyond: bool,
-    horizon_h: float | None,
-    threshold_mg_l: float | None,
-    lang: str = "en",
-    note: str = "",
-) -> str:
-    """Evidence sentence of a water row, in ``lang``."""
-    gap = _gap_evidence(note, lang) if note and np.isnan(arrival) else None
-    if gap is not None:
-        return gap
-    tr = translator(lang)
-    if _isnan(peak):
-        peak_txt = tr.gettext("peak not computed")
-    else:
-        peak_txt = tr.gettext("peak {peak} mg/L").format(peak=_fconc(peak, lang))
-    text = tr.gettext("water: {river}, {km} km, arrival {arrival} h, {peak}").format(
-        river=river or tr.gettext("unnamed river"),
-        km=_fadapt(river_km, lang),
-        arrival=_fadapt(arrival, lang),
-        peak=peak_txt,
-    )
-    thr = None if threshold_mg_l is None else _localize(f"{threshold_mg_l:g}", lang)
-    if np.isnan(arrival):
-        text += tr.gettext(" (arrival time not computed)")
-    elif beyond:
-        text += tr.gettext(" (beyond the {horizon} h horizon)").format(
-            horizon=_localize(f"{horizon_h:g}", lang)
-        )
-    elif threshold_mg_l is not None and np.isnan(peak):
-        text += tr.gettext(" (the {threshold} mg/L threshold could not be tested)").format(
-            threshold=thr
-        )
-    elif threshold_mg_l is not None and peak < threshold_mg_l:
-        text += tr.gettext(" (below the {threshold} mg/L threshold)").format(threshold=thr)
-    return text
-
-
 def _assess(
     sites: pd.DataFrame,
     affected: pd.DataFrame,
@@ -316,6 +186,13 @@ def _assess(
                 band_km=unc if near[i] else None,
                 undetermined=bool(undetermined[i]),
             )
+        elif a["pathway"].iat[i] == "tailings":
+            text = _tailings_evidence(
+                a.iloc[i].to_dict(),
+                beyond=bool(beyond[i]),
+                horizon_h=horizon_h,
+                threshold_mg_l=threshold_mg_l,
+            )
         else:
             text = _water_evidence(
                 river.iat[i],
@@ -329,7 +206,7 @@ def _assess(
             )
         evidence.append(text)
     a["evidence"] = pd.Series(evidence, index=a.index, dtype=object)
-    a["_path_order"] = np.where(is_air, 0, 1)
+    a["_path_order"] = a["pathway"].map({"air": 0, "water": 1, "tailings": 2}).to_numpy()
     a["_key"] = np.where(is_air, hazard, river)
     a["_km"] = np.where(is_air, -np.nan_to_num(zone, nan=0.0), np.nan_to_num(river_km, nan=0.0))
     return a.sort_values(
@@ -364,9 +241,8 @@ def _aggregate_rows(rows: pd.DataFrame) -> pd.DataFrame:
     none_rank = _RANK["none"]
     counted = (r["rank"].to_numpy() != none_rank) | (best == none_rank)
     is_air = r["pathway"].to_numpy() == "air"
-    is_water = r["pathway"].to_numpy() == "water"
     r["margin"] = np.where(counted & is_air, r["margin"], np.nan)
-    r["arrival"] = np.where(counted & is_water, r["arrival"], np.nan)
+    r["arrival"] = np.where(counted & ~is_air, r["arrival"], np.nan)  # water and tailings
     for p in PATHWAYS:
         r[f"has_{p}"] = counted & (r["pathway"].to_numpy() == p)
     r["evidence"] = rows["evidence"].to_numpy(dtype=object)
@@ -447,7 +323,8 @@ def determine(
     InventoryError
         If a required column is missing or an ``affected`` row names an unknown site.
     ChoiceError
-        If a pathway is neither ``air`` nor ``water``.
+        If a pathway is not one of :data:`PATHWAYS` (``tailings``: a tailings dam failure,
+        decided like a water row).
 
     Examples
     --------

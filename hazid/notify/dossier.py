@@ -40,7 +40,7 @@ from hazid.notify.parties import PARTIES_TABLE_VERSION, voluntary
 from hazid.notify.values import _as_bool, _text
 
 #: Version of the dossier JSON layout (``schema_version`` field).
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 #: Days given to the affected Party to reply when the run does not say (``response_days``).
 #: The Convention asks for "a reasonable time" (Annex III, paragraph 3(b)) and sets no number;
 #: 60 days is hazid's default, stated in every dossier, to be set by the competent authority.
@@ -191,6 +191,7 @@ class DossierSet:
                     lk["substances"].get(sid, []),
                     zones=None if lk["zones_of"] is None else lk["zones_of"].get(sid, []),
                     river_paths=None if lk["paths_of"] is None else lk["paths_of"].get(sid, []),
+                    lakes=lk["lakes_of"].get(sid, []),
                     country_geom=country_geom,
                     map_file=map_files.get(sid),
                     params=self.params,
@@ -200,6 +201,7 @@ class DossierSet:
         pair = {
             "air": any(act["air"] for act in activities),
             "water": any(act["water"] for act in activities),
+            "tailings": any("tailings" in act["pathways"] for act in activities),
             "rivers": {e["river"] for act in activities for e in act["water"] if e["river"]},
             "sites": {act["site_id"] for act in activities},
         }
@@ -297,11 +299,17 @@ def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict
         paths_of = {}
         for ps, pg in zip(psel["site_id"], psel.geometry.to_numpy(), strict=True):
             paths_of.setdefault(ps, []).append(pg)
+    lakes_of: dict[str, list[str]] = {}
+    if rivers_g is not None and "lakes" in rivers_g.columns:
+        psel = rivers_g.loc[rivers_g["site_id"].isin(wanted)]
+        for ps, names in zip(psel["site_id"], psel["lakes"].fillna("").astype(str), strict=True):
+            lakes_of[ps] = [n.strip() for n in names.split(";") if n.strip()]
     return {
         "zones_at": zones_g.groupby("site_id", sort=False).indices if zones_g is not None else {},
         "paths_at": (
             rivers_g.groupby("site_id", sort=False).indices if rivers_g is not None else {}
         ),
+        "lakes_of": lakes_of,
         "active": active,
         "acts_at": active.groupby(["origin", "affected"], sort=False).indices
         if len(active)
@@ -384,7 +392,7 @@ def prepare_dossiers(
         date=str(run.get("date") or _dt.date.today().isoformat()),
         version=_version(),
         decisions=decisions,
-        not_notified=not_notified(sites, decisions, water_gaps=_water_gaps(river_paths)),
+        not_notified=not_notified(sites, decisions, water_gaps=_gaps(river_paths, sites)),
         summary=_summary(decisions),
         meta=_method(run, sites, params),
         names=names,
@@ -393,6 +401,16 @@ def prepare_dossiers(
     )
     ds._lookups = _lookups(ds, rows, holdings)
     return ds
+
+
+def _gaps(river_paths: pd.DataFrame | None, sites: pd.DataFrame) -> dict[str, str]:
+    """Sites whose water or tailings pathway was not assessed (``tailings_gap``), with why."""
+    gaps = _water_gaps(river_paths)
+    if "tailings_gap" in sites.columns:
+        note = sites["tailings_gap"].fillna("").astype(str)
+        for sid, why in zip(_text(sites, "site_id")[note != ""], note[note != ""], strict=True):
+            gaps[sid] = f"{gaps[sid]}; {why}" if sid in gaps else why
+    return gaps
 
 
 def _water_gaps(river_paths: pd.DataFrame | None) -> dict[str, str]:

@@ -42,7 +42,11 @@ def md_escape(value: Any) -> str:
     --------
     >>> md_escape("<b>Plant</b>\n# WITHDRAWN [x](http://e.org)")
     '\\<b\\>Plant\\</b\\> \\# WITHDRAWN \\[x\\](http\\://e\\.org)'
+    >>> md_escape(None), md_escape(1.5)
+    ('', '1.5')
     """
+    if value is None:
+        return ""
     text = _MD_BREAKS.sub(" ", str(value))
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_SCHEME.sub(r"\\:", text)

@@ -40,8 +40,8 @@ _WEATHER_TEXT = {
 }
 _ZONE_LIMITATION = N_(
     "Consequence zones are screening distances (after the US EPA RMP offsite consequence "
-    "analysis: whole inventory released, {weather}); they show where effects cannot be ruled "
-    "out, not where they will occur."
+    "analysis: the largest vessel released, or the whole holding where the inventory gives no "
+    "vessel; {weather}); they show where effects cannot be ruled out, not where they will occur."
 )
 _WATER_LIMITATION = N_(
     "River arrival times and peak concentrations are screening estimates (USGS method, "
@@ -110,6 +110,33 @@ def _run_value(run: Mapping[str, Any], key: str) -> Any:
     return params.get(key) if isinstance(params, Mapping) else None
 
 
+#: What a dossier says of the default geodata shipped with hazid, per input.
+EMBEDDED_NOTES = {
+    "borders": N_(
+        "Natural Earth 1:10,000,000 borders shipped with hazid: generalised for maps, not "
+        "surveyed boundaries"
+    ),
+    "rivers": N_(
+        "Natural Earth 1:10,000,000 rivers shipped with hazid: large rivers only, no discharge"
+    ),
+    "lakes": N_(
+        "Natural Earth 1:10,000,000 lakes shipped with hazid: large lakes and reservoirs only"
+    ),
+}
+
+
+def _source_entry(key: str, value: Any, lang: str) -> str | None:
+    """Name a data source; a list of files one by one; the shipped defaults with their limits."""
+    if isinstance(value, list):
+        parts = [t for t in (_source_entry(key, v, lang) for v in value) if t]
+        return "; ".join(parts) or None
+    text = _source_text(value)
+    note = EMBEDDED_NOTES.get(str(key))
+    if text and note and isinstance(value, Mapping) and value.get("origin") == "embedded":
+        text = f"{text} ({gettext(note, lang)})"
+    return text
+
+
 def _source_text(value: Any) -> str | None:
     """Name a data source by its file name (never a local folder) and SHA-256, if known."""
     if isinstance(value, Mapping):
@@ -145,7 +172,7 @@ def _method(
         return "; ".join(vals) or None
 
     inputs = run.get("inputs") if isinstance(run.get("inputs"), Mapping) else {}
-    sources: dict[str, str | None] = {str(k): _source_text(v) for k, v in inputs.items()}
+    sources: dict[str, str | None] = {str(k): _source_entry(k, v, lang) for k, v in inputs.items()}
     for k in _SOURCE_KEYS:
         sources[k] = (
             _source_text(run.get(k)) or _source_text(run.get(f"{k}_source")) or sources.get(k)
@@ -183,14 +210,17 @@ def _run_extras(run: Mapping[str, Any]) -> list[str]:
 def _relevant(text: str, pair: Mapping[str, Any] | None) -> str | None:
     """Return a run warning as it concerns one pair, or None when it does not concern it.
 
-    A warning about rivers is kept only for a pair with water effects, and its list of river
-    names in parentheses is cut down to the pair's rivers (dropped when none is named); a
-    warning about dense gases only for a pair with air effects.
+    A warning of the tailings stage (starting "tailings") is kept only for a pair with a
+    tailings effect. A warning about rivers is kept only for a pair with water effects, and its
+    list of river names in parentheses is cut down to the pair's rivers (dropped when none is
+    named); a warning about dense gases only for a pair with air effects.
     """
     text = _without_paths(text)
     if pair is None:
         return text
     low = text.lower()
+    if low.startswith("tailings"):  # a warning of the tailings stage
+        return text if pair.get("tailings") else None
     sites = _SITE_LIST.match(text)
     if sites is not None:  # "water pathway not assessed for N site(s): reason: A, B and 3 more"
         mine = [x for x in re.split(r", | and ", sites.group(2)) if x in pair.get("sites", set())]

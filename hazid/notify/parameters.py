@@ -30,6 +30,7 @@ PARAMETER_LABELS = {
     "threshold_mg_l": N_("River concentration threshold (mg/L)"),
     "decay_per_h": N_("Decay rate in rivers (per hour)"),
     "response_days": N_("Time for a reply (days)"),
+    "tailings_unverified": N_("Unverified run-out relation of tailings dams accepted"),
 }
 #: Values of the run parameters that are words.
 PARAMETER_VALUES = {
@@ -42,6 +43,8 @@ PARAMETER_VALUES = {
     "convention": N_("Convention (Annex I)"),
     "seveso-lower": N_("Seveso III, lower tier"),
     "seveso-upper": N_("Seveso III, upper tier"),
+    "True": N_("yes"),
+    "False": N_("no"),
 }
 
 
@@ -50,7 +53,7 @@ PATHWAY_PARAMETERS = {
     "air": frozenset({"weather", "terrain", "wind_from", "sector_deg", "uncertainty_km"}),
     "water": frozenset(
         {"water", "release_fraction", "snap_km", "horizon_days", "horizon_h",
-         "water_threshold_mg_l", "threshold_mg_l", "decay_per_h"}
+         "water_threshold_mg_l", "threshold_mg_l", "decay_per_h", "tailings_unverified"}
     ),
 }  # fmt: skip
 

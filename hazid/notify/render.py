@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hazid.i18n import N_, format_date, translator
-from hazid.notify.decide import hazard_label
+from hazid.notify.evidence import hazard_label
 from hazid.notify.parameters import PARAMETER_VALUES, _parameter_rows
 from hazid.notify.values import _f1, _fadapt, _fconc, _fint, _fqty, _fratio, _localize
 from hazid.tables import synonyms
@@ -38,13 +38,14 @@ _STATUS_TEXT = {
         "consult \u2013 the screening cannot rule effects in or out; consultation advised"
     ),
 }
-_PATHWAY = {"air": N_("air"), "water": N_("water")}
+_PATHWAY = {"air": N_("air"), "water": N_("water"), "tailings": N_("tailings dam failure")}
 _SOURCE_LABELS = {
     "inventory": N_("Inventory"),
     "borders": N_("Borders"),
     "rivers": N_("Rivers"),
     "lakes": N_("Lakes"),
     "population": N_("Population"),
+    "tailings": N_("Tailings facilities"),
 }
 
 
@@ -470,8 +471,18 @@ def _zone_reach(t: _Text, e: dict[str, Any]) -> str:
     """Reach of a zone; a zone cut at the model's distance limit says so."""
     km = t.num(_f1, e["zone_km"])
     if e.get("undetermined"):
-        return t("more than {km} (beyond the reach of the model)", km=km)
-    return t("at least {km} (limit of the model)", km=km) if e.get("capped") else km
+        reach = t("more than {km} (beyond the reach of the model)", km=km)
+    else:
+        reach = t("at least {km} (limit of the model)", km=km) if e.get("capped") else km
+    worst, alt = e.get("zone_worst_km"), e.get("zone_alternative_km")
+    if worst is None or alt is None:
+        return reach
+    return t(
+        "{reach}; worst case {worst}, alternative case {alternative}",
+        reach=reach,
+        worst=t.num(_f1, worst),
+        alternative=t.num(_f1, alt),
+    )
 
 
 def _known(x: Any) -> bool:
@@ -480,6 +491,14 @@ def _known(x: Any) -> bool:
         return x is not None and x == x and float(x) >= 0
     except (TypeError, ValueError):
         return False
+
+
+def _river_cell(t: _Text, e: dict[str, Any]) -> str:
+    """Name the river of a water row, with the lakes and reservoirs its path crosses."""
+    river = t.na(e["river"], N_("unnamed") if _known(e["river_km"]) else N_("not assessed"))
+    if not e.get("lakes"):
+        return river
+    return t("{river} (through {lakes})", river=river, lakes=", ".join(e["lakes"]))
 
 
 def _water_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
@@ -497,7 +516,7 @@ def _water_table(t: _Text, act: dict[str, Any], affected: str) -> tuple:
         ],
         [
             [
-                t.na(e["river"], N_("unnamed") if _known(e["river_km"]) else N_("not assessed")),
+                _river_cell(t, e),
                 t.num(_fadapt, e["river_km"]),
                 t.num(_fadapt, e["arrival_h"]),
                 t.num(_fadapt, e["peak_h"]),

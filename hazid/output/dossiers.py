@@ -287,10 +287,15 @@ def _draw_map(
     )
 
 
+#: A trailing remark in parentheses after a source's name and hash (its limits).
+_NOTE_TAIL = re.compile(r" \((?!SHA-256)[^()]*\)$")
+
+
 def _map_note(ds: DossierSet, lang: str = "en") -> str:
     """Return the sources line printed on each map (SHA-256 digests shortened to 12 digits)."""
     tr = translator(lang)
-    sources = ds.meta["data_sources"]
+    # file names and short hashes only: the limits of the data are stated in the dossier
+    sources = {k: _NOTE_TAIL.sub("", v) for k, v in ds.meta["data_sources"].items()}
     note = tr.gettext("Borders: {borders}. Rivers: {rivers}. hazid {version}.").format(
         borders=tr.gettext(sources["borders"]),
         rivers=tr.gettext(sources["rivers"]),

@@ -44,6 +44,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ from typing import Any
 import pandas as pd
 
 from hazid.errors import ProcessError
+from hazid.i18n import parse_langs
 from hazid.output.results import write_csv
 from hazid.process.letters import letter_html, letter_markdown, safe_stem
 from hazid.process.read import Screening, number, read_screening, status_rank
@@ -148,11 +150,11 @@ class Changes:
 
     def for_pair(self, origin: str, affected: str) -> pd.DataFrame:
         """Return the changes of one pair: its own rows and those of its activities' sites."""
-        t = self.table
+        tab = self.table
         sites = self.pair_sites.get((origin, affected), set())
-        own = (t["origin"] == origin) & (t["affected"] == affected)
-        site_rows = (t["affected"] == "") & (t["origin"] == origin) & t["site_id"].isin(sites)
-        return t[own | site_rows].reset_index(drop=True)
+        own = (tab["origin"] == origin) & (tab["affected"] == affected)
+        site_rows = (tab["affected"] == "") & (tab["origin"] == origin) & tab["site_id"].isin(sites)
+        return tab[own | site_rows].reset_index(drop=True)
 
 
 def _pair_sites(*screens: Screening) -> dict[tuple[str, str], set[str]]:
@@ -400,7 +402,9 @@ def diff(
     return Changes(old_s, new_s, since or old_s.date, table, pairs, index)
 
 
-def write_changes(changes: Changes, out_dir: str | Path) -> Path:
+def write_changes(
+    changes: Changes, out_dir: str | Path, *, lang: str | Sequence[str] = "en"
+) -> Path:
     """Write ``changes.csv``, ``pairs.csv`` and a letter per pair of Parties with changes.
 
     The letters (``letters/ORIGIN-AFFECTED.md`` and ``.html``) say what changed since the
@@ -412,6 +416,9 @@ def write_changes(changes: Changes, out_dir: str | Path) -> Path:
         From :func:`diff`.
     out_dir : str or Path
         A new or empty folder, or one holding an earlier ``changes.csv``.
+    lang : str or sequence of str, default "en"
+        Language(s) of the letters: ``"en"``, ``"ru"`` or ``"en,ru"`` (both, file names then
+        ending in ``.en`` / ``.ru``).
 
     Returns
     -------
@@ -441,10 +448,13 @@ def write_changes(changes: Changes, out_dir: str | Path) -> Path:
         old.unlink()
     write_csv(changes.table, out / "changes.csv", CHANGE_COLUMNS)
     write_csv(changes.pairs, out / "pairs.csv")
+    langs = parse_langs(lang)
     for rec in changes.pairs[changes.pairs["n_changes"] > 0].itertuples(index=False):
-        stem = letters / safe_stem(f"{rec.origin}-{rec.affected}")
-        md = letter_markdown(changes, rec.origin, rec.affected)
-        stem.with_suffix(".md").write_text(md, encoding="utf-8")
-        html = letter_html(changes, rec.origin, rec.affected)
-        stem.with_suffix(".html").write_text(html, encoding="utf-8")
+        for one in langs:
+            stem = safe_stem(f"{rec.origin}-{rec.affected}")
+            stem = letters / (stem if len(langs) == 1 else f"{stem}.{one}")
+            md = letter_markdown(changes, rec.origin, rec.affected, one)
+            (stem.parent / f"{stem.name}.md").write_text(md, encoding="utf-8")
+            html = letter_html(changes, rec.origin, rec.affected, one)
+            (stem.parent / f"{stem.name}.html").write_text(html, encoding="utf-8")
     return out

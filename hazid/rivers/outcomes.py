@@ -142,7 +142,8 @@ def _gap_rows(
     df = pd.DataFrame({"r": r, "iso": iso[bi], "km": d / 1000.0})
     df = df[(df["km"] <= gap_km) & (df["iso"] != own[df["r"]])]
     df = df.sort_values(["r", "km", "iso"], kind="stable").drop_duplicates(["r", "iso"])
-    df = df[[(site_id[a], b) not in have for a, b in zip(df["r"], df["iso"], strict=True)]]
+    new = [(site_id[a], b) not in have for a, b in zip(df["r"], df["iso"], strict=True)]
+    df = df[np.asarray(new, dtype=bool)]  # a boolean mask even when empty (not a column list)
     where = np.where(at_site[df["r"]], "the site", "the end of the trace")
     out = pd.DataFrame(
         {

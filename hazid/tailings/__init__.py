@@ -12,6 +12,8 @@
   rule that needs no unsourced weights;
 - :mod:`~hazid.tailings.assess`: the whole chain in one call, and run-out zones
   for maps.
+- :mod:`~hazid.tailings.chain`: the ``tailings`` pathway inside :func:`hazid.screen`
+  (``screen(..., tailings=...)``, ``hazid screen --tailings``).
 """
 
 from __future__ import annotations

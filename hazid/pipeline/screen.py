@@ -1,0 +1,197 @@
+"""The whole screening chain: inventory -> Annex I -> air and water pathways -> tailings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from hazid import geography, tables
+from hazid import rivers as river_network
+from hazid.annex import classify
+from hazid.errors import check_choice
+from hazid.pipeline.results import (
+    ScreeningResults,
+    _combine_affected,
+    _count,
+    _load_layer,
+    _new_run,
+)
+from hazid.pipeline.stages import _air_stage, _read_holdings, _water_stage
+from hazid.tailings.chain import tailings_stage
+
+logger = logging.getLogger(__name__)
+
+
+def screen(
+    inventory: str | Path | pd.DataFrame,
+    *,
+    regime: str = "convention",
+    annex_version: str = tables.DEFAULT_ANNEX_VERSION,
+    cluster_km: float | None = None,
+    borders: str | Path | gpd.GeoDataFrame | bool | None = None,
+    rivers: str | Path | gpd.GeoDataFrame | Sequence[str | Path] | bool | None = None,
+    lakes: str | Path | gpd.GeoDataFrame | None = None,
+    weather: str = "worst",
+    basis: str | None = None,
+    terrain: str = "rural",
+    wind_from: float | None = None,
+    sector_deg: float = 45.0,
+    population: str | Path | None = None,
+    uncertainty_km: float = 5.0,
+    water: str = "aquatic",
+    release_fraction: float = 1.0,
+    snap_km: float = 10.0,
+    horizon_days: float = 30.0,
+    water_threshold_mg_l: float | None = None,
+    decay_per_h: float = 0.0,
+    velocity: str = "jobson",
+    runoff_mm: float | None = None,
+    gap_km: float = 100.0,
+    sheet: str | int | None = None,
+    allow_duplicates: bool = False,
+    progress: Callable[[str], None] | None = None,
+    tailings: str | Path | pd.DataFrame | None = None,
+    tailings_unverified: bool = False,
+) -> ScreeningResults:
+    """Screen an inventory: Annex I, consequence zones, air and water pathways.
+
+    Stages run when their inputs are available; a missing optional input is recorded in
+    ``run["warnings"]`` (e.g. "water pathway not assessed: no river network"), never skipped
+    silently.
+
+    Parameters
+    ----------
+    inventory : str, Path or pandas.DataFrame
+        Inventory file (CSV, XLSX, GeoPackage, GeoJSON) or a holdings table from
+        :func:`hazid.read_inventory`.
+    regime : {"convention", "seveso-lower", "seveso-upper"}, default "convention"
+        Threshold column applied.
+    annex_version : str, default "convention-2015"
+        Annex I table version.
+    cluster_km : float, optional
+        Classify sites within this geodesic distance of each other together as well.
+    borders : path, GeoDataFrame, False or None
+        Country polygons. None: ``HAZID_BORDERS``, else the Digital Chart of the World of
+        Debian's ``gmt-dcw`` package, else Natural Earth fetched with ``hazid data``, else the
+        Natural Earth 1:10M borders shipped with hazid (:mod:`hazid.embedded`). False: skip.
+    rivers : path, GeoDataFrame, list of paths, False or None
+        River network (HydroRIVERS or plain lines; several files are merged, HydroRIVERS
+        continents joined by ``NEXT_DOWN``). None: ``HAZID_RIVERS``, else a network fetched
+        with ``hazid data``, else the Natural Earth 1:10M rivers shipped with hazid (large
+        rivers only, no discharge). False: skip.
+    lakes : path or GeoDataFrame, optional
+        Lake polygons that end plain-line rivers. None: ``HAZID_LAKES``, else fetched, else
+        the Natural Earth 1:10M lakes shipped with hazid.
+    basis, terrain, wind_from, sector_deg, population
+        Consequence-zone options (see :func:`hazid.zones.consequence_distances` and
+        :func:`hazid.zones.zone_polygons`); ``basis`` (worst|alternative) is the weather case
+        deciding the air pathway, both being computed (``weather`` is its former name, used
+        when ``basis`` is not given); ``population`` is a raster of people per cell.
+    uncertainty_km : float, default 5.0
+        Border-data accuracy: an air margin within it is flagged ``uncertain``.
+    water : {"aquatic", "all"}, default "aquatic"
+        Assess hazardous activities holding substances hazardous to the aquatic environment,
+        or every hazardous activity (fire-water run-off).
+    release_fraction, snap_km, horizon_days, water_threshold_mg_l, decay_per_h, velocity
+    runoff_mm, gap_km
+        River pathway options (see :func:`hazid.rivers.trace_water`): ``velocity`` "jobson"
+        (from discharge or drainage area) or "flat"; ``runoff_mm`` overrides the runoff depth
+        that turns a drainage area into a discharge; ``gap_km``, how far from where the data
+        stop another country is still asked to consult.
+    sheet : str or int, optional
+        Worksheet of an XLSX inventory (default: the active sheet).
+    allow_duplicates : bool, default False
+        Add up inventory rows repeated exactly (otherwise they are an error).
+    progress : callable, optional
+        Called with the label of each stage as it starts.
+    tailings : path or DataFrame, optional
+        Tailings facility table: the ``tailings`` pathway (see
+        :func:`hazid.tailings.chain.tailings_stage`) on the water stage's network.
+    tailings_unverified : bool, default False
+        Accept the unverified run-out relation where no ``runout_km`` is given.
+
+    Returns
+    -------
+    ScreeningResults
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = screen(pd.DataFrame({"site_id": ["A"], "lon": ["69.2"], "lat": ["41.3"],
+    ...                            "substance": ["chlorine"], "quantity": ["30"]}),
+    ...              borders=False, rivers=False)
+    >>> res.sites[["site_id", "hazardous", "reasons"]].to_dict("records")
+    [{'site_id': 'A', 'hazardous': True, 'reasons': 'chlorine 30 t >= 25 t (Part II item 10)'}]
+    >>> res.run["warnings"]
+    ['air pathway not assessed: switched off', 'water pathway not assessed: switched off']
+    """
+    check_choice("water", water, ("aquatic", "all"))
+    step = progress or (lambda label: None)
+    parameters = {
+        "regime": regime,
+        "annex_version": annex_version,
+        "cluster_km": cluster_km,
+        "weather": basis if basis is not None else weather,
+        "terrain": terrain,
+        "wind_from": wind_from,
+        "sector_deg": sector_deg,
+        "uncertainty_km": uncertainty_km,
+        "water": water,
+        "release_fraction": release_fraction,
+        "snap_km": snap_km,
+        "horizon_days": horizon_days,
+        "water_threshold_mg_l": water_threshold_mg_l,
+        "decay_per_h": decay_per_h,
+        "velocity": velocity,
+        "runoff_mm": runoff_mm,
+        "gap_km": gap_km,
+    }
+    run = _new_run(parameters, annex_version)
+    step("reading inventory")
+    holdings, sources = _read_holdings(
+        inventory, run, sheet=sheet, allow_duplicates=allow_duplicates
+    )
+    step("classifying under Annex I")
+    sites, holdings = classify(
+        holdings, regime=regime, annex_version=annex_version, cluster_km=cluster_km
+    )
+    run["stages"]["annex"] = "done"
+    results = ScreeningResults(sites=sites, holdings=holdings, run=run, sources=sources)
+
+    step("loading borders")
+    border_layer = _load_layer(borders, geography.resolve_borders, "air pathway", run)
+    if border_layer is not None and border_layer is borders:
+        # a layer given in memory is standardised (codes, repairs) as a file would be
+        border_layer = geography.load_borders(borders)
+    affected_parts = []
+    if border_layer is not None:
+        affected_parts.append(_air_stage(results, border_layer, parameters, population, step))
+    else:
+        run["stages"]["air"] = "not assessed"
+
+    step("loading river network")
+    network_input = None
+    if border_layer is None:
+        why = "switched off" if rivers is False else "no country borders"
+        run["warnings"].append(f"water pathway not assessed: {why}")
+    else:
+        network_input = _load_layer(rivers, river_network.resolve_rivers, "water pathway", run)
+    if network_input is not None:
+        affected_parts.append(
+            _water_stage(results, network_input, lakes, border_layer, parameters, step)
+        )
+    else:
+        run["stages"]["water"] = "not assessed"
+    if tailings is not None:
+        step("assessing tailings facilities")
+        rows = tailings_stage(results, tailings, unverified=tailings_unverified)
+        affected_parts += [rows] if border_layer is not None else []
+
+    if affected_parts:
+        results.affected = _combine_affected(affected_parts)
+    _count(results)
+    return results

@@ -1,0 +1,199 @@
+"""The stages of a screening: the inventory, the air pathway, the water pathway."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hazid import datasets, geography, zones
+from hazid import rivers as river_network
+from hazid.errors import InventoryError
+from hazid.inventory import read_inventory, swapped_coordinates
+from hazid.pipeline.results import _DENSE_GAS_NOTE, ScreeningResults, _input_record
+
+logger = logging.getLogger(__name__)
+
+
+def _read_holdings(
+    inventory: str | Path | pd.DataFrame,
+    run: dict[str, Any],
+    *,
+    sheet: str | int | None = None,
+    allow_duplicates: bool = False,
+) -> tuple[pd.DataFrame, list[Path]]:
+    """Read the inventory; record its name, hash and renamed columns."""
+    sources: list[Path] = []
+    if isinstance(inventory, pd.DataFrame):
+        holdings = (
+            inventory
+            if "substance_key" in inventory.columns
+            else read_inventory(inventory, allow_duplicates=allow_duplicates)
+        )
+        run["inputs"]["inventory"] = {"name": holdings.attrs.get("source", "<table>")}
+    else:
+        path = Path(inventory)
+        holdings = read_inventory(path, sheet=sheet, allow_duplicates=allow_duplicates)
+        run["inputs"]["inventory"] = {"name": path.name, "sha256": holdings.attrs["sha256"]}
+        for key in ("sheet", "encoding", "separator", "decimal"):
+            if holdings.attrs.get(key):
+                run["inputs"]["inventory"][key] = holdings.attrs[key]
+        sources.append(path)
+    renamed = holdings.attrs.get("renamed_columns") or {}
+    if renamed:
+        run["inputs"]["inventory"]["renamed_columns"] = dict(renamed)
+    run["warnings"].extend(holdings.attrs.get("warnings", []))
+    return holdings, sources
+
+
+def _air_stage(
+    results: ScreeningResults,
+    border_layer: gpd.GeoDataFrame,
+    p: dict[str, Any],
+    population: str | Path | None,
+    step: Callable[[str], None],
+) -> pd.DataFrame:
+    """Locate the sites, model their zones and find the countries reached by air."""
+    run, holdings = results.run, results.holdings
+    run["warnings"].extend(border_layer.attrs.get("warnings", []))
+    run["inputs"]["borders"] = _input_record(border_layer)
+    results.borders = border_layer
+    step("locating sites")
+    sites = geography.assign_country(results.sites, border_layer)
+    _check_swapped(holdings, sites, border_layer, run)
+    sites = geography.border_distance(sites, border_layer)
+    for warning in sites.get("country_warning", pd.Series(dtype=str)).dropna():
+        if warning:
+            run["warnings"].append(str(warning))
+    results.sites = sites
+    step("modelling consequence zones")
+    hazardous = sites.loc[sites["hazardous"], "site_id"]
+    h_haz = holdings[holdings["site_id"].isin(hazardous)]
+    distances = zones.consequence_distances(h_haz, basis=p["weather"], terrain=p["terrain"])
+    zone_gdf = zones.zone_polygons(
+        sites[sites["hazardous"]], distances, wind_from=p["wind_from"], sector_deg=p["sector_deg"]
+    )
+    if population is not None:
+        zone_gdf["population"] = zones.population_in_zones(zone_gdf, population).to_numpy()
+        run["inputs"]["population"] = _input_record(population)
+    results.zones = zone_gdf
+    step("finding countries reached by air")
+    air = geography.affected_by_air(
+        sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
+    )
+    undetermined = zone_gdf["site_id"].isin(zone_gdf.loc[zone_gdf["undetermined"], "site_id"])
+    det = zone_gdf[undetermined & ~zone_gdf["undetermined"]]
+    det = geography.affected_by_air(sites, det, border_layer, uncertainty_km=p["uncertainty_km"])
+    air = zones.with_zone_cases(air.assign(pathway="air"), distances, determined=det)
+    if population is not None:
+        air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
+    run["stages"]["air"] = "done"
+    run["limitations"].append(_DENSE_GAS_NOTE)
+    return air
+
+
+def _check_swapped(
+    holdings: pd.DataFrame, sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, run: dict
+) -> None:
+    """Refuse sites whose lon/lat look swapped, judged by the inventory's own country."""
+    if "country" not in sites.columns or "row" not in holdings.columns:
+        return
+    located = holdings[["row", "site_id"]].merge(
+        sites[["site_id", "country", "lon", "lat"]], on="site_id"
+    )
+    xy = zip(sites["lon"], sites["lat"], strict=True)
+    known = dict(zip(xy, sites["site_country"], strict=True))
+
+    def country_at(lon: float, lat: float) -> str:
+        if (lon, lat) in known:
+            return known[(lon, lat)]
+        point = gpd.GeoDataFrame(
+            {"site_id": ["swapped"]}, geometry=[shapely.Point(lon, lat)], crs=4326
+        )
+        return str(geography.assign_country(point, borders)["site_country"].iloc[0])
+
+    problems = swapped_coordinates(located, country_at)
+    if len(problems):
+        raise InventoryError(problems, source=run["inputs"]["inventory"]["name"])
+
+
+def _water_stage(
+    results: ScreeningResults,
+    network_input: Any,
+    lakes: Any,
+    border_layer: gpd.GeoDataFrame,
+    p: dict[str, Any],
+    step: Callable[[str], None],
+) -> pd.DataFrame:
+    """Build the river network and trace each hazardous activity's spill downstream."""
+    run, sites = results.run, results.sites
+    run["inputs"]["rivers"] = (
+        [_input_record(x) for x in network_input]
+        if isinstance(network_input, list)
+        else _input_record(network_input)
+    )
+    lake_layer = lakes
+    if lake_layer is None or isinstance(lake_layer, str | os.PathLike):
+        lake_layer = datasets.resolve_lakes(lake_layer)
+    run["inputs"]["lakes"] = _input_record(lake_layer)
+    step("building river network")
+    network = river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
+    results.network = network
+    run["stages"]["network"] = network.attrs.get("report", {})
+    run["warnings"].extend(run["stages"]["network"].get("warnings", []))
+    mass = river_network.water_mass_by_site(
+        results.holdings, water=p["water"], release_fraction=p["release_fraction"]
+    )
+    sites["water_mass_kg"] = sites["site_id"].map(mass).fillna(0.0)
+    wet = sites["hazardous"] & ((sites["water_mass_kg"] > 0) | (p["water"] == "all"))
+    step("tracing spills downstream")
+    water_rows, paths = river_network.trace_water(
+        sites[wet],
+        network,
+        border_layer,
+        snap_km=p["snap_km"],
+        horizon_days=p["horizon_days"],
+        water_threshold_mg_l=p["water_threshold_mg_l"],
+        decay_per_h=p["decay_per_h"],
+        velocity=p["velocity"],
+        runoff_mm=p["runoff_mm"],
+        gap_km=p["gap_km"],
+    )
+    water_rows["pathway"] = "water"
+    results.river_paths = paths
+    run["warnings"].extend(paths.attrs.get("warnings", []))
+    gaps = int((paths["water_status"] == "not assessed").sum()) if len(paths) else 0
+    run["stages"]["water"] = f"done: {int(wet.sum())} sites traced, {gaps} not assessed"
+    return water_rows
+
+
+def _people_in_affected(
+    air: pd.DataFrame, zone_gdf: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, raster: Any
+) -> np.ndarray:
+    """People of the affected Party inside each air row's zone (the zone clipped to the Party)."""
+    if air.empty:
+        return np.empty(0)
+    zone_of = zone_gdf.set_index(["site_id", "hazard"]).geometry
+    country_of = borders.set_index("iso_a3").geometry
+    keys = list(zip(air["site_id"], air["hazard"], strict=True))
+    clipped = shapely.intersection(
+        zone_of.loc[keys].to_numpy(), country_of.loc[air["affected"]].to_numpy()
+    )
+    # keep the polygonal part (a zone touching a border along a line adds no area)
+    parts = [
+        shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type.endswith("Polygon")])
+        for g in clipped
+    ]
+    areas = gpd.GeoDataFrame(geometry=parts, crs="EPSG:4326")
+    people = np.zeros(len(areas))
+    has_area = ~areas.geometry.is_empty.to_numpy()
+    if has_area.any():
+        people[has_area] = zones.population_in_zones(areas[has_area], raster).to_numpy()
+    return people

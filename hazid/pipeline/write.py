@@ -1,0 +1,167 @@
+"""Writing a screening: tables, GeoPackage, dossiers, maps, ``results.xlsx`` and ``run.json``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hazid import maps
+from hazid.i18n import parse_langs
+from hazid.output.dossiers import write_notifications
+from hazid.output.folder import atomic_results_dir
+from hazid.output.headings import heading_function
+from hazid.output.mapfiles import borders_used, dossier_maps
+from hazid.output.results import (
+    HOLDINGS_COLUMNS,
+    SITES_COLUMNS,
+    read_table,
+    write_csv,
+    write_json,
+    write_layers,
+)
+from hazid.output.workbook import write_workbook
+from hazid.pipeline.results import AFFECTED_COLUMNS, ScreeningResults
+
+logger = logging.getLogger(__name__)
+
+
+def write_results(
+    results: ScreeningResults,
+    out_dir: str | Path,
+    *,
+    contacts: str | Path | pd.DataFrame | None = None,
+    map_html: bool = True,
+    tiles: str | None = None,
+    static_maps: bool = True,
+    overwrite: bool = False,
+    now: dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+    lang: str | Sequence[str] = "en",
+    response_days: int | None = None,
+) -> Path:
+    """Write a screening into ``out_dir``, swapped in whole once everything is written.
+
+    ``out_dir`` may be new or empty; an earlier hazid results folder is replaced only with
+    ``overwrite=True``; anything else is refused before a file is written (see
+    :mod:`hazid.output.folder`).
+
+    Writes ``sites.csv``, ``holdings.csv``, ``run.json`` and, when the pathway stages ran,
+    ``affected.csv``, ``results.gpkg`` (layers ``sites``, ``zones``, ``river_paths``,
+    ``borders``), the notification dossiers in ``notifications/`` and ``map.html``.
+
+    Parameters
+    ----------
+    results : ScreeningResults
+        From :func:`screen`.
+    out_dir : str or Path
+        Results folder: new, empty, or (with ``overwrite``) an earlier hazid results folder.
+    contacts : path or DataFrame, optional
+        Competent authorities and points of contact per country (see
+        :func:`hazid.notify.read_contacts`).
+    map_html : bool, default True
+        Write the interactive map ``map.html``.
+    tiles : str, optional
+        Tile URL for an online base map (the map works offline without it).
+    static_maps : bool, default True
+        Draw a PNG map per activity in the dossiers.
+    overwrite : bool, default False
+        Replace an earlier hazid results folder at ``out_dir``.
+    now : datetime, optional
+        Time recorded in ``run.json`` and date of the dossiers (default: now, UTC).
+    progress : callable, optional
+        Called with the label of each step.
+    lang : str or sequence of str, default "en"
+        Language(s) of the dossiers: ``"en"``, ``"ru"`` or ``"en,ru"`` (see
+        :func:`hazid.write_notifications`).
+    response_days : int, optional
+        Days the affected Party is given to reply (Annex III, paragraph 3(b)).
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+
+    Raises
+    ------
+    OutputError
+        When ``out_dir`` may not be written (see :func:`hazid.output.folder.check_results_dir`).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from hazid import screen
+    >>> res = screen(pd.DataFrame({"site_id": ["A"], "lon": ["69.2"], "lat": ["41.3"],
+    ...                            "substance": ["chlorine"], "quantity": ["30"]}),
+    ...              borders=False, rivers=False)
+    >>> out = write_results(res, pathlib.Path(tempfile.mkdtemp()) / "results")
+    >>> sorted(p.name for p in out.iterdir())
+    ['.hazid-results', 'holdings.csv', 'map.html', 'results.xlsx', 'run.json', 'sites.csv']
+    """
+    step = progress or (lambda label: None)
+    out_dir = Path(out_dir)
+    now = now or dt.datetime.now(dt.UTC)
+    langs = parse_langs(lang)
+    has_borders = results.borders is not None
+    run = dict(results.run)
+    run["parameters"] = {**run.get("parameters", {}), "lang": list(langs)}
+    run["finished_utc"] = now.replace(microsecond=0).isoformat()
+    run.setdefault("date", now.date().isoformat())
+    # the countries of every HTML map of the run, projected and simplified once
+    base = maps.BaseMap(results.borders, lang=langs[0]) if map_html and has_borders else None
+    with atomic_results_dir(out_dir, overwrite=overwrite, inputs=results.sources) as tmp:
+        step("writing tables")
+        write_csv(results.sites, tmp / "sites.csv", SITES_COLUMNS)
+        write_csv(results.holdings, tmp / "holdings.csv", HOLDINGS_COLUMNS)
+        layers: dict[str, Any] = {"sites": results.sites}
+        if results.affected is not None:
+            write_csv(results.affected, tmp / "affected.csv", AFFECTED_COLUMNS)
+            layers["zones"] = results.zones
+            layers["river_paths"] = results.river_paths
+            layers["borders"] = borders_used(results)
+            write_layers(tmp / "results.gpkg", layers)
+            step("writing notification dossiers")
+            summary = write_notifications(
+                tmp,
+                results.sites,
+                results.holdings,
+                results.affected,
+                zones=results.zones,
+                river_paths=results.river_paths,
+                borders=layers["borders"],
+                contacts=contacts,
+                run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
+                maps=static_maps,
+                map_links=map_html,
+                lang=lang,
+                response_days=response_days,
+            )
+            if map_html:
+                step("drawing a map per dossier")
+                dossier_maps(
+                    results, tmp / "notifications", summary, tiles=tiles, lang=langs[0], base=base
+                )
+        if map_html:
+            step("drawing the interactive map")
+            maps.write_map(results, tmp / "map.html", tiles=tiles, lang=langs[0], base=base)
+        _workbook(results, tmp, langs[0])
+        write_json(run, tmp / "run.json")
+    return out_dir
+
+
+def _workbook(results: ScreeningResults, folder: Path, lang: str) -> None:
+    """Write ``results.xlsx``: the result tables as sheets, headings in the run's language."""
+    notes = folder / "notifications"
+    tables: dict[str, pd.DataFrame | None] = {
+        "sites": results.sites,
+        "holdings": results.holdings,
+        "affected": results.affected,
+    }
+    for name in ("summary", "activities"):
+        csv = notes / f"{name}.csv"
+        tables[name] = read_table(csv) if csv.is_file() else None
+    write_workbook(folder / "results.xlsx", tables, headings=heading_function(lang))
