@@ -131,7 +131,9 @@ def main() -> None:
         t0 = time.perf_counter()
         if profiler:
             profiler.enable()
-        results = hazid.screen(inv_path, borders=borders_path, rivers=rivers, progress=clock)
+        results = hazid.screen(
+            inv_path, borders=borders_path, rivers=rivers, progress=clock, allow_duplicates=True
+        )
         del rivers
         t_screen = time.perf_counter()
         hazid.write_results(results, out, map_html=False, static_maps=False, progress=clock)
