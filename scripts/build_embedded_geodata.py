@@ -98,8 +98,8 @@ LAYERS: dict[str, dict] = {
         "scale": "1:10,000,000",
         "limits": "large lakes and reservoirs only",
         "dropped": (
-            "every attribute except name and featurecla (Lake, Reservoir or Alkaline Lake: "
-            "closed basins end rivers)"
+            "every attribute except name and featurecla (Lake, Reservoir or Alkaline Lake; "
+            "closed basins are taken from hazid's own sourced table, not from featurecla)"
         ),
     },
 }
