@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from hazid.errors import ProcessError
+from hazid.output.results import read_table
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,6 @@ __all__ = ["STATUS_RANK", "Screening", "read_screening", "status_rank"]
 #: is never evidence of safety).
 STATUS_RANK: dict[str, int] = {"none": 0, "consult": 1, "not assessed": 1, "notify": 2}
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 #: Columns each table is guaranteed to have after reading (added empty when absent).
 _NEEDED: dict[str, tuple[str, ...]] = {
@@ -117,24 +117,15 @@ def _filled(df: pd.DataFrame, col: str) -> bool:
     return col in df and bool((df[col] != "").any())
 
 
-def _unquote(value: str) -> str:
-    if value.startswith("'") and value[1:].lstrip(" \u00a0\u3000").startswith(_FORMULA_START):
-        return value[1:]
-    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
-        return value[1:]
-    return value
-
-
 def _read_table(folder: Path, rel: str) -> pd.DataFrame:
     path = folder / rel
     needed = _NEEDED[rel]
     if not path.is_file():
         return pd.DataFrame({c: pd.Series(dtype=object) for c in needed})
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        df = read_table(path)  # the spreadsheet escaping of write_csv undone
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
         raise ProcessError(f"{folder.name}/{rel} cannot be read: {err}") from err
-    df = df.map(_unquote) if len(df) else df
     for col in needed:
         if col not in df:
             df[col] = ""
