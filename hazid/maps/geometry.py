@@ -115,22 +115,6 @@ def _simplify(geoms: np.ndarray, crs: pyproj.CRS, tolerance_m: float | np.ndarra
     return back
 
 
-def _clip_to_window(geoms: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
-    """Clip country polygons to a lon/lat window around the results.
-
-    Far parts of large countries (Chukotka for a map of Central Asia) are cut away before the
-    geometries are projected around the results' centre, where an azimuthal projection would
-    distort them beyond use. The window adds 30 degrees of longitude and 20 of latitude.
-    """
-    window = shapely.box(
-        max(bounds[0] - 30.0, -180.0),
-        max(bounds[1] - 20.0, -90.0),
-        min(bounds[2] + 30.0, 180.0),
-        min(bounds[3] + 20.0, 90.0),
-    )
-    return shapely.intersection(np.asarray(geoms, dtype=object), window)
-
-
 def _select_countries(
     borders: gpd.GeoDataFrame, bounds: tuple[float, float, float, float], crs: pyproj.CRS
 ) -> np.ndarray:

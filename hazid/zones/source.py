@@ -66,12 +66,6 @@ def pool_area_m2(
     return _result(np.asarray(area))
 
 
-def _toxic_release_rate(mass_kg: np.ndarray, minutes: float, indoor: np.ndarray) -> np.ndarray:
-    """Release rate (kg/s): the whole mass over ``minutes``, x 0.55 inside a building."""
-    rate = mass_kg / (float(minutes) * 60.0)
-    return np.where(indoor, rate * INDOOR_FACTOR, rate)
-
-
 def vapour_pressure_mmhg(
     boiling_point_k: Any, heat_of_vaporisation_kj_kg: Any, molecular_weight: Any, *, t_k=298.15
 ) -> Any:
