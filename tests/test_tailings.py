@@ -257,6 +257,59 @@ def test_scatter_of_the_relations_on_documented_cases():
     assert every.n == 34 and every.sd_log10 == pytest.approx(0.518, abs=1e-3)
 
 
+def on_the_line(tmp_path, scatter=0.3):
+    """Four cases on VF = 0.354 VT**1.01 (Mm3), log10 VT = 0..3, residuals +d, -d, -d, +d.
+
+    The residuals sum to zero and are orthogonal to log10 VT, so ordinary least
+    squares returns a = 0.354 and b = 1.01 exactly, with SS_res = 4 d**2 and
+    SS_tot = b**2 * 5 + 4 d**2: r2 = 1 - 0.36 / 5.4605 = 0.934 for d = 0.3.
+    """
+    c, path = write_cases(tmp_path, 4)
+    vt = np.array([1.0, 10.0, 100.0, 1000.0])
+    e = np.array([1.0, -1.0, -1.0, 1.0]) * scatter
+    c["stored_m3"] = vt * 1e6
+    c["released_m3"] = 0.354 * vt**1.01 * 10**e * 1e6
+    c["fits"] = ["rico2008_vf", "rico2008_vf;larrauri2018_vf", "rico2008_vf", "rico2008_vf"]
+    c.to_csv(path, index=False)
+    return tl.load_cases(path)
+
+
+def test_reproduce_fit_to_the_stated_digits(tmp_path):
+    cases = on_the_line(tmp_path)
+    rel = tl.load_relations().copy()
+    rel.loc["rico2008_vf", ["r2", "n_cases"]] = [0.93, 4.0]
+    r = tl.reproduce_fit("rico2008_vf", cases=cases, relations=rel)
+    assert [r.refit_a, r.refit_b] == pytest.approx([0.354, 1.01], abs=1e-12)
+    assert r.refit_r2 == pytest.approx(1 - 0.36 / 5.4605, abs=1e-9)
+    assert r.n == 4 and r.reproduced and r.differs == ""
+    # one unit in the last printed digit is a difference; so is a wrong number of cases
+    rel.loc["rico2008_vf", ["a", "r2", "n_cases"]] = [0.355, 0.86, 22.0]
+    r = tl.reproduce_fit("rico2008_vf", cases=cases, relations=rel)
+    assert not r.reproduced and r.differs == "n;a;r2"
+    # the shipped r2 = 0.86 is written with two decimals: 0.855 still rounds to it
+    assert tl.cases._matches(0.86, 0.855) and not tl.cases._matches(0.86, 0.8549)
+    assert tl.cases._decimals(1.01) == 2 and tl.cases._decimals(0.354) == 3
+    lar = tl.reproduce_fit("larrauri2018_vf", cases=cases)  # one case only: no refit
+    assert lar.n == 1 and lar.differs == "n;a;b"  # r2 not stated, not compared
+
+
+def test_verified_needs_the_published_cases(tmp_path):
+    # shipped: no relation is verified (the papers' case tables were not read)
+    assert tl.check_verified() == []
+    assert not (tl.load_relations().status == "verified").any()
+    assert (tl.load_cases().fits == "").all()
+    assert tl.reproduce_fit("rico2008_vf").differs == ("no case is marked as fitted by rico2008_vf")
+    cases = on_the_line(tmp_path)
+    rel = tl.load_relations().copy()
+    rel.loc["rico2008_vf", ["status", "r2", "n_cases"]] = ["verified", 0.93, 4.0]
+    assert tl.check_verified(cases=cases, relations=rel) == ["rico2008_vf"]
+    rel.loc["rico2008_vf", "r2"] = 0.86
+    with pytest.raises(RelationError, match=r"not reproduced: rico2008_vf: r2 \(stated"):
+        tl.check_verified(cases=cases, relations=rel)
+    with pytest.raises(RelationError, match="no case is marked as fitted by rico2008_vf"):
+        tl.check_verified(relations=rel)
+
+
 def test_case_table_checks(tmp_path):
     c, path = write_cases(tmp_path, 4)
     c.drop(columns="cites").to_csv(path, index=False)

@@ -20,7 +20,14 @@ from __future__ import annotations
 
 from hazid.errors import RelationError, TailingsError
 from hazid.tailings.assess import TailingsResults, assess_tailings, runout_zones
-from hazid.tailings.cases import CASE_COLUMNS, load_cases, relation_check, relation_residuals
+from hazid.tailings.cases import (
+    CASE_COLUMNS,
+    check_verified,
+    load_cases,
+    relation_check,
+    relation_residuals,
+    reproduce_fit,
+)
 from hazid.tailings.facilities import (
     CONTAMINANT_UNITS,
     FACILITY_STATUSES,
@@ -63,6 +70,7 @@ __all__ = [
     "TailingsResults",
     "apply_relation",
     "assess_tailings",
+    "check_verified",
     "contaminant_table",
     "dam_break",
     "facility_points",
@@ -76,6 +84,7 @@ __all__ = [
     "relation_residuals",
     "released_contaminants",
     "released_volume",
+    "reproduce_fit",
     "runout_distance",
     "runout_to_river",
     "runout_zones",

@@ -18,6 +18,14 @@ cases by ordinary least squares in log10-log10 space, the method of both
 papers. This states the scatter of a relation on documented failures; it does
 not reproduce the authors' coefficients, which need their own case tables.
 
+A relation may be marked ``verified`` only together with the cases its authors
+fitted: rows of the case table whose optional ``fits`` column names the
+relation (ids separated by ``;``). :func:`reproduce_fit` refits the relation on
+those rows and compares a, b and r2 with the stated values to the digits the
+table gives them; :func:`check_verified` refuses a table where a ``verified``
+relation has no such rows or is not reproduced. No shipped relation is
+``verified`` yet (see ``PROVENANCE.md``).
+
 References
 ----------
 Chambers, D.M. (compiler), Center for Science in Public Participation:
@@ -36,11 +44,18 @@ import numpy as np
 import pandas as pd
 
 from hazid.errors import RelationError
-from hazid.tailings.release import get_relation
+from hazid.tailings.release import get_relation, load_relations
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CASE_COLUMNS", "load_cases", "relation_check", "relation_residuals"]
+__all__ = [
+    "CASE_COLUMNS",
+    "check_verified",
+    "load_cases",
+    "relation_check",
+    "relation_residuals",
+    "reproduce_fit",
+]
 
 CASE_COLUMNS = (
     "case_id",
@@ -73,7 +88,9 @@ def load_cases(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per case, indexed by ``case_id``; empty numeric cells are NaN
-        (not documented in the source).
+        (not documented in the source). The optional ``fits`` column (the
+        relations whose published fit used the row, ``;``-separated) is empty
+        where absent.
 
     Raises
     ------
@@ -117,6 +134,8 @@ def load_cases(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     if problems:
         raise RelationError("case table: " + "; ".join(problems))
     table["year"] = pd.to_numeric(table["year"], errors="coerce")
+    if "fits" not in table.columns:
+        table["fits"] = ""
     return table.set_index("case_id", drop=False)
 
 
@@ -262,3 +281,125 @@ def relation_check(
             refit_sigma_log10=float(np.sqrt(ss_res / (n - 2))),
         )
     return pd.Series(out, name=relation_id)
+
+
+def _decimals(value: float) -> int:
+    """Decimal places of a stated value as written (shortest round-trip form)."""
+    text = np.format_float_positional(float(value), trim="-")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _matches(stated: float, refit: float) -> bool:
+    """Tell whether ``refit`` rounds to ``stated`` at its stated number of decimals."""
+    half = 0.5 * 10.0 ** -_decimals(stated)
+    return bool(abs(refit - stated) <= half * (1 + 1e-9))
+
+
+def reproduce_fit(
+    relation_id: str,
+    *,
+    cases: pd.DataFrame | None = None,
+    relations: pd.DataFrame | None = None,
+) -> pd.Series:
+    """Refit a relation on the cases its authors fitted and compare.
+
+    The cases are the rows whose ``fits`` column names ``relation_id``. The
+    refit is :func:`relation_check` (ordinary least squares on log10 values).
+    A stated value is reproduced when the refit rounds to it at the number of
+    decimals it is written with (0.354: three; a trailing zero written in the
+    CSV is not seen, so 0.350 is compared at two). The number of cases must
+    equal ``n_cases`` where that is stated; an r2 not stated is not compared.
+
+    Parameters
+    ----------
+    relation_id : str
+        A relation id (any status).
+    cases : pandas.DataFrame, optional
+        From :func:`load_cases`; the shipped table by default.
+    relations : pandas.DataFrame, optional
+        Relation table; the shipped one by default.
+
+    Returns
+    -------
+    pandas.Series
+        ``n`` and ``n_cases``; ``a``, ``b``, ``r2`` (stated) and ``refit_a``,
+        ``refit_b``, ``refit_r2``; ``reproduced`` (bool) and ``differs`` (the
+        quantities that do not match, ``;``-separated, or why nothing could be
+        compared).
+
+    Raises
+    ------
+    RelationError
+        See :func:`hazid.tailings.release.get_relation`.
+
+    Examples
+    --------
+    >>> reproduce_fit("rico2008_vf")["differs"]  # the papers' case tables are not shipped
+    'no case is marked as fitted by rico2008_vf'
+    """
+    table = load_cases() if cases is None else cases
+    rel = get_relation(relation_id, allow_unverified=True, relations=relations)
+    fits = table["fits"].fillna("").astype(str) if "fits" in table else pd.Series("", table.index)
+    mine = table[fits.str.split(";").apply(lambda ids: relation_id in [i.strip() for i in ids])]
+    check = relation_check(relation_id, cases=mine, allow_unverified=True, relations=relations)
+    n_cases = float(rel.get("n_cases", np.nan))
+    out = {"n": check["n"], "n_cases": n_cases}
+    differs = []
+    for key in ("a", "b", "r2"):
+        stated, refit = float(rel[key]), float(check[f"refit_{key}"])
+        out[key], out[f"refit_{key}"] = stated, refit
+        if np.isfinite(stated) and not (np.isfinite(refit) and _matches(stated, refit)):
+            differs.append(key)
+    if np.isfinite(n_cases) and check["n"] != n_cases:
+        differs.insert(0, "n")
+    if len(mine) == 0:
+        differs = [f"no case is marked as fitted by {relation_id}"]
+    out["reproduced"] = not differs
+    out["differs"] = ";".join(differs)
+    return pd.Series(out, name=relation_id)
+
+
+def check_verified(
+    *,
+    cases: pd.DataFrame | None = None,
+    relations: pd.DataFrame | None = None,
+) -> list[str]:
+    """Require every ``verified`` relation to be reproduced from its cases.
+
+    Parameters
+    ----------
+    cases : pandas.DataFrame, optional
+        From :func:`load_cases`; the shipped table by default.
+    relations : pandas.DataFrame, optional
+        Relation table; the shipped one by default.
+
+    Returns
+    -------
+    list of str
+        The ``verified`` relations, all reproduced by :func:`reproduce_fit`.
+
+    Raises
+    ------
+    RelationError
+        A ``verified`` relation has no fitted cases or is not reproduced
+        (every such relation is listed with what differs).
+
+    Examples
+    --------
+    >>> check_verified()  # no shipped relation is verified yet
+    []
+    """
+    rel = load_relations() if relations is None else relations
+    verified = [str(r) for r in rel.index[rel["status"] == "verified"]]
+    problems = []
+    for rid in verified:
+        r = reproduce_fit(rid, cases=cases, relations=rel)
+        if not r["reproduced"]:
+            problems.append(
+                f"{rid}: {r['differs']} (stated a={r['a']}, b={r['b']}, r2={r['r2']}, "
+                f"n={r['n_cases']}; refit a={r['refit_a']:.4g}, b={r['refit_b']:.4g}, "
+                f"r2={r['refit_r2']:.4g}, n={r['n']:.0f})"
+            )
+    if problems:
+        raise RelationError("verified relation(s) not reproduced: " + "; ".join(problems))
+    return verified

@@ -7,7 +7,8 @@ and the released volume. The relations ship as versioned data in
 ``hazid/data/tailings/relations.csv`` with their provenance
 (``PROVENANCE.md``); each row has a ``status``:
 
-- ``verified``: coefficients read in the paper itself;
+- ``verified``: coefficients read in the paper itself and reproduced from its
+  case table (:func:`hazid.tailings.cases.check_verified`);
 - ``secondary``: coefficients read in a public source that cites the paper;
 - ``unverified``: coefficients not found in any reachable public source. These
   are refused unless the caller passes ``allow_unverified=True``; a relation
