@@ -87,12 +87,16 @@ def test_verified_rows_name_index_and_atp():
         "dazomet": ("613-008-00-X", "CLP00"),
         "methyl_acrylate": ("607-034-00-0", "ATP21"),
         "mercury": ("080-001-00-0", "ATP01"),
+        "boron_trifluoride": ("005-001-00-X", "CLP00"),  # EUH014 from R14 (ICSC 0231)
     }
     for key, (index, atp) in expected.items():
         assert index in src[key] and f"ATP column {atp}" in src[key], key
         assert "unverified" not in src[key], key
         assert "annex_vi_clp_table_atp22_en.xlsx" in src[key], key
     assert "082-002-00-1" in src["lead_alkyls"] and "unverified (reason:" in src["lead_alkyls"]
+    # no Annex VI entry, self-classification read on the registrant's SDS
+    assert "not listed in CLP Annex VI" in src["methylpyridine_3"]
+    assert "unverified" not in src["methylpyridine_3"]
 
 
 @pytest.mark.parametrize(
