@@ -13,7 +13,9 @@ stated flat velocity, as does every reach with ``velocity="flat"``.
 
 A lake or reservoir of known volume V on the path holds the spill for its
 residence time V / Q (added at its outlet reach to both times) and mixes it
-into its volume: downstream, the peak concentration is at most M / V.
+into its volume: downstream, the peak concentration is at most M / V. The
+residence time is not added where the discharge is a Hack's-law estimate (biased
+low, it would make V / Q too long, i.e. the arrival too late).
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ SOURCE_AREA = "drainage area"
 SOURCE_HACK = "drainage area (Hack's law from upstream length)"
 """Discharge sources of a reach: the network's discharge, its drainage area times
 runoff, or a drainage area estimated from the longest course upstream."""
+
+HACK_NOTE = "discharge estimated from the river length upstream (Hack's law)"
+"""Water note of a result whose discharge (and so times and peak) rests on :data:`SOURCE_HACK`."""
 
 
 def hack_area_km2(length_km: Any) -> np.ndarray:
@@ -204,7 +209,8 @@ def _reach_hydraulics(
     source = np.where(hydro, source, "")
     v_mp = np.where(hydro, v_mp, default_velocity_ms)
     v_p = np.where(hydro, v_p, default_velocity_ms)
-    delay = _lake_delay_h(reaches, q)
+    # a discharge estimated by Hack's law is biased low: V / Q would delay the spill too long
+    delay = _lake_delay_h(reaches, np.where(source == SOURCE_HACK, np.nan, q))
     t_h = length_km * 1000.0 / v_mp / 3600.0 + delay
     t_pk = length_km * 1000.0 / v_p / 3600.0 + delay
     return _Hydraulics(
