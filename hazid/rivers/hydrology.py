@@ -206,7 +206,8 @@ def _reach_hydraulics(
         v_mp = jobson_velocity(q, qa, da, kind="max_probable")
         v_p = jobson_velocity(q, qa, da, kind="peak")
     hydro = np.isfinite(v_mp) & np.isfinite(v_p)
-    source = np.where(hydro, source, "")
+    # the source of the discharge, which sets the peak concentration even at the flat velocity
+    source = np.where(np.isfinite(q) & (q > 0), source, "")
     v_mp = np.where(hydro, v_mp, default_velocity_ms)
     v_p = np.where(hydro, v_p, default_velocity_ms)
     # a discharge estimated by Hack's law is biased low: V / Q would delay the spill too long

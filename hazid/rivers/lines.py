@@ -191,9 +191,7 @@ def network_from_lines(
     )
     terminal = cut_terminal_rivers(reaches)
     if drainage_area == "hack":
-        net = _compile(reaches, on_cycle="ignore")
-        reaches["upstream_km"] = net.longest_upstream(reaches["length_km"].to_numpy())
-    report["drainage_area"] = drainage_area
+        reaches["upstream_km"] = _upstream_km(reaches)
     is_out = reaches["next_down"].to_numpy() == 0
     sink = reaches["sink"].to_numpy(dtype=object)
     report.update(
@@ -207,6 +205,7 @@ def network_from_lines(
             "ambiguous_components": ambiguous,
             "multi_outlet_components": int(multi),
             "terminal_rivers": terminal,
+            "drainage_area": drainage_area,
             "cycles": [],
             "warnings": [],
         }
@@ -231,6 +230,12 @@ def network_from_lines(
     )
     reaches.attrs["report"] = report
     return reaches
+
+
+def _upstream_km(reaches: gpd.GeoDataFrame) -> np.ndarray:
+    """Step 9: longest river length from a source of the lines to each reach's downstream end."""
+    net = _compile(reaches, on_cycle="ignore")
+    return net.longest_upstream(reaches["length_km"].to_numpy())
 
 
 @dataclass
