@@ -190,8 +190,7 @@ def network_from_lines(
         max_reach_km=max_reach_km,
     )
     terminal = cut_terminal_rivers(reaches)
-    if drainage_area == "hack":
-        reaches["upstream_km"] = _upstream_km(reaches)
+    _add_upstream_km(reaches, drainage_area, report)
     is_out = reaches["next_down"].to_numpy() == 0
     sink = reaches["sink"].to_numpy(dtype=object)
     report.update(
@@ -205,7 +204,6 @@ def network_from_lines(
             "ambiguous_components": ambiguous,
             "multi_outlet_components": int(multi),
             "terminal_rivers": terminal,
-            "drainage_area": drainage_area,
             "cycles": [],
             "warnings": [],
         }
@@ -232,10 +230,12 @@ def network_from_lines(
     return reaches
 
 
-def _upstream_km(reaches: gpd.GeoDataFrame) -> np.ndarray:
-    """Step 9: longest river length from a source of the lines to each reach's downstream end."""
-    net = _compile(reaches, on_cycle="ignore")
-    return net.longest_upstream(reaches["length_km"].to_numpy())
+def _add_upstream_km(reaches: gpd.GeoDataFrame, drainage_area: str, report: dict[str, Any]) -> None:
+    """Step 9: ``upstream_km``, the longest river length from a source to each reach's end."""
+    report["drainage_area"] = drainage_area
+    if drainage_area == "hack":
+        net = _compile(reaches, on_cycle="ignore")
+        reaches["upstream_km"] = net.longest_upstream(reaches["length_km"].to_numpy())
 
 
 @dataclass
