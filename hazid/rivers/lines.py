@@ -116,8 +116,9 @@ def network_from_lines(
         Most dangling ends tried as the outlet of a component without sink.
     drainage_area : {"hack", "none"}
         ``"hack"``: add ``upstream_km`` so that discharge and Jobson's
-        velocities are estimated from Hack's law; ``"none"``: no drainage
-        area, every reach runs at the flat velocity.
+        velocities are estimated from Hack's law (lines cut by a box, or
+        omitting headwaters, shorten the courses and so the areas);
+        ``"none"``: no drainage area, every reach runs at the flat velocity.
 
     Returns
     -------
