@@ -22,9 +22,11 @@ A spill into a river reaches the Parties downstream. This package
 4. estimates leading-edge arrival (Jobson's maximum probable velocity), peak
    time (his peak velocity) and peak concentration with the USGS screening
    method of Jobson (1996), from the network's discharge or from its drainage
-   area times a sourced runoff depth, with lake delays and dilution
-   (:mod:`hazid.rivers.hydrology`, :mod:`hazid.rivers.transport`); a stated
-   flat velocity where the network has neither, or on request.
+   area times a sourced runoff depth (on plain lines, a drainage area estimated
+   from the longest river course upstream by Hack's law, flagged in the
+   results), with lake delays and dilution (:mod:`hazid.rivers.hydrology`,
+   :mod:`hazid.rivers.transport`); a stated flat velocity where the network
+   has neither, or on request.
 
 Distances are measured on the sphere (radius 6,371.0088 km) in local azimuthal
 equidistant projections computed per feature, or with WGS84 geodesics
@@ -41,6 +43,9 @@ baseline data and new approaches to study the world's large river systems.
 Hydrological Processes 27(15): 2171-2186 (HydroRIVERS).
 
 Fischer, H.B. et al. (1979). Mixing in Inland and Coastal Waters. Academic Press.
+
+Hack, J.T. (1957). Studies of longitudinal stream profiles in Virginia and
+Maryland. USGS Professional Paper 294-B.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ from hazid.rivers.geodesy import _geodesic_length_km as _geodesic_length_km
 from hazid.rivers.geodesy import _haversine_m as _haversine_m
 from hazid.rivers.graph import REACH_COLUMNS as REACH_COLUMNS
 from hazid.rivers.graph import check_network, network_graph
-from hazid.rivers.hydrology import mean_discharge
+from hazid.rivers.hydrology import hack_area_km2, mean_discharge
 from hazid.rivers.hydrorivers import network_from_hydrorivers
 from hazid.rivers.lakes import assign_lakes
 from hazid.rivers.lines import network_from_lines
@@ -95,6 +100,7 @@ __all__ = [
     "connect_sites",
     "cut_terminal_rivers",
     "fischer_dispersion",
+    "hack_area_km2",
     "jobson_peak_concentration",
     "jobson_reach",
     "jobson_unit_peak",

@@ -2,7 +2,10 @@
 
 Mean discharge comes from the network (HydroRIVERS ``DIS_AV_CMS``) or, where it
 is missing, from the drainage area (``UPLAND_SKM``) times a mean runoff depth
-(sourced table ``hazid/data/rivers/v1/runoff.csv``, or ``runoff_mm``). With
+(sourced table ``hazid/data/rivers/v1/runoff.csv``, or ``runoff_mm``). Plain-line
+networks (Natural Earth) have no drainage area: there it is estimated from the
+longest river course upstream (``upstream_km``, :func:`hazid.rivers.lines.network_from_lines`)
+by inverting Hack's (1957) law, and flagged as such (:func:`hack_area_km2`). With
 discharge and drainage area, Jobson's (1996) peak velocity Vp gives the time of
 the peak and the maximum probable velocity Vmp the earliest arrival of the
 leading edge (0.89 of the peak travel time at Vmp). Reaches with neither keep a
@@ -10,12 +13,15 @@ stated flat velocity, as does every reach with ``velocity="flat"``.
 
 A lake or reservoir of known volume V on the path holds the spill for its
 residence time V / Q (added at its outlet reach to both times) and mixes it
-into its volume: downstream, the peak concentration is at most M / V.
+into its volume: downstream, the peak concentration is at most M / V. The
+residence time is not added where the discharge is a Hack's-law estimate (biased
+low, it would make V / Q too long, i.e. the arrival too late).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +33,62 @@ from hazid.rivers.transport import jobson_peak_concentration, jobson_unit_peak, 
 SECONDS_PER_YEAR = 31_557_600.0
 """Seconds in a Julian year (365.25 days), to turn mm/yr of runoff into m3/s."""
 
+HACK_COEFFICIENT_MI = 1.4
+"""Hack's (1957) coefficient C in L = C A^h, L in miles and A in square miles.
+
+Hack, J.T. (1957) Studies of longitudinal stream profiles in Virginia and
+Maryland, USGS Professional Paper 294-B, section "Relation of stream length to
+drainage area" (p. 63): L = 1.4 A^0.6, L the length of the longest stream
+measured along the channel to the divide.
+"""
+
+HACK_EXPONENT = 0.6
+"""Hack's (1957) exponent h in L = C A^h (same source as :data:`HACK_COEFFICIENT_MI`)."""
+
+KM_PER_MILE = 1.609344
+"""Kilometres in an international mile (exact)."""
+
+SOURCE_DISCHARGE = "discharge"
+SOURCE_AREA = "drainage area"
+SOURCE_HACK = "drainage area (Hack's law from upstream length)"
+"""Discharge sources of a reach: the network's discharge, its drainage area times
+runoff, or a drainage area estimated from the longest course upstream."""
+
+HACK_NOTE = "discharge estimated from the river length upstream (Hack's law)"
+"""Water note of a result whose discharge (and so times and peak) rests on :data:`SOURCE_HACK`."""
+
+
+def hack_area_km2(length_km: Any) -> np.ndarray:
+    """Drainage area (km2) of a river whose longest course upstream is ``length_km``.
+
+    Hack's law L = 1.4 A^0.6 (miles, square miles; Hack 1957, USGS Prof. Paper
+    294-B) inverted: A = (L / 1.4)^(1 / 0.6). An estimate for networks without
+    drainage area. It is biased low where the network omits headwaters (the
+    course is measured from the first drawn reach, not from the divide) and for
+    large basins, whose length grows more slowly than A^0.6
+    (``docs/validation_rivers.md``: on HydroRIVERS in Turkey the estimate is
+    compared with ``UPLAND_SKM``).
+
+    Parameters
+    ----------
+    length_km : array_like
+        Longest river length upstream (km).
+
+    Returns
+    -------
+    numpy.ndarray
+        Drainage area (km2); NaN where the length is not positive.
+
+    Examples
+    --------
+    >>> round(float(hack_area_km2(1.4 * KM_PER_MILE)), 4)  # one square mile
+    2.59
+    """
+    length_mi = np.asarray(length_km, dtype=float) / KM_PER_MILE
+    with np.errstate(invalid="ignore"):
+        area_mi2 = (length_mi / HACK_COEFFICIENT_MI) ** (1.0 / HACK_EXPONENT)
+    return np.where(length_mi > 0, area_mi2 * KM_PER_MILE**2, np.nan)
+
 
 def mean_discharge(
     reaches: gpd.GeoDataFrame, *, runoff_mm: float | None = None
@@ -35,12 +97,15 @@ def mean_discharge(
 
     ``DIS_AV_CMS`` where the network has it; else ``UPLAND_SKM`` times the mean
     runoff depth (``runoff_mm``, else the sourced table: the exorheic mean,
-    or the interior-drainage mean for reaches draining to a closed basin).
+    or the interior-drainage mean for reaches draining to a closed basin);
+    else, on networks with ``upstream_km`` (plain lines), the drainage area
+    estimated by :func:`hack_area_km2` times the runoff depth.
 
     Parameters
     ----------
     reaches : geopandas.GeoDataFrame
-        Reach table (``dis_av_cms``, ``upland_skm``, ``endorheic`` if present).
+        Reach table (``dis_av_cms``, ``upland_skm``, ``upstream_km``,
+        ``endorheic`` if present).
     runoff_mm : float, optional
         Runoff depth (mm/yr) for every reach, overriding the table.
 
@@ -48,21 +113,34 @@ def mean_discharge(
     -------
     (numpy.ndarray, numpy.ndarray, numpy.ndarray)
         Discharge Qa (NaN where unknown), drainage area (NaN where unknown) and
-        ``"discharge"``, ``"drainage area"`` or ``""`` per reach.
+        the source per reach: :data:`SOURCE_DISCHARGE`, :data:`SOURCE_AREA`,
+        :data:`SOURCE_HACK` or ``""``.
 
     Examples
     --------
     >>> import geopandas as gpd
-    >>> r = gpd.GeoDataFrame({"dis_av_cms": [5.0, float("nan")],
-    ...                       "upland_skm": [400.0, 1000.0]}, geometry=[None, None])
+    >>> r = gpd.GeoDataFrame({"dis_av_cms": [5.0, float("nan"), float("nan")],
+    ...                       "upland_skm": [400.0, 1000.0, float("nan")],
+    ...                       "upstream_km": [50.0, 60.0, 1.4 * KM_PER_MILE]},
+    ...                      geometry=[None] * 3)
     >>> qa, da, src = mean_discharge(r, runoff_mm=315.576)
-    >>> qa.round(3).tolist(), src.tolist()
-    ([5.0, 10.0], ['discharge', 'drainage area'])
+    >>> qa.round(3).tolist()
+    [5.0, 10.0, 0.026]
+    >>> src.tolist()[:2]
+    ['discharge', 'drainage area']
+    >>> str(src[2])
+    "drainage area (Hack's law from upstream length)"
     """
     n = len(reaches)
     nan = np.full(n, np.nan)
     qa = reaches["dis_av_cms"].to_numpy(dtype=float) if "dis_av_cms" in reaches else nan
     da_km2 = reaches["upland_skm"].to_numpy(dtype=float) if "upland_skm" in reaches else nan
+    hack = ~(np.isfinite(da_km2) & (da_km2 > 0))
+    if "upstream_km" in reaches:
+        hack &= np.isfinite(reaches["upstream_km"].to_numpy(dtype=float))
+        da_km2 = np.where(hack, hack_area_km2(reaches["upstream_km"]), da_km2)
+    else:
+        hack[:] = False
     if runoff_mm is None:
         table = runoff_depths()
         endo = (
@@ -76,7 +154,8 @@ def mean_discharge(
     from_area = da_km2 * 1e6 * depth / 1000.0 / SECONDS_PER_YEAR
     has_q = np.isfinite(qa) & (qa > 0)
     has_a = np.isfinite(from_area) & (from_area > 0)
-    source = np.where(has_q, "discharge", np.where(has_a, "drainage area", ""))
+    from_hack = np.where(hack, SOURCE_HACK, SOURCE_AREA)
+    source = np.where(has_q, SOURCE_DISCHARGE, np.where(has_a, from_hack, ""))
     return np.where(has_q, qa, np.where(has_a, from_area, np.nan)), da_km2 * 1e6, source
 
 
@@ -127,10 +206,12 @@ def _reach_hydraulics(
         v_mp = jobson_velocity(q, qa, da, kind="max_probable")
         v_p = jobson_velocity(q, qa, da, kind="peak")
     hydro = np.isfinite(v_mp) & np.isfinite(v_p)
-    source = np.where(hydro, source, "")
+    # the source of the discharge, which sets the peak concentration even at the flat velocity
+    source = np.where(np.isfinite(q) & (q > 0), source, "")
     v_mp = np.where(hydro, v_mp, default_velocity_ms)
     v_p = np.where(hydro, v_p, default_velocity_ms)
-    delay = _lake_delay_h(reaches, q)
+    # a discharge estimated by Hack's law is biased low: V / Q would delay the spill too long
+    delay = _lake_delay_h(reaches, np.where(source == SOURCE_HACK, np.nan, q))
     t_h = length_km * 1000.0 / v_mp / 3600.0 + delay
     t_pk = length_km * 1000.0 / v_p / 3600.0 + delay
     return _Hydraulics(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hazid.errors import GeodataError
+from hazid.errors import GeodataError, check_choice
 from hazid.rivers.columns import _find_column, _norm_name
 from hazid.rivers.geodesy import (
     _deg_margin,
@@ -28,6 +28,7 @@ from hazid.rivers.geodesy import (
     _label_components,
     _to_wgs84,
 )
+from hazid.rivers.graph import _compile
 from hazid.rivers.outlets import (
     ENDORHEIC_LAKES,
     ENDORHEIC_SEAS,
@@ -52,6 +53,7 @@ def network_from_lines(
     endorheic_lakes: Iterable[str] = ENDORHEIC_LAKES,
     endorheic_seas: Mapping[str, tuple[float, float, float, float]] = ENDORHEIC_SEAS,
     max_candidates: int = 200,
+    drainage_area: str = "hack",
 ) -> gpd.GeoDataFrame:
     """Build a directed reach table from plain river lines, inferring flow direction.
 
@@ -81,7 +83,11 @@ def network_from_lines(
     7. cut pieces longer than ``max_reach_km`` into equal reaches (better
        positions for border crossings);
     8. end the terminal rivers of the closed-basin table (the Zeravshan, ...)
-       where they are drawn to join another river.
+       where they are drawn to join another river;
+    9. with ``drainage_area="hack"``, measure at each reach's downstream end
+       the longest river course upstream (``upstream_km``, one pass in
+       topological order): the travel-time model turns it into an estimated
+       drainage area by Hack's law (:func:`hazid.rivers.hydrology.hack_area_km2`).
 
     Parameters
     ----------
@@ -108,12 +114,19 @@ def network_from_lines(
         Closed seas as name -> (west, south, east, north) boxes.
     max_candidates : int
         Most dangling ends tried as the outlet of a component without sink.
+    drainage_area : {"hack", "none"}
+        ``"hack"``: add ``upstream_km`` so that discharge and Jobson's
+        velocities are estimated from Hack's law (lines cut by a box, or
+        omitting headwaters, shorten the courses and so the areas);
+        ``"none"``: no drainage area, every reach runs at the flat velocity.
 
     Returns
     -------
     geopandas.GeoDataFrame
         Reach table (EPSG:4326), geometry drawn downstream; ``upland_skm`` and
-        ``dis_av_cms`` are NaN. ``attrs["report"]`` holds the counts:
+        ``dis_av_cms`` are NaN; ``upstream_km`` (with ``drainage_area="hack"``)
+        is the longest river length from a source of the lines to the reach's
+        downstream end. ``attrs["report"]`` holds the counts:
         ``dropped_parts``, ``snapped_endpoints``, ``split_lines``, ``splits``,
         ``reversed_pieces``, ``components``, ``outlets`` by kind,
         ``ambiguous_components`` and ``multi_outlet_components``.
@@ -134,7 +147,10 @@ def network_from_lines(
     >>> net = network_from_lines(lines, borders=land, max_reach_km=None)
     >>> net.attrs["report"]["outlets"], net.attrs["report"]["split_lines"]
     ({'sea': 1}, 1)
+    >>> net.upstream_km.round(1).tolist()  # main river at the sea, its upper half, tributary
+    [111.3, 55.7, 33.2]
     """
+    check_choice("drainage_area", drainage_area, ["hack", "none"])
     lines = _to_wgs84(lines, "river lines")
     ncol = name_column or _find_column(lines.columns, "name", "name_en", "river")
     if name_column and name_column not in lines:
@@ -175,6 +191,7 @@ def network_from_lines(
         max_reach_km=max_reach_km,
     )
     terminal = cut_terminal_rivers(reaches)
+    _add_upstream_km(reaches, drainage_area, report)
     is_out = reaches["next_down"].to_numpy() == 0
     sink = reaches["sink"].to_numpy(dtype=object)
     report.update(
@@ -212,6 +229,14 @@ def network_from_lines(
     )
     reaches.attrs["report"] = report
     return reaches
+
+
+def _add_upstream_km(reaches: gpd.GeoDataFrame, drainage_area: str, report: dict[str, Any]) -> None:
+    """Step 9: ``upstream_km``, the longest river length from a source to each reach's end."""
+    report["drainage_area"] = drainage_area
+    if drainage_area == "hack":
+        net = _compile(reaches, on_cycle="ignore")
+        reaches["upstream_km"] = net.longest_upstream(reaches["length_km"].to_numpy())
 
 
 @dataclass

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hazid.rivers.graph import _Net
-from hazid.rivers.hydrology import _Hydraulics
+from hazid.rivers.hydrology import HACK_NOTE, SOURCE_HACK, _Hydraulics
 from hazid.rivers.paths import _path_lines
 from hazid.rivers.transport import LEADING_EDGE_FACTOR
 
@@ -66,6 +66,7 @@ def _country_entries(
     ex["tp"] = ex["tp"].to_numpy() + dfrac * hyd.t_h[e_pos]
     ex["tpk"] = ex["tpk"].to_numpy() + dfrac * hyd.t_pk[e_pos]
     conc = hyd.peak_mg_l(ex["tpk"].to_numpy(), e_pos, start.mass[e_row])
+    ex["src"] = hyd.source[e_pos]
     # a lake of known volume upstream mixes the spill into its volume: at most M / V
     with np.errstate(invalid="ignore", divide="ignore"):
         mixed = start.mass[e_row] / ex["lake_max_m3"].to_numpy() * 1000.0
@@ -94,6 +95,9 @@ def _affected_table(
     no_hydro = ~np.isfinite(ex["conc"].to_numpy()) & (ex["km"].to_numpy() > 0)
     note = np.where(no_hydro & (note == ""), "no discharge on the network: travel time only", note)
     note = np.where(ex["km"].to_numpy() == 0, "site on a river bordering this country", note)
+    hack = ex["src"].to_numpy() == SOURCE_HACK
+    note = np.where(hack & (note != ""), np.char.add(note.astype(str), "; "), note)
+    note = np.where(hack, np.char.add(note.astype(str), HACK_NOTE), note)
     affected = pd.DataFrame(
         {
             "site_id": conn["site_id"].to_numpy()[start.idx][rows],
