@@ -13,8 +13,8 @@ after an explicit option, the environment variables ``HAZID_BORDERS``,
 Each layer comes with a provenance record (:func:`provenance`) that results
 print: the file name, dataset, version, scale, limits, licence and SHA-256.
 Their limits matter: borders generalised for maps at 1:10M, large rivers
-only and no discharge (travel time at the default velocity, no peak
-concentration).
+only and no discharge (hazid estimates the drainage area from the river
+length upstream by Hack's law, flagged in every result).
 """
 
 from __future__ import annotations

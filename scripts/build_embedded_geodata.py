@@ -79,8 +79,9 @@ LAYERS: dict[str, dict] = {
         "scale": "1:10,000,000",
         "limits": (
             "large rivers only (for example the Ili, Chu and Tisza are absent); plain "
-            "lines without flow direction (inferred by hazid); no discharge: travel time "
-            "at the default velocity, no peak concentration"
+            "lines without flow direction (inferred by hazid); no discharge: hazid "
+            "estimates the drainage area from the river length upstream (Hack's law), "
+            "flagged in every result"
         ),
         "dropped": (
             "every attribute except name (featurecla, scalerank, rivernum, name_alt, "

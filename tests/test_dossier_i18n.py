@@ -222,6 +222,7 @@ def test_response_days(case, tmp_path):
 CODES = {
     "KAZ", "UZB", "KGZ", "WGS", "CAS", "USGS", "EPA", "RMP", "Jobson", "hazid", "run", "json",
     "III", "II", "I", "US", "HTML", "F", "b",  # Annex numbers, stability class, paragraph 3(b)
+    "Natural", "Earth",  # the name of a dataset
 }  # fmt: skip
 
 

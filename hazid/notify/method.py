@@ -46,7 +46,10 @@ _ZONE_LIMITATION = N_(
 _WATER_LIMITATION = N_(
     "River arrival times and peak concentrations are screening estimates (USGS method, "
     "Jobson 1996) assuming the released mass reaches the nearest river reach at once and "
-    "mixes fully; without discharge data only travel times are given."
+    "mixes fully; on river lines without discharge or drainage area (Natural Earth) the "
+    "discharge is estimated from the river length upstream (Hack's law, 1957), biased low: "
+    "times are approximate and peak concentrations high; without any discharge estimate only "
+    "travel times are given."
 )
 _BORDER_LIMITATION = N_(
     "Distances to borders depend on the generalisation of the border data used."
