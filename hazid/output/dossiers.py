@@ -276,10 +276,12 @@ def _draw_maps(
     *,
     size_px: Sequence[int],
     dpi: int,
+    workers: int | None = None,
 ) -> dict[tuple[str, str, str], dict[str, str]]:
     """Draw the static maps of every dossier in one batch; return each dossier's map files.
 
-    The result maps (origin, affected, language) to {site id: PNG file name}.
+    The result maps (origin, affected, language) to {site id: PNG file name}. ``workers``
+    processes draw them (default: every CPU, see :func:`hazid.maps.static_maps`).
     """
     jobs: list[dict[str, Any]] = []
     files: dict[tuple[str, str, str], dict[str, str]] = {}
@@ -319,6 +321,7 @@ def _draw_maps(
         borders=ds.borders,
         size_px=size_px,
         dpi=dpi,
+        workers=workers,
     )
     logger.info("%d static maps drawn for %d pairs", len(jobs), len(pairs))
     return files
