@@ -81,6 +81,9 @@ _RU: dict[str, str] = {
     " номером в досье.",
     "Hazardous activity (number in the dossier)": "Опасная деятельность (номер в досье)",
     "activities {items}": "виды деятельности {items}",
+    "{name} (affected Party) lies outside the map, {km} km from its centre (bearing"
+    " {deg}\u00b0).": "{name} (затрагиваемая Сторона) находится за пределами карты, в {km} км"
+    " от её центра (азимут {deg}\u00b0).",
 }
 _TEXT: dict[str, dict[str, str]] = {"en": {}, "ru": _RU}
 

@@ -308,22 +308,31 @@ def _map_window(
     if r is not None:
         parts.extend(r.geometry)
     for code in _codes(affected) if b_all is not None else []:
-        aff = b_all.loc[b_all["iso_a3"].astype(str) == code]
-        if len(aff):
-            # nearest point part by part: a whole country projected about a distant
-            # site can be invalid (a union of it raises), a distance never fails
-            centre = shapely.Point(0.0, 0.0)
-            polys = shapely.get_parts(aff.to_crs(crs).geometry.to_numpy())
-            polys = polys[~shapely.is_empty(polys)]
-            if len(polys):
-                k = int(np.argmin(shapely.distance(centre, polys)))
-                parts.append(nearest_points(centre, polys[k])[1])
+        near = _nearest_point(b_all, code, crs)
+        if near is not None:
+            parts.append(near)
     xmin, ymin, xmax, ymax = shapely.GeometryCollection(parts).bounds
     half = max(xmax - xmin, ymax - ymin, 10_000.0) / 2 * 1.15
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
     aspect = (ax_box[2] * width_px) / (ax_box[3] * height_px)
     hx, hy = (half * aspect, half) if aspect >= 1 else (half, half / aspect)
     return _Window(cx - hx, cx + hx, cy - hy, cy + hy)
+
+
+def _nearest_point(b_all: gpd.GeoDataFrame, code: str, crs: CRS) -> shapely.Point | None:
+    """Point of country ``code`` nearest to the centre of ``crs`` (in ``crs``), or None."""
+    aff = b_all.loc[b_all["iso_a3"].astype(str) == code]
+    if not len(aff):
+        return None
+    # nearest point part by part: a whole country projected about a distant
+    # site can be invalid (a union of it raises), a distance never fails
+    centre = shapely.Point(0.0, 0.0)
+    polys = shapely.get_parts(aff.to_crs(crs).geometry.to_numpy())
+    polys = polys[~shapely.is_empty(polys)]
+    if not len(polys):
+        return None
+    k = int(np.argmin(shapely.distance(centre, polys)))
+    return nearest_points(centre, polys[k])[1]
 
 
 def _draw_footer(

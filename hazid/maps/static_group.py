@@ -12,56 +12,40 @@ hundreds of activities costs little more than a map of one. Output is determinis
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.path import Path as MplPath
-from matplotlib.textpath import TextPath
-from matplotlib.transforms import IdentityTransform
 from pyproj import Transformer
 
 from hazid.errors import GeodataError
-from hazid.maps.labels import check_map_lang, text
+from hazid.maps.labels import check_map_lang, country_name, text
 from hazid.maps.static import (
     _codes,
     _draw_footer,
     _legend_loc,
     _map_window,
+    _nearest_point,
     _require_crs,
     _save,
     _usable_borders,
     local_crs,
 )
 from hazid.maps.static_draw import (
-    _PX_TO_PT,
     _SITE_MARKER_PT,
-    _draw_countries,
     _draw_north_arrow,
     _draw_scale_bar,
     _Legend,
     _print_borders,
-    _rgb,
 )
-from hazid.maps.styles import (
-    _OTHER_ZONE_COLOUR,
-    _SEA_COLOUR,
-    _TRACE_STYLE,
-    _ZONE_STYLE,
-    SITE_STATUS_STYLE,
-    ZONE_COLOURS,
-)
+from hazid.maps.static_paths import _country_collections, _traces_and_sites, _zone_collection
+from hazid.maps.styles import _SEA_COLOUR
 
 __all__ = ["static_group_map"]
 
@@ -206,9 +190,7 @@ def _compose_group(
     r = None if river_paths is None else river_paths.to_crs(crs)
     width_px, height_px = int(size_px[0]), int(size_px[1])
     ax_box = (0.03, 0.08, 0.94, 0.84)
-    win = _map_window(
-        z, r, borders, affected, crs, ax_box, width_px, height_px, shapely.points(xs, ys)
-    )
+    win, far = _group_window(z, r, borders, affected, crs, ax_box, (width_px, height_px), xs, ys)
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     fig.patch.set_facecolor("white")
     ax = fig.add_axes(ax_box)
@@ -217,10 +199,10 @@ def _compose_group(
     legend = _Legend(lang=lang)
     if borders is not None:
         b_print = _print_borders(borders, win, lat, ax_box[2] * width_px)
-        _draw_countries(ax, b_print, crs, win, origin, _codes(affected), legend, m_per_pt)
+        _country_collections(ax, b_print, crs, win, origin, _codes(affected), legend, m_per_pt)
     if z is not None:
         _zone_collection(ax, z, legend, min_radius_m=_SITE_MARKER_PT / 2 * m_per_pt)
-    _traces_and_sites(ax, r, win, xs, ys, names, legend)
+    _traces_and_sites(ax, r, win, xs, ys, names, legend, m_per_pt)
     ax.set_xlim(win.x0, win.x1)
     ax.set_ylim(win.y0, win.y1)
     ax.set_aspect("equal", adjustable="box")
@@ -241,155 +223,50 @@ def _compose_group(
         "the dossier.",
         lang,
     ).format(n=len(ids))
-    small = " ".join([shows, *legend.notes, *([note] if note else [])])
+    away = [
+        text(
+            "{name} (affected Party) lies outside the map, {km} km from its centre "
+            "(bearing {deg}\u00b0).",
+            lang,
+        ).format(name=country_name(code, lang, code), km=f"{d / 1000:.0f}", deg=f"{b:.0f}")
+        for code, d, b in far
+    ]
+    small = " ".join([shows, *away, *legend.notes, *([note] if note else [])])
     _draw_footer(fig, lon, lat, small, width_px, dpi, lang, on_site=False)
     return fig
 
 
-def _polygon_path(geom: shapely.Geometry) -> MplPath | None:
-    """One matplotlib path of the polygons of ``geom`` (holes included), or None."""
-    verts: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
-    for part in shapely.get_parts(geom):
-        if not isinstance(part, shapely.Polygon) or part.is_empty:
-            continue
-        for ring in (part.exterior, *part.interiors):
-            xy = shapely.get_coordinates(ring)
-            c = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
-            c[0], c[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
-            verts.append(xy)
-            codes.append(c)
-    return MplPath(np.concatenate(verts), np.concatenate(codes)) if verts else None
+#: A map of several activities frames the nearest part of the affected Party only when that
+#: frame is at most this many times as wide as the frame of the activities alone.
+_REACH = 2.5
 
 
-def _zone_collection(
-    ax: Axes, z: gpd.GeoDataFrame, legend: _Legend, *, min_radius_m: float
-) -> None:
-    """All consequence zones as one path collection, largest first, coloured by hazard.
-
-    As on the map of one activity, a zone whose equivalent radius (area in the local
-    projection, metres) is below 1.5 ``min_radius_m`` is hidden under its site symbol; the
-    small print names each hidden hazard once, with the largest such radius.
-    """
-    z = z.assign(_area=z.geometry.area).sort_values(["_area", "hazard"], ascending=[False, True])
-    paths, faces, edges = [], [], []
-    shown: list[str] = []
-    hidden: dict[str, float] = {}
-    for hazard, geom, area in zip(z["hazard"].astype(str), z.geometry, z["_area"], strict=True):
-        p = _polygon_path(geom)
-        if p is None:
-            continue
-        colour = ZONE_COLOURS.get(hazard, _OTHER_ZONE_COLOUR)
-        paths.append(p)
-        faces.append((*_rgb(colour), _ZONE_STYLE["fillOpacity"]))
-        edges.append(colour)
-        radius = math.sqrt(area / math.pi)
-        if radius >= 1.5 * min_radius_m:
-            shown += [] if hazard in shown else [hazard]
-        else:
-            hidden[hazard] = max(hidden.get(hazard, 0.0), radius)
-    if paths:
-        width = float(_ZONE_STYLE["weight"]) * _PX_TO_PT
-        col = PathCollection(paths, facecolors=faces, edgecolors=edges, linewidths=width)
-        col.set_zorder(3)
-        ax.add_collection(col, autolim=False)
-    for hazard in shown:
-        colour = ZONE_COLOURS.get(hazard, _OTHER_ZONE_COLOUR)
-        legend.handles.append(
-            Patch(
-                facecolor=(*_rgb(colour), _ZONE_STYLE["fillOpacity"] * 2),
-                edgecolor=colour,
-                label=legend.t("{hazard} zone").format(hazard=legend.t(hazard)),
-            )
-        )
-    if hidden:
-        items = [
-            f"{legend.t('{hazard} zone').format(hazard=legend.t(h))} "
-            f"(\u2264 {legend.t('{value} km').format(value=f'{r / 1000:.2g}')})"
-            for h, r in hidden.items()
-        ]
-        legend.notes.append(f"{legend.t('Too small to show at this scale')}: {', '.join(items)}.")
-
-
-#: Size (points) of the labels of the sites.
-_LABEL_PT = 8.0
-_LABEL_FONT = FontProperties(weight="bold")
-
-
-@functools.lru_cache(maxsize=65536)
-def _label_path(label: str) -> MplPath:
-    """Outline of ``label`` in points, baseline at 0 (made once per label and process)."""
-    tp = TextPath((0.0, 0.0), label, size=_LABEL_PT, prop=_LABEL_FONT)
-    return MplPath(tp.vertices.copy(), tp.codes.copy())
-
-
-def _site_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, names: list[str]) -> None:
-    """Label every site above right of its symbol: black text with a white halo.
-
-    The labels are two path collections (halo, then text) of glyph outlines placed at the
-    sites, as fast for hundreds of labels as for one; they are clipped to the frame.
-    """
-    dpi = ax.figure.dpi  # type: ignore[union-attr]
-    px = dpi / 72.0
-    shift = 0.6 * _SITE_MARKER_PT
-    paths = []
-    for name in names:
-        p = _label_path(name)
-        paths.append(MplPath((p.vertices + shift) * px, p.codes))
-    offsets = np.column_stack([xs, ys])
-    for zorder, style in (
-        (7.4, {"facecolors": "white", "edgecolors": "white", "linewidths": 2.5}),
-        (7.5, {"facecolors": "black", "edgecolors": "none", "linewidths": 0.0}),
-    ):
-        col = PathCollection(
-            paths, offsets=offsets, offset_transform=ax.transData, zorder=zorder, **style
-        )
-        col.set_transform(IdentityTransform())
-        ax.add_collection(col, autolim=False)
-
-
-def _traces_and_sites(
-    ax: Axes,
+def _group_window(
+    z: gpd.GeoDataFrame | None,
     r: gpd.GeoDataFrame | None,
-    win: object,
+    borders: gpd.GeoDataFrame | None,
+    affected: str | Sequence[str] | None,
+    crs: Any,
+    ax_box: tuple[float, float, float, float],
+    size: tuple[int, int],
     xs: np.ndarray,
     ys: np.ndarray,
-    names: list[str],
-    legend: _Legend,
-) -> None:
-    """River traces as one line collection, then every site symbol with its label."""
-    trace = {"color": _TRACE_STYLE["color"], "alpha": _TRACE_STYLE["opacity"], "linewidth": 2.0}
-    if r is not None:
-        geoms = r.geometry.to_numpy()
-        lines = shapely.get_parts(
-            np.where(shapely.get_dimensions(geoms) == 2, shapely.boundary(geoms), geoms)
-        )
-        segs = [shapely.get_coordinates(g) for g in shapely.get_parts(lines) if not g.is_empty]
-        if segs:
-            col = LineCollection(segs, colors=trace["color"], linewidths=trace["linewidth"])
-            col.set_alpha(trace["alpha"])
-            col.set_zorder(4)
-            ax.add_collection(col, autolim=False)
-            if shapely.intersects(win.box, geoms).any():
-                legend.handles.append(
-                    Line2D([], [], label=legend.t("River trace downstream"), **trace)
-                )
-    st = SITE_STATUS_STYLE["notify"]
-    star = {
-        "marker": "o",
-        "color": st["fillColor"],
-        "markeredgecolor": st["color"],
-        "markeredgewidth": 1.2,
-        "linestyle": "none",
-    }
-    ax.plot(xs, ys, markersize=_SITE_MARKER_PT, zorder=7, **star)
-    _site_labels(ax, xs, ys, names)
-    legend.handles.append(
-        Line2D(
-            [],
-            [],
-            markersize=_SITE_MARKER_PT * 0.8,
-            label=legend.t("Hazardous activity (number in the dossier)"),
-            **star,
-        )
-    )
+) -> tuple[Any, list[tuple[str, float, float]]]:
+    """Frame the sites, zones and traces, and the affected Party if near.
+
+    An affected Party farther away would shrink the activities to a cluster: it is left out
+    of the frame and returned as (code, distance in metres, bearing in degrees) from the
+    centre of the projection (distances and bearings from the centre are true in an
+    azimuthal equidistant projection).
+    """
+    pts = shapely.points(xs, ys)
+    own = _map_window(z, r, borders, None, crs, ax_box, *size, pts)
+    full = _map_window(z, r, borders, affected, crs, ax_box, *size, pts)
+    if (full.x1 - full.x0) <= _REACH * (own.x1 - own.x0) or borders is None:
+        return full, []
+    far = []
+    for code in _codes(affected):
+        p = _nearest_point(borders, code, crs)
+        if p is not None:
+            far.append((code, math.hypot(p.x, p.y), math.degrees(math.atan2(p.x, p.y)) % 360))
+    return own, far

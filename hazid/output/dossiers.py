@@ -116,7 +116,8 @@ def write_notifications(
       site id: bounded and collision-free). A pair with :data:`PAIR_MAP_FROM` activities or
       more gets one map ``<ORIGIN>-<AFFECTED>_activities-<k>.png`` for each group of its
       activities that lie within a square of :data:`GROUP_SPAN_KM` km (in a local azimuthal
-      equidistant projection of the pair): it shows all the activities of the group, each
+      equidistant projection of the pair; at most :data:`GROUP_MAX` activities, smaller
+      squares where they are denser): it shows all the activities of the group, each
       labelled with its number in the dossier, and each of them links to it; an activity
       alone in its square keeps its own map. All the maps of a run are drawn in one batch
       on every core (:func:`hazid.maps.static_maps`). With several languages each of these
@@ -266,6 +267,10 @@ def _write_tables(out: Path, ds: DossierSet) -> None:
 PAIR_MAP_FROM = 6
 #: Side (km) of the squares that group the activities of a pair onto one map.
 GROUP_SPAN_KM = 250.0
+#: Most activities on one map (more are split into smaller squares).
+GROUP_MAX = 50
+#: Side (km) of the smallest square that is split.
+GROUP_MIN_SPAN_KM = 15.0
 
 
 def _draw_maps(
@@ -289,7 +294,8 @@ def _draw_maps(
     for pair in pairs:
         o, a = pair.origin, pair.affected
         acts = ds.activities(o, a)
-        groups = _map_groups(ds.sites, list(acts["site_id"].astype(str)))
+        sids = acts["site_id"].astype(str).tolist()
+        groups = _map_groups(ds.sites, sids)
         for lg in langs:
             suffix = f".{lg}" if len(langs) > 1 else ""
             mine = files.setdefault((o, a, lg), {})
@@ -305,14 +311,14 @@ def _draw_maps(
                     labels = [str(i + 1) for i in group]
                     jobs.append(
                         {
-                            "site_ids": [acts["site_id"].iloc[i] for i in group],
+                            "site_ids": [sids[i] for i in group],
                             "labels": labels,
                             "title": f"{o} \u2192 {a}: {_numbers(labels, lg)}",
                             **common,
                         }
                     )
                 jobs[-1]["path"] = out / name
-                mine.update({str(acts["site_id"].iloc[i]): name for i in group})
+                mine.update({sids[i]: name for i in group})
     static_maps(
         ds.sites,
         jobs,
@@ -333,7 +339,10 @@ def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
     Below :data:`PAIR_MAP_FROM` activities, or for a site without coordinates, each activity
     has its own map. Otherwise the sites are projected to an azimuthal equidistant
     projection centred on their extent (metres, WGS 84) and grouped by squares of
-    :data:`GROUP_SPAN_KM`; groups are in the order of their first activity.
+    :data:`GROUP_SPAN_KM`; a square with more than :data:`GROUP_MAX` activities is split
+    into quarters, and again, down to squares of :data:`GROUP_MIN_SPAN_KM` (whose activities
+    are then taken :data:`GROUP_MAX` at a time), so that every label stays legible. Groups
+    are in the order of their first activity.
     """
     if len(site_ids) < PAIR_MAP_FROM:
         return [[i] for i in range(len(site_ids))]
@@ -347,14 +356,35 @@ def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
     mid = ((lo.min() + lo.max()) / 2 + 180.0) % 360.0 - 180.0
     crs = local_crs(float(mid), float((lat[ok].min() + lat[ok].max()) / 2))
     x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon[ok], lat[ok])
+    x, y, idx = np.asarray(x), np.asarray(y), np.flatnonzero(ok)
     span = GROUP_SPAN_KM * 1000.0
-    cells = zip(np.floor(np.asarray(x) / span), np.floor(np.asarray(y) / span), strict=True)
-    groups: dict[Any, list[int]] = {}
-    for i, cell in zip(np.flatnonzero(ok), cells, strict=True):
-        groups.setdefault(cell, []).append(int(i))
-    for i in np.flatnonzero(~ok):
-        groups[("alone", int(i))] = [int(i)]
-    return sorted(groups.values(), key=lambda g: g[0])
+    cx, cy = np.floor(x / span), np.floor(y / span)
+    groups = [[int(i)] for i in np.flatnonzero(~ok)]
+    for key in sorted(set(zip(cx.tolist(), cy.tolist(), strict=True))):
+        sel = (cx == key[0]) & (cy == key[1])
+        _split(idx[sel], x[sel], y[sel], key[0] * span, key[1] * span, span, groups)
+    return sorted(groups, key=lambda g: g[0])
+
+
+def _split(
+    idx: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    x0: float,
+    y0: float,
+    size: float,
+    groups: list[list[int]],
+) -> None:
+    """Append the groups of the activities ``idx`` (at ``x``, ``y``) of one square."""
+    if len(idx) <= GROUP_MAX or size <= GROUP_MIN_SPAN_KM * 1000.0:
+        groups += [[int(i) for i in idx[k : k + GROUP_MAX]] for k in range(0, len(idx), GROUP_MAX)]
+        return
+    half = size / 2
+    right, top = x >= x0 + half, y >= y0 + half
+    for qx, qy in ((False, False), (True, False), (False, True), (True, True)):
+        sel = (right == qx) & (top == qy)
+        if sel.any():
+            _split(idx[sel], x[sel], y[sel], x0 + qx * half, y0 + qy * half, half, groups)
 
 
 def _numbers(labels: list[str], lang: str, limit: int = 60) -> str:
