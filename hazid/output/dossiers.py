@@ -339,7 +339,7 @@ def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
     Below :data:`PAIR_MAP_FROM` activities, or for a site without coordinates, each activity
     has its own map. Otherwise the sites are projected to an azimuthal equidistant
     projection centred on their extent (metres, WGS 84) and grouped by squares of
-    :data:`GROUP_SPAN_KM`; a square with more than :data:`GROUP_MAX` activities is split
+    :data:`GROUP_SPAN_KM` from the south-west corner of that extent; a square with more than :data:`GROUP_MAX` activities is split
     into quarters, and again, down to squares of :data:`GROUP_MIN_SPAN_KM` (whose activities
     are then taken :data:`GROUP_MAX` at a time), so that every label stays legible. Groups
     are in the order of their first activity.
@@ -358,11 +358,13 @@ def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
     x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon[ok], lat[ok])
     x, y, idx = np.asarray(x), np.asarray(y), np.flatnonzero(ok)
     span = GROUP_SPAN_KM * 1000.0
-    cx, cy = np.floor(x / span), np.floor(y / span)
+    x0, y0 = x.min(), y.min()
+    cx, cy = np.floor((x - x0) / span), np.floor((y - y0) / span)
     groups = [[int(i)] for i in np.flatnonzero(~ok)]
     for key in sorted(set(zip(cx.tolist(), cy.tolist(), strict=True))):
         sel = (cx == key[0]) & (cy == key[1])
-        _split(idx[sel], x[sel], y[sel], key[0] * span, key[1] * span, span, groups)
+        left, bottom = x0 + key[0] * span, y0 + key[1] * span
+        _split(idx[sel], x[sel], y[sel], left, bottom, span, groups)
     return sorted(groups, key=lambda g: g[0])
 
 
