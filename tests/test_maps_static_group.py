@@ -91,7 +91,7 @@ def test_group_map_labels_every_site_and_says_so(case):
     assert "Hazardous activity (number in the dossier)" in legend
     assert "Bland (affected Party)" in legend and "toxic zone" in legend
     # the 200 m fire zone is under its site symbol: named in the small print only
-    assert "fire zone" not in legend and "fire zone (\u2264 0.2 km)" in small
+    assert "fire zone" not in legend and "fire zone (\u2264\u00a00.2 km)" in small
 
 
 def _centre_of(sites):

@@ -13,6 +13,7 @@ hundreds of activities costs little more than a map of one. Output is determinis
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -189,7 +190,12 @@ def _compose_group(
     z = None if zones is None else zones.to_crs(crs)
     r = None if river_paths is None else river_paths.to_crs(crs)
     width_px, height_px = int(size_px[0]), int(size_px[1])
-    ax_box = (0.03, 0.08, 0.94, 0.84)
+    shows = text(
+        "This map of the pair shows {n} of its activities, each labelled with its number in "
+        "the dossier.",
+        lang,
+    ).format(n=len(ids))
+    ax_box = _axes_box(shows, note, width_px, height_px, dpi)
     win, far = _group_window(z, r, borders, affected, crs, ax_box, (width_px, height_px), xs, ys)
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     fig.patch.set_facecolor("white")
@@ -218,11 +224,6 @@ def _compose_group(
     for t in leg.get_texts():
         t.set_parse_math(False)
     fig.suptitle(title or ", ".join(ids), fontsize=12, y=0.97, parse_math=False)
-    shows = text(
-        "This map of the pair shows {n} of its activities, each labelled with its number in "
-        "the dossier.",
-        lang,
-    ).format(n=len(ids))
     away = [
         text(
             "{name} (affected Party) lies outside the map, {km} km from its centre "
@@ -234,6 +235,21 @@ def _compose_group(
     small = " ".join([shows, *away, *legend.notes, *([note] if note else [])])
     _draw_footer(fig, lon, lat, small, width_px, dpi, lang, on_site=False)
     return fig
+
+
+def _axes_box(
+    shows: str, note: str | None, width_px: int, height_px: int, dpi: int
+) -> tuple[float, float, float, float]:
+    """Axes of the map (figure fraction), above room for the small print.
+
+    The small print is wrapped as :func:`hazid.maps.static._draw_footer` wraps it; room is
+    kept for the projection line (about 120 characters), ``shows``, ``note`` and two more
+    lines (the distant Party and the zones too small to show).
+    """
+    chars = max(40, int(0.94 * width_px / (7 * dpi / 72 * 0.62)))
+    lines = len(textwrap.wrap(" ".join(["x" * 119, shows, note or ""]), chars)) + 2
+    bottom = max(0.08, 0.022 + lines * 7 * 1.2 * dpi / 72 / height_px)
+    return (0.03, bottom, 0.94, 0.92 - bottom)
 
 
 #: A map of several activities frames the nearest part of the affected Party only when that

@@ -108,7 +108,7 @@ def _zone_collection(
     if hidden:
         items = [
             f"{legend.t('{hazard} zone').format(hazard=legend.t(h))} "
-            f"(\u2264 {legend.t('{value} km').format(value=f'{r / 1000:.2g}')})"
+            f"(\u2264\u00a0{legend.t('{value} km').format(value=f'{r / 1000:.2g}')})"
             for h, r in hidden.items()
         ]
         legend.notes.append(f"{legend.t('Too small to show at this scale')}: {', '.join(items)}.")

@@ -339,10 +339,10 @@ def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
     Below :data:`PAIR_MAP_FROM` activities, or for a site without coordinates, each activity
     has its own map. Otherwise the sites are projected to an azimuthal equidistant
     projection centred on their extent (metres, WGS 84) and grouped by squares of
-    :data:`GROUP_SPAN_KM` from the south-west corner of that extent; a square with more than :data:`GROUP_MAX` activities is split
-    into quarters, and again, down to squares of :data:`GROUP_MIN_SPAN_KM` (whose activities
-    are then taken :data:`GROUP_MAX` at a time), so that every label stays legible. Groups
-    are in the order of their first activity.
+    :data:`GROUP_SPAN_KM` from the south-west corner of that extent; a square with more
+    than :data:`GROUP_MAX` activities is split into quarters, and again, down to squares of
+    :data:`GROUP_MIN_SPAN_KM` (whose activities are then taken :data:`GROUP_MAX` at a time),
+    so that every label stays legible. Groups are in the order of their first activity.
     """
     if len(site_ids) < PAIR_MAP_FROM:
         return [[i] for i in range(len(site_ids))]
