@@ -84,7 +84,7 @@ def test_group_map_labels_every_site_and_says_so(case):
     tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
     x, y = tr.transform(case["sites"]["lon"].to_numpy(), case["sites"]["lat"].to_numpy())
     np.testing.assert_allclose(labels[0].get_offsets(), np.column_stack([x, y]), atol=1e-6)
-    small = " ".join(" ".join(t.get_text() for t in fig.texts).split())  # unwrapped
+    small = " ".join(t.get_text().replace("\n", " ") for t in fig.texts)  # unwrapped
     assert "shows 3 of its activities, each labelled with its number in the dossier" in small
     assert "centred among the activities" in small and small.endswith("Sources.")
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
