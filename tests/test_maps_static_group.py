@@ -167,7 +167,7 @@ def test_map_groups_by_squares_of_a_local_projection():
     assert [7] in _map_groups(nan, ids)
 
 
-def test_map_groups_split_dense_squares(monkeypatch):
+def test_map_groups_cut_dense_squares_into_runs(monkeypatch):
     monkeypatch.setattr(dossiers, "GROUP_MAX", 4)
     rng = np.random.default_rng(3)
     sites = pd.DataFrame(
@@ -175,8 +175,20 @@ def test_map_groups_split_dense_squares(monkeypatch):
          "lat": rng.uniform(42, 42.8, 20)}
     )  # fmt: skip
     groups = _map_groups(sites, list(sites["site_id"]))
-    assert max(len(g) for g in groups) <= 4
+    assert sorted(len(g) for g in groups) == [4] * 5  # 20 in one square: 5 runs of 4
     assert sorted(i for g in groups for i in g) == list(range(20))
+
+
+def test_hilbert_order_visits_neighbours():
+    from hazid.output.dossiers import _hilbert
+
+    # the curve of a 2 x 2 grid, then every step of the 4 x 4 curve is to a neighbour cell
+    assert _hilbert(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 0]), 2).tolist() == [0, 1, 2, 3]
+    ix, iy = (v.ravel() for v in np.meshgrid(np.arange(4), np.arange(4)))
+    d = _hilbert(ix, iy, 4)
+    assert sorted(d.tolist()) == list(range(16))
+    o = np.argsort(d)
+    assert (np.abs(np.diff(ix[o])) + np.abs(np.diff(iy[o])) == 1).all()
 
 
 def test_numbers_join_runs_and_cut_long_lists():

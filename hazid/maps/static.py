@@ -376,12 +376,18 @@ def _draw_footer(
     )
 
 
-def _save(fig: Figure, path: str | Path, dpi: int, site_id: str) -> Path:
-    """Write the PNG (no timestamp or software tag, so the bytes are reproducible)."""
+def _save(
+    fig: Figure, path: str | Path, dpi: int, site_id: str, compress_level: int | None = None
+) -> Path:
+    """Write the PNG (no timestamp or software tag, so the bytes are reproducible).
+
+    ``compress_level`` (zlib, 1 fastest to 9 smallest) defaults to Pillow's.
+    """
     out = Path(path)
+    pil = {} if compress_level is None else {"pil_kwargs": {"compress_level": compress_level}}
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, dpi=dpi, format="png", metadata={"Software": None})
+        fig.savefig(out, dpi=dpi, format="png", metadata={"Software": None}, **pil)
     except OSError as err:
         raise OutputError(f"cannot write map {out}: {err}") from err
     logger.debug("map of %s written to %s", site_id, out)

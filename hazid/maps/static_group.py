@@ -131,7 +131,8 @@ def static_group_map(
         dpi=dpi,
         lang=lang,
     )
-    return _save(fig, path, dpi, ", ".join(ids))
+    # zlib level 1: about twice as fast as the default, files a few per cent larger
+    return _save(fig, path, dpi, ", ".join(ids), compress_level=1)
 
 
 def _rows(layer: gpd.GeoDataFrame | None, label: str, ids: list[str]) -> gpd.GeoDataFrame | None:
@@ -156,6 +157,18 @@ def _locations(sites: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, np.ndar
     if bad.any():
         raise GeodataError(f"site {ids[int(np.argmax(bad))]!r} has no coordinates")
     return lon, lat
+
+
+def _to_map(layer: gpd.GeoDataFrame | None, to_map: Transformer) -> gpd.GeoDataFrame | None:
+    """``layer`` in the map's projection (with ``to_map`` when it is in WGS 84 degrees)."""
+    if layer is None:
+        return None
+    if not layer.crs.equals("EPSG:4326"):
+        return layer.to_crs(to_map.target_crs)
+    geoms = shapely.transform(
+        layer.geometry.to_numpy(), lambda c: np.column_stack(to_map.transform(c[:, 0], c[:, 1]))
+    )
+    return layer.set_geometry(gpd.GeoSeries(geoms, index=layer.index, crs=to_map.target_crs))
 
 
 def _centre(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float]:
@@ -187,8 +200,7 @@ def _compose_group(
     crs = local_crs(lon, lat)
     to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     xs, ys = (np.asarray(v, dtype=float) for v in to_map.transform(lons, lats))
-    z = None if zones is None else zones.to_crs(crs)
-    r = None if river_paths is None else river_paths.to_crs(crs)
+    z, r = _to_map(zones, to_map), _to_map(river_paths, to_map)
     width_px, height_px = int(size_px[0]), int(size_px[1])
     shows = text(
         "This map of the pair shows {n} of its activities, each labelled with its number in "

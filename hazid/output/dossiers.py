@@ -116,8 +116,8 @@ def write_notifications(
       site id: bounded and collision-free). A pair with :data:`PAIR_MAP_FROM` activities or
       more gets one map ``<ORIGIN>-<AFFECTED>_activities-<k>.png`` for each group of its
       activities that lie within a square of :data:`GROUP_SPAN_KM` km (in a local azimuthal
-      equidistant projection of the pair; at most :data:`GROUP_MAX` activities, smaller
-      squares where they are denser): it shows all the activities of the group, each
+      equidistant projection of the pair; at most :data:`GROUP_MAX` activities, neighbours
+      along a Hilbert curve where they are denser): it shows all the activities of the group, each
       labelled with its number in the dossier, and each of them links to it; an activity
       alone in its square keeps its own map. All the maps of a run are drawn in one batch
       on every core (:func:`hazid.maps.static_maps`). With several languages each of these
@@ -267,10 +267,8 @@ def _write_tables(out: Path, ds: DossierSet) -> None:
 PAIR_MAP_FROM = 6
 #: Side (km) of the squares that group the activities of a pair onto one map.
 GROUP_SPAN_KM = 250.0
-#: Most activities on one map (more are split into smaller squares).
+#: Most activities on one map.
 GROUP_MAX = 50
-#: Side (km) of the smallest square that is split.
-GROUP_MIN_SPAN_KM = 15.0
 
 
 def _draw_maps(
@@ -339,10 +337,10 @@ def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
     Below :data:`PAIR_MAP_FROM` activities, or for a site without coordinates, each activity
     has its own map. Otherwise the sites are projected to an azimuthal equidistant
     projection centred on their extent (metres, WGS 84) and grouped by squares of
-    :data:`GROUP_SPAN_KM` from the south-west corner of that extent; a square with more
-    than :data:`GROUP_MAX` activities is split into quarters, and again, down to squares of
-    :data:`GROUP_MIN_SPAN_KM` (whose activities are then taken :data:`GROUP_MAX` at a time),
-    so that every label stays legible. Groups are in the order of their first activity.
+    :data:`GROUP_SPAN_KM` from the south-west corner of that extent; the activities of a
+    square with more than :data:`GROUP_MAX` are cut into runs along a Hilbert curve
+    (:func:`_split`), so that every label stays legible. Groups are in the order of their
+    first activity.
     """
     if len(site_ids) < PAIR_MAP_FROM:
         return [[i] for i in range(len(site_ids))]
@@ -377,16 +375,35 @@ def _split(
     size: float,
     groups: list[list[int]],
 ) -> None:
-    """Append the groups of the activities ``idx`` (at ``x``, ``y``) of one square."""
-    if len(idx) <= GROUP_MAX or size <= GROUP_MIN_SPAN_KM * 1000.0:
-        groups += [[int(i) for i in idx[k : k + GROUP_MAX]] for k in range(0, len(idx), GROUP_MAX)]
+    """Append the groups of the activities ``idx`` (at ``x``, ``y``) of one square.
+
+    More than :data:`GROUP_MAX` activities are ordered along a Hilbert curve across the
+    square (neighbours on the curve are neighbours on the ground) and cut into runs of
+    nearly equal length, at most :data:`GROUP_MAX` each.
+    """
+    k = -(-len(idx) // GROUP_MAX)
+    if k == 1:
+        groups.append([int(i) for i in idx])
         return
-    half = size / 2
-    right, top = x >= x0 + half, y >= y0 + half
-    for qx, qy in ((False, False), (True, False), (False, True), (True, True)):
-        sel = (right == qx) & (top == qy)
-        if sel.any():
-            _split(idx[sel], x[sel], y[sel], x0 + qx * half, y0 + qy * half, half, groups)
+    n = 1 << 10
+    ix = np.clip(((x - x0) / size * n).astype(np.int64), 0, n - 1)
+    iy = np.clip(((y - y0) / size * n).astype(np.int64), 0, n - 1)
+    order = np.argsort(_hilbert(ix, iy, n), kind="stable")
+    groups += [sorted(int(i) for i in idx[run]) for run in np.array_split(order, k)]
+
+
+def _hilbert(ix: np.ndarray, iy: np.ndarray, n: int) -> np.ndarray:
+    """Position of the cells (``ix``, ``iy``) along the Hilbert curve of an ``n`` x ``n`` grid."""
+    x, y, d = ix.copy(), iy.copy(), np.zeros_like(ix)
+    s = n // 2
+    while s > 0:
+        rx, ry = (x & s) > 0, (y & s) > 0
+        d += s * s * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
+        flip = ~ry & rx
+        x, y = np.where(flip, n - 1 - x, x), np.where(flip, n - 1 - y, y)
+        x, y = np.where(~ry, y, x), np.where(~ry, x, y)
+        s //= 2
+    return d
 
 
 def _numbers(labels: list[str], lang: str, limit: int = 60) -> str:
