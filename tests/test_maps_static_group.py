@@ -223,3 +223,21 @@ def test_dossier_of_many_nearby_activities_shares_one_map(case, tmp_path):
     doc = json.loads((out / "AAA-BBB.json").read_text("utf-8"))
     assert {a["map"] for a in doc["activities"]} == {"AAA-BBB_activities-1.png"}
     assert "data:image/png;base64," in (out / "AAA-BBB.html").read_text("utf-8")
+
+
+def test_polygon_paths_keep_holes_and_skip_what_is_not_a_polygon():
+    from matplotlib.path import Path as MplPath
+
+    from hazid.maps.static_paths import _polygon_paths
+
+    holed = shapely.box(0, 0, 3, 3).difference(shapely.box(1, 1, 2, 2))
+    geoms = np.array(
+        [shapely.box(0, 0, 1, 1), shapely.Point(0, 0),
+         shapely.MultiPolygon([holed, shapely.box(5, 5, 6, 6)]), shapely.Polygon()]
+    )  # fmt: skip
+    paths = _polygon_paths(geoms)
+    assert paths[1] is None and paths[3] is None
+    ring = [MplPath.MOVETO, *[MplPath.LINETO] * 3, MplPath.CLOSEPOLY]
+    assert paths[0].codes.tolist() == ring and paths[2].codes.tolist() == ring * 3
+    # the hole is a separate ring: the point (1.5, 1.5) is outside, (0.5, 0.5) inside
+    assert paths[2].contains_point((0.5, 0.5)) and not paths[2].contains_point((1.5, 1.5))
