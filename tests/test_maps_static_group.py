@@ -239,5 +239,17 @@ def test_polygon_paths_keep_holes_and_skip_what_is_not_a_polygon():
     assert paths[1] is None and paths[3] is None
     ring = [MplPath.MOVETO, *[MplPath.LINETO] * 3, MplPath.CLOSEPOLY]
     assert paths[0].codes.tolist() == ring and paths[2].codes.tolist() == ring * 3
-    # the hole is a separate ring: the point (1.5, 1.5) is outside, (0.5, 0.5) inside
-    assert paths[2].contains_point((0.5, 0.5)) and not paths[2].contains_point((1.5, 1.5))
+    # drawn, the hole stays empty: black at (0.5, 0.5), white at (1.5, 1.5)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(1, 1), dpi=30)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.add_collection(PathCollection([paths[2]], facecolors="black"))
+    ax.set_xlim(0, 3)
+    ax.set_ylim(0, 3)
+    ax.axis("off")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[:, :, :3]
+    assert rgb[25, 5].tolist() == [0, 0, 0] and rgb[15, 15].tolist() == [255, 255, 255]
