@@ -253,3 +253,15 @@ def test_polygon_paths_keep_holes_and_skip_what_is_not_a_polygon():
     canvas.draw()
     rgb = np.asarray(canvas.buffer_rgba())[:, :, :3]
     assert rgb[25, 5].tolist() == [0, 0, 0] and rgb[15, 15].tolist() == [255, 255, 255]
+
+
+def test_numbers_are_drawn_as_their_text_would_be():
+    from matplotlib.textpath import TextPath
+
+    from hazid.maps.static_paths import _LABEL_FONT, _LABEL_PT, _label_path
+
+    for label in ("7", "1234", "90817", "S-1"):
+        text = TextPath((0, 0), label, size=_LABEL_PT, prop=_LABEL_FONT)
+        path = _label_path(label)
+        assert path.codes.tolist() == text.codes.tolist()
+        np.testing.assert_allclose(path.vertices, text.vertices, atol=1e-9)

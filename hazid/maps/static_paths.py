@@ -125,9 +125,31 @@ _LABEL_PT = 8.0
 _LABEL_FONT = FontProperties(weight="bold")
 
 
+@functools.lru_cache(maxsize=256)
+def _glyph(char: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """Outline (vertices, codes, in points) and advance width of one character of a label."""
+    one = TextPath((0.0, 0.0), char, size=_LABEL_PT, prop=_LABEL_FONT)
+    two = TextPath((0.0, 0.0), char * 2, size=_LABEL_PT, prop=_LABEL_FONT)
+    # the second copy is the first moved by the advance width
+    advance = float(two.vertices[:, 0].max() - one.vertices[:, 0].max())
+    return one.vertices.copy(), one.codes.copy(), advance
+
+
 @functools.lru_cache(maxsize=65536)
 def _label_path(label: str) -> MplPath:
-    """Outline of ``label`` in points, baseline at 0 (made once per label and process)."""
+    """Outline of ``label`` in points, baseline at 0 (made once per label and process).
+
+    A number is put together from the outlines of its digits (one ``TextPath`` per digit,
+    not per number: a pair may have thousands of activities).
+    """
+    if label.isascii() and label.isdigit():
+        verts, codes, x = [], [], 0.0
+        for char in label:
+            v, c, advance = _glyph(char)
+            verts.append(v + np.array([x, 0.0]))
+            codes.append(c)
+            x += advance
+        return MplPath(np.concatenate(verts), np.concatenate(codes))
     tp = TextPath((0.0, 0.0), label, size=_LABEL_PT, prop=_LABEL_FONT)
     return MplPath(tp.vertices.copy(), tp.codes.copy())
 
