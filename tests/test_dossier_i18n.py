@@ -512,12 +512,13 @@ def test_maps_are_drawn_in_the_language_of_their_dossier(case, tmp_path, monkeyp
 
     calls = []
 
-    def fake_static_map(sites, site_id, path, **kw):
-        calls.append((path.name, kw["lang"], kw["note"]))
-        path.write_bytes(b"\x89PNG")
-        return path
+    def fake_static_maps(sites, jobs, **kw):
+        for job in jobs:
+            calls.append((job["path"].name, job["lang"], job["note"]))
+            job["path"].write_bytes(b"\x89PNG")
+        return [job["path"] for job in jobs]
 
-    monkeypatch.setattr(dossiers, "static_map", fake_static_map)
+    monkeypatch.setattr(dossiers, "static_maps", fake_static_maps)
     write(case, tmp_path, maps=True, lang="en,ru")
     en = f"Borders: not stated. Rivers: not stated. hazid {version}."
     ru = f"Границы: не указано. Реки: не указано. hazid {version}."

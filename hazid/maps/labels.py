@@ -73,6 +73,17 @@ _RU: dict[str, str] = {
     " ({lat}\u00b0 {ns}, {lon}\u00b0 {ew}), WGS 84.",
     "hazid screening map": "карта скрининга hazid",
     "Too small to show at this scale": "Слишком мала для этого масштаба",
+    "Azimuthal equidistant projection centred among the activities ({lat}\u00b0 {ns},"
+    " {lon}\u00b0 {ew}), WGS 84.": "Азимутальная равнопромежуточная проекция с центром"
+    " среди объектов ({lat}\u00b0 {ns}, {lon}\u00b0 {ew}), WGS 84.",
+    "This map of the pair shows {n} of its activities, each labelled with its number in the"
+    " dossier.": "Эта карта пары показывает {n} её видов деятельности, каждый подписан своим"
+    " номером в досье.",
+    "Hazardous activity (number in the dossier)": "Опасная деятельность (номер в досье)",
+    "activities {items}": "виды деятельности {items}",
+    "{name} (affected Party) lies outside the map, {km} km from its centre (bearing"
+    " {deg}\u00b0).": "{name} (затрагиваемая Сторона) находится за пределами карты, в {km} км"
+    " от её центра (азимут {deg}\u00b0).",
 }
 _TEXT: dict[str, dict[str, str]] = {"en": {}, "ru": _RU}
 

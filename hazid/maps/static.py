@@ -13,6 +13,7 @@ import math
 import multiprocessing as mp
 import os
 import textwrap
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -36,6 +37,7 @@ from hazid.maps.static_draw import (
     _draw_scale_bar,
     _draw_zones,
     _Legend,
+    _prepare_print_borders,
     _print_borders,
     _Window,
 )
@@ -293,27 +295,22 @@ def _map_window(
     ax_box: tuple[float, float, float, float],
     width_px: int,
     height_px: int,
+    points: Sequence[shapely.Point] = (),
 ) -> _Window:
     """Frame the site, its zones, its river trace and the nearest part of each affected Party.
 
-    A 15 % margin is added, the frame is at least 10 km across and has the aspect of the axes.
+    ``points`` (the sites of a map of several activities) are framed too. A 15 % margin is
+    added, the frame is at least 10 km across and has the aspect of the axes.
     """
-    parts = [shapely.Point(0.0, 0.0)]
+    parts = [shapely.Point(0.0, 0.0), *points]
     if z is not None:
         parts.extend(z.geometry)
     if r is not None:
         parts.extend(r.geometry)
     for code in _codes(affected) if b_all is not None else []:
-        aff = b_all.loc[b_all["iso_a3"].astype(str) == code]
-        if len(aff):
-            # nearest point part by part: a whole country projected about a distant
-            # site can be invalid (a union of it raises), a distance never fails
-            centre = shapely.Point(0.0, 0.0)
-            polys = shapely.get_parts(aff.to_crs(crs).geometry.to_numpy())
-            polys = polys[~shapely.is_empty(polys)]
-            if len(polys):
-                k = int(np.argmin(shapely.distance(centre, polys)))
-                parts.append(nearest_points(centre, polys[k])[1])
+        near = _nearest_point(b_all, code, crs)
+        if near is not None:
+            parts.append(near)
     xmin, ymin, xmax, ymax = shapely.GeometryCollection(parts).bounds
     half = max(xmax - xmin, ymax - ymin, 10_000.0) / 2 * 1.15
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
@@ -322,14 +319,44 @@ def _map_window(
     return _Window(cx - hx, cx + hx, cy - hy, cy + hy)
 
 
+def _nearest_point(b_all: gpd.GeoDataFrame, code: str, crs: CRS) -> shapely.Point | None:
+    """Point of country ``code`` nearest to the centre of ``crs`` (in ``crs``), or None."""
+    aff = b_all.loc[b_all["iso_a3"].astype(str) == code]
+    if not len(aff):
+        return None
+    # nearest point part by part: a whole country projected about a distant
+    # site can be invalid (a union of it raises), a distance never fails
+    centre = shapely.Point(0.0, 0.0)
+    polys = shapely.get_parts(aff.to_crs(crs).geometry.to_numpy())
+    polys = polys[~shapely.is_empty(polys)]
+    if not len(polys):
+        return None
+    k = int(np.argmin(shapely.distance(centre, polys)))
+    return nearest_points(centre, polys[k])[1]
+
+
 def _draw_footer(
-    fig: Figure, lon: float, lat: float, note: str | None, width_px: int, dpi: int, lang: str
+    fig: Figure,
+    lon: float,
+    lat: float,
+    note: str | None,
+    width_px: int,
+    dpi: int,
+    lang: str,
+    *,
+    on_site: bool = True,
 ) -> None:
-    """Small print below the map: the projection and its centre, then ``note``."""
+    """Small print below the map: the projection and its centre, then ``note``.
+
+    The centre is the site, or (``on_site`` false) a point among the activities of the map.
+    """
     ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
     footer = text(
         "Azimuthal equidistant projection centred on the site ({lat}\u00b0 {ns}, "
-        "{lon}\u00b0 {ew}), WGS 84.",
+        "{lon}\u00b0 {ew}), WGS 84."
+        if on_site
+        else "Azimuthal equidistant projection centred among the activities ({lat}\u00b0 "
+        "{ns}, {lon}\u00b0 {ew}), WGS 84.",
         lang,
     ).format(lat=f"{abs(lat):.4f}", ns=text(ns, lang), lon=f"{abs(lon):.4f}", ew=text(ew, lang))
     if note:
@@ -349,12 +376,18 @@ def _draw_footer(
     )
 
 
-def _save(fig: Figure, path: str | Path, dpi: int, site_id: str) -> Path:
-    """Write the PNG (no timestamp or software tag, so the bytes are reproducible)."""
+def _save(
+    fig: Figure, path: str | Path, dpi: int, site_id: str, compress_level: int | None = None
+) -> Path:
+    """Write the PNG (no timestamp or software tag, so the bytes are reproducible).
+
+    ``compress_level`` (zlib, 1 fastest to 9 smallest) defaults to Pillow's.
+    """
     out = Path(path)
+    pil = {} if compress_level is None else {"pil_kwargs": {"compress_level": compress_level}}
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, dpi=dpi, format="png", metadata={"Software": None})
+        fig.savefig(out, dpi=dpi, format="png", metadata={"Software": None}, **pil)
     except OSError as err:
         raise OutputError(f"cannot write map {out}: {err}") from err
     logger.debug("map of %s written to %s", site_id, out)
@@ -373,13 +406,17 @@ def static_maps(
     lang: str = "en",
     workers: int | None = None,
 ) -> list[Path]:
-    """Draw many activities' PNG maps, on several cores, sharing the layers.
+    """Draw many PNG maps, on several cores, sharing the layers.
 
     Each job is a mapping with ``site_id`` and ``path`` and, optionally, ``origin``,
     ``affected``, ``title``, ``note`` and ``lang`` (as for :func:`static_map`; ``lang`` of
-    the job overrides the one given here). The layers are given
-    once: worker processes inherit them (``fork``), so they are neither copied nor pickled per
-    map. Every map is the one :func:`static_map` draws, byte for byte.
+    the job overrides the one given here); a job with ``site_ids`` (and optionally
+    ``labels``) instead of ``site_id`` draws one map of several activities
+    (:func:`hazid.maps.static_group.static_group_map`). The layers are given once: their rows
+    are indexed by site once, the borders are simplified for print once, and worker
+    processes inherit all of it (``fork``), so nothing is copied or pickled per map. Jobs go
+    to the workers in chunks. Every map is the one :func:`static_map` (or
+    :func:`~hazid.maps.static_group.static_group_map`) draws, byte for byte.
 
     Parameters
     ----------
@@ -407,16 +444,23 @@ def static_maps(
     >>> sites = pd.DataFrame({"site_id": ["A", "B"], "lon": [68.0, 69.0], "lat": [42.5, 41.0]})
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> jobs = [{"site_id": s, "path": d / f"{s}.png"} for s in ("A", "B")]
+    >>> jobs.append({"site_ids": ["A", "B"], "labels": ["1", "2"], "path": d / "AB.png"})
     >>> [p.name for p in static_maps(sites, jobs, size_px=(300, 200), dpi=60, workers=1)]
-    ['A.png', 'B.png']
+    ['A.png', 'B.png', 'AB.png']
     """
     lang = check_map_lang(lang)
+    for layer, name in ((zones, "zones"), (river_paths, "river_paths")):
+        if layer is not None and len(layer):
+            _require_crs(layer, name)
+    b_all = _usable_borders(borders)
+    if b_all is not None:
+        _prepare_print_borders(b_all)  # before the workers fork: simplified once
     global _SHARED
     _SHARED = {
-        "sites": sites,
-        "zones": zones,
-        "river_paths": river_paths,
-        "borders": borders,
+        "sites": (sites, _rows_by_site(sites)),
+        "zones": (zones, _rows_by_site(zones)),
+        "river_paths": (river_paths, _rows_by_site(river_paths)),
+        "borders": b_all,
         "size_px": size_px,
         "dpi": dpi,
         "lang": lang,
@@ -425,8 +469,12 @@ def static_maps(
         n = min(workers or os.cpu_count() or 1, len(jobs))
         if n <= 1 or "fork" not in mp.get_all_start_methods():
             return [_draw_job(dict(j)) for j in jobs]
-        with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork")) as pool:
-            return list(pool.map(_draw_job, [dict(j) for j in jobs], chunksize=1))
+        chunk = max(1, min(16, len(jobs) // (4 * n)))
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns about fork in a process with threads; the workers only draw
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork")) as pool:
+                return list(pool.map(_draw_job, [dict(j) for j in jobs], chunksize=chunk))
     finally:
         _SHARED = {}
 
@@ -435,21 +483,42 @@ def static_maps(
 _SHARED: dict[str, Any] = {}
 
 
+def _rows_by_site(layer: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """Positions of the rows of each site in ``layer`` (in the order of the layer)."""
+    if layer is None or not len(layer):
+        return {}
+    keys = layer["site_id"].astype(str).to_numpy()
+    return pd.Series(np.arange(len(keys))).groupby(keys, sort=False).indices
+
+
+def _shared_rows(name: str, ids: Sequence[str]) -> Any:
+    """Rows of the shared layer ``name`` of the sites ``ids`` (None without the layer)."""
+    layer, at = _SHARED[name]
+    if layer is None:
+        return None
+    pos = [at[i] for i in ids if i in at]
+    return layer.iloc[np.sort(np.concatenate(pos)) if pos else []]
+
+
 def _draw_job(job: dict[str, Any]) -> Path:
     """Draw one job of :func:`static_maps` with the shared layers."""
     s = _SHARED
-    return static_map(
-        s["sites"],
-        job["site_id"],
-        job["path"],
-        zones=s["zones"],
-        river_paths=s["river_paths"],
-        borders=s["borders"],
-        origin=job.get("origin"),
-        affected=job.get("affected"),
-        title=job.get("title"),
-        note=job.get("note"),
-        size_px=s["size_px"],
-        dpi=s["dpi"],
-        lang=check_map_lang(job.get("lang", s["lang"])),
-    )
+    ids = [str(i) for i in job["site_ids"]] if "site_ids" in job else [str(job["site_id"])]
+    kwargs = {
+        "zones": _shared_rows("zones", ids),
+        "river_paths": _shared_rows("river_paths", ids),
+        "borders": s["borders"],
+        "origin": job.get("origin"),
+        "affected": job.get("affected"),
+        "title": job.get("title"),
+        "note": job.get("note"),
+        "size_px": s["size_px"],
+        "dpi": s["dpi"],
+        "lang": check_map_lang(job.get("lang", s["lang"])),
+    }
+    sites = _shared_rows("sites", ids)
+    if "site_ids" in job:
+        from hazid.maps.static_group import static_group_map  # it builds on this module
+
+        return static_group_map(sites, ids, job["path"], labels=job.get("labels"), **kwargs)
+    return static_map(sites, job["site_id"], job["path"], **kwargs)

@@ -92,7 +92,11 @@ def _print_borders(
     fitting = [lv for lv in _PRINT_LEVELS_M if lv <= merc_half_px]
     if not fitting:
         return b_all
-    level = fitting[-1]
+    return _print_level(b_all, fitting[-1])
+
+
+def _print_level(b_all: gpd.GeoDataFrame, level: float) -> gpd.GeoDataFrame:
+    """Return the borders simplified to ``level`` metres (Web Mercator), made once per layer."""
     ref, levels = _PRINT_CACHE.get(id(b_all), (None, None))
     if ref is None or ref() is not b_all:
         levels = {}
@@ -104,6 +108,16 @@ def _print_borders(
             gpd.GeoSeries(_simplify_to_pixels(geoms, level), index=b_all.index, crs=b_all.crs)
         )
     return levels[level]
+
+
+def _prepare_print_borders(b_all: gpd.GeoDataFrame) -> None:
+    """Make every print level of the borders and their spatial indexes now.
+
+    Worker processes forked afterwards share them instead of each making its own.
+    """
+    b_all.sindex  # noqa: B018 (built once, here)
+    for level in _PRINT_LEVELS_M:
+        _print_level(b_all, level).sindex  # noqa: B018
 
 
 def _origin_dashes() -> tuple[float, ...]:

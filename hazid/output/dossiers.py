@@ -1,7 +1,8 @@
 """Notification dossiers on disk: tables, Markdown, HTML and JSON dossiers, static maps.
 
-:func:`write_notifications` decides every pair of Parties (:mod:`hazid.notify`), draws one
-static map per activity (:mod:`hazid.maps.static`) and writes, per pair of Parties, a dossier in
+:func:`write_notifications` decides every pair of Parties (:mod:`hazid.notify`), draws the
+static maps of the dossiers (:mod:`hazid.maps.static`: one per activity, or one per group of
+nearby activities of a pair with many) and writes, per pair of Parties, a dossier in
 Markdown, self-contained HTML and JSON (validated by ``hazid/schemas/notification.schema.json``,
 JSON Schema draft 2020-12), plus summary tables. :func:`regenerate` rewrites them from a
 results folder. Outputs are byte-identical when re-run with the same inputs and the same date.
@@ -17,11 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from pyproj import Transformer
 
 from hazid.errors import DataSourceError, OutputError
 from hazid.i18n import parse_langs, translator
-from hazid.maps.static import static_map
+from hazid.maps.labels import text
+from hazid.maps.static import local_crs, static_maps
 from hazid.notify.decide import _matrix
 from hazid.notify.dossier import DossierSet, prepare_dossiers
 from hazid.notify.markup import _render_html, _render_md
@@ -109,7 +113,15 @@ def write_notifications(
       (self-contained: inline CSS, maps embedded as data URIs, A4 print stylesheet) and
       ``.json`` (schema :func:`hazid.notify.notification_schema`), and per activity
       ``<ORIGIN>-<AFFECTED>_<slug>-<hash>.png`` (:func:`hazid.notify.values.file_slug` of the
-      site id: bounded and collision-free). With several languages each of these names gets
+      site id: bounded and collision-free). A pair with :data:`PAIR_MAP_FROM` activities or
+      more gets one map ``<ORIGIN>-<AFFECTED>_activities-<k>.png`` for each group of its
+      activities that lie within a square of :data:`GROUP_SPAN_KM` km (in a local azimuthal
+      equidistant projection of the pair; at most :data:`GROUP_MAX` activities, neighbours
+      along a Hilbert curve where they are denser): it shows all the activities of the group, each
+      labelled with its number in the dossier, and each of them links to it; an activity
+      alone in its square keeps its own map. All the maps of a run are drawn in one batch
+      on every core (:func:`hazid.maps.static_maps`). With several languages each of these
+      names gets
       the language before its extension (``KAZ-UZB.ru.md``, ``KAZ-UZB_A-559aead0.ru.png``).
       The Markdown and HTML dossiers link to the interactive map of the pair,
       ``<ORIGIN>-<AFFECTED>_map.html`` in the same folder (see ``map_links``), which
@@ -205,11 +217,14 @@ def write_notifications(
     except OSError as err:
         raise OutputError(f"cannot prepare {out}: {err}") from err
     _write_tables(out, ds)
-    for pair in ds.pairs().itertuples(index=False):
+    pairs = list(ds.pairs().itertuples(index=False))
+    drawn = _draw_maps(out, ds, pairs, langs, size_px=map_size_px, dpi=map_dpi) if maps else {}
+    for pair in pairs:
         for lg in langs:
             suffix = f".{lg}" if len(langs) > 1 else ""
-            _write_pair(out, ds, pair, lang=lg, suffix=suffix, maps=maps, map_links=map_links,
-                        size_px=map_size_px, dpi=map_dpi)  # fmt: skip
+            files = drawn.get((pair.origin, pair.affected, lg), {})
+            _write_pair(out, ds, pair, lang=lg, suffix=suffix, map_files=files,
+                        map_links=map_links)  # fmt: skip
     return ds.summary
 
 
@@ -220,22 +235,13 @@ def _write_pair(
     *,
     lang: str,
     suffix: str,
-    maps: bool,
+    map_files: dict[str, str],
     map_links: bool | None,
-    size_px: Sequence[int],
-    dpi: int,
 ) -> None:
-    """Write the maps and the JSON, Markdown and HTML dossiers of one pair in one language."""
+    """Write the JSON, Markdown and HTML dossiers of one pair in one language."""
     o, a = pair.origin, pair.affected
     stem = f"{o}-{a}"
-    map_files: dict[str, str | None] = {}
-    images: dict[str, bytes] = {}
-    if maps:
-        for dec in ds.activities(o, a).itertuples(index=False):
-            map_file = f"{stem}_{file_slug(dec.site_id)}{suffix}.png"
-            _draw_map(ds, dec, o, a, out / map_file, size_px=size_px, dpi=dpi, lang=lang)
-            map_files[dec.site_id] = map_file
-            images[map_file] = (out / map_file).read_bytes()
+    images = {f: (out / f).read_bytes() for f in sorted(set(map_files.values()))}
     doc = ds.document(o, a, pair.status, map_files, lang=lang)
     _write_text(
         out / f"{stem}{suffix}.json",
@@ -257,34 +263,165 @@ def _write_tables(out: Path, ds: DossierSet) -> None:
     _write_csv(out / "not_notified.csv", _fmt_csv(ds.not_notified, ("border_km",)))
 
 
-def _draw_map(
+#: Activities of a pair from which nearby ones share one map.
+PAIR_MAP_FROM = 6
+#: Side (km) of the squares that group the activities of a pair onto one map.
+GROUP_SPAN_KM = 250.0
+#: Most activities on one map.
+GROUP_MAX = 50
+
+
+def _draw_maps(
+    out: Path,
     ds: DossierSet,
-    dec: Any,
-    origin: str,
-    affected: str,
-    path: Path,
+    pairs: Sequence[Any],
+    langs: Sequence[str],
     *,
     size_px: Sequence[int],
     dpi: int,
-    lang: str = "en",
-) -> None:
-    """Draw the static map of one activity of a dossier (zones, river trace, both Parties)."""
-    zones, river_paths = ds.site_layers(dec.site_id)
-    static_map(
+    workers: int | None = None,
+) -> dict[tuple[str, str, str], dict[str, str]]:
+    """Draw the static maps of every dossier in one batch; return each dossier's map files.
+
+    The result maps (origin, affected, language) to {site id: PNG file name}. ``workers``
+    processes draw them (default: every CPU, see :func:`hazid.maps.static_maps`).
+    """
+    jobs: list[dict[str, Any]] = []
+    files: dict[tuple[str, str, str], dict[str, str]] = {}
+    notes = {lg: _map_note(ds, lg) for lg in langs}
+    for pair in pairs:
+        o, a = pair.origin, pair.affected
+        acts = ds.activities(o, a)
+        sids = acts["site_id"].astype(str).tolist()
+        groups = _map_groups(ds.sites, sids)
+        for lg in langs:
+            suffix = f".{lg}" if len(langs) > 1 else ""
+            mine = files.setdefault((o, a, lg), {})
+            common = {"origin": o, "affected": a, "note": notes[lg], "lang": lg}
+            for k, group in enumerate(groups, start=1):
+                if len(group) == 1:
+                    dec = acts.iloc[group[0]]
+                    name = f"{o}-{a}_{file_slug(dec.site_id)}{suffix}.png"
+                    title = f"{dec.site_name or dec.site_id} ({dec.site_id}): {o} \u2192 {a}"
+                    jobs.append({"site_id": dec.site_id, "title": title, **common})
+                else:
+                    name = f"{o}-{a}_activities-{k}{suffix}.png"
+                    labels = [str(i + 1) for i in group]
+                    jobs.append(
+                        {
+                            "site_ids": [sids[i] for i in group],
+                            "labels": labels,
+                            "title": f"{o} \u2192 {a}: {_numbers(labels, lg)}",
+                            **common,
+                        }
+                    )
+                jobs[-1]["path"] = out / name
+                mine.update({sids[i]: name for i in group})
+    static_maps(
         ds.sites,
-        dec.site_id,
-        path,
-        zones=zones,
-        river_paths=river_paths,
+        jobs,
+        zones=ds.zones,
+        river_paths=ds.river_paths,
         borders=ds.borders,
-        origin=origin,
-        affected=affected,
-        title=f"{dec.site_name or dec.site_id} ({dec.site_id}): {origin} \u2192 {affected}",
-        note=_map_note(ds, lang),
         size_px=size_px,
         dpi=dpi,
-        lang=lang,
+        workers=workers,
     )
+    logger.info("%d static maps drawn for %d pairs", len(jobs), len(pairs))
+    return files
+
+
+def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
+    """Group the activities of a pair (positions in ``site_ids``) that share one map.
+
+    Below :data:`PAIR_MAP_FROM` activities, or for a site without coordinates, each activity
+    has its own map. Otherwise the sites are projected to an azimuthal equidistant
+    projection centred on their extent (metres, WGS 84) and grouped by squares of
+    :data:`GROUP_SPAN_KM` from the south-west corner of that extent; the activities of a
+    square with more than :data:`GROUP_MAX` are cut into runs along a Hilbert curve
+    (:func:`_split`), so that every label stays legible. Groups are in the order of their
+    first activity.
+    """
+    if len(site_ids) < PAIR_MAP_FROM:
+        return [[i] for i in range(len(site_ids))]
+    at = sites.assign(_k=sites["site_id"].astype(str)).drop_duplicates("_k").set_index("_k")
+    lon = pd.to_numeric(at["lon"], errors="coerce").reindex(site_ids).to_numpy(dtype=float)
+    lat = pd.to_numeric(at["lat"], errors="coerce").reindex(site_ids).to_numpy(dtype=float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if ok.sum() < 2:
+        return [[i] for i in range(len(site_ids))]
+    lo = lon[ok][0] + (lon[ok] - lon[ok][0] + 180.0) % 360.0 - 180.0
+    mid = ((lo.min() + lo.max()) / 2 + 180.0) % 360.0 - 180.0
+    crs = local_crs(float(mid), float((lat[ok].min() + lat[ok].max()) / 2))
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon[ok], lat[ok])
+    x, y, idx = np.asarray(x), np.asarray(y), np.flatnonzero(ok)
+    span = GROUP_SPAN_KM * 1000.0
+    x0, y0 = x.min(), y.min()
+    cx, cy = np.floor((x - x0) / span), np.floor((y - y0) / span)
+    groups = [[int(i)] for i in np.flatnonzero(~ok)]
+    for key in sorted(set(zip(cx.tolist(), cy.tolist(), strict=True))):
+        sel = (cx == key[0]) & (cy == key[1])
+        left, bottom = x0 + key[0] * span, y0 + key[1] * span
+        _split(idx[sel], x[sel], y[sel], left, bottom, span, groups)
+    return sorted(groups, key=lambda g: g[0])
+
+
+def _split(
+    idx: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    x0: float,
+    y0: float,
+    size: float,
+    groups: list[list[int]],
+) -> None:
+    """Append the groups of the activities ``idx`` (at ``x``, ``y``) of one square.
+
+    More than :data:`GROUP_MAX` activities are ordered along a Hilbert curve across the
+    square (neighbours on the curve are neighbours on the ground) and cut into runs of
+    nearly equal length, at most :data:`GROUP_MAX` each.
+    """
+    k = -(-len(idx) // GROUP_MAX)
+    if k == 1:
+        groups.append([int(i) for i in idx])
+        return
+    n = 1 << 10
+    ix = np.clip(((x - x0) / size * n).astype(np.int64), 0, n - 1)
+    iy = np.clip(((y - y0) / size * n).astype(np.int64), 0, n - 1)
+    order = np.argsort(_hilbert(ix, iy, n), kind="stable")
+    groups += [sorted(int(i) for i in idx[run]) for run in np.array_split(order, k)]
+
+
+def _hilbert(ix: np.ndarray, iy: np.ndarray, n: int) -> np.ndarray:
+    """Position of the cells (``ix``, ``iy``) along the Hilbert curve of an ``n`` x ``n`` grid."""
+    x, y, d = ix.copy(), iy.copy(), np.zeros_like(ix)
+    s = n // 2
+    while s > 0:
+        rx, ry = (x & s) > 0, (y & s) > 0
+        d += s * s * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
+        flip = ~ry & rx
+        x, y = np.where(flip, n - 1 - x, x), np.where(flip, n - 1 - y, y)
+        x, y = np.where(~ry, y, x), np.where(~ry, x, y)
+        s //= 2
+    return d
+
+
+def _numbers(labels: list[str], lang: str, limit: int = 60) -> str:
+    """``activities 1-4, 7`` (runs of numbers joined; cut with an ellipsis past ``limit``)."""
+    nums = [int(v) for v in labels]
+    runs: list[str] = []
+    start = prev = nums[0]
+    for n in [*nums[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        runs.append(str(start) if start == prev else f"{start}\u2013{prev}")
+        if n is not None:
+            start = prev = n
+    items = ", ".join(runs)
+    if len(items) > limit:
+        items = items[: items.rfind(", ", 0, limit)] + ", \u2026"
+    return text("activities {items}", lang).format(items=items)
 
 
 #: A trailing remark in parentheses after a source's name and hash (its limits).
