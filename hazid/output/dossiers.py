@@ -26,6 +26,7 @@ from hazid.notify.decide import _matrix
 from hazid.notify.dossier import DossierSet, prepare_dossiers
 from hazid.notify.markup import _render_html, _render_md
 from hazid.notify.method import _run_value
+from hazid.notify.render import _blocks
 from hazid.notify.values import _problems, file_slug
 from hazid.output.results import write_csv
 
@@ -244,8 +245,11 @@ def _write_pair(
     link = f"{stem}_map.html"
     if not (map_links or (map_links is None and (out / link).is_file())):
         link = None
-    _write_text(out / f"{stem}{suffix}.md", _render_md(doc, interactive=link))
-    _write_text(out / f"{stem}{suffix}.html", _render_html(doc, images, interactive=link))
+    blocks = _blocks(doc, link)  # laid out once for both formats
+    _write_text(out / f"{stem}{suffix}.md", _render_md(doc, interactive=link, blocks=blocks))
+    _write_text(
+        out / f"{stem}{suffix}.html", _render_html(doc, images, interactive=link, blocks=blocks)
+    )
     logger.info("%s%s: %s, %d activities", stem, suffix, pair.status, len(doc["activities"]))
 
 
