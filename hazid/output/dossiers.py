@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing as mp
 import re
+import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import pandas as pd
@@ -206,12 +209,66 @@ def write_notifications(
     except OSError as err:
         raise OutputError(f"cannot prepare {out}: {err}") from err
     _write_tables(out, ds)
-    for pair in ds.pairs().itertuples(index=False):
-        for lg in langs:
-            suffix = f".{lg}" if len(langs) > 1 else ""
-            _write_pair(out, ds, pair, lang=lg, suffix=suffix, maps=maps, map_links=map_links,
-                        size_px=map_size_px, dpi=map_dpi)  # fmt: skip
+    options = {"maps": maps, "map_links": map_links, "size_px": map_size_px, "dpi": map_dpi}
+    _write_pairs(out, ds, langs, options)
     return ds.summary
+
+
+class _Pair(NamedTuple):
+    origin: str
+    affected: str
+    status: str
+
+
+#: Number of dossiers from which they are written by several processes (without PNG maps).
+PARALLEL_FROM = 8
+#: Processes that write the dossiers of a run (see :data:`PARALLEL_FROM`).
+WORKERS = 2
+_CONTEXT: tuple | None = None
+
+
+def _write_pairs(out: Path, ds: DossierSet, langs: Sequence[str], options: dict) -> None:
+    """Write the dossier of every pair in every language.
+
+    Without PNG maps and from :data:`PARALLEL_FROM` dossiers on, :data:`WORKERS` processes
+    (forked: the dossier set is shared, not copied) write them, largest first; each dossier is
+    written on its own, so the files are the same whatever the number of processes.
+    """
+    jobs = [
+        (
+            _Pair(str(p.origin), str(p.affected), str(p.status)),
+            lg,
+            f".{lg}" if len(langs) > 1 else "",
+        )
+        for p in ds.pairs().itertuples(index=False)
+        for lg in langs
+    ]
+    if (
+        options["maps"]
+        or WORKERS < 2
+        or len(jobs) < PARALLEL_FROM
+        or "fork" not in mp.get_all_start_methods()
+    ):
+        for pair, lg, suffix in jobs:
+            _write_pair(out, ds, pair, lang=lg, suffix=suffix, **options)
+        return
+    jobs.sort(key=lambda job: -len(ds.activities(job[0].origin, job[0].affected)))
+    global _CONTEXT
+    _CONTEXT = (out, ds, options)
+    try:
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns about fork in a process with threads; the workers only write
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with ProcessPoolExecutor(WORKERS, mp_context=mp.get_context("fork")) as pool:
+                list(pool.map(_write_pair_in_worker, jobs))
+    finally:
+        _CONTEXT = None
+
+
+def _write_pair_in_worker(job: tuple[_Pair, str, str]) -> None:
+    out, ds, options = _CONTEXT or ()  # set by _write_pairs before the workers are forked
+    pair, lang, suffix = job
+    _write_pair(out, ds, pair, lang=lang, suffix=suffix, **options)
 
 
 def _write_pair(

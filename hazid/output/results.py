@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hazid.errors import OutputError
@@ -82,6 +83,9 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == bool:
             out[col] = out[col].map({True: "true", False: "false"})
+        elif out[col].dtype == np.float64:  # clean_float inlined (same text for every value)
+            clean = [float(f"{v:.15g}") for v in out[col].to_numpy().tolist()]
+            out[col] = pd.Series(clean, index=out.index, dtype=np.float64)
         elif pd.api.types.is_float_dtype(out[col].dtype):
             out[col] = out[col].map(clean_float)
         elif pd.api.types.is_string_dtype(out[col].dtype) and (
