@@ -398,11 +398,11 @@ def not_notified(
     haz = _as_bool(sites["hazardous"])
     reached = decisions.loc[decisions["status"] != "none"]
     notified = set(reached["site_id"].astype(str))
-    ev = (
-        decisions.loc[decisions["status"] == "none"]
-        .groupby("site_id", sort=True)["evidence"]
-        .agg("; ".join)
-    )
+    none = decisions.loc[decisions["status"] == "none"]
+    ev: dict[str, list[str]] = {}  # the evidence of each site, in row order
+    for k, text in zip(none["site_id"].tolist(), none["evidence"].tolist(), strict=True):
+        if not pd.isna(k):
+            ev.setdefault(str(k), []).append(text)
     keep = ~haz | ~sid.isin(notified).to_numpy()
     out = pd.DataFrame(
         {
@@ -415,7 +415,7 @@ def not_notified(
             "reason": np.where(haz[keep], NO_EFFECT_REASON, NOT_HAZARDOUS_REASON),
         }
     )
-    evd = {str(k): str(v) for k, v in ev.items()}
+    evd = {k: "; ".join(v) for k, v in ev.items()}
     out["evidence"] = pd.Series(
         [evd.get(s, "") for s in out["site_id"]], index=out.index, dtype=object
     )
