@@ -44,7 +44,26 @@ def _intersection_length_km(geom: Any, country: Any) -> float | None:
     if geom is None or country is None:
         return None
     inter = shapely.intersection(geom, country)
-    return 0.0 if inter.is_empty else _GEOD.geometry_length(inter) / 1000.0
+    return 0.0 if inter.is_empty else _geodesic_length_m(inter) / 1000.0
+
+
+def _geodesic_length_m(geom: Any) -> float:
+    """``Geod.geometry_length`` of the WGS 84 ellipsoid, line by line from one coordinate array.
+
+    Lines and multi-lines are summed part by part in the same order as pyproj does, so the
+    result is the same number; other geometries go to pyproj.
+    """
+    kind = shapely.get_type_id(geom)
+    if kind not in (1, 5):  # LineString, MultiLineString
+        return _GEOD.geometry_length(geom)
+    parts = shapely.get_parts(geom) if kind == 5 else np.array([geom], dtype=object)
+    xy = shapely.get_coordinates(parts)
+    ends = np.cumsum(shapely.get_num_coordinates(parts))
+    total, start = 0.0, 0
+    for end in ends.tolist():
+        total += _GEOD.line_length(xy[start:end, 0], xy[start:end, 1])
+        start = end
+    return total
 
 
 def _substances_by_site(holdings: pd.DataFrame, site_ids: Any) -> dict[str, list[dict]]:

@@ -156,6 +156,14 @@ class DossierSet:
     def site_layers(self, site_id: str) -> tuple[Any, Any]:
         """Zones and river paths of one activity (``None`` when the layer was not given)."""
         lk = self._lookups
+        if "zones_at" not in lk:  # row positions per site, found on the first call (maps only)
+            zones_g, rivers_g = self.zones, self.river_paths
+            lk["zones_at"] = (
+                zones_g.groupby("site_id", sort=False).indices if zones_g is not None else {}
+            )
+            lk["paths_at"] = (
+                rivers_g.groupby("site_id", sort=False).indices if rivers_g is not None else {}
+            )
         zones = None if self.zones is None else self.zones.iloc[lk["zones_at"].get(site_id, _NONE)]
         paths = (
             None
@@ -305,10 +313,6 @@ def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict
         for ps, names in zip(psel["site_id"], psel["lakes"].fillna("").astype(str), strict=True):
             lakes_of[ps] = [n.strip() for n in names.split(";") if n.strip()]
     return {
-        "zones_at": zones_g.groupby("site_id", sort=False).indices if zones_g is not None else {},
-        "paths_at": (
-            rivers_g.groupby("site_id", sort=False).indices if rivers_g is not None else {}
-        ),
         "lakes_of": lakes_of,
         "active": active,
         "acts_at": active.groupby(["origin", "affected"], sort=False).indices

@@ -97,7 +97,7 @@ def _text_cells(letter: str, values: list, rows: range) -> list[str]:
     characters XML escapes, and only a text starting like a formula goes through
     :func:`hazid.escape.spreadsheet_text`.
     """
-    plain = _XML_SPECIAL.search("\n".join(v for v in values if isinstance(v, str))) is None
+    plain = _XML_SPECIAL.search("\n".join([v for v in values if isinstance(v, str)])) is None
     out = []
     for r, v in zip(rows, values, strict=True):
         if not isinstance(v, str):
