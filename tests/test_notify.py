@@ -42,6 +42,7 @@ from hazid.notify import (
     notification_schema,
     read_contacts,
 )
+from hazid.output import dossiers
 from hazid.output.dossiers import regenerate, write_notifications
 
 DATE = "2025-03-14"
@@ -630,6 +631,34 @@ def test_rerun_is_byte_identical(case, written, tmp_path):
     second = sorted((tmp_path / "notifications").iterdir())
     assert [p.name for p in first] == [p.name for p in second]
     for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_dossiers_written_by_several_processes_are_the_same(case, tmp_path, monkeypatch):
+    def write(folder: Path) -> list[Path]:
+        write_notifications(
+            folder,
+            case["sites"],
+            case["holdings"],
+            case["affected"],
+            zones=case["zones"],
+            river_paths=case["river_paths"],
+            borders=case["borders"],
+            run=case["run"],
+            maps=False,
+            lang="en,ru",
+        )
+        return sorted((folder / "notifications").iterdir())
+
+    monkeypatch.setattr(dossiers, "WORKERS", 1)
+    one = write(tmp_path / "one")
+    monkeypatch.setattr(dossiers, "WORKERS", 2)
+    monkeypatch.setattr(dossiers, "PARALLEL_FROM", 2)
+    two = write(tmp_path / "two")
+    n_dossiers = len([p for p in two if p.suffix == ".json"])
+    assert n_dossiers >= dossiers.PARALLEL_FROM  # the processes did write them
+    assert [p.name for p in one] == [p.name for p in two]
+    for a, b in zip(one, two, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
