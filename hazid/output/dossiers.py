@@ -248,6 +248,7 @@ def _write_pairs(out: Path, ds: DossierSet, langs: Sequence[str], options: dict)
         or WORKERS < 2
         or len(jobs) < PARALLEL_FROM
         or "fork" not in mp.get_all_start_methods()
+        or mp.current_process().daemon  # a daemonic process may not start others
     ):
         for pair, lg, suffix in jobs:
             _write_pair(out, ds, pair, lang=lg, suffix=suffix, **options)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing as mp
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from hazid import maps
+from hazid.errors import OutputError
 from hazid.i18n import parse_langs
 from hazid.output.dossiers import write_notifications
 from hazid.output.folder import atomic_results_dir
@@ -123,23 +126,26 @@ def write_results(
             layers["zones"] = results.zones
             layers["river_paths"] = results.river_paths
             layers["borders"] = borders_used(results)
-            write_layers(tmp / "results.gpkg", layers)
-            step("writing notification dossiers")
-            summary = write_notifications(
-                tmp,
-                results.sites,
-                results.holdings,
-                results.affected,
-                zones=results.zones,
-                river_paths=results.river_paths,
-                borders=layers["borders"],
-                contacts=contacts,
-                run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
-                maps=static_maps,
-                map_links=map_html,
-                lang=lang,
-                response_days=response_days,
-            )
+            gpkg_written = _write_layers_aside(tmp / "results.gpkg", layers)
+            try:
+                step("writing notification dossiers")
+                summary = write_notifications(
+                    tmp,
+                    results.sites,
+                    results.holdings,
+                    results.affected,
+                    zones=results.zones,
+                    river_paths=results.river_paths,
+                    borders=layers["borders"],
+                    contacts=contacts,
+                    run={k: v for k, v in run.items() if k != "finished_utc"},  # date only
+                    maps=static_maps,
+                    map_links=map_html,
+                    lang=lang,
+                    response_days=response_days,
+                )
+            finally:
+                gpkg_written()
             if map_html:
                 step("drawing a map per dossier")
                 dossier_maps(
@@ -151,6 +157,68 @@ def write_results(
         _workbook(results, tmp, langs[0])
         write_json(run, tmp / "run.json")
     return out_dir
+
+
+#: Rows of the layers from which ``results.gpkg`` is written by a process of its own.
+PARALLEL_LAYERS_FROM = 20_000
+_LAYERS: tuple | None = None
+
+
+def _write_layers_aside(path: Path, layers: dict[str, Any]) -> Callable[[], None]:
+    """Start writing the GeoPackage; return the function that waits until it is written.
+
+    Large layers are written by a forked process (they are shared, not copied) while this one
+    writes the dossiers; the file is the same as when written here. Waiting raises the error
+    that stopped the writing, if any.
+    """
+    rows = sum(len(df) for df in layers.values() if df is not None)
+    if (
+        rows < PARALLEL_LAYERS_FROM
+        or "fork" not in mp.get_all_start_methods()
+        or mp.current_process().daemon  # a daemonic process may not start one
+    ):
+        write_layers(path, layers)
+        return lambda: None
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    global _LAYERS
+    _LAYERS = (path, layers, send)
+    try:
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns about fork in a process with threads; the process only writes
+            warnings.simplefilter("ignore", DeprecationWarning)
+            proc = ctx.Process(target=_write_layers_in_child)
+            proc.start()
+    finally:
+        _LAYERS = None  # the forked process has its own reference
+    send.close()
+
+    def wait() -> None:
+        try:
+            error = receive.recv()
+        except EOFError:  # the process ended without a word
+            proc.join()
+            error = OutputError(f"cannot write {path.name}: writer stopped ({proc.exitcode})")
+        finally:
+            proc.join()
+            receive.close()
+        if error is not None:
+            raise error
+
+    return wait
+
+
+def _write_layers_in_child() -> None:
+    path, layers, send = _LAYERS or (None, {}, None)  # set before the fork
+    try:
+        write_layers(path, layers)
+    except Exception as err:  # reported to the parent, which raises it
+        try:
+            send.send(err)
+        except Exception:  # an error that cannot be pickled: its text
+            send.send(OutputError(f"cannot write {Path(path).name}: {err}"))
+    else:
+        send.send(None)
 
 
 def _workbook(results: ScreeningResults, folder: Path, lang: str) -> None:
