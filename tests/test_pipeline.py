@@ -164,20 +164,26 @@ def test_rerun_is_byte_identical(world, tmp_path):
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
 
 
-def test_geopackage_written_by_its_own_process_is_the_same(world, tmp_path, monkeypatch):
+def test_geopackage_and_workbook_written_by_processes_of_their_own(world, tmp_path, monkeypatch):
     borders, rivers, inventory = world
     res = hazid.screen(inventory, borders=borders, rivers=rivers)
     a = hazid.write_results(res, tmp_path / "a", static_maps=False, map_html=False)
-    written = pipeline_write.write_layers
+    layers, workbook = pipeline_write.write_layers, pipeline_write._workbook
 
-    def recording(path, layers):
-        (tmp_path / "writer.pid").write_text(str(os.getpid()), encoding="utf-8")
-        return written(path, layers)
+    def record(name: str, write):
+        def recording(*args):
+            (tmp_path / f"{name}.pid").write_text(str(os.getpid()), encoding="utf-8")
+            return write(*args)
 
-    monkeypatch.setattr(pipeline_write, "PARALLEL_LAYERS_FROM", 0)
-    monkeypatch.setattr(pipeline_write, "write_layers", recording)
+        return recording
+
+    monkeypatch.setattr(pipeline_write, "PARALLEL_ROWS_FROM", 0)
+    monkeypatch.setattr(pipeline_write, "write_layers", record("gpkg", layers))
+    monkeypatch.setattr(pipeline_write, "_workbook", record("xlsx", workbook))
     b = hazid.write_results(res, tmp_path / "b", static_maps=False, map_html=False)
-    assert int((tmp_path / "writer.pid").read_text(encoding="utf-8")) != os.getpid()
+    for name in ("gpkg", "xlsx"):
+        assert int((tmp_path / f"{name}.pid").read_text(encoding="utf-8")) != os.getpid()
+    assert (a / "results.xlsx").read_bytes() == (b / "results.xlsx").read_bytes()
     names = gpd.list_layers(a / "results.gpkg")["name"].tolist()
     assert names == gpd.list_layers(b / "results.gpkg")["name"].tolist()
     assert "zones" in names
@@ -196,17 +202,20 @@ def _vanishing_layers(*args, **kwargs):
 
 
 @pytest.mark.parametrize(
-    ("writer", "match"),
+    ("attribute", "writer", "match"),
     [
-        (_failing_layers, "cannot write results.gpkg: disk full"),
-        (_vanishing_layers, r"cannot write results.gpkg: writer stopped \(3\)"),
+        ("write_layers", _failing_layers, "cannot write results.gpkg: disk full"),
+        ("write_layers", _vanishing_layers, r"cannot write results.gpkg: writer stopped \(3\)"),
+        ("_workbook", _vanishing_layers, r"cannot write results.xlsx: writer stopped \(3\)"),
     ],
 )
-def test_geopackage_process_errors_reach_the_caller(world, tmp_path, monkeypatch, writer, match):
+def test_errors_of_the_writing_processes_reach_the_caller(
+    world, tmp_path, monkeypatch, attribute, writer, match
+):
     borders, rivers, inventory = world
     res = hazid.screen(inventory, borders=borders, rivers=rivers)
-    monkeypatch.setattr(pipeline_write, "PARALLEL_LAYERS_FROM", 0)
-    monkeypatch.setattr(pipeline_write, "write_layers", writer)
+    monkeypatch.setattr(pipeline_write, "PARALLEL_ROWS_FROM", 0)
+    monkeypatch.setattr(pipeline_write, attribute, writer)
     with pytest.raises(hazid.OutputError, match=match):
         hazid.write_results(res, tmp_path / "r", static_maps=False, map_html=False)
     assert not (tmp_path / "r").exists()

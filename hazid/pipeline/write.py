@@ -126,7 +126,9 @@ def write_results(
             layers["zones"] = results.zones
             layers["river_paths"] = results.river_paths
             layers["borders"] = borders_used(results)
-            gpkg_written = _write_layers_aside(tmp / "results.gpkg", layers)
+            n_rows = sum(len(df) for df in layers.values() if df is not None)
+            gpkg = tmp / "results.gpkg"
+            gpkg_written = _aside(gpkg, lambda: write_layers(gpkg, layers), n_rows)
             try:
                 step("writing notification dossiers")
                 summary = write_notifications(
@@ -146,51 +148,55 @@ def write_results(
                 )
             finally:
                 gpkg_written()
-            if map_html:
+        # the workbook reads the dossiers' tables: written aside while the maps are drawn
+        xlsx = tmp / "results.xlsx"
+        xlsx_written = _aside(xlsx, lambda: _workbook(results, tmp, langs[0]), len(results.sites))
+        try:
+            if map_html and results.affected is not None:
                 step("drawing a map per dossier")
                 dossier_maps(
                     results, tmp / "notifications", summary, tiles=tiles, lang=langs[0], base=base
                 )
-        if map_html:
-            step("drawing the interactive map")
-            maps.write_map(results, tmp / "map.html", tiles=tiles, lang=langs[0], base=base)
-        _workbook(results, tmp, langs[0])
+            if map_html:
+                step("drawing the interactive map")
+                maps.write_map(results, tmp / "map.html", tiles=tiles, lang=langs[0], base=base)
+        finally:
+            xlsx_written()
         write_json(run, tmp / "run.json")
     return out_dir
 
 
-#: Rows of the layers from which ``results.gpkg`` is written by a process of its own.
-PARALLEL_LAYERS_FROM = 20_000
-_LAYERS: tuple | None = None
+#: Rows from which ``results.gpkg`` and ``results.xlsx`` are written by processes of their own.
+PARALLEL_ROWS_FROM = 20_000
+_JOB: tuple | None = None
 
 
-def _write_layers_aside(path: Path, layers: dict[str, Any]) -> Callable[[], None]:
-    """Start writing the GeoPackage; return the function that waits until it is written.
+def _aside(path: Path, write: Callable[[], Any], rows: int) -> Callable[[], None]:
+    """Start writing one file; return the function that waits until it is written.
 
-    Large layers are written by a forked process (they are shared, not copied) while this one
-    writes the dossiers; the file is the same as when written here. Waiting raises the error
-    that stopped the writing, if any.
+    From :data:`PARALLEL_ROWS_FROM` rows on, a forked process (the tables are shared, not
+    copied) calls ``write`` while this one goes on; the file is the same as when written here.
+    Waiting raises the error that stopped the writing, if any.
     """
-    rows = sum(len(df) for df in layers.values() if df is not None)
     if (
-        rows < PARALLEL_LAYERS_FROM
+        rows < PARALLEL_ROWS_FROM
         or "fork" not in mp.get_all_start_methods()
         or mp.current_process().daemon  # a daemonic process may not start one
     ):
-        write_layers(path, layers)
+        write()
         return lambda: None
     ctx = mp.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    global _LAYERS
-    _LAYERS = (path, layers, send)
+    global _JOB
+    _JOB = (path, write, send)
     try:
         with warnings.catch_warnings():
             # Python >= 3.12 warns about fork in a process with threads; the process only writes
             warnings.simplefilter("ignore", DeprecationWarning)
-            proc = ctx.Process(target=_write_layers_in_child)
+            proc = ctx.Process(target=_write_in_child)
             proc.start()
     finally:
-        _LAYERS = None  # the forked process has its own reference
+        _JOB = None  # the forked process has its own reference
     send.close()
 
     def wait() -> None:
@@ -208,15 +214,15 @@ def _write_layers_aside(path: Path, layers: dict[str, Any]) -> Callable[[], None
     return wait
 
 
-def _write_layers_in_child() -> None:
-    path, layers, send = _LAYERS or (None, {}, None)  # set before the fork
+def _write_in_child() -> None:
+    path, write, send = _JOB or (Path(), lambda: None, None)  # set before the fork
     try:
-        write_layers(path, layers)
+        write()
     except Exception as err:  # reported to the parent, which raises it
         try:
             send.send(err)
         except Exception:  # an error that cannot be pickled: its text
-            send.send(OutputError(f"cannot write {Path(path).name}: {err}"))
+            send.send(OutputError(f"cannot write {path.name}: {err}"))
     else:
         send.send(None)
 
