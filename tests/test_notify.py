@@ -653,10 +653,9 @@ def test_dossiers_written_by_several_processes_are_the_same(case, tmp_path, monk
     monkeypatch.setattr(dossiers, "WORKERS", 1)
     one = write(tmp_path / "one")
     monkeypatch.setattr(dossiers, "WORKERS", 2)
-    monkeypatch.setattr(dossiers, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(dossiers, "PARALLEL_FROM", 1)
     two = write(tmp_path / "two")
-    n_dossiers = len([p for p in two if p.suffix == ".json"])
-    assert n_dossiers >= dossiers.PARALLEL_FROM  # the processes did write them
+    assert len([p for p in two if p.suffix == ".json"]) >= 2  # the processes did write them
     assert [p.name for p in one] == [p.name for p in two]
     for a, b in zip(one, two, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name

@@ -220,8 +220,9 @@ class _Pair(NamedTuple):
     status: str
 
 
-#: Number of dossiers from which they are written by several processes (without PNG maps).
-PARALLEL_FROM = 8
+#: Activities (over all dossiers and languages) from which the dossiers are written by several
+#: processes (without PNG maps): fewer are written sooner by one.
+PARALLEL_FROM = 2_000
 #: Processes that write the dossiers of a run (see :data:`PARALLEL_FROM`).
 WORKERS = 2
 _CONTEXT: tuple | None = None
@@ -230,7 +231,7 @@ _CONTEXT: tuple | None = None
 def _write_pairs(out: Path, ds: DossierSet, langs: Sequence[str], options: dict) -> None:
     """Write the dossier of every pair in every language.
 
-    Without PNG maps and from :data:`PARALLEL_FROM` dossiers on, :data:`WORKERS` processes
+    Without PNG maps and from :data:`PARALLEL_FROM` activities on, :data:`WORKERS` processes
     (forked: the dossier set is shared, not copied) write them, largest first; each dossier is
     written on its own, so the files are the same whatever the number of processes.
     """
@@ -243,17 +244,19 @@ def _write_pairs(out: Path, ds: DossierSet, langs: Sequence[str], options: dict)
         for p in ds.pairs().itertuples(index=False)
         for lg in langs
     ]
+    size = [len(ds.activities(job[0].origin, job[0].affected)) for job in jobs]
     if (
         options["maps"]
         or WORKERS < 2
-        or len(jobs) < PARALLEL_FROM
+        or len(jobs) < 2
+        or sum(size) < PARALLEL_FROM
         or "fork" not in mp.get_all_start_methods()
         or mp.current_process().daemon  # a daemonic process may not start others
     ):
         for pair, lg, suffix in jobs:
             _write_pair(out, ds, pair, lang=lg, suffix=suffix, **options)
         return
-    jobs.sort(key=lambda job: -len(ds.activities(job[0].origin, job[0].affected)))
+    jobs = [job for _, job in sorted(zip(size, jobs, strict=True), key=lambda x: -x[0])]
     global _CONTEXT
     _CONTEXT = (out, ds, options)
     try:
