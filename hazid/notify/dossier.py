@@ -26,7 +26,7 @@ import shapely
 
 from hazid._version import __version__
 from hazid.errors import ChoiceError, CRSError, GeodataError
-from hazid.notify.activity import _activity, _float, _substances_by_site
+from hazid.notify.activity import _activity, _CountryWindows, _float, _substances_by_site
 from hazid.notify.contacts import _contacts_table, _party
 from hazid.notify.decide import (
     _aggregate_rows,
@@ -187,7 +187,11 @@ class DossierSet:
         limitations) are in ``lang``.
         """
         lk = self._lookups
-        country_geom = self._country(affected)
+        windows = lk.setdefault("windows", {})  # pieces of each affected Party, kept
+        if affected not in windows:
+            country = self._country(affected)
+            windows[affected] = None if country is None else _CountryWindows(country)
+        country_geom = windows[affected]
         activities = []
         for dec in self.activities(origin, affected).to_dict("records"):
             sid = dec["site_id"]
