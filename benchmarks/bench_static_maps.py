@@ -9,7 +9,7 @@ Kyrgyzstan, Tajikistan, Turkmenistan and Uzbekistan (real DCW borders when prese
 neighbours among them (so ``--pairs`` activity-Party pairs), with a toxic zone (1-30 km) and
 a fire zone (0.2-2 km) per site and a 120-vertex river trace for every fourth site. The
 maps of every dossier are planned and drawn as :func:`hazid.write_notifications` does
-(``hazid.output.dossiers._draw_maps``: one batch, nearby activities of a pair on one map,
+(``hazid.output.dossier_maps._draw_maps``: one batch, nearby activities of a pair on one map,
 ``--workers`` processes). Prints the time, activity-Party pairs per second and the maps
 drawn, then the cost of ``--sample`` maps of one activity each (the former one map per
 activity-Party pair) extrapolated to every pair.
@@ -31,7 +31,7 @@ import pyproj
 import shapely
 
 from hazid.maps import static_maps
-from hazid.output import dossiers
+from hazid.output import dossier_maps
 
 GEOD = pyproj.Geod(ellps="WGS84")
 ISO = ["KAZ", "KGZ", "TJK", "TKM", "UZB"]
@@ -149,7 +149,7 @@ def main() -> None:
         out = Path(args.out) if args.out else Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         t0, c0 = time.perf_counter(), cpu_s()
-        files = dossiers._draw_maps(
+        files = dossier_maps._draw_maps(
             out, ds, pairs, ["en"], size_px=(1200, 900), dpi=150, workers=args.workers
         )
         dt, cpu = time.perf_counter() - t0, cpu_s() - c0

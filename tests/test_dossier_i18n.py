@@ -507,7 +507,7 @@ def test_method_data_and_parameters_of_the_pair_only(case, tmp_path):
 
 
 def test_maps_are_drawn_in_the_language_of_their_dossier(case, tmp_path, monkeypatch):
-    import hazid.output.dossiers as dossiers
+    import hazid.output.dossier_maps as dossier_maps
     from hazid import __version__ as version
 
     calls = []
@@ -518,7 +518,7 @@ def test_maps_are_drawn_in_the_language_of_their_dossier(case, tmp_path, monkeyp
             job["path"].write_bytes(b"\x89PNG")
         return [job["path"] for job in jobs]
 
-    monkeypatch.setattr(dossiers, "static_maps", fake_static_maps)
+    monkeypatch.setattr(dossier_maps, "static_maps", fake_static_maps)
     write(case, tmp_path, maps=True, lang="en,ru")
     en = f"Borders: not stated. Rivers: not stated. hazid {version}."
     ru = f"Границы: не указано. Реки: не указано. hazid {version}."

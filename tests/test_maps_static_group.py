@@ -18,8 +18,9 @@ from hazid.errors import CRSError, GeodataError
 from hazid.maps import static_maps
 from hazid.maps.static import local_crs
 from hazid.maps.static_group import _compose_group, _group_window, static_group_map
-from hazid.output import dossiers
-from hazid.output.dossiers import _map_groups, _numbers, write_notifications
+from hazid.output import dossier_maps
+from hazid.output.dossier_maps import _map_groups, _numbers
+from hazid.output.dossiers import write_notifications
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -161,14 +162,14 @@ def test_map_groups_by_squares_of_a_local_projection():
     assert groups == [[0, 1, 2, 3, 4, 5, 6], [7]]
     assert [g[0] for g in groups] == sorted(g[0] for g in groups)
     # fewer activities than PAIR_MAP_FROM: one map each
-    assert _map_groups(sites, ids[: dossiers.PAIR_MAP_FROM - 1]) == [[i] for i in range(5)]
+    assert _map_groups(sites, ids[: dossier_maps.PAIR_MAP_FROM - 1]) == [[i] for i in range(5)]
     # a site without coordinates keeps its own map
     nan = sites.assign(lat=[*lat[:7], np.nan])
     assert [7] in _map_groups(nan, ids)
 
 
 def test_map_groups_cut_dense_squares_into_runs(monkeypatch):
-    monkeypatch.setattr(dossiers, "GROUP_MAX", 4)
+    monkeypatch.setattr(dossier_maps, "GROUP_MAX", 4)
     rng = np.random.default_rng(3)
     sites = pd.DataFrame(
         {"site_id": [f"S{i}" for i in range(20)], "lon": rng.uniform(65, 66, 20),
@@ -180,7 +181,7 @@ def test_map_groups_cut_dense_squares_into_runs(monkeypatch):
 
 
 def test_hilbert_order_visits_neighbours():
-    from hazid.output.dossiers import _hilbert
+    from hazid.output.dossier_maps import _hilbert
 
     # the curve of a 2 x 2 grid, then every step of the 4 x 4 curve is to a neighbour cell
     assert _hilbert(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 0]), 2).tolist() == [0, 1, 2, 3]
@@ -199,7 +200,7 @@ def test_numbers_join_runs_and_cut_long_lists():
 
 
 def test_dossier_of_many_nearby_activities_shares_one_map(case, tmp_path):
-    n = dossiers.PAIR_MAP_FROM + 1
+    n = dossier_maps.PAIR_MAP_FROM + 1
     lon, lat = 65.5 + 0.05 * np.arange(n), np.full(n, 42.0)
     sites = pd.DataFrame(
         {"site_id": [f"K{i}" for i in range(n)], "site_name": [f"Plant {i}" for i in range(n)],

@@ -23,6 +23,7 @@ import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from matplotlib.image import imread
 from shapely.geometry import LineString, Point, box
 
@@ -42,6 +43,12 @@ from hazid.notify import (
     notification_schema,
     read_contacts,
 )
+from hazid.notify.activity import (
+    _CountryWindows,
+    _intersection_area_km2,
+    _intersection_length_km,
+)
+from hazid.output import dossiers
 from hazid.output.dossiers import regenerate, write_notifications
 
 DATE = "2025-03-14"
@@ -631,6 +638,57 @@ def test_rerun_is_byte_identical(case, written, tmp_path):
     assert [p.name for p in first] == [p.name for p in second]
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_dossiers_written_by_several_processes_are_the_same(case, tmp_path, monkeypatch):
+    def write(folder: Path) -> list[Path]:
+        write_notifications(
+            folder,
+            case["sites"],
+            case["holdings"],
+            case["affected"],
+            zones=case["zones"],
+            river_paths=case["river_paths"],
+            borders=case["borders"],
+            run=case["run"],
+            maps=False,
+            lang="en,ru",
+        )
+        return sorted((folder / "notifications").iterdir())
+
+    monkeypatch.setattr(dossiers, "WORKERS", 1)
+    one = write(tmp_path / "one")
+    monkeypatch.setattr(dossiers, "WORKERS", 2)
+    monkeypatch.setattr(dossiers, "PARALLEL_FROM", 1)
+    two = write(tmp_path / "two")
+    assert len([p for p in two if p.suffix == ".json"]) >= 2  # the processes did write them
+    assert [p.name for p in one] == [p.name for p in two]
+    for a, b in zip(one, two, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_country_windows_give_the_intersections_of_the_whole_outline():
+    # a detailed outline (2,000 short edges) with a few long straight ones
+    country = shapely.union_all(
+        [shapely.Point(70, 45).buffer(5, quad_segs=500), box(64, 38, 66, 41)]
+    )
+    windows = _CountryWindows(country)
+    rng = np.random.default_rng(1)
+    zones = [
+        shapely.Point(x, y).buffer(r)
+        for x, y, r in rng.uniform([61, 39, 0.1], [79, 51, 1], (40, 3))
+    ]
+    paths = [
+        shapely.LineString(np.cumsum(rng.normal(0, 0.05, (200, 2)), axis=0) + np.array([x, y]))
+        for x, y in rng.uniform([61, 39], [79, 51], (40, 2))
+    ]
+    for z in zones:
+        assert _intersection_area_km2(z, windows) == _intersection_area_km2(z, country)
+    for p in paths:
+        assert _intersection_length_km(p, windows) == _intersection_length_km(p, country)
+    piece = windows.around(shapely.Point(75, 45).buffer(0.5))
+    assert shapely.get_num_coordinates(piece) < shapely.get_num_coordinates(country) / 2
+    assert _intersection_length_km(shapely.LineString([(0, 0), (1, 1)]), windows) == 0.0
 
 
 def test_rerun_replaces_stale_dossiers(case, tmp_path):

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 import hazid
 from hazid import embedded
 from hazid.cli import app
+from hazid.pipeline import write as pipeline_write
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HAZID_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -161,6 +162,63 @@ def test_rerun_is_byte_identical(world, tmp_path):
     for rel in ("sites.csv", "holdings.csv", "affected.csv", "notifications/summary.csv",
                 "notifications/AAA-BBB.json", "notifications/AAA-BBB.md"):  # fmt: skip
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_geopackage_and_workbook_written_by_processes_of_their_own(world, tmp_path, monkeypatch):
+    borders, rivers, inventory = world
+    res = hazid.screen(inventory, borders=borders, rivers=rivers)
+    a = hazid.write_results(res, tmp_path / "a", static_maps=False, map_html=False)
+    layers, workbook = pipeline_write.write_layers, pipeline_write._workbook
+
+    def record(name: str, write):
+        def recording(*args):
+            (tmp_path / f"{name}.pid").write_text(str(os.getpid()), encoding="utf-8")
+            return write(*args)
+
+        return recording
+
+    monkeypatch.setattr(pipeline_write, "PARALLEL_ROWS_FROM", 0)
+    monkeypatch.setattr(pipeline_write, "write_layers", record("gpkg", layers))
+    monkeypatch.setattr(pipeline_write, "_workbook", record("xlsx", workbook))
+    b = hazid.write_results(res, tmp_path / "b", static_maps=False, map_html=False)
+    for name in ("gpkg", "xlsx"):
+        assert int((tmp_path / f"{name}.pid").read_text(encoding="utf-8")) != os.getpid()
+    assert (a / "results.xlsx").read_bytes() == (b / "results.xlsx").read_bytes()
+    names = gpd.list_layers(a / "results.gpkg")["name"].tolist()
+    assert names == gpd.list_layers(b / "results.gpkg")["name"].tolist()
+    assert "zones" in names
+    for name in names:
+        first = gpd.read_file(a / "results.gpkg", layer=name)
+        second = gpd.read_file(b / "results.gpkg", layer=name)
+        pd.testing.assert_frame_equal(first, second)
+
+
+def _failing_layers(*args, **kwargs):
+    raise hazid.OutputError("cannot write results.gpkg: disk full")
+
+
+def _vanishing_layers(*args, **kwargs):
+    os._exit(3)
+
+
+@pytest.mark.parametrize(
+    ("attribute", "writer", "match"),
+    [
+        ("write_layers", _failing_layers, "cannot write results.gpkg: disk full"),
+        ("write_layers", _vanishing_layers, r"cannot write results.gpkg: writer stopped \(3\)"),
+        ("_workbook", _vanishing_layers, r"cannot write results.xlsx: writer stopped \(3\)"),
+    ],
+)
+def test_errors_of_the_writing_processes_reach_the_caller(
+    world, tmp_path, monkeypatch, attribute, writer, match
+):
+    borders, rivers, inventory = world
+    res = hazid.screen(inventory, borders=borders, rivers=rivers)
+    monkeypatch.setattr(pipeline_write, "PARALLEL_ROWS_FROM", 0)
+    monkeypatch.setattr(pipeline_write, attribute, writer)
+    with pytest.raises(hazid.OutputError, match=match):
+        hazid.write_results(res, tmp_path / "r", static_maps=False, map_html=False)
+    assert not (tmp_path / "r").exists()
 
 
 @pytest.mark.shared

@@ -7,6 +7,7 @@ it are computed on the WGS 84 ellipsoid (pyproj.Geod) from the intersection of t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,10 +31,72 @@ def _first_text(row: Mapping[str, Any], columns: Sequence[str]) -> str | None:
     return None
 
 
+class _CountryWindows:
+    """The affected Party's polygon, cut to windows around the geometries intersected with it.
+
+    An intersection with a national outline of tens of thousands of vertices costs a pass over
+    all of them. :meth:`around` cuts the outline to a window of whole degrees around a zone or
+    a river path, widened on every side by the longest edge of the outline (a window in the
+    layer's coordinates, not a distance): every edge of the outline that can meet the geometry
+    is kept whole, so the intersection with the piece is the one with the whole outline. The
+    pieces are kept for the next geometries in the same window, up to :data:`MAX_COORDS`
+    coordinates in all.
+    """
+
+    #: Coordinates of the pieces kept at once (then they are cut again as needed).
+    MAX_COORDS = 500_000
+
+    def __init__(self, geom: Any) -> None:
+        self.geom = geom
+        self._reach: float | None = None
+        self._pieces: dict[tuple[int, int, int, int], Any] = {}
+        self._coords = 0
+
+    def around(self, geom: Any) -> Any:
+        """Return the piece of the outline that stands for the whole outline near ``geom``."""
+        if geom is None or geom.is_empty:
+            return self.geom
+        if self._reach is None:
+            self._reach = _longest_edge(self.geom) + 0.01
+        x0, y0, x1, y1 = geom.bounds
+        m = self._reach
+        key = (math.floor(x0 - m), math.floor(y0 - m), math.ceil(x1 + m), math.ceil(y1 + m))
+        piece = self._pieces.get(key)
+        if piece is None:
+            cut = shapely.clip_by_rect(self.geom, *key)
+            piece = cut if shapely.get_type_id(cut) in (3, 6) else self.geom  # (Multi)Polygon
+            if self._coords > self.MAX_COORDS:
+                self._pieces.clear()
+                self._coords = 0
+            self._pieces[key] = piece
+            self._coords += int(shapely.get_num_coordinates(piece))
+        return piece
+
+
+def _longest_edge(geom: Any) -> float:
+    """Longest edge of a polygon's rings along x or y, in the layer's coordinates."""
+    rings = shapely.get_rings(shapely.get_parts(geom))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    if len(xy) < 2:
+        return 0.0
+    step = np.maximum(np.abs(np.diff(xy[:, 0])), np.abs(np.diff(xy[:, 1])))
+    return float(step[ring[1:] == ring[:-1]].max(initial=0.0))
+
+
+def _intersection(geom: Any, country: Any) -> Any:
+    """Intersect ``geom`` with the affected Party (a :class:`_CountryWindows` or a polygon)."""
+    if not isinstance(country, _CountryWindows):
+        return shapely.intersection(geom, country)
+    try:
+        return shapely.intersection(geom, country.around(geom))
+    except shapely.errors.GEOSException:  # a piece cut untidily at its edge: the whole outline
+        return shapely.intersection(geom, country.geom)
+
+
 def _intersection_area_km2(geom: Any, country: Any) -> float | None:
     if geom is None or country is None:
         return None
-    inter = shapely.intersection(geom, country)
+    inter = _intersection(geom, country)
     if inter.is_empty:
         return 0.0
     area, _ = _GEOD.geometry_area_perimeter(shapely.make_valid(inter))
@@ -43,8 +106,27 @@ def _intersection_area_km2(geom: Any, country: Any) -> float | None:
 def _intersection_length_km(geom: Any, country: Any) -> float | None:
     if geom is None or country is None:
         return None
-    inter = shapely.intersection(geom, country)
-    return 0.0 if inter.is_empty else _GEOD.geometry_length(inter) / 1000.0
+    inter = _intersection(geom, country)
+    return 0.0 if inter.is_empty else _geodesic_length_m(inter) / 1000.0
+
+
+def _geodesic_length_m(geom: Any) -> float:
+    """``Geod.geometry_length`` of the WGS 84 ellipsoid, line by line from one coordinate array.
+
+    Lines and multi-lines are summed part by part in the same order as pyproj does, so the
+    result is the same number; other geometries go to pyproj.
+    """
+    kind = shapely.get_type_id(geom)
+    if kind not in (1, 5):  # LineString, MultiLineString
+        return _GEOD.geometry_length(geom)
+    parts = shapely.get_parts(geom) if kind == 5 else np.array([geom], dtype=object)
+    xy = shapely.get_coordinates(parts)
+    ends = np.cumsum(shapely.get_num_coordinates(parts))
+    total, start = 0.0, 0
+    for end in ends.tolist():
+        total += _GEOD.line_length(xy[start:end, 0], xy[start:end, 1])
+        start = end
+    return total
 
 
 def _substances_by_site(holdings: pd.DataFrame, site_ids: Any) -> dict[str, list[dict]]:

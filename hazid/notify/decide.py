@@ -173,20 +173,23 @@ def _assess(
     river = _text(a, "river")
     note = _text(a, "water_note")
     river_km = _num(a, "river_km")
+    # plain lists: an element of a table column costs far more to reach than one of a list
+    hazard_l, river_l, note_l = hazard.tolist(), river.tolist(), note.tolist()
+    affected_l, pathway_l = a["affected"].tolist(), a["pathway"].tolist()
     evidence = []
     for i in range(len(a)):
         if is_air[i]:
             text = _air_evidence(
-                hazard.iat[i],
+                hazard_l[i],
                 zone[i],
                 border[i],
                 margin[i],
-                a["affected"].iat[i],
+                affected_l[i],
                 flagged=bool(flag[i]),
                 band_km=unc if near[i] else None,
                 undetermined=bool(undetermined[i]),
             )
-        elif a["pathway"].iat[i] == "tailings":
+        elif pathway_l[i] == "tailings":
             text = _tailings_evidence(
                 a.iloc[i].to_dict(),
                 beyond=bool(beyond[i]),
@@ -195,14 +198,14 @@ def _assess(
             )
         else:
             text = _water_evidence(
-                river.iat[i],
+                river_l[i],
                 river_km[i],
                 arrival[i],
                 peak[i],
                 beyond=bool(beyond[i]),
                 horizon_h=horizon_h,
                 threshold_mg_l=threshold_mg_l,
-                note=note.iat[i],
+                note=note_l[i],
             )
         evidence.append(text)
     a["evidence"] = pd.Series(evidence, index=a.index, dtype=object)
@@ -255,7 +258,11 @@ def _aggregate_rows(rows: pd.DataFrame) -> pd.DataFrame:
         **{f"has_{p}": (f"has_{p}", "any") for p in PATHWAYS},
     )
     first = r.loc[g.cumcount().to_numpy() == 0].set_index(keys)["site_name"]
-    evidence = g["evidence"].agg("; ".join)
+    joined: dict[tuple, list[str]] = {}  # the evidence of each activity, in row order
+    ids = zip(*(r[k].tolist() for k in keys), strict=True)
+    for key, text in zip(ids, r["evidence"].tolist(), strict=True):
+        joined.setdefault(key, []).append(text)
+    evidence = pd.Series(["; ".join(joined[k]) for k in agg.index], index=agg.index, dtype=object)
     statuses = np.asarray(STATUSES, dtype=object)
     out = {
         "site_id": agg.index.get_level_values("site_id").tolist(),
@@ -391,11 +398,11 @@ def not_notified(
     haz = _as_bool(sites["hazardous"])
     reached = decisions.loc[decisions["status"] != "none"]
     notified = set(reached["site_id"].astype(str))
-    ev = (
-        decisions.loc[decisions["status"] == "none"]
-        .groupby("site_id", sort=True)["evidence"]
-        .agg("; ".join)
-    )
+    none = decisions.loc[decisions["status"] == "none"]
+    ev: dict[str, list[str]] = {}  # the evidence of each site, in row order
+    for k, text in zip(none["site_id"].tolist(), none["evidence"].tolist(), strict=True):
+        if not pd.isna(k):
+            ev.setdefault(str(k), []).append(text)
     keep = ~haz | ~sid.isin(notified).to_numpy()
     out = pd.DataFrame(
         {
@@ -408,7 +415,7 @@ def not_notified(
             "reason": np.where(haz[keep], NO_EFFECT_REASON, NOT_HAZARDOUS_REASON),
         }
     )
-    evd = {str(k): str(v) for k, v in ev.items()}
+    evd = {k: "; ".join(v) for k, v in ev.items()}
     out["evidence"] = pd.Series(
         [evd.get(s, "") for s in out["site_id"]], index=out.index, dtype=object
     )

@@ -26,7 +26,7 @@ import shapely
 
 from hazid._version import __version__
 from hazid.errors import ChoiceError, CRSError, GeodataError
-from hazid.notify.activity import _activity, _float, _substances_by_site
+from hazid.notify.activity import _activity, _CountryWindows, _float, _substances_by_site
 from hazid.notify.contacts import _contacts_table, _party
 from hazid.notify.decide import (
     _aggregate_rows,
@@ -156,6 +156,14 @@ class DossierSet:
     def site_layers(self, site_id: str) -> tuple[Any, Any]:
         """Zones and river paths of one activity (``None`` when the layer was not given)."""
         lk = self._lookups
+        if "zones_at" not in lk:  # row positions per site, found on the first call (maps only)
+            zones_g, rivers_g = self.zones, self.river_paths
+            lk["zones_at"] = (
+                zones_g.groupby("site_id", sort=False).indices if zones_g is not None else {}
+            )
+            lk["paths_at"] = (
+                rivers_g.groupby("site_id", sort=False).indices if rivers_g is not None else {}
+            )
         zones = None if self.zones is None else self.zones.iloc[lk["zones_at"].get(site_id, _NONE)]
         paths = (
             None
@@ -179,7 +187,11 @@ class DossierSet:
         limitations) are in ``lang``.
         """
         lk = self._lookups
-        country_geom = self._country(affected)
+        windows = lk.setdefault("windows", {})  # pieces of each affected Party, kept
+        if affected not in windows:
+            country = self._country(affected)
+            windows[affected] = None if country is None else _CountryWindows(country)
+        country_geom = windows[affected]
         activities = []
         for dec in self.activities(origin, affected).to_dict("records"):
             sid = dec["site_id"]
@@ -305,10 +317,6 @@ def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict
         for ps, names in zip(psel["site_id"], psel["lakes"].fillna("").astype(str), strict=True):
             lakes_of[ps] = [n.strip() for n in names.split(";") if n.strip()]
     return {
-        "zones_at": zones_g.groupby("site_id", sort=False).indices if zones_g is not None else {},
-        "paths_at": (
-            rivers_g.groupby("site_id", sort=False).indices if rivers_g is not None else {}
-        ),
         "lakes_of": lakes_of,
         "active": active,
         "acts_at": active.groupby(["origin", "affected"], sort=False).indices

@@ -28,6 +28,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&!|~#])")
 _MD_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 _MD_DOTS = re.compile(r"\.(?=[^\W\d_])")  # a dot before a letter: x.org, www.x, a@b.c
 _MD_SCHEME = re.compile(r":(?=//)")
+#: anything one of the four rules above would change
+_MD_ANY = re.compile(r"[\\`*_\[\]<>&!|~#\x00-\x1f\x7f\u0085\u2028\u2029]|:(?=//)|\.(?=[^\W\d_])")
 
 
 def md_escape(value: Any) -> str:
@@ -47,7 +49,10 @@ def md_escape(value: Any) -> str:
     """
     if value is None:
         return ""
-    text = _MD_BREAKS.sub(" ", str(value))
+    text = str(value)
+    if _MD_ANY.search(text) is None:  # most values: nothing to escape
+        return text
+    text = _MD_BREAKS.sub(" ", text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_SCHEME.sub(r"\\:", text)
     return _MD_DOTS.sub(r"\\.", text)
@@ -66,12 +71,20 @@ def _md_file(name: str) -> str:
 
 
 def _render_md(
-    doc: dict[str, Any], *, interactive: str | None = None, lang: str | None = None
+    doc: dict[str, Any],
+    *,
+    interactive: str | None = None,
+    lang: str | None = None,
+    blocks: list[tuple] | None = None,
 ) -> str:
-    """Markdown text of a dossier (every value escaped with :func:`md_escape`)."""
+    """Markdown text of a dossier (every value escaped with :func:`md_escape`).
+
+    ``blocks`` are those :func:`hazid.notify.render._blocks` lays out for ``doc``,
+    ``interactive`` and ``lang``, when the caller has them already.
+    """
     e = md_escape
     out: list[str] = []
-    for blk in _blocks(doc, interactive, lang):
+    for blk in _blocks(doc, interactive, lang) if blocks is None else blocks:
         kind = blk[0]
         if kind == "h":
             out += ["#" * blk[1] + " " + e(blk[2]), ""]
@@ -131,12 +144,17 @@ def _render_html(
     *,
     interactive: str | None = None,
     lang: str | None = None,
+    blocks: list[tuple] | None = None,
 ) -> str:
-    """Self-contained HTML of a dossier (every value escaped, maps embedded)."""
+    """Self-contained HTML of a dossier (every value escaped, maps embedded).
+
+    ``blocks`` as for :func:`_render_md`.
+    """
     e = _html.escape
     o, a = doc["party_of_origin"], doc["affected_party"]
     lang = lang or doc.get("language") or "en"
-    blocks = _blocks(doc, interactive, lang)
+    if blocks is None:
+        blocks = _blocks(doc, interactive, lang)
     title = blocks[0][2] if blocks and blocks[0][0] == "h" else f"{o['iso_a3']}-{a['iso_a3']}"
     out = [
         "<!DOCTYPE html>",

@@ -252,7 +252,14 @@ def _limitations(run: Mapping[str, Any], *, lang: str, pair: Mapping[str, Any] |
     tr = translator(lang)
     air = pair is None or bool(pair.get("air"))
     water = pair is None or bool(pair.get("water"))
-    extras = [x for x in (_relevant(t, pair) for t in _run_extras(run)) if x is not None]
+    relevant: dict[str, str | None] = {}  # a run repeats its warnings: each is read once
+    extras: list[str] = []
+    for t in _run_extras(run):
+        if t not in relevant:
+            relevant[t] = _relevant(t, pair)
+        x = relevant[t]
+        if x is not None:
+            extras.append(x)
     weather = str(_run_value(run, "weather") or "worst")
     weather_text = (
         tr.gettext(_WEATHER_TEXT[weather])

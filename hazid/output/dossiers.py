@@ -12,25 +12,26 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing as mp
 import re
+import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from hazid.errors import DataSourceError, OutputError
-from hazid.i18n import parse_langs, translator
-from hazid.maps.labels import text
-from hazid.maps.static import local_crs, static_maps
+from hazid.i18n import parse_langs
 from hazid.notify.decide import _matrix
 from hazid.notify.dossier import DossierSet, prepare_dossiers
 from hazid.notify.markup import _render_html, _render_md
 from hazid.notify.method import _run_value
-from hazid.notify.values import _problems, file_slug
+from hazid.notify.render import _blocks
+from hazid.notify.values import _problems
+from hazid.output.dossier_maps import _draw_maps
 from hazid.output.results import write_csv
 
 logger = logging.getLogger(__name__)
@@ -219,13 +220,75 @@ def write_notifications(
     _write_tables(out, ds)
     pairs = list(ds.pairs().itertuples(index=False))
     drawn = _draw_maps(out, ds, pairs, langs, size_px=map_size_px, dpi=map_dpi) if maps else {}
-    for pair in pairs:
-        for lg in langs:
-            suffix = f".{lg}" if len(langs) > 1 else ""
-            files = drawn.get((pair.origin, pair.affected, lg), {})
-            _write_pair(out, ds, pair, lang=lg, suffix=suffix, map_files=files,
-                        map_links=map_links)  # fmt: skip
+    _write_pairs(out, ds, langs, drawn, map_links)
     return ds.summary
+
+
+class _Pair(NamedTuple):
+    origin: str
+    affected: str
+    status: str
+
+
+#: Activities (over all dossiers and languages) from which the dossiers are written by several
+#: processes (without PNG maps): fewer are written sooner by one.
+PARALLEL_FROM = 2_000
+#: Processes that write the dossiers of a run (see :data:`PARALLEL_FROM`).
+WORKERS = 2
+_CONTEXT: tuple | None = None
+
+
+def _write_pairs(
+    out: Path,
+    ds: DossierSet,
+    langs: Sequence[str],
+    drawn: dict[tuple[str, str, str], dict[str, str]],
+    map_links: bool | None,
+) -> None:
+    """Write the dossier of every pair in every language (its PNG maps already ``drawn``).
+
+    From :data:`PARALLEL_FROM` activities on, :data:`WORKERS` processes (forked: the dossier
+    set is shared, not copied) write them, largest first; each dossier is written on its own,
+    so the files are the same whatever the number of processes.
+    """
+    jobs = [
+        (
+            _Pair(str(p.origin), str(p.affected), str(p.status)),
+            lg,
+            f".{lg}" if len(langs) > 1 else "",
+            drawn.get((str(p.origin), str(p.affected), lg), {}),
+        )
+        for p in ds.pairs().itertuples(index=False)
+        for lg in langs
+    ]
+    size = [len(ds.activities(job[0].origin, job[0].affected)) for job in jobs]
+    if (
+        WORKERS < 2
+        or len(jobs) < 2
+        or sum(size) < PARALLEL_FROM
+        or "fork" not in mp.get_all_start_methods()
+        or mp.current_process().daemon  # a daemonic process may not start others
+    ):
+        for pair, lg, suffix, files in jobs:
+            _write_pair(out, ds, pair, lang=lg, suffix=suffix, map_files=files, map_links=map_links)
+        return
+    jobs = [job for _, job in sorted(zip(size, jobs, strict=True), key=lambda x: -x[0])]
+    global _CONTEXT
+    _CONTEXT = (out, ds, map_links)
+    try:
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns about fork in a process with threads; the workers only write
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with ProcessPoolExecutor(WORKERS, mp_context=mp.get_context("fork")) as pool:
+                list(pool.map(_write_pair_in_worker, jobs))
+    finally:
+        _CONTEXT = None
+
+
+def _write_pair_in_worker(job: tuple[_Pair, str, str, dict[str, str]]) -> None:
+    out, ds, map_links = _CONTEXT or ()  # set by _write_pairs before the workers are forked
+    pair, lang, suffix, files = job
+    _write_pair(out, ds, pair, lang=lang, suffix=suffix, map_files=files, map_links=map_links)
 
 
 def _write_pair(
@@ -250,8 +313,11 @@ def _write_pair(
     link = f"{stem}_map.html"
     if not (map_links or (map_links is None and (out / link).is_file())):
         link = None
-    _write_text(out / f"{stem}{suffix}.md", _render_md(doc, interactive=link))
-    _write_text(out / f"{stem}{suffix}.html", _render_html(doc, images, interactive=link))
+    blocks = _blocks(doc, link)  # laid out once for both formats
+    _write_text(out / f"{stem}{suffix}.md", _render_md(doc, interactive=link, blocks=blocks))
+    _write_text(
+        out / f"{stem}{suffix}.html", _render_html(doc, images, interactive=link, blocks=blocks)
+    )
     logger.info("%s%s: %s, %d activities", stem, suffix, pair.status, len(doc["activities"]))
 
 
@@ -261,184 +327,6 @@ def _write_tables(out: Path, ds: DossierSet) -> None:
     _write_csv(out / "matrix.csv", _matrix(ds.summary))
     _write_csv(out / "activities.csv", _fmt_csv(ds.decisions, ("margin_km", "arrival_h")))
     _write_csv(out / "not_notified.csv", _fmt_csv(ds.not_notified, ("border_km",)))
-
-
-#: Activities of a pair from which nearby ones share one map.
-PAIR_MAP_FROM = 6
-#: Side (km) of the squares that group the activities of a pair onto one map.
-GROUP_SPAN_KM = 250.0
-#: Most activities on one map.
-GROUP_MAX = 50
-
-
-def _draw_maps(
-    out: Path,
-    ds: DossierSet,
-    pairs: Sequence[Any],
-    langs: Sequence[str],
-    *,
-    size_px: Sequence[int],
-    dpi: int,
-    workers: int | None = None,
-) -> dict[tuple[str, str, str], dict[str, str]]:
-    """Draw the static maps of every dossier in one batch; return each dossier's map files.
-
-    The result maps (origin, affected, language) to {site id: PNG file name}. ``workers``
-    processes draw them (default: every CPU, see :func:`hazid.maps.static_maps`).
-    """
-    jobs: list[dict[str, Any]] = []
-    files: dict[tuple[str, str, str], dict[str, str]] = {}
-    notes = {lg: _map_note(ds, lg) for lg in langs}
-    for pair in pairs:
-        o, a = pair.origin, pair.affected
-        acts = ds.activities(o, a)
-        sids = acts["site_id"].astype(str).tolist()
-        groups = _map_groups(ds.sites, sids)
-        for lg in langs:
-            suffix = f".{lg}" if len(langs) > 1 else ""
-            mine = files.setdefault((o, a, lg), {})
-            common = {"origin": o, "affected": a, "note": notes[lg], "lang": lg}
-            for k, group in enumerate(groups, start=1):
-                if len(group) == 1:
-                    dec = acts.iloc[group[0]]
-                    name = f"{o}-{a}_{file_slug(dec.site_id)}{suffix}.png"
-                    title = f"{dec.site_name or dec.site_id} ({dec.site_id}): {o} \u2192 {a}"
-                    jobs.append({"site_id": dec.site_id, "title": title, **common})
-                else:
-                    name = f"{o}-{a}_activities-{k}{suffix}.png"
-                    labels = [str(i + 1) for i in group]
-                    jobs.append(
-                        {
-                            "site_ids": [sids[i] for i in group],
-                            "labels": labels,
-                            "title": f"{o} \u2192 {a}: {_numbers(labels, lg)}",
-                            **common,
-                        }
-                    )
-                jobs[-1]["path"] = out / name
-                mine.update({sids[i]: name for i in group})
-    static_maps(
-        ds.sites,
-        jobs,
-        zones=ds.zones,
-        river_paths=ds.river_paths,
-        borders=ds.borders,
-        size_px=size_px,
-        dpi=dpi,
-        workers=workers,
-    )
-    logger.info("%d static maps drawn for %d pairs", len(jobs), len(pairs))
-    return files
-
-
-def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
-    """Group the activities of a pair (positions in ``site_ids``) that share one map.
-
-    Below :data:`PAIR_MAP_FROM` activities, or for a site without coordinates, each activity
-    has its own map. Otherwise the sites are projected to an azimuthal equidistant
-    projection centred on their extent (metres, WGS 84) and grouped by squares of
-    :data:`GROUP_SPAN_KM` from the south-west corner of that extent; the activities of a
-    square with more than :data:`GROUP_MAX` are cut into runs along a Hilbert curve
-    (:func:`_split`), so that every label stays legible. Groups are in the order of their
-    first activity.
-    """
-    if len(site_ids) < PAIR_MAP_FROM:
-        return [[i] for i in range(len(site_ids))]
-    at = sites.assign(_k=sites["site_id"].astype(str)).drop_duplicates("_k").set_index("_k")
-    lon = pd.to_numeric(at["lon"], errors="coerce").reindex(site_ids).to_numpy(dtype=float)
-    lat = pd.to_numeric(at["lat"], errors="coerce").reindex(site_ids).to_numpy(dtype=float)
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    if ok.sum() < 2:
-        return [[i] for i in range(len(site_ids))]
-    lo = lon[ok][0] + (lon[ok] - lon[ok][0] + 180.0) % 360.0 - 180.0
-    mid = ((lo.min() + lo.max()) / 2 + 180.0) % 360.0 - 180.0
-    crs = local_crs(float(mid), float((lat[ok].min() + lat[ok].max()) / 2))
-    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon[ok], lat[ok])
-    x, y, idx = np.asarray(x), np.asarray(y), np.flatnonzero(ok)
-    span = GROUP_SPAN_KM * 1000.0
-    x0, y0 = x.min(), y.min()
-    cx, cy = np.floor((x - x0) / span), np.floor((y - y0) / span)
-    groups = [[int(i)] for i in np.flatnonzero(~ok)]
-    for key in sorted(set(zip(cx.tolist(), cy.tolist(), strict=True))):
-        sel = (cx == key[0]) & (cy == key[1])
-        left, bottom = x0 + key[0] * span, y0 + key[1] * span
-        _split(idx[sel], x[sel], y[sel], left, bottom, span, groups)
-    return sorted(groups, key=lambda g: g[0])
-
-
-def _split(
-    idx: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    x0: float,
-    y0: float,
-    size: float,
-    groups: list[list[int]],
-) -> None:
-    """Append the groups of the activities ``idx`` (at ``x``, ``y``) of one square.
-
-    More than :data:`GROUP_MAX` activities are ordered along a Hilbert curve across the
-    square (neighbours on the curve are neighbours on the ground) and cut into runs of
-    nearly equal length, at most :data:`GROUP_MAX` each.
-    """
-    k = -(-len(idx) // GROUP_MAX)
-    if k == 1:
-        groups.append([int(i) for i in idx])
-        return
-    n = 1 << 10
-    ix = np.clip(((x - x0) / size * n).astype(np.int64), 0, n - 1)
-    iy = np.clip(((y - y0) / size * n).astype(np.int64), 0, n - 1)
-    order = np.argsort(_hilbert(ix, iy, n), kind="stable")
-    groups += [sorted(int(i) for i in idx[run]) for run in np.array_split(order, k)]
-
-
-def _hilbert(ix: np.ndarray, iy: np.ndarray, n: int) -> np.ndarray:
-    """Position of the cells (``ix``, ``iy``) along the Hilbert curve of an ``n`` x ``n`` grid."""
-    x, y, d = ix.copy(), iy.copy(), np.zeros_like(ix)
-    s = n // 2
-    while s > 0:
-        rx, ry = (x & s) > 0, (y & s) > 0
-        d += s * s * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
-        flip = ~ry & rx
-        x, y = np.where(flip, n - 1 - x, x), np.where(flip, n - 1 - y, y)
-        x, y = np.where(~ry, y, x), np.where(~ry, x, y)
-        s //= 2
-    return d
-
-
-def _numbers(labels: list[str], lang: str, limit: int = 60) -> str:
-    """``activities 1-4, 7`` (runs of numbers joined; cut with an ellipsis past ``limit``)."""
-    nums = [int(v) for v in labels]
-    runs: list[str] = []
-    start = prev = nums[0]
-    for n in [*nums[1:], None]:
-        if n is not None and n == prev + 1:
-            prev = n
-            continue
-        runs.append(str(start) if start == prev else f"{start}\u2013{prev}")
-        if n is not None:
-            start = prev = n
-    items = ", ".join(runs)
-    if len(items) > limit:
-        items = items[: items.rfind(", ", 0, limit)] + ", \u2026"
-    return text("activities {items}", lang).format(items=items)
-
-
-#: A trailing remark in parentheses after a source's name and hash (its limits).
-_NOTE_TAIL = re.compile(r" \((?!SHA-256)[^()]*\)$")
-
-
-def _map_note(ds: DossierSet, lang: str = "en") -> str:
-    """Return the sources line printed on each map (SHA-256 digests shortened to 12 digits)."""
-    tr = translator(lang)
-    # file names and short hashes only: the limits of the data are stated in the dossier
-    sources = {k: _NOTE_TAIL.sub("", v) for k, v in ds.meta["data_sources"].items()}
-    note = tr.gettext("Borders: {borders}. Rivers: {rivers}. hazid {version}.").format(
-        borders=tr.gettext(sources["borders"]),
-        rivers=tr.gettext(sources["rivers"]),
-        version=ds.version,
-    )
-    return re.sub(r"(SHA-256 [0-9a-f]{12})[0-9a-f]+", r"\1", note)
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hazid.errors import OutputError
@@ -82,6 +83,9 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == bool:
             out[col] = out[col].map({True: "true", False: "false"})
+        elif out[col].dtype == np.float64:  # clean_float inlined (same text for every value)
+            clean = [float(f"{v:.15g}") for v in out[col].to_numpy().tolist()]
+            out[col] = pd.Series(clean, index=out.index, dtype=np.float64)
         elif pd.api.types.is_float_dtype(out[col].dtype):
             out[col] = out[col].map(clean_float)
         elif pd.api.types.is_string_dtype(out[col].dtype) and (
@@ -95,11 +99,16 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 #: a text cell a spreadsheet would run as a formula (:func:`hazid.escape.spreadsheet_text`)
 _FORMULA = r"[ \u00a0\u3000]*[=+\-@\t\r]"
+_FORMULA_FIRST = [" ", "\u00a0", "\u3000", "=", "+", "-", "@", "\t", "\r"]
 
 
 def _text_column(col: pd.Series) -> pd.Series:
     """:func:`hazid.escape.spreadsheet_text` on a column of text (and missing values) at once."""
-    live = col.str.match(_FORMULA).fillna(False).astype(bool).to_numpy()
+    # only a text that starts with one of these can be live: the pattern runs on those alone
+    maybe = col.str.slice(0, 1).isin(_FORMULA_FIRST).fillna(False).astype(bool).to_numpy()
+    live = np.zeros(len(col), dtype=bool)
+    if maybe.any():
+        live[maybe] = col[maybe].str.match(_FORMULA).fillna(False).astype(bool).to_numpy()
     if not live.any():
         return col
     out = col.astype(object)

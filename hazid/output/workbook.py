@@ -84,6 +84,35 @@ def _cell(ref: str, v: object, style: str = "") -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
+#: first characters of a text that :func:`hazid.escape.spreadsheet_text` may change
+_FORMULA_FIRST = frozenset(" \u00a0\u3000=+-@\t\r")
+#: characters :func:`_xml_text` changes
+_XML_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text_cells(letter: str, values: list, rows: range) -> list[str]:
+    """Return the cells of a column of text (as :func:`_cell`), other values cell by cell.
+
+    Text is escaped only where it has to be: the column's text is searched once for the
+    characters XML escapes, and only a text starting like a formula goes through
+    :func:`hazid.escape.spreadsheet_text`.
+    """
+    plain = _XML_SPECIAL.search("\n".join([v for v in values if isinstance(v, str)])) is None
+    out = []
+    for r, v in zip(rows, values, strict=True):
+        if not isinstance(v, str):
+            out.append(_cell(f"{letter}{r}", v))
+        elif not v:
+            out.append("")
+        else:
+            if not plain or v[0] in _FORMULA_FIRST:
+                v = _xml_text(spreadsheet_text(v))
+            out.append(
+                f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>'
+            )
+    return out
+
+
 def _column_cells(letter: str, col: pd.Series, rows: range) -> list[str]:
     """Return the cells of one column (as :func:`_cell`); numbers and booleans in one pass."""
     if col.dtype == bool:
@@ -92,8 +121,9 @@ def _column_cells(letter: str, col: pd.Series, rows: range) -> list[str]:
             for r, v in zip(rows, col.to_numpy(), strict=True)
         ]
     if pd.api.types.is_float_dtype(col.dtype) and isinstance(col.dtype, np.dtype):
+        # clean_float inlined: 15 significant digits (its zero case gives the same text)
         return [
-            f'<c r="{letter}{r}"><v>{clean_float(v):.16g}</v></c>' if math.isfinite(v) else ""
+            f'<c r="{letter}{r}"><v>{float(f"{v:.15g}"):.16g}</v></c>' if math.isfinite(v) else ""
             for r, v in zip(rows, col.to_numpy().tolist(), strict=True)
         ]
     if pd.api.types.is_integer_dtype(col.dtype) and isinstance(col.dtype, np.dtype):
@@ -101,7 +131,7 @@ def _column_cells(letter: str, col: pd.Series, rows: range) -> list[str]:
             f'<c r="{letter}{r}"><v>{v:.16g}</v></c>'
             for r, v in zip(rows, col.to_numpy().tolist(), strict=True)
         ]
-    return [_cell(f"{letter}{r}", v) for r, v in zip(rows, col.to_numpy(), strict=True)]
+    return _text_cells(letter, list(col.to_numpy()), rows)
 
 
 def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str]:
@@ -110,8 +140,8 @@ def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str]:
     widths = [len(h) for h in head]
     for i, c in enumerate(table.columns):
         if len(table):
-            longest = table[c].map(lambda v: min(len(str(v)), _MAX_WIDTH)).max()
-            widths[i] = max(widths[i], int(longest))
+            longest = max(map(len, map(str, table[c].tolist())))
+            widths[i] = max(widths[i], min(longest, _MAX_WIDTH))
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{min(max(w, 6) + 2, _MAX_WIDTH)}" customWidth="1"/>'
         for i, w in enumerate(widths, start=1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing as mp
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from hazid import maps
+from hazid.errors import OutputError
 from hazid.i18n import parse_langs
 from hazid.output.dossiers import write_notifications
 from hazid.output.folder import atomic_results_dir
@@ -123,34 +126,105 @@ def write_results(
             layers["zones"] = results.zones
             layers["river_paths"] = results.river_paths
             layers["borders"] = borders_used(results)
-            write_layers(tmp / "results.gpkg", layers)
-            step("writing notification dossiers")
-            summary = write_notifications(
-                tmp,
-                results.sites,
-                results.holdings,
-                results.affected,
-                zones=results.zones,
-                river_paths=results.river_paths,
-                borders=layers["borders"],
-                contacts=contacts,
-                run={k: v for k, v in run.items() if k != "finished_utc"},  # dossiers: date only
-                maps=static_maps,
-                map_links=map_html,
-                lang=lang,
-                response_days=response_days,
-            )
-            if map_html:
+            n_rows = sum(len(df) for df in layers.values() if df is not None)
+            gpkg = tmp / "results.gpkg"
+            gpkg_written = _aside(gpkg, lambda: write_layers(gpkg, layers), n_rows)
+            try:
+                step("writing notification dossiers")
+                summary = write_notifications(
+                    tmp,
+                    results.sites,
+                    results.holdings,
+                    results.affected,
+                    zones=results.zones,
+                    river_paths=results.river_paths,
+                    borders=layers["borders"],
+                    contacts=contacts,
+                    run={k: v for k, v in run.items() if k != "finished_utc"},  # date only
+                    maps=static_maps,
+                    map_links=map_html,
+                    lang=lang,
+                    response_days=response_days,
+                )
+            finally:
+                gpkg_written()
+        # the workbook reads the dossiers' tables: written aside while the maps are drawn
+        xlsx = tmp / "results.xlsx"
+        xlsx_written = _aside(xlsx, lambda: _workbook(results, tmp, langs[0]), len(results.sites))
+        try:
+            if map_html and results.affected is not None:
                 step("drawing a map per dossier")
                 dossier_maps(
                     results, tmp / "notifications", summary, tiles=tiles, lang=langs[0], base=base
                 )
-        if map_html:
-            step("drawing the interactive map")
-            maps.write_map(results, tmp / "map.html", tiles=tiles, lang=langs[0], base=base)
-        _workbook(results, tmp, langs[0])
+            if map_html:
+                step("drawing the interactive map")
+                maps.write_map(results, tmp / "map.html", tiles=tiles, lang=langs[0], base=base)
+        finally:
+            xlsx_written()
         write_json(run, tmp / "run.json")
     return out_dir
+
+
+#: Rows from which ``results.gpkg`` and ``results.xlsx`` are written by processes of their own.
+PARALLEL_ROWS_FROM = 20_000
+_JOB: tuple | None = None
+
+
+def _aside(path: Path, write: Callable[[], Any], rows: int) -> Callable[[], None]:
+    """Start writing one file; return the function that waits until it is written.
+
+    From :data:`PARALLEL_ROWS_FROM` rows on, a forked process (the tables are shared, not
+    copied) calls ``write`` while this one goes on; the file is the same as when written here.
+    Waiting raises the error that stopped the writing, if any.
+    """
+    if (
+        rows < PARALLEL_ROWS_FROM
+        or "fork" not in mp.get_all_start_methods()
+        or mp.current_process().daemon  # a daemonic process may not start one
+    ):
+        write()
+        return lambda: None
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    global _JOB
+    _JOB = (path, write, send)
+    try:
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns about fork in a process with threads; the process only writes
+            warnings.simplefilter("ignore", DeprecationWarning)
+            proc = ctx.Process(target=_write_in_child)
+            proc.start()
+    finally:
+        _JOB = None  # the forked process has its own reference
+    send.close()
+
+    def wait() -> None:
+        try:
+            error = receive.recv()
+        except EOFError:  # the process ended without a word
+            proc.join()
+            error = OutputError(f"cannot write {path.name}: writer stopped ({proc.exitcode})")
+        finally:
+            proc.join()
+            receive.close()
+        if error is not None:
+            raise error
+
+    return wait
+
+
+def _write_in_child() -> None:
+    path, write, send = _JOB or (Path(), lambda: None, None)  # set before the fork
+    try:
+        write()
+    except Exception as err:  # reported to the parent, which raises it
+        try:
+            send.send(err)
+        except Exception:  # an error that cannot be pickled: its text
+            send.send(OutputError(f"cannot write {path.name}: {err}"))
+    else:
+        send.send(None)
 
 
 def _workbook(results: ScreeningResults, folder: Path, lang: str) -> None:
