@@ -50,6 +50,7 @@ from hazid.notify.activity import (
 )
 from hazid.output import dossiers
 from hazid.output.dossiers import regenerate, write_notifications
+from hazid.output.results import write_csv
 
 DATE = "2025-03-14"
 MAP_SIZE = (800, 600)
@@ -967,3 +968,15 @@ def test_contacts_name_column_wins(case, tmp_path):
     doc = json.loads((tmp_path / "notifications" / "KAZ-UZB.json").read_text(encoding="utf-8"))
     assert doc["affected_party"]["name"] == "Republic of Uzbekistan"
     assert doc["party_of_origin"]["name"] == "Kazakhstan"
+
+
+def test_regenerate_undoes_the_spreadsheet_escaping(case, tmp_path):
+    root = write_results_dir(case, tmp_path / "results")
+    sites = pd.DataFrame(case["sites"].drop(columns="geometry"))
+    sites.loc[sites["site_id"] == "A", "site_name"] = "=1+1 plant"
+    write_csv(sites, root / "sites.csv")  # the writer of results folders escapes "=1+1 ..."
+    assert "'=1+1 plant" in (root / "sites.csv").read_text(encoding="utf-8-sig")
+    regenerate(root, maps=False)
+    md = (root / "notifications" / "KAZ-UZB.md").read_text(encoding="utf-8")
+    assert "=1+1 plant" in md
+    assert "'=1+1 plant" not in md

@@ -32,7 +32,7 @@ from hazid.notify.method import _run_value
 from hazid.notify.render import _blocks
 from hazid.notify.values import _problems
 from hazid.output.dossier_maps import _draw_maps
-from hazid.output.results import write_csv
+from hazid.output.results import unescape_cell, write_csv
 
 logger = logging.getLogger(__name__)
 
@@ -342,12 +342,16 @@ _STR_COLUMNS = (
 
 
 def _read_table(path: Path) -> pd.DataFrame:
+    """Read a table of a results folder, undoing the spreadsheet escaping of text cells."""
     try:
         head = pd.read_csv(path, nrows=0, encoding="utf-8-sig")
         dtypes = {c: str for c in head.columns if c in _STR_COLUMNS}
-        return pd.read_csv(path, dtype=dtypes, encoding="utf-8-sig")
+        df = pd.read_csv(path, dtype=dtypes, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise _problems(str(path), [(None, "", None, f"cannot read as CSV: {err}")]) from err
+    for col in [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]:
+        df[col] = df[col].map(lambda v: unescape_cell(v) if isinstance(v, str) else v)
+    return df
 
 
 def regenerate(

@@ -25,6 +25,7 @@ __all__ = [
     "SITES_COLUMNS",
     "read_table",
     "spreadsheet_safe",
+    "unescape_cell",
     "write_csv",
     "write_json",
     "write_layers",
@@ -175,11 +176,18 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     for col in df.columns:
-        df[col] = df[col].map(_unescape)
+        df[col] = df[col].map(unescape_cell)
     return df
 
 
-def _unescape(v: str) -> str:
+def unescape_cell(v: str) -> str:
+    """Undo the spreadsheet escaping of one text cell (see :func:`read_table`).
+
+    Examples
+    --------
+    >>> unescape_cell("'=1+1"), unescape_cell("'quoted"), unescape_cell("plain")
+    ('=1+1', "'quoted", 'plain')
+    """
     if v.startswith("'") and spreadsheet_text(v[1:]) == v:
         return v[1:]
     return v
