@@ -204,10 +204,10 @@ def test_many_sites_are_clustered(browser, tmp_path):
         xy = page.evaluate(
             """() => {
                 const reg = window.hazidMaps[0];
-                const m = reg.sites["X0000"];
-                reg.map.setView(m.getLatLng(), 16, {animate: false});
+                const at = reg.sites["X0000"];  // clustered: the position of the site
+                reg.map.setView(at, 16, {animate: false});
                 const box = reg.map.getContainer().getBoundingClientRect();
-                const p = reg.map.latLngToContainerPoint(m.getLatLng());
+                const p = reg.map.latLngToContainerPoint(at);
                 return [box.left + p.x, box.top + p.y];
             }"""
         )

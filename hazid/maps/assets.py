@@ -16,6 +16,7 @@ from typing import Any
 import folium
 from branca.element import Element
 
+from hazid.maps.cluster import CLUSTER_JS
 from hazid.maps.styles import _LABEL_COLOUR, _SEA_COLOUR
 
 
@@ -38,7 +39,6 @@ def _assets() -> dict[str, str]:
     return {
         "leaflet_js": text("leaflet", "leaflet.js"),
         "leaflet_css": css,
-        "cluster_js": text("markercluster", "leaflet.markercluster.js"),
         "cluster_css": text("markercluster", "MarkerCluster.css")
         + "\n"
         + text("markercluster", "MarkerCluster.Default.css"),
@@ -104,4 +104,4 @@ def _install_assets(m: folium.Map, *, cluster: bool) -> None:
     )
     header.add_child(_Raw("<script>" + a["leaflet_js"] + "</script>"), name="hazid_leaflet_js")
     if cluster:
-        header.add_child(_Raw("<script>" + a["cluster_js"] + "</script>"), name="hazid_cluster_js")
+        header.add_child(_Raw("<script>" + CLUSTER_JS + "</script>"), name="hazid_cluster_js")

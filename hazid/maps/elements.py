@@ -14,6 +14,7 @@ from branca.element import MacroElement
 from folium.map import Layer
 from folium.template import Template
 
+from hazid.maps.cluster import CELL_PX, FLAT_ZOOM
 from hazid.maps.styles import _PANES
 
 #: GeoJSON text longer than this (characters) is embedded compressed.
@@ -224,9 +225,29 @@ class _VectorLayer(Layer):
             {%- if this.canvas %}
             style.renderer = reg.canvas(style.pane);
             {%- endif %}
+            {%- if this.cluster %}
+            var ring = {{ this.cluster_colours|tojson }};
+            var group = new window.HazidCluster(style, ring, {{ this.cell_px }},
+                {{ this.flat_zoom }});
+            var geo = {getLayers: function () { return group._f; },
+                       addData: function (d) {
+                           group.setData(d.features);
+                           d.features.forEach(function (f) {  // positions of the sites
+                               var p = f.properties || {}, c = f.geometry.coordinates;
+                               if (p.id !== undefined) { reg.sites[p.id] = L.latLng(c[1], c[0]); }
+                           });
+                       }};
+            {%- if not this.packed %}
+            geo.addData({{ this.data }});
+            {%- endif %}
+            {%- else %}
             var geo = L.geoJSON({{ "null" if this.packed else this.data }}, {
                 style: function () { return style; },
-                pointToLayer: function (f, ll) { return L.circleMarker(ll, style); },
+                pointToLayer: function (f, ll) {
+                    var r = f.properties && f.properties.r;
+                    return r ? L.circle(ll, L.extend({radius: r}, style))
+                        : L.circleMarker(ll, style);
+                },
                 onEachFeature: function (f, layer) {
                     var p = f.properties || {};
                     {%- if not this.lazy %}
@@ -252,20 +273,6 @@ class _VectorLayer(Layer):
                 }
             });
             var group = geo;
-            {%- if this.cluster %}
-            var opts = {{ this.cluster_options|tojson }};
-            var ring = {{ this.cluster_colours|tojson }};
-            opts.iconCreateFunction = function (c) {
-                return L.divIcon({
-                    html: '<div style="background-color:' + ring[1] + ';color:' + ring[2]
-                        + ';box-shadow:0 0 0 5px ' + ring[0] + '"><span>'
-                        + c.getChildCount() + '</span></div>',
-                    className: "marker-cluster hazid-cluster hazid-cluster-" + ring[3],
-                    iconSize: L.point(40, 40)
-                });
-            };
-            group = L.markerClusterGroup(opts);
-            group.addLayers(geo.getLayers());
             {%- endif %}
             {%- if this.lazy %}
             // popups and tooltips made on first use (a map of many sites opens faster)
@@ -291,9 +298,6 @@ class _VectorLayer(Layer):
             window.hazidInflate({{ this.packed|tojson }}).then(function (d) {
                 geo.addData(d);
                 reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
-                {%- if this.cluster %}
-                group.addLayers(geo.getLayers());
-                {%- endif %}
                 reg.loaded();
             });
             {%- endif %}
@@ -334,12 +338,8 @@ class _VectorLayer(Layer):
         self.canvas = canvas
         # many features: popups and tooltips bound on first use, unless labels are permanent
         self.lazy = canvas and not (tooltip or {}).get("permanent", False)
-        self.cluster_options = {
-            "chunkedLoading": True,
-            "showCoverageOnHover": False,
-            "maxClusterRadius": 50,
-            "disableClusteringAtZoom": 13,
-        }
+        self.cell_px = CELL_PX
+        self.flat_zoom = FLAT_ZOOM
         self.tooltip = tooltip or {"sticky": True}
         fill = str(style.get("fillColor", "#888888"))
         r, g, b = (int(fill[i : i + 2], 16) for i in (1, 3, 5))

@@ -159,3 +159,68 @@ def _point_along_km(line: Any, km: float) -> Any:
     i = int(np.clip(np.searchsorted(cum, target, side="right") - 1, 0, len(seg) - 1))
     frac = (target - cum[i]) / seg[i] if seg[i] > 0 else 0.0
     return shapely.points(coords[i] + frac * (coords[i + 1] - coords[i]))
+
+
+_MERCATOR = pyproj.CRS.from_epsg(3857)
+#: Earth radius of Web Mercator (EPSG:3857) and of Leaflet's ``L.CRS.Earth`` (metres).
+_R_MERCATOR = 6_378_137.0
+_R_LEAFLET = 6_371_008.8
+
+
+def _zone_circles(
+    geoms: np.ndarray, tolerance_m: float, fraction: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Find the zones that are circles at the map's resolution, for Leaflet's ``L.circle``.
+
+    Zones are measured in Web Mercator, the projection the map is displayed in, scaled to
+    the ground by the cosine of the latitude of each zone's centroid (a local metric scale;
+    Mercator is conformal). A zone is a circle when it is one polygon without holes and
+    every vertex and the midpoint of every edge lie within its tolerance of the circle
+    around its centroid whose radius is the mean of their largest and smallest distance; its tolerance is the smaller of
+    ``tolerance_m`` and ``fraction`` of its equivalent radius (the same as the
+    simplification of the zones drawn as polygons).
+
+    Returns
+    -------
+    circle : numpy.ndarray of bool
+        Zones drawn as circles.
+    centre : numpy.ndarray (n, 2)
+        Longitude and latitude to give ``L.circle`` so that its drawn centre is the
+        zone's centroid (Leaflet centres the circle between its northern and southern
+        points, north of the given latitude).
+    radius : numpy.ndarray
+        Radius in metres on Leaflet's sphere (``L.CRS.Earth.R``), drawn the same size in
+        Web Mercator as the zone.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    merc = _project(geoms, _MERCATOR)
+    cen = shapely.get_coordinates(shapely.centroid(merc))
+    coords, idx = shapely.get_coordinates(merc, return_index=True)
+    # the vertices and the midpoints of the edges (a polygon's vertices alone may lie on a circle)
+    same = idx[1:] == idx[:-1]
+    mid = (coords[1:][same] + coords[:-1][same]) / 2.0
+    coords = np.concatenate([coords, mid])
+    idx = np.concatenate([idx, idx[1:][same]])
+    dist = np.hypot(coords[:, 0] - cen[idx, 0], coords[:, 1] - cen[idx, 1])
+    rmin = np.full(n, np.inf)
+    rmax = np.zeros(n)
+    np.minimum.at(rmin, idx, dist)
+    np.maximum.at(rmax, idx, dist)
+    lat = np.degrees(2.0 * np.arctan(np.exp(cen[:, 1] / _R_MERCATOR)) - np.pi / 2.0)
+    scale = np.cos(np.radians(lat))  # ground metres per Web Mercator metre
+    equivalent = np.sqrt(shapely.area(merc) / np.pi) * scale
+    ztol = np.minimum(tolerance_m, fraction * equivalent)
+    simple = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+    circle = simple & (rmax > 0) & ((rmax - rmin) / 2.0 * scale <= ztol)
+    r_merc = (rmax + rmin) / 2.0
+    radius = r_merc * scale * _R_LEAFLET / _R_MERCATOR
+    # L.circle draws its centre halfway between lat +- r / R: move the given point south
+    delta = radius / _R_LEAFLET
+    sec = 1.0 / np.maximum(scale, 1e-9)
+    y = cen[:, 1] - _R_MERCATOR * sec * np.tan(np.radians(lat)) * delta**2 / 2.0
+    lon, lat_given = pyproj.Transformer.from_crs(_MERCATOR, 4326, always_xy=True).transform(
+        cen[:, 0], y
+    )
+    centre = np.column_stack([lon, lat_given])
+    return circle, centre, radius

@@ -41,6 +41,7 @@ from hazid.maps.geometry import (
     _point_along_km,
     _project,
     _simplify,
+    _zone_circles,
 )
 from hazid.maps.labels import text
 from hazid.maps.styles import (
@@ -220,14 +221,22 @@ def _zone_texts(zones: gpd.GeoDataFrame, hazard: pd.Series, names: dict[str, str
 def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> None:
     """Consequence zones, one layer per hazard type.
 
-    Zones are simplified by at most 2 % of their equivalent radius (area measured in the
-    local azimuthal equidistant projection, metres), so small zones keep their shape.
+    A zone that is a circle at the map's resolution (see :func:`_zone_circles`) is drawn as a
+    Leaflet circle (centre and radius); any other is simplified by at most 2 % of its
+    equivalent radius (in the local azimuthal equidistant projection, metres), so that small
+    zones keep their shape.
     """
     hazard = _col(zones, "hazard", "").astype(object).where(lambda s: s.notna(), "").astype(str)
-    metric = _project(zones.geometry.to_numpy(), c.crs)
-    radius = np.sqrt(shapely.area(metric) / np.pi)
-    ztol = np.minimum(c.tol, _ZONE_TOLERANCE_FRACTION * radius)
-    zgeoms = _simplify(zones.geometry.to_numpy(), c.crs, ztol)
+    geoms = zones.geometry.to_numpy()
+    circle, centre, radius = _zone_circles(geoms, c.tol, _ZONE_TOLERANCE_FRACTION)
+    zgeoms = np.empty(len(geoms), dtype=object)
+    zgeoms[circle] = shapely.points(np.round(centre[circle], 5))
+    other = ~circle
+    if other.any():
+        metric = _project(geoms[other], c.crs)
+        ztol = np.minimum(c.tol, _ZONE_TOLERANCE_FRACTION * np.sqrt(shapely.area(metric) / np.pi))
+        zgeoms[other] = _simplify(geoms[other], c.crs, ztol)
+    r_m = np.where(circle, np.round(radius, 1), 0.0)
     tip, popup = _zone_texts(zones, hazard, names)
     order = [h for h in ZONE_COLOURS if (hazard == h).any()] + sorted(
         set(hazard) - set(ZONE_COLOURS)
@@ -245,7 +254,12 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
             "pane": "hazidZones",
             "className": f"hazid-zone hazid-zone-{re.sub(r'[^a-z0-9]+', '-', label.lower())}",
         }
-        props = [{"tip": tip.iloc[i], "popup": popup.iloc[i]} for i in sel]
+        props = [
+            {"tip": tip.iat[i], "popup": popup.iat[i], "r": float(r_m[i])}
+            if circle[i]
+            else {"tip": tip.iat[i], "popup": popup.iat[i]}
+            for i in sel
+        ]
         c.add(
             f"zones_{label}",
             _swatch("box", colour, colour, 0.5)
