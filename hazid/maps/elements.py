@@ -7,13 +7,16 @@ copied to ``data-hazid-*`` attributes of the map container when the page is read
 from __future__ import annotations
 
 import base64
+import functools
 import zlib
 from typing import Any
 
 from branca.element import MacroElement
+from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
 
+from hazid.maps.assets import _Raw
 from hazid.maps.cluster import CELL_PX, FLAT_ZOOM
 from hazid.maps.styles import _PANES
 
@@ -168,7 +171,56 @@ reg.declutter = function () {
 """
 
 
-class _Labels(Layer):
+class _RawScript:
+    """Put the output of the element's ``script`` macro into the page as it is.
+
+    branca's ``MacroElement.render`` wraps that output in an ``Element``, which compiles it as
+    a Jinja template: megabytes of GeoJSON lexed for nothing (and text such as ``{{`` in the
+    data read as template syntax). The output is added verbatim instead, with the single
+    trailing newline Jinja would drop removed, so the page is the same.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        if isinstance(self, Layer) and self.show:  # as folium's Layer.render
+            self.add_child(
+                ElementAddToElement(
+                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                ),
+                name=self.get_name() + "_add",
+            )
+        script = self._template.module.__dict__["script"](self, kwargs)
+        if script.endswith("\n"):
+            script = script[:-1]
+        self.get_root().script.add_child(_Raw(script), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+def _pack(data: str) -> str:
+    """``data`` deflated (zlib) and base64-encoded.
+
+    Layers of a few megabytes (the countries, the same on every map of a run) are packed once.
+    """
+    return _pack_cached(data) if len(data) < _CACHE_BELOW else _deflate(data)
+
+
+#: zlib level of the packed layers: the fastest (level 6 makes files about a tenth smaller and
+#: takes five times longer).
+_PACK_LEVEL = 1
+#: Layer texts shorter than this (characters) are packed once per process.
+_CACHE_BELOW = 8_000_000
+
+
+@functools.lru_cache(maxsize=8)
+def _pack_cached(data: str) -> str:
+    return _deflate(data)
+
+
+def _deflate(data: str) -> str:
+    return base64.b64encode(zlib.compress(data.encode("utf-8"), _PACK_LEVEL)).decode("ascii")
+
+
+class _Labels(_RawScript, Layer):
     """Country names: one non-interactive marker per country, in the ``hazidLabels`` pane."""
 
     _template = Template(
@@ -206,7 +258,7 @@ class _Labels(Layer):
         self.data = data
 
 
-class _VectorLayer(Layer):
+class _VectorLayer(_RawScript, Layer):
     """A GeoJSON layer drawn with one style, optionally clustered.
 
     Features carry ``popup`` (HTML), ``tip`` (tooltip HTML) and, for sites, ``id``. A layer
@@ -326,11 +378,7 @@ class _VectorLayer(Layer):
         self.registry = registry
         self.key = key
         self.data = data
-        self.packed = (
-            base64.b64encode(zlib.compress(data.encode("utf-8"), 6)).decode("ascii")
-            if len(data) > _PACK_ABOVE
-            else ""
-        )
+        self.packed = _pack(data) if len(data) > _PACK_ABOVE else ""
         if self.packed:
             self.data = ""
         self.style = style

@@ -7,6 +7,7 @@ ellipsoid).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -20,6 +21,8 @@ import shapely
 from hazid.maps.styles import _COUNTRY_PAD_M, _GEOD, _MIN_TOLERANCE_M
 
 logger = logging.getLogger("hazid.maps.interactive")
+
+_MERCATOR = pyproj.CRS.from_epsg(3857)
 
 
 def _script_safe(text: str) -> str:
@@ -80,7 +83,7 @@ def _auto_tolerance(bounds: tuple[float, float, float, float]) -> float:
 
 def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np.ndarray:
     """Transform shapely geometries between EPSG:4326 and ``crs``."""
-    tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    tr = _transformer(crs)
     direction = "INVERSE" if inverse else "FORWARD"
 
     def fn(c: np.ndarray) -> np.ndarray:
@@ -88,6 +91,12 @@ def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np
         return np.column_stack([x, y])
 
     return shapely.transform(np.asarray(geoms, dtype=object), fn)
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
+    """Transformer from EPSG:4326 (lon/lat) to ``crs``, made once per CRS."""
+    return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
 
 
 def _simplify(geoms: np.ndarray, crs: pyproj.CRS, tolerance_m: float | np.ndarray) -> np.ndarray:
@@ -115,6 +124,22 @@ def _simplify(geoms: np.ndarray, crs: pyproj.CRS, tolerance_m: float | np.ndarra
     return back
 
 
+def _simplify_screen(geoms: np.ndarray, tolerance_m: float, lat0: float) -> np.ndarray:
+    """Simplify lines at screen resolution: Douglas-Peucker in Web Mercator, back to EPSG:4326.
+
+    Web Mercator is the projection the map is displayed in (one screen pixel is the same
+    number of its metres everywhere on the map at a zoom); ``tolerance_m`` (ground metres)
+    is converted to it at latitude ``lat0`` (the centre of the map), where a ground metre is
+    ``1 / cos(lat0)`` Web Mercator metres. Projecting to Web Mercator is several times faster
+    than to the azimuthal equidistant projection of :func:`_simplify`.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return geoms
+    merc_tol = tolerance_m / max(np.cos(np.radians(min(abs(lat0), 85.0))), 1e-6)
+    return _simplify(geoms, _MERCATOR, merc_tol)
+
+
 def _select_countries(
     borders: gpd.GeoDataFrame, bounds: tuple[float, float, float, float], crs: pyproj.CRS
 ) -> np.ndarray:
@@ -139,7 +164,10 @@ def _select_countries(
     minx, _, maxx, _ = shapely.bounds(area)
     if not shapely.is_valid(area) or maxx - minx > 180.0:
         return np.arange(len(borders))
-    return np.unique(borders.sindex.query(area, predicate="intersects"))
+    cand = borders.sindex.query(area)
+    geoms = borders.geometry.to_numpy()[cand]
+    shapely.prepare(geoms)  # kept on the countries: the next maps test them much faster
+    return np.unique(cand[shapely.intersects(geoms, area)])
 
 
 def _point_along_km(line: Any, km: float) -> Any:
@@ -161,7 +189,6 @@ def _point_along_km(line: Any, km: float) -> Any:
     return shapely.points(coords[i] + frac * (coords[i + 1] - coords[i]))
 
 
-_MERCATOR = pyproj.CRS.from_epsg(3857)
 #: Earth radius of Web Mercator (EPSG:3857) and of Leaflet's ``L.CRS.Earth`` (metres).
 _R_MERCATOR = 6_378_137.0
 _R_LEAFLET = 6_371_008.8
@@ -219,8 +246,6 @@ def _zone_circles(
     delta = radius / _R_LEAFLET
     sec = 1.0 / np.maximum(scale, 1e-9)
     y = cen[:, 1] - _R_MERCATOR * sec * np.tan(np.radians(lat)) * delta**2 / 2.0
-    lon, lat_given = pyproj.Transformer.from_crs(_MERCATOR, 4326, always_xy=True).transform(
-        cen[:, 0], y
-    )
+    lon, lat_given = _transformer(_MERCATOR).transform(cen[:, 0], y, direction="INVERSE")
     centre = np.column_stack([lon, lat_given])
     return circle, centre, radius

@@ -41,6 +41,7 @@ from hazid.maps.geometry import (
     _point_along_km,
     _project,
     _simplify,
+    _simplify_screen,
     _zone_circles,
 )
 from hazid.maps.labels import text
@@ -237,7 +238,7 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
         ztol = np.minimum(c.tol, _ZONE_TOLERANCE_FRACTION * np.sqrt(shapely.area(metric) / np.pi))
         zgeoms[other] = _simplify(geoms[other], c.crs, ztol)
     r_m = np.where(circle, np.round(radius, 1), 0.0)
-    tip, popup = _zone_texts(zones, hazard, names)
+    tip, popup = (t.tolist() for t in _zone_texts(zones, hazard, names))
     order = [h for h in ZONE_COLOURS if (hazard == h).any()] + sorted(
         set(hazard) - set(ZONE_COLOURS)
     )
@@ -255,9 +256,9 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
             "className": f"hazid-zone hazid-zone-{re.sub(r'[^a-z0-9]+', '-', label.lower())}",
         }
         props = [
-            {"tip": tip.iat[i], "popup": popup.iat[i], "r": float(r_m[i])}
+            {"tip": tip[i], "popup": popup[i], "r": float(r_m[i])}
             if circle[i]
-            else {"tip": tip.iat[i], "popup": popup.iat[i]}
+            else {"tip": tip[i], "popup": popup[i]}
             for i in sel
         ]
         c.add(
@@ -295,8 +296,12 @@ def _add_traces(
     borders: gpd.GeoDataFrame | None,
     names: dict[str, str],
 ) -> None:
-    """River traces downstream of the sites, then their border crossings."""
-    pgeoms = _simplify(paths.geometry.to_numpy(), c.crs, c.tol)
+    """River traces downstream of the sites, then their border crossings.
+
+    Traces are simplified at screen resolution (the map's tolerance, in Web Mercator).
+    """
+    lat0 = (c.bounds[1] + c.bounds[3]) / 2.0
+    pgeoms = _simplify_screen(paths.geometry.to_numpy(), c.tol, lat0)
     psite = _lookup(paths["site_id"], names)
     psite = psite.where(psite != "", paths["site_id"])
     countries = _col(paths, "countries", "").astype(object).where(lambda s: s.notna(), "")
@@ -364,15 +369,14 @@ def _add_sites(
     tips = _lookup(sites["site_id"], names).map(_esc)
     tips = tips.where(tips != "", sites["site_id"].map(_esc))
     pts = sites.geometry.to_numpy()
+    ids, tip_list, popup_list = sites["site_id"].tolist(), tips.tolist(), popups.tolist()
     sleg = []
     for key in ("other", "domestic", "notify"):
         sel = np.flatnonzero((status == key).to_numpy())
         st = SITE_STATUS_STYLE[key]
         style = {k: v for k, v in st.items() if k != "label"}
         style.update(pane="hazidSites", className=f"hazid-site hazid-site-{key}")
-        props = [
-            {"id": sites["site_id"].iat[i], "tip": tips.iat[i], "popup": popups.iat[i]} for i in sel
-        ]
+        props = [{"id": ids[i], "tip": tip_list[i], "popup": popup_list[i]} for i in sel]
         c.add(
             f"sites_{key}",
             _swatch("dot", st["color"], st["fillColor"]) + f"{c.t(st['label'])} ({len(sel)})",
