@@ -197,7 +197,7 @@ class _RawScript:
 
 
 def _pack(data: str) -> str:
-    """``data`` deflated (zlib) and base64-encoded.
+    """Deflate (zlib) and base64-encode ``data``.
 
     Layers of a few megabytes (the countries, the same on every map of a run) are packed once.
     """

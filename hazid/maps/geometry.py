@@ -95,7 +95,7 @@ def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np
 
 @functools.lru_cache(maxsize=16)
 def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    """Transformer from EPSG:4326 (lon/lat) to ``crs``, made once per CRS."""
+    """Return the transformer from EPSG:4326 (lon/lat) to ``crs``, made once per CRS."""
     return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
 
 
@@ -203,9 +203,9 @@ def _zone_circles(
     the ground by the cosine of the latitude of each zone's centroid (a local metric scale;
     Mercator is conformal). A zone is a circle when it is one polygon without holes and
     every vertex and the midpoint of every edge lie within its tolerance of the circle
-    around its centroid whose radius is the mean of their largest and smallest distance; its tolerance is the smaller of
-    ``tolerance_m`` and ``fraction`` of its equivalent radius (the same as the
-    simplification of the zones drawn as polygons).
+    around its centroid whose radius is the mean of their largest and smallest distance;
+    its tolerance is the smaller of ``tolerance_m`` and ``fraction`` of its equivalent
+    radius (the same as the simplification of the zones drawn as polygons).
 
     Returns
     -------
