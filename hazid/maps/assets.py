@@ -16,7 +16,7 @@ from typing import Any
 import folium
 from branca.element import Element
 
-from hazid.maps.cluster import CLUSTER_JS
+from hazid.maps.cluster import CIRCLES_JS, CLUSTER_JS
 from hazid.maps.styles import _LABEL_COLOUR, _SEA_COLOUR
 
 
@@ -97,11 +97,14 @@ def _install_assets(m: folium.Map, *, cluster: bool) -> None:
     header = m.get_root().header
     header.add_child(_Raw("<style>" + a["leaflet_css"] + "</style>"), name="hazid_leaflet_css")
     if cluster:
-        header.add_child(_Raw("<style>" + a["cluster_css"] + "</style>"), name="hazid_cluster_css")
+        css = a["cluster_css"] + "\n.hazid-pointer { cursor: pointer; }\n"
+        header.add_child(_Raw("<style>" + css + "</style>"), name="hazid_cluster_css")
     header.add_child(
         _Raw("<style>" + _PAGE_CSS % {"sea": _SEA_COLOUR, "label": _LABEL_COLOUR} + "</style>"),
         name="hazid_css",
     )
     header.add_child(_Raw("<script>" + a["leaflet_js"] + "</script>"), name="hazid_leaflet_js")
     if cluster:
-        header.add_child(_Raw("<script>" + CLUSTER_JS + "</script>"), name="hazid_cluster_js")
+        header.add_child(
+            _Raw("<script>" + CLUSTER_JS + CIRCLES_JS + "</script>"), name="hazid_cluster_js"
+        )

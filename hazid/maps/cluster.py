@@ -117,3 +117,94 @@ window.HazidCluster = window.HazidCluster || L.FeatureGroup.extend({
     }
 });
 """
+
+CIRCLES_JS = """
+window.HazidCircles = window.HazidCircles || L.Layer.extend({
+    initialize: function (features, style, tooltip, above) {
+        this._f = features; this._style = style; this._tipOpts = tooltip; this._above = above;
+        this._hit = null;
+    },
+    refresh: function () {
+        if (this._map) { this._draw(); }
+    },
+    onAdd: function (map) {
+        this._canvas = L.DomUtil.create("canvas", "leaflet-zoom-hide " + (this._style.className || ""));
+        this._canvas.style.pointerEvents = "none";
+        map.getPane(this._style.pane || "overlayPane").appendChild(this._canvas);
+        map.on("moveend", this._draw, this);
+        map.on("mousemove", this._hover, this);
+        map.on("click", this._click, this);
+        this._tip = L.tooltip(this._tipOpts);
+        this._draw();
+    },
+    onRemove: function (map) {
+        map.off("moveend", this._draw, this);
+        map.off("mousemove", this._hover, this);
+        map.off("click", this._click, this);
+        map.removeLayer(this._tip);
+        L.DomUtil.remove(this._canvas);
+    },
+    _draw: function () {
+        var map = this._map, size = map.getSize(), s = this._style, f = this._f;
+        var pad = size.multiplyBy(0.5), ctx = this._canvas.getContext("2d");
+        var origin = map.containerPointToLayerPoint(pad.multiplyBy(-1)).round();
+        var w = size.x + 2 * pad.x, h = size.y + 2 * pad.y;
+        this._canvas.width = w; this._canvas.height = h;
+        this._canvas.style.width = w + "px"; this._canvas.style.height = h + "px";
+        L.DomUtil.setPosition(this._canvas, origin);
+        this._origin = origin;
+        var n = f.length, x = new Float64Array(n), y = new Float64Array(n), r = new Float64Array(n);
+        ctx.lineWidth = s.weight; ctx.strokeStyle = s.color; ctx.fillStyle = s.fillColor || s.color;
+        ctx.beginPath();
+        for (var i = 0; i < n; i++) {
+            // as L.Circle: the circle spans lat +- radius / L.CRS.Earth.R
+            var c = f[i].geometry.coordinates, dlat = f[i].properties.r / 6371008.8 * 180 / Math.PI;
+            var top = map.latLngToLayerPoint([c[1] + dlat, c[0]]);
+            var bottom = map.latLngToLayerPoint([c[1] - dlat, c[0]]);
+            x[i] = top.x - origin.x; y[i] = (top.y + bottom.y) / 2 - origin.y;
+            r[i] = (bottom.y - top.y) / 2;
+            if (x[i] + r[i] < 0 || x[i] - r[i] > w || y[i] + r[i] < 0 || y[i] - r[i] > h) { continue; }
+            ctx.moveTo(x[i] + Math.max(r[i], 0.5), y[i]);
+            ctx.arc(x[i], y[i], Math.max(r[i], 0.5), 0, 2 * Math.PI);
+        }
+        // one path: the area covered by the zones is filled once (overlaps are not darker)
+        ctx.globalAlpha = s.fillOpacity === undefined ? 0.2 : s.fillOpacity;
+        ctx.fill();
+        ctx.globalAlpha = s.opacity === undefined ? 1 : s.opacity;
+        ctx.stroke();
+        this._x = x; this._y = y; this._r = r;
+    },
+    _under: function (e) {
+        var reg = this._above(), t = e.originalEvent && e.originalEvent.target;
+        if (t && t.tagName !== "CANVAS") { return -1; }  // a marker or a control
+        for (var k = 0; k < reg.length; k++) {
+            if (reg[k] && reg[k]._hoveredLayer) { return -1; }  // a feature drawn above
+        }
+        var p = this._map.latLngToLayerPoint(e.latlng).subtract(this._origin);
+        for (var i = this._f.length - 1; i >= 0; i--) {
+            var dx = p.x - this._x[i], dy = p.y - this._y[i], rr = Math.max(this._r[i], 3);
+            if (dx * dx + dy * dy <= rr * rr) { return i; }
+        }
+        return -1;
+    },
+    _hover: function (e) {
+        var i = this._under(e), map = this._map;
+        if (i < 0) {
+            if (this._hit !== null) { map.removeLayer(this._tip); this._hit = null; }
+            map.getContainer().classList.remove("hazid-pointer");
+            return;
+        }
+        map.getContainer().classList.add("hazid-pointer");
+        if (this._hit !== i) { this._tip.setContent(this._f[i].properties.tip || ""); }
+        this._tip.setLatLng(e.latlng);
+        if (this._hit === null) { this._tip.addTo(map); }
+        this._hit = i;
+    },
+    _click: function (e) {
+        var i = this._under(e);
+        if (i < 0 || !this._f[i].properties.popup) { return; }
+        L.popup({maxWidth: 480}).setLatLng(e.latlng).setContent(this._f[i].properties.popup)
+            .openOn(this._map);
+    }
+});
+"""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
 import zlib
 from typing import Any
 
@@ -204,9 +205,12 @@ def _pack(data: str) -> str:
     return _pack_cached(data) if len(data) < _CACHE_BELOW else _deflate(data)
 
 
-#: zlib level of the packed layers: the fastest (level 6 makes files about a tenth smaller and
-#: takes five times longer).
+#: zlib level of the packed layers: the fastest (level 6 makes the countries a sixth smaller
+#: and takes ten times longer, 0.4 s for the world)...
 _PACK_LEVEL = 1
+#: ... except texts of at least :data:`_CACHE_BELOW` characters (the popups of many sites):
+#: level 6 makes them a third smaller, at about 15 ms per megabyte.
+_PACK_LEVEL_LARGE = 6
 #: Layer texts shorter than this (characters) are packed once per process.
 _CACHE_BELOW = 8_000_000
 
@@ -217,7 +221,8 @@ def _pack_cached(data: str) -> str:
 
 
 def _deflate(data: str) -> str:
-    return base64.b64encode(zlib.compress(data.encode("utf-8"), _PACK_LEVEL)).decode("ascii")
+    level = _PACK_LEVEL if len(data) < _CACHE_BELOW else _PACK_LEVEL_LARGE
+    return base64.b64encode(zlib.compress(data.encode("utf-8"), level)).decode("ascii")
 
 
 class _Labels(_RawScript, Layer):
@@ -293,7 +298,20 @@ class _VectorLayer(_RawScript, Layer):
             geo.addData({{ this.data }});
             {%- endif %}
             {%- else %}
+            {%- if this.circles %}
+            // circles drawn by one layer on its own canvas (see hazid.maps.cluster)
+            var circ = [], circles = new window.HazidCircles(circ, style,
+                {{ this.tooltip|tojson }}, function () {
+                    return {{ this.above|tojson }}.map(function (p) { return reg.renderers[p]; });
+                });
+            {%- endif %}
             var geo = L.geoJSON({{ "null" if this.packed else this.data }}, {
+                {%- if this.circles %}
+                filter: function (f) {
+                    if (f.properties && f.properties.r) { circ.push(f); return false; }
+                    return true;
+                },
+                {%- endif %}
                 style: function () { return style; },
                 pointToLayer: function (f, ll) {
                     var r = f.properties && f.properties.r;
@@ -325,11 +343,31 @@ class _VectorLayer(_RawScript, Layer):
                 }
             });
             var group = geo;
+            {%- if this.circles %}
+            group = L.featureGroup([geo, circles]);
+            {%- endif %}
+            {%- endif %}
+            {%- if this.popups %}
+            // the popups of the layer, in feature order, packed apart: decoded on first use
+            var popups = function () {
+                popups.pending = popups.pending || window.hazidInflate(
+                    {{ this.popups|tojson }}).then(function (texts) {
+                        group._f.forEach(function (f, i) { f.properties.popup = texts[i]; });
+                        popups.done = true;
+                    });
+                return popups.pending;
+            };
             {%- endif %}
             {%- if this.lazy %}
             // popups and tooltips made on first use (a map of many sites opens faster)
             group.on("click", function (e) {
                 var l = e.layer, p = (l.feature && l.feature.properties) || {};
+                {%- if this.popups %}
+                if (l.feature && !p.popup && !popups.done) {  // popups decoded on first click
+                    popups().then(function () { group.fire("click", e); });
+                    return;
+                }
+                {%- endif %}
                 if (p.popup && !l.getPopup()) {
                     l.bindPopup(p.popup, {maxWidth: 480});
                     l.openPopup(e.latlng);
@@ -344,12 +382,15 @@ class _VectorLayer(_RawScript, Layer):
             });
             {%- endif %}
             reg.layers[{{ this.key|tojson }}] = group;
-            reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
+            reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ " + circ.length" if this.circles }};
             {%- if this.packed %}
             reg.pending = (reg.pending || 0) + 1;
             window.hazidInflate({{ this.packed|tojson }}).then(function (d) {
                 geo.addData(d);
-                reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
+                reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ " + circ.length" if this.circles }};
+                {%- if this.circles %}
+                circles.refresh();
+                {%- endif %}
                 reg.loaded();
             });
             {%- endif %}
@@ -372,6 +413,8 @@ class _VectorLayer(_RawScript, Layer):
         cluster: bool = False,
         tooltip: dict[str, Any] | None = None,
         canvas: bool = False,
+        circles: bool = False,
+        popups: list[str] | None = None,
     ) -> None:
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "HazidLayer"
@@ -384,6 +427,15 @@ class _VectorLayer(_RawScript, Layer):
         self.style = style
         self.cluster = cluster
         self.canvas = canvas
+        # circles of a map of many sites: one canvas layer, not one Leaflet layer each
+        self.circles = canvas and circles
+        # clustered layers: popups packed apart, decoded on the first click
+        self.popups = (
+            _pack(json.dumps(popups, ensure_ascii=False, separators=(",", ":")))
+            if cluster and popups is not None
+            else ""
+        )
+        self.above = [p for p, z in _PANES.items() if z > _PANES.get(style.get("pane"), 1e9)]
         # many features: popups and tooltips bound on first use, unless labels are permanent
         self.lazy = canvas and not (tooltip or {}).get("permanent", False)
         self.cell_px = CELL_PX

@@ -267,6 +267,7 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
             + f"{c.t('Zones')}: {_esc(c.t(label))} ({len(sel)})",
             _feature_collection(zgeoms[sel], props, 5),
             style,
+            circles=True,
         )
         zleg.append(_swatch("box", colour, colour, 0.5) + f"{_esc(c.t(label))}<br>")
     c.legend["Consequence zones"] += zleg
@@ -376,13 +377,19 @@ def _add_sites(
         st = SITE_STATUS_STYLE[key]
         style = {k: v for k, v in st.items() if k != "label"}
         style.update(pane="hazidSites", className=f"hazid-site hazid-site-{key}")
-        props = [{"id": ids[i], "tip": tip_list[i], "popup": popup_list[i]} for i in sel]
+        if cluster:  # popups apart, decoded on the first click
+            props = [{"id": ids[i], "tip": tip_list[i]} for i in sel]
+            extra: dict[str, Any] = {"popups": [popup_list[i] for i in sel]}
+        else:
+            props = [{"id": ids[i], "tip": tip_list[i], "popup": popup_list[i]} for i in sel]
+            extra = {}
         c.add(
             f"sites_{key}",
             _swatch("dot", st["color"], st["fillColor"]) + f"{c.t(st['label'])} ({len(sel)})",
             _feature_collection(pts[sel], props, 5),
             style,
             cluster=cluster,
+            **extra,
         )
     for key in ("notify", "domestic", "other"):
         st = SITE_STATUS_STYLE[key]
