@@ -120,15 +120,16 @@ window.HazidCluster = window.HazidCluster || L.FeatureGroup.extend({
 
 CIRCLES_JS = """
 window.HazidCircles = window.HazidCircles || L.Layer.extend({
-    initialize: function (features, style, tooltip, above) {
+    initialize: function (features, style, tooltip, above, stack) {
         this._f = features; this._style = style; this._tipOpts = tooltip; this._above = above;
-        this._hit = null;
+        this._hit = null; this._stack = stack; stack.push(this);
     },
     refresh: function () {
         if (this._map) { this._draw(); }
     },
     onAdd: function (map) {
-        this._canvas = L.DomUtil.create("canvas", "leaflet-zoom-hide " + (this._style.className || ""));
+        this._canvas = L.DomUtil.create(
+            "canvas", "leaflet-zoom-hide " + (this._style.className || ""));
         this._canvas.style.pointerEvents = "none";
         map.getPane(this._style.pane || "overlayPane").appendChild(this._canvas);
         map.on("moveend", this._draw, this);
@@ -163,7 +164,9 @@ window.HazidCircles = window.HazidCircles || L.Layer.extend({
             var bottom = map.latLngToLayerPoint([c[1] - dlat, c[0]]);
             x[i] = top.x - origin.x; y[i] = (top.y + bottom.y) / 2 - origin.y;
             r[i] = (bottom.y - top.y) / 2;
-            if (x[i] + r[i] < 0 || x[i] - r[i] > w || y[i] + r[i] < 0 || y[i] - r[i] > h) { continue; }
+            if (x[i] + r[i] < 0 || x[i] - r[i] > w || y[i] + r[i] < 0 || y[i] - r[i] > h) {
+                continue;
+            }
             ctx.moveTo(x[i] + Math.max(r[i], 0.5), y[i]);
             ctx.arc(x[i], y[i], Math.max(r[i], 0.5), 0, 2 * Math.PI);
         }
@@ -180,7 +183,15 @@ window.HazidCircles = window.HazidCircles || L.Layer.extend({
         for (var k = 0; k < reg.length; k++) {
             if (reg[k] && reg[k]._hoveredLayer) { return -1; }  // a feature drawn above
         }
-        var p = this._map.latLngToLayerPoint(e.latlng).subtract(this._origin);
+        // the circle layers drawn later (above this one) take the event first
+        for (var j = this._stack.indexOf(this) + 1; j < this._stack.length; j++) {
+            if (this._stack[j]._map && this._stack[j]._at(e.latlng) >= 0) { return -1; }
+        }
+        return this._at(e.latlng);
+    },
+    _at: function (latlng) {
+        if (!this._x) { return -1; }
+        var p = this._map.latLngToLayerPoint(latlng).subtract(this._origin);
         for (var i = this._f.length - 1; i >= 0; i--) {
             var dx = p.x - this._x[i], dy = p.y - this._y[i], rr = Math.max(this._r[i], 3);
             if (dx * dx + dy * dy <= rr * rr) { return i; }

@@ -303,7 +303,7 @@ class _VectorLayer(_RawScript, Layer):
             var circ = [], circles = new window.HazidCircles(circ, style,
                 {{ this.tooltip|tojson }}, function () {
                     return {{ this.above|tojson }}.map(function (p) { return reg.renderers[p]; });
-                });
+                }, reg.circles = reg.circles || []);
             {%- endif %}
             var geo = L.geoJSON({{ "null" if this.packed else this.data }}, {
                 {%- if this.circles %}
@@ -382,12 +382,12 @@ class _VectorLayer(_RawScript, Layer):
             });
             {%- endif %}
             reg.layers[{{ this.key|tojson }}] = group;
-            reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ " + circ.length" if this.circles }};
+            reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ this.plus }};
             {%- if this.packed %}
             reg.pending = (reg.pending || 0) + 1;
             window.hazidInflate({{ this.packed|tojson }}).then(function (d) {
                 geo.addData(d);
-                reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ " + circ.length" if this.circles }};
+                reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ this.plus }};
                 {%- if this.circles %}
                 circles.refresh();
                 {%- endif %}
@@ -429,6 +429,7 @@ class _VectorLayer(_RawScript, Layer):
         self.canvas = canvas
         # circles of a map of many sites: one canvas layer, not one Leaflet layer each
         self.circles = canvas and circles
+        self.plus = " + circ.length" if self.circles else ""  # features counted
         # clustered layers: popups packed apart, decoded on the first click
         self.popups = (
             _pack(json.dumps(popups, ensure_ascii=False, separators=(",", ":")))
