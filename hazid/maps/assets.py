@@ -1,6 +1,7 @@
 """Vendored Leaflet assets inlined into every HTML map, so that the page works offline.
 
-Leaflet 1.9.4 and Leaflet.markercluster 1.5.3 are read from ``hazid/static`` (see
+Leaflet 1.9.4 and the stylesheets of Leaflet.markercluster 1.5.3 (the look of the clusters
+drawn by :mod:`hazid.maps.cluster`) are read from ``hazid/static`` (see
 ``hazid/static/VERSIONS.md``), with the images of the Leaflet stylesheet turned into data URIs;
 folium's CDN links (jQuery, Bootstrap, Font Awesome, awesome-markers) are switched off.
 """

@@ -1,5 +1,7 @@
-"""Clustering of the markers of a map of many sites, in the browser, at the zoom shown.
+"""Layers of a map of many sites, drawn in the browser from data: clustered markers, circles.
 
+**Clusters** (``window.HazidCluster``, the site markers, and the border crossings when there
+are many):
 A clustered layer keeps its features as data and draws only what the screen shows: at each
 zoom below :data:`FLAT_ZOOM` the points are counted in a grid of :data:`CELL_PX` screen
 pixels (Web Mercator, the projection Leaflet displays), each cell holding more than one point
@@ -11,6 +13,14 @@ Leaflet marker per site, clustered by Leaflet.markercluster, took tens of second
 
 The cluster markers keep the look of Leaflet.markercluster (its stylesheet is inlined):
 a ``div.marker-cluster.hazid-cluster`` coloured like the layer.
+
+**Circles** (``window.HazidCircles``, the consequence zones that are circles): one canvas per
+layer, every circle of the layer added to one path, filled and outlined once (where zones
+overlap the fill is not darker), redrawn when the map has moved; each circle is placed and
+sized as Leaflet's ``L.circle`` would. The layer answers the pointer itself: the tooltip of the
+circle under it and the popup on a click, unless a feature drawn above it (a trace, a
+crossing, a site, a cluster, or a circle of a layer drawn later) is there. Leaflet made one
+object per zone, which took seconds for tens of thousands of zones.
 """
 
 from __future__ import annotations
