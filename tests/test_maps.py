@@ -683,3 +683,32 @@ def test_pair_maps_share_the_base_map_and_show_neighbours(monkeypatch):
             data["countries"]["features"][1]["geometry"]
             == pages[0]["countries"]["features"][1]["geometry"]
         )
+
+
+def test_first_entry_into_a_country_is_that_of_the_whole_intersection():
+    from hazid.maps.geometry import _entry_parts
+
+    rng = np.random.default_rng(5)
+    # a detailed country with a wiggly outline, and random walks (one vertical, one missing it)
+    t = np.linspace(0, 2 * np.pi, 4000, endpoint=False)
+    r = 3 + 0.3 * np.sin(37 * t)
+    country = shapely.Polygon(np.column_stack([66 + r * np.cos(t), 44 + r * np.sin(t)]))
+    lines = [
+        shapely.LineString(
+            np.cumsum(rng.normal(0.1, 0.4, (200, 2)), axis=0) + np.array([58.0, 37.0])
+        )
+        for _ in range(30)
+    ]
+    lines += [shapely.LineString([(66.0, 30.0), (66.0, 50.0)]), LineString([(0, 0), (1, 1)])]
+    lines = np.array(lines, dtype=object)
+    polys = np.array([country] * len(lines), dtype=object)
+
+    def entry(parts):
+        coords, idx = shapely.get_coordinates(parts, return_index=True)
+        dist = pd.Series(shapely.line_locate_point(lines[idx], shapely.points(coords)))
+        return dist.groupby(idx).min().reindex(range(len(lines)))
+
+    fast, whole = entry(_entry_parts(lines, polys)), entry(shapely.intersection(lines, polys))
+    assert fast.notna().sum() > 20 and pd.isna(fast.iloc[-1])
+    assert fast.iloc[-2] == pytest.approx(14.0 - 3.0, abs=0.31)  # the vertical line
+    np.testing.assert_allclose(fast.to_numpy(), whole.to_numpy(), rtol=0, atol=1e-9)

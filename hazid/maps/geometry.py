@@ -249,3 +249,30 @@ def _zone_circles(
     lon, lat_given = _transformer(_MERCATOR).transform(cen[:, 0], y, direction="INVERSE")
     centre = np.column_stack([lon, lat_given])
     return circle, centre, radius
+
+
+def _entry_parts(lines: np.ndarray, polys: np.ndarray) -> np.ndarray:
+    """Intersection of each line's first segment that meets its polygon, with that polygon.
+
+    The point of that intersection nearest the start of the line is where the line first
+    enters the polygon, as in the intersection of the whole line, which is much slower to
+    compute with a detailed country and yields every vertex of the line inside it. Only
+    the first segment meeting the polygon (a prepared-geometry test of every segment) is
+    intersected. Lines that are not simple ``LineString`` are intersected whole; an empty
+    geometry where the line does not meet its polygon.
+    """
+    out = np.empty(len(lines), dtype=object)
+    for i, (line, poly) in enumerate(zip(lines, polys, strict=True)):
+        if shapely.get_type_id(line) != 1:
+            out[i] = shapely.intersection(line, poly)
+            continue
+        coords = shapely.get_coordinates(line)
+        segs = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
+        shapely.prepare(poly)
+        hit = np.flatnonzero(shapely.intersects(poly, segs))
+        if not len(hit):
+            out[i] = shapely.LineString()
+            continue
+        seg = segs[hit[0]]
+        out[i] = shapely.intersection(seg, poly)
+    return out

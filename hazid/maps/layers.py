@@ -36,6 +36,7 @@ from hazid.maps.content import (
 from hazid.maps.elements import _Labels, _Registry, _VectorLayer
 from hazid.maps.geometry import (
     _decimals,
+    _entry_parts,
     _feature_collection,
     _features_from_json,
     _point_along_km,
@@ -432,7 +433,7 @@ def _crossings(
         polys = np.array([poly_of.get(str(a)) for a in water["affected"]], dtype=object)
         has = np.array([p is not None for p in polys])
         if has.any():
-            inter = shapely.intersection(lines[has], polys[has])
+            inter = _entry_parts(lines[has], polys[has])
             coords, idx = shapely.get_coordinates(inter, return_index=True)
             if len(coords):
                 line_rep = lines[has][idx]
