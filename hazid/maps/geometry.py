@@ -99,8 +99,14 @@ def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
 
 
-def _simplify(geoms: np.ndarray, crs: pyproj.CRS, tolerance_m: float | np.ndarray) -> np.ndarray:
-    """Douglas-Peucker (topology preserving) in the metric ``crs``, back to EPSG:4326.
+def _simplify(
+    geoms: np.ndarray,
+    crs: pyproj.CRS,
+    tolerance_m: float | np.ndarray,
+    *,
+    preserve_topology: bool = True,
+) -> np.ndarray:
+    """Douglas-Peucker (topology preserving by default) in the metric ``crs``, back to EPSG:4326.
 
     Longitudes of ±180 that changed sign on the way (antimeridian) are put back on
     the side of the original geometry.
@@ -109,7 +115,7 @@ def _simplify(geoms: np.ndarray, crs: pyproj.CRS, tolerance_m: float | np.ndarra
     if len(geoms) == 0:
         return geoms
     metric = _project(geoms, crs)
-    simple = shapely.simplify(metric, tolerance_m, preserve_topology=True)
+    simple = shapely.simplify(metric, tolerance_m, preserve_topology=preserve_topology)
     back = _project(simple, crs, inverse=True)
     ref = shapely.bounds(geoms)
     coords, idx = shapely.get_coordinates(back, return_index=True)
@@ -131,13 +137,15 @@ def _simplify_screen(geoms: np.ndarray, tolerance_m: float, lat0: float) -> np.n
     number of its metres everywhere on the map at a zoom); ``tolerance_m`` (ground metres)
     is converted to it at latitude ``lat0`` (the centre of the map), where a ground metre is
     ``1 / cos(lat0)`` Web Mercator metres. Projecting to Web Mercator is several times faster
-    than to the azimuthal equidistant projection of :func:`_simplify`.
+    than to the azimuthal equidistant projection of :func:`_simplify`. Plain Douglas-Peucker
+    (a line that comes to cross itself at a pixel's scale is not worth the topology
+    preserving variant, several times slower).
     """
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) == 0:
         return geoms
     merc_tol = tolerance_m / max(np.cos(np.radians(min(abs(lat0), 85.0))), 1e-6)
-    return _simplify(geoms, _MERCATOR, merc_tol)
+    return _simplify(geoms, _MERCATOR, merc_tol, preserve_topology=False)
 
 
 def _select_countries(
