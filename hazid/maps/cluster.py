@@ -17,7 +17,8 @@ a ``div.marker-cluster.hazid-cluster`` coloured like the layer.
 **Circles** (``window.HazidCircles``, the consequence zones that are circles): one canvas per
 layer, every circle of the layer added to one path, filled and outlined once (where zones
 overlap the fill is not darker), redrawn when the map has moved; each circle is placed and
-sized as Leaflet's ``L.circle`` would. The layer answers the pointer itself: the tooltip of the
+sized as Leaflet's ``L.circle`` would. Their tooltips and popups are packed apart and decoded
+when the pointer first reaches a circle. The layer answers the pointer itself: the tooltip of the
 circle under it and the popup on a click, unless a feature drawn above it (a trace, a
 crossing, a site, a cluster, or a circle of a layer drawn later) is there. Leaflet made one
 object per zone, which took seconds for tens of thousands of zones.
@@ -130,9 +131,9 @@ window.HazidCluster = window.HazidCluster || L.FeatureGroup.extend({
 
 CIRCLES_JS = """
 window.HazidCircles = window.HazidCircles || L.Layer.extend({
-    initialize: function (features, style, tooltip, above, stack) {
+    initialize: function (features, style, tooltip, above, stack, load) {
         this._f = features; this._style = style; this._tipOpts = tooltip; this._above = above;
-        this._hit = null; this._stack = stack; stack.push(this);
+        this._hit = null; this._stack = stack; stack.push(this); this._load = load;
     },
     refresh: function () {
         if (this._map) { this._draw(); }
@@ -210,19 +211,30 @@ window.HazidCircles = window.HazidCircles || L.Layer.extend({
     },
     _hover: function (e) {
         var i = this._under(e), map = this._map;
+        this._last = null;
         if (i < 0) {
             if (this._hit !== null) { map.removeLayer(this._tip); this._hit = null; }
             map.getContainer().classList.remove("hazid-pointer");
             return;
         }
         map.getContainer().classList.add("hazid-pointer");
+        if (this._load && !this._load.done) {  // texts decoded first
+            var self = this;
+            this._last = e;
+            this._load().then(function () { if (self._last) { self._hover(self._last); } });
+            return;
+        }
         if (this._hit !== i) { this._tip.setContent(this._f[i].properties.tip || ""); }
         this._tip.setLatLng(e.latlng);
         if (this._hit === null) { this._tip.addTo(map); }
         this._hit = i;
     },
     _click: function (e) {
-        var i = this._under(e);
+        var i = this._under(e), self = this;
+        if (i >= 0 && this._load && !this._load.done) {
+            this._load().then(function () { self._click(e); });
+            return;
+        }
         if (i < 0 || !this._f[i].properties.popup) { return; }
         L.popup({maxWidth: 480}).setLatLng(e.latlng).setContent(this._f[i].properties.popup)
             .openOn(this._map);

@@ -303,7 +303,20 @@ class _VectorLayer(_RawScript, Layer):
             var circ = [], circles = new window.HazidCircles(circ, style,
                 {{ this.tooltip|tojson }}, function () {
                     return {{ this.above|tojson }}.map(function (p) { return reg.renderers[p]; });
-                }, reg.circles = reg.circles || []);
+                }, reg.circles = reg.circles || [], {{ "load" if this.texts else "null" }});
+            {%- if this.texts %}
+            // tooltips and popups of the circles, packed apart: decoded on first use
+            function load() {
+                load.pending = load.pending || window.hazidInflate(
+                    {{ this.texts|tojson }}).then(function (t) {
+                        circ.forEach(function (f, i) {
+                            f.properties.tip = t[0][i]; f.properties.popup = t[1][i];
+                        });
+                        load.done = true;
+                    });
+                return load.pending;
+            }
+            {%- endif %}
             {%- endif %}
             var geo = L.geoJSON({{ "null" if this.packed else this.data }}, {
                 {%- if this.circles %}
@@ -415,6 +428,7 @@ class _VectorLayer(_RawScript, Layer):
         canvas: bool = False,
         circles: bool = False,
         popups: list[str] | None = None,
+        texts: tuple[list[str], list[str]] | None = None,
     ) -> None:
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "HazidLayer"
@@ -437,6 +451,12 @@ class _VectorLayer(_RawScript, Layer):
             else ""
         )
         self.above = [p for p, z in _PANES.items() if z > _PANES.get(style.get("pane"), 1e9)]
+        # circles: tooltips and popups packed apart, decoded on first use
+        self.texts = (
+            _pack(json.dumps(list(texts), ensure_ascii=False, separators=(",", ":")))
+            if self.circles and texts is not None
+            else ""
+        )
         # many features: popups and tooltips bound on first use, unless labels are permanent
         self.lazy = canvas and not (tooltip or {}).get("permanent", False)
         self.cell_px = CELL_PX

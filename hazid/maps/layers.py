@@ -256,12 +256,19 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
             "pane": "hazidZones",
             "className": f"hazid-zone hazid-zone-{re.sub(r'[^a-z0-9]+', '-', label.lower())}",
         }
+        lean = c.canvas  # many zones: the texts of the circles packed apart
         props = [
-            {"tip": tip[i], "popup": popup[i], "r": float(r_m[i])}
+            (
+                {"r": float(r_m[i])}
+                if lean
+                else {"tip": tip[i], "popup": popup[i], "r": float(r_m[i])}
+            )
             if circle[i]
             else {"tip": tip[i], "popup": popup[i]}
             for i in sel
         ]
+        ring = [i for i in sel if circle[i]]
+        texts = ([tip[i] for i in ring], [popup[i] for i in ring]) if lean else None
         c.add(
             f"zones_{label}",
             _swatch("box", colour, colour, 0.5)
@@ -269,6 +276,7 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
             _feature_collection(zgeoms[sel], props, 5),
             style,
             circles=True,
+            texts=texts,
         )
         zleg.append(_swatch("box", colour, colour, 0.5) + f"{_esc(c.t(label))}<br>")
     c.legend["Consequence zones"] += zleg
