@@ -15,10 +15,10 @@ The cluster markers keep the look of Leaflet.markercluster (its stylesheet is in
 a ``div.marker-cluster.hazid-cluster`` coloured like the layer.
 
 **Circles** (``window.HazidCircles``, the consequence zones that are circles): one canvas per
-layer, every circle of the layer added to one path, filled and outlined once (where zones
-overlap the fill is not darker), redrawn when the map has moved; each circle is placed and
-sized as Leaflet's ``L.circle`` would. Their tooltips and popups are packed apart and decoded
-when the pointer first reaches a circle. The layer answers the pointer itself: the tooltip of the
+layer, each circle filled and outlined on it in turn, redrawn when the map has moved; each
+circle is placed and sized as Leaflet's ``L.circle`` would. Their tooltips and popups are
+packed apart and decoded when the pointer first reaches a circle. The layer answers the pointer
+itself: the tooltip of the
 circle under it and the popup on a click, unless a feature drawn above it (a trace, a
 crossing, a site, a cluster, or a circle of a layer drawn later) is there. Leaflet made one
 object per zone, which took seconds for tens of thousands of zones.
@@ -167,7 +167,8 @@ window.HazidCircles = window.HazidCircles || L.Layer.extend({
         this._origin = origin;
         var n = f.length, x = new Float64Array(n), y = new Float64Array(n), r = new Float64Array(n);
         ctx.lineWidth = s.weight; ctx.strokeStyle = s.color; ctx.fillStyle = s.fillColor || s.color;
-        ctx.beginPath();
+        var fill = s.fillOpacity === undefined ? 0.2 : s.fillOpacity;
+        var line = s.opacity === undefined ? 1 : s.opacity;
         for (var i = 0; i < n; i++) {
             // as L.Circle: the circle spans lat +- radius / L.CRS.Earth.R
             var c = f[i].geometry.coordinates, dlat = f[i].properties.r / 6371008.8 * 180 / Math.PI;
@@ -178,14 +179,15 @@ window.HazidCircles = window.HazidCircles || L.Layer.extend({
             if (x[i] + r[i] < 0 || x[i] - r[i] > w || y[i] + r[i] < 0 || y[i] - r[i] > h) {
                 continue;
             }
-            ctx.moveTo(x[i] + Math.max(r[i], 0.5), y[i]);
+            // each circle filled and outlined, as Leaflet draws paths (one path of all the
+            // circles fills their union, but is several times slower to draw)
+            ctx.beginPath();
             ctx.arc(x[i], y[i], Math.max(r[i], 0.5), 0, 2 * Math.PI);
+            ctx.globalAlpha = fill;
+            ctx.fill();
+            ctx.globalAlpha = line;
+            ctx.stroke();
         }
-        // one path: the area covered by the zones is filled once (overlaps are not darker)
-        ctx.globalAlpha = s.fillOpacity === undefined ? 0.2 : s.fillOpacity;
-        ctx.fill();
-        ctx.globalAlpha = s.opacity === undefined ? 1 : s.opacity;
-        ctx.stroke();
         this._x = x; this._y = y; this._r = r;
     },
     _under: function (e) {
