@@ -186,7 +186,7 @@ def test_leaflet_inlined_with_data_uri_images(demo_page):
     assert demo_page.count("url(data:image/png;base64,") == 3
     assert "<script>" in demo_page
     # few sites: no clustering, so markercluster is not embedded
-    assert "MarkerClusterGroup" not in demo_page
+    assert "HazidCluster" not in demo_page
     assert demo_page.startswith("<!DOCTYPE html>")
 
 
@@ -344,12 +344,13 @@ def test_tiles_only_when_asked(demo_page):
 
 def test_clustering_above_threshold():
     page = screening_map(make_results(), cluster_threshold=2).get_root().render()
-    assert page.count("L.markerClusterGroup(") == 3
-    assert "MarkerClusterGroup" in page  # library inlined
+    assert page.count("new window.HazidCluster(") == 3
+    assert "window.HazidCluster = " in page  # the clusterer inlined
+    assert ".marker-cluster" in page  # with the markercluster stylesheet
     assert external_refs(page) == []
     assert absolute_urls(page) <= ALLOWED_URLS
     never = screening_map(make_results(), cluster_threshold=None).get_root().render()
-    assert "L.markerClusterGroup(" not in never
+    assert "HazidCluster" not in never
 
 
 def test_layer_subset():
@@ -463,11 +464,36 @@ def test_simplification_is_metric_and_bounded():
     assert len(coords) < 20
     kept = layer_data(screening_map(res, simplify_m=0).get_root().render())
     assert len(kept["countries"]["features"][0]["geometry"]["coordinates"][0]) > 19_000
-    # zones keep their shape: the 1.5 km circle is not collapsed by a 5 km tolerance
+    # zones keep their shape: the 1.5 km circle is drawn as a circle of 1.5 km (Leaflet's
+    # sphere), not collapsed by a 5 km tolerance
     (zone,) = layer_data(screening_map(res, simplify_m=5000).get_root().render())[
         "zones_explosion"
     ]["features"]
-    assert len(zone["geometry"]["coordinates"][0]) >= 16
+    assert zone["geometry"]["type"] == "Point"
+    assert zone["properties"]["r"] == pytest.approx(1500.0, rel=0.005)
+
+
+def test_circular_zones_are_drawn_as_circles_where_leaflet_puts_them():
+    from hazid.maps.geometry import _zone_circles
+
+    circle_80 = geodesic_circle(66.0, 45.0, 80.0)
+    square = box(60.0, 40.0, 60.5, 40.5)
+    holed = circle_80.difference(geodesic_circle(66.0, 45.0, 10.0))
+    is_circle, centre, radius = _zone_circles(
+        np.array([circle_80, square, holed], dtype=object), 1000.0, 0.02
+    )
+    assert is_circle.tolist() == [True, False, False]
+    # L.circle (Leaflet 1.9.4, L.CRS.Earth.R = 6371008.8 m) spans lat +- r / R around the
+    # point given; its centre and size in Web Mercator are the zone's
+    lat_r = np.degrees(radius[0] / 6_371_008.8)
+    merc = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
+    _, top = merc.transform(centre[0, 0], centre[0, 1] + lat_r)
+    _, bottom = merc.transform(centre[0, 0], centre[0, 1] - lat_r)
+    _, y0, _, y1 = shapely.bounds(
+        shapely.transform(circle_80, lambda c: np.column_stack(merc.transform(c[:, 0], c[:, 1])))
+    )
+    assert (top + bottom) / 2 == pytest.approx((y0 + y1) / 2, abs=100.0)  # metres, of 113 km
+    assert top - bottom == pytest.approx(y1 - y0, rel=0.005)
 
 
 def test_auto_tolerance_from_extent():
@@ -657,3 +683,32 @@ def test_pair_maps_share_the_base_map_and_show_neighbours(monkeypatch):
             data["countries"]["features"][1]["geometry"]
             == pages[0]["countries"]["features"][1]["geometry"]
         )
+
+
+def test_first_entry_into_a_country_is_that_of_the_whole_intersection():
+    from hazid.maps.geometry import _entry_parts
+
+    rng = np.random.default_rng(5)
+    # a detailed country with a wiggly outline, and random walks (one vertical, one missing it)
+    t = np.linspace(0, 2 * np.pi, 4000, endpoint=False)
+    r = 3 + 0.3 * np.sin(37 * t)
+    country = shapely.Polygon(np.column_stack([66 + r * np.cos(t), 44 + r * np.sin(t)]))
+    lines = [
+        shapely.LineString(
+            np.cumsum(rng.normal(0.1, 0.4, (200, 2)), axis=0) + np.array([58.0, 37.0])
+        )
+        for _ in range(30)
+    ]
+    lines += [shapely.LineString([(66.0, 30.0), (66.0, 50.0)]), LineString([(0, 0), (1, 1)])]
+    lines = np.array(lines, dtype=object)
+    polys = np.array([country] * len(lines), dtype=object)
+
+    def entry(parts):
+        coords, idx = shapely.get_coordinates(parts, return_index=True)
+        dist = pd.Series(shapely.line_locate_point(lines[idx], shapely.points(coords)))
+        return dist.groupby(idx).min().reindex(range(len(lines)))
+
+    fast, whole = entry(_entry_parts(lines, polys)), entry(shapely.intersection(lines, polys))
+    assert fast.notna().sum() > 20 and pd.isna(fast.iloc[-1])
+    assert fast.iloc[-2] == pytest.approx(14.0 - 3.0, abs=0.31)  # the vertical line
+    np.testing.assert_allclose(fast.to_numpy(), whole.to_numpy(), rtol=0, atol=1e-9)

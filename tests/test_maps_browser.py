@@ -204,10 +204,10 @@ def test_many_sites_are_clustered(browser, tmp_path):
         xy = page.evaluate(
             """() => {
                 const reg = window.hazidMaps[0];
-                const m = reg.sites["X0000"];
-                reg.map.setView(m.getLatLng(), 16, {animate: false});
+                const at = reg.sites["X0000"];  // clustered: the position of the site
+                reg.map.setView(at, 16, {animate: false});
                 const box = reg.map.getContainer().getBoundingClientRect();
-                const p = reg.map.latLngToContainerPoint(m.getLatLng());
+                const p = reg.map.latLngToContainerPoint(at);
                 return [box.left + p.x, box.top + p.y];
             }"""
         )
@@ -218,6 +218,53 @@ def test_many_sites_are_clustered(browser, tmp_path):
         assert rec.failed == []
         assert rec.external() == []
         assert rec.errors == []
+    finally:
+        rec.close()
+
+
+def test_many_sites_zones_on_canvas_answer_hover_and_click(browser, tmp_path):
+    # a map of many sites: zone circles drawn by one canvas layer per hazard, which shows
+    # the tooltip and the popup of the zone under the pointer (the topmost one)
+    rng = np.random.default_rng(3)
+    n = 400
+    res = make_results()
+    res.sites = gpd.GeoDataFrame(
+        {"site_id": [f"Y{i:04d}" for i in range(n)], "hazardous": rng.random(n) < 0.3},
+        geometry=[
+            Point(x, y)
+            for x, y in zip(rng.uniform(66.5, 71.5, n), rng.uniform(44.5, 47.5, n), strict=True)
+        ],
+        crs=4326,
+    )
+    res.affected = None
+    out = write_map(res, tmp_path / "zones.html", cluster_threshold=100)
+    rec = Recorder(browser)
+    try:
+        rec.open(out)
+        page = rec.page
+        assert page.evaluate("window.hazidMaps[0].circles.length") >= 2
+        xy = page.evaluate(
+            """() => {
+                const reg = window.hazidMaps[0];
+                reg.map.setView([41.99, 64.0], 12, {animate: false});
+                const box = reg.map.getContainer().getBoundingClientRect();
+                const p = reg.map.latLngToContainerPoint([41.99, 64.0]);
+                return [box.left + p.x, box.top + p.y];
+            }"""
+        )
+        page.wait_for_timeout(300)
+        page.mouse.move(xy[0] - 3, xy[1] - 3)
+        page.mouse.move(xy[0], xy[1])
+        tip = page.locator(".leaflet-tooltip")
+        tip.wait_for(timeout=5_000)
+        assert "fire zone 2 km" in tip.inner_text()  # the 2 km zone above the 250 km one
+        page.mouse.click(xy[0], xy[1])
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for(timeout=5_000)
+        assert "fire zone, ammonia: 2 km" in popup.inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map_zones_canvas.png"))
+        assert rec.errors == [] and rec.failed == [] and rec.external() == []
     finally:
         rec.close()
 

@@ -1,6 +1,7 @@
 """Vendored Leaflet assets inlined into every HTML map, so that the page works offline.
 
-Leaflet 1.9.4 and Leaflet.markercluster 1.5.3 are read from ``hazid/static`` (see
+Leaflet 1.9.4 and the stylesheets of Leaflet.markercluster 1.5.3 (the look of the clusters
+drawn by :mod:`hazid.maps.cluster`) are read from ``hazid/static`` (see
 ``hazid/static/VERSIONS.md``), with the images of the Leaflet stylesheet turned into data URIs;
 folium's CDN links (jQuery, Bootstrap, Font Awesome, awesome-markers) are switched off.
 """
@@ -16,6 +17,7 @@ from typing import Any
 import folium
 from branca.element import Element
 
+from hazid.maps.cluster import CIRCLES_JS, CLUSTER_JS
 from hazid.maps.styles import _LABEL_COLOUR, _SEA_COLOUR
 
 
@@ -38,7 +40,6 @@ def _assets() -> dict[str, str]:
     return {
         "leaflet_js": text("leaflet", "leaflet.js"),
         "leaflet_css": css,
-        "cluster_js": text("markercluster", "leaflet.markercluster.js"),
         "cluster_css": text("markercluster", "MarkerCluster.css")
         + "\n"
         + text("markercluster", "MarkerCluster.Default.css"),
@@ -97,11 +98,14 @@ def _install_assets(m: folium.Map, *, cluster: bool) -> None:
     header = m.get_root().header
     header.add_child(_Raw("<style>" + a["leaflet_css"] + "</style>"), name="hazid_leaflet_css")
     if cluster:
-        header.add_child(_Raw("<style>" + a["cluster_css"] + "</style>"), name="hazid_cluster_css")
+        css = a["cluster_css"] + "\n.hazid-pointer { cursor: pointer; }\n"
+        header.add_child(_Raw("<style>" + css + "</style>"), name="hazid_cluster_css")
     header.add_child(
         _Raw("<style>" + _PAGE_CSS % {"sea": _SEA_COLOUR, "label": _LABEL_COLOUR} + "</style>"),
         name="hazid_css",
     )
     header.add_child(_Raw("<script>" + a["leaflet_js"] + "</script>"), name="hazid_leaflet_js")
     if cluster:
-        header.add_child(_Raw("<script>" + a["cluster_js"] + "</script>"), name="hazid_cluster_js")
+        header.add_child(
+            _Raw("<script>" + CLUSTER_JS + CIRCLES_JS + "</script>"), name="hazid_cluster_js"
+        )

@@ -96,6 +96,18 @@ class BaseMap:
         self._json: dict[tuple[float, int], str] = {}
         self._labels: list[dict[str, Any]] | None = None
 
+    def prepare(self) -> BaseMap:
+        """Compute now what every map uses: the world-level texts, labels, spatial index.
+
+        Call it before the maps are drawn by several processes, so that they share the result
+        instead of each computing it.
+        """
+        self.geometry_json(np.arange(len(self.iso)), _WORLD_TOL_M)
+        self.labels()
+        _ = self.borders.sindex
+        shapely.prepare(self.borders.geometry.to_numpy())
+        return self
+
     def level(self, tolerance_m: float, lat: float) -> float:
         """Detail level (Web Mercator metres) for a map tolerance (ground metres)."""
         merc = tolerance_m / max(math.cos(math.radians(min(abs(lat), _MAX_LAT))), 1e-6)

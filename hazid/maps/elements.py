@@ -7,13 +7,18 @@ copied to ``data-hazid-*`` attributes of the map container when the page is read
 from __future__ import annotations
 
 import base64
+import functools
+import json
 import zlib
 from typing import Any
 
 from branca.element import MacroElement
+from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
 
+from hazid.maps.assets import _Raw
+from hazid.maps.cluster import CELL_PX, FLAT_ZOOM
 from hazid.maps.styles import _PANES
 
 #: GeoJSON text longer than this (characters) is embedded compressed.
@@ -167,7 +172,60 @@ reg.declutter = function () {
 """
 
 
-class _Labels(Layer):
+class _RawScript:
+    """Put the output of the element's ``script`` macro into the page as it is.
+
+    branca's ``MacroElement.render`` wraps that output in an ``Element``, which compiles it as
+    a Jinja template: megabytes of GeoJSON lexed for nothing (and text such as ``{{`` in the
+    data read as template syntax). The output is added verbatim instead, with the single
+    trailing newline Jinja would drop removed, so the page is the same.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        if isinstance(self, Layer) and self.show:  # as folium's Layer.render
+            self.add_child(
+                ElementAddToElement(
+                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                ),
+                name=self.get_name() + "_add",
+            )
+        script = self._template.module.__dict__["script"](self, kwargs)
+        if script.endswith("\n"):
+            script = script[:-1]
+        self.get_root().script.add_child(_Raw(script), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+def _pack(data: str) -> str:
+    """Deflate (zlib) and base64-encode ``data``.
+
+    Layers of a few megabytes (the countries, the same on every map of a run) are packed once.
+    """
+    return _pack_cached(data) if len(data) < _CACHE_BELOW else _deflate(data)
+
+
+#: zlib level of the packed layers: the fastest (level 6 makes the countries a sixth smaller
+#: and takes ten times longer, 0.4 s for the world)...
+_PACK_LEVEL = 1
+#: ... except texts of at least :data:`_CACHE_BELOW` characters (the popups of many sites):
+#: level 6 makes them a third smaller, at about 15 ms per megabyte.
+_PACK_LEVEL_LARGE = 6
+#: Layer texts shorter than this (characters) are packed once per process.
+_CACHE_BELOW = 8_000_000
+
+
+@functools.lru_cache(maxsize=8)
+def _pack_cached(data: str) -> str:
+    return _deflate(data)
+
+
+def _deflate(data: str) -> str:
+    level = _PACK_LEVEL if len(data) < _CACHE_BELOW else _PACK_LEVEL_LARGE
+    return base64.b64encode(zlib.compress(data.encode("utf-8"), level)).decode("ascii")
+
+
+class _Labels(_RawScript, Layer):
     """Country names: one non-interactive marker per country, in the ``hazidLabels`` pane."""
 
     _template = Template(
@@ -205,7 +263,7 @@ class _Labels(Layer):
         self.data = data
 
 
-class _VectorLayer(Layer):
+class _VectorLayer(_RawScript, Layer):
     """A GeoJSON layer drawn with one style, optionally clustered.
 
     Features carry ``popup`` (HTML), ``tip`` (tooltip HTML) and, for sites, ``id``. A layer
@@ -224,9 +282,55 @@ class _VectorLayer(Layer):
             {%- if this.canvas %}
             style.renderer = reg.canvas(style.pane);
             {%- endif %}
+            {%- if this.cluster %}
+            var ring = {{ this.cluster_colours|tojson }};
+            var group = new window.HazidCluster(style, ring, {{ this.cell_px }},
+                {{ this.flat_zoom }});
+            var geo = {getLayers: function () { return group._f; },
+                       addData: function (d) {
+                           group.setData(d.features);
+                           d.features.forEach(function (f) {  // positions of the sites
+                               var p = f.properties || {}, c = f.geometry.coordinates;
+                               if (p.id !== undefined) { reg.sites[p.id] = L.latLng(c[1], c[0]); }
+                           });
+                       }};
+            {%- if not this.packed %}
+            geo.addData({{ this.data }});
+            {%- endif %}
+            {%- else %}
+            {%- if this.circles %}
+            // circles drawn by one layer on its own canvas (see hazid.maps.cluster)
+            var circ = [], circles = new window.HazidCircles(circ, style,
+                {{ this.tooltip|tojson }}, function () {
+                    return {{ this.above|tojson }}.map(function (p) { return reg.renderers[p]; });
+                }, reg.circles = reg.circles || [], {{ "load" if this.texts else "null" }});
+            {%- if this.texts %}
+            // tooltips and popups of the circles, packed apart: decoded on first use
+            function load() {
+                load.pending = load.pending || window.hazidInflate(
+                    {{ this.texts|tojson }}).then(function (t) {
+                        circ.forEach(function (f, i) {
+                            f.properties.tip = t[0][i]; f.properties.popup = t[1][i];
+                        });
+                        load.done = true;
+                    });
+                return load.pending;
+            }
+            {%- endif %}
+            {%- endif %}
             var geo = L.geoJSON({{ "null" if this.packed else this.data }}, {
+                {%- if this.circles %}
+                filter: function (f) {
+                    if (f.properties && f.properties.r) { circ.push(f); return false; }
+                    return true;
+                },
+                {%- endif %}
                 style: function () { return style; },
-                pointToLayer: function (f, ll) { return L.circleMarker(ll, style); },
+                pointToLayer: function (f, ll) {
+                    var r = f.properties && f.properties.r;
+                    return r ? L.circle(ll, L.extend({radius: r}, style))
+                        : L.circleMarker(ll, style);
+                },
                 onEachFeature: function (f, layer) {
                     var p = f.properties || {};
                     {%- if not this.lazy %}
@@ -252,25 +356,31 @@ class _VectorLayer(Layer):
                 }
             });
             var group = geo;
-            {%- if this.cluster %}
-            var opts = {{ this.cluster_options|tojson }};
-            var ring = {{ this.cluster_colours|tojson }};
-            opts.iconCreateFunction = function (c) {
-                return L.divIcon({
-                    html: '<div style="background-color:' + ring[1] + ';color:' + ring[2]
-                        + ';box-shadow:0 0 0 5px ' + ring[0] + '"><span>'
-                        + c.getChildCount() + '</span></div>',
-                    className: "marker-cluster hazid-cluster hazid-cluster-" + ring[3],
-                    iconSize: L.point(40, 40)
-                });
+            {%- if this.circles %}
+            group = L.featureGroup([geo, circles]);
+            {%- endif %}
+            {%- endif %}
+            {%- if this.popups %}
+            // the popups of the layer, in feature order, packed apart: decoded on first use
+            var popups = function () {
+                popups.pending = popups.pending || window.hazidInflate(
+                    {{ this.popups|tojson }}).then(function (texts) {
+                        group._f.forEach(function (f, i) { f.properties.popup = texts[i]; });
+                        popups.done = true;
+                    });
+                return popups.pending;
             };
-            group = L.markerClusterGroup(opts);
-            group.addLayers(geo.getLayers());
             {%- endif %}
             {%- if this.lazy %}
             // popups and tooltips made on first use (a map of many sites opens faster)
             group.on("click", function (e) {
                 var l = e.layer, p = (l.feature && l.feature.properties) || {};
+                {%- if this.popups %}
+                if (l.feature && !p.popup && !popups.done) {  // popups decoded on first click
+                    popups().then(function () { group.fire("click", e); });
+                    return;
+                }
+                {%- endif %}
                 if (p.popup && !l.getPopup()) {
                     l.bindPopup(p.popup, {maxWidth: 480});
                     l.openPopup(e.latlng);
@@ -285,14 +395,14 @@ class _VectorLayer(Layer):
             });
             {%- endif %}
             reg.layers[{{ this.key|tojson }}] = group;
-            reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
+            reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ this.plus }};
             {%- if this.packed %}
             reg.pending = (reg.pending || 0) + 1;
             window.hazidInflate({{ this.packed|tojson }}).then(function (d) {
                 geo.addData(d);
-                reg.counts[{{ this.key|tojson }}] = geo.getLayers().length;
-                {%- if this.cluster %}
-                group.addLayers(geo.getLayers());
+                reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ this.plus }};
+                {%- if this.circles %}
+                circles.refresh();
                 {%- endif %}
                 reg.loaded();
             });
@@ -316,30 +426,41 @@ class _VectorLayer(Layer):
         cluster: bool = False,
         tooltip: dict[str, Any] | None = None,
         canvas: bool = False,
+        circles: bool = False,
+        popups: list[str] | None = None,
+        texts: tuple[list[str], list[str]] | None = None,
     ) -> None:
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "HazidLayer"
         self.registry = registry
         self.key = key
         self.data = data
-        self.packed = (
-            base64.b64encode(zlib.compress(data.encode("utf-8"), 6)).decode("ascii")
-            if len(data) > _PACK_ABOVE
-            else ""
-        )
+        self.packed = _pack(data) if len(data) > _PACK_ABOVE else ""
         if self.packed:
             self.data = ""
         self.style = style
         self.cluster = cluster
         self.canvas = canvas
+        # circles of a map of many sites: one canvas layer, not one Leaflet layer each
+        self.circles = canvas and circles
+        self.plus = " + circ.length" if self.circles else ""  # features counted
+        # clustered layers: popups packed apart, decoded on the first click
+        self.popups = (
+            _pack(json.dumps(popups, ensure_ascii=False, separators=(",", ":")))
+            if cluster and popups is not None
+            else ""
+        )
+        self.above = [p for p, z in _PANES.items() if z > _PANES.get(style.get("pane"), 1e9)]
+        # circles: tooltips and popups packed apart, decoded on first use
+        self.texts = (
+            _pack(json.dumps(list(texts), ensure_ascii=False, separators=(",", ":")))
+            if self.circles and texts is not None
+            else ""
+        )
         # many features: popups and tooltips bound on first use, unless labels are permanent
         self.lazy = canvas and not (tooltip or {}).get("permanent", False)
-        self.cluster_options = {
-            "chunkedLoading": True,
-            "showCoverageOnHover": False,
-            "maxClusterRadius": 50,
-            "disableClusteringAtZoom": 13,
-        }
+        self.cell_px = CELL_PX
+        self.flat_zoom = FLAT_ZOOM
         self.tooltip = tooltip or {"sticky": True}
         fill = str(style.get("fillColor", "#888888"))
         r, g, b = (int(fill[i : i + 2], 16) for i in (1, 3, 5))

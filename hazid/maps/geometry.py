@@ -7,6 +7,7 @@ ellipsoid).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -20,6 +21,8 @@ import shapely
 from hazid.maps.styles import _COUNTRY_PAD_M, _GEOD, _MIN_TOLERANCE_M
 
 logger = logging.getLogger("hazid.maps.interactive")
+
+_MERCATOR = pyproj.CRS.from_epsg(3857)
 
 
 def _script_safe(text: str) -> str:
@@ -80,7 +83,7 @@ def _auto_tolerance(bounds: tuple[float, float, float, float]) -> float:
 
 def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np.ndarray:
     """Transform shapely geometries between EPSG:4326 and ``crs``."""
-    tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    tr = _transformer(crs)
     direction = "INVERSE" if inverse else "FORWARD"
 
     def fn(c: np.ndarray) -> np.ndarray:
@@ -90,8 +93,20 @@ def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np
     return shapely.transform(np.asarray(geoms, dtype=object), fn)
 
 
-def _simplify(geoms: np.ndarray, crs: pyproj.CRS, tolerance_m: float | np.ndarray) -> np.ndarray:
-    """Douglas-Peucker (topology preserving) in the metric ``crs``, back to EPSG:4326.
+@functools.lru_cache(maxsize=16)
+def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
+    """Return the transformer from EPSG:4326 (lon/lat) to ``crs``, made once per CRS."""
+    return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+
+
+def _simplify(
+    geoms: np.ndarray,
+    crs: pyproj.CRS,
+    tolerance_m: float | np.ndarray,
+    *,
+    preserve_topology: bool = True,
+) -> np.ndarray:
+    """Douglas-Peucker (topology preserving by default) in the metric ``crs``, back to EPSG:4326.
 
     Longitudes of ±180 that changed sign on the way (antimeridian) are put back on
     the side of the original geometry.
@@ -100,7 +115,7 @@ def _simplify(geoms: np.ndarray, crs: pyproj.CRS, tolerance_m: float | np.ndarra
     if len(geoms) == 0:
         return geoms
     metric = _project(geoms, crs)
-    simple = shapely.simplify(metric, tolerance_m, preserve_topology=True)
+    simple = shapely.simplify(metric, tolerance_m, preserve_topology=preserve_topology)
     back = _project(simple, crs, inverse=True)
     ref = shapely.bounds(geoms)
     coords, idx = shapely.get_coordinates(back, return_index=True)
@@ -113,6 +128,24 @@ def _simplify(geoms: np.ndarray, crs: pyproj.CRS, tolerance_m: float | np.ndarra
         coords[:, 0] = x
         back = shapely.set_coordinates(back, coords)
     return back
+
+
+def _simplify_screen(geoms: np.ndarray, tolerance_m: float, lat0: float) -> np.ndarray:
+    """Simplify lines at screen resolution: Douglas-Peucker in Web Mercator, back to EPSG:4326.
+
+    Web Mercator is the projection the map is displayed in (one screen pixel is the same
+    number of its metres everywhere on the map at a zoom); ``tolerance_m`` (ground metres)
+    is converted to it at latitude ``lat0`` (the centre of the map), where a ground metre is
+    ``1 / cos(lat0)`` Web Mercator metres. Projecting to Web Mercator is several times faster
+    than to the azimuthal equidistant projection of :func:`_simplify`. Plain Douglas-Peucker
+    (a line that comes to cross itself at a pixel's scale is not worth the topology
+    preserving variant, several times slower).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return geoms
+    merc_tol = tolerance_m / max(np.cos(np.radians(min(abs(lat0), 85.0))), 1e-6)
+    return _simplify(geoms, _MERCATOR, merc_tol, preserve_topology=False)
 
 
 def _select_countries(
@@ -139,7 +172,10 @@ def _select_countries(
     minx, _, maxx, _ = shapely.bounds(area)
     if not shapely.is_valid(area) or maxx - minx > 180.0:
         return np.arange(len(borders))
-    return np.unique(borders.sindex.query(area, predicate="intersects"))
+    cand = borders.sindex.query(area)
+    geoms = borders.geometry.to_numpy()[cand]
+    shapely.prepare(geoms)  # kept on the countries: the next maps test them much faster
+    return np.unique(cand[shapely.intersects(geoms, area)])
 
 
 def _point_along_km(line: Any, km: float) -> Any:
@@ -159,3 +195,92 @@ def _point_along_km(line: Any, km: float) -> Any:
     i = int(np.clip(np.searchsorted(cum, target, side="right") - 1, 0, len(seg) - 1))
     frac = (target - cum[i]) / seg[i] if seg[i] > 0 else 0.0
     return shapely.points(coords[i] + frac * (coords[i + 1] - coords[i]))
+
+
+#: Earth radius of Web Mercator (EPSG:3857) and of Leaflet's ``L.CRS.Earth`` (metres).
+_R_MERCATOR = 6_378_137.0
+_R_LEAFLET = 6_371_008.8
+
+
+def _zone_circles(
+    geoms: np.ndarray, tolerance_m: float, fraction: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Find the zones that are circles at the map's resolution, for Leaflet's ``L.circle``.
+
+    Zones are measured in Web Mercator, the projection the map is displayed in, scaled to
+    the ground by the cosine of the latitude of each zone's centroid (a local metric scale;
+    Mercator is conformal). A zone is a circle when it is one polygon without holes and
+    every vertex and the midpoint of every edge lie within its tolerance of the circle
+    around its centroid whose radius is the mean of their largest and smallest distance;
+    its tolerance is the smaller of ``tolerance_m`` and ``fraction`` of its equivalent
+    radius (the same as the simplification of the zones drawn as polygons).
+
+    Returns
+    -------
+    circle : numpy.ndarray of bool
+        Zones drawn as circles.
+    centre : numpy.ndarray (n, 2)
+        Longitude and latitude to give ``L.circle`` so that its drawn centre is the
+        zone's centroid (Leaflet centres the circle between its northern and southern
+        points, north of the given latitude).
+    radius : numpy.ndarray
+        Radius in metres on Leaflet's sphere (``L.CRS.Earth.R``), drawn the same size in
+        Web Mercator as the zone.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    merc = _project(geoms, _MERCATOR)
+    cen = shapely.get_coordinates(shapely.centroid(merc))
+    coords, idx = shapely.get_coordinates(merc, return_index=True)
+    # the vertices and the midpoints of the edges (a polygon's vertices alone may lie on a circle)
+    same = idx[1:] == idx[:-1]
+    mid = (coords[1:][same] + coords[:-1][same]) / 2.0
+    coords = np.concatenate([coords, mid])
+    idx = np.concatenate([idx, idx[1:][same]])
+    dist = np.hypot(coords[:, 0] - cen[idx, 0], coords[:, 1] - cen[idx, 1])
+    rmin = np.full(n, np.inf)
+    rmax = np.zeros(n)
+    np.minimum.at(rmin, idx, dist)
+    np.maximum.at(rmax, idx, dist)
+    lat = np.degrees(2.0 * np.arctan(np.exp(cen[:, 1] / _R_MERCATOR)) - np.pi / 2.0)
+    scale = np.cos(np.radians(lat))  # ground metres per Web Mercator metre
+    equivalent = np.sqrt(shapely.area(merc) / np.pi) * scale
+    ztol = np.minimum(tolerance_m, fraction * equivalent)
+    simple = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+    circle = simple & (rmax > 0) & ((rmax - rmin) / 2.0 * scale <= ztol)
+    r_merc = (rmax + rmin) / 2.0
+    radius = r_merc * scale * _R_LEAFLET / _R_MERCATOR
+    # L.circle draws its centre halfway between lat +- r / R: move the given point south
+    delta = radius / _R_LEAFLET
+    sec = 1.0 / np.maximum(scale, 1e-9)
+    y = cen[:, 1] - _R_MERCATOR * sec * np.tan(np.radians(lat)) * delta**2 / 2.0
+    lon, lat_given = _transformer(_MERCATOR).transform(cen[:, 0], y, direction="INVERSE")
+    centre = np.column_stack([lon, lat_given])
+    return circle, centre, radius
+
+
+def _entry_parts(lines: np.ndarray, polys: np.ndarray) -> np.ndarray:
+    """Intersection of each line's first segment that meets its polygon, with that polygon.
+
+    The point of that intersection nearest the start of the line is where the line first
+    enters the polygon, as in the intersection of the whole line, which is much slower to
+    compute with a detailed country and yields every vertex of the line inside it. Only
+    the first segment meeting the polygon (a prepared-geometry test of every segment) is
+    intersected. Lines that are not simple ``LineString`` are intersected whole; an empty
+    geometry where the line does not meet its polygon.
+    """
+    out = np.empty(len(lines), dtype=object)
+    for i, (line, poly) in enumerate(zip(lines, polys, strict=True)):
+        if shapely.get_type_id(line) != 1:
+            out[i] = shapely.intersection(line, poly)
+            continue
+        coords = shapely.get_coordinates(line)
+        segs = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
+        shapely.prepare(poly)
+        hit = np.flatnonzero(shapely.intersects(poly, segs))
+        if not len(hit):
+            out[i] = shapely.LineString()
+            continue
+        seg = segs[hit[0]]
+        out[i] = shapely.intersection(seg, poly)
+    return out

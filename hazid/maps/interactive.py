@@ -5,7 +5,7 @@ zones, the downstream river traces with their border crossings, the affected
 Parties and the countries of origin on a Leaflet map built with folium;
 :func:`write_map` writes it to one HTML file.
 
-The HTML is self-contained and works offline: Leaflet 1.9.4 and
+The HTML is self-contained and works offline: Leaflet 1.9.4 and the stylesheet of
 Leaflet.markercluster 1.5.3 (vendored in ``hazid/static``, see
 ``hazid/static/VERSIONS.md``) are inlined, folium's CDN links (jQuery,
 Bootstrap, Font Awesome, awesome-markers) are switched off, markers are
@@ -13,12 +13,21 @@ Bootstrap, Font Awesome, awesome-markers) are switched off, markers are
 map. A tile layer is added only when ``tiles`` is given, and is then the only
 thing the page loads from the network.
 
-Geometries are simplified before they are embedded, in a local azimuthal
-equidistant projection centred on the results (metres), with a tolerance chosen
+Geometries are simplified before they are embedded, with a tolerance chosen
 from the extent of the results: one 2000th of the diagonal of the bounding box
 of sites, zones and traces (about half a screen pixel at the zoom that fits the
-results), and at least 50 m. Consequence zones are simplified by at most 2 % of
-their equivalent radius so that small zones keep their shape.
+results), and at least 50 m. River traces are simplified in Web Mercator, the
+projection of the screen (the tolerance converted at the latitude of the centre).
+A consequence zone that is a circle within its tolerance is drawn as a Leaflet
+circle (centre and radius); any other zone is simplified, in a local azimuthal
+equidistant projection centred on the results (metres), by at most 2 % of its
+equivalent radius so that small zones keep their shape.
+
+A map of many sites (more than ``cluster_threshold``) is drawn for speed: site
+markers are clustered in the browser at the zoom shown (:mod:`hazid.maps.cluster`),
+features are drawn on canvases, the zone circles of each hazard by one canvas
+layer, popups and tooltips are made on first use, and the site popups are
+decoded on the first click.
 """
 
 from __future__ import annotations
@@ -178,7 +187,7 @@ def _new_map(
 ) -> tuple[folium.Map, _Registry]:
     """Create an empty offline map fitted to ``bounds``, with registry and optional tiles."""
     m = folium.Map(tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
-    m.options["max_zoom"] = 18  # markercluster needs it; tile layers would set it
+    m.options["max_zoom"] = 18  # the clusters need it; tile layers would set it
     m.options["min_zoom"] = 1
     m.get_root().title = html.escape(title)
     _install_assets(m, cluster=cluster)
@@ -236,16 +245,16 @@ def screening_map(
     layers : iterable of str, optional
         Subset of :data:`MAP_LAYERS` to draw. Default: all.
     cluster_threshold : int or None, default 300
-        Site markers are clustered (Leaflet.markercluster) when the map has more
+        Site markers are clustered (:mod:`hazid.maps.cluster`) when the map has more
         sites than this; None never clusters, 0 always clusters.
     simplify_m : float, optional
-        Simplification tolerance in metres for river traces, applied in an
-        azimuthal equidistant projection centred on the results, and for the
-        countries near the results (in Web Mercator, scaled to the ground at
-        the centre). Default: the geodesic diagonal of the results' bounding box
+        Simplification tolerance in metres for river traces and for the
+        countries near the results (both in Web Mercator, scaled to the ground
+        at the centre). Default: the geodesic diagonal of the results' bounding box
         / 2000, at least 50 m; the countries then use the shared detail level
         not above it (see :mod:`hazid.maps.base`). Zones use at most 2 % of
-        their equivalent radius. 0 disables (far countries stay coarse).
+        their equivalent radius, the same bound for drawing a zone as a circle.
+        0 disables (far countries stay coarse).
     max_zoom : int, default 11
         Highest zoom used when fitting the map to the results.
     title : str, default "hazid screening map"

@@ -36,11 +36,14 @@ from hazid.maps.content import (
 from hazid.maps.elements import _Labels, _Registry, _VectorLayer
 from hazid.maps.geometry import (
     _decimals,
+    _entry_parts,
     _feature_collection,
     _features_from_json,
     _point_along_km,
     _project,
     _simplify,
+    _simplify_screen,
+    _zone_circles,
 )
 from hazid.maps.labels import text
 from hazid.maps.styles import (
@@ -220,15 +223,23 @@ def _zone_texts(zones: gpd.GeoDataFrame, hazard: pd.Series, names: dict[str, str
 def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> None:
     """Consequence zones, one layer per hazard type.
 
-    Zones are simplified by at most 2 % of their equivalent radius (area measured in the
-    local azimuthal equidistant projection, metres), so small zones keep their shape.
+    A zone that is a circle at the map's resolution (see :func:`_zone_circles`) is drawn as a
+    Leaflet circle (centre and radius); any other is simplified by at most 2 % of its
+    equivalent radius (in the local azimuthal equidistant projection, metres), so that small
+    zones keep their shape.
     """
     hazard = _col(zones, "hazard", "").astype(object).where(lambda s: s.notna(), "").astype(str)
-    metric = _project(zones.geometry.to_numpy(), c.crs)
-    radius = np.sqrt(shapely.area(metric) / np.pi)
-    ztol = np.minimum(c.tol, _ZONE_TOLERANCE_FRACTION * radius)
-    zgeoms = _simplify(zones.geometry.to_numpy(), c.crs, ztol)
-    tip, popup = _zone_texts(zones, hazard, names)
+    geoms = zones.geometry.to_numpy()
+    circle, centre, radius = _zone_circles(geoms, c.tol, _ZONE_TOLERANCE_FRACTION)
+    zgeoms = np.empty(len(geoms), dtype=object)
+    zgeoms[circle] = shapely.points(np.round(centre[circle], 5))
+    other = ~circle
+    if other.any():
+        metric = _project(geoms[other], c.crs)
+        ztol = np.minimum(c.tol, _ZONE_TOLERANCE_FRACTION * np.sqrt(shapely.area(metric) / np.pi))
+        zgeoms[other] = _simplify(geoms[other], c.crs, ztol)
+    r_m = np.where(circle, np.round(radius, 1), 0.0)
+    tip, popup = (t.tolist() for t in _zone_texts(zones, hazard, names))
     order = [h for h in ZONE_COLOURS if (hazard == h).any()] + sorted(
         set(hazard) - set(ZONE_COLOURS)
     )
@@ -245,13 +256,27 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
             "pane": "hazidZones",
             "className": f"hazid-zone hazid-zone-{re.sub(r'[^a-z0-9]+', '-', label.lower())}",
         }
-        props = [{"tip": tip.iloc[i], "popup": popup.iloc[i]} for i in sel]
+        lean = c.canvas  # many zones: the texts of the circles packed apart
+        props = [
+            (
+                {"r": float(r_m[i])}
+                if lean
+                else {"tip": tip[i], "popup": popup[i], "r": float(r_m[i])}
+            )
+            if circle[i]
+            else {"tip": tip[i], "popup": popup[i]}
+            for i in sel
+        ]
+        ring = [i for i in sel if circle[i]]
+        texts = ([tip[i] for i in ring], [popup[i] for i in ring]) if lean else None
         c.add(
             f"zones_{label}",
             _swatch("box", colour, colour, 0.5)
             + f"{c.t('Zones')}: {_esc(c.t(label))} ({len(sel)})",
             _feature_collection(zgeoms[sel], props, 5),
             style,
+            circles=True,
+            texts=texts,
         )
         zleg.append(_swatch("box", colour, colour, 0.5) + f"{_esc(c.t(label))}<br>")
     c.legend["Consequence zones"] += zleg
@@ -281,8 +306,12 @@ def _add_traces(
     borders: gpd.GeoDataFrame | None,
     names: dict[str, str],
 ) -> None:
-    """River traces downstream of the sites, then their border crossings."""
-    pgeoms = _simplify(paths.geometry.to_numpy(), c.crs, c.tol)
+    """River traces downstream of the sites, then their border crossings.
+
+    Traces are simplified at screen resolution (the map's tolerance, in Web Mercator).
+    """
+    lat0 = (c.bounds[1] + c.bounds[3]) / 2.0
+    pgeoms = _simplify_screen(paths.geometry.to_numpy(), c.tol, lat0)
     psite = _lookup(paths["site_id"], names)
     psite = psite.where(psite != "", paths["site_id"])
     countries = _col(paths, "countries", "").astype(object).where(lambda s: s.notna(), "")
@@ -350,21 +379,26 @@ def _add_sites(
     tips = _lookup(sites["site_id"], names).map(_esc)
     tips = tips.where(tips != "", sites["site_id"].map(_esc))
     pts = sites.geometry.to_numpy()
+    ids, tip_list, popup_list = sites["site_id"].tolist(), tips.tolist(), popups.tolist()
     sleg = []
     for key in ("other", "domestic", "notify"):
         sel = np.flatnonzero((status == key).to_numpy())
         st = SITE_STATUS_STYLE[key]
         style = {k: v for k, v in st.items() if k != "label"}
         style.update(pane="hazidSites", className=f"hazid-site hazid-site-{key}")
-        props = [
-            {"id": sites["site_id"].iat[i], "tip": tips.iat[i], "popup": popups.iat[i]} for i in sel
-        ]
+        if cluster:  # popups apart, decoded on the first click
+            props = [{"id": ids[i], "tip": tip_list[i]} for i in sel]
+            extra: dict[str, Any] = {"popups": [popup_list[i] for i in sel]}
+        else:
+            props = [{"id": ids[i], "tip": tip_list[i], "popup": popup_list[i]} for i in sel]
+            extra = {}
         c.add(
             f"sites_{key}",
             _swatch("dot", st["color"], st["fillColor"]) + f"{c.t(st['label'])} ({len(sel)})",
             _feature_collection(pts[sel], props, 5),
             style,
             cluster=cluster,
+            **extra,
         )
     for key in ("notify", "domestic", "other"):
         st = SITE_STATUS_STYLE[key]
@@ -407,7 +441,7 @@ def _crossings(
         polys = np.array([poly_of.get(str(a)) for a in water["affected"]], dtype=object)
         has = np.array([p is not None for p in polys])
         if has.any():
-            inter = shapely.intersection(lines[has], polys[has])
+            inter = _entry_parts(lines[has], polys[has])
             coords, idx = shapely.get_coordinates(inter, return_index=True)
             if len(coords):
                 line_rep = lines[has][idx]

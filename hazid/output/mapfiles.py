@@ -52,6 +52,8 @@ def dossier_maps(
         for job in jobs:
             _pair_map(context, *job)
         return
+    if base is not None:
+        base.prepare()  # once here, not once in each worker
     global _CONTEXT
     _CONTEXT = context
     try:
