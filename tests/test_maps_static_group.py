@@ -223,7 +223,14 @@ def test_dossier_of_many_nearby_activities_shares_one_map(case, tmp_path):
     assert sorted(p.name for p in out.glob("*.png")) == ["AAA-BBB_activities-1.png"]
     doc = json.loads((out / "AAA-BBB.json").read_text("utf-8"))
     assert {a["map"] for a in doc["activities"]} == {"AAA-BBB_activities-1.png"}
-    assert "data:image/png;base64," in (out / "AAA-BBB.html").read_text("utf-8")
+    html = (out / "AAA-BBB.html").read_text("utf-8")
+    assert html.count("data:image/png;base64,") == 1  # the shared map is embedded once
+    md = (out / "AAA-BBB.md").read_text("utf-8")
+    assert md.count("](AAA-BBB_activities-1.png)") == 1
+    items = ", ".join(str(k) for k in range(1, n + 1))
+    assert f"The map below shows the activities {items} of this dossier" in md
+    assert "Shown, labelled 2, on the map under activity 1." in md
+    assert f"Shown, labelled {n}, on the map under activity 1." in md
 
 
 def test_polygon_paths_keep_holes_and_skip_what_is_not_a_polygon():

@@ -169,10 +169,35 @@ def _blocks(
     b += _contacts(t, doc)
     b += _activities_table(t, doc)
     a = doc["affected_party"]
+    shared: dict[str, list[int]] = {}  # map file -> numbers of the activities it shows
+    for n, act in enumerate(doc["activities"], start=1):
+        if act["map"]:
+            shared.setdefault(act["map"], []).append(n)
     for n, act in enumerate(doc["activities"], start=1):
         b += _activity_blocks(t, n, act, a["iso_a3"])
+        b += _map_blocks(t, n, act, shared.get(act["map"], []))
     b += _method_blocks(t, doc)
     return b
+
+
+def _map_blocks(t: _Text, n: int, act: dict[str, Any], numbers: list[int]) -> list[tuple]:
+    """Lay out an activity's map; a map shared by several activities is shown under the first."""
+    if not act["map"]:
+        return []
+    if len(numbers) <= 1:
+        alt = t("Map of {name} ({site})", name=act["name"], site=act["site_id"])
+        return [("img", act["map"], alt)]
+    if n != numbers[0]:
+        return [
+            ("p", t("Shown, labelled {n}, on the map under activity {first}.", n=str(n),
+                    first=str(numbers[0])))
+        ]  # fmt: skip
+    items = ", ".join(str(k) for k in numbers)
+    return [
+        ("p", t("The map below shows the activities {items} of this dossier, each labelled "
+                "with its number.", items=items)),
+        ("img", act["map"], t("Map of the activities {items}", items=items)),
+    ]  # fmt: skip
 
 
 def _party_line(t: _Text, p: dict[str, Any]) -> str:
@@ -357,7 +382,7 @@ def _activities_table(t: _Text, doc: dict[str, Any]) -> list[tuple]:
 
 
 def _activity_blocks(t: _Text, n: int, act: dict[str, Any], affected: str) -> list[tuple]:
-    """One activity: site, substances, effects in the affected Party, map."""
+    """One activity: site, substances, effects in the affected Party (map: :func:`_map_blocks`)."""
     r = act["ratios"]
     pathways = "; ".join(t(_PATHWAY.get(p, p)) for p in act["pathways"]) or t("no pathway")
     kv = [
@@ -400,10 +425,6 @@ def _activity_blocks(t: _Text, n: int, act: dict[str, Any], affected: str) -> li
     if act["water"]:
         b.append(_water_table(t, act, affected))
     b.append(("list", [e["evidence"] for e in (*act["air"], *act["water"])]))
-    if act["map"]:
-        b.append(
-            ("img", act["map"], t("Map of {name} ({site})", name=act["name"], site=act["site_id"]))
-        )
     return b
 
 
