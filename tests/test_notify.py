@@ -48,6 +48,7 @@ from hazid.notify.activity import (
     _intersection_area_km2,
     _intersection_length_km,
 )
+from hazid.notify.dossier import prepare_dossiers
 from hazid.output import dossiers
 from hazid.output.dossiers import regenerate, write_notifications
 from hazid.output.results import write_csv
@@ -333,6 +334,18 @@ def test_not_notified_lists_non_hazardous_and_domestic(case):
         ["C", False, "not a hazardous activity under Annex I"],
     ]
     assert nn.set_index("site_id").loc["C", "border_km"] == pytest.approx(1.11)
+
+
+def test_a_site_without_any_consequence_model_is_not_assessed_not_safe(case):
+    d = determine(case["sites"], case["affected"])
+    nn = not_notified(case["sites"], d, unmodelled=["B", "C"]).set_index("site_id")
+    assert nn.loc["B", "reason"].startswith("hazardous activity; effects not assessed: no air")
+    assert nn.loc["C", "reason"] == "not a hazardous activity under Annex I"
+    # through the dossiers: a hazardous site with no zone and no mass released to water
+    sites = case["sites"].assign(water_mass_kg=0.0)
+    ds = prepare_dossiers(sites, case["holdings"], case["affected"], zones=case["zones"])
+    assert "B" not in set(case["zones"]["site_id"])
+    assert "effects not assessed" in ds.not_notified.set_index("site_id").loc["B", "reason"]
 
 
 def test_determine_errors():

@@ -34,6 +34,7 @@ from __future__ import annotations
 from hazid.notify.contacts import CONTACT_FIELDS, NOT_PROVIDED, read_contacts
 from hazid.notify.decide import (
     NO_EFFECT_REASON,
+    NO_MODEL_REASON,
     NOT_HAZARDOUS_REASON,
     PATHWAYS,
     STATUSES,
@@ -54,6 +55,7 @@ __all__ = [
     "NOT_HAZARDOUS_REASON",
     "NOT_PROVIDED",
     "NO_EFFECT_REASON",
+    "NO_MODEL_REASON",
     "PATHWAYS",
     "SCHEMA_VERSION",
     "STATUSES",

@@ -10,7 +10,7 @@ strongest status of its rows (:func:`determine`); the pairs of Parties are then 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,12 @@ NOT_HAZARDOUS_REASON = "not a hazardous activity under Annex I"
 NO_EFFECT_REASON = "hazardous activity; no effect found to reach another Party"
 #: Reason for a hazardous site whose water pathway could not be assessed (a data gap).
 WATER_GAP_REASON = "hazardous activity; water pathway not assessed ({}): a gap in the data"
+#: Reason for a hazardous site for which neither an air zone nor a release to water could be
+#: modelled (no toxic, fire, explosion or aquatic classification among its holdings).
+NO_MODEL_REASON = (
+    "hazardous activity; effects not assessed: no air zone and no release to water could be "
+    "modelled for its holdings (give their category, or use --water all)"
+)
 UNKNOWN_ORIGIN = "UNK"
 
 _RANK = {s: i for i, s in enumerate(STATUSES)}
@@ -361,6 +367,7 @@ def not_notified(
     decisions: pd.DataFrame,
     *,
     water_gaps: Mapping[str, str] | None = None,
+    unmodelled: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Sites that notify nobody, with the reason.
 
@@ -377,6 +384,9 @@ def not_notified(
         Output of :func:`determine`.
     water_gaps : mapping, optional
         Sites whose water pathway was not assessed, with the reason.
+    unmodelled : iterable of str, optional
+        Hazardous sites for which no air zone and no release to water could be modelled:
+        their reason is :data:`NO_MODEL_REASON`, never "no effect found".
 
     Returns
     -------
@@ -420,6 +430,10 @@ def not_notified(
         [evd.get(s, "") for s in out["site_id"]], index=out.index, dtype=object
     )
     out["reason"] = out["reason"].astype(object)
+    bare = out["site_id"].isin(set(unmodelled or ())).to_numpy() & out["hazardous"].to_numpy(
+        dtype=bool
+    )
+    out.loc[bare, "reason"] = NO_MODEL_REASON
     gaps = {str(k): str(v) for k, v in (water_gaps or {}).items()}
     gap = out["hazardous"].to_numpy(dtype=bool) & out["site_id"].isin(gaps).to_numpy()
     out.loc[gap, "reason"] = [WATER_GAP_REASON.format(gaps[s]) for s in out.loc[gap, "site_id"]]

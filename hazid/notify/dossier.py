@@ -400,7 +400,12 @@ def prepare_dossiers(
         date=str(run.get("date") or _dt.date.today().isoformat()),
         version=_version(),
         decisions=decisions,
-        not_notified=not_notified(sites, decisions, water_gaps=_gaps(river_paths, sites)),
+        not_notified=not_notified(
+            sites,
+            decisions,
+            water_gaps=_gaps(river_paths, sites),
+            unmodelled=_unmodelled(sites, zones_g),
+        ),
         summary=_summary(decisions),
         meta=_method(run, sites, params),
         names=names,
@@ -409,6 +414,16 @@ def prepare_dossiers(
     )
     ds._lookups = _lookups(ds, rows, holdings)
     return ds
+
+
+def _unmodelled(sites: pd.DataFrame, zones: pd.DataFrame | None) -> list[str]:
+    """Hazardous sites with no air zone and no mass released to water (known only with both)."""
+    if zones is None or "water_mass_kg" not in sites.columns:
+        return []
+    mass = pd.to_numeric(sites["water_mass_kg"], errors="coerce").fillna(0.0).to_numpy()
+    sid = _text(sites, "site_id")
+    zoned = set(zones["site_id"].astype(str))
+    return [s for s, m in zip(sid, mass, strict=True) if m <= 0 and s not in zoned]
 
 
 def _gaps(river_paths: pd.DataFrame | None, sites: pd.DataFrame) -> dict[str, str]:
