@@ -756,3 +756,21 @@ def test_population_errors(tmp_path):
     no_crs = write_raster(tmp_path / "nocrs.tif", crs=None)
     with pytest.raises(CRSError, match="has no CRS"):
         population_in_zones(zones, no_crs)
+
+
+@pytest.mark.parametrize("k", [8, 9, 72, 73])
+def test_circle_vertices_mirrored_across_the_meridian_are_the_geodesic_ones(k):
+    from hazid.zones.geometry import _ring
+
+    az = np.linspace(0.0, 360.0, k, endpoint=False)
+    lon_c, lat_c = np.array([69.3, 179.9, -20.0]), np.array([41.3, 60.0, -45.0])
+    r = np.array([10e3, 40e3, 500.0])
+    lon, lat = _ring(lon_c, lat_c, r, az, mirror=True)
+    # every vertex lies at the radius and azimuth asked for (inverse geodesic, WGS84)
+    fwd_az, _, dist = Geod(ellps="WGS84").inv(
+        np.repeat(lon_c, k), np.repeat(lat_c, k), lon.ravel(), lat.ravel()
+    )
+    assert dist == pytest.approx(np.repeat(r, k), rel=1e-9)
+    assert np.mod(fwd_az, 360.0) == pytest.approx(np.tile(az, 3), abs=1e-7)
+    full = _ring(lon_c, lat_c, r, az, mirror=False)
+    assert np.abs(lon - full[0]).max() < 1e-12 and np.abs(lat - full[1]).max() < 1e-12

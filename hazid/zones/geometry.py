@@ -58,6 +58,31 @@ def _fix_antimeridian(polys: np.ndarray) -> np.ndarray:
     return out
 
 
+def _ring(
+    lon_c: np.ndarray, lat_c: np.ndarray, r: np.ndarray, az: np.ndarray, *, mirror: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices (lon, lat), one row per zone, at geodesic distance ``r`` and azimuths ``az``.
+
+    Longitudes are unwrapped around the centre so rings stay continuous. With ``mirror``
+    (``az`` evenly spaced from 0 over the full circle), only the azimuths up to 180 deg are
+    computed: the ellipsoid is symmetric about the centre's meridian, so the vertex at
+    azimuth 360 - a is the one at a reflected across it (same latitude, longitude offset
+    negated).
+    """
+    m, k = len(lon_c), len(az)
+    half = k // 2 + 1 if mirror else k
+    lon, lat, _ = _GEOD.fwd(
+        np.repeat(lon_c, half), np.repeat(lat_c, half), np.tile(az[:half], m), np.repeat(r, half)
+    )
+    dlon = (np.asarray(lon).reshape(m, half) - lon_c[:, None] + 180.0) % 360.0 - 180.0
+    lat = np.asarray(lat).reshape(m, half)
+    if mirror:
+        back = np.arange(k - half, 0, -1)  # vertex j > k/2 mirrors vertex k - j
+        dlon = np.concatenate([dlon, -dlon[:, back]], axis=1)
+        lat = np.concatenate([lat, lat[:, back]], axis=1)
+    return lon_c[:, None] + dlon, lat
+
+
 def zone_polygons(
     sites: gpd.GeoDataFrame,
     distances: pd.DataFrame,
@@ -159,13 +184,7 @@ def zone_polygons(
     geoms = np.full(len(distances), None, dtype=object)
     if m:
         lon_c, lat_c, r = lon0[ok], lat0[ok], radius_m[ok]
-        lon, lat, _ = _GEOD.fwd(
-            np.repeat(lon_c, k), np.repeat(lat_c, k), np.tile(az, m), np.repeat(r, k)
-        )
-        lon = np.asarray(lon).reshape(m, k)
-        lat = np.asarray(lat).reshape(m, k)
-        # unwrap longitudes around the centre so rings stay continuous
-        lon = lon_c[:, None] + ((lon - lon_c[:, None] + 180.0) % 360.0 - 180.0)
+        lon, lat = _ring(lon_c, lat_c, r, az, mirror=not sector)
         if sector:
             lon = np.concatenate([lon_c[:, None], lon], axis=1)
             lat = np.concatenate([lat_c[:, None], lat], axis=1)
