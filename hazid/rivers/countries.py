@@ -35,24 +35,20 @@ def _chunk_lines(lines: np.ndarray, owner: np.ndarray, max_vertices: int = 64) -
     xy, idx = shapely.get_coordinates(lines, return_index=True)
     if len(xy) == 0:
         return np.array([], dtype=object), np.array([], dtype=int)
-    starts = np.r_[0, np.flatnonzero(np.diff(idx)) + 1]
-    pos = np.arange(len(xy)) - np.repeat(starts, np.diff(np.r_[starts, len(xy)]))
     step = max_vertices - 1
-    chunk = pos // step
-    dup = (pos % step == 0) & (pos > 0)
-    all_idx = np.r_[idx, idx[dup]]
-    all_chunk = np.r_[chunk, chunk[dup] - 1]
-    all_pos = np.r_[pos, pos[dup]]
-    all_xy = np.vstack([xy, xy[dup]])
-    order = np.lexsort((all_pos, all_chunk, all_idx))
-    key = all_idx[order] * (int(all_chunk.max()) + 2) + all_chunk[order]
-    _, grp, counts = np.unique(key, return_inverse=True, return_counts=True)
-    keep = counts[grp] >= 2
-    geoms = shapely.linestrings(
-        all_xy[order][keep], indices=np.unique(grp[keep], return_inverse=True)[1]
-    )
-    first_of = np.unique(grp[keep], return_index=True)[1]
-    return geoms, owner[all_idx[order][keep][first_of]]
+    counts = np.bincount(idx, minlength=len(lines))
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    # piece k of a line of L vertices: vertices k * step .. min((k + 1) * step, L - 1)
+    npieces = np.where(counts >= 2, np.maximum(counts - 1, 0) // step, 0)
+    npieces += (counts >= 2) & ((counts - 1) % step > 0)
+    line = np.repeat(np.arange(len(lines)), npieces)
+    k = np.arange(len(line)) - np.repeat(np.cumsum(npieces) - npieces, npieces)
+    first = starts[line] + k * step
+    size = np.minimum(first + step, starts[line] + counts[line] - 1) - first + 1
+    within = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+    vert = np.repeat(first, size) + within
+    geoms = shapely.linestrings(xy[vert], indices=np.repeat(np.arange(len(line)), size))
+    return geoms, owner[line]
 
 
 def reach_countries(
@@ -101,18 +97,27 @@ def reach_countries(
 def _country_sets(
     n: int, pos: np.ndarray, code: np.ndarray, uniq: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Label (";"-joined, sorted) of each distinct country set, and each reach's set index."""
+    """Label (";"-joined, sorted) of each distinct country set, and each reach's set index.
+
+    The set indices are in order of first appearance along the reaches.
+    """
     nwords = max(1, math.ceil(len(uniq) / 63))
     mask = np.zeros((n, nwords), dtype=np.int64)
     if len(pos):
         np.bitwise_or.at(mask, (pos, code // 63), np.left_shift(1, code % 63))
-    sets, inv = np.unique(mask, axis=0, return_inverse=True)
+    # hash the rows word by word (linear; sorting the rows is not)
+    inv = pd.factorize(mask[:, 0])[0].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    for w in range(1, nwords):
+        word = pd.factorize(mask[:, w])[0].astype(np.int64)
+        inv = pd.factorize(inv * (int(word.max()) + 1) + word)[0].astype(np.int64)
+    first = np.unique(inv, return_index=True)[1] if n else np.zeros(0, dtype=np.int64)
+    sets = mask[first]
     order = np.argsort(np.asarray(uniq, dtype=str))
     labels = [
         ";".join(str(uniq[c]) for c in order if (int(row[c // 63]) >> (int(c) % 63)) & 1)
         for row in sets
     ]
-    return np.array(labels, dtype=object), inv.ravel()
+    return np.array(labels, dtype=object), inv
 
 
 def _country_pairs(
@@ -154,8 +159,10 @@ def _country_spans(
     if n == 0 or len(bgeom) == 0:
         return empty, empty, np.array([]), np.array([]), uniq
     rtree = shapely.STRtree(rgeom)
-    ri, ci, bi = _crossed_countries(rtree, rgeom, bgeom, codes)
-    near = _near_countries(rtree, rgeom, bgeom, codes, ri, ci, border_tolerance_km)
+    pieces = _border_pieces(rtree, rgeom, bgeom, border_tolerance_km)
+    at_border = np.unique(pieces[3]) if border_tolerance_km > 0 else None
+    ri, ci, bi = _crossed_countries(rgeom, bgeom, codes, at_border)
+    near = _near_countries(rgeom, codes, ri, ci, pieces, border_tolerance_km)
     if near is None:
         pos, code, src, knd = ri, ci, bi, np.zeros(len(ri), dtype=np.int8)
     else:
@@ -177,9 +184,10 @@ def _country_spans(
         nearsel = sel[knd[sel] == 1]
         if len(nearsel) and near is not None:
             # positions of near pairs inside the near block
-            _, _, _, pr, zone = near
+            _, _, _, pr, pb = near
             k = nearsel - len(ri)
-            inter = shapely.intersection(pr[k], zone[k])
+            zone = shapely.buffer(pb[k], border_tolerance_km * 1000.0, quad_segs=4)
+            inter = shapely.intersection(pr[k], zone)
             frac[nearsel], last[nearsel] = _fraction_range(pr[k], inter)
     df = pd.DataFrame({"pos": pos, "code": code, "frac": frac, "last": last})
     df = df.groupby(["pos", "code"], as_index=False, sort=True).agg(
@@ -194,16 +202,53 @@ def _country_spans(
     )
 
 
+def _border_pieces(
+    rtree: shapely.STRtree, rgeom: np.ndarray, bgeom: np.ndarray, border_tolerance_km: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Border rings cut into short pieces, and the (piece, reach) pairs near each other.
+
+    A reach is paired with a piece within the bank tolerance plus a margin
+    (in degrees, only to pre-select: :func:`hazid.rivers.geodesy._deg_margin`);
+    a reach paired with no piece lies wholly inside one country, or wholly
+    outside all. Without tolerance, no pair. Returns (pieces, their border
+    row, piece index, reach position).
+    """
+    rings, ring_owner = shapely.get_parts(shapely.boundary(bgeom), return_index=True)
+    b_parts, b_own = _chunk_lines(rings, ring_owner, max_vertices=64)
+    empty = np.array([], dtype=np.int64)
+    if not len(b_parts) or border_tolerance_km <= 0:
+        return b_parts, b_own, empty, empty
+    bounds = shapely.bounds(rgeom)
+    max_lat = float(np.nanmax(np.abs(bounds[:, [1, 3]])))
+    deg = _deg_margin(border_tolerance_km * 1000.0, max_lat)
+    si, rj = rtree.query(b_parts, predicate="dwithin", distance=deg)
+    return b_parts, b_own, si, rj
+
+
 def _crossed_countries(
-    rtree: shapely.STRtree, rgeom: np.ndarray, bgeom: np.ndarray, codes: np.ndarray
+    rgeom: np.ndarray, bgeom: np.ndarray, codes: np.ndarray, at_border: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(reach position, country code, border row) of each country a reach lies in or crosses.
 
     A reach touching a country only at a point (ending on the border) belongs
-    to the other country.
+    to the other country. Only the reaches at a border (positions
+    ``at_border``, None for all) and multi-part lines are tested whole against the
+    countries; any other reach lies wholly inside the countries that contain
+    its first vertex (a point test against the prepared country polygons).
     """
     n = len(rgeom)
-    bi, ri = rtree.query(bgeom, predicate="intersects")
+    ok = ~pd.isna(rgeom) & ~shapely.is_empty(rgeom)
+    whole = shapely.get_type_id(rgeom) != 1
+    whole[slice(None) if at_border is None else at_border] = True
+    whole &= ok
+    inner = np.flatnonzero(ok & ~whole)
+    outer = np.flatnonzero(whole)
+    xy, owner = shapely.get_coordinates(rgeom[inner], return_index=True)
+    first = np.r_[0, np.flatnonzero(np.diff(owner)) + 1] if len(owner) else owner
+    bi_in, k_in = shapely.STRtree(shapely.points(xy[first])).query(bgeom, predicate="intersects")
+    bi_out, k_out = shapely.STRtree(rgeom[outer]).query(bgeom, predicate="intersects")
+    ri = np.r_[inner[k_in], outer[k_out]].astype(np.int64)
+    bi = np.r_[bi_in, bi_out].astype(np.int64)
     ci = codes[bi]
     multi = np.bincount(ri, minlength=n)[ri] > 1
     if multi.any():
@@ -216,32 +261,26 @@ def _crossed_countries(
 
 
 def _near_countries(
-    rtree: shapely.STRtree,
     rgeom: np.ndarray,
-    bgeom: np.ndarray,
     codes: np.ndarray,
     ri: np.ndarray,
     ci: np.ndarray,
+    pieces: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     border_tolerance_km: float,
 ) -> tuple[np.ndarray, ...] | None:
     """Countries within the bank tolerance of a reach that does not cross them.
 
     Distances in a local azimuthal equidistant projection centred on the
-    reach's midpoint. Returns (reach position, country code, border piece,
-    projected reach, tolerance band around the projected border piece), or
-    None without tolerance or border.
+    reach's midpoint. ``pieces`` is :func:`_border_pieces`. Returns (reach
+    position, country code, border piece, projected reach, projected border
+    piece), or None without tolerance or border.
     """
     if border_tolerance_km <= 0:
         return None
     tol_m = border_tolerance_km * 1000.0
-    rings, ring_owner = shapely.get_parts(shapely.boundary(bgeom), return_index=True)
-    b_parts, b_own = _chunk_lines(rings, ring_owner, max_vertices=64)
+    b_parts, b_own, si, rj = pieces
     if not len(b_parts):
         return None
-    bounds = shapely.bounds(rgeom)
-    max_lat = float(np.nanmax(np.abs(bounds[:, [1, 3]])))
-    deg = _deg_margin(tol_m, max_lat)
-    si, rj = rtree.query(b_parts, predicate="dwithin", distance=deg)
     # keep pairs with a country the reach is not already in
     have = pd.MultiIndex.from_arrays([ri, ci])
     cand = pd.MultiIndex.from_arrays([rj, codes[b_own[si]]])
@@ -255,7 +294,7 @@ def _near_countries(
     pb = _project_local(b_parts[si], mx, my)
     near = shapely.distance(pr, pb) <= tol_m
     rj, si, pr, pb = rj[near], si[near], pr[near], pb[near]
-    return rj, codes[b_own[si]], si, pr, shapely.buffer(pb, tol_m, quad_segs=4)
+    return rj, codes[b_own[si]], si, pr, pb
 
 
 def _fraction_range(lines: np.ndarray, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
