@@ -161,45 +161,72 @@ def _country_spans(
     rtree = shapely.STRtree(rgeom)
     pieces = _border_pieces(rtree, rgeom, bgeom, border_tolerance_km)
     at_border = np.unique(pieces[3]) if border_tolerance_km > 0 else None
-    ri, ci, bi = _crossed_countries(rgeom, bgeom, codes, at_border)
+    ri, ci, bi = _crossed_countries(rgeom, bgeom, codes, at_border, shapely.bounds(pieces[0]))
     near = _near_countries(rgeom, codes, ri, ci, pieces, border_tolerance_km)
     if near is None:
         pos, code, src, knd = ri, ci, bi, np.zeros(len(ri), dtype=np.int8)
     else:
         pos, code, src = (np.r_[x, y] for x, y in zip((ri, ci, bi), near[:3], strict=True))
         knd = np.r_[np.zeros(len(ri), dtype=np.int8), np.ones(len(near[0]), dtype=np.int8)]
-    frac = np.zeros(len(pos))
-    last = np.ones(len(pos))
-    ncountries = pd.DataFrame({"r": pos, "c": code}).drop_duplicates().groupby("r").size()
-    multi_r = ncountries.index[ncountries.to_numpy() > 1].to_numpy()
-    sel = np.flatnonzero(np.isin(pos, multi_r))
-    if len(sel):
-        inside = sel[knd[sel] == 0]
-        if len(inside):
-            lines = rgeom[pos[inside]]
-            x0, y0, x1, y1 = shapely.bounds(lines).T
-            part = _clip_each(bgeom[src[inside]], x0, y0, x1, y1)
-            inter = shapely.intersection(lines, part)
-            frac[inside], last[inside] = _fraction_range(lines, inter)
-        nearsel = sel[knd[sel] == 1]
-        if len(nearsel) and near is not None:
-            # positions of near pairs inside the near block
-            _, _, _, pr, pb = near
-            k = nearsel - len(ri)
-            zone = shapely.buffer(pb[k], border_tolerance_km * 1000.0, quad_segs=4)
-            inter = shapely.intersection(pr[k], zone)
-            frac[nearsel], last[nearsel] = _fraction_range(pr[k], inter)
-    df = pd.DataFrame({"pos": pos, "code": code, "frac": frac, "last": last})
-    df = df.groupby(["pos", "code"], as_index=False, sort=True).agg(
-        frac=("frac", "min"), last=("last", "max")
+    frac, last = _entry_fractions(
+        rgeom, bgeom, pos, code, src, knd, near, len(ri), border_tolerance_km
     )
+    # one row per (reach, country), sorted: the first entry and the last exit
+    key = pos.astype(np.int64) * (len(uniq) + 1) + code
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    head = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, int)
     return (
-        df["pos"].to_numpy(),
-        df["code"].to_numpy(),
-        df["frac"].to_numpy(),
-        df["last"].to_numpy(),
+        pos[order][head].astype(np.int64),
+        code[order][head].astype(np.int64),
+        np.minimum.reduceat(frac[order], head) if len(head) else np.array([]),
+        np.maximum.reduceat(last[order], head) if len(head) else np.array([]),
         uniq,
     )
+
+
+def _entry_fractions(
+    rgeom: np.ndarray,
+    bgeom: np.ndarray,
+    pos: np.ndarray,
+    code: np.ndarray,
+    src: np.ndarray,
+    knd: np.ndarray,
+    near: tuple[np.ndarray, ...] | None,
+    n_crossed: int,
+    border_tolerance_km: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where, along a reach in several countries, it enters and leaves each (pair by pair).
+
+    (0, 1) for the pairs of reaches in one country. ``knd`` is 0 for a
+    country crossed (``src`` its border row), 1 for one within the bank
+    tolerance (``src`` the position in ``near``, after ``n_crossed`` pairs).
+    """
+    frac = np.zeros(len(pos))
+    last = np.ones(len(pos))
+    if not len(pos):
+        return frac, last
+    n = int(pos.max()) + 1
+    lo = np.full(n, np.iinfo(np.int64).max)
+    hi = np.full(n, -1)
+    np.minimum.at(lo, pos, code)
+    np.maximum.at(hi, pos, code)
+    sel = np.flatnonzero((lo != hi)[pos])  # pairs of reaches in more than one country
+    inside = sel[knd[sel] == 0]
+    if len(inside):
+        lines = rgeom[pos[inside]]
+        x0, y0, x1, y1 = shapely.bounds(lines).T
+        part = _clip_each(bgeom[src[inside]], x0, y0, x1, y1)
+        inter = shapely.intersection(lines, part)
+        frac[inside], last[inside] = _fraction_range(lines, inter)
+    nearsel = sel[knd[sel] == 1]
+    if len(nearsel) and near is not None:
+        _, _, _, pr, pb = near
+        k = nearsel - n_crossed
+        zone = shapely.buffer(pb[k], border_tolerance_km * 1000.0, quad_segs=4)
+        inter = shapely.intersection(pr[k], zone)
+        frac[nearsel], last[nearsel] = _fraction_range(pr[k], inter)
+    return frac, last
 
 
 def _border_pieces(
@@ -213,10 +240,12 @@ def _border_pieces(
     outside all. Without tolerance, no pair. Returns (pieces, their border
     row, piece index, reach position).
     """
+    empty = np.array([], dtype=np.int64)
+    if border_tolerance_km <= 0:
+        return np.array([], dtype=object), empty, empty, empty
     rings, ring_owner = shapely.get_parts(shapely.boundary(bgeom), return_index=True)
     b_parts, b_own = _chunk_lines(rings, ring_owner, max_vertices=64)
-    empty = np.array([], dtype=np.int64)
-    if not len(b_parts) or border_tolerance_km <= 0:
+    if not len(b_parts):
         return b_parts, b_own, empty, empty
     bounds = shapely.bounds(rgeom)
     max_lat = float(np.nanmax(np.abs(bounds[:, [1, 3]])))
@@ -226,7 +255,11 @@ def _border_pieces(
 
 
 def _crossed_countries(
-    rgeom: np.ndarray, bgeom: np.ndarray, codes: np.ndarray, at_border: np.ndarray | None
+    rgeom: np.ndarray,
+    bgeom: np.ndarray,
+    codes: np.ndarray,
+    at_border: np.ndarray | None,
+    piece_bounds: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(reach position, country code, border row) of each country a reach lies in or crosses.
 
@@ -245,7 +278,7 @@ def _crossed_countries(
     outer = np.flatnonzero(whole)
     xy, owner = shapely.get_coordinates(rgeom[inner], return_index=True)
     first = np.r_[0, np.flatnonzero(np.diff(owner)) + 1] if len(owner) else owner
-    bi_in, k_in = shapely.STRtree(shapely.points(xy[first])).query(bgeom, predicate="intersects")
+    bi_in, k_in = _containing_by_cells(bgeom, xy[first, 0], xy[first, 1], piece_bounds)
     bi_out, k_out = shapely.STRtree(rgeom[outer]).query(bgeom, predicate="intersects")
     ri = np.r_[inner[k_in], outer[k_out]].astype(np.int64)
     bi = np.r_[bi_in, bi_out].astype(np.int64)
@@ -260,6 +293,79 @@ def _crossed_countries(
     return ri, ci, bi
 
 
+def _containing_by_cells(
+    bgeom: np.ndarray, x: np.ndarray, y: np.ndarray, piece_bounds: np.ndarray, cell: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
+    """(polygon, point) pairs of the points inside each polygon, by grid cells.
+
+    For points off every polygon boundary; ``piece_bounds`` are the boxes of
+    the boundary pieces. A grid cell (``cell`` degrees) that no piece box
+    reaches lies wholly inside or outside each polygon, so the polygon of
+    its centre is that of all its points; the other points, and those of
+    cells inside several polygons, are tested one by one (:func:`_containing`).
+    """
+    width, height = round(360.0 / cell), round(180.0 / cell)
+    margin = 1e-9
+    b = piece_bounds[np.all(np.isfinite(piece_bounds), axis=1)]
+    ix0, ix1 = (
+        np.clip(np.floor((b[:, k] + d + 180.0) / cell), 0, width - 1).astype(np.int64)
+        for k, d in ((0, -margin), (2, margin))
+    )
+    iy0, iy1 = (
+        np.clip(np.floor((b[:, k] + d + 90.0) / cell), 0, height - 1).astype(np.int64)
+        for k, d in ((1, -margin), (3, margin))
+    )
+    nx, ny = ix1 - ix0 + 1, iy1 - iy0 + 1
+    if int((nx * ny).sum()) > 50_000_000:  # pieces too large for cells to help
+        return _containing(bgeom, x, y)
+    piece = np.repeat(np.arange(len(b)), nx * ny)
+    k = np.arange(len(piece)) - np.repeat(np.cumsum(nx * ny) - nx * ny, nx * ny)
+    border_cell = np.zeros(width * height, dtype=bool)
+    border_cell[(iy0[piece] + k // nx[piece]) * width + ix0[piece] + k % nx[piece]] = True
+    inside = (x >= -180.0) & (x < 180.0) & (y >= -90.0) & (y < 90.0)
+    pc = np.full(len(x), -1, dtype=np.int64)
+    pc[inside] = np.floor((y[inside] + 90.0) / cell).astype(np.int64) * width + np.floor(
+        (x[inside] + 180.0) / cell
+    ).astype(np.int64)
+    pure = inside & ~border_cell[np.maximum(pc, 0)]
+    cells, at = np.unique(pc[pure], return_inverse=True)
+    cx = (cells % width + 0.5) * cell - 180.0
+    cy = (cells // width + 0.5) * cell - 90.0
+    cb, ck = _containing(bgeom, cx, cy)
+    nin = np.bincount(ck, minlength=len(cells))
+    owner = np.full(len(cells), -1, dtype=np.int64)
+    owner[ck[nin[ck] == 1]] = cb[nin[ck] == 1]
+    pure_idx = np.flatnonzero(pure)
+    single = nin[at] == 1
+    rest = np.r_[np.flatnonzero(~pure), pure_idx[nin[at] > 1]]
+    rb, rk = _containing(bgeom, x[rest], y[rest])
+    return np.r_[owner[at[single]], rb], np.r_[pure_idx[single], rest[rk]]
+
+
+def _containing(bgeom: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(polygon, point) pairs of the points inside each polygon.
+
+    For points off every polygon boundary. Each polygon is prepared once and
+    tests only the points within its bounding box.
+    """
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    bounds = shapely.bounds(bgeom)
+    shapely.prepare(bgeom)
+    out_b, out_k = [], []
+    for j, (x0, y0, x1, y1) in enumerate(bounds):
+        lo = np.searchsorted(xs, x0, side="left")
+        hi = np.searchsorted(xs, x1, side="right")
+        cand = order[lo:hi]
+        cand = cand[(y[cand] >= y0) & (y[cand] <= y1)]
+        cand = cand[shapely.contains_xy(bgeom[j], x[cand], y[cand])]
+        out_b.append(np.full(len(cand), j, dtype=np.int64))
+        out_k.append(cand)
+    if not out_b:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    return np.concatenate(out_b), np.concatenate(out_k)
+
+
 def _near_countries(
     rgeom: np.ndarray,
     codes: np.ndarray,
@@ -267,6 +373,8 @@ def _near_countries(
     ci: np.ndarray,
     pieces: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     border_tolerance_km: float,
+    *,
+    chunk: int = 100_000,
 ) -> tuple[np.ndarray, ...] | None:
     """Countries within the bank tolerance of a reach that does not cross them.
 
@@ -288,12 +396,16 @@ def _near_countries(
     si, rj = si[new], rj[new]
     if not len(si):
         return None
-    mid = shapely.line_interpolate_point(rgeom[rj], 0.5, normalized=True)
-    mx, my = shapely.get_x(mid), shapely.get_y(mid)
-    pr = _project_local(rgeom[rj], mx, my)
-    pb = _project_local(b_parts[si], mx, my)
-    near = shapely.distance(pr, pb) <= tol_m
-    rj, si, pr, pb = rj[near], si[near], pr[near], pb[near]
+    keep: list[tuple[np.ndarray, ...]] = []
+    for lo in range(0, len(si), chunk):  # in blocks: the projected copies are large
+        rk, sk = rj[lo : lo + chunk], si[lo : lo + chunk]
+        mid = shapely.line_interpolate_point(rgeom[rk], 0.5, normalized=True)
+        mx, my = shapely.get_x(mid), shapely.get_y(mid)
+        pr = _project_local(rgeom[rk], mx, my)
+        pb = _project_local(b_parts[sk], mx, my)
+        near = shapely.distance(pr, pb) <= tol_m
+        keep.append((rk[near], sk[near], pr[near], pb[near]))
+    rj, si, pr, pb = (np.concatenate(x) for x in zip(*keep, strict=True))
     return rj, codes[b_own[si]], si, pr, pb
 
 
