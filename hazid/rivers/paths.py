@@ -23,18 +23,11 @@ def _path_lines(
     *,
     chunk: int = 20_000,
 ) -> np.ndarray:
-    """Lines from each site's snapped point down to the end of its trace."""
+    """Lines from each site's snapped point down to the end of its trace.
+
+    Only the reaches on the paths are read (linear in the paths' length).
+    """
     rgeom = reaches.geometry.to_numpy()
-    xy, owner = shapely.get_coordinates(rgeom, return_index=True)
-    counts = np.bincount(owner, minlength=net.n)
-    offs = np.r_[0, np.cumsum(counts)]
-    # planar vertex fraction along each reach (drawing only)
-    seg = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
-    seg[offs[:-1][counts > 0]] = 0.0
-    cum = np.cumsum(seg)
-    cum -= np.repeat(cum[offs[:-1]], counts)
-    tot = np.repeat(np.where(counts > 0, cum[np.maximum(offs[1:] - 1, 0)], 1.0), counts)
-    vfrac = np.where(tot > 0, cum / np.where(tot > 0, tot, 1.0), 0.0)
     out = np.empty(len(s0), dtype=object)
     nd = np.r_[np.where(net.nd < 0, net.n, net.nd), net.n]
     depth = net.accumulate(np.ones(net.n))  # reaches from each reach to its outlet
@@ -47,9 +40,11 @@ def _path_lines(
         # vertices of the reaches, row by row, reach by reach (already in path order)
         r = np.repeat(np.arange(m), nsteps)
         step = np.arange(len(seq)) - np.repeat(np.cumsum(nsteps) - nsteps, nsteps)
-        nv = counts[seq]
+        used, at = np.unique(seq, return_inverse=True)
+        xy, vfrac, counts, offs = _reach_vertices(rgeom[used])
+        nv = counts[at]
         vr = np.repeat(r, nv)
-        vidx = np.repeat(offs[seq], nv) + (np.arange(nv.sum()) - np.repeat(np.cumsum(nv) - nv, nv))
+        vidx = np.repeat(offs[at], nv) + (np.arange(nv.sum()) - np.repeat(np.cumsum(nv) - nv, nv))
         vf = vfrac[vidx]
         is_first = np.repeat(step == 0, nv)
         is_last = np.repeat(seq == last[r], nv)
@@ -100,3 +95,19 @@ def _assemble(m: int, vr: np.ndarray, vxy: np.ndarray, sp: np.ndarray, ep: np.nd
     nper = np.bincount(allr, minlength=m)
     twice = np.where(nper[allr] < 2, 2, 1)
     return shapely.linestrings(np.repeat(allxy, twice, axis=0), indices=np.repeat(allr, twice))
+
+
+def _reach_vertices(lines: np.ndarray) -> tuple:
+    """Vertices of ``lines``, planar fraction along the line (drawing only), counts, offsets."""
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    counts = np.bincount(owner, minlength=len(lines))
+    offs = np.r_[0, np.cumsum(counts)]
+    if not len(xy):
+        return xy, np.zeros(0), counts, offs
+    seg = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
+    seg[offs[:-1][counts > 0]] = 0.0
+    cum = np.cumsum(seg)
+    cum -= np.repeat(cum[offs[:-1][counts > 0]], counts[counts > 0])
+    tot = np.repeat(np.where(counts > 0, cum[np.maximum(offs[1:] - 1, 0)], 1.0), counts)
+    vfrac = np.where(tot > 0, cum / np.where(tot > 0, tot, 1.0), 0.0)
+    return xy, vfrac, counts, offs
