@@ -425,6 +425,10 @@ def test_reach_countries_inner_sea_overlap_and_multipart():
     for tol in (1.5, 0.0):
         c = rv.reach_countries(reaches, borders, border_tolerance_km=tol)
         assert c.tolist() == ["AAA", "", "AAA;CCC", "AAA;BBB", "AAA;BBB"]
+    # densely drawn borders (short border pieces): most grid cells lie inside one country
+    dense = borders.set_geometry(shapely.segmentize(borders.geometry.to_numpy(), 0.01))
+    c = rv.reach_countries(reaches, dense, border_tolerance_km=1.5)
+    assert c.tolist() == ["AAA", "", "AAA;CCC", "AAA;BBB", "AAA;BBB"]
 
 
 def test_build_network_reads_the_hydrorivers_columns_it_needs(tmp_path):
