@@ -158,8 +158,7 @@ def _country_spans(
     empty = np.array([], dtype=np.int64)
     if n == 0 or len(bgeom) == 0:
         return empty, empty, np.array([]), np.array([]), uniq
-    rtree = shapely.STRtree(rgeom)
-    pieces = _border_pieces(rtree, rgeom, bgeom, border_tolerance_km)
+    pieces = _border_pieces(rgeom, bgeom, border_tolerance_km)
     at_border = np.unique(pieces[3]) if border_tolerance_km > 0 else None
     ri, ci, bi = _crossed_countries(rgeom, bgeom, codes, at_border, shapely.bounds(pieces[0]))
     near = _near_countries(rgeom, codes, ri, ci, pieces, border_tolerance_km)
@@ -230,7 +229,7 @@ def _entry_fractions(
 
 
 def _border_pieces(
-    rtree: shapely.STRtree, rgeom: np.ndarray, bgeom: np.ndarray, border_tolerance_km: float
+    rgeom: np.ndarray, bgeom: np.ndarray, border_tolerance_km: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Border rings cut into short pieces, and the (piece, reach) pairs near each other.
 
@@ -250,7 +249,8 @@ def _border_pieces(
     bounds = shapely.bounds(rgeom)
     max_lat = float(np.nanmax(np.abs(bounds[:, [1, 3]])))
     deg = _deg_margin(border_tolerance_km * 1000.0, max_lat)
-    si, rj = rtree.query(b_parts, predicate="dwithin", distance=deg)
+    # the tree of the reaches lives only here (large at world scale)
+    si, rj = shapely.STRtree(rgeom).query(b_parts, predicate="dwithin", distance=deg)
     return b_parts, b_own, si, rj
 
 
