@@ -234,7 +234,8 @@ def _border_pieces(
     """Border rings cut into short pieces, and the (piece, reach) pairs near each other.
 
     A reach is paired with a piece within the bank tolerance plus a margin
-    (in degrees, only to pre-select: :func:`hazid.rivers.geodesy._deg_margin`);
+    (in degrees for the latitudes of the piece, only to pre-select:
+    :func:`hazid.rivers.geodesy._deg_margin`);
     a reach paired with no piece lies wholly inside one country, or wholly
     outside all. Without tolerance, no pair. Returns (pieces, their border
     row, piece index, reach position).
@@ -246,9 +247,9 @@ def _border_pieces(
     b_parts, b_own = _chunk_lines(rings, ring_owner, max_vertices=64)
     if not len(b_parts):
         return b_parts, b_own, empty, empty
-    bounds = shapely.bounds(rgeom)
-    max_lat = float(np.nanmax(np.abs(bounds[:, [1, 3]])))
-    deg = _deg_margin(border_tolerance_km * 1000.0, max_lat)
+    # a margin per piece, for the latitudes it spans (narrower than one for the whole network)
+    piece_lat = np.max(np.abs(shapely.bounds(b_parts)[:, [1, 3]]), axis=1)
+    deg = np.array([_deg_margin(border_tolerance_km * 1000.0, float(v)) for v in piece_lat])
     # the tree of the reaches lives only here (large at world scale)
     si, rj = shapely.STRtree(rgeom).query(b_parts, predicate="dwithin", distance=deg)
     return b_parts, b_own, si, rj
