@@ -9,6 +9,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow
 import pyogrio
 
 from hazid import datasets, embedded
@@ -170,11 +171,13 @@ def _read_layer(
             gdf = gpd.read_parquet(p)
             gdf = gdf if bbox is None else gdf.cx[bbox[0] : bbox[2], bbox[1] : bbox[3]]
         else:
-            gdf = (
-                gpd.read_file(p, bbox=bbox, layer=layer)
-                if columns is None
-                else gpd.read_file(p, bbox=bbox, layer=layer, columns=list(columns), use_arrow=True)
-            )
+            if columns is None:
+                gdf = gpd.read_file(p, bbox=bbox, layer=layer)
+            else:
+                gdf = gpd.read_file(
+                    p, bbox=bbox, layer=layer, columns=list(columns), use_arrow=True
+                )
+                pyarrow.default_memory_pool().release_unused()  # the Arrow buffers are freed
     except Exception as err:  # pyogrio raises several types
         raise GeodataError(f"cannot read {what} {str(p)!r}: {err}") from err
     if gdf.crs is None:
