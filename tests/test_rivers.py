@@ -407,6 +407,43 @@ def test_reach_countries_border_river_and_touch():
         rv.reach_countries(reaches, TWO.rename(columns={"iso_a3": "code"}))
 
 
+def test_reach_countries_inner_sea_overlap_and_multipart():
+    # reaches far from any border take the countries containing them (point test); a
+    # multi-part line and a reach at a border are tested whole
+    third = gdf({"iso_a3": ["CCC"]}, [box(0.1, 1.0, 0.3, 1.2)])  # overlaps AAA
+    borders = pd.concat([TWO, third], ignore_index=True)
+    reaches = gdf(
+        {"reach_id": [1, 2, 3, 4, 5]},
+        [
+            LineString([(0.3, -1.0), (0.5, -1.2)]),  # inside AAA only
+            LineString([(3.0, 0.0), (3.5, 0.0)]),  # at sea
+            LineString([(0.15, 1.05), (0.2, 1.1)]),  # inside AAA and CCC
+            MultiLineString([[(0.2, 0.0), (0.3, 0.0)], [(1.5, 0.0), (1.6, 0.0)]]),  # two parts
+            LineString([(0.9, -1.5), (1.1, -1.5)]),  # crosses
+        ],
+    )
+    for tol in (1.5, 0.0):
+        c = rv.reach_countries(reaches, borders, border_tolerance_km=tol)
+        assert c.tolist() == ["AAA", "", "AAA;CCC", "AAA;BBB", "AAA;BBB"]
+    # densely drawn borders (short border pieces): most grid cells lie inside one country
+    dense = borders.set_geometry(shapely.segmentize(borders.geometry.to_numpy(), 0.01))
+    c = rv.reach_countries(reaches, dense, border_tolerance_km=1.5)
+    assert c.tolist() == ["AAA", "", "AAA;CCC", "AAA;BBB", "AAA;BBB"]
+
+
+def test_build_network_reads_the_hydrorivers_columns_it_needs(tmp_path):
+    h = hydro([1, 2], [2, 0], DIS_AV_CMS=[1.0, 2.0], CATCH_SKM=[5.0, 6.0], RIVER_NAME=["A", "A"])
+    path = tmp_path / "hydro.gpkg"
+    h.to_file(path)
+    read = rv.network._read_river_file(path)
+    assert sorted(read.columns) == sorted(
+        ["HYRIV_ID", "NEXT_DOWN", "LENGTH_KM", "UPLAND_SKM", "DIS_AV_CMS", "RIVER_NAME", "geometry"]
+    )
+    net = rv.build_network(path)
+    assert net.equals(rv.build_network(h))
+    assert net.name.tolist() == ["A", "A"]
+
+
 def test_connect_sites_distance_and_notes():
     reaches = gdf(
         {"reach_id": [5], "next_down": [0], "length_km": [111.2]},

@@ -36,6 +36,20 @@ _HYDRO_COLUMNS = {
 }
 
 
+#: other columns a HydroRIVERS layer is read with: the ids and river names
+_OTHER_FIELDS = ("NEXT_DOWN_DERIVED",)
+_NAME_FIELDS = ("name", "river_name", "rivername", "name_en")
+
+
+def _hydro_fields(fields: list[str] | None) -> list[str] | None:
+    """Pick the columns of a HydroRIVERS layer that the reach table uses (None: not one)."""
+    if fields is None or _find_column(fields, "HYRIV_ID") is None:
+        return None
+    wanted = {c.upper() for c in (*_HYDRO_COLUMNS, *_OTHER_FIELDS)}
+    name = _find_column(fields, *_NAME_FIELDS)
+    return [f for f in fields if f.upper() in wanted or f == name]
+
+
 def network_from_hydrorivers(
     rivers: gpd.GeoDataFrame,
     *,
@@ -235,7 +249,7 @@ def _read_attributes(out: pd.DataFrame, rivers: gpd.GeoDataFrame) -> bool:
         )
     has_endo = "endorheic" in out
     out["endorheic"] = out["endorheic"].fillna(0).astype(bool) if has_endo else False
-    name_col = _find_column(rivers.columns, "name", "river_name", "rivername", "name_en")
+    name_col = _find_column(rivers.columns, *_NAME_FIELDS)
     out["name"] = [_norm_name(v) for v in rivers[name_col].to_numpy()] if name_col else ""
     out["name"] = out["name"].astype(str)
     return has_endo

@@ -78,12 +78,16 @@ def assign_lakes(
         for a in al
     }
     rgeom = out.geometry.to_numpy()
-    ok = ~pd.isna(rgeom) & ~shapely.is_empty(rgeom)
-    mid = np.full(n, None, dtype=object)
-    mid[ok] = shapely.line_interpolate_point(rgeom[ok], 0.5, normalized=True)
+    ok = np.flatnonzero(~pd.isna(rgeom) & ~shapely.is_empty(rgeom))
     lgeom = lk.geometry.to_numpy()
-    ri, li = shapely.STRtree(lgeom).query(mid[ok], predicate="within")
-    ri = np.flatnonzero(ok)[ri]
+    tree = shapely.STRtree(lgeom)
+    # only a reach whose box meets a lake's box can have its midpoint in that lake
+    near = ok[np.unique(tree.query(rgeom[ok])[0])]
+    mid = shapely.line_interpolate_point(rgeom[near], 0.5, normalized=True)
+    ri, li = tree.query(mid)  # box candidates, in the tree's order
+    shapely.prepare(lgeom)
+    inside = shapely.contains(lgeom[li], mid[ri])  # the midpoint within the lake
+    ri, li = near[ri[inside]], li[inside]
     keep = names[li] != ""
     ri, li = ri[keep], li[keep]
     first = np.unique(ri, return_index=True)[1]

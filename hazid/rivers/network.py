@@ -13,10 +13,10 @@ import pandas as pd
 from hazid.errors import GeodataError, check_choice
 from hazid.rivers.columns import _find_column
 from hazid.rivers.geodesy import _to_wgs84
-from hazid.rivers.hydrorivers import network_from_hydrorivers
+from hazid.rivers.hydrorivers import _hydro_fields, network_from_hydrorivers
 from hazid.rivers.lakes import assign_lakes
 from hazid.rivers.lines import network_from_lines
-from hazid.rivers.sources import _read_layer, read_rivers
+from hazid.rivers.sources import _layer_fields, _read_layer, read_rivers
 
 logger = logging.getLogger(__name__)
 
@@ -106,9 +106,9 @@ def _merge_layers(rivers: RiverInput | Sequence[RiverInput]) -> gpd.GeoDataFrame
     if isinstance(rivers, gpd.GeoDataFrame):
         return rivers
     if isinstance(rivers, (str, os.PathLike)):
-        return read_rivers(rivers)
+        return _read_river_file(rivers)
     layers = [
-        _to_wgs84(r if isinstance(r, gpd.GeoDataFrame) else read_rivers(r), "river network")
+        _to_wgs84(r if isinstance(r, gpd.GeoDataFrame) else _read_river_file(r), "river network")
         for r in rivers
     ]
     if not layers:
@@ -128,6 +128,11 @@ def _merge_layers(rivers: RiverInput | Sequence[RiverInput]) -> gpd.GeoDataFrame
     merged.attrs["files"] = len(layers)
     logger.info("river network: %d layers merged (%d features)", len(layers), len(merged))
     return merged
+
+
+def _read_river_file(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+    """Read a river file; of a HydroRIVERS layer only the columns the reach table uses."""
+    return read_rivers(path, columns=_hydro_fields(_layer_fields(path)))
 
 
 def _as_network(network: Any, borders: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:

@@ -216,8 +216,9 @@ def _classify_points(
             ring_lat = np.r_[lat[todo], rt]
             owner = np.r_[np.arange(len(todo)), np.repeat(np.arange(len(todo)), n_ring)]
             covered = np.zeros(len(ring_lon), dtype=bool)
-            hit, _ = shapely.STRtree(land).query(
-                shapely.points(ring_lon, ring_lat), predicate="intersects"
+            # the land polygons query the points (prepared once each, not per point)
+            _, hit = shapely.STRtree(shapely.points(ring_lon, ring_lat)).query(
+                land, predicate="intersects"
             )
             covered[hit] = True
             wet = np.zeros(len(todo), dtype=bool)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow
+import pyogrio
 
 from hazid import datasets, embedded
 from hazid.errors import CRSError, DataSourceError, GeodataError
@@ -93,6 +95,7 @@ def read_rivers(
     *,
     bbox: tuple[float, float, float, float] | None = None,
     layer: str | None = None,
+    columns: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a river layer (HydroRIVERS or plain lines).
 
@@ -105,6 +108,9 @@ def read_rivers(
         intersect it (whole features, not clipped).
     layer : str, optional
         Layer name in a multi-layer file.
+    columns : sequence of str, optional
+        Read only these attribute columns (and the geometry) of a GDAL
+        layer, through Arrow; a GeoParquet file is read whole.
 
     Returns
     -------
@@ -130,9 +136,23 @@ def read_rivers(
     """
     p = resolve_rivers(path)
     if isinstance(p, list):
-        parts = [_read_layer(x, "river network", bbox=bbox, layer=layer).to_crs(4326) for x in p]
+        parts = [
+            _read_layer(x, "river network", bbox=bbox, layer=layer, columns=columns).to_crs(4326)
+            for x in p
+        ]
         return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=4326)
-    return _read_layer(p, "river network", bbox=bbox, layer=layer)
+    return _read_layer(p, "river network", bbox=bbox, layer=layer, columns=columns)
+
+
+def _layer_fields(path: str | os.PathLike[str], layer: str | None = None) -> list[str] | None:
+    """Attribute column names of a GDAL layer, read from its schema; None if unknown."""
+    p = Path(path).expanduser()
+    if p.suffix.lower() in {".parquet", ".geoparquet"} or not p.exists():
+        return None
+    try:
+        return [str(f) for f in pyogrio.read_info(p, layer=layer)["fields"]]
+    except Exception:  # unreadable here: _read_layer says why
+        return None
 
 
 def _read_layer(
@@ -141,6 +161,7 @@ def _read_layer(
     *,
     bbox: tuple[float, float, float, float] | None = None,
     layer: str | None = None,
+    columns: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
     p = Path(path).expanduser()
     if not p.exists():
@@ -150,7 +171,13 @@ def _read_layer(
             gdf = gpd.read_parquet(p)
             gdf = gdf if bbox is None else gdf.cx[bbox[0] : bbox[2], bbox[1] : bbox[3]]
         else:
-            gdf = gpd.read_file(p, bbox=bbox, layer=layer)
+            if columns is None:
+                gdf = gpd.read_file(p, bbox=bbox, layer=layer)
+            else:
+                gdf = gpd.read_file(
+                    p, bbox=bbox, layer=layer, columns=list(columns), use_arrow=True
+                )
+                pyarrow.default_memory_pool().release_unused()  # the Arrow buffers are freed
     except Exception as err:  # pyogrio raises several types
         raise GeodataError(f"cannot read {what} {str(p)!r}: {err}") from err
     if gdf.crs is None:
