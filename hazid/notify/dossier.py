@@ -404,7 +404,7 @@ def prepare_dossiers(
             sites,
             decisions,
             water_gaps=_gaps(river_paths, sites),
-            unmodelled=_unmodelled(sites, zones_g),
+            unmodelled=_unmodelled(sites, zones_g, holdings),
         ),
         summary=_summary(decisions),
         meta=_method(run, sites, params),
@@ -416,14 +416,28 @@ def prepare_dossiers(
     return ds
 
 
-def _unmodelled(sites: pd.DataFrame, zones: pd.DataFrame | None) -> list[str]:
-    """Hazardous sites with no air zone and no mass released to water (known only with both)."""
-    if zones is None or "water_mass_kg" not in sites.columns:
+def _unmodelled(
+    sites: pd.DataFrame, zones: pd.DataFrame | None, holdings: pd.DataFrame | None
+) -> list[str]:
+    """Sites with no air zone, no mass released to water and no holding hazardous to water.
+
+    Known only with the zones, ``water_mass_kg`` and the holdings' ``categories``; a holding
+    hazardous to the aquatic environment (E1, E2 or the environmental group) makes the water
+    pathway one that was modelled, even with no mass released (``release_fraction`` 0).
+    """
+    if zones is None or holdings is None or "water_mass_kg" not in sites.columns:
         return []
+    if "categories" not in holdings.columns or "site_id" not in holdings.columns:
+        return []
+    cats = holdings["categories"].fillna("").astype(str)
+    if "groups" in holdings.columns:
+        cats = cats + ";" + holdings["groups"].fillna("").astype(str)
+    aquatic = cats.str.contains(r"\bE[12]\b|environmental", regex=True)
+    wet = set(holdings.loc[aquatic.to_numpy(), "site_id"].astype(str))
     mass = pd.to_numeric(sites["water_mass_kg"], errors="coerce").fillna(0.0).to_numpy()
+    modelled = set(zones["site_id"].astype(str)) | wet
     sid = _text(sites, "site_id")
-    zoned = set(zones["site_id"].astype(str))
-    return [s for s, m in zip(sid, mass, strict=True) if m <= 0 and s not in zoned]
+    return [s for s, m in zip(sid, mass, strict=True) if m <= 0 and s not in modelled]
 
 
 def _gaps(river_paths: pd.DataFrame | None, sites: pd.DataFrame) -> dict[str, str]:
