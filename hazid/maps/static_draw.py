@@ -306,6 +306,13 @@ def _draw_zones(
         else:
             km = legend.t("{value} km").format(value=f"{radius / 1000:.2g}")
             hidden.append(f"{legend.t('{hazard} zone').format(hazard=legend.t(hazard))} ({km})")
+    _zone_handles(legend, shown)
+    if hidden:
+        legend.notes.append(f"{legend.t('Too small to show at this scale')}: {', '.join(hidden)}.")
+
+
+def _zone_handles(legend: _Legend, shown: list[str]) -> None:
+    """Add a legend entry for each zone hazard drawn on the map."""
     for hazard in shown:
         colour = ZONE_COLOURS.get(hazard, _OTHER_ZONE_COLOUR)
         legend.handles.append(
@@ -315,8 +322,6 @@ def _draw_zones(
                 label=legend.t("{hazard} zone").format(hazard=legend.t(hazard)),
             )
         )
-    if hidden:
-        legend.notes.append(f"{legend.t('Too small to show at this scale')}: {', '.join(hidden)}.")
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:

@@ -37,6 +37,7 @@ from hazid.maps.static_draw import (
     _origin_dashes,
     _rgb,
     _Window,
+    _zone_handles,
 )
 from hazid.maps.styles import (
     _AFFECTED_STYLE,
@@ -102,15 +103,7 @@ def _zone_collection(
         col = PathCollection(paths, facecolors=faces, edgecolors=edges, linewidths=width)
         col.set_zorder(3)
         ax.add_collection(col, autolim=False)
-    for hazard in shown:
-        colour = ZONE_COLOURS.get(hazard, _OTHER_ZONE_COLOUR)
-        legend.handles.append(
-            Patch(
-                facecolor=(*_rgb(colour), _ZONE_STYLE["fillOpacity"] * 2),
-                edgecolor=colour,
-                label=legend.t("{hazard} zone").format(hazard=legend.t(hazard)),
-            )
-        )
+    _zone_handles(legend, shown)
     if hidden:
         items = [
             f"{legend.t('{hazard} zone').format(hazard=legend.t(h))} "
