@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing as mp
 import os
 import textwrap
-import warnings
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ from pyproj import CRS
 from shapely.ops import nearest_points
 
 from hazid.errors import CRSError, GeodataError, OutputError
+from hazid.forked import can_fork, forked_map
 from hazid.maps.labels import check_map_lang, text
 from hazid.maps.static_draw import (
     _SITE_MARKER_PT,
@@ -467,16 +465,19 @@ def static_maps(
     }
     try:
         n = min(workers or os.cpu_count() or 1, len(jobs))
-        if n <= 1 or "fork" not in mp.get_all_start_methods():
+        if n <= 1 or not can_fork():
             return [_draw_job(dict(j)) for j in jobs]
         chunk = max(1, min(16, len(jobs) // (4 * n)))
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns about fork in a process with threads; the workers only draw
-            warnings.simplefilter("ignore", DeprecationWarning)
-            with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork")) as pool:
-                return list(pool.map(_draw_job, [dict(j) for j in jobs], chunksize=chunk))
+        # the layers are shared through _SHARED, set above and inherited by the workers
+        return forked_map(
+            _draw_shared_job, [dict(j) for j in jobs], None, workers=n, chunksize=chunk
+        )
     finally:
         _SHARED = {}
+
+
+def _draw_shared_job(_: None, job: dict[str, Any]) -> Path:
+    return _draw_job(job)
 
 
 # layers of the static_maps call in progress (inherited by the forked workers)

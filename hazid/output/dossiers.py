@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing as mp
 import re
-import warnings
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hazid.errors import DataSourceError, OutputError
+from hazid.forked import can_fork, forked_map
 from hazid.i18n import parse_langs
 from hazid.notify.decide import _matrix
 from hazid.notify.dossier import DossierSet, prepare_dossiers
@@ -235,7 +233,6 @@ class _Pair(NamedTuple):
 PARALLEL_FROM = 2_000
 #: Processes that write the dossiers of a run (see :data:`PARALLEL_FROM`).
 WORKERS = 2
-_CONTEXT: tuple | None = None
 
 
 def _write_pairs(
@@ -262,31 +259,16 @@ def _write_pairs(
         for lg in langs
     ]
     size = [len(ds.activities(job[0].origin, job[0].affected)) for job in jobs]
-    if (
-        WORKERS < 2
-        or len(jobs) < 2
-        or sum(size) < PARALLEL_FROM
-        or "fork" not in mp.get_all_start_methods()
-        or mp.current_process().daemon  # a daemonic process may not start others
-    ):
-        for pair, lg, suffix, files in jobs:
-            _write_pair(out, ds, pair, lang=lg, suffix=suffix, map_files=files, map_links=map_links)
+    if WORKERS < 2 or len(jobs) < 2 or sum(size) < PARALLEL_FROM or not can_fork():
+        for job in jobs:
+            _write_job((out, ds, map_links), job)
         return
     jobs = [job for _, job in sorted(zip(size, jobs, strict=True), key=lambda x: -x[0])]
-    global _CONTEXT
-    _CONTEXT = (out, ds, map_links)
-    try:
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns about fork in a process with threads; the workers only write
-            warnings.simplefilter("ignore", DeprecationWarning)
-            with ProcessPoolExecutor(WORKERS, mp_context=mp.get_context("fork")) as pool:
-                list(pool.map(_write_pair_in_worker, jobs))
-    finally:
-        _CONTEXT = None
+    forked_map(_write_job, jobs, (out, ds, map_links), workers=WORKERS)
 
 
-def _write_pair_in_worker(job: tuple[_Pair, str, str, dict[str, str]]) -> None:
-    out, ds, map_links = _CONTEXT or ()  # set by _write_pairs before the workers are forked
+def _write_job(context: tuple, job: tuple[_Pair, str, str, dict[str, str]]) -> None:
+    out, ds, map_links = context
     pair, lang, suffix, files = job
     _write_pair(out, ds, pair, lang=lang, suffix=suffix, map_files=files, map_links=map_links)
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing as mp
-import warnings
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
+from hazid.forked import can_fork, forked_map
 from hazid.i18n import country_name, gettext
 from hazid.maps import BaseMap, write_map
 from hazid.output.results import read_table
@@ -20,7 +18,6 @@ __all__ = ["borders_used", "dossier_maps"]
 
 #: Number of pair maps from which they are drawn by several processes.
 PARALLEL_FROM = 8
-_CONTEXT: tuple | None = None
 
 
 def dossier_maps(
@@ -48,30 +45,18 @@ def dossier_maps(
         if isinstance(rec.dossier, str) and rec.dossier
     ]
     context = (results, activities, folder, tiles, lang, base)
-    if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+    if workers < 2 or len(jobs) < PARALLEL_FROM or not can_fork():
         for job in jobs:
-            _pair_map(context, *job)
+            _pair_map(context, job)
         return
     if base is not None:
         base.prepare()  # once here, not once in each worker
-    global _CONTEXT
-    _CONTEXT = context
-    try:
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns about fork in a process with threads; the workers only draw
-            warnings.simplefilter("ignore", DeprecationWarning)
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-                list(pool.map(_pair_map_in_worker, jobs))
-    finally:
-        _CONTEXT = None
+    forked_map(_pair_map, jobs, context, workers=workers)
 
 
-def _pair_map_in_worker(job: tuple[str, str, str]) -> None:
-    _pair_map(_CONTEXT, *job)
-
-
-def _pair_map(context: Any, origin: str, affected_iso: str, dossier: str) -> None:
+def _pair_map(context: Any, job: tuple[str, str, str]) -> None:
     results, activities, folder, tiles, lang, base = context
+    origin, affected_iso, dossier = job
     pick = activities[
         (activities["origin"] == origin)
         & (activities["affected"] == affected_iso)

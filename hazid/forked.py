@@ -1,0 +1,72 @@
+"""Jobs run by forked worker processes that share the caller's data.
+
+A forked worker inherits the memory of the process that starts it, so large tables (the
+screening results, the prepared base map, the dossier set) are shared copy-on-write rather
+than pickled to each worker. :func:`forked_map` hands the workers a function and the shared
+data through a module variable set just before the fork; only the jobs are pickled.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import warnings
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+__all__ = ["can_fork", "forked_map"]
+
+# (function, shared data) of the forked_map call in progress, inherited by its workers
+_TASK: tuple[Callable[[Any, Any], Any], Any] | None = None
+
+
+def can_fork() -> bool:
+    """Return whether worker processes can be forked here.
+
+    Not where ``fork`` is unavailable (Windows, macOS defaults aside) nor in a daemonic
+    process, which may not start others.
+
+    Examples
+    --------
+    >>> isinstance(can_fork(), bool)
+    True
+    """
+    return "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
+
+
+def forked_map(
+    func: Callable[[Any, Any], Any],
+    jobs: Iterable[Any],
+    shared: Any,
+    *,
+    workers: int,
+    chunksize: int = 1,
+) -> list[Any]:
+    """Return ``[func(shared, job) for job in jobs]``, computed by ``workers`` forked processes.
+
+    ``shared`` is not pickled: the workers inherit it. Results keep the order of ``jobs``;
+    an exception in a worker is raised here.
+
+    Examples
+    --------
+    >>> def scale(factor, x):
+    ...     return factor * x
+    >>> forked_map(scale, [1, 2, 3], 10, workers=2) if can_fork() else [10, 20, 30]
+    [10, 20, 30]
+    """
+    global _TASK
+    _TASK = (func, shared)
+    try:
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns about fork in a process with threads; the workers do not
+            # use the parent's threads or locks
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                return list(pool.map(_call, jobs, chunksize=chunksize))
+    finally:
+        _TASK = None
+
+
+def _call(job: Any) -> Any:
+    func, shared = _TASK or (None, None)  # set by forked_map before the workers are forked
+    return func(shared, job)
