@@ -183,34 +183,59 @@ def _draw_countries(
     border = {"color": _COUNTRY_STYLE["color"], "linewidth": 0.8}
     if len(outl):
         outl.plot(ax=ax, zorder=2.5, **border)
-        legend.handles.append(Line2D([], [], label=legend.t("Country border"), **border))
-    if shaded.any():
-        name = ", ".join(names.get(a, a) for a in affected if a in set(iso[shaded]))
+    own = outl.loc[outl["iso_a3"] == origin] if origin else outl.iloc[:0]
+    if len(own):
+        own.plot(
+            ax=ax,
+            zorder=5,
+            color=_ORIGIN_STYLE["color"],
+            linewidth=float(_ORIGIN_STYLE["weight"]) * _PX_TO_PT,
+            linestyle=(0, _origin_dashes()),
+        )
+    _country_handles(
+        legend,
+        names,
+        border=bool(len(outl)),
+        affected=[a for a in affected if a in set(iso[shaded])],
+        origin=origin if len(own) else None,
+    )
+    _label_countries(ax, b, iso, names, win, m_per_pt)
+
+
+def _country_handles(
+    legend: _Legend,
+    names: dict[str, str],
+    *,
+    border: bool,
+    affected: list[str],
+    origin: str | None,
+) -> None:
+    """Add the legend entries of the countries: borders, affected Parties, Party of origin."""
+    if border:
+        line = {"color": _COUNTRY_STYLE["color"], "linewidth": 0.8}
+        legend.handles.append(Line2D([], [], label=legend.t("Country border"), **line))
+    if affected:
+        name = ", ".join(names.get(a, a) for a in affected)
         legend.handles.append(
             Patch(
                 edgecolor=_AFFECTED_STYLE["color"],
                 label=legend.t("{iso} (affected Party)").format(iso=name),
-                **aff_style,
+                facecolor=_AFFECTED_STYLE["fillColor"],
+                alpha=_AFFECTED_STYLE["fillOpacity"],
             )
         )
-    own = outl.loc[outl["iso_a3"] == origin] if origin else outl.iloc[:0]
-    if len(own):
-        line = {
-            "color": _ORIGIN_STYLE["color"],
-            "linewidth": float(_ORIGIN_STYLE["weight"]) * _PX_TO_PT,
-            "dashes": _origin_dashes(),
-        }
-        own.plot(
-            ax=ax,
-            zorder=5,
-            **{k: v for k, v in line.items() if k != "dashes"},
-            linestyle=(0, line["dashes"]),
-        )
+    if origin:
         name = names.get(origin, origin)
         legend.handles.append(
-            Line2D([], [], label=legend.t("{iso} (Party of origin)").format(iso=name), **line)
+            Line2D(
+                [],
+                [],
+                label=legend.t("{iso} (Party of origin)").format(iso=name),
+                color=_ORIGIN_STYLE["color"],
+                linewidth=float(_ORIGIN_STYLE["weight"]) * _PX_TO_PT,
+                dashes=_origin_dashes(),
+            )
         )
-    _label_countries(ax, b, iso, names, win, m_per_pt)
 
 
 def _names(b: gpd.GeoDataFrame, iso: Any, lang: str) -> dict[str, str]:

@@ -21,7 +21,6 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import IdentityTransform
@@ -31,6 +30,7 @@ from hazid.maps.static_draw import (
     _PX_TO_PT,
     _SITE_MARKER_PT,
     _countries_in_window,
+    _country_handles,
     _label_countries,
     _Legend,
     _names,
@@ -299,16 +299,6 @@ def _country_collections(
                            zorder=2.5),
             autolim=False,
         )  # fmt: skip
-        legend.handles.append(Line2D([], [], label=legend.t("Country border"), **border))
-    if shaded.any():
-        name = ", ".join(names.get(a, a) for a in affected if a in set(iso[shaded]))
-        legend.handles.append(
-            Patch(
-                edgecolor=_AFFECTED_STYLE["color"],
-                label=legend.t("{iso} (affected Party)").format(iso=name),
-                **aff_style,
-            )
-        )
     own = _segments(b["_lines"].to_numpy()[(iso == origin).to_numpy()]) if origin else []
     if own:
         width = float(_ORIGIN_STYLE["weight"]) * _PX_TO_PT
@@ -317,9 +307,11 @@ def _country_collections(
                            linestyles=[(0, _origin_dashes())], zorder=5),
             autolim=False,
         )  # fmt: skip
-        legend.handles.append(
-            Line2D([], [], color=_ORIGIN_STYLE["color"], linewidth=width,
-                   dashes=_origin_dashes(),
-                   label=legend.t("{iso} (Party of origin)").format(iso=names.get(origin, origin)))
-        )  # fmt: skip
+    _country_handles(
+        legend,
+        names,
+        border=bool(segs),
+        affected=[a for a in affected if a in set(iso[shaded])],
+        origin=origin if own else None,
+    )
     _label_countries(ax, b, iso, names, win, m_per_pt)
