@@ -97,6 +97,29 @@ class _Net:
             frontier = dst_u[pending[dst_u] == 0]
         return out
 
+    def downstream_of(self, pos: np.ndarray) -> np.ndarray:
+        """Sorted positions of the reaches at or downstream of ``pos``.
+
+        The set is closed downstream: a trace from any of ``pos`` never leaves
+        it. One frontier step per reach along the longest path.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> net = _compile(pd.DataFrame({"reach_id": [1, 2, 3, 4],
+        ...                              "next_down": [3, 3, 4, 0]}))
+        >>> net.downstream_of(np.array([1])).tolist()
+        [1, 2, 3]
+        """
+        mark = np.zeros(self.n, dtype=bool)
+        cur = np.unique(np.asarray(pos, dtype=np.int64))
+        while cur.size:
+            mark[cur] = True
+            nxt = self.nd[cur]
+            nxt = nxt[nxt >= 0]
+            cur = np.unique(nxt[~mark[nxt]])
+        return np.flatnonzero(mark)
+
     def root(self) -> np.ndarray:
         """Outlet position of each reach (``n`` for reaches in cycles)."""
         cur = np.arange(self.n + 1)

@@ -180,6 +180,7 @@ def trace_water(
         raise GeodataError("sites need a 'site_id' column")
     net = _compile(reaches, on_cycle="raise")
     conn = connect_sites(sites, reaches, snap_km=snap_km)
+    reaches, net = _traced_part(reaches, net, conn)
     own = _own_countries(sites)
     mass = (
         sites["water_mass_kg"].astype(float).to_numpy()
@@ -242,6 +243,23 @@ def trace_water(
         len(affected),
     )
     return affected, paths
+
+
+def _traced_part(
+    reaches: gpd.GeoDataFrame, net: _Net, conn: pd.DataFrame
+) -> tuple[gpd.GeoDataFrame, _Net]:
+    """The reaches at or downstream of a connected site, and their network.
+
+    Every trace stays within them, so hydraulics, countries and outlets are
+    worked out for these reaches only (a world-size network holds millions
+    more); each reach's values do not depend on the others.
+    """
+    on = conn["reach_id"].to_numpy() > 0
+    keep = net.downstream_of(pd.Index(net.ids).get_indexer(conn["reach_id"].to_numpy()[on]))
+    if len(keep) in (0, net.n):  # nothing traced, or everything
+        return reaches, net
+    part = reaches.iloc[keep]
+    return part, _compile(part, on_cycle="raise")
 
 
 def _own_countries(sites: gpd.GeoDataFrame) -> np.ndarray:
