@@ -21,6 +21,7 @@ from hazid.errors import (
     ProcessError,
     RelationError,
     TailingsError,
+    WorkerError,
 )
 from hazid.geography import (
     affected_by_air,
@@ -64,6 +65,7 @@ __all__ = [
     "RelationError",
     "ScreeningResults",
     "TailingsError",
+    "WorkerError",
     "__version__",
     "affected_by_air",
     "assign_country",

@@ -27,6 +27,7 @@ __all__ = [
     "ProcessError",
     "RelationError",
     "TailingsError",
+    "WorkerError",
     "check_choice",
 ]
 
@@ -96,6 +97,10 @@ class DataSourceError(HazidError, FileNotFoundError):
 
 class OutputError(HazidError, OSError):
     """Results cannot be written where asked."""
+
+
+class WorkerError(HazidError, RuntimeError):
+    """A forked process stopped without a result, or its result could not be passed back."""
 
 
 def check_choice(name: str, value: str, allowed: Iterable[str]) -> str:

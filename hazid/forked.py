@@ -4,6 +4,8 @@ A forked worker inherits the memory of the process that starts it, so large tabl
 screening results, the prepared base map, the dossier set) are shared copy-on-write rather
 than pickled to each worker. :func:`forked_map` hands the workers a function and the shared
 data through a module variable set just before the fork; only the jobs are pickled.
+:func:`aside` runs one function in a forked process while the caller goes on; only its
+result is pickled back.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["can_fork", "forked_map"]
+from hazid.errors import WorkerError
+
+__all__ = ["aside", "can_fork", "forked_map"]
 
 # (function, shared data) of the forked_map call in progress, inherited by its workers
 _TASK: tuple[Callable[[Any, Any], Any], Any] | None = None
+# (function, sending end of the pipe) of the aside call in progress, inherited by its process
+_ASIDE: tuple[Callable[[], Any], Any] | None = None
 
 
 def can_fork() -> bool:
@@ -70,3 +76,65 @@ def forked_map(
 def _call(job: Any) -> Any:
     func, shared = _TASK or (None, None)  # set by forked_map before the workers are forked
     return func(shared, job)
+
+
+def aside(func: Callable[[], Any]) -> Callable[[], Any]:
+    """Start ``func()`` in a forked process; return the function that waits for its result.
+
+    The process inherits the caller's memory (nothing is pickled to it); its result is
+    pickled back. Waiting returns the result, or raises the exception ``func`` raised; a
+    result or exception that cannot be pickled, or a process that ended without a word, raises
+    :class:`hazid.errors.WorkerError` with its text or exit code. Where processes
+    cannot be forked (:func:`can_fork`), ``func`` runs at once, here.
+
+    Examples
+    --------
+    >>> wait = aside(lambda: sum(range(10)))
+    >>> wait()
+    45
+    """
+    if not can_fork():
+        result = func()
+        return lambda: result
+    global _ASIDE
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    _ASIDE = (func, send)
+    try:
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns about fork in a process with threads; the process does not
+            # use the parent's threads or locks
+            warnings.simplefilter("ignore", DeprecationWarning)
+            proc = ctx.Process(target=_run_aside)
+            proc.start()
+    finally:
+        _ASIDE = None  # the forked process has its own reference
+    send.close()
+
+    def wait() -> Any:
+        try:
+            ok, value = receive.recv()
+        except EOFError:  # the process ended without a word
+            proc.join()
+            ok, value = False, WorkerError(f"forked process stopped ({proc.exitcode})")
+        finally:
+            proc.join()
+            receive.close()
+        if not ok:
+            raise value
+        return value
+
+    return wait
+
+
+def _run_aside() -> None:
+    func, send = _ASIDE or (lambda: None, None)  # set by aside before the fork
+    try:
+        reply = (True, func())
+    except Exception as err:  # reported to the caller, which raises it
+        reply = (False, err)
+    try:
+        send.send(reply)
+    except Exception as err:  # a result or an exception that cannot be pickled: its text
+        what = reply[1] if not reply[0] else err
+        send.send((False, WorkerError(f"{type(what).__name__}: {what}")))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
 
-from hazid.forked import can_fork, forked_map
+from hazid import forked
+from hazid.errors import WorkerError
+from hazid.forked import aside, can_fork, forked_map
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="fork is not available")
 
@@ -32,3 +35,33 @@ def test_results_keep_the_order_of_the_jobs_and_the_shared_data_is_not_pickled()
 def test_an_error_in_a_worker_is_raised_in_the_caller():
     with pytest.raises(ValueError, match="job 3 failed in a worker"):
         forked_map(_fail, range(6), None, workers=2)
+
+
+def test_aside_returns_the_result_computed_in_another_process():
+    lock = threading.Lock()  # inherited, not pickled
+    wait = aside(lambda: (os.getpid(), lock.locked(), list(range(3))))
+    pid, locked, values = wait()
+    assert pid != os.getpid()
+    assert (locked, values) == (False, [0, 1, 2])
+
+
+def test_aside_raises_the_error_of_its_function_in_the_caller():
+    def fail():
+        raise ValueError("no distance for site S1")
+
+    wait = aside(fail)
+    with pytest.raises(ValueError, match="no distance for site S1"):
+        wait()
+
+
+def test_aside_says_when_the_result_cannot_be_passed_back_or_the_process_stops():
+    with pytest.raises(WorkerError, match=r"TypeError: cannot pickle '_thread\.lock'"):
+        aside(threading.Lock)()
+    with pytest.raises(WorkerError, match=r"forked process stopped \(5\)"):
+        aside(lambda: os._exit(5))()
+
+
+def test_aside_runs_at_once_where_it_cannot_fork(monkeypatch):
+    monkeypatch.setattr(forked, "can_fork", lambda: False)
+    pid = os.getpid()
+    assert aside(os.getpid)() == pid

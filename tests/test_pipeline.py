@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import os
 from pathlib import Path
@@ -205,8 +206,16 @@ def _vanishing_layers(*args, **kwargs):
     ("attribute", "writer", "match"),
     [
         ("write_layers", _failing_layers, "cannot write results.gpkg: disk full"),
-        ("write_layers", _vanishing_layers, r"cannot write results.gpkg: writer stopped \(3\)"),
-        ("_workbook", _vanishing_layers, r"cannot write results.xlsx: writer stopped \(3\)"),
+        (
+            "write_layers",
+            _vanishing_layers,
+            r"cannot write results.gpkg: forked process stopped \(3\)",
+        ),
+        (
+            "_workbook",
+            _vanishing_layers,
+            r"cannot write results.xlsx: forked process stopped \(3\)",
+        ),
     ],
 )
 def test_errors_of_the_writing_processes_reach_the_caller(
@@ -286,3 +295,38 @@ def test_population_counted_in_zones(world, tmp_path):
     air_rows = [e for act in dossier["activities"] for e in act["air"]]
     assert air_rows[0]["population_in_affected"] == round(row["population_affected"])
     assert "People of BBB inside zone" in (out / "notifications" / "AAA-BBB.md").read_text()
+
+
+def _same_run(a: dict, b: dict) -> None:
+    for key in ("warnings", "limitations", "stages"):
+        assert a[key] == b[key], key
+    assert list(a["inputs"]) == list(b["inputs"])
+
+
+def test_the_air_stage_alongside_the_rivers_gives_the_same_results(world, monkeypatch):
+    pipeline_screen = importlib.import_module("hazid.pipeline.screen")
+
+    borders, rivers, inventory = world
+    here = hazid.screen(inventory, borders=borders, rivers=rivers)
+    labels: list[str] = []
+    monkeypatch.setattr(pipeline_screen, "PARALLEL_SITES_FROM", 0)
+    aside = hazid.screen(inventory, borders=borders, rivers=rivers, progress=labels.append)
+    assert any("alongside the rivers" in label for label in labels)
+    pd.testing.assert_frame_equal(here.sites, aside.sites)
+    pd.testing.assert_frame_equal(here.zones, aside.zones)
+    pd.testing.assert_frame_equal(here.affected, aside.affected)
+    pd.testing.assert_frame_equal(here.river_paths, aside.river_paths)
+    _same_run(here.run, aside.run)
+
+
+def test_an_error_of_the_air_stage_alongside_the_rivers_reaches_the_caller(world, monkeypatch):
+    pipeline_screen = importlib.import_module("hazid.pipeline.screen")
+
+    def no_distance(*args, **kwargs):
+        raise hazid.GeodataError("borders without a usable boundary")
+
+    borders, rivers, inventory = world
+    monkeypatch.setattr(pipeline_screen, "PARALLEL_SITES_FROM", 0)
+    monkeypatch.setattr(hazid.geography, "border_distance", no_distance)
+    with pytest.raises(hazid.GeodataError, match="borders without a usable boundary"):
+        hazid.screen(inventory, borders=borders, rivers=rivers)

@@ -13,6 +13,7 @@ from hazid import geography, tables
 from hazid import rivers as river_network
 from hazid.annex import classify
 from hazid.errors import check_choice
+from hazid.forked import aside, can_fork
 from hazid.pipeline.results import (
     ScreeningResults,
     _combine_affected,
@@ -20,7 +21,13 @@ from hazid.pipeline.results import (
     _load_layer,
     _new_run,
 )
-from hazid.pipeline.stages import _air_stage, _read_holdings, _water_stage
+from hazid.pipeline.stages import (
+    _air_effects,
+    _apply_air,
+    _locate_sites,
+    _read_holdings,
+    _water_stage,
+)
 from hazid.tailings.chain import tailings_stage
 
 logger = logging.getLogger(__name__)
@@ -168,8 +175,9 @@ def screen(
         # a layer given in memory is standardised (codes, repairs) as a file would be
         border_layer = geography.load_borders(borders)
     affected_parts = []
+    air_done: Callable[[], pd.DataFrame] | None = None
     if border_layer is not None:
-        affected_parts.append(_air_stage(results, border_layer, parameters, population, step))
+        air_done = _start_air(results, border_layer, parameters, population, step, rivers)
     else:
         run["stages"]["air"] = "not assessed"
 
@@ -186,6 +194,8 @@ def screen(
         )
     else:
         run["stages"]["water"] = "not assessed"
+    if air_done is not None:
+        affected_parts.insert(0, air_done())
     if tailings is not None:
         step("assessing tailings facilities")
         rows = tailings_stage(results, tailings, unverified=tailings_unverified)
@@ -195,3 +205,48 @@ def screen(
         results.affected = _combine_affected(affected_parts)
     _count(results)
     return results
+
+
+#: Sites from which the air stage runs in a forked process, alongside the water stage.
+PARALLEL_SITES_FROM = 20_000
+
+
+def _start_air(
+    results: ScreeningResults,
+    border_layer: gpd.GeoDataFrame,
+    parameters: dict,
+    population: str | Path | None,
+    step: Callable[[str], None],
+    rivers: object,
+) -> Callable[[], pd.DataFrame]:
+    """Locate the sites; start the rest of the air stage; return what waits for its rows.
+
+    From :data:`PARALLEL_SITES_FROM` sites on, when there is a water stage to run meanwhile,
+    the distances to the borders, the zones and the countries reached by air are worked out
+    by a forked process; the results are the same as when worked out here, in the same order.
+    """
+    run = results.run
+    _locate_sites(results, border_layer, step)
+    warnings_at, limitations_at = len(run["warnings"]), len(run["limitations"])
+    args = (results.sites, results.holdings, border_layer, parameters, population)
+    if rivers is False or len(results.sites) < PARALLEL_SITES_FROM or not can_fork():
+        effects = _air_effects(*args, step)
+
+        def done() -> pd.DataFrame:
+            return effects.air
+
+        _apply_air(results, effects, warnings_at=warnings_at, limitations_at=limitations_at)
+        return done
+    # the keys keep their place in run.json
+    run["stages"]["air"] = "running"
+    if population is not None:
+        run["inputs"]["population"] = None
+    step("modelling consequence zones and the air pathway (alongside the rivers)")
+    effects_done = aside(lambda: _air_effects(*args, lambda label: None))
+
+    def wait() -> pd.DataFrame:
+        step("finding countries reached by air")
+        effects = effects_done()
+        return _apply_air(results, effects, warnings_at=warnings_at, limitations_at=limitations_at)
+
+    return wait

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,26 +54,45 @@ def _read_holdings(
     return holdings, sources
 
 
-def _air_stage(
-    results: ScreeningResults,
-    border_layer: gpd.GeoDataFrame,
-    p: dict[str, Any],
-    population: str | Path | None,
-    step: Callable[[str], None],
-) -> pd.DataFrame:
-    """Locate the sites, model their zones and find the countries reached by air."""
-    run, holdings = results.run, results.holdings
+def _locate_sites(
+    results: ScreeningResults, border_layer: gpd.GeoDataFrame, step: Callable[[str], None]
+) -> None:
+    """Record the borders and give each site its country (refusing swapped coordinates)."""
+    run = results.run
     run["warnings"].extend(border_layer.attrs.get("warnings", []))
     run["inputs"]["borders"] = _input_record(border_layer)
     results.borders = border_layer
     step("locating sites")
     sites = geography.assign_country(results.sites, border_layer)
-    _check_swapped(holdings, sites, border_layer, run)
-    sites = geography.border_distance(sites, border_layer)
-    for warning in sites.get("country_warning", pd.Series(dtype=str)).dropna():
-        if warning:
-            run["warnings"].append(str(warning))
+    _check_swapped(results.holdings, sites, border_layer, run)
     results.sites = sites
+
+
+@dataclass
+class _AirEffects:
+    """What the air stage adds: the sites with their border distances, the zones, the rows."""
+
+    sites: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    air: pd.DataFrame
+    warnings: list[str]
+    population: dict[str, Any] | None
+
+
+def _air_effects(
+    sites: gpd.GeoDataFrame,
+    holdings: pd.DataFrame,
+    border_layer: gpd.GeoDataFrame,
+    p: dict[str, Any],
+    population: str | Path | None,
+    step: Callable[[str], None],
+) -> _AirEffects:
+    """Measure the distances to the borders, model the zones, find the countries reached by air.
+
+    Changes nothing it is given, so it may run in a forked process (:func:`hazid.forked.aside`).
+    """
+    sites = geography.border_distance(sites, border_layer)
+    warnings = [str(w) for w in sites.get("country_warning", pd.Series(dtype=str)).dropna() if w]
     step("modelling consequence zones")
     hazardous = sites.loc[sites["hazardous"], "site_id"]
     h_haz = holdings[holdings["site_id"].isin(hazardous)]
@@ -82,8 +102,6 @@ def _air_stage(
     )
     if population is not None:
         zone_gdf["population"] = zones.population_in_zones(zone_gdf, population).to_numpy()
-        run["inputs"]["population"] = _input_record(population)
-    results.zones = zone_gdf
     step("finding countries reached by air")
     air = geography.affected_by_air(
         sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
@@ -94,9 +112,30 @@ def _air_stage(
     air = zones.with_zone_cases(air.assign(pathway="air"), distances, determined=det)
     if population is not None:
         air["population_affected"] = _people_in_affected(air, zone_gdf, border_layer, population)
+    record = _input_record(population) if population is not None else None
+    return _AirEffects(sites, zone_gdf, air, warnings, record)
+
+
+def _apply_air(
+    results: ScreeningResults, effects: _AirEffects, *, warnings_at: int, limitations_at: int
+) -> pd.DataFrame:
+    """Put the air stage's results in place, its notes where the stage would have added them.
+
+    A ``water_mass_kg`` column the water stage added meanwhile (to the located sites, in the
+    same row order) is carried over. Returns the air rows.
+    """
+    run = results.run
+    sites = effects.sites
+    if "water_mass_kg" in results.sites and "water_mass_kg" not in sites:
+        sites["water_mass_kg"] = results.sites["water_mass_kg"].to_numpy()
+    results.sites = sites
+    results.zones = effects.zones
+    run["warnings"][warnings_at:warnings_at] = effects.warnings
+    if effects.population is not None:
+        run["inputs"]["population"] = effects.population
     run["stages"]["air"] = "done"
-    run["limitations"].append(_DENSE_GAS_NOTE)
-    return air
+    run["limitations"].insert(limitations_at, _DENSE_GAS_NOTE)
+    return effects.air
 
 
 def _check_swapped(

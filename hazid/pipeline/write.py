@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing as mp
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,8 @@ from typing import Any
 import pandas as pd
 
 from hazid import maps
-from hazid.errors import OutputError
+from hazid.errors import OutputError, WorkerError
+from hazid.forked import aside
 from hazid.i18n import parse_langs
 from hazid.output.dossiers import write_notifications
 from hazid.output.folder import atomic_results_dir
@@ -168,7 +167,6 @@ def write_results(
 
 #: Rows from which ``results.gpkg`` and ``results.xlsx`` are written by processes of their own.
 PARALLEL_ROWS_FROM = 20_000
-_JOB: tuple | None = None
 
 
 def _aside(path: Path, write: Callable[[], Any], rows: int) -> Callable[[], None]:
@@ -178,53 +176,18 @@ def _aside(path: Path, write: Callable[[], Any], rows: int) -> Callable[[], None
     copied) calls ``write`` while this one goes on; the file is the same as when written here.
     Waiting raises the error that stopped the writing, if any.
     """
-    if (
-        rows < PARALLEL_ROWS_FROM
-        or "fork" not in mp.get_all_start_methods()
-        or mp.current_process().daemon  # a daemonic process may not start one
-    ):
+    if rows < PARALLEL_ROWS_FROM:
         write()
         return lambda: None
-    ctx = mp.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    global _JOB
-    _JOB = (path, write, send)
-    try:
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns about fork in a process with threads; the process only writes
-            warnings.simplefilter("ignore", DeprecationWarning)
-            proc = ctx.Process(target=_write_in_child)
-            proc.start()
-    finally:
-        _JOB = None  # the forked process has its own reference
-    send.close()
+    written = aside(write)
 
     def wait() -> None:
         try:
-            error = receive.recv()
-        except EOFError:  # the process ended without a word
-            proc.join()
-            error = OutputError(f"cannot write {path.name}: writer stopped ({proc.exitcode})")
-        finally:
-            proc.join()
-            receive.close()
-        if error is not None:
-            raise error
+            written()
+        except WorkerError as err:  # the writer stopped, or its error could not be passed on
+            raise OutputError(f"cannot write {path.name}: {err}") from err
 
     return wait
-
-
-def _write_in_child() -> None:
-    path, write, send = _JOB or (Path(), lambda: None, None)  # set before the fork
-    try:
-        write()
-    except Exception as err:  # reported to the parent, which raises it
-        try:
-            send.send(err)
-        except Exception:  # an error that cannot be pickled: its text
-            send.send(OutputError(f"cannot write {path.name}: {err}"))
-    else:
-        send.send(None)
 
 
 def _workbook(results: ScreeningResults, folder: Path, lang: str) -> None:

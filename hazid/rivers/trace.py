@@ -248,7 +248,7 @@ def trace_water(
 def _traced_part(
     reaches: gpd.GeoDataFrame, net: _Net, conn: pd.DataFrame
 ) -> tuple[gpd.GeoDataFrame, _Net]:
-    """The reaches at or downstream of a connected site, and their network.
+    """Keep the reaches at or downstream of a connected site, and compile their network.
 
     Every trace stays within them, so hydraulics, countries and outlets are
     worked out for these reaches only (a world-size network holds millions
