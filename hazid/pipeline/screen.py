@@ -13,6 +13,7 @@ from hazid import geography, tables
 from hazid import rivers as river_network
 from hazid.annex import classify
 from hazid.errors import check_choice
+from hazid.inventory import InputLimits
 from hazid.pipeline.results import (
     ScreeningResults,
     _combine_affected,
@@ -56,6 +57,7 @@ def screen(
     progress: Callable[[str], None] | None = None,
     tailings: str | Path | pd.DataFrame | None = None,
     tailings_unverified: bool = False,
+    limits: InputLimits | None = None,
 ) -> ScreeningResults:
     """Screen an inventory: Annex I, consequence zones, air and water pathways.
 
@@ -113,6 +115,10 @@ def screen(
         :func:`hazid.tailings.chain.tailings_stage`) on the water stage's network.
     tailings_unverified : bool, default False
         Accept the unverified run-out relation where no ``runout_km`` is given.
+    limits : InputLimits, optional
+        Largest inventory accepted (rows, file size, ...; default
+        :class:`~hazid.inventory.limits.InputLimits`): a larger one is refused before it is
+        parsed.
 
     Returns
     -------
@@ -153,7 +159,7 @@ def screen(
     run = _new_run(parameters, annex_version)
     step("reading inventory")
     holdings, sources = _read_holdings(
-        inventory, run, sheet=sheet, allow_duplicates=allow_duplicates
+        inventory, run, sheet=sheet, allow_duplicates=allow_duplicates, limits=limits
     )
     step("classifying under Annex I")
     sites, holdings = classify(
