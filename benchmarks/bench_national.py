@@ -19,8 +19,10 @@ set size from ``os.wait4``):
 It prints both and their ratio (goals: whole run under 20 s and 2 GB, at most 8 times the floor).
 
 ``--scale`` adds the scaling runs: the whole ``hazid screen`` against the number of sites
-(``--scale-sites``, default 10k, 100k, 200k: a million sites exceed the command line's
-inventory limits) and building the network and tracing the sites against
+(``--scale-sites``, default 10k, 100k and 1M; an inventory beyond the command line's default
+input limits, such as a million sites in some two million rows and 164 MB, is screened with
+``--max-rows`` and ``--max-file-mb`` set to twice its rows and size) and building the network
+and tracing the sites against
 the number of reaches (``--scale-reaches``, default 100k, 1M and 8.5M, the size of the world's
 HydroRIVERS; goal under 60 s and 8 GB), each with its floor, and the fitted log-log exponents
 (1 is linear).
@@ -178,9 +180,29 @@ def run_child(args: list[str], *, env: dict | None = None) -> tuple[float, float
     return wall, usage.ru_maxrss / 1024, text, usage.ru_utime + usage.ru_stime
 
 
+#: the command line's inventory limits by default (``hazid.inventory.InputLimits``)
+DEFAULT_MAX_ROWS, DEFAULT_MAX_FILE_MB = 500_000, 100.0
+
+
+def input_limits(inv: Path) -> list[str]:
+    """``--max-rows`` and ``--max-file-mb`` for an inventory beyond the default limits.
+
+    Twice its data rows and its size in MB (at least the defaults); none for an inventory within
+    the defaults, so that ``--code`` may name a checkout older than these options.
+    """
+    with open(inv, "rb") as fh:
+        rows = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 24), b"")) - 1
+    mb = inv.stat().st_size / 1e6
+    if rows <= DEFAULT_MAX_ROWS and mb <= DEFAULT_MAX_FILE_MB:
+        return []
+    max_rows, max_mb = max(DEFAULT_MAX_ROWS, 2 * rows), max(DEFAULT_MAX_FILE_MB, 2 * mb)
+    return ["--max-rows", str(max_rows), "--max-file-mb", f"{max_mb:.0f}"]
+
+
 def hazid_screen(inv: Path, borders: Path, rivers: Path, out: Path, *, pngs: bool) -> list[str]:
     cmd = [sys.executable, "-c", "from hazid.cli import main; main()", "screen", str(inv)]
     cmd += ["--out", str(out), "--borders", str(borders), "--rivers", str(rivers), "--quiet"]
+    cmd += input_limits(inv)
     return cmd if pngs else [*cmd, "--no-static-maps"]
 
 
@@ -299,9 +321,9 @@ def main() -> None:
     ap.add_argument("--static-maps", action="store_true", help="keep the PNG maps")
     ap.add_argument("--scale", action="store_true", help="add the scaling runs")
     ap.add_argument("--only-scale", action="store_true", help="the scaling runs without the case")
-    # 1,000,000 sites (about 2,000,000 holdings) exceed the inventory limits of the command
-    # line (500,000 rows, 100 MB: hazid.inventory.InputLimits), so the scaling stops at 200,000
-    ap.add_argument("--scale-sites", default="10000,100000,200000")
+    # 1,000,000 sites (about 2,000,000 holdings, 164 MB) are screened with --max-rows and
+    # --max-file-mb raised (input_limits)
+    ap.add_argument("--scale-sites", default="10000,100000,1000000")
     ap.add_argument("--scale-reaches", default="100000,1000000,8500000")
     ap.add_argument("--trace-sites", type=int, default=100_000, help="sites of the reach runs")
     ap.add_argument("--cache", type=Path, help="keep generated inputs here (default: temp)")

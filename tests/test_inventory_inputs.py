@@ -136,7 +136,7 @@ def test_a_file_larger_than_the_limit_is_refused_before_it_is_read(tmp_path, mon
     path = tmp_path / "big.csv"
     path.write_text(",".join(HEADER[:7]) + "\n" + "KG-01,a,KGZ,74.6,42.9,chlorine,1\n" * 40_000)
     monkeypatch.setattr(pd, "read_csv", lambda *a, **k: pytest.fail("the file was parsed"))
-    with pytest.raises(InventoryError, match=r"the file is 1\.\d MB \(at most 1\.0 MB are read\)"):
+    with pytest.raises(InventoryError, match=r"1\.\d MB \(at most 1\.0 MB are read\): split it"):
         read_inventory(path, limits=InputLimits(max_file_mb=1))
 
 
@@ -144,12 +144,20 @@ def test_too_many_rows_or_columns_in_a_csv_are_refused_before_parsing(tmp_path, 
     monkeypatch.setattr(pd, "read_csv", lambda *a, **k: pytest.fail("the file was parsed"))
     rows = tmp_path / "rows.csv"
     rows.write_text("site_id,lon,lat,substance,quantity\n" + "A,69,41,chlorine,1\n" * 11)
-    with pytest.raises(InventoryError, match="more than 10 data rows"):
+    with pytest.raises(InventoryError, match=r"more than 10 data rows: split it or raise the row"):
         read_inventory(rows, limits=InputLimits(max_rows=10))
     wide = tmp_path / "wide.csv"
     wide.write_text("site_id,lon,lat,substance,quantity" + ",x" * 300 + "\nA,69,41,chlorine,1\n")
     with pytest.raises(InventoryError, match=r"a line has 305 fields \(at most 200 columns"):
         read_inventory(wide)
+
+
+@pytest.mark.parametrize("end", ["\n", "", "\r\n"])
+def test_a_csv_with_as_many_rows_as_the_limit_is_read(tmp_path, end):
+    path = tmp_path / "rows.csv"
+    lines = ["site_id,lon,lat,substance,quantity"] + [f"S{i},69,41,chlorine,1" for i in range(10)]
+    path.write_bytes(((end or "\n").join(lines) + end).encode())
+    assert read_inventory(path, limits=InputLimits(max_rows=10))["site_id"].nunique() == 10
 
 
 def test_too_many_rows_in_a_sheet_are_refused(tmp_path):
@@ -158,7 +166,8 @@ def test_too_many_rows_in_a_sheet_are_refused(tmp_path):
     assert problems == [
         "sheet 'inventory' spans A1:H13 (8 columns x 13 rows; at most 200 columns and 10 rows "
         "are read): delete the unused rows and columns beyond the table, or copy the table to a "
-        "new workbook"
+        "new workbook; a table this long: split it or raise the row limit (--max-rows, "
+        "InputLimits.max_rows)"
     ]
 
 
@@ -348,5 +357,5 @@ def test_a_layer_with_too_many_features_is_refused_from_its_metadata(tmp_path, m
         crs=4326,
     ).to_file(path)
     monkeypatch.setattr(gpd, "read_file", lambda *a, **k: pytest.fail("the layer was read"))
-    with pytest.raises(InventoryError, match=r"the layer has 3 features and 3 fields \(at most 2"):
+    with pytest.raises(InventoryError, match=r"fields \(at most 2 and 200 are read\): split it or"):
         read_inventory(path, limits=InputLimits(max_rows=2))

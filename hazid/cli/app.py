@@ -12,6 +12,7 @@ from rich.table import Table
 from typer.core import TyperOption
 
 from hazid._version import __version__
+from hazid.inventory.limits import InputLimits
 
 _display_type = TyperOption.display_type_rich
 
@@ -92,3 +93,31 @@ def _main(
 
 #: The option constructor of every command.
 Opt = typer.Option
+
+#: ``--max-rows`` of every command reading an inventory.
+MaxRows = Annotated[
+    int,
+    Opt(
+        "--max-rows",
+        help="Most data rows an inventory may have; a longer one is refused unparsed.",
+    ),
+]
+#: ``--max-file-mb`` of every command reading an inventory.
+MaxFileMb = Annotated[
+    float,
+    Opt(
+        "--max-file-mb",
+        help="Largest inventory file, in MB (10**6 bytes); a larger one is refused unread.",
+    ),
+]
+
+
+def _limits(max_rows: int, max_file_mb: float) -> InputLimits:
+    """Check ``--max-rows`` and ``--max-file-mb`` before any work (exit 2); make the limits."""
+    for option, value in (("--max-rows", max_rows), ("--max-file-mb", max_file_mb)):
+        if not 0 < value < float("inf"):
+            err_console.print(
+                f"[red]error:[/red] {option} must be a number greater than 0; got {value}"
+            )
+            raise typer.Exit(2)
+    return InputLimits(max_rows=max_rows, max_file_mb=max_file_mb)

@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from hazid.cli.app import _problem_table, app, console, err_console
+from hazid.cli.app import MaxFileMb, MaxRows, _limits, _problem_table, app, console, err_console
 from hazid.errors import HazidError
 from hazid.inventory import validate_inventory
+from hazid.inventory.limits import InputLimits
 from hazid.inventory.template import write_template
 
 
@@ -22,14 +23,17 @@ def validate(
     allow_duplicates: Annotated[
         bool, typer.Option("--allow-duplicates", help="Add up rows repeated exactly.")
     ] = False,
+    max_rows: MaxRows = InputLimits.max_rows,
+    max_file_mb: MaxFileMb = InputLimits.max_file_mb,
 ) -> None:
     """Check an inventory and print every problem (exit 2 when there are any)."""
+    limits = _limits(max_rows, max_file_mb)
     if not inventory.is_file():
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
     try:
         holdings, problems = validate_inventory(
-            inventory, sheet=sheet, allow_duplicates=allow_duplicates
+            inventory, sheet=sheet, allow_duplicates=allow_duplicates, limits=limits
         )
     except HazidError as err:
         err_console.print(f"[red]error:[/red] {err}")

@@ -12,9 +12,20 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from hazid._version import __version__
-from hazid.cli.app import Opt, _once, _problem_table, app, console, err_console
+from hazid.cli.app import (
+    MaxFileMb,
+    MaxRows,
+    Opt,
+    _limits,
+    _once,
+    _problem_table,
+    app,
+    console,
+    err_console,
+)
 from hazid.errors import CRSError, GeodataError, HazidError, InventoryError, OutputError
 from hazid.i18n import N_, format_integer, gettext, parse_langs
+from hazid.inventory.limits import InputLimits
 from hazid.notify.method import EMBEDDED_NOTES
 from hazid.output.dossiers import regenerate
 from hazid.output.folder import check_results_dir
@@ -127,10 +138,13 @@ def screen(
     allow_duplicates: Annotated[
         bool, Opt("--allow-duplicates", help="Add up inventory rows repeated exactly.")
     ] = False,
+    max_rows: MaxRows = InputLimits.max_rows,
+    max_file_mb: MaxFileMb = InputLimits.max_file_mb,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
     """Screen an inventory and write the results, dossiers and map into --out."""
     langs = _langs(lang)
+    limits = _limits(max_rows, max_file_mb)
     if not inventory.is_file():
         err_console.print(f"[red]error:[/red] inventory file not found: {inventory}")
         raise typer.Exit(1)
@@ -172,6 +186,7 @@ def screen(
                 progress=progress,
                 tailings=tailings,
                 tailings_unverified=tailings_unverified,
+                limits=limits,
             )
             write_results(
                 results,

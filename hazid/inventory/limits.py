@@ -15,9 +15,17 @@ from no spreadsheet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
+
+from hazid.errors import ChoiceError
 
 __all__ = ["InputLimits"]
+
+#: What a refusal for too many rows tells the user to do (the CLI option and the API field).
+ROWS_HINT = "split it or raise the row limit (--max-rows, InputLimits.max_rows)"
+#: What a refusal for too large a file tells the user to do.
+SIZE_HINT = "split it or raise the size limit (--max-file-mb, InputLimits.max_file_mb)"
 
 
 @dataclass(frozen=True)
@@ -40,12 +48,19 @@ class InputLimits:
     max_cell_chars : int, default 32_767
         Characters in one cell.
 
+    Raises
+    ------
+    ChoiceError
+        A limit that is not a finite number greater than 0.
+
     Examples
     --------
     >>> InputLimits().max_columns
     200
     >>> InputLimits(max_rows=10).max_rows
     10
+    >>> InputLimits(max_rows=1_000_000, max_file_mb=500).max_file_bytes
+    500000000
     """
 
     max_file_mb: float = 100.0
@@ -53,6 +68,16 @@ class InputLimits:
     max_rows: int = 500_000
     max_columns: int = 200
     max_cell_chars: int = 32_767
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                ok = False
+            else:
+                ok = math.isfinite(value) and value > 0
+            if not ok:
+                raise ChoiceError(f"{field.name} must be a number greater than 0; got {value!r}")
 
     @property
     def max_file_bytes(self) -> int:

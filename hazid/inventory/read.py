@@ -23,7 +23,7 @@ import pandas as pd
 from hazid.errors import CRSError
 from hazid.inventory.columns import _column_lookup, _norm_name
 from hazid.inventory.encoding import decode, unicode_codec
-from hazid.inventory.limits import InputLimits
+from hazid.inventory.limits import ROWS_HINT, InputLimits
 from hazid.inventory.problems import _Problems
 
 #: Spreadsheet error values as they read from a cell.
@@ -128,13 +128,13 @@ def _separator(text: str) -> str:
 
 def _check_shape(text: str, sep: str, problems: _Problems, limits: InputLimits) -> bool:
     """Refuse a text with more lines or wider lines than the limits, before parsing it."""
-    n_lines = text.count("\n") + 1
+    n_lines = text.count("\n") + (not text.endswith("\n"))  # a final newline ends a line
     if n_lines > limits.max_rows + 1 + text.count('"') // 2:
         problems.add(
             None,
             "",
             f"{n_lines:,} lines",
-            f"more than {limits.max_rows:,} data rows: split it",
+            f"more than {limits.max_rows:,} data rows: {ROWS_HINT}",
         )
         return False
     widest = max(text.splitlines() or [""], key=lambda line: line.count(sep))
@@ -226,7 +226,8 @@ def _layer_too_big(path: Path, layer: str | None, problems: _Problems, limits: I
             "",
             f"{n_rows:,} features, {n_cols:,} fields",
             f"the layer has {n_rows:,} features and {n_cols:,} fields (at most "
-            f"{limits.max_rows:,} and {limits.max_columns:,} are read)",
+            f"{limits.max_rows:,} and {limits.max_columns:,} are read)"
+            + (f": {ROWS_HINT}" if n_rows > limits.max_rows else ""),
         )
         return True
     return False

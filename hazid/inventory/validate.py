@@ -24,7 +24,7 @@ import pandas as pd
 from hazid import tables
 from hazid.errors import InventoryError
 from hazid.inventory.columns import _check_columns, _rename
-from hazid.inventory.limits import InputLimits, _mb
+from hazid.inventory.limits import SIZE_HINT, InputLimits, _mb
 from hazid.inventory.problems import _Problems, _row_list
 from hazid.inventory.read import _EXCEL_ERRORS, _load
 from hazid.inventory.rows import _duplicates, _long_cells, _normalise_site_ids, _trim_text
@@ -150,7 +150,7 @@ def _load_source(
                 "",
                 _mb(size),
                 f"the file is {_mb(size)} (at most {_mb(limits.max_file_bytes)} are read): "
-                "split the inventory",
+                + SIZE_HINT,
             )
             return None
         meta["sha256"] = tables.file_sha256(path)

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from hazid.inventory.columns import _column_lookup, _norm_name
-from hazid.inventory.limits import InputLimits, _mb
+from hazid.inventory.limits import ROWS_HINT, InputLimits, _mb
 from hazid.inventory.problems import _Problems
 from hazid.inventory.read import _EXCEL_ERRORS, _decimal_comma, _header_first, _not_text
 
@@ -125,7 +125,8 @@ def _check_dimension(ws: Any, problems: _Problems, limits: InputLimits) -> bool:
         span,
         f"sheet {ws.title!r} spans {span} ({cols:,} columns x {rows:,} rows; at most "
         f"{limits.max_columns:,} columns and {limits.max_rows:,} rows are read): delete the "
-        "unused rows and columns beyond the table, or copy the table to a new workbook",
+        "unused rows and columns beyond the table, or copy the table to a new workbook"
+        + (f"; a table this long: {ROWS_HINT}" if rows > limits.max_rows + 1 else ""),
     )
     return False
 
@@ -161,8 +162,7 @@ def _stream_cells(ws: Any, problems: _Problems, limits: InputLimits) -> list[lis
                 None,
                 "",
                 f"row {r + 1}",
-                f"sheet {ws.title!r} has more than {limits.max_rows:,} data rows: split the "
-                "inventory",
+                f"sheet {ws.title!r} has more than {limits.max_rows:,} data rows: {ROWS_HINT}",
             )
             return None
         if cells:

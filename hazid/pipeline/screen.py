@@ -14,6 +14,7 @@ from hazid import rivers as river_network
 from hazid.annex import classify
 from hazid.errors import check_choice
 from hazid.forked import aside, can_fork
+from hazid.inventory import InputLimits
 from hazid.pipeline.results import (
     ScreeningResults,
     _combine_affected,
@@ -63,6 +64,7 @@ def screen(
     progress: Callable[[str], None] | None = None,
     tailings: str | Path | pd.DataFrame | None = None,
     tailings_unverified: bool = False,
+    limits: InputLimits | None = None,
 ) -> ScreeningResults:
     """Screen an inventory: Annex I, consequence zones, air and water pathways.
 
@@ -120,6 +122,10 @@ def screen(
         :func:`hazid.tailings.chain.tailings_stage`) on the water stage's network.
     tailings_unverified : bool, default False
         Accept the unverified run-out relation where no ``runout_km`` is given.
+    limits : InputLimits, optional
+        Largest inventory accepted (rows, file size, ...; default
+        :class:`~hazid.inventory.limits.InputLimits`): a larger one is refused before it is
+        parsed.
 
     Returns
     -------
@@ -160,7 +166,7 @@ def screen(
     run = _new_run(parameters, annex_version)
     step("reading inventory")
     holdings, sources = _read_holdings(
-        inventory, run, sheet=sheet, allow_duplicates=allow_duplicates
+        inventory, run, sheet=sheet, allow_duplicates=allow_duplicates, limits=limits
     )
     step("classifying under Annex I")
     sites, holdings = classify(

@@ -17,7 +17,7 @@ import shapely
 from hazid import datasets, geography, zones
 from hazid import rivers as river_network
 from hazid.errors import InventoryError
-from hazid.inventory import read_inventory, swapped_coordinates
+from hazid.inventory import InputLimits, read_inventory, swapped_coordinates
 from hazid.pipeline.results import _DENSE_GAS_NOTE, ScreeningResults, _input_record
 
 logger = logging.getLogger(__name__)
@@ -29,19 +29,22 @@ def _read_holdings(
     *,
     sheet: str | int | None = None,
     allow_duplicates: bool = False,
+    limits: InputLimits | None = None,
 ) -> tuple[pd.DataFrame, list[Path]]:
-    """Read the inventory; record its name, hash and renamed columns."""
+    """Read the inventory within ``limits``; record its name, hash and renamed columns."""
     sources: list[Path] = []
     if isinstance(inventory, pd.DataFrame):
         holdings = (
             inventory
             if "substance_key" in inventory.columns
-            else read_inventory(inventory, allow_duplicates=allow_duplicates)
+            else read_inventory(inventory, allow_duplicates=allow_duplicates, limits=limits)
         )
         run["inputs"]["inventory"] = {"name": holdings.attrs.get("source", "<table>")}
     else:
         path = Path(inventory)
-        holdings = read_inventory(path, sheet=sheet, allow_duplicates=allow_duplicates)
+        holdings = read_inventory(
+            path, sheet=sheet, allow_duplicates=allow_duplicates, limits=limits
+        )
         run["inputs"]["inventory"] = {"name": path.name, "sha256": holdings.attrs["sha256"]}
         for key in ("sheet", "encoding", "separator", "decimal"):
             if holdings.attrs.get(key):
