@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from hazid.forked import can_fork, forked_map
@@ -44,7 +45,8 @@ def dossier_maps(
         for rec in summary.itertuples(index=False)
         if isinstance(rec.dossier, str) and rec.dossier
     ]
-    context = (results, activities, folder, tiles, lang, base)
+    rows = _SiteRows(results)
+    context = (results, activities, folder, tiles, lang, base, rows)
     if workers < 2 or len(jobs) < PARALLEL_FROM or not can_fork():
         for job in jobs:
             _pair_map(context, job)
@@ -55,7 +57,7 @@ def dossier_maps(
 
 
 def _pair_map(context: Any, job: tuple[str, str, str]) -> None:
-    results, activities, folder, tiles, lang, base = context
+    results, activities, folder, tiles, lang, base, rows = context
     origin, affected_iso, dossier = job
     pick = activities[
         (activities["origin"] == origin)
@@ -63,15 +65,15 @@ def _pair_map(context: Any, job: tuple[str, str, str]) -> None:
         & activities["status"].isin(["notify", "consult"])
     ]
     ids = set(pick["site_id"])
-    affected = _only(results.affected, ids)
+    affected = rows.only("affected", ids)
     affected = affected[affected["affected"] == affected_iso]
     subset = dataclasses.replace(
         results,
-        sites=_only(results.sites, ids),
-        holdings=_only(results.holdings, ids),
-        zones=_only(results.zones, ids),
+        sites=rows.only("sites", ids),
+        holdings=rows.only("holdings", ids),
+        zones=rows.only("zones", ids),
         affected=affected,
-        river_paths=_only(results.river_paths, ids),
+        river_paths=rows.only("river_paths", ids),
     )
     title = gettext("hazid: activities of {origin} that may affect {affected}", lang).format(
         origin=country_name(origin, lang, origin),
@@ -82,8 +84,33 @@ def _pair_map(context: Any, job: tuple[str, str, str]) -> None:
     )
 
 
-def _only(df: Any, ids: set[str]) -> Any:
-    return None if df is None else df[df["site_id"].isin(ids)]
+class _SiteRows:
+    """The rows of each result table by site, found once for all the maps of a run."""
+
+    TABLES = ("sites", "holdings", "zones", "affected", "river_paths")
+
+    def __init__(self, results: Any) -> None:
+        self.results = results
+        self.rows = {
+            name: _positions(getattr(results, name))
+            for name in self.TABLES
+            if getattr(results, name) is not None
+        }
+
+    def only(self, name: str, ids: set[str]) -> Any:
+        """Rows of table ``name`` whose ``site_id`` is in ``ids``, in the table's order."""
+        df = getattr(self.results, name)
+        if df is None:
+            return None
+        where = self.rows[name]
+        picked = [where[i] for i in ids if i in where]
+        pos = np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
+        return df.iloc[pos]
+
+
+def _positions(df: pd.DataFrame) -> dict[Any, np.ndarray]:
+    """Row positions of each ``site_id``."""
+    return df.groupby("site_id", sort=False, observed=True, dropna=True).indices
 
 
 def borders_used(results: Any) -> gpd.GeoDataFrame | None:
