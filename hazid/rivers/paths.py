@@ -1,16 +1,95 @@
-"""Drawing the traced river path of each site, from the site down to the end of its trace."""
+"""Drawing the river path of each site, from the site down past the last affected country.
+
+The line of a site whose trace reaches a country other than its own ends at
+the end of the last reach on the trace that lies in or borders such a country
+(or at the end of the trace, if that comes first): every piece of the river
+inside an affected country is drawn, the shared river farther downstream is
+not. A trace that is not assessed is drawn whole (it shows where the data
+stop); an assessed trace that stays in the site's own country is not drawn.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from hazid.rivers.graph import _Net
 
+if TYPE_CHECKING:
+    from hazid.rivers.trace import _Ends, _Keys, _Starts
+
 logger = logging.getLogger(__name__)
+
+
+def _site_lines(
+    reaches: gpd.GeoDataFrame,
+    net: _Net,
+    start: _Starts,
+    end: _Ends,
+    line_end: tuple[np.ndarray, np.ndarray, np.ndarray],
+    assessed: np.ndarray,
+) -> np.ndarray:
+    """Line of each traced site (trace rows), or None: see the module docstring.
+
+    ``line_end`` is :func:`_line_ends`; ``assessed`` whether each trace was
+    assessed (a trace that was not is drawn whole).
+    """
+    cut_pos, cut_frac, other = line_end
+    last = np.where(assessed, cut_pos, end.stop)
+    frac = np.where(assessed, cut_frac, end.frac)
+    draw = np.flatnonzero(~assessed | other)
+    out = np.full(len(start.pos), None, dtype=object)
+    if len(draw):
+        out[draw] = _path_lines(
+            reaches, net, start.pos[draw], start.frac[draw], last[draw], frac[draw]
+        )
+    return out
+
+
+def _line_ends(
+    events: pd.DataFrame, keys: _Keys, other_rows: np.ndarray, own_s: np.ndarray, end: _Ends
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Last reach and fraction along it where each trace's line ends; whether it reaches abroad.
+
+    ``events`` are the trace's events (the site reach, then every change of
+    countries, name or lake downstream; by row, in path order), ``other_rows``
+    the trace rows reaching a country other than the site's own ``own_s``.
+    The line of such a trace ends at the end of the run of reaches (between
+    two events) that is the last one whose countries include one other than
+    the site's own; at the end of the trace if that run is the trace's last.
+    Other traces keep the trace's end.
+    """
+    cut_pos, cut_frac = end.stop.copy(), end.frac.copy()
+    other = np.zeros(len(cut_pos), dtype=bool)
+    other[other_rows] = True
+    row = events["row"].to_numpy()
+    pos = events["pos"].to_numpy()
+    if not len(row):
+        return cut_pos, cut_frac, other
+    # does the country set of each event hold a country other than the row's own?
+    own_code, own_vals = pd.factorize(pd.Series(own_s[row], dtype=object))
+    pair = keys.ctry_code[pos].astype(np.int64) * (len(own_vals) + 1) + own_code
+    uniq, inv = np.unique(pair, return_inverse=True)
+    abroad_u = np.array(
+        [
+            any(c and c != own_vals[int(u % (len(own_vals) + 1))] for c in label.split(";"))
+            for u, label in zip(uniq, keys.ctry_labels[uniq // (len(own_vals) + 1)], strict=True)
+        ],
+        dtype=bool,
+    )
+    abroad = abroad_u[inv.ravel()] & other[row]
+    last_of_row = np.r_[row[1:] != row[:-1], True]
+    sel = np.flatnonzero(abroad)
+    sel = sel[np.r_[row[sel][1:] != row[sel][:-1], True][: len(sel)]]  # each row's last
+    r, at_end = row[sel], last_of_row[sel]
+    cut_pos[r] = np.where(at_end, end.stop[r], keys.run_end[pos[sel]])
+    cut_frac[r] = np.where(at_end, end.frac[r], 1.0)
+    return cut_pos, cut_frac, other
 
 
 def _path_lines(

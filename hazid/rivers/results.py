@@ -16,7 +16,7 @@ import pandas as pd
 
 from hazid.rivers.graph import _Net
 from hazid.rivers.hydrology import HACK_NOTE, SOURCE_HACK, _Hydraulics
-from hazid.rivers.paths import _path_lines
+from hazid.rivers.paths import _line_ends, _site_lines
 from hazid.rivers.transport import LEADING_EDGE_FACTOR
 
 if TYPE_CHECKING:
@@ -119,17 +119,14 @@ def _affected_table(
 
 def _paths_table(
     sites: gpd.GeoDataFrame,
-    reaches: gpd.GeoDataFrame,
-    net: _Net,
     conn: pd.DataFrame,
     start: _Starts,
     end: _Ends,
     own: np.ndarray,
     path_countries: dict[int, list[str]],
     full_names: pd.Series,
-    path_geometry: bool,
 ) -> gpd.GeoDataFrame:
-    """Build the river_paths table: one row per site, with the traced line."""
+    """Build the river_paths table: one row per site, the line still empty (see _draw_paths)."""
     ns = len(sites)
     s_idx, own_s = start.idx, own[start.idx]
     countries_col = np.full(ns, "", dtype=object)
@@ -148,8 +145,6 @@ def _paths_table(
     end_col[s_idx] = end.kind
     sink_col[s_idx] = end.sink_name
     geom = np.full(ns, None, dtype=object)
-    if path_geometry and len(start.pos):
-        geom[s_idx] = _path_lines(reaches, net, start.pos, start.frac, end.stop, end.frac)
     return gpd.GeoDataFrame(
         {
             "site_id": pd.array(conn["site_id"].to_numpy(), dtype="str"),
@@ -165,6 +160,37 @@ def _paths_table(
         geometry=geom,
         crs=4326,
     )
+
+
+def _draw_paths(
+    paths: gpd.GeoDataFrame,
+    reaches: gpd.GeoDataFrame,
+    net: _Net,
+    trace: tuple[_Starts, _Ends, pd.DataFrame, _Keys],
+    ex: pd.DataFrame,
+    own: np.ndarray,
+    assessed: np.ndarray,
+) -> None:
+    """Set the line of each traced site in ``paths`` (in place).
+
+    The line runs from the site to the end of the last reach in or along a
+    country other than the site's own (or to the end of the trace, if that
+    comes first); a trace that is not assessed (``assessed`` per site) is drawn
+    whole, an assessed one that stays at home is not drawn
+    (:mod:`hazid.rivers.paths`). ``trace`` holds the starts, ends, events
+    and reach keys of the trace, ``ex`` the country entries
+    (:func:`_country_entries`).
+    """
+    start, end, events, keys = trace
+    if not len(start.pos):
+        return
+    own_s = own[start.idx]
+    e_row = ex["row"].to_numpy()
+    other_rows = np.unique(e_row[ex["affected"].to_numpy() != own_s[e_row]])
+    line_end = _line_ends(events, keys, other_rows, own_s, end)
+    geom = np.full(len(paths), None, dtype=object)
+    geom[start.idx] = _site_lines(reaches, net, start, end, line_end, assessed[start.idx])
+    paths["geometry"] = gpd.GeoSeries(geom, index=paths.index, crs=paths.crs)
 
 
 def _lakes_crossed(events: pd.DataFrame, keys: _Keys) -> dict[int, str]:

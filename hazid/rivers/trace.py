@@ -23,10 +23,11 @@ from hazid.rivers.geodesy import _to_wgs84
 from hazid.rivers.graph import _compile, _Net
 from hazid.rivers.hydrology import _Hydraulics, _reach_hydraulics
 from hazid.rivers.network import _as_network
-from hazid.rivers.outcomes import _gap_rows, _outcome_warnings, _water_outcomes
+from hazid.rivers.outcomes import ASSESSED, _gap_rows, _outcome_warnings, _water_outcomes
 from hazid.rivers.results import (
     _affected_table,
     _country_entries,
+    _draw_paths,
     _lakes_crossed,
     _paths_table,
     _per_site,
@@ -144,9 +145,16 @@ def trace_water(
         (sea, endorheic, lake, outlet, edge, cycle, horizon, threshold, or
         none), ``sink_name``, ``snap_km``, ``water_note``, ``lakes`` (lakes
         crossed, ";"-joined), ``water_status`` (assessed, not assessed),
-        ``water_reason``, ``end_country`` (where the trace stopped), geometry
-        (the traced river from the site; None when not connected).
-        ``attrs["warnings"]`` says, in words, which sites were not assessed and why.
+        ``water_reason``, ``end_country`` (where the trace stopped), geometry:
+        the river from the site to the end of the last reach that lies in or
+        borders a country other than the site's own (or to the end of the
+        trace, if that comes first), so every piece of river inside an
+        affected country is drawn but not the shared river farther
+        downstream; the whole trace when the pathway is not assessed (it
+        shows where the data stop); None for an assessed trace that reaches
+        no other country, and when not connected. The other columns describe
+        the whole trace. ``attrs["warnings"]`` says, in words, which sites
+        were not assessed and why.
 
     Raises
     ------
@@ -212,9 +220,7 @@ def trace_water(
     crossed = _lakes_crossed(events, keys)
     ex, path_countries = _country_entries(events, spans, hyd, start, end)
     affected = _affected_table(ex, nm, own[start.idx], conn, start)
-    paths = _paths_table(
-        sites, reaches, net, conn, start, end, own, path_countries, full_names, path_geometry
-    )
+    paths = _paths_table(sites, conn, start, end, own, path_countries, full_names)
     paths["lakes"] = pd.array(_per_site(crossed, start, len(sites)), dtype="str")
     outcome = _water_outcomes(
         paths,
@@ -226,6 +232,9 @@ def trace_water(
     )
     for c in ("water_status", "water_reason", "end_country"):
         paths[c] = pd.array(outcome[c], dtype="str")
+    if path_geometry:
+        assessed = outcome["water_status"].to_numpy() == ASSESSED
+        _draw_paths(paths, reaches, net, (start, end, events, keys), ex, own, assessed)
     gaps = _gap_rows(paths, sites, borders, own, affected, gap_km=gap_km, outcome=outcome)
     if len(gaps):
         order = {s: i for i, s in enumerate(paths["site_id"].astype(str))}
@@ -297,10 +306,18 @@ def _reach_country_spans(
 
 @dataclass
 class _Keys:
-    """Names, lakes and outlets of reaches; the next reach where (countries, name, lake) change."""
+    """Names, countries, lakes and outlets of reaches; where (countries, name, lake) change.
+
+    ``ctry_code`` indexes each reach's country set in ``ctry_labels`` (";"-joined);
+    ``run_end`` is the last reach before the next change downstream (``n`` if
+    none), ``next_change`` the first reach after it (``n`` if none).
+    """
 
     name_code: np.ndarray
     name_vals: Any
+    ctry_code: np.ndarray
+    ctry_labels: np.ndarray
+    run_end: np.ndarray
     sink: np.ndarray
     sink_name: np.ndarray
     next_change: np.ndarray
@@ -313,7 +330,7 @@ def _reach_keys(reaches: gpd.GeoDataFrame, net: _Net, spans: tuple) -> _Keys:
     """Per-reach names, outlet kinds, and the next change of (countries, name) downstream."""
     n = net.n
     c_pos, c_code, _, _, c_uniq = spans
-    _, ctry_code = _country_sets(n, c_pos, c_code, c_uniq)
+    ctry_labels, ctry_code = _country_sets(n, c_pos, c_code, c_uniq)
     names = (
         reaches["name"].fillna("").astype(str).to_numpy()
         if "name" in reaches
@@ -351,7 +368,19 @@ def _reach_keys(reaches: gpd.GeoDataFrame, net: _Net, spans: tuple) -> _Keys:
     first_change = net.first_flagged(change)  # reach whose successor differs
     ext_fc = np.r_[first_change, n]
     next_change = np.r_[ext_nd, n][ext_fc]  # first reach with another key, n if none
-    return _Keys(name_code, name_vals, sink, sink_name, next_change, lake_code, lake_vals, lake_m3)
+    return _Keys(
+        name_code,
+        name_vals,
+        ctry_code,
+        ctry_labels,
+        first_change,
+        sink,
+        sink_name,
+        next_change,
+        lake_code,
+        lake_vals,
+        lake_m3,
+    )
 
 
 @dataclass
