@@ -330,3 +330,31 @@ def test_an_error_of_the_air_stage_alongside_the_rivers_reaches_the_caller(world
     monkeypatch.setattr(hazid.geography, "border_distance", no_distance)
     with pytest.raises(hazid.GeodataError, match="borders without a usable boundary"):
         hazid.screen(inventory, borders=borders, rivers=rivers)
+
+
+def test_the_interactive_map_drawn_by_a_process_of_its_own_is_the_same(
+    world, tmp_path, monkeypatch
+):
+    borders, rivers, inventory = world
+    res = hazid.screen(inventory, borders=borders, rivers=rivers)
+    kw = {"static_maps": False, "now": pd.Timestamp("2026-01-01", tz="UTC").to_pydatetime()}
+    a = hazid.write_results(res, tmp_path / "a", **kw)
+    drawn = pipeline_write.maps.write_map
+    pids: list[int] = []
+
+    def recording(*args, **kwargs):
+        (tmp_path / "map.pid").write_text(str(os.getpid()), encoding="utf-8")
+        return drawn(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline_write, "PARALLEL_ROWS_FROM", 0)
+    monkeypatch.setattr(pipeline_write.maps, "write_map", recording)
+    b = hazid.write_results(res, tmp_path / "b", **kw)
+    pids.append(int((tmp_path / "map.pid").read_text(encoding="utf-8")))
+    assert pids != [os.getpid()]
+    assert (a / "map.html").read_bytes() == (b / "map.html").read_bytes()
+    pair_maps = sorted(p.name for p in (a / "notifications").glob("*_map.html"))
+    assert pair_maps
+    for name in pair_maps:
+        assert (a / "notifications" / name).read_bytes() == (
+            b / "notifications" / name
+        ).read_bytes()

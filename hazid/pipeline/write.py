@@ -116,53 +116,106 @@ def write_results(
     # the countries of every HTML map of the run, projected and simplified once
     base = maps.BaseMap(results.borders, lang=langs[0]) if map_html and has_borders else None
     with atomic_results_dir(out_dir, overwrite=overwrite, inputs=results.sources) as tmp:
+        if map_html:
+            # drawn aside from the start, while the tables, dossiers and pair maps are written
+            step("drawing the interactive map")
+            if base is not None:
+                base.prepare()  # once here, shared with every process drawing a map
+            html = tmp / "map.html"
+            map_written = _aside(
+                html,
+                lambda: maps.write_map(results, html, tiles=tiles, lang=langs[0], base=base),
+                len(results.sites),
+            )
+        else:
+            map_written = _nothing
+        try:
+            summary = _tables_and_dossiers(
+                results,
+                tmp,
+                step,
+                contacts=contacts,
+                run={k: v for k, v in run.items() if k != "finished_utc"},  # date only
+                static_maps=static_maps,
+                map_html=map_html,
+                lang=lang,
+                response_days=response_days,
+            )
+            # the workbook reads the dossiers' tables: written aside while the maps are drawn
+            xlsx = tmp / "results.xlsx"
+            xlsx_written = _aside(
+                xlsx, lambda: _workbook(results, tmp, langs[0]), len(results.sites)
+            )
+            try:
+                if map_html and summary is not None:
+                    step("drawing a map per dossier")
+                    dossier_maps(
+                        results,
+                        tmp / "notifications",
+                        summary,
+                        tiles=tiles,
+                        lang=langs[0],
+                        base=base,
+                    )
+            finally:
+                xlsx_written()
+        finally:
+            map_written()
+        write_json(run, tmp / "run.json")
+    return out_dir
+
+
+def _tables_and_dossiers(
+    results: ScreeningResults,
+    tmp: Path,
+    step: Callable[[str], None],
+    *,
+    contacts: str | Path | pd.DataFrame | None,
+    run: dict[str, Any],
+    static_maps: bool,
+    map_html: bool,
+    lang: str | Sequence[str],
+    response_days: int | None,
+) -> pd.DataFrame | None:
+    """Write the CSV tables, ``results.gpkg`` (aside) and the dossiers; return their summary."""
+    layers: dict[str, Any] = {"sites": results.sites}
+    gpkg_written: Callable[[], None] = _nothing
+    if results.affected is not None:
+        layers["zones"] = results.zones
+        layers["river_paths"] = results.river_paths
+        layers["borders"] = borders_used(results)
+        n_rows = sum(len(df) for df in layers.values() if df is not None)
+        gpkg = tmp / "results.gpkg"
+        gpkg_written = _aside(gpkg, lambda: write_layers(gpkg, layers), n_rows)
+    try:
         step("writing tables")
         write_csv(results.sites, tmp / "sites.csv", SITES_COLUMNS)
         write_csv(results.holdings, tmp / "holdings.csv", HOLDINGS_COLUMNS)
-        layers: dict[str, Any] = {"sites": results.sites}
-        if results.affected is not None:
-            write_csv(results.affected, tmp / "affected.csv", AFFECTED_COLUMNS)
-            layers["zones"] = results.zones
-            layers["river_paths"] = results.river_paths
-            layers["borders"] = borders_used(results)
-            n_rows = sum(len(df) for df in layers.values() if df is not None)
-            gpkg = tmp / "results.gpkg"
-            gpkg_written = _aside(gpkg, lambda: write_layers(gpkg, layers), n_rows)
-            try:
-                step("writing notification dossiers")
-                summary = write_notifications(
-                    tmp,
-                    results.sites,
-                    results.holdings,
-                    results.affected,
-                    zones=results.zones,
-                    river_paths=results.river_paths,
-                    borders=layers["borders"],
-                    contacts=contacts,
-                    run={k: v for k, v in run.items() if k != "finished_utc"},  # date only
-                    maps=static_maps,
-                    map_links=map_html,
-                    lang=lang,
-                    response_days=response_days,
-                )
-            finally:
-                gpkg_written()
-        # the workbook reads the dossiers' tables: written aside while the maps are drawn
-        xlsx = tmp / "results.xlsx"
-        xlsx_written = _aside(xlsx, lambda: _workbook(results, tmp, langs[0]), len(results.sites))
-        try:
-            if map_html and results.affected is not None:
-                step("drawing a map per dossier")
-                dossier_maps(
-                    results, tmp / "notifications", summary, tiles=tiles, lang=langs[0], base=base
-                )
-            if map_html:
-                step("drawing the interactive map")
-                maps.write_map(results, tmp / "map.html", tiles=tiles, lang=langs[0], base=base)
-        finally:
-            xlsx_written()
-        write_json(run, tmp / "run.json")
-    return out_dir
+        if results.affected is None:
+            return None
+        write_csv(results.affected, tmp / "affected.csv", AFFECTED_COLUMNS)
+        step("writing notification dossiers")
+        return write_notifications(
+            tmp,
+            results.sites,
+            results.holdings,
+            results.affected,
+            zones=results.zones,
+            river_paths=results.river_paths,
+            borders=layers["borders"],
+            contacts=contacts,
+            run=run,
+            maps=static_maps,
+            map_links=map_html,
+            lang=lang,
+            response_days=response_days,
+        )
+    finally:
+        gpkg_written()
+
+
+def _nothing() -> None:
+    """Wait for nothing (a file written in this process)."""
 
 
 #: Rows from which ``results.gpkg`` and ``results.xlsx`` are written by processes of their own.
