@@ -506,3 +506,27 @@ def test_downstream_countries_do_not_depend_on_reach_order(seed, n, data):
     assert countries2 == countries
     for key, (km, hours) in rows.items():
         assert rows2[key] == pytest.approx((km, hours), rel=1e-9, abs=1e-9, nan_ok=True), key
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(max_size=12),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.integers(),
+            st.booleans(),
+        ),
+        max_size=20,
+    ),
+    st.sampled_from(["object", "string[pyarrow]"]),
+)
+def test_map_texts_are_escaped_at_once_as_value_by_value(values, dtype):
+    from hazid.maps.content import _esc, _esc_series
+
+    s = pd.Series(values, dtype=object)
+    if dtype != "object":
+        s = pd.Series([v if v is None else str(v) for v in values], dtype=dtype)
+    assert _esc_series(s).tolist() == [_esc(v) for v in s.tolist()]
+    assert _esc_series(s).index.equals(s.index)

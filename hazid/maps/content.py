@@ -27,6 +27,31 @@ def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+#: what :func:`html.escape` (``quote=True``) replaces, in its order
+_HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
+
+
+def _esc_series(values: pd.Series) -> pd.Series:
+    """:func:`_esc` of every value of a column, at once (object strings, same index).
+
+    Examples
+    --------
+    >>> _esc_series(pd.Series(["a<b", None, 1.5, "O'Neil & Co"])).tolist()
+    ['a&lt;b', '', '1.5', 'O&#x27;Neil &amp; Co']
+    """
+    missing = values.isna().to_numpy()
+    text = values.astype(object).to_numpy()
+    if missing.any():
+        text = np.where(missing, "", text)
+    out = pd.Series(text, index=values.index, dtype=object).astype(str)
+    if out.str.contains("[&<>\"']", regex=True).any():
+        arrow = out.astype("string[pyarrow]")
+        for old, new in _HTML_ESCAPES:
+            arrow = arrow.str.replace(old, new, regex=False)
+        out = arrow.astype(object)
+    return out.astype(object)
+
+
 def _fmt(value: Any) -> str:
     """Format a number for display (3 significant digits, thousands separated)."""
     try:
@@ -49,7 +74,7 @@ def _col(df: pd.DataFrame, name: str, default: Any = np.nan) -> pd.Series:
 
 def _text_col(df: pd.DataFrame, name: str) -> pd.Series:
     """Column as HTML-escaped strings (missing values empty)."""
-    return _col(df, name).map(_esc).astype(object)
+    return _esc_series(_col(df, name))
 
 
 def _num_col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -171,13 +196,13 @@ def _site_popups(
     inv = _lookup(ids, _inventory_rows(holdings))
     aff = _lookup(ids, _affected_rows(affected))
     name = _text_col(sites, "site_name")
-    name = name.where(name != "", ids.map(_esc))
+    name = name.where(name != "", _esc_series(ids))
     meta = (
-        ids.map(_esc)
+        _esc_series(ids)
         + " · "
         + _text_col(sites, "operator")
         + " · "
-        + _site_country(sites).map(_esc)
+        + _esc_series(_site_country(sites))
     )
     labels = {k: v["label"] for k, v in SITE_STATUS_STYLE.items()}
     n_aff = (

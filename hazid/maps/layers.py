@@ -23,6 +23,7 @@ from hazid.maps.base import BaseMap, _labels_json
 from hazid.maps.content import (
     _col,
     _esc,
+    _esc_series,
     _fmt,
     _is_water,
     _lookup,
@@ -189,9 +190,9 @@ def _zone_texts(zones: gpd.GeoDataFrame, hazard: pd.Series, names: dict[str, str
     zsite = _lookup(zones["site_id"], names)
     zsite = zsite.where(zsite != "", zones["site_id"])
     tip = (
-        zsite.map(_esc)
+        _esc_series(zsite)
         + ": "
-        + hazard.map(_esc)
+        + _esc_series(hazard)
         + " zone "
         + _num_col(zones, "zone_km")
         + " km ("
@@ -204,9 +205,9 @@ def _zone_texts(zones: gpd.GeoDataFrame, hazard: pd.Series, names: dict[str, str
     note = _text_col(zones, "note")
     popup = (
         '<div class="hz-pop"><div class="hz-h">'
-        + zsite.map(_esc)
+        + _esc_series(zsite)
         + "</div>"
-        + hazard.map(_esc)
+        + _esc_series(hazard)
         + " zone, "
         + _text_col(zones, "substance_key")
         + ": "
@@ -287,7 +288,7 @@ def _add_runout(c: _Canvas, envelopes: gpd.GeoDataFrame, names: dict[str, str]) 
     geoms = _simplify(envelopes.geometry.to_numpy(), c.crs, c.tol)
     who = _lookup(envelopes["facility_id"].astype(str), names)
     who = who.where(who != "", envelopes["facility_id"].astype(str))
-    tip = who.map(_esc) + ": " + c.t("run-out") + " " + _num_col(envelopes, "runout_km") + " km"
+    tip = _esc_series(who) + ": " + c.t("run-out") + " " + _num_col(envelopes, "runout_km") + " km"
     colour = _RUNOUT_STYLE["color"]
     label = c.t("run-out envelope (not a flow path)")
     c.add(
@@ -316,11 +317,11 @@ def _add_traces(
     psite = psite.where(psite != "", paths["site_id"])
     countries = _col(paths, "countries", "").astype(object).where(lambda s: s.notna(), "")
     tip = (
-        psite.map(_esc)
+        _esc_series(psite)
         + ": "
         + _text_col(paths, "river")
         + " — "
-        + countries.astype(str).str.replace(";", " → ", regex=False).map(_esc)
+        + _esc_series(countries.astype(str).str.replace(";", " → ", regex=False))
         + " ("
         + _num_col(paths, "length_km")
         + " km traced)"
@@ -376,8 +377,8 @@ def _add_sites(
 ) -> None:
     """Sites coloured by status (one layer per status, clustered when there are many)."""
     popups = _site_popups(sites, status, holdings, affected)
-    tips = _lookup(sites["site_id"], names).map(_esc)
-    tips = tips.where(tips != "", sites["site_id"].map(_esc))
+    tips = _esc_series(_lookup(sites["site_id"], names))
+    tips = tips.where(tips != "", _esc_series(sites["site_id"]))
     pts = sites.geometry.to_numpy()
     ids, tip_list, popup_list = sites["site_id"].tolist(), tips.tolist(), popups.tolist()
     sleg = []

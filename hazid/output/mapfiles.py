@@ -110,7 +110,12 @@ class _SiteRows:
 
 def _positions(df: pd.DataFrame) -> dict[Any, np.ndarray]:
     """Row positions of each ``site_id``."""
-    return df.groupby("site_id", sort=False, observed=True, dropna=True).indices
+    codes, uniques = pd.factorize(df["site_id"], use_na_sentinel=True)
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    skip = int((codes < 0).sum())  # missing ids sort first
+    groups = np.split(order[skip:], ends[:-1])
+    return dict(zip(np.asarray(uniques, dtype=object).tolist(), groups, strict=True))
 
 
 def borders_used(results: Any) -> gpd.GeoDataFrame | None:
