@@ -133,7 +133,27 @@ def _inventory_rows(holdings: pd.DataFrame | None) -> pd.Series:
         + _num_col(holdings, "ratio")
         + "</td></tr>"
     )
-    return rows.groupby(holdings["site_id"].to_numpy(), sort=False).agg("".join)
+    return _joined_by_site(rows, holdings["site_id"])
+
+
+def _joined_by_site(rows: pd.Series, site_ids: pd.Series) -> pd.Series:
+    """Texts of the rows of each site joined in row order, indexed by site in order of appearance.
+
+    As ``rows.groupby(site_ids, sort=False).agg("".join)``, in one pass.
+
+    Examples
+    --------
+    >>> _joined_by_site(pd.Series(["a", "b", "c"]), pd.Series(["S2", "S1", "S2"])).to_dict()
+    {'S2': 'ac', 'S1': 'b'}
+    """
+    codes, uniques = pd.factorize(site_ids.to_numpy(), use_na_sentinel=True)
+    order = np.argsort(codes, kind="stable")
+    order = order[int((codes < 0).sum()) :]  # rows without a site id sort first
+    texts = rows.to_numpy(dtype=object)[order].tolist()
+    ends = np.cumsum(np.bincount(codes[codes >= 0], minlength=len(uniques))).tolist()
+    starts = [0, *ends[:-1]]
+    joined = ["".join(texts[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return pd.Series(joined, index=pd.Index(uniques), dtype=object)
 
 
 def _is_water(affected: pd.DataFrame) -> pd.Series:
@@ -182,7 +202,7 @@ def _affected_rows(affected: pd.DataFrame | None) -> pd.Series:
         + fig
         + "</td></tr>"
     )
-    return rows.groupby(affected["site_id"].to_numpy(), sort=False).agg("".join)
+    return _joined_by_site(rows, affected["site_id"])
 
 
 def _site_popups(
