@@ -530,3 +530,18 @@ def test_map_texts_are_escaped_at_once_as_value_by_value(values, dtype):
         s = pd.Series([v if v is None else str(v) for v in values], dtype=dtype)
     assert _esc_series(s).tolist() == [_esc(v) for v in s.tolist()]
     assert _esc_series(s).index.equals(s.index)
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.one_of(st.none(), st.floats(), st.integers(-(10**12), 10**12), st.text(max_size=4)),
+        max_size=20,
+    )
+)
+def test_map_numbers_are_formatted_at_once_as_value_by_value(values):
+    from hazid.maps.content import _fmt, _num_col
+
+    df = pd.DataFrame({"v": pd.Series(values, dtype=object)})
+    expected = [_fmt(v) for v in pd.to_numeric(df["v"], errors="coerce").tolist()]
+    assert _num_col(df, "v").tolist() == expected

@@ -78,8 +78,16 @@ def _text_col(df: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _num_col(df: pd.DataFrame, name: str) -> pd.Series:
-    """Column as formatted numbers."""
-    return pd.to_numeric(_col(df, name), errors="coerce").map(_fmt).astype(object)
+    """Column as formatted numbers (as :func:`_fmt`, a column at a time)."""
+    col = pd.to_numeric(_col(df, name), errors="coerce")
+    x = col.to_numpy(dtype=float, na_value=np.nan)
+    out = np.full(len(x), "–", dtype=object)
+    finite = np.isfinite(x)
+    big = finite & (np.abs(x) >= 999.5)
+    small = finite & ~big
+    out[big] = [f"{v:,.0f}" for v in x[big].tolist()]
+    out[small] = [f"{v:.3g}" for v in x[small].tolist()]
+    return pd.Series(out, index=col.index, dtype=object)
 
 
 def _lookup(keys: pd.Series, mapping: Any) -> pd.Series:

@@ -455,24 +455,28 @@ def _crossings(
         if np.isfinite(river_km[i]):
             points[i] = _point_along_km(lines[i], float(river_km[i]))
     keep = np.flatnonzero(~pd.isna(points))
+    rows = water.iloc[keep]
+    arrival = pd.to_numeric(_col(rows, "arrival_h"), errors="coerce").to_numpy(dtype=float)
+    cols = {
+        c: _col(rows, c).astype(object).where(lambda v: v.notna(), None).tolist()
+        for c in ("site_id", "affected", "river", "river_km", "arrival_h", "peak_h", "peak_mg_l")
+    }
     props = []
-    for i in keep:
-        row = water.iloc[i]
-        site = names.get(row["site_id"]) or row["site_id"]
-        hours = text("{value} h", lang).format(value=_fmt(row.get("arrival_h")))
-        label = f"{_esc(row['affected'])}: {_esc(hours)}"
+    for k in range(len(rows)):
+        site = names.get(cols["site_id"][k]) or cols["site_id"][k]
+        hours = text("{value} h", lang).format(value=_fmt(cols["arrival_h"][k]))
+        label = f"{_esc(cols['affected'][k])}: {_esc(hours)}"
         detail = (
-            f"<b>{_esc(site)}</b> → {_esc(row['affected'])}<br>"
-            f"{_esc(row.get('river'))}: {_fmt(row.get('river_km'))} km downstream<br>"
-            f"arrival {_fmt(row.get('arrival_h'))} h, peak {_fmt(row.get('peak_h'))} h, "
-            f"{_fmt(row.get('peak_mg_l'))} mg/L"
+            f"<b>{_esc(site)}</b> → {_esc(cols['affected'][k])}<br>"
+            f"{_esc(cols['river'][k])}: {_fmt(cols['river_km'][k])} km downstream<br>"
+            f"arrival {_fmt(cols['arrival_h'][k])} h, peak {_fmt(cols['peak_h'][k])} h, "
+            f"{_fmt(cols['peak_mg_l'][k])} mg/L"
         )
-        arrival = pd.to_numeric(pd.Series([row.get("arrival_h")]), errors="coerce").iloc[0]
         props.append(
             {
                 "tip": label,
                 "popup": f'<div class="hz-pop">{detail}</div>',
-                "rank": float(arrival) if np.isfinite(arrival) else 1e9,
+                "rank": float(arrival[k]) if np.isfinite(arrival[k]) else 1e9,
             }
         )
     return list(points[keep]), props
