@@ -545,3 +545,25 @@ def test_map_numbers_are_formatted_at_once_as_value_by_value(values):
     df = pd.DataFrame({"v": pd.Series(values, dtype=object)})
     expected = [_fmt(v) for v in pd.to_numeric(df["v"], errors="coerce").tolist()]
     assert _num_col(df, "v").tolist() == expected
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.none(), st.sampled_from(["S1", "S2", "S3"])), st.text(max_size=3)),
+        max_size=12,
+    )
+)
+def test_rows_are_grouped_by_site_as_pandas_groups_them(rows):
+    from hazid.maps.content import _joined_by_site
+    from hazid.output.mapfiles import _positions
+
+    df = pd.DataFrame({"site_id": [r[0] for r in rows], "text": [r[1] for r in rows]}, dtype=object)
+    joined = _joined_by_site(df["text"], df["site_id"])
+    expected = df["text"].groupby(df["site_id"].to_numpy(), sort=False).agg("".join)
+    assert joined.to_dict() == expected.to_dict()
+    assert list(joined.index) == list(expected.index)
+    where = _positions(df)
+    indices = df.groupby("site_id", sort=False, dropna=True).indices
+    assert where.keys() == indices.keys()
+    assert all(np.array_equal(where[k], indices[k]) for k in indices)

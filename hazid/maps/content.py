@@ -153,13 +153,15 @@ def _joined_by_site(rows: pd.Series, site_ids: pd.Series) -> pd.Series:
     --------
     >>> _joined_by_site(pd.Series(["a", "b", "c"]), pd.Series(["S2", "S1", "S2"])).to_dict()
     {'S2': 'ac', 'S1': 'b'}
+    >>> _joined_by_site(pd.Series([], dtype=object), pd.Series([], dtype=object)).empty
+    True
     """
     codes, uniques = pd.factorize(site_ids.to_numpy(), use_na_sentinel=True)
     order = np.argsort(codes, kind="stable")
     order = order[int((codes < 0).sum()) :]  # rows without a site id sort first
     texts = rows.to_numpy(dtype=object)[order].tolist()
     ends = np.cumsum(np.bincount(codes[codes >= 0], minlength=len(uniques))).tolist()
-    starts = [0, *ends[:-1]]
+    starts = [0, *ends[:-1]] if ends else []
     joined = ["".join(texts[a:b]) for a, b in zip(starts, ends, strict=True)]
     return pd.Series(joined, index=pd.Index(uniques), dtype=object)
 

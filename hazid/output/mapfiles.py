@@ -111,6 +111,8 @@ class _SiteRows:
 def _positions(df: pd.DataFrame) -> dict[Any, np.ndarray]:
     """Row positions of each ``site_id``."""
     codes, uniques = pd.factorize(df["site_id"], use_na_sentinel=True)
+    if not len(uniques):
+        return {}
     order = np.argsort(codes, kind="stable")
     ends = np.cumsum(np.bincount(codes[codes >= 0], minlength=len(uniques)))
     skip = int((codes < 0).sum())  # missing ids sort first
