@@ -556,14 +556,14 @@ def test_map_numbers_are_formatted_at_once_as_value_by_value(values):
 )
 def test_rows_are_grouped_by_site_as_pandas_groups_them(rows):
     from hazid.maps.content import _joined_by_site
-    from hazid.output.mapfiles import _positions
+    from hazid.maps.rows import rows_by_site
 
     df = pd.DataFrame({"site_id": [r[0] for r in rows], "text": [r[1] for r in rows]}, dtype=object)
     joined = _joined_by_site(df["text"], df["site_id"])
     expected = df["text"].groupby(df["site_id"].to_numpy(), sort=False).agg("".join)
     assert joined.to_dict() == expected.to_dict()
     assert list(joined.index) == list(expected.index)
-    where = _positions(df)
-    indices = df.groupby("site_id", sort=False, dropna=True).indices
+    where = rows_by_site(df)
+    indices = df.groupby(df["site_id"].astype(str), sort=False).indices
     assert where.keys() == indices.keys()
     assert all(np.array_equal(where[k], indices[k]) for k in indices)

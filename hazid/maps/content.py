@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from hazid.maps.rows import site_groups
 from hazid.maps.styles import SITE_STATUS_STYLE
 
 
@@ -156,11 +157,9 @@ def _joined_by_site(rows: pd.Series, site_ids: pd.Series) -> pd.Series:
     >>> _joined_by_site(pd.Series([], dtype=object), pd.Series([], dtype=object)).empty
     True
     """
-    codes, uniques = pd.factorize(site_ids.to_numpy(), use_na_sentinel=True)
-    order = np.argsort(codes, kind="stable")
-    order = order[int((codes < 0).sum()) :]  # rows without a site id sort first
+    uniques, order, ends_at = site_groups(site_ids)
     texts = rows.to_numpy(dtype=object)[order].tolist()
-    ends = np.cumsum(np.bincount(codes[codes >= 0], minlength=len(uniques))).tolist()
+    ends = ends_at.tolist()
     starts = [0, *ends[:-1]] if ends else []
     joined = ["".join(texts[a:b]) for a, b in zip(starts, ends, strict=True)]
     return pd.Series(joined, index=pd.Index(uniques), dtype=object)

@@ -27,6 +27,7 @@ from shapely.ops import nearest_points
 from hazid.errors import CRSError, GeodataError, OutputError
 from hazid.forked import can_fork, forked_map
 from hazid.maps.labels import check_map_lang, text
+from hazid.maps.rows import rows_by_site, rows_of
 from hazid.maps.static_draw import (
     _SITE_MARKER_PT,
     _draw_countries,
@@ -455,9 +456,9 @@ def static_maps(
         _prepare_print_borders(b_all)  # before the workers fork: simplified once
     global _SHARED
     _SHARED = {
-        "sites": (sites, _rows_by_site(sites)),
-        "zones": (zones, _rows_by_site(zones)),
-        "river_paths": (river_paths, _rows_by_site(river_paths)),
+        "sites": (sites, rows_by_site(sites)),
+        "zones": (zones, rows_by_site(zones)),
+        "river_paths": (river_paths, rows_by_site(river_paths)),
         "borders": b_all,
         "size_px": size_px,
         "dpi": dpi,
@@ -484,21 +485,10 @@ def _draw_shared_job(_: None, job: dict[str, Any]) -> Path:
 _SHARED: dict[str, Any] = {}
 
 
-def _rows_by_site(layer: pd.DataFrame | None) -> dict[str, np.ndarray]:
-    """Positions of the rows of each site in ``layer`` (in the order of the layer)."""
-    if layer is None or not len(layer):
-        return {}
-    keys = layer["site_id"].astype(str).to_numpy()
-    return pd.Series(np.arange(len(keys))).groupby(keys, sort=False).indices
-
-
 def _shared_rows(name: str, ids: Sequence[str]) -> Any:
     """Rows of the shared layer ``name`` of the sites ``ids`` (None without the layer)."""
     layer, at = _SHARED[name]
-    if layer is None:
-        return None
-    pos = [at[i] for i in ids if i in at]
-    return layer.iloc[np.sort(np.concatenate(pos)) if pos else []]
+    return rows_of(layer, at, ids)
 
 
 def _draw_job(job: dict[str, Any]) -> Path:

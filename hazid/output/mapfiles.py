@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from hazid.forked import can_fork, forked_map
 from hazid.i18n import country_name, gettext
 from hazid.maps import BaseMap, write_map
+from hazid.maps.rows import rows_by_site, rows_of
 from hazid.output.results import read_table
 
 __all__ = ["borders_used", "dossier_maps"]
@@ -91,33 +91,11 @@ class _SiteRows:
 
     def __init__(self, results: Any) -> None:
         self.results = results
-        self.rows = {
-            name: _positions(getattr(results, name))
-            for name in self.TABLES
-            if getattr(results, name) is not None
-        }
+        self.rows = {name: rows_by_site(getattr(results, name)) for name in self.TABLES}
 
     def only(self, name: str, ids: set[str]) -> Any:
         """Rows of table ``name`` whose ``site_id`` is in ``ids``, in the table's order."""
-        df = getattr(self.results, name)
-        if df is None:
-            return None
-        where = self.rows[name]
-        picked = [where[i] for i in ids if i in where]
-        pos = np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
-        return df.iloc[pos]
-
-
-def _positions(df: pd.DataFrame) -> dict[Any, np.ndarray]:
-    """Row positions of each ``site_id``."""
-    codes, uniques = pd.factorize(df["site_id"], use_na_sentinel=True)
-    if not len(uniques):
-        return {}
-    order = np.argsort(codes, kind="stable")
-    ends = np.cumsum(np.bincount(codes[codes >= 0], minlength=len(uniques)))
-    skip = int((codes < 0).sum())  # missing ids sort first
-    groups = np.split(order[skip:], ends[:-1])
-    return dict(zip(np.asarray(uniques, dtype=object).tolist(), groups, strict=True))
+        return rows_of(getattr(self.results, name), self.rows[name], ids)
 
 
 def borders_used(results: Any) -> gpd.GeoDataFrame | None:
