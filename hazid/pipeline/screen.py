@@ -237,12 +237,8 @@ def _start_air(
     args = (results.sites, results.holdings, border_layer, parameters, population)
     if rivers is False or len(results.sites) < PARALLEL_SITES_FROM or not can_fork():
         effects = _air_effects(*args, step)
-
-        def done() -> pd.DataFrame:
-            return effects.air
-
-        _apply_air(results, effects, warnings_at=warnings_at, limitations_at=limitations_at)
-        return done
+        air = _apply_air(results, effects, warnings_at=warnings_at, limitations_at=limitations_at)
+        return lambda: air
     # the keys keep their place in run.json
     run["stages"]["air"] = "running"
     if population is not None:
