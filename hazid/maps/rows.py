@@ -45,10 +45,8 @@ def rows_by_site(layer: pd.DataFrame | None) -> dict[str, np.ndarray]:
     """
     if layer is None or not len(layer):
         return {}
-    ids, order, ends = site_groups(layer["site_id"].astype(str))
-    if not len(ids):  # every id missing
-        return {}
-    return dict(zip(ids.tolist(), np.split(order, ends[:-1]), strict=True))
+    keys = layer["site_id"].astype(str).to_numpy()
+    return pd.Series(np.arange(len(keys))).groupby(keys, sort=False).indices
 
 
 def rows_of(layer: pd.DataFrame | None, at: dict[str, np.ndarray], ids: Iterable[str]) -> Any:
