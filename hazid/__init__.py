@@ -44,7 +44,7 @@ from hazid.process import (
     write_catalogue,
     write_changes,
 )
-from hazid.rivers import build_network, resolve_rivers, trace_water
+from hazid.rivers import build_network, data_ends, resolve_rivers, trace_water
 from hazid.zones import consequence_distances, population_in_zones, zone_polygons
 
 __all__ = [
@@ -75,6 +75,7 @@ __all__ = [
     "classify",
     "cluster_sites",
     "consequence_distances",
+    "data_ends",
     "determine",
     "diff",
     "load_borders",

@@ -712,3 +712,36 @@ def test_first_entry_into_a_country_is_that_of_the_whole_intersection():
     assert fast.notna().sum() > 20 and pd.isna(fast.iloc[-1])
     assert fast.iloc[-2] == pytest.approx(14.0 - 3.0, abs=0.31)  # the vertical line
     np.testing.assert_allclose(fast.to_numpy(), whole.to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_ends_of_the_river_data_drawn_once_per_place_for_hazardous_sites():
+    # S2's trace stays at home and leaves the data at (61, 40.5): no line, a point;
+    # six more traces stop at the same point; S3 (not hazardous) stops elsewhere
+    ids = ["S1", "S2", "X1", "X2", "X3", "X4", "X5", "X6", "S3"]
+    nan = np.nan
+    paths = gpd.GeoDataFrame(
+        {
+            "site_id": ids,
+            "countries": ["AAA;CCC"] + ["AAA"] * 7 + ["BBB"],
+            "river": ["Test Darya"] * 9,
+            "length_km": [450.0] * 9,
+            "end_country": ["CCC"] + ["AAA"] * 7 + ["BBB"],
+            "edge_lon": [nan] + [61.0] * 7 + [70.0],
+            "edge_lat": [nan] + [40.5] * 7 + [47.0],
+        },
+        geometry=[LineString([(64, 42), (64.5, 43), (65, 45), (65, 46)])] + [None] * 8,
+        crs=4326,
+    )
+    page = screening_map(make_results(river_paths=paths)).get_root().render()
+    (feature,) = layer_data(page)["data_ends"]["features"]
+    assert feature["geometry"]["coordinates"] == [61.0, 40.5]
+    assert feature["properties"]["tip"] == (
+        "End of the river data (not assessed beyond) (AAA): Beta Gas, X1, X2, X3, X4 and 2 more"
+    )
+    assert "Ends of the river data (1)" in page
+    ru = screening_map(make_results(river_paths=paths), lang="ru").get_root().render()
+    (feature,) = layer_data(ru)["data_ends"]["features"]
+    assert feature["properties"]["tip"].endswith("X4 и ещё 2")
+    # no ends: no layer
+    page = screening_map(make_results()).get_root().render()
+    assert "data_ends" not in layer_data(page)

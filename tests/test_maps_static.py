@@ -14,7 +14,13 @@ from shapely.geometry import LineString, box
 from hazid.errors import ChoiceError, GeodataError
 from hazid.maps import HAZARD_COLOURS, ZONE_COLOURS, static_map, static_maps
 from hazid.maps.static import _compose
-from hazid.maps.styles import _AFFECTED_STYLE, _ORIGIN_STYLE, SITE_STATUS_STYLE
+from hazid.maps.static_group import _compose_group, _rows
+from hazid.maps.styles import (
+    _AFFECTED_STYLE,
+    _DATA_END_STYLE,
+    _ORIGIN_STYLE,
+    SITE_STATUS_STYLE,
+)
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -205,3 +211,47 @@ def test_one_map_for_several_affected_parties(case):
     assert y1 > 440_000 and x1 > 0 > x0
     single = compose(case, borders=b, affected="BBB")
     assert single.axes[0].get_ylim()[1] < 440_000
+
+
+def test_end_of_the_river_data_is_drawn_and_framed(case):
+    # the trace stays in AAA and leaves the data 150 km north of the site: no line, a point
+    paths = gpd.GeoDataFrame(
+        {"site_id": ["S1"], "end_country": ["AAA"], "edge_lon": [65.6], "edge_lat": [43.35]},
+        geometry=[None],
+        crs=4326,
+    )
+    fig = compose(case, river_paths=paths)
+    ax = fig.axes[0]
+    handles = {
+        t.get_text(): h
+        for t, h in zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles, strict=True)
+    }
+    end = handles["End of the river data (not assessed beyond)"]
+    assert end.get_marker() == "D"
+    assert end.get_markeredgecolor() == _DATA_END_STYLE["color"]
+    assert "River trace downstream" not in handles
+    # the point is inside the frame (about 150 km north of the site, at the map's centre)
+    (y0, y1) = ax.get_ylim()
+    assert y0 < 150_000 < y1
+    # with no point and no line, the map has neither
+    bare = compose(case, river_paths=paths.assign(edge_lon=np.nan))
+    labels = [t.get_text() for t in bare.axes[0].get_legend().get_texts()]
+    assert not any("river" in t.lower() for t in labels)
+    # the map of several activities draws it too
+    group = _compose_group(
+        case["sites"],
+        ["S1"],
+        ["1"],
+        zones=None,
+        river_paths=_rows(paths, "river_paths", ["S1"]),
+        borders=case["borders"],
+        origin="AAA",
+        affected="BBB",
+        title=None,
+        note=None,
+        size_px=(800, 600),
+        dpi=100,
+        lang="en",
+    )
+    labels = [t.get_text() for t in group.axes[0].get_legend().get_texts()]
+    assert "End of the river data (not assessed beyond)" in labels

@@ -6,6 +6,7 @@ from itertools import pairwise
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely import LineString, MultiPolygon, Point, box
@@ -128,17 +129,38 @@ def test_border_country_left_upstream_of_the_site_is_not_abroad():
     assert paths.water_status[0] == "assessed" and paths.geometry[0] is None
 
 
-def test_trace_stopped_at_the_edge_of_the_data_keeps_its_whole_line():
+def test_trace_stopped_at_the_edge_of_the_data_keeps_the_point_where_the_data_stop():
     net = chain(XS, names=NAMES, last_sink="edge")
     _, paths = rv.trace_water(site(0.15), net, HOME, border_tolerance_km=0.0)
     p = paths.iloc[0]
     assert (p.end, p.water_status) == ("edge", "not assessed")
-    assert p.geometry.coords[0] == pytest.approx((0.15, 0.0))
-    assert p.geometry.coords[-1] == pytest.approx((XS[-1], 0.0))
-    # also when it went abroad on the way
+    # no other country on the way: no line, the end of the data instead
+    assert p.geometry is None
+    assert (p.edge_lon, p.edge_lat) == pytest.approx((XS[-1], 0.0))
+    # abroad on the way: the line stops after BBB, like an assessed one
     _, paths = rv.trace_water(site(0.15), net, A_B_A, border_tolerance_km=0.0)
     assert paths.water_status[0] == "not assessed"
-    assert paths.geometry[0].coords[-1] == pytest.approx((XS[-1], 0.0))
+    assert paths.geometry[0].coords[-1] == pytest.approx((2.05, 0.0))
+    assert (paths.edge_lon[0], paths.edge_lat[0]) == pytest.approx((XS[-1], 0.0))
+    # an assessed trace has no end of the data
+    _, paths = rv.trace_water(site(0.15), chain(XS, names=NAMES), HOME, border_tolerance_km=0.0)
+    assert np.isnan(paths.edge_lon[0]) and np.isnan(paths.edge_lat[0])
+
+
+def test_data_ends_one_point_per_place_with_the_sites_stopping_there():
+    net = chain(XS, names=NAMES, last_sink="edge")
+    sites = pd.concat([site(0.15, sid="a"), site(0.95, sid="b"), site(5.0, sid="far")])
+    _, paths = rv.trace_water(sites.reset_index(drop=True), net, HOME, border_tolerance_km=0.0)
+    ends = rv.data_ends(paths)
+    assert ends[["country", "n_sites", "site_ids"]].to_dict("records") == [
+        {"country": "AAA", "n_sites": 2, "site_ids": "a;b"}
+    ]
+    assert ends.crs.to_epsg() == 4326
+    assert (ends.geometry[0].x, ends.geometry[0].y) == pytest.approx((XS[-1], 0.0))
+    # none without an edge, or without the columns
+    _, paths = rv.trace_water(site(0.15), chain(XS, names=NAMES), HOME, border_tolerance_km=0.0)
+    assert rv.data_ends(paths).empty and rv.data_ends(None).empty
+    assert rv.data_ends(paths.drop(columns=["edge_lon", "edge_lat"])).empty
 
 
 def test_no_lines_when_not_asked_for():

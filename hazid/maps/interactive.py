@@ -61,6 +61,7 @@ from hazid.maps.labels import check_map_lang, text
 from hazid.maps.layers import (
     _add_affected,
     _add_countries,
+    _add_data_ends,
     _add_origin,
     _add_runout,
     _add_sites,
@@ -70,6 +71,7 @@ from hazid.maps.layers import (
     _origin_iso,
 )
 from hazid.maps.styles import MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
+from hazid.rivers import data_ends
 from hazid.tailings import runout_zones
 
 logger = logging.getLogger(__name__)
@@ -135,7 +137,8 @@ def _read_results(results: Any) -> SimpleNamespace:
     if affected is not None and "affected" not in affected.columns:
         raise GeodataError("affected has no 'affected' column")
     zones = _geo(_layer(results, "zones"), "zones")
-    paths = _geo(_layer(results, "river_paths"), "river_paths")
+    raw_paths = _layer(results, "river_paths")
+    paths = _geo(raw_paths, "river_paths")
     borders = _geo(_layer(results, "borders"), "borders")
     if borders is not None and "iso_a3" not in borders.columns:
         raise GeodataError("borders has no 'iso_a3' column")
@@ -152,7 +155,21 @@ def _read_results(results: Any) -> SimpleNamespace:
         paths=paths,
         borders=borders,
         runout=_runout(results),
+        edges=_edges(raw_paths),
     )
+
+
+def _edges(river_paths: Any) -> pd.DataFrame | None:
+    """Rows of ``river_paths`` whose trace leaves the river data (None if there are none)."""
+    if river_paths is None or "edge_lon" not in river_paths.columns:
+        return None
+    sel = pd.to_numeric(river_paths["edge_lon"], errors="coerce").notna().to_numpy()
+    if not sel.any():
+        return None
+    cols = [c for c in ("site_id", "end_country", "edge_lon", "edge_lat") if c in river_paths]
+    out = pd.DataFrame(river_paths.loc[sel, cols])
+    out["site_id"] = out["site_id"].astype(str)
+    return out
 
 
 def _runout(results: Any) -> gpd.GeoDataFrame | None:
@@ -166,8 +183,12 @@ def _runout(results: Any) -> gpd.GeoDataFrame | None:
 
 def _map_extent(r: SimpleNamespace, wanted: set[str]) -> tuple[float, float, float, float]:
     """Extent fitted by the map: sites, zones and traces drawn; else borders; else Eurasia."""
+    rivers = "rivers" in wanted
     bounds = _extent(
-        r.sites, r.zones if "zones" in wanted else None, r.paths if "rivers" in wanted else None
+        r.sites,
+        r.zones if "zones" in wanted else None,
+        r.paths if rivers else None,
+        data_ends(r.edges) if rivers else None,
     )
     if bounds is None and r.borders is not None:
         bounds = _extent(r.borders)
@@ -399,6 +420,8 @@ def _draw_layers(
     if paths is not None and len(paths) and "rivers" in wanted:
         borders = c.base.borders if c.base is not None else None
         _add_traces(c, paths, r.affected, borders, names)
+    if r.edges is not None and "rivers" in wanted:
+        _add_data_ends(c, data_ends(r.edges.loc[~r.edges["site_id"].isin(other)]), names)
     if "sites" in wanted:
         _add_sites(c, r.sites, status, r.holdings, r.affected, names, cluster=cluster)
 

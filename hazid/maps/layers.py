@@ -19,6 +19,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from hazid.i18n import format_integer
 from hazid.maps.base import BaseMap, _labels_json
 from hazid.maps.content import (
     _col,
@@ -51,6 +52,7 @@ from hazid.maps.styles import (
     _AFFECTED_STYLE,
     _COUNTRY_STYLE,
     _CROSSING_STYLE,
+    _DATA_END_STYLE,
     _ORIGIN_STYLE,
     _OTHER_ZONE_COLOUR,
     _PERMANENT_LABELS_MAX,
@@ -61,6 +63,9 @@ from hazid.maps.styles import (
     SITE_STATUS_STYLE,
     ZONE_COLOURS,
 )
+
+#: sites named in the tooltip of an end of the river data (the rest are counted)
+_END_NAMES_MAX = 5
 
 
 @dataclass
@@ -335,6 +340,33 @@ def _add_traces(
     )
     c.legend["Rivers"].append(_swatch("line", _TRACE_STYLE["color"]) + c.t("River trace") + "<br>")
     _add_crossings(c, *_crossings(paths, affected, borders, names, lang=c.lang))
+
+
+def _add_data_ends(c: _Canvas, ends: gpd.GeoDataFrame, names: dict[str, str]) -> None:
+    """Points where traces leave the river data (:func:`hazid.rivers.data_ends`).
+
+    The tooltip names the country and up to five of the sites whose trace stops there.
+    """
+    if not len(ends):
+        return
+    label = c.t("End of the river data (not assessed beyond)")
+    tips = []
+    for country, ids in zip(ends["country"].astype(str), ends["site_ids"].astype(str), strict=True):
+        who = [names.get(i) or i for i in ids.split(";")]
+        more = len(who) - _END_NAMES_MAX
+        listed = ", ".join(who[:_END_NAMES_MAX])
+        if more > 0:
+            listed += " " + c.t("and {n} more").format(n=format_integer(more, c.lang))
+        tips.append(_esc(f"{label} ({country}): {listed}"))
+    style = {**_DATA_END_STYLE, "pane": "hazidCrossings", "className": "hazid-data-end"}
+    swatch = _swatch("dot", _DATA_END_STYLE["color"], _DATA_END_STYLE["fillColor"])
+    c.add(
+        "data_ends",
+        swatch + f"{c.t('Ends of the river data')} ({len(ends)})",
+        _feature_collection(ends.geometry.to_numpy(), [{"tip": t} for t in tips], 5),
+        style,
+    )
+    c.legend["Rivers"].append(swatch + _esc(label) + "<br>")
 
 
 def _add_crossings(c: _Canvas, cgeoms: list[Any], cprops: list[dict[str, Any]]) -> None:

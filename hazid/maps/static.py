@@ -41,6 +41,7 @@ from hazid.maps.static_draw import (
     _Window,
 )
 from hazid.maps.styles import _SEA_COLOUR, HAZARD_COLOURS
+from hazid.rivers import data_ends
 
 logger = logging.getLogger(__name__)
 
@@ -268,8 +269,27 @@ def _pick(
         return None
     _require_crs(layer, label)
     sel = layer.loc[layer["site_id"].astype(str) == str(site_id)]
-    sel = sel.loc[sel.geometry.notna() & ~sel.geometry.is_empty]
+    sel = _with_data_ends(sel) if label == "river_paths" else _drawn(sel)
     return sel.to_crs(crs) if len(sel) else None
+
+
+def _drawn(rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Keep the rows of ``rows`` that have a geometry."""
+    return rows.loc[rows.geometry.notna() & ~rows.geometry.is_empty]
+
+
+def _with_data_ends(paths: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rows of ``paths`` with a line, then a point where their traces leave the river data.
+
+    One point per place (:func:`hazid.rivers.data_ends`), drawn by
+    :func:`hazid.maps.static_draw._draw_data_ends`; its ``site_id`` lists the sites.
+    """
+    lines = _drawn(paths)
+    ends = data_ends(paths)
+    if not len(ends):
+        return lines
+    pts = gpd.GeoDataFrame({"site_id": ends["site_ids"]}, geometry=ends.geometry, crs=4326)
+    return pd.concat([lines, pts.to_crs(paths.crs)], ignore_index=True)
 
 
 def _usable_borders(borders: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:

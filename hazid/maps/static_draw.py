@@ -28,6 +28,7 @@ from hazid.maps.labels import country_name, text
 from hazid.maps.styles import (
     _AFFECTED_STYLE,
     _COUNTRY_STYLE,
+    _DATA_END_STYLE,
     _LABEL_COLOUR,
     _ORIGIN_STYLE,
     _OTHER_ZONE_COLOUR,
@@ -364,9 +365,12 @@ def _draw_river_and_site(
         "linewidth": 2.0,
     }
     if r is not None:
-        r.plot(ax=ax, zorder=4, **trace)
-        if shapely.intersects(win.box, r.geometry.to_numpy()).any():
+        lines = r.loc[shapely.get_dimensions(r.geometry.to_numpy()) > 0]
+        if len(lines):
+            lines.plot(ax=ax, zorder=4, **trace)
+        if shapely.intersects(win.box, lines.geometry.to_numpy()).any():
             legend.handles.append(Line2D([], [], label=legend.t("River trace downstream"), **trace))
+        _draw_data_ends(ax, r, legend)
     st = SITE_STATUS_STYLE["notify"]
     star = {
         "marker": "o",
@@ -381,6 +385,24 @@ def _draw_river_and_site(
             [], [], markersize=_SITE_MARKER_PT * 0.8, label=legend.t("Hazardous activity"), **star
         )
     )
+
+
+def _draw_data_ends(ax: Axes, r: gpd.GeoDataFrame, legend: _Legend) -> None:
+    """Points of ``r`` (river paths in map units): where the traces leave the river data."""
+    geoms = r.geometry.to_numpy()
+    pts = geoms[shapely.get_dimensions(geoms) == 0]
+    if not len(pts):
+        return
+    style = {
+        "marker": "D",
+        "color": _DATA_END_STYLE["fillColor"],
+        "markeredgecolor": _DATA_END_STYLE["color"],
+        "markeredgewidth": 1.2,
+        "linestyle": "none",
+    }
+    ax.plot(shapely.get_x(pts), shapely.get_y(pts), markersize=7, zorder=6, **style)
+    label = legend.t("End of the river data (not assessed beyond)")
+    legend.handles.append(Line2D([], [], markersize=6, label=label, **style))
 
 
 def _nice_length(target_m: float) -> float:

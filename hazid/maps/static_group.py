@@ -30,12 +30,14 @@ from hazid.maps.labels import check_map_lang, country_name, text
 from hazid.maps.static import (
     _codes,
     _draw_footer,
+    _drawn,
     _legend_loc,
     _map_window,
     _nearest_point,
     _require_crs,
     _save,
     _usable_borders,
+    _with_data_ends,
     local_crs,
 )
 from hazid.maps.static_draw import (
@@ -141,7 +143,7 @@ def _rows(layer: gpd.GeoDataFrame | None, label: str, ids: list[str]) -> gpd.Geo
         return None
     _require_crs(layer, label)
     sel = layer.loc[layer["site_id"].astype(str).isin(ids)]
-    sel = sel.loc[sel.geometry.notna() & ~sel.geometry.is_empty]
+    sel = _with_data_ends(sel) if label == "river_paths" else _drawn(sel)
     return sel if len(sel) else None
 
 

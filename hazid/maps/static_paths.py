@@ -31,6 +31,7 @@ from hazid.maps.static_draw import (
     _SITE_MARKER_PT,
     _countries_in_window,
     _country_handles,
+    _draw_data_ends,
     _label_countries,
     _Legend,
     _names,
@@ -212,7 +213,9 @@ def _traces_and_sites(
     """River traces as one line collection, then every site symbol with its label."""
     trace = {"color": _TRACE_STYLE["color"], "alpha": _TRACE_STYLE["opacity"], "linewidth": 2.0}
     if r is not None:
+        _draw_data_ends(ax, r, legend)
         geoms = r.geometry.to_numpy()
+        geoms = geoms[shapely.get_dimensions(geoms) > 0]
         lines = shapely.get_parts(
             np.where(shapely.get_dimensions(geoms) == 2, shapely.boundary(geoms), geoms)
         )

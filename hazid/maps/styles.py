@@ -71,6 +71,14 @@ _ORIGIN_STYLE = {
 #: Run-out envelopes of tailings dams: dashed, so as not to read as a modelled zone.
 _RUNOUT_STYLE = {"color": "#8c510a", "weight": 1.5, "dashArray": "6 4", "fillOpacity": 0.1}
 _TRACE_STYLE = {"color": "#0868ac", "weight": 3, "opacity": 0.85}
+#: where a trace leaves the river data (the water pathway is not assessed beyond)
+_DATA_END_STYLE = {
+    "radius": 6,
+    "color": "#7f2704",
+    "weight": 2,
+    "fillColor": "#fdd0a2",
+    "fillOpacity": 1.0,
+}
 _CROSSING_STYLE = {
     "radius": 5,
     "color": "#08306b",

@@ -28,6 +28,7 @@ from hazid.output.results import (
 )
 from hazid.output.workbook import write_workbook
 from hazid.pipeline.results import AFFECTED_COLUMNS, ScreeningResults
+from hazid.rivers import data_ends
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def write_results(
 
     Writes ``sites.csv``, ``holdings.csv``, ``run.json`` and, when the pathway stages ran,
     ``affected.csv``, ``results.gpkg`` (layers ``sites``, ``zones``, ``river_paths``,
-    ``borders``), the notification dossiers in ``notifications/`` and ``map.html``.
+    ``river_data_ends`` (where traces leave the river data, if any), ``borders``), the
+    notification dossiers in ``notifications/`` and ``map.html``.
 
     Parameters
     ----------
@@ -183,6 +185,7 @@ def _tables_and_dossiers(
     if results.affected is not None:
         layers["zones"] = results.zones
         layers["river_paths"] = results.river_paths
+        layers["river_data_ends"] = data_ends(results.river_paths)
         layers["borders"] = borders_used(results)
         n_rows = sum(len(df) for df in layers.values() if df is not None)
         gpkg = tmp / "results.gpkg"

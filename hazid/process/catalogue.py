@@ -42,6 +42,7 @@ from hazid._version import __version__
 from hazid.errors import ProcessError
 from hazid.output.results import write_csv, write_json
 from hazid.process.read import Screening, read_screening, status_rank
+from hazid.rivers import data_ends
 
 logger = logging.getLogger(__name__)
 
@@ -390,7 +391,8 @@ def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
 def write_catalogue(cat: Catalogue, out: str | Path) -> Path:
     """Write a catalogue: ``FILE.gpkg``, ``FILE.json`` and ``reconciliation.csv`` beside them.
 
-    The GeoPackage has layers ``sites``, ``zones``, ``river_paths`` (when there are any) and the
+    The GeoPackage has layers ``sites``, ``zones``, ``river_paths``, ``river_data_ends`` (when
+    there are any; see :func:`hazid.rivers.data_ends`) and the
     attribute tables ``pairs`` and ``screenings``; the JSON follows
     ``hazid/schemas/catalogue.schema.json``.
 
@@ -423,7 +425,13 @@ def write_catalogue(cat: Catalogue, out: str | Path) -> Path:
     if not out.parent.is_dir():
         raise ProcessError(f"folder {out.parent.name} of {out.name} does not exist")
     out.unlink(missing_ok=True)
-    for name, gdf in (("sites", cat.sites), ("zones", cat.zones), ("river_paths", cat.river_paths)):
+    layers = (
+        ("sites", cat.sites),
+        ("zones", cat.zones),
+        ("river_paths", cat.river_paths),
+        ("river_data_ends", data_ends(cat.river_paths)),
+    )
+    for name, gdf in layers:
         if len(gdf):
             gdf.to_file(out, layer=name, driver="GPKG")
     for name, df in (("pairs", cat.pairs), ("screenings", cat.screenings)):

@@ -69,6 +69,7 @@ from hazid.rivers.outlets import (
     TERMINAL_RIVERS,
     cut_terminal_rivers,
 )
+from hazid.rivers.paths import data_ends
 from hazid.rivers.sites import connect_sites, water_mass_by_site
 from hazid.rivers.sources import read_rivers, resolve_rivers
 from hazid.rivers.trace import trace_water
@@ -99,6 +100,7 @@ __all__ = [
     "closed_basins",
     "connect_sites",
     "cut_terminal_rivers",
+    "data_ends",
     "fischer_dispersion",
     "hack_area_km2",
     "jobson_peak_concentration",

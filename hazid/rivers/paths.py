@@ -4,8 +4,11 @@ The line of a site whose trace reaches a country other than its own ends at
 the end of the last reach on the trace that lies in or borders such a country
 (or at the end of the trace, if that comes first): every piece of the river
 inside an affected country is drawn, the shared river farther downstream is
-not. A trace that is not assessed is drawn whole (it shows where the data
-stop); an assessed trace that stays in the site's own country is not drawn.
+not, so no stretch of river is stored once per site upstream of it. A trace
+that stays in the site's own country is not drawn. Where a trace leaves the
+river data, the point where the data stop is kept instead (``edge_lon``,
+``edge_lat``); :func:`data_ends` gathers these points, one per place, with
+the sites whose trace stops there.
 """
 
 from __future__ import annotations
@@ -32,23 +35,91 @@ def _site_lines(
     start: _Starts,
     end: _Ends,
     line_end: tuple[np.ndarray, np.ndarray, np.ndarray],
-    assessed: np.ndarray,
 ) -> np.ndarray:
     """Line of each traced site (trace rows), or None: see the module docstring.
 
-    ``line_end`` is :func:`_line_ends`; ``assessed`` whether each trace was
-    assessed (a trace that was not is drawn whole).
+    ``line_end`` is :func:`_line_ends`.
     """
     cut_pos, cut_frac, other = line_end
-    last = np.where(assessed, cut_pos, end.stop)
-    frac = np.where(assessed, cut_frac, end.frac)
-    draw = np.flatnonzero(~assessed | other)
+    draw = np.flatnonzero(other)
     out = np.full(len(start.pos), None, dtype=object)
     if len(draw):
         out[draw] = _path_lines(
-            reaches, net, start.pos[draw], start.frac[draw], last[draw], frac[draw]
+            reaches, net, start.pos[draw], start.frac[draw], cut_pos[draw], cut_frac[draw]
         )
     return out
+
+
+def data_ends(river_paths: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    """Points where traces leave the river data, one per place, with the sites stopping there.
+
+    A trace that reaches the edge of the river data (a ``NEXT_DOWN`` missing
+    from the layer, or a line end at no coast, lake or closed basin) cannot be
+    followed farther: its water pathway is not assessed and the countries
+    near that point are to be consulted. The ``river_paths`` lines stop at
+    the last affected country, so these points show where the data stop.
+
+    Parameters
+    ----------
+    river_paths : pandas.DataFrame or None
+        The ``river_paths`` of :func:`trace_water` (columns ``site_id``,
+        ``edge_lon``, ``edge_lat`` and, if present, ``end_country``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per point (EPSG:4326), in order of first appearance:
+        ``country`` (where the trace stopped), ``n_sites``, ``site_ids``
+        (";"-joined, in the order of ``river_paths``). Empty when no trace
+        stops at the edge of the data, or ``river_paths`` has no such columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> paths = pd.DataFrame({"site_id": ["A", "B", "C"], "end_country": ["KAZ", "KAZ", ""],
+    ...                       "edge_lon": [70.5, 70.5, float("nan")],
+    ...                       "edge_lat": [45.0, 45.0, float("nan")]})
+    >>> data_ends(paths)[["country", "n_sites", "site_ids"]].to_dict("records")
+    [{'country': 'KAZ', 'n_sites': 2, 'site_ids': 'A;B'}]
+    """
+    cols = {"country": pd.Series([], dtype="str"), "n_sites": pd.Series([], dtype="int64")}
+    empty = gpd.GeoDataFrame(
+        {**cols, "site_ids": pd.Series([], dtype="str")}, geometry=[], crs=4326
+    )
+    if river_paths is None or not {"edge_lon", "edge_lat"} <= set(river_paths.columns):
+        return empty
+    lon = pd.to_numeric(river_paths["edge_lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(river_paths["edge_lat"], errors="coerce").to_numpy(dtype=float)
+    sel = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    if not len(sel):
+        return empty
+    country = (
+        river_paths["end_country"].fillna("").astype(str).to_numpy()[sel]
+        if "end_country" in river_paths.columns
+        else np.full(len(sel), "", dtype=object)
+    )
+    df = pd.DataFrame(
+        {
+            "lon": lon[sel],
+            "lat": lat[sel],
+            "country": country,
+            "site_id": river_paths["site_id"].astype(str).to_numpy()[sel],
+        }
+    )
+    g = df.groupby(["lon", "lat"], sort=False)
+    out = g.agg(
+        country=("country", "first"), n_sites=("site_id", "size"), site_ids=("site_id", ";".join)
+    )
+    out = out.reset_index()
+    return gpd.GeoDataFrame(
+        {
+            "country": pd.array(out["country"].to_numpy(), dtype="str"),
+            "n_sites": out["n_sites"].to_numpy(dtype=np.int64),
+            "site_ids": pd.array(out["site_ids"].to_numpy(), dtype="str"),
+        },
+        geometry=shapely.points(out["lon"].to_numpy(), out["lat"].to_numpy()),
+        crs=4326,
+    )
 
 
 def _line_ends(

@@ -169,14 +169,12 @@ def _draw_paths(
     trace: tuple[_Starts, _Ends, pd.DataFrame, _Keys],
     ex: pd.DataFrame,
     own: np.ndarray,
-    assessed: np.ndarray,
 ) -> None:
     """Set the line of each traced site in ``paths`` (in place).
 
     The line runs from the site to the end of the last reach in or along a
     country other than the site's own (or to the end of the trace, if that
-    comes first); a trace that is not assessed (``assessed`` per site) is drawn
-    whole, an assessed one that stays at home is not drawn
+    comes first); a trace that stays at home is not drawn
     (:mod:`hazid.rivers.paths`). ``trace`` holds the starts, ends, events
     and reach keys of the trace, ``ex`` the country entries
     (:func:`_country_entries`).
@@ -189,7 +187,7 @@ def _draw_paths(
     other_rows = np.unique(e_row[ex["affected"].to_numpy() != own_s[e_row]])
     line_end = _line_ends(events, keys, other_rows, own_s, end)
     geom = np.full(len(paths), None, dtype=object)
-    geom[start.idx] = _site_lines(reaches, net, start, end, line_end, assessed[start.idx])
+    geom[start.idx] = _site_lines(reaches, net, start, end, line_end)
     paths["geometry"] = gpd.GeoSeries(geom, index=paths.index, crs=paths.crs)
 
 

@@ -23,7 +23,7 @@ from hazid.rivers.geodesy import _to_wgs84
 from hazid.rivers.graph import _compile, _Net
 from hazid.rivers.hydrology import _Hydraulics, _reach_hydraulics
 from hazid.rivers.network import _as_network
-from hazid.rivers.outcomes import ASSESSED, _gap_rows, _outcome_warnings, _water_outcomes
+from hazid.rivers.outcomes import _gap_rows, _outcome_warnings, _water_outcomes
 from hazid.rivers.results import (
     _affected_table,
     _country_entries,
@@ -145,15 +145,15 @@ def trace_water(
         (sea, endorheic, lake, outlet, edge, cycle, horizon, threshold, or
         none), ``sink_name``, ``snap_km``, ``water_note``, ``lakes`` (lakes
         crossed, ";"-joined), ``water_status`` (assessed, not assessed),
-        ``water_reason``, ``end_country`` (where the trace stopped), geometry:
-        the river from the site to the end of the last reach that lies in or
-        borders a country other than the site's own (or to the end of the
-        trace, if that comes first), so every piece of river inside an
-        affected country is drawn but not the shared river farther
-        downstream; the whole trace when the pathway is not assessed (it
-        shows where the data stop); None for an assessed trace that reaches
-        no other country, and when not connected. The other columns describe
-        the whole trace. ``attrs["warnings"]`` says, in words, which sites
+        ``water_reason``, ``end_country`` (where the trace stopped),
+        ``edge_lon``/``edge_lat`` (where a trace leaves the river data,
+        degrees; NaN otherwise; see :func:`data_ends`), geometry: the river
+        from the site to the end of the last reach that lies in or borders a
+        country other than the site's own (or to the end of the trace, if that
+        comes first), so every piece of river inside an affected country is
+        drawn but not the shared river farther downstream; None for a trace
+        that reaches no other country, and when not connected. The other
+        columns describe the whole trace. ``attrs["warnings"]`` says, in words, which sites
         were not assessed and why.
 
     Raises
@@ -232,9 +232,10 @@ def trace_water(
     )
     for c in ("water_status", "water_reason", "end_country"):
         paths[c] = pd.array(outcome[c], dtype="str")
+    paths["edge_lon"] = outcome["gap_lon"].to_numpy()
+    paths["edge_lat"] = outcome["gap_lat"].to_numpy()
     if path_geometry:
-        assessed = outcome["water_status"].to_numpy() == ASSESSED
-        _draw_paths(paths, reaches, net, (start, end, events, keys), ex, own, assessed)
+        _draw_paths(paths, reaches, net, (start, end, events, keys), ex, own)
     gaps = _gap_rows(paths, sites, borders, own, affected, gap_km=gap_km, outcome=outcome)
     if len(gaps):
         order = {s: i for i, s in enumerate(paths["site_id"].astype(str))}
