@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely import LineString, MultiPolygon, Point, box
 
 from hazid import rivers as rv
@@ -179,3 +181,32 @@ def test_line_ends_after_a_run_of_several_reaches_abroad():
     assert paths.length_km[0] == pytest.approx(
         net.length_km.sum() - 0.5 * net.length_km[0], rel=1e-9
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([np.nan, 1.0, 2.0, 3.5]), st.sampled_from([0.0, 1.0])),
+        max_size=30,
+    )
+)
+def test_data_ends_groups_like_a_plain_loop(points):
+    paths = pd.DataFrame(
+        {
+            "site_id": [f"s{i}" for i in range(len(points))],
+            "end_country": [f"C{int(x) if x == x else 0}" for x, _ in points],
+            "edge_lon": [x for x, _ in points],
+            "edge_lat": [np.nan if x != x else y for x, y in points],
+        }
+    )
+    expect: dict[tuple[float, float], list[str]] = {}
+    for sid, (x, y) in zip(paths["site_id"], points, strict=True):
+        if x == x:
+            expect.setdefault((x, y), []).append(sid)
+    ends = rv.data_ends(paths)
+    got = {
+        (g.x, g.y): ids.split(";") for g, ids in zip(ends.geometry, ends["site_ids"], strict=True)
+    }
+    assert list(got) == list(expect) and got == expect
+    assert ends["n_sites"].tolist() == [len(v) for v in expect.values()]
+    assert ends["country"].tolist() == [f"C{int(x)}" for x, _ in expect]

@@ -98,26 +98,24 @@ def data_ends(river_paths: pd.DataFrame | None) -> gpd.GeoDataFrame:
         if "end_country" in river_paths.columns
         else np.full(len(sel), "", dtype=object)
     )
-    df = pd.DataFrame(
-        {
-            "lon": lon[sel],
-            "lat": lat[sel],
-            "country": country,
-            "site_id": river_paths["site_id"].astype(str).to_numpy()[sel],
-        }
+    ids = river_paths["site_id"].astype(str).to_numpy()[sel]
+    _, first, inv = np.unique(
+        np.c_[lon[sel], lat[sel]], axis=0, return_index=True, return_inverse=True
     )
-    g = df.groupby(["lon", "lat"], sort=False)
-    out = g.agg(
-        country=("country", "first"), n_sites=("site_id", "size"), site_ids=("site_id", ";".join)
-    )
-    out = out.reset_index()
+    ordr = np.argsort(first)  # places in order of first appearance
+    rank = np.empty_like(ordr)
+    rank[ordr] = np.arange(len(ordr))
+    group = rank[inv.ravel()]
+    counts = np.bincount(group)
+    by_group = np.split(ids[np.argsort(group, kind="stable")], np.cumsum(counts)[:-1])
+    at = sel[first[ordr]]
     return gpd.GeoDataFrame(
         {
-            "country": pd.array(out["country"].to_numpy(), dtype="str"),
-            "n_sites": out["n_sites"].to_numpy(dtype=np.int64),
-            "site_ids": pd.array(out["site_ids"].to_numpy(), dtype="str"),
+            "country": pd.array(country[first[ordr]], dtype="str"),
+            "n_sites": counts.astype(np.int64),
+            "site_ids": pd.array([";".join(g) for g in by_group], dtype="str"),
         },
-        geometry=shapely.points(out["lon"].to_numpy(), out["lat"].to_numpy()),
+        geometry=shapely.points(lon[at], lat[at]),
         crs=4326,
     )
 
