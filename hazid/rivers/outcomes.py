@@ -121,22 +121,9 @@ def _gap_rows(
     if not len(rows):
         return pd.DataFrame(columns=affected.columns)
     iso = borders[_iso_column(borders)].astype(str).to_numpy()
-    bgeom = borders.geometry.to_numpy()
-    dist_m = gap_km * 1000.0
-    deg = _deg_margin(dist_m, float(np.max(np.abs(lat[rows]))))
-    # the countries query a tree of the points: GEOS prepares each (large) polygon once, so a
-    # point's distance is an indexed look-up instead of a walk along every border vertex
-    bi, pi = shapely.STRtree(shapely.points(lon[rows], lat[rows])).query(
-        bgeom, predicate="dwithin", distance=deg
-    )
-    order = np.lexsort((bi, pi))
-    pi, bi = pi[order], bi[order]
-    if not len(pi):
+    r, bi, d = _near_borders(borders.geometry.to_numpy(), lon, lat, rows, gap_km * 1000.0)
+    if not len(r):
         return pd.DataFrame(columns=affected.columns)
-    r = rows[pi]
-    part = _clip_each(bgeom[bi], lon[r] - deg, lat[r] - deg, lon[r] + deg, lat[r] + deg)
-    d = shapely.distance(shapely.points(0.0, 0.0), _project_local(part, lon[r], lat[r]))
-    d = np.where(shapely.is_empty(part), np.inf, d)
     site_id = paths["site_id"].astype(str).to_numpy()
     have = set(zip(affected["site_id"].astype(str), affected["affected"].astype(str), strict=True))
     df = pd.DataFrame({"r": r, "iso": iso[bi], "km": d / 1000.0})
@@ -165,6 +152,43 @@ def _gap_rows(
     for c in ("site_id", "affected", "pathway", "river", "water_note"):
         out[c] = out[c].astype("str")
     return out
+
+
+def _near_borders(
+    bgeom: np.ndarray, lon: np.ndarray, lat: np.ndarray, rows: np.ndarray, dist_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Countries near the points ``rows`` of ``lon``/``lat``: (row, country, distance in m).
+
+    Pairs (row, country) with the country's outline within about ``dist_m`` (an
+    over-estimate by degrees, to be filtered on the distance), sorted by row
+    then country. Each distinct point is measured once (the traces of many
+    sites end at the same edge of the data), in a local azimuthal equidistant
+    projection centred on it.
+    """
+    pts, inv = np.unique(np.c_[lon[rows], lat[rows]], axis=0, return_inverse=True)
+    inv = inv.ravel()
+    plon, plat = pts[:, 0], pts[:, 1]
+    deg = _deg_margin(dist_m, float(np.max(np.abs(plat))))
+    # the countries query a tree of the points: GEOS prepares each (large) polygon once, so a
+    # point's distance is an indexed look-up instead of a walk along every border vertex
+    bi, pi = shapely.STRtree(shapely.points(plon, plat)).query(
+        bgeom, predicate="dwithin", distance=deg
+    )
+    if not len(pi):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    part = _clip_each(bgeom[bi], plon[pi] - deg, plat[pi] - deg, plon[pi] + deg, plat[pi] + deg)
+    d = shapely.distance(shapely.points(0.0, 0.0), _project_local(part, plon[pi], plat[pi]))
+    d = np.where(shapely.is_empty(part), np.inf, d)
+    # every row of each point gets the point's countries
+    counts = np.bincount(inv, minlength=len(pts))
+    rows_by_point = rows[np.argsort(inv, kind="stable")]
+    starts = np.cumsum(counts) - counts
+    rep = counts[pi]
+    k = np.repeat(np.arange(len(pi)), rep)
+    within = np.arange(len(k)) - np.repeat(np.cumsum(rep) - rep, rep)
+    r = rows_by_point[starts[pi[k]] + within]
+    order = np.lexsort((bi[k], r))
+    return r[order], bi[k][order], d[k][order]
 
 
 def _outcome_warnings(paths: pd.DataFrame, k: int = 5) -> list[str]:
