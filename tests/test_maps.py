@@ -745,3 +745,17 @@ def test_ends_of_the_river_data_drawn_once_per_place_for_hazardous_sites():
     # no ends: no layer
     page = screening_map(make_results()).get_root().render()
     assert "data_ends" not in layer_data(page)
+
+
+def test_map_extent_takes_in_the_ends_of_the_river_data():
+    from hazid.maps.interactive import _map_extent, _read_results
+
+    paths = gpd.GeoDataFrame(
+        {"site_id": ["S2"], "end_country": ["AAA"], "edge_lon": [80.0], "edge_lat": [50.0]},
+        geometry=[None],
+        crs=4326,
+    )
+    res = make_results(river_paths=paths)
+    assert _map_extent(_read_results(res), set(MAP_LAYERS))[2:] == (80.0, 50.0)
+    east, north = _map_extent(_read_results(res), set(MAP_LAYERS) - {"rivers"})[2:]
+    assert east < 80.0 and north < 50.0

@@ -159,6 +159,14 @@ def _read_results(results: Any) -> SimpleNamespace:
     )
 
 
+def _edge_points(edges: pd.DataFrame | None) -> gpd.GeoDataFrame | None:
+    """Points where the traces leave the river data, one per trace (None without any)."""
+    if edges is None:
+        return None
+    xy = edges[["edge_lon", "edge_lat"]].to_numpy(dtype=float)
+    return gpd.GeoDataFrame(geometry=shapely.points(xy), crs=4326)
+
+
 def _edges(river_paths: Any) -> pd.DataFrame | None:
     """Rows of ``river_paths`` whose trace leaves the river data (None if there are none)."""
     if river_paths is None or "edge_lon" not in river_paths.columns:
@@ -188,7 +196,7 @@ def _map_extent(r: SimpleNamespace, wanted: set[str]) -> tuple[float, float, flo
         r.sites,
         r.zones if "zones" in wanted else None,
         r.paths if rivers else None,
-        data_ends(r.edges) if rivers else None,
+        _edge_points(r.edges) if rivers else None,
     )
     if bounds is None and r.borders is not None:
         bounds = _extent(r.borders)
