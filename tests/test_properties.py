@@ -528,8 +528,10 @@ def test_map_texts_are_escaped_at_once_as_value_by_value(values, dtype):
     s = pd.Series(values, dtype=object)
     if dtype != "object":
         s = pd.Series([v if v is None else str(v) for v in values], dtype=dtype)
-    assert _esc_series(s).tolist() == [_esc(v) for v in s.tolist()]
-    assert _esc_series(s).index.equals(s.index)
+    expected = [_esc(v) for v in s.tolist()]
+    for at_once_from in (0, 10**9):  # string kernels, and value by value
+        assert _esc_series(s, at_once_from=at_once_from).tolist() == expected
+        assert _esc_series(s, at_once_from=at_once_from).index.equals(s.index)
 
 
 @SETTINGS

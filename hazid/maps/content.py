@@ -32,7 +32,12 @@ def _esc(value: Any) -> str:
 _HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 
 
-def _esc_series(values: pd.Series) -> pd.Series:
+#: columns from this length are escaped with string kernels; shorter ones value by value
+#: (the kernels' fixed cost exceeds the per-value cost below it)
+_AT_ONCE_FROM = 1000
+
+
+def _esc_series(values: pd.Series, *, at_once_from: int = _AT_ONCE_FROM) -> pd.Series:
     """:func:`_esc` of every value of a column, at once (object strings, same index).
 
     Examples
@@ -42,6 +47,13 @@ def _esc_series(values: pd.Series) -> pd.Series:
     """
     missing = values.isna().to_numpy()
     text = values.astype(object).to_numpy()
+    if len(text) < at_once_from:
+        esc = html.escape
+        out_list = [
+            "" if m else esc(str(v), quote=True)
+            for v, m in zip(text.tolist(), missing.tolist(), strict=True)
+        ]
+        return pd.Series(out_list, index=values.index, dtype=object)
     if missing.any():
         text = np.where(missing, "", text)
     out = pd.Series(text, index=values.index, dtype=object).astype(str)
