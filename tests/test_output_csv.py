@@ -29,3 +29,29 @@ def test_mixed_object_column_keeps_values_and_escapes_text(tmp_path):
         "2.0",
         "'-x",
     ]
+
+
+TRICKY_TEXT = ["=1+1", "a,b", 'say "hi"', "two\nlines", "cr\rx", "", None, "Чимкент", ' "=x', "x"]
+TRICKY_FLOATS = [
+    float("nan"), float("inf"), float("-inf"), -0.0, 1e15, 1e16, 1.7999999999999998,
+    1e-5, 123456789012345.67, 0.1 + 0.2,
+]  # fmt: skip
+
+
+def test_csv_written_a_column_at_a_time_is_the_one_pandas_writes(tmp_path):
+    df = pd.DataFrame(
+        {
+            "text": pd.Series(TRICKY_TEXT, dtype="str"),
+            "f": TRICKY_FLOATS,
+            "b": [True, False] * 5,
+            "i": list(range(-5, 5)),
+            "u": pd.Series(range(10), dtype="uint8"),
+            "quote,d": ["q"] * 10,
+        }
+    )
+    path = write_csv(df, tmp_path / "fast.csv")
+    spreadsheet_safe(df).to_csv(
+        tmp_path / "ref.csv", index=False, lineterminator="\n", encoding="utf-8-sig"
+    )
+    assert path.read_bytes() == (tmp_path / "ref.csv").read_bytes()
+    assert '"two\nlines"' in path.read_text(encoding="utf-8-sig")

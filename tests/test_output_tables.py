@@ -121,3 +121,32 @@ def test_workbook_is_the_same_bytes_each_time_and_escapes_xml(tmp_path):
         [None, None],
         ["z", 2.5],
     ]
+
+
+def test_sheet_rows_are_the_cells_written_one_by_one():
+    from hazid.output.workbook import _cell, _sheet_xml
+
+    df = pd.DataFrame(
+        {
+            "text": pd.Series(["a & <b>", "\x01", "=1", None, " -2", "x"], dtype="str"),
+            "obj": ["a<", None, float("nan"), "@b", "", "y"],
+            "mixed": ["=1", 1, True, 2.0000000000000004, None, "z"],
+            "f": [float("nan"), float("inf"), -0.0, 1e16, 1.7999999999999998, 0.1 + 0.2],
+            "f32": pd.Series([0.1, 2.0, -0.0, 1e-5, 3.5, 0.0], dtype="float32"),
+            "b": [True, False, True, False, True, False],
+            "i": [-3, 0, 10**15, 2**62, 7, 1],
+            "n": pd.Series([1, None, 3, 4, 5, 6], dtype="Int64"),
+        }
+    )
+    xml = b"".join(
+        p.encode("utf-8") if isinstance(p, str) else p for p in _sheet_xml(df, list(df.columns))
+    ).decode("utf-8")
+    letters = "ABCDEFGH"
+    want = "".join(
+        f'<row r="{r}">'
+        + "".join(_cell(f"{a}{r}", v) for a, v in zip(letters, row, strict=True))
+        + "</row>"
+        for r, row in enumerate(df.astype(object).itertuples(index=False), start=2)
+    )
+    assert xml[xml.index('<row r="2">') : xml.index("</sheetData>")] == want
+    assert '<c r="A3" t="inlineStr"><is><t xml:space="preserve"></t></is></c>' in want

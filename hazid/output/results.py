@@ -7,6 +7,8 @@ time of the run.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 from pathlib import Path
@@ -14,9 +16,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hazid.errors import OutputError
 from hazid.escape import clean_float, spreadsheet_text
+from hazid.output.arrowtext import as_text, distinct_texts, fix_where, join, to_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -155,9 +160,73 @@ def write_csv(df: pd.DataFrame, path: str | Path, columns: tuple[str, ...] | Non
         if missing:
             raise OutputError(f"cannot write {path.name}: missing columns {missing}")
         df = df[list(columns) + [c for c in df.columns if c not in columns]]
-    out = spreadsheet_safe(df)
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
+    texts = _csv_columns(df)
+    if texts is None:
+        out = spreadsheet_safe(df)
+        out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
+        return path
+    with open(path, "wb") as f:
+        f.write(_csv_line(list(df.columns)).encode("utf-8-sig"))
+        for lo in range(0, len(df), _CSV_BLOCK):
+            cells = [t.slice(lo, _CSV_BLOCK) for t in texts]
+            parts = [p for c in cells for p in (c, ",")][:-1]
+            f.write(to_bytes(join([*parts, "\n"])))
     return path
+
+
+#: rows joined at once by :func:`write_csv`
+_CSV_BLOCK = 50_000
+#: a CSV field the ``csv`` module may quote (it quotes only some of these, in some versions)
+_CSV_SPECIAL = '[,"\\r\\n]'
+#: a text cell :func:`hazid.escape.spreadsheet_text` may change, or one to quote
+_TEXT_SPECIAL = f"{_CSV_SPECIAL}|^[ \\x{{a0}}\\x{{3000}}=+\\-@\\t\\r]"
+
+
+def _csv_line(values: list[str]) -> str:
+    """Return one row as the ``csv`` module writes it (as ``pandas.DataFrame.to_csv`` does)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(values)
+    return buf.getvalue()
+
+
+def _csv_text(v: str) -> str:
+    """Return a text field of :func:`write_csv` that escaping or quoting may change."""
+    return _csv_line([spreadsheet_text(v)])[:-1]
+
+
+def _csv_float(v: float) -> str:
+    return "" if v != v else repr(float(f"{v:.15g}"))
+
+
+def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
+    """Return the text of every cell of a table as :func:`spreadsheet_safe` and ``to_csv`` write it.
+
+    Columns of text, booleans, integers and floats are formatted a column at a time
+    (:mod:`hazid.output.arrowtext`); None when the table has other columns (or only one, whose
+    empty cells the ``csv`` module quotes), written then by pandas.
+    """
+    if len(df.columns) < 2 or not all(isinstance(c, str) for c in df.columns):
+        return None
+    out = []
+    for i in range(len(df.columns)):
+        col = df.iloc[:, i]
+        kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else ""
+        if kind == "b":
+            texts = distinct_texts(col.to_numpy(), lambda v: "true" if v else "false")
+        elif col.dtype == np.float64:
+            texts = distinct_texts(col.to_numpy(), _csv_float)
+        elif kind in "iu" and kind:
+            texts = distinct_texts(col.to_numpy(), str)
+        elif isinstance(col.dtype, pd.StringDtype):
+            text = pc.fill_null(as_text(col), "")
+            out.append(
+                fix_where(text, _TEXT_SPECIAL, lambda v: _csv_line([spreadsheet_text(v)])[:-1])
+            )
+            continue
+        else:
+            return None
+        out.append(fix_where(texts, _CSV_SPECIAL, lambda v: _csv_line([v])[:-1]))
+    return out
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
