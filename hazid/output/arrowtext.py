@@ -60,7 +60,7 @@ def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     --------
     >>> import numpy as np
     >>> first, at = distinct(np.array([0.0, -0.0, 0.0]))
-    >>> sorted(map(str, first.tolist())), at[0] == at[2] != at[1]
+    >>> sorted(map(str, first.tolist())), bool(at[0] == at[2] != at[1])
     (['-0.0', '0.0'], True)
     """
     bits = values.view(np.dtype(f"i{values.dtype.itemsize}"))
