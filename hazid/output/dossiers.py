@@ -30,6 +30,7 @@ from hazid.notify.method import _run_value
 from hazid.notify.render import _blocks
 from hazid.notify.values import _problems
 from hazid.output.dossier_maps import _draw_maps
+from hazid.output.jsontext import dumps_indented
 from hazid.output.results import unescape_cell, write_csv
 
 logger = logging.getLogger(__name__)
@@ -290,7 +291,7 @@ def _write_pair(
     doc = ds.document(o, a, pair.status, map_files, lang=lang)
     _write_text(
         out / f"{stem}{suffix}.json",
-        json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n",
+        dumps_indented(doc) + "\n",
     )
     link = f"{stem}_map.html"
     if not (map_links or (map_links is None and (out / link).is_file())):
