@@ -17,7 +17,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["EMPTY", "as_text", "distinct", "distinct_texts", "fix_where", "join", "to_bytes"]
+__all__ = [
+    "EMPTY",
+    "as_text",
+    "clean_floats",
+    "distinct",
+    "distinct_texts",
+    "fix_where",
+    "float_texts",
+    "join",
+    "to_bytes",
+]
 
 #: the empty text, as the kernels want it
 EMPTY = pa.scalar("", pa.large_string())
@@ -68,8 +78,15 @@ def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq.view(values.dtype), inverse.reshape(-1)
 
 
-def distinct_texts(values: np.ndarray, fmt: Callable[[Any], str]) -> pa.Array:
+def distinct_texts(
+    values: np.ndarray,
+    fmt: Callable[[Any], str] | None = None,
+    *,
+    many: Callable[[np.ndarray], list[str]] | None = None,
+) -> pa.Array:
     """Return ``fmt`` of every value (as ``tolist`` gives it), called once per distinct value.
+
+    ``many`` instead formats the array of the distinct values at once.
 
     Examples
     --------
@@ -80,8 +97,29 @@ def distinct_texts(values: np.ndarray, fmt: Callable[[Any], str]) -> pa.Array:
     if len(values) == 0:
         return pa.array([], type=pa.large_string())
     firsts, inverse = distinct(values)
-    texts = pa.array([fmt(v) for v in firsts.tolist()], type=pa.large_string())
-    return texts.take(pa.array(inverse))
+    texts = many(firsts) if many is not None else [fmt(v) for v in firsts.tolist()]
+    return pa.array(texts, type=pa.large_string()).take(pa.array(inverse))
+
+
+def float_texts(
+    values: np.ndarray, fmt: Callable[[float], str], fallback: Callable[[float], str]
+) -> list[str]:
+    """Return ``fmt`` of :func:`clean_floats` of each value, or ``fallback`` of the value.
+
+    ``fallback`` gets the values whose clean float this module does not find exactly (and
+    must clean them itself); both are given Python floats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float_texts(np.array([0.1 + 0.2, np.nan]), repr, lambda v: "?")
+    ['0.3', '?']
+    """
+    x, exact = clean_floats(values)
+    texts = list(map(fmt, x.tolist()))
+    for i in np.flatnonzero(~exact).tolist():
+        texts[i] = fallback(float(values[i]))
+    return texts
 
 
 def as_text(col: pd.Series) -> pa.Array | None:
@@ -117,3 +155,57 @@ def fix_where(texts: pa.Array, pattern: str, fix: Callable[[str], str]) -> pa.Ar
         return texts
     fixed = pa.array([fix(v) for v in texts.take(pa.array(at)).to_pylist()], pa.large_string())
     return pc.replace_with_mask(texts, pa.array(hit.astype(bool)), fixed)
+
+
+#: exact powers of ten as doubles (10**22 is the largest one a double holds exactly)
+_POW10 = np.array([float(10**i) for i in range(23)])
+
+
+def _two_product_error(a: np.ndarray, b: np.ndarray, prod: np.ndarray) -> np.ndarray:
+    """Return ``a * b - prod`` exactly (Dekker's product, Veltkamp's split into 26-bit halves)."""
+
+    def split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = 134217729.0 * x  # 2**27 + 1
+        hi = c - (c - x)
+        return hi, x - hi
+
+    ahi, alo = split(a)
+    bhi, blo = split(b)
+    return ((ahi * bhi - prod) + ahi * blo + alo * bhi) + alo * blo
+
+
+def clean_floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`hazid.escape.clean_float` of many floats at once, and where it is exact.
+
+    The 15 significant digits are found without text: the value is scaled by an exact power
+    of ten (as an exact sum of two doubles), rounded half to even like the text formatting,
+    and divided back (a correctly rounded division, as ``float`` of the text is). Values for
+    which this is not certain (rounding within a hair of a half, magnitudes outside
+    ``1e-8``..``1e15``, a scale found one power off, zeros, infinities and NaN) are marked
+    False, for the caller to compute one by one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, exact = clean_floats(np.array([1.7999999999999998, 0.1 + 0.2, 2.5e-7, 0.0]))
+    >>> x[:3].tolist(), exact.tolist()
+    ([1.8, 0.3, 2.5e-07], [True, True, True, False])
+    """
+    v = np.asarray(values, dtype=np.float64)
+    a = np.abs(v)
+    usable = np.isfinite(a) & (a >= 1e-8) & (a < 1e15)
+    a = np.where(usable, a, 1.0)  # the others are left as they are
+    e = np.floor(np.log10(a))
+    k = np.clip(14 - e, 0, 22).astype(np.int64)
+    p = _POW10[k]
+    y = a * p
+    err = _two_product_error(a, p, y)
+    r = np.rint(y)
+    d = (y - r) + err  # y - r is exact; the true a * p is r + d (d rounded)
+    m = r + np.where(d > 0.5, 1.0, 0.0) - np.where(d < -0.5, 1.0, 0.0)
+    certain = np.abs(np.abs(d) - 0.5) > 1e-6
+    # an exact half (err 0) went to the even neighbour in rint, as the formatting rounds it
+    certain |= (err == 0) & (np.abs(y - r) == 0.5)
+    exact = usable & certain & (m >= 1e14) & (m <= 1e15)
+    x = np.copysign(m / p, v)
+    return np.where(exact, x, v), exact

@@ -21,7 +21,14 @@ import pyarrow.compute as pc
 
 from hazid.errors import OutputError
 from hazid.escape import clean_float, spreadsheet_text
-from hazid.output.arrowtext import as_text, distinct_texts, fix_where, join, to_bytes
+from hazid.output.arrowtext import (
+    as_text,
+    distinct_texts,
+    fix_where,
+    float_texts,
+    join,
+    to_bytes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +201,11 @@ def _csv_text(v: str) -> str:
     return _csv_line([spreadsheet_text(v)])[:-1]
 
 
+def _csv_floats(values: np.ndarray) -> list[str]:
+    """Return the CSV text of floats: 15 significant digits (:func:`spreadsheet_safe`)."""
+    return float_texts(values, float.__repr__, _csv_float)
+
+
 def _csv_float(v: float) -> str:
     return "" if v != v else repr(float(f"{v:.15g}"))
 
@@ -201,9 +213,9 @@ def _csv_float(v: float) -> str:
 def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
     """Return the text of every cell of a table as :func:`spreadsheet_safe` and ``to_csv`` write it.
 
-    Columns of text, booleans, integers and floats are formatted a column at a time
-    (:mod:`hazid.output.arrowtext`); None when the table has other columns (or only one, whose
-    empty cells the ``csv`` module quotes), written then by pandas.
+    Columns of text (or of objects all text or missing), booleans, integers and floats are
+    formatted a column at a time (:mod:`hazid.output.arrowtext`); None when the table has
+    other columns (or only one, whose empty cells the ``csv`` module quotes): pandas writes it.
     """
     if len(df.columns) < 2 or not all(isinstance(c, str) for c in df.columns):
         return None
@@ -214,19 +226,21 @@ def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
         if kind == "b":
             texts = distinct_texts(col.to_numpy(), lambda v: "true" if v else "false")
         elif col.dtype == np.float64:
-            texts = distinct_texts(col.to_numpy(), _csv_float)
+            texts = distinct_texts(col.to_numpy(), many=_csv_floats)
         elif kind in "iu" and kind:
             texts = distinct_texts(col.to_numpy(), str)
-        elif isinstance(col.dtype, pd.StringDtype):
-            text = pc.fill_null(as_text(col), "")
-            out.append(
-                fix_where(text, _TEXT_SPECIAL, lambda v: _csv_line([spreadsheet_text(v)])[:-1])
-            )
+        elif (text := as_text(col)) is not None:
+            out.append(fix_where(pc.fill_null(text, ""), _TEXT_SPECIAL, _csv_text))
             continue
         else:
             return None
-        out.append(fix_where(texts, _CSV_SPECIAL, lambda v: _csv_line([v])[:-1]))
+        out.append(fix_where(texts, _CSV_SPECIAL, _csv_field))
     return out
+
+
+def _csv_field(v: str) -> str:
+    """Return a field as the ``csv`` module writes it (quoted where needed)."""
+    return _csv_line([v])[:-1]
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

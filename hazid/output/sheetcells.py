@@ -25,6 +25,7 @@ from hazid.output.arrowtext import (
     distinct,
     distinct_texts,
     fix_where,
+    float_texts,
     join,
     to_bytes,
 )
@@ -93,16 +94,22 @@ def column_texts(
 ) -> ColumnTexts:
     """Prepare the cells of one column (sheet column ``letter``).
 
-    ``number`` formats a float or an int (empty for no cell), ``escape`` a text that may
-    need escaping, and ``cells`` writes the ``<c>`` elements of a column of other values.
+    ``number`` formats a float or an int (empty for no cell; floats that
+    :func:`hazid.output.arrowtext.clean_floats` cleans are formatted here), ``escape`` a text
+    that may need escaping, and ``cells`` writes the ``<c>`` elements of a column of other values.
     """
     if col.dtype == bool:
         return ColumnTexts(letter, "bool", distinct_texts(col.to_numpy(), lambda v: str(int(v))))
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiu":
         values = col.to_numpy()
-        if col.dtype.kind == "f":
-            values = values.astype(np.float64)
-        return ColumnTexts(letter, "number", distinct_texts(values, number))
+        if col.dtype.kind != "f":
+            return ColumnTexts(letter, "number", distinct_texts(values, number))
+        # 15 significant digits written as openpyxl writes a float ("%.16g")
+        texts = distinct_texts(
+            values.astype(np.float64),
+            many=lambda xs: float_texts(xs, "{:.16g}".format, number),
+        )
+        return ColumnTexts(letter, "number", texts)
     arr = as_text(col)
     if arr is not None:
         return _text_texts(arr, letter, escape)
