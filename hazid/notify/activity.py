@@ -17,7 +17,7 @@ import shapely
 from pyproj import Geod
 
 from hazid.notify.evidence import _air_evidence, _tailings_evidence, _water_evidence
-from hazid.notify.values import _isnan, _jnum, _jsig, _jstr, _num, _text
+from hazid.notify.values import _isin, _isnan, _jnum, _jsig, _jstr, _num, _text
 
 _ADDRESS_COLUMNS = ("address",)
 _TYPE_COLUMNS = ("activity_type", "type", "activity", "sector")
@@ -132,7 +132,7 @@ def _geodesic_length_m(geom: Any) -> float:
 def _substances_by_site(holdings: pd.DataFrame, site_ids: Any) -> dict[str, list[dict]]:
     """Dossier entries of the holdings of ``site_ids``, largest ratio first, per site."""
     sid = _text(holdings, "site_id")
-    h = holdings.loc[sid.isin(set(site_ids)).to_numpy()].copy()
+    h = holdings.loc[_isin(sid, set(site_ids))].copy()
     h["_sid"] = _text(h, "site_id")
     h["_ratio"] = _num(h, "ratio")
     h["_name"] = _text(h, "substance")
