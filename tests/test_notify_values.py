@@ -35,3 +35,32 @@ def test_records_are_to_dict_records():
     assert got[0] == want[0]
     assert [type(v) for v in got[1].values()] == [type(v) for v in want[1].values()]
     assert math.isnan(got[1]["a"]) and math.isnan(want[1]["a"])
+
+
+BATCH = [
+    "a.", "org", "x:", "//y", "<b>", "line\nbreak", None, 3.5, "",
+    "e\ue000f", "www.x.org", "a&b'\"",
+]  # fmt: skip
+
+
+def test_markdown_escaped_at_once_is_each_value_escaped():
+    from hazid.notify.markup import _md_escape_all, md_escape
+
+    assert _md_escape_all(BATCH) == [md_escape(v) for v in BATCH]
+    plain = ["a", "b c", "1,5"]
+    assert _md_escape_all(plain) == plain
+    assert _md_escape_all([v for v in BATCH if v != "e\ue000f"]) == [
+        md_escape(v) for v in BATCH if v != "e\ue000f"
+    ]
+
+
+def test_html_escaped_at_once_is_each_value_escaped():
+    import html
+
+    from hazid.notify.markup import _html_escape_all
+
+    texts = [str(v) for v in BATCH]
+    assert _html_escape_all(texts) == [html.escape(t) for t in texts]
+    assert _html_escape_all(texts[:-3]) == [html.escape(t) for t in texts[:-3]]
+    with pytest.raises(AttributeError, match="replace"):
+        _html_escape_all(["a", 1])
