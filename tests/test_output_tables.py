@@ -150,3 +150,35 @@ def test_sheet_rows_are_the_cells_written_one_by_one():
     )
     assert xml[xml.index('<row r="2">') : xml.index("</sheetData>")] == want
     assert '<c r="A3" t="inlineStr"><is><t xml:space="preserve"></t></is></c>' in want
+
+
+def test_layers_written_through_arrow_are_those_written_row_by_row(tmp_path, monkeypatch):
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from hazid.output import results
+
+    square = shapely.box(0, 0, 1, 1)
+    layers = {
+        "zones": gpd.GeoDataFrame(
+            {
+                "site_id": pd.Series(["a", None, "c"], dtype="str"),
+                "ok": [True, False, True],
+                "km": [1.5, float("nan"), 2.0],
+            },
+            geometry=[square, shapely.MultiPolygon([square, shapely.box(2, 2, 3, 3)]), None],
+            crs=4326,
+        ),
+        "sites": gpd.GeoDataFrame({"n": [1, 2]}, geometry=[shapely.Point(1, 2), None], crs=4326),
+    }
+    fast = results.write_layers(tmp_path / "fast.gpkg", layers)
+    monkeypatch.setattr(results, "_GDAL_ARROW", False)
+    slow = results.write_layers(tmp_path / "slow.gpkg", layers)
+    for name in layers:
+        a, b = pyogrio.read_info(fast, layer=name), pyogrio.read_info(slow, layer=name)
+        for key in ("fields", "dtypes", "geometry_type", "features"):
+            assert str(a[key]) == str(b[key])
+        got, want = gpd.read_file(fast, layer=name), gpd.read_file(slow, layer=name)
+        assert got.drop(columns="geometry").equals(want.drop(columns="geometry"))
+        assert got.geometry.to_wkb().fillna(b"").equals(want.geometry.to_wkb().fillna(b""))

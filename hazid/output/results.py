@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyogrio
 
 from hazid.errors import OutputError
 from hazid.escape import clean_float, spreadsheet_text
@@ -316,5 +317,10 @@ def write_layers(path: str | Path, layers: dict[str, Any]) -> Path:
     for name, gdf in layers.items():
         if gdf is None or len(gdf) == 0:
             continue
-        gdf.to_file(path, layer=name, driver="GPKG")
+        # GDAL's Arrow interface (GDAL >= 3.8) writes the same layer, with less work per row
+        gdf.to_file(path, layer=name, driver="GPKG", use_arrow=_GDAL_ARROW)
     return path
+
+
+#: whether GDAL writes layers through its Arrow interface (:func:`write_layers`)
+_GDAL_ARROW = tuple(pyogrio.__gdal_version__) >= (3, 8, 0)
