@@ -135,13 +135,15 @@ def test_sheet_rows_are_the_cells_written_one_by_one():
             "f32": pd.Series([0.1, 2.0, -0.0, 1e-5, 3.5, 0.0], dtype="float32"),
             "b": [True, False, True, False, True, False],
             "i": [-3, 0, 10**15, 2**62, 7, 1],
+            "j": [-3, 0, 10**15 - 1, -(10**15) + 1, 7, 1],
+            "u": pd.Series([0, 1, 2, 3, 255, 7], dtype="uint8"),
             "n": pd.Series([1, None, 3, 4, 5, 6], dtype="Int64"),
         }
     )
     xml = b"".join(
         p.encode("utf-8") if isinstance(p, str) else p for p in _sheet_xml(df, list(df.columns))
     ).decode("utf-8")
-    letters = "ABCDEFGH"
+    letters = "ABCDEFGHIJ"
     want = "".join(
         f'<row r="{r}">'
         + "".join(_cell(f"{a}{r}", v) for a, v in zip(letters, row, strict=True))

@@ -103,6 +103,9 @@ def column_texts(
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiu":
         values = col.to_numpy()
         if col.dtype.kind != "f":
+            if len(values) and values.min() > -(10**15) and values.max() < 10**15:
+                # "%.16g" of an int of at most 15 digits: its digits
+                return ColumnTexts(letter, "number", pa.array(values).cast(pa.large_string()))
             return ColumnTexts(letter, "number", distinct_texts(values, number))
         # 15 significant digits written as openpyxl writes a float ("%.16g")
         texts = distinct_texts(
