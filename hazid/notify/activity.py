@@ -73,6 +73,18 @@ class _CountryWindows:
         return piece
 
 
+class SitePaths(list):
+    """The river paths of one site; their union is computed once, for every affected Party."""
+
+    __slots__ = ("_union",)
+
+    def union(self) -> Any:
+        """Return ``shapely.union_all`` of the paths (computed on the first call)."""
+        if not hasattr(self, "_union"):
+            self._union = shapely.union_all(np.array(self, dtype=object))
+        return self._union
+
+
 def _longest_edge(geom: Any) -> float:
     """Longest edge of a polygon's rings along x or y, in the layer's coordinates."""
     rings = shapely.get_rings(shapely.get_parts(geom))
@@ -262,9 +274,12 @@ def _water_effect(
     """One water row: arrival, peak and the river length inside the affected Party."""
     length = None
     if river_paths is not None and country_geom is not None and river_paths:
-        length = _intersection_length_km(
-            shapely.union_all(np.array(river_paths, dtype=object)), country_geom
+        union = (
+            river_paths.union()
+            if isinstance(river_paths, SitePaths)
+            else shapely.union_all(np.array(river_paths, dtype=object))
         )
+        length = _intersection_length_km(union, country_geom)
     return {
         "river": _jstr(r.get("river")),
         "river_km": _jnum(r.get("river_km"), 2),

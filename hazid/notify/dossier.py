@@ -26,7 +26,13 @@ import shapely
 
 from hazid._version import __version__
 from hazid.errors import ChoiceError, CRSError, GeodataError
-from hazid.notify.activity import _activity, _CountryWindows, _float, _substances_by_site
+from hazid.notify.activity import (
+    SitePaths,
+    _activity,
+    _CountryWindows,
+    _float,
+    _substances_by_site,
+)
 from hazid.notify.contacts import _contacts_table, _party
 from hazid.notify.decide import (
     _aggregate_rows,
@@ -305,12 +311,12 @@ def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict
             zones_of.setdefault(zs, []).append(
                 (zh, None if zkey is None else zkey[i], zg, None if zcap is None else zcap[i])
             )
-    paths_of: dict[str, list[Any]] | None = None
+    paths_of: dict[str, SitePaths] | None = None
     if rivers_g is not None:
         psel = rivers_g.loc[_isin(rivers_g["site_id"], wanted)]
         paths_of = {}
         for ps, pg in zip(psel["site_id"], psel.geometry.to_numpy(), strict=True):
-            paths_of.setdefault(ps, []).append(pg)
+            paths_of.setdefault(ps, SitePaths()).append(pg)
     lakes_of: dict[str, list[str]] = {}
     if rivers_g is not None and "lakes" in rivers_g.columns:
         psel = rivers_g.loc[_isin(rivers_g["site_id"], wanted)]
