@@ -184,10 +184,10 @@ def write_csv(df: pd.DataFrame, path: str | Path, columns: tuple[str, ...] | Non
 
 #: rows joined at once by :func:`write_csv`
 _CSV_BLOCK = 50_000
-#: a CSV field the ``csv`` module may quote (it quotes only some of these, in some versions)
-_CSV_SPECIAL = '[,"\\r\\n]'
-#: a text cell :func:`hazid.escape.spreadsheet_text` may change, or one to quote
-_TEXT_SPECIAL = f"{_CSV_SPECIAL}|^[ \\x{{a0}}\\x{{3000}}=+\\-@\\t\\r]"
+#: a CSV field with a line break: quoted by the ``csv`` module itself (its rules vary)
+_CSV_BREAK = "[\\r\\n]"
+#: a text cell :func:`hazid.escape.spreadsheet_text` may change
+_FORMULA_START = "^[ \\x{a0}\\x{3000}=+\\-@\\t\\r]"
 
 
 def _csv_line(values: list[str]) -> str:
@@ -197,9 +197,20 @@ def _csv_line(values: list[str]) -> str:
     return buf.getvalue()
 
 
-def _csv_text(v: str) -> str:
-    """Return a text field of :func:`write_csv` that escaping or quoting may change."""
-    return _csv_line([spreadsheet_text(v)])[:-1]
+def _csv_quoted(texts: pa.Array) -> pa.Array:
+    """Return the fields as the ``csv`` module writes them: quoted where they must be.
+
+    A field with a comma or a double quote (and no line break) is put in double quotes,
+    its quotes doubled; a field with a line break is written by the ``csv`` module.
+    """
+    comma = pc.or_(pc.match_substring(texts, ","), pc.match_substring(texts, '"'))
+    if pc.any(comma).as_py():
+        quoted = join(['"', pc.replace_substring(texts, '"', '""'), '"'])
+        texts = pc.if_else(comma, quoted, texts)
+    breaks = pc.or_(pc.match_substring(texts, "\n"), pc.match_substring(texts, "\r"))
+    if not pc.any(breaks).as_py():
+        return texts
+    return fix_where(texts, _CSV_BREAK, _csv_field)
 
 
 def _csv_floats(values: np.ndarray) -> list[str]:
@@ -231,11 +242,11 @@ def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
         elif kind in "iu" and kind:
             texts = distinct_texts(col.to_numpy(), str)
         elif (text := as_text(col)) is not None:
-            out.append(fix_where(pc.fill_null(text, ""), _TEXT_SPECIAL, _csv_text))
-            continue
+            texts = fix_where(pc.fill_null(text, ""), _FORMULA_START, spreadsheet_text)
+            texts = _csv_quoted(texts)
         else:
             return None
-        out.append(fix_where(texts, _CSV_SPECIAL, _csv_field))
+        out.append(texts)  # numbers and true/false: never quoted
     return out
 
 
