@@ -74,8 +74,8 @@ def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (['-0.0', '0.0'], True)
     """
     bits = values.view(np.dtype(f"i{values.dtype.itemsize}"))
-    uniq, inverse = np.unique(bits, return_inverse=True)
-    return uniq.view(values.dtype), inverse.reshape(-1)
+    inverse, uniq = pd.factorize(bits)  # hashed: in the order first met
+    return np.asarray(uniq).view(values.dtype), np.asarray(inverse, dtype=np.intp)
 
 
 def distinct_texts(
