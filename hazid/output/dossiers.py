@@ -10,6 +10,7 @@ results folder. Outputs are byte-identical when re-run with the same inputs and 
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import re
@@ -260,12 +261,18 @@ def _write_pairs(
         for lg in langs
     ]
     size = [len(ds.activities(job[0].origin, job[0].affected)) for job in jobs]
-    if WORKERS < 2 or len(jobs) < 2 or sum(size) < PARALLEL_FROM or not can_fork():
-        for job in jobs:
-            _write_job((out, ds, map_links), job)
-        return
-    jobs = [job for _, job in sorted(zip(size, jobs, strict=True), key=lambda x: -x[0])]
-    forked_map(_write_job, jobs, (out, ds, map_links), workers=WORKERS)
+    # the tables and layers already in memory are left out of the garbage collector's passes
+    # while the dossiers' many small objects come and go (in the forked workers too)
+    gc.freeze()
+    try:
+        if WORKERS < 2 or len(jobs) < 2 or sum(size) < PARALLEL_FROM or not can_fork():
+            for job in jobs:
+                _write_job((out, ds, map_links), job)
+            return
+        jobs = [job for _, job in sorted(zip(size, jobs, strict=True), key=lambda x: -x[0])]
+        forked_map(_write_job, jobs, (out, ds, map_links), workers=WORKERS)
+    finally:
+        gc.unfreeze()
 
 
 def _write_job(context: tuple, job: tuple[_Pair, str, str, dict[str, str]]) -> None:
