@@ -560,3 +560,17 @@ def test_regenerate_keeps_the_languages_of_the_run(case, tmp_path):
     regenerate(root, maps=False, lang="en")
     doc = json.loads((root / "notifications" / "KAZ-UZB.json").read_text("utf-8"))
     assert doc["language"] == "en"
+
+
+def test_repeated_run_warnings_are_listed_once_and_counted_each_time():
+    from hazid.notify.method import _limitations
+
+    run = {"warnings": ["site X: odd value", "site Y: odd value", "site X: odd value"]}
+    pair = {"air": True, "water": False, "rivers": set(), "sites": set()}
+    en = _limitations(run, lang="en", pair=pair)
+    assert en.count("site X: odd value") == 1 and en.index("site X: odd value") < en.index(
+        "site Y: odd value"
+    )
+    ru = _limitations(run, lang="ru", pair=pair)
+    assert not any("odd value" in x for x in ru)
+    assert "run.json" in ru[-1] and ru[-1].rstrip(".").endswith("3")

@@ -121,3 +121,66 @@ def test_workbook_is_the_same_bytes_each_time_and_escapes_xml(tmp_path):
         [None, None],
         ["z", 2.5],
     ]
+
+
+def test_sheet_rows_are_the_cells_written_one_by_one():
+    from hazid.output.workbook import _cell, _sheet_xml
+
+    df = pd.DataFrame(
+        {
+            "text": pd.Series(["a & <b>", "\x01", "=1", None, " -2", "x"], dtype="str"),
+            "obj": ["a<", None, float("nan"), "@b", "", "y"],
+            "mixed": ["=1", 1, True, 2.0000000000000004, None, "z"],
+            "f": [float("nan"), float("inf"), -0.0, 1e16, 1.7999999999999998, 0.1 + 0.2],
+            "f32": pd.Series([0.1, 2.0, -0.0, 1e-5, 3.5, 0.0], dtype="float32"),
+            "b": [True, False, True, False, True, False],
+            "i": [-3, 0, 10**15, 2**62, 7, 1],
+            "j": [-3, 0, 10**15 - 1, -(10**15) + 1, 7, 1],
+            "u": pd.Series([0, 1, 2, 3, 255, 7], dtype="uint8"),
+            "n": pd.Series([1, None, 3, 4, 5, 6], dtype="Int64"),
+        }
+    )
+    xml = b"".join(
+        p.encode("utf-8") if isinstance(p, str) else p for p in _sheet_xml(df, list(df.columns))
+    ).decode("utf-8")
+    letters = "ABCDEFGHIJ"
+    want = "".join(
+        f'<row r="{r}">'
+        + "".join(_cell(f"{a}{r}", v) for a, v in zip(letters, row, strict=True))
+        + "</row>"
+        for r, row in enumerate(df.astype(object).itertuples(index=False), start=2)
+    )
+    assert xml[xml.index('<row r="2">') : xml.index("</sheetData>")] == want
+    assert '<c r="A3" t="inlineStr"><is><t xml:space="preserve"></t></is></c>' in want
+
+
+def test_layers_written_through_arrow_are_those_written_row_by_row(tmp_path, monkeypatch):
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from hazid.output import results
+
+    square = shapely.box(0, 0, 1, 1)
+    layers = {
+        "zones": gpd.GeoDataFrame(
+            {
+                "site_id": pd.Series(["a", None, "c"], dtype="str"),
+                "ok": [True, False, True],
+                "km": [1.5, float("nan"), 2.0],
+            },
+            geometry=[square, shapely.MultiPolygon([square, shapely.box(2, 2, 3, 3)]), None],
+            crs=4326,
+        ),
+        "sites": gpd.GeoDataFrame({"n": [1, 2]}, geometry=[shapely.Point(1, 2), None], crs=4326),
+    }
+    fast = results.write_layers(tmp_path / "fast.gpkg", layers)
+    monkeypatch.setattr(results, "_GDAL_ARROW", False)
+    slow = results.write_layers(tmp_path / "slow.gpkg", layers)
+    for name in layers:
+        a, b = pyogrio.read_info(fast, layer=name), pyogrio.read_info(slow, layer=name)
+        for key in ("fields", "dtypes", "geometry_type", "features"):
+            assert str(a[key]) == str(b[key])
+        got, want = gpd.read_file(fast, layer=name), gpd.read_file(slow, layer=name)
+        assert got.drop(columns="geometry").equals(want.drop(columns="geometry"))
+        assert got.geometry.to_wkb().fillna(b"").equals(want.geometry.to_wkb().fillna(b""))

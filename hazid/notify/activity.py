@@ -17,7 +17,7 @@ import shapely
 from pyproj import Geod
 
 from hazid.notify.evidence import _air_evidence, _tailings_evidence, _water_evidence
-from hazid.notify.values import _isnan, _jnum, _jsig, _jstr, _num, _text
+from hazid.notify.values import _isin, _isnan, _jnum, _jsig, _jstr, _num, _text
 
 _ADDRESS_COLUMNS = ("address",)
 _TYPE_COLUMNS = ("activity_type", "type", "activity", "sector")
@@ -71,6 +71,18 @@ class _CountryWindows:
             self._pieces[key] = piece
             self._coords += int(shapely.get_num_coordinates(piece))
         return piece
+
+
+class SitePaths(list):
+    """The river paths of one site; their union is computed once, for every affected Party."""
+
+    __slots__ = ("_union",)
+
+    def union(self) -> Any:
+        """Return ``shapely.union_all`` of the paths (computed on the first call)."""
+        if not hasattr(self, "_union"):
+            self._union = shapely.union_all(np.array(self, dtype=object))
+        return self._union
 
 
 def _longest_edge(geom: Any) -> float:
@@ -132,7 +144,7 @@ def _geodesic_length_m(geom: Any) -> float:
 def _substances_by_site(holdings: pd.DataFrame, site_ids: Any) -> dict[str, list[dict]]:
     """Dossier entries of the holdings of ``site_ids``, largest ratio first, per site."""
     sid = _text(holdings, "site_id")
-    h = holdings.loc[sid.isin(set(site_ids)).to_numpy()].copy()
+    h = holdings.loc[_isin(sid, set(site_ids))].copy()
     h["_sid"] = _text(h, "site_id")
     h["_ratio"] = _num(h, "ratio")
     h["_name"] = _text(h, "substance")
@@ -262,9 +274,12 @@ def _water_effect(
     """One water row: arrival, peak and the river length inside the affected Party."""
     length = None
     if river_paths is not None and country_geom is not None and river_paths:
-        length = _intersection_length_km(
-            shapely.union_all(np.array(river_paths, dtype=object)), country_geom
+        union = (
+            river_paths.union()
+            if isinstance(river_paths, SitePaths)
+            else shapely.union_all(np.array(river_paths, dtype=object))
         )
+        length = _intersection_length_km(union, country_geom)
     return {
         "river": _jstr(r.get("river")),
         "river_km": _jnum(r.get("river_km"), 2),

@@ -24,9 +24,11 @@ from hazid.notify.evidence import (
 from hazid.notify.parties import voluntary
 from hazid.notify.values import (
     _as_bool,
+    _isin,
     _num,
     _problems,
     _text,
+    _upper_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,8 +55,8 @@ _RANK = {s: i for i, s in enumerate(STATUSES)}
 
 def _origin(sites: pd.DataFrame) -> pd.Series:
     """Party of origin: the site's country from the polygons, else the inventory's."""
-    own = _text(sites, "site_country").str.upper()
-    given = _text(sites, "country").str.upper()
+    own = _upper_text(sites, "site_country")
+    given = _upper_text(sites, "country")
     out = own.where(own != "", given)
     return out.where(out != "", UNKNOWN_ORIGIN)
 
@@ -86,7 +88,7 @@ def _affected_rows(sites: pd.DataFrame, affected: pd.DataFrame) -> pd.DataFrame:
         )
     a = affected.reset_index(drop=True).copy()
     a["site_id"] = _text(a, "site_id")
-    a["affected"] = _text(a, "affected").str.upper()
+    a["affected"] = _upper_text(a, "affected")
     a["pathway"] = _text(a, "pathway").str.lower()
     for p in sorted(set(a["pathway"])):
         check_choice("pathway", p, PATHWAYS)
@@ -413,7 +415,7 @@ def not_notified(
     for k, text in zip(none["site_id"].tolist(), none["evidence"].tolist(), strict=True):
         if not pd.isna(k):
             ev.setdefault(str(k), []).append(text)
-    keep = ~haz | ~sid.isin(notified).to_numpy()
+    keep = ~haz | ~_isin(sid, notified)
     out = pd.DataFrame(
         {
             "site_id": sid[keep].to_numpy(),
@@ -427,15 +429,13 @@ def not_notified(
     )
     evd = {k: "; ".join(v) for k, v in ev.items()}
     out["evidence"] = pd.Series(
-        [evd.get(s, "") for s in out["site_id"]], index=out.index, dtype=object
+        [evd.get(s, "") for s in out["site_id"].tolist()], index=out.index, dtype=object
     )
     out["reason"] = out["reason"].astype(object)
-    bare = out["site_id"].isin(set(unmodelled or ())).to_numpy() & out["hazardous"].to_numpy(
-        dtype=bool
-    )
+    bare = _isin(out["site_id"], set(unmodelled or ())) & out["hazardous"].to_numpy(dtype=bool)
     out.loc[bare, "reason"] = NO_MODEL_REASON
     gaps = {str(k): str(v) for k, v in (water_gaps or {}).items()}
-    gap = out["hazardous"].to_numpy(dtype=bool) & out["site_id"].isin(gaps).to_numpy()
+    gap = out["hazardous"].to_numpy(dtype=bool) & _isin(out["site_id"], gaps)
     out.loc[gap, "reason"] = [WATER_GAP_REASON.format(gaps[s]) for s in out.loc[gap, "site_id"]]
     return out.sort_values(["origin", "site_id"], kind="stable").reset_index(drop=True)
 

@@ -26,7 +26,13 @@ import shapely
 
 from hazid._version import __version__
 from hazid.errors import ChoiceError, CRSError, GeodataError
-from hazid.notify.activity import _activity, _CountryWindows, _float, _substances_by_site
+from hazid.notify.activity import (
+    SitePaths,
+    _activity,
+    _CountryWindows,
+    _float,
+    _substances_by_site,
+)
 from hazid.notify.contacts import _contacts_table, _party
 from hazid.notify.decide import (
     _aggregate_rows,
@@ -37,7 +43,7 @@ from hazid.notify.decide import (
 )
 from hazid.notify.method import _method, _run_value
 from hazid.notify.parties import PARTIES_TABLE_VERSION, voluntary
-from hazid.notify.values import _as_bool, _text
+from hazid.notify.values import _as_bool, _isin, _records, _text
 
 #: Version of the dossier JSON layout (``schema_version`` field).
 SCHEMA_VERSION = "2.1"
@@ -193,7 +199,7 @@ class DossierSet:
             windows[affected] = None if country is None else _CountryWindows(country)
         country_geom = windows[affected]
         activities = []
-        for dec in self.activities(origin, affected).to_dict("records"):
+        for dec in _records(self.activities(origin, affected)):
             sid = dec["site_id"]
             activities.append(
                 _activity(
@@ -291,11 +297,11 @@ def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict
     active = ds.decisions.loc[ds.decisions["status"] != "none"]
     wanted = set(active["site_id"])
     rows_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in rows.loc[rows["site_id"].isin(wanted)].to_dict("records"):
+    for r in _records(rows.loc[_isin(rows["site_id"], wanted)]):
         rows_of.setdefault((r["site_id"], r["affected"]), []).append(r)
     zones_of: dict[str, list[tuple[str, str | None, Any, bool | None]]] | None = None
     if zones_g is not None:
-        zsel = zones_g.loc[zones_g["site_id"].isin(wanted)]
+        zsel = zones_g.loc[_isin(zones_g["site_id"], wanted)]
         zkey = zsel["substance_key"].tolist() if "substance_key" in zsel.columns else None
         zcap = _as_bool(zsel["capped"]).tolist() if "capped" in zsel.columns else None
         zones_of = {}
@@ -305,15 +311,15 @@ def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict
             zones_of.setdefault(zs, []).append(
                 (zh, None if zkey is None else zkey[i], zg, None if zcap is None else zcap[i])
             )
-    paths_of: dict[str, list[Any]] | None = None
+    paths_of: dict[str, SitePaths] | None = None
     if rivers_g is not None:
-        psel = rivers_g.loc[rivers_g["site_id"].isin(wanted)]
+        psel = rivers_g.loc[_isin(rivers_g["site_id"], wanted)]
         paths_of = {}
         for ps, pg in zip(psel["site_id"], psel.geometry.to_numpy(), strict=True):
-            paths_of.setdefault(ps, []).append(pg)
+            paths_of.setdefault(ps, SitePaths()).append(pg)
     lakes_of: dict[str, list[str]] = {}
     if rivers_g is not None and "lakes" in rivers_g.columns:
-        psel = rivers_g.loc[rivers_g["site_id"].isin(wanted)]
+        psel = rivers_g.loc[_isin(rivers_g["site_id"], wanted)]
         for ps, names in zip(psel["site_id"], psel["lakes"].fillna("").astype(str), strict=True):
             lakes_of[ps] = [n.strip() for n in names.split(";") if n.strip()]
     return {
@@ -325,9 +331,7 @@ def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict
         "substances": _substances_by_site(holdings, wanted),
         "site_rec": {
             r["site_id"]: r
-            for r in sites.loc[sites["site_id"].isin(wanted)]
-            .drop_duplicates("site_id")
-            .to_dict("records")
+            for r in _records(sites.loc[_isin(sites["site_id"], wanted)].drop_duplicates("site_id"))
         },
         "rows_of": rows_of,
         "zones_of": zones_of,
@@ -433,9 +437,9 @@ def _unmodelled(
     if "groups" in holdings.columns:
         cats = cats + ";" + holdings["groups"].fillna("").astype(str)
     aquatic = cats.str.contains(r"\bE[12]\b|environmental", regex=True)
-    wet = set(holdings.loc[aquatic.to_numpy(), "site_id"].astype(str))
+    wet = set(holdings.loc[aquatic.to_numpy(), "site_id"].astype(str).tolist())
     mass = pd.to_numeric(sites["water_mass_kg"], errors="coerce").fillna(0.0).to_numpy()
-    modelled = set(zones["site_id"].astype(str)) | wet
+    modelled = set(zones["site_id"].astype(str).tolist()) | wet
     sid = _text(sites, "site_id")
     return [s for s, m in zip(sid, mass, strict=True) if m <= 0 and s not in modelled]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import html as _html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote as _urlquote
 
@@ -80,31 +80,87 @@ def _render_md(
     """Markdown text of a dossier (every value escaped with :func:`md_escape`).
 
     ``blocks`` are those :func:`hazid.notify.render._blocks` lays out for ``doc``,
-    ``interactive`` and ``lang``, when the caller has them already.
+    ``interactive`` and ``lang``, when the caller has them already. The values are escaped
+    all at once (:func:`_md_escape_all`), then laid out in the order they were gathered.
     """
-    e = md_escape
+    if blocks is None:
+        blocks = _blocks(doc, interactive, lang)
+    e = iter(_md_escape_all(list(_md_values(blocks)))).__next__
     out: list[str] = []
-    for blk in _blocks(doc, interactive, lang) if blocks is None else blocks:
+    for blk in blocks:
         kind = blk[0]
         if kind == "h":
-            out += ["#" * blk[1] + " " + e(blk[2]), ""]
+            out += ["#" * blk[1] + " " + e(), ""]
         elif kind == "p":
-            out += [e(blk[1]), ""]
+            out += [e(), ""]
         elif kind == "kv":
-            out += [f"- **{e(item[0])}:** {e(item[1])}" for item in blk[1]] + [""]
+            out += [f"- **{e()}:** {e()}" for _ in blk[1]] + [""]
         elif kind == "table":
-            out.append("| " + " | ".join(e(h) for h in blk[1]) + " |")
+            out.append("| " + " | ".join(e() for _ in blk[1]) + " |")
             out.append("|" + "|".join("---" for _ in blk[1]) + "|")
-            out += ["| " + " | ".join(e(c) for c in row) + " |" for row in blk[2]]
+            out += ["| " + " | ".join(e() for _ in row) + " |" for row in blk[2]]
             out.append("")
         elif kind == "list":
-            out += [f"- {e(x)}" for x in blk[1]] + [""]
+            out += [f"- {e()}" for _ in blk[1]] + [""]
         elif kind == "img":
-            out += [f"![{e(blk[2])}]({_md_link_target(blk[1])})", ""]
+            out += [f"![{e()}]({_md_link_target(blk[1])})", ""]
         elif kind == "link":
             target = _md_link_target(blk[2])
-            out += [f"{e(blk[1])}[{_md_file(blk[2])}]({target}){e(blk[3])}", ""]
+            out += [f"{e()}[{_md_file(blk[2])}]({target}){e()}", ""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md_values(blocks: list[tuple]) -> Iterator[Any]:
+    """Yield the values of the blocks that :func:`_render_md` escapes, in its order."""
+    for blk in blocks:
+        kind = blk[0]
+        if kind == "h" or kind == "img":
+            yield blk[2]
+        elif kind == "p":
+            yield blk[1]
+        elif kind == "kv":
+            for item in blk[1]:
+                yield item[0]
+                yield item[1]
+        elif kind == "table":
+            yield from blk[1]
+            for row in blk[2]:
+                yield from row
+        elif kind == "list":
+            yield from blk[1]
+        elif kind == "link":
+            yield blk[1]
+            yield blk[3]
+
+
+#: a character no rule of :func:`md_escape` changes or looks at, nor :func:`html.escape`
+_SEP = "\ue000"
+
+
+def _md_escape_all(values: list[Any]) -> list[str]:
+    """Return :func:`md_escape` of each value, escaped as one text.
+
+    No rule of :func:`md_escape` reaches across :data:`_SEP` (it is neither a letter, a
+    slash, a line break nor a markup character), so the escaped text splits back into the
+    escaped values; values that hold it are escaped one by one.
+    """
+    texts = ["" if v is None else str(v) for v in values]
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != len(texts) - 1:
+        return [md_escape(t) for t in texts]
+    if _MD_ANY.search(joined) is None:
+        return texts
+    return md_escape(joined).split(_SEP)
+
+
+def _html_escape_all(texts: list[str]) -> list[str]:
+    """Return :func:`html.escape` of each text, escaped as one text (see :func:`_md_escape_all`)."""
+    if not all(isinstance(t, str) for t in texts):
+        return [_html.escape(t) for t in texts]  # raises as html.escape does
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != len(texts) - 1:
+        return [_html.escape(t) for t in texts]
+    return _html.escape(joined).split(_SEP)
 
 
 _CSS = """
@@ -167,43 +223,68 @@ def _render_html(
         "</head>",
         "<body>",
     ]
-    out += [_html_block(blk, images) for blk in blocks]
+    e_all = iter(_html_escape_all(list(_html_values(blocks, images)))).__next__
+    out += [_html_block(blk, images, e_all) for blk in blocks]
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 
-def _html_block(blk: tuple, images: Mapping[str, bytes]) -> str:
-    e = _html.escape
+def _html_block(blk: tuple, images: Mapping[str, bytes], e: Callable[[], str]) -> str:
+    """HTML of one block; ``e`` gives the next escaped value (in :func:`_html_values` order)."""
     kind = blk[0]
     if kind == "h":
-        return f"<h{blk[1]}>{e(blk[2])}</h{blk[1]}>"
+        return f"<h{blk[1]}>{e()}</h{blk[1]}>"
     if kind == "link":
-        href = _urlquote(blk[2])
-        return f'<p>{e(blk[1])}<a href="{e(href)}">{e(blk[2])}</a>{e(blk[3])}</p>'
+        return f'<p>{e()}<a href="{e()}">{e()}</a>{e()}</p>'
     if kind == "p":
-        return f"<p>{e(blk[1])}</p>"
+        return f"<p>{e()}</p>"
     if kind == "kv":
         items = []
         for item in blk[1]:
-            val = e(str(item[1]))
+            val = e()
             if len(item) > 2:  # a status: coloured by its neutral value
-                val = f'<span class="status-{e(str(item[2]))}">{val}</span>'
-            items.append(f"<dt>{e(str(item[0]))}</dt><dd>{val}</dd>")
+                val = f'<span class="status-{e()}">{val}</span>'
+            items.append(f"<dt>{e()}</dt><dd>{val}</dd>")
         return "<dl>" + "".join(items) + "</dl>"
     if kind == "table":
-        head = "".join(f"<th>{e(str(h))}</th>" for h in blk[1])
-        body = "".join(
-            "<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in blk[2]
-        )
+        head = "".join(f"<th>{e()}</th>" for _ in blk[1])
+        body = "".join("<tr>" + "".join(f"<td>{e()}</td>" for _ in row) + "</tr>" for row in blk[2])
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     if kind == "list":
-        return "<ul>" + "".join(f"<li>{e(str(x))}</li>" for x in blk[1]) + "</ul>"
+        return "<ul>" + "".join(f"<li>{e()}</li>" for _ in blk[1]) + "</ul>"
     if kind == "img":
         data = images.get(blk[1])
         src = (
             "data:image/png;base64," + base64.b64encode(data).decode("ascii")
             if data is not None
-            else e(_urlquote(blk[1]))
+            else e()
         )
-        return f'<figure><img src="{src}" alt="{e(blk[2])}"></figure>'
+        return f'<figure><img src="{src}" alt="{e()}"></figure>'
     return ""
+
+
+def _html_values(blocks: list[tuple], images: Mapping[str, bytes]) -> Iterator[Any]:
+    """Yield the values that :func:`_html_block` escapes, in its order."""
+    for blk in blocks:
+        kind = blk[0]
+        if kind == "h":
+            yield blk[2]
+        elif kind == "link":
+            yield from (blk[1], _urlquote(blk[2]), blk[2], blk[3])
+        elif kind == "p":
+            yield blk[1]
+        elif kind == "kv":
+            for item in blk[1]:
+                yield str(item[1])
+                if len(item) > 2:
+                    yield str(item[2])
+                yield str(item[0])
+        elif kind == "table":
+            yield from (str(h) for h in blk[1])
+            yield from (str(c) for row in blk[2] for c in row)
+        elif kind == "list":
+            yield from (str(x) for x in blk[1])
+        elif kind == "img":
+            if images.get(blk[1]) is None:
+                yield _urlquote(blk[1])
+            yield blk[2]

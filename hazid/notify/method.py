@@ -7,6 +7,7 @@ run), which data it rests on and what the screening cannot tell.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -252,14 +253,12 @@ def _limitations(run: Mapping[str, Any], *, lang: str, pair: Mapping[str, Any] |
     tr = translator(lang)
     air = pair is None or bool(pair.get("air"))
     water = pair is None or bool(pair.get("water"))
-    relevant: dict[str, str | None] = {}  # a run repeats its warnings: each is read once
-    extras: list[str] = []
-    for t in _run_extras(run):
-        if t not in relevant:
-            relevant[t] = _relevant(t, pair)
-        x = relevant[t]
+    # a run repeats its warnings: each is read once, with the number of times it is given
+    extras: dict[str, int] = {}  # as it concerns the pair, in the order first given
+    for t, n in Counter(_run_extras(run)).items():
+        x = _relevant(t, pair)
         if x is not None:
-            extras.append(x)
+            extras[x] = extras.get(x, 0) + n
     weather = str(_run_value(run, "weather") or "worst")
     weather_text = (
         tr.gettext(_WEATHER_TEXT[weather])
@@ -278,10 +277,10 @@ def _limitations(run: Mapping[str, Any], *, lang: str, pair: Mapping[str, Any] |
         out.append(tr.gettext(_WATER_LIMITATION))
     out.append(tr.gettext(_BORDER_LIMITATION))
     untranslated = 0
-    for x in extras:
+    for x, n in extras.items():
         text = tr.gettext(x)
         if lang != "en" and text == x:
-            untranslated += 1
+            untranslated += n
         elif text not in out:
             out.append(text)
     if untranslated:

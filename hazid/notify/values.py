@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hazid.errors import InventoryError
 from hazid.i18n import format_decimal, gettext
@@ -31,6 +33,40 @@ def _text(df: pd.DataFrame, col: str) -> pd.Series:
         return pd.Series([""] * len(df), index=df.index, dtype=object)
     s = df[col].astype("string").fillna("").str.strip()
     return s.astype(object)
+
+
+def _upper_text(df: pd.DataFrame, col: str) -> pd.Series:
+    """``_text(df, col).str.upper()``: upper-cased in Arrow when the column is ASCII."""
+    if col not in df.columns:
+        return _text(df, col)
+    s = df[col].astype("string").fillna("").str.strip()
+    if s.dtype.storage == "pyarrow":
+        ascii_ = pc.all(pc.string_is_ascii(pa.array(s.array))).as_py()
+        if ascii_ is not False:  # ASCII: the same letters as str.upper
+            return s.str.upper().astype(object)
+    return s.astype(object).str.upper()
+
+
+def _isin(s: pd.Series, values: Iterable[Any]) -> np.ndarray:
+    """``s.isin(values).to_numpy()``, searched in Arrow for a column of text and text values."""
+    values = list(values)
+    if (
+        isinstance(s.dtype, pd.StringDtype)
+        and s.dtype.storage == "pyarrow"
+        and all(isinstance(v, str) for v in values)
+    ):
+        arr = pa.array(s.array)
+        found = pc.is_in(arr, value_set=pa.array(values, type=arr.type))
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+    return s.isin(values).to_numpy(dtype=bool)
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """``df.to_dict("records")``, text columns turned to objects at once (not value by value)."""
+    text = {c: object for c, t in df.dtypes.items() if isinstance(t, pd.StringDtype)}
+    if not text or not df.columns.is_unique:
+        return df.to_dict("records")
+    return df.astype(text).to_dict("records")
 
 
 def _num(df: pd.DataFrame, col: str) -> np.ndarray:

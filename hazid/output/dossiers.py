@@ -10,6 +10,7 @@ results folder. Outputs are byte-identical when re-run with the same inputs and 
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import re
@@ -30,6 +31,7 @@ from hazid.notify.method import _run_value
 from hazid.notify.render import _blocks
 from hazid.notify.values import _problems
 from hazid.output.dossier_maps import _draw_maps
+from hazid.output.jsontext import dumps_indented
 from hazid.output.results import unescape_cell, write_csv
 
 logger = logging.getLogger(__name__)
@@ -259,12 +261,18 @@ def _write_pairs(
         for lg in langs
     ]
     size = [len(ds.activities(job[0].origin, job[0].affected)) for job in jobs]
-    if WORKERS < 2 or len(jobs) < 2 or sum(size) < PARALLEL_FROM or not can_fork():
-        for job in jobs:
-            _write_job((out, ds, map_links), job)
-        return
-    jobs = [job for _, job in sorted(zip(size, jobs, strict=True), key=lambda x: -x[0])]
-    forked_map(_write_job, jobs, (out, ds, map_links), workers=WORKERS)
+    # the tables and layers already in memory are left out of the garbage collector's passes
+    # while the dossiers' many small objects come and go (in the forked workers too)
+    gc.freeze()
+    try:
+        if WORKERS < 2 or len(jobs) < 2 or sum(size) < PARALLEL_FROM or not can_fork():
+            for job in jobs:
+                _write_job((out, ds, map_links), job)
+            return
+        jobs = [job for _, job in sorted(zip(size, jobs, strict=True), key=lambda x: -x[0])]
+        forked_map(_write_job, jobs, (out, ds, map_links), workers=WORKERS)
+    finally:
+        gc.unfreeze()
 
 
 def _write_job(context: tuple, job: tuple[_Pair, str, str, dict[str, str]]) -> None:
@@ -290,7 +298,7 @@ def _write_pair(
     doc = ds.document(o, a, pair.status, map_files, lang=lang)
     _write_text(
         out / f"{stem}{suffix}.json",
-        json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n",
+        dumps_indented(doc) + "\n",
     )
     link = f"{stem}_map.html"
     if not (map_links or (map_links is None and (out / link).is_file())):

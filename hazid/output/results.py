@@ -7,6 +7,8 @@ time of the run.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 from pathlib import Path
@@ -14,9 +16,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyogrio
 
 from hazid.errors import OutputError
 from hazid.escape import clean_float, spreadsheet_text
+from hazid.output.arrowtext import (
+    as_text,
+    distinct_texts,
+    fix_where,
+    float_texts,
+    join,
+    to_bytes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -155,9 +168,91 @@ def write_csv(df: pd.DataFrame, path: str | Path, columns: tuple[str, ...] | Non
         if missing:
             raise OutputError(f"cannot write {path.name}: missing columns {missing}")
         df = df[list(columns) + [c for c in df.columns if c not in columns]]
-    out = spreadsheet_safe(df)
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
+    texts = _csv_columns(df)
+    if texts is None:
+        out = spreadsheet_safe(df)
+        out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
+        return path
+    with open(path, "wb") as f:
+        f.write(_csv_line(list(df.columns)).encode("utf-8-sig"))
+        for lo in range(0, len(df), _CSV_BLOCK):
+            cells = [t.slice(lo, _CSV_BLOCK) for t in texts]
+            parts = [p for c in cells for p in (c, ",")][:-1]
+            f.write(to_bytes(join([*parts, "\n"])))
     return path
+
+
+#: rows joined at once by :func:`write_csv`
+_CSV_BLOCK = 50_000
+#: a CSV field with a line break: quoted by the ``csv`` module itself (its rules vary)
+_CSV_BREAK = "[\\r\\n]"
+#: a text cell :func:`hazid.escape.spreadsheet_text` may change
+_FORMULA_START = "^[ \\x{a0}\\x{3000}=+\\-@\\t\\r]"
+
+
+def _csv_line(values: list[str]) -> str:
+    """Return one row as the ``csv`` module writes it (as ``pandas.DataFrame.to_csv`` does)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(values)
+    return buf.getvalue()
+
+
+def _csv_quoted(texts: pa.Array) -> pa.Array:
+    """Return the fields as the ``csv`` module writes them: quoted where they must be.
+
+    A field with a comma or a double quote (and no line break) is put in double quotes,
+    its quotes doubled; a field with a line break is written by the ``csv`` module.
+    """
+    comma = pc.or_(pc.match_substring(texts, ","), pc.match_substring(texts, '"'))
+    if pc.any(comma).as_py():
+        quoted = join(['"', pc.replace_substring(texts, '"', '""'), '"'])
+        texts = pc.if_else(comma, quoted, texts)
+    breaks = pc.or_(pc.match_substring(texts, "\n"), pc.match_substring(texts, "\r"))
+    if not pc.any(breaks).as_py():
+        return texts
+    return fix_where(texts, _CSV_BREAK, _csv_field)
+
+
+def _csv_floats(values: np.ndarray) -> list[str]:
+    """Return the CSV text of floats: 15 significant digits (:func:`spreadsheet_safe`)."""
+    return float_texts(values, float.__repr__, _csv_float)
+
+
+def _csv_float(v: float) -> str:
+    return "" if v != v else repr(float(f"{v:.15g}"))
+
+
+def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
+    """Return the text of every cell of a table as :func:`spreadsheet_safe` and ``to_csv`` write it.
+
+    Columns of text (or of objects all text or missing), booleans, integers and floats are
+    formatted a column at a time (:mod:`hazid.output.arrowtext`); None when the table has
+    other columns (or only one, whose empty cells the ``csv`` module quotes): pandas writes it.
+    """
+    if len(df.columns) < 2 or not all(isinstance(c, str) for c in df.columns):
+        return None
+    out = []
+    for i in range(len(df.columns)):
+        col = df.iloc[:, i]
+        kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else ""
+        if kind == "b":
+            texts = distinct_texts(col.to_numpy(), lambda v: "true" if v else "false")
+        elif col.dtype == np.float64:
+            texts = distinct_texts(col.to_numpy(), many=_csv_floats)
+        elif kind in "iu" and kind:
+            texts = distinct_texts(col.to_numpy(), str)
+        elif (text := as_text(col)) is not None:
+            texts = fix_where(pc.fill_null(text, ""), _FORMULA_START, spreadsheet_text)
+            texts = _csv_quoted(texts)
+        else:
+            return None
+        out.append(texts)  # numbers and true/false: never quoted
+    return out
+
+
+def _csv_field(v: str) -> str:
+    """Return a field as the ``csv`` module writes it (quoted where needed)."""
+    return _csv_line([v])[:-1]
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -233,5 +328,10 @@ def write_layers(path: str | Path, layers: dict[str, Any]) -> Path:
     for name, gdf in layers.items():
         if gdf is None or len(gdf) == 0:
             continue
-        gdf.to_file(path, layer=name, driver="GPKG")
+        # GDAL's Arrow interface (GDAL >= 3.8) writes the same layer, with less work per row
+        gdf.to_file(path, layer=name, driver="GPKG", use_arrow=_GDAL_ARROW)
     return path
+
+
+#: whether GDAL writes layers through its Arrow interface (:func:`write_layers`)
+_GDAL_ARROW = tuple(pyogrio.__gdal_version__) >= (3, 8, 0)

@@ -25,6 +25,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from hazid.escape import clean_float, spreadsheet_text
+from hazid.output.sheetcells import ColumnTexts, column_texts, longest_text, row_block
 
 __all__ = ["write_workbook"]
 
@@ -113,35 +114,44 @@ def _text_cells(letter: str, values: list, rows: range) -> list[str]:
     return out
 
 
-def _column_cells(letter: str, col: pd.Series, rows: range) -> list[str]:
-    """Return the cells of one column (as :func:`_cell`); numbers and booleans in one pass."""
-    if col.dtype == bool:
-        return [
-            f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>'
-            for r, v in zip(rows, col.to_numpy(), strict=True)
-        ]
-    if pd.api.types.is_float_dtype(col.dtype) and isinstance(col.dtype, np.dtype):
-        # clean_float inlined: 15 significant digits (its zero case gives the same text)
-        return [
-            f'<c r="{letter}{r}"><v>{float(f"{v:.15g}"):.16g}</v></c>' if math.isfinite(v) else ""
-            for r, v in zip(rows, col.to_numpy().tolist(), strict=True)
-        ]
-    if pd.api.types.is_integer_dtype(col.dtype) and isinstance(col.dtype, np.dtype):
-        return [
-            f'<c r="{letter}{r}"><v>{v:.16g}</v></c>'
-            for r, v in zip(rows, col.to_numpy().tolist(), strict=True)
-        ]
-    return _text_cells(letter, list(col.to_numpy()), rows)
+def _number_text(v: float | int) -> str:
+    """Text of a number cell (empty: no cell); floats with 15 significant digits."""
+    if isinstance(v, int):
+        return f"{v:.16g}"  # as openpyxl writes numbers
+    # clean_float inlined: 15 significant digits (its zero case gives the same text)
+    return f"{float(f'{v:.15g}'):.16g}" if math.isfinite(v) else ""
 
 
-def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str]:
-    """Yield the worksheet XML of one table in pieces: frozen bold header, widths, filter."""
+def _escaped_text(v: str) -> str:
+    """Text of a text cell that escaping may change (see :func:`_cell`)."""
+    return _xml_text(spreadsheet_text(v))
+
+
+def _columns(table: pd.DataFrame, letters: list[str]) -> list[ColumnTexts]:
+    """Prepare the cells of every column once for the whole table."""
+    rows = range(2, len(table) + 2)
+    return [
+        column_texts(
+            a,
+            table.iloc[:, i],
+            number=_number_text,
+            escape=_escaped_text,
+            cells=lambda col, a=a: _text_cells(a, list(col.to_numpy()), rows),
+        )
+        for i, a in enumerate(letters)
+    ]
+
+
+def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str | bytes]:
+    """Yield the worksheet XML of one table in pieces: frozen bold header, widths, filter.
+
+    The rows come in blocks of :data:`_CHUNK_ROWS`, as UTF-8 (:func:`row_block`).
+    """
     letters = [get_column_letter(i) for i in range(1, len(head) + 1)]
     widths = [len(h) for h in head]
-    for i, c in enumerate(table.columns):
+    for i in range(len(head)):
         if len(table):
-            longest = max(map(len, map(str, table[c].tolist())))
-            widths[i] = max(widths[i], min(longest, _MAX_WIDTH))
+            widths[i] = max(widths[i], min(longest_text(table.iloc[:, i]), _MAX_WIDTH))
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{min(max(w, 6) + 2, _MAX_WIDTH)}" customWidth="1"/>'
         for i, w in enumerate(widths, start=1)
@@ -157,13 +167,9 @@ def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str]:
         + "".join(_cell(f"{a}1", h, ' s="1"') for a, h in zip(letters, head, strict=True))
         + "</row>"
     )
+    columns = _columns(table, letters)
     for lo in range(0, len(table), _CHUNK_ROWS):
-        part = table.iloc[lo : lo + _CHUNK_ROWS]
-        rows = range(lo + 2, lo + 2 + len(part))
-        columns = [_column_cells(a, part.iloc[:, i], rows) for i, a in enumerate(letters)]
-        cells = zip(*columns, strict=True) if columns else ([] for _ in rows)
-        for r, row in zip(rows, cells, strict=True):
-            yield f'<row r="{r}">{"".join(row)}</row>'
+        yield row_block(columns, lo, min(lo + _CHUNK_ROWS, len(table)))
     yield "</sheetData>"
     if letters:
         yield f'<autoFilter ref="A1:{letters[-1]}{max(len(table), 1) + 1}"/>'
@@ -259,11 +265,6 @@ def write_workbook(
             table = pd.DataFrame(df).drop(columns=["geometry"], errors="ignore")
             head = [heading(str(c)) for c in table.columns]
             with zf.open(_entry(f"xl/worksheets/sheet{i}.xml"), "w") as f:
-                buf: list[str] = []
                 for piece in _sheet_xml(table, head):
-                    buf.append(piece)
-                    if len(buf) >= 2000:
-                        f.write("".join(buf).encode("utf-8"))
-                        buf.clear()
-                f.write("".join(buf).encode("utf-8"))
+                    f.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
     return path

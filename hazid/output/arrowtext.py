@@ -1,0 +1,211 @@
+"""Text of table columns built with Arrow string kernels instead of value by value.
+
+The tables of a national screening hold millions of values; formatting them one Python call
+at a time costs about a microsecond each. These helpers give the text of a whole column at
+once: numbers formatted once per distinct value, text changed only where a rule may change
+it (the rule itself runs on those values alone, so the text is the one it gives), and rows
+joined in Arrow. They serve the CSV tables and ``results.xlsx``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "EMPTY",
+    "as_text",
+    "clean_floats",
+    "distinct",
+    "distinct_texts",
+    "fix_where",
+    "float_texts",
+    "join",
+    "to_bytes",
+]
+
+#: the empty text, as the kernels want it
+EMPTY = pa.scalar("", pa.large_string())
+
+
+def join(parts: Sequence[str | pa.Array]) -> pa.Array:
+    """Concatenate texts and columns of text element-wise (as large strings).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> join(["<", pa.array(["a", "b"], pa.large_string()), ">"]).to_pylist()
+    ['<a>', '<b>']
+    """
+    typed = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*typed, EMPTY)
+
+
+def to_bytes(texts: pa.Array) -> bytes:
+    """Return the texts of a column one after the other, UTF-8 (no nulls expected).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> to_bytes(pa.array(["a", "bc", "d"], pa.large_string()).slice(1))
+    b'bcd'
+    """
+    texts = texts.cast(pa.large_string())
+    if len(texts) == 0:
+        return b""
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)
+    start, end = offsets[texts.offset], offsets[texts.offset + len(texts)]
+    return texts.buffers()[2][start:end].to_pybytes()
+
+
+def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct values bit for bit (``-0.0`` apart from ``0.0``), and where each is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first, at = distinct(np.array([0.0, -0.0, 0.0]))
+    >>> sorted(map(str, first.tolist())), bool(at[0] == at[2] != at[1])
+    (['-0.0', '0.0'], True)
+    """
+    bits = values.view(np.dtype(f"i{values.dtype.itemsize}"))
+    inverse, uniq = pd.factorize(bits)  # hashed: in the order first met
+    return np.asarray(uniq).view(values.dtype), np.asarray(inverse, dtype=np.intp)
+
+
+def distinct_texts(
+    values: np.ndarray,
+    fmt: Callable[[Any], str] | None = None,
+    *,
+    many: Callable[[np.ndarray], list[str]] | None = None,
+) -> pa.Array:
+    """Return ``fmt`` of every value (as ``tolist`` gives it), called once per distinct value.
+
+    ``many`` instead formats the array of the distinct values at once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> distinct_texts(np.array([1.5, 2.0, 1.5]), repr).to_pylist()
+    ['1.5', '2.0', '1.5']
+    """
+    if len(values) == 0:
+        return pa.array([], type=pa.large_string())
+    firsts, inverse = distinct(values)
+    texts = many(firsts) if many is not None else [fmt(v) for v in firsts.tolist()]
+    return pa.array(texts, type=pa.large_string()).take(pa.array(inverse))
+
+
+def float_texts(
+    values: np.ndarray, fmt: Callable[[float], str], fallback: Callable[[float], str]
+) -> list[str]:
+    """Return ``fmt`` of :func:`clean_floats` of each value, or ``fallback`` of the value.
+
+    ``fallback`` gets the values whose clean float this module does not find exactly (and
+    must clean them itself); both are given Python floats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float_texts(np.array([0.1 + 0.2, np.nan]), repr, lambda v: "?")
+    ['0.3', '?']
+    """
+    x, exact = clean_floats(values)
+    texts = list(map(fmt, x.tolist()))
+    for i in np.flatnonzero(~exact).tolist():
+        texts[i] = fallback(float(values[i]))
+    return texts
+
+
+def as_text(col: pd.Series) -> pa.Array | None:
+    """Return a column of text as Arrow (missing values null), or None if it holds other values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> as_text(pd.Series(["a", None], dtype="str")).to_pylist(), as_text(pd.Series([1]))
+    (['a', None], None)
+    """
+    if isinstance(col.dtype, pd.StringDtype) or (
+        col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")
+    ):
+        arr = pa.array(col.array, type=pa.large_string(), from_pandas=True)
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return None
+
+
+def fix_where(texts: pa.Array, pattern: str, fix: Callable[[str], str]) -> pa.Array:
+    """Replace each text matching ``pattern`` (RE2, searched) with ``fix`` of it.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> t = pa.array(["a", "=b", "c"], pa.large_string())
+    >>> fix_where(t, "^=", lambda v: "'" + v).to_pylist()
+    ['a', "'=b", 'c']
+    """
+    hit = pc.match_substring_regex(texts, pattern).to_numpy(zero_copy_only=False)
+    at = np.flatnonzero(hit)
+    if len(at) == 0:
+        return texts
+    fixed = pa.array([fix(v) for v in texts.take(pa.array(at)).to_pylist()], pa.large_string())
+    return pc.replace_with_mask(texts, pa.array(hit.astype(bool)), fixed)
+
+
+#: exact powers of ten as doubles (10**22 is the largest one a double holds exactly)
+_POW10 = np.array([float(10**i) for i in range(23)])
+
+
+def _two_product_error(a: np.ndarray, b: np.ndarray, prod: np.ndarray) -> np.ndarray:
+    """Return ``a * b - prod`` exactly (Dekker's product, Veltkamp's split into 26-bit halves)."""
+
+    def split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = 134217729.0 * x  # 2**27 + 1
+        hi = c - (c - x)
+        return hi, x - hi
+
+    ahi, alo = split(a)
+    bhi, blo = split(b)
+    return ((ahi * bhi - prod) + ahi * blo + alo * bhi) + alo * blo
+
+
+def clean_floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`hazid.escape.clean_float` of many floats at once, and where it is exact.
+
+    The 15 significant digits are found without text: the value is scaled by an exact power
+    of ten (as an exact sum of two doubles), rounded half to even like the text formatting,
+    and divided back (a correctly rounded division, as ``float`` of the text is). Values for
+    which this is not certain (rounding within a hair of a half, magnitudes outside
+    ``1e-8``..``1e15``, a scale found one power off, zeros, infinities and NaN) are marked
+    False, for the caller to compute one by one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, exact = clean_floats(np.array([1.7999999999999998, 0.1 + 0.2, 2.5e-7, 0.0]))
+    >>> x[:3].tolist(), exact.tolist()
+    ([1.8, 0.3, 2.5e-07], [True, True, True, False])
+    """
+    v = np.asarray(values, dtype=np.float64)
+    a = np.abs(v)
+    usable = np.isfinite(a) & (a >= 1e-8) & (a < 1e15)
+    a = np.where(usable, a, 1.0)  # the others are left as they are
+    e = np.floor(np.log10(a))
+    k = np.clip(14 - e, 0, 22).astype(np.int64)
+    p = _POW10[k]
+    y = a * p
+    err = _two_product_error(a, p, y)
+    r = np.rint(y)
+    d = (y - r) + err  # y - r is exact; the true a * p is r + d (d rounded)
+    m = r + np.where(d > 0.5, 1.0, 0.0) - np.where(d < -0.5, 1.0, 0.0)
+    certain = np.abs(np.abs(d) - 0.5) > 1e-6
+    # an exact half (err 0) went to the even neighbour in rint, as the formatting rounds it
+    certain |= (err == 0) & (np.abs(y - r) == 0.5)
+    exact = usable & certain & (m >= 1e14) & (m <= 1e15)
+    x = np.copysign(m / p, v)
+    return np.where(exact, x, v), exact

@@ -1,0 +1,119 @@
+"""JSON text with sorted keys and two-space indents, at the speed of the C encoder.
+
+``json.dumps(..., indent=2)`` runs the standard library's pure-Python encoder: the C encoder
+of :mod:`json` has no indentation. A dossier holds hundreds of thousands of values, almost
+all of them in small objects and lists whose members are plain values (a substance, an
+effect). :func:`dumps_indented` gives each such container to the C encoder, with the line
+break and indentation of its depth as the separator between members, and lays out only the
+containers around them itself; the text is the one ``json.dumps`` gives.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+__all__ = ["dumps_indented"]
+
+_OPTIONS = {"sort_keys": True, "ensure_ascii": False, "allow_nan": False}
+_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_make_encoder = json.encoder.c_make_encoder  # type: ignore[attr-defined]  # None without C
+_LEAF: dict[int, Any] = {}
+
+
+class _FallbackError(Exception):
+    """A value this module leaves to ``json.dumps`` (which formats it or raises)."""
+
+
+def dumps_indented(obj: Any) -> str:
+    """Return ``json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)``.
+
+    Examples
+    --------
+    >>> doc = {"b": [1, {"y": None, "x": "é"}], "a": {}, "c": [[], 2.5]}
+    >>> dumps_indented(doc) == json.dumps(doc, indent=2, **_OPTIONS)
+    True
+    """
+    out: list[str] = []
+    try:
+        if _make_encoder is None:
+            raise _FallbackError
+        _encode(obj, 0, out)
+    except _FallbackError:
+        out = []
+    return "".join(out) if out else json.dumps(obj, indent=2, **_OPTIONS)
+
+
+def _leaf_encoder(level: int) -> Any:
+    """Return the C encoder of a container at ``level`` whose members are plain values."""
+    enc = _LEAF.get(level)
+    if enc is None:  # the arguments json.JSONEncoder.iterencode gives it, sorted and strict
+        sep = ",\n" + "  " * (level + 1)
+        enc = _make_encoder(None, _not_json, _encode_str, None, ": ", sep, True, False, False)
+        _LEAF[level] = enc
+    return enc
+
+
+def _not_json(o: Any) -> Any:
+    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+
+
+_CONTAINERS = (dict, list, tuple)
+
+
+def _encode(o: Any, level: int, out: list[str]) -> None:
+    """Append the text of a value at depth ``level`` to ``out``."""
+    if not isinstance(o, _CONTAINERS):
+        out.append(_scalar(o))
+    elif not o:
+        out.append("{}" if isinstance(o, dict) else "[]")
+    elif isinstance(o, dict):
+        if not any([isinstance(v, _CONTAINERS) and v for v in o.values()]):
+            _leaf(o, level, out)
+        elif all(isinstance(k, str) for k in o):
+            _members(sorted(o.items()), level, out, "{}")
+        else:
+            raise _FallbackError
+    elif any([isinstance(v, _CONTAINERS) and v for v in o]):
+        _members(o, level, out, "[]")
+    else:
+        _leaf(o, level, out)
+
+
+def _leaf(o: Any, level: int, out: list[str]) -> None:
+    """Append a container of plain values, encoded in C with this depth's separators."""
+    text = "".join(_leaf_encoder(level)(o, 0))
+    out.append(f"{text[0]}\n{'  ' * (level + 1)}{text[1:-1]}\n{'  ' * level}{text[-1]}")
+
+
+def _members(members: Any, level: int, out: list[str], brackets: str) -> None:
+    """Append a container holding containers, member by member (key-value pairs for objects)."""
+    inner = ",\n" + "  " * (level + 1)
+    out.append(brackets[0])
+    for i, m in enumerate(members):
+        out.append(inner[i == 0 :])
+        if brackets == "{}":
+            out.append(_encode_str(m[0]) + ": ")
+            m = m[1]
+        if type(m) is str:
+            out.append(_encode_str(m))
+        else:
+            _encode(m, level + 1, out)
+    out.append("\n" + "  " * level + brackets[1])
+
+
+def _scalar(v: Any) -> str:
+    if isinstance(v, str):
+        return _encode_str(v)
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return int.__repr__(v)
+    if isinstance(v, float) and math.isfinite(v):
+        return float.__repr__(v)
+    raise _FallbackError

@@ -1,0 +1,133 @@
+"""The cells of ``results.xlsx`` built a column at a time (Arrow string kernels, not per cell).
+
+A national workbook holds millions of cells. :func:`column_texts` turns one column into the
+text of each of its cells once (numbers formatted once per distinct value, text escaped only
+where it has to be); :func:`row_block` then joins a block of rows into the XML of the sheet
+with the Arrow compute kernels. Values these kernels cannot stand for exactly (text a
+spreadsheet would run as a formula, characters XML escapes or drops, objects other than text)
+go through the cell-by-cell functions of :mod:`hazid.output.workbook`, so the bytes are the
+same as those functions write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hazid.output.arrowtext import (
+    EMPTY,
+    as_text,
+    distinct,
+    distinct_texts,
+    fix_where,
+    float_texts,
+    join,
+    to_bytes,
+)
+
+__all__ = ["ColumnTexts", "column_texts", "longest_text", "row_block"]
+
+#: text that :func:`hazid.escape.spreadsheet_text` or the XML escaping may change (RE2)
+_SPECIAL = (
+    "[&<>\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]|^[ \\x{a0}\\x{3000}=+\\-@\\t\\r]"
+)
+_TEXT = '" t="inlineStr"><is><t xml:space="preserve">'
+
+
+class ColumnTexts:
+    """The cells of one column: a kind and the text inside each cell (empty: no cell).
+
+    ``kind`` is ``"text"`` (inline string), ``"bool"``, ``"number"`` or ``"cell"`` (the
+    whole ``<c>`` element already written, reference included, by the cell-by-cell path).
+    """
+
+    def __init__(
+        self, letter: str, kind: str, texts: pa.Array, present: pa.Array | None = None
+    ) -> None:
+        self.letter = letter
+        self.kind = kind
+        self.texts = texts
+        self.present = pc.not_equal(texts, "") if present is None else present
+
+    def cells(self, lo: int, hi: int, refs: pa.Array) -> pa.Array:
+        """Return the ``<c>`` elements of rows ``lo:hi`` (``refs``: their row numbers)."""
+        t = self.texts.slice(lo, hi - lo)
+        if self.kind == "cell":
+            return t
+        head = f'<c r="{self.letter}'
+        if self.kind == "text":
+            parts = [head, refs, _TEXT, t, "</t></is></c>"]
+        elif self.kind == "bool":
+            parts = [head, refs, '" t="b"><v>', t, "</v></c>"]
+        else:
+            parts = [head, refs, '"><v>', t, "</v></c>"]
+        cell = join(parts)
+        return pc.if_else(self.present.slice(lo, hi - lo), cell, EMPTY)
+
+
+def row_block(columns: Sequence[ColumnTexts], lo: int, hi: int) -> bytes:
+    """Return the XML of rows ``lo:hi`` of the table (sheet rows ``lo + 2`` on), UTF-8."""
+    refs = pa.array(np.arange(lo + 2, hi + 2, dtype=np.int64)).cast(pa.large_string())
+    cells = [c.cells(lo, hi, refs) for c in columns]
+    return to_bytes(join(['<row r="', refs, '">', *cells, "</row>"]))
+
+
+def _text_texts(arr: pa.Array, letter: str, escape: Callable[[str], str]) -> ColumnTexts:
+    """Text cells: the value, or ``escape`` of it where escaping may change it."""
+    arr = pc.fill_null(arr, "")
+    present = pc.not_equal(arr, "")  # a value escaped to nothing still gets its cell
+    return ColumnTexts(letter, "text", fix_where(arr, _SPECIAL, escape), present)
+
+
+def column_texts(
+    letter: str,
+    col: pd.Series,
+    *,
+    number: Callable[[Any], str],
+    escape: Callable[[str], str],
+    cells: Callable[[pd.Series], list[str]],
+) -> ColumnTexts:
+    """Prepare the cells of one column (sheet column ``letter``).
+
+    ``number`` formats a float or an int (empty for no cell; floats that
+    :func:`hazid.output.arrowtext.clean_floats` cleans are formatted here), ``escape`` a text
+    that may need escaping, and ``cells`` writes the ``<c>`` elements of a column of other values.
+    """
+    if col.dtype == bool:
+        return ColumnTexts(letter, "bool", distinct_texts(col.to_numpy(), lambda v: str(int(v))))
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiu":
+        values = col.to_numpy()
+        if col.dtype.kind != "f":
+            if len(values) and values.min() > -(10**15) and values.max() < 10**15:
+                # "%.16g" of an int of at most 15 digits: its digits
+                return ColumnTexts(letter, "number", pa.array(values).cast(pa.large_string()))
+            return ColumnTexts(letter, "number", distinct_texts(values, number))
+        # 15 significant digits written as openpyxl writes a float ("%.16g")
+        texts = distinct_texts(
+            values.astype(np.float64),
+            many=lambda xs: float_texts(xs, "{:.16g}".format, number),
+        )
+        return ColumnTexts(letter, "number", texts)
+    arr = as_text(col)
+    if arr is not None:
+        return _text_texts(arr, letter, escape)
+    return ColumnTexts(letter, "cell", pa.array(cells(col), type=pa.large_string()))
+
+
+def longest_text(col: pd.Series) -> int:
+    """``max(len(str(v)))`` over the column's values (as ``tolist`` gives them)."""
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiub":
+        return max(map(len, map(str, distinct(col.to_numpy())[0].tolist())))
+    if isinstance(col.dtype, pd.StringDtype):
+        arr = as_text(col)
+        lengths = pc.utf8_length(pc.fill_null(arr, ""))
+        longest = pc.max(lengths).as_py() or 0
+        if arr.null_count:  # a missing value: str(nan) or str(None)
+            longest = max(longest, max(len(str(v)) for v in col[col.isna()].head(1).tolist()))
+        return longest
+    return max(map(len, map(str, col.tolist())))
