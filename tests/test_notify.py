@@ -993,3 +993,16 @@ def test_regenerate_undoes_the_spreadsheet_escaping(case, tmp_path):
     md = (root / "notifications" / "KAZ-UZB.md").read_text(encoding="utf-8")
     assert "=1+1 plant" in md
     assert "'=1+1 plant" not in md
+
+
+def test_river_length_in_a_party_consulted_for_a_gap_is_not_assessed():
+    from shapely.geometry import LineString, box
+
+    from hazid.notify.activity import _water_effect
+
+    line = [LineString([(0.5, 0.0), (2.5, 0.0)])]  # 1 degree inside the square
+    party = box(1.0, -1.0, 2.0, 1.0)
+    row = {"river": "", "river_km": float("nan"), "arrival_h": float("nan"), "status": "consult"}
+    assert _water_effect(row, line, party, "gap")["river_km_in_affected"] is None
+    reached = _water_effect(row | {"river_km": 55.0}, line, party, "trace")
+    assert reached["river_km_in_affected"] == pytest.approx(111.2, abs=0.2)

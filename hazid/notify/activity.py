@@ -271,9 +271,14 @@ def _water_effect(
     evidence: str,
     lakes: list[str] | None = None,
 ) -> dict[str, Any]:
-    """One water row: arrival, peak and the river length inside the affected Party."""
+    """One water row: arrival, peak and the river length inside the affected Party.
+
+    The length is measured for a row the trace reached (with ``river_km``); a row of a
+    Party near where the river data stop has none ("not assessed", never 0).
+    """
     length = None
-    if river_paths is not None and country_geom is not None and river_paths:
+    reached = _jnum(r.get("river_km"), 2) is not None
+    if reached and river_paths is not None and country_geom is not None and river_paths:
         union = (
             river_paths.union()
             if isinstance(river_paths, SitePaths)
