@@ -5,7 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from hazid.notify.values import _isin, _records, _text, _upper_text
+from hazid.columns import isin as _isin
+from hazid.notify.values import _records, _text, _upper_text
 
 TEXTS = ["kaz", " uzb ", None, "", "straße", "Kgz"]
 

@@ -51,6 +51,7 @@ import pyproj
 import shapely
 from branca.element import Element
 
+from hazid.columns import isin
 from hazid.errors import CRSError, GeodataError, OutputError, check_choice
 from hazid.maps.assets import _install_assets
 from hazid.maps.base import _WORLD_TOL_M, BaseMap
@@ -418,18 +419,18 @@ def _draw_layers(
             _add_origin(c, origin_iso)
     # zones and traces are drawn for hazardous activities only
     other = set(r.sites.loc[(status == "other").to_numpy(), "site_id"])
-    zones = None if r.zones is None else r.zones.loc[~r.zones["site_id"].isin(other)]
-    paths = None if r.paths is None else r.paths.loc[~r.paths["site_id"].isin(other)]
+    zones = None if r.zones is None else r.zones.loc[~isin(r.zones["site_id"], other)]
+    paths = None if r.paths is None else r.paths.loc[~isin(r.paths["site_id"], other)]
     if zones is not None and len(zones) and "zones" in wanted:
         _add_zones(c, zones, names)
     runout = getattr(r, "runout", None)
     if runout is not None and len(runout) and "zones" in wanted:
-        _add_runout(c, runout.loc[~runout["facility_id"].isin(other)], names)
+        _add_runout(c, runout.loc[~isin(runout["facility_id"], other)], names)
     if paths is not None and len(paths) and "rivers" in wanted:
         borders = c.base.borders if c.base is not None else None
         _add_traces(c, paths, r.affected, borders, names)
     if r.edges is not None and "rivers" in wanted:
-        _add_data_ends(c, data_ends(r.edges.loc[~r.edges["site_id"].isin(other)]), names)
+        _add_data_ends(c, data_ends(r.edges.loc[~isin(r.edges["site_id"], other)]), names)
     if "sites" in wanted:
         _add_sites(c, r.sites, status, r.holdings, r.affected, names, cluster=cluster)
 

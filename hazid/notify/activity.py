@@ -16,8 +16,9 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
+from hazid.columns import isin as _isin
 from hazid.notify.evidence import _air_evidence, _tailings_evidence, _water_evidence
-from hazid.notify.values import _isin, _isnan, _jnum, _jsig, _jstr, _num, _text
+from hazid.notify.values import _isnan, _jnum, _jsig, _jstr, _num, _text
 
 _ADDRESS_COLUMNS = ("address",)
 _TYPE_COLUMNS = ("activity_type", "type", "activity", "sector")

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from hazid.columns import isin as _isin
 from hazid.errors import check_choice
 from hazid.notify.evidence import (
     _air_evidence,
@@ -24,7 +25,6 @@ from hazid.notify.evidence import (
 from hazid.notify.parties import voluntary
 from hazid.notify.values import (
     _as_bool,
-    _isin,
     _num,
     _problems,
     _text,

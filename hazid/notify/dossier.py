@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from hazid._version import __version__
+from hazid.columns import isin as _isin
 from hazid.errors import ChoiceError, CRSError, GeodataError
 from hazid.notify.activity import (
     SitePaths,
@@ -43,7 +44,7 @@ from hazid.notify.decide import (
 )
 from hazid.notify.method import _method, _run_value
 from hazid.notify.parties import PARTIES_TABLE_VERSION, voluntary
-from hazid.notify.values import _as_bool, _isin, _records, _text
+from hazid.notify.values import _as_bool, _records, _text
 
 #: Version of the dossier JSON layout (``schema_version`` field).
 SCHEMA_VERSION = "2.1"

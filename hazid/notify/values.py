@@ -47,20 +47,6 @@ def _upper_text(df: pd.DataFrame, col: str) -> pd.Series:
     return s.astype(object).str.upper()
 
 
-def _isin(s: pd.Series, values: Iterable[Any]) -> np.ndarray:
-    """``s.isin(values).to_numpy()``, searched in Arrow for a column of text and text values."""
-    values = list(values)
-    if (
-        isinstance(s.dtype, pd.StringDtype)
-        and s.dtype.storage == "pyarrow"
-        and all(isinstance(v, str) for v in values)
-    ):
-        arr = pa.array(s.array)
-        found = pc.is_in(arr, value_set=pa.array(values, type=arr.type))
-        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
-    return s.isin(values).to_numpy(dtype=bool)
-
-
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """``df.to_dict("records")``, text columns turned to objects at once (not value by value)."""
     text = {c: object for c, t in df.dtypes.items() if isinstance(t, pd.StringDtype)}
