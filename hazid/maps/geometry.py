@@ -38,14 +38,15 @@ def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]], decimals
     return _features_from_json(list(shapely.to_geojson(rounded)), props)
 
 
+#: the encoder of ``json.dumps(p, ensure_ascii=False, separators=(",", ":"))``, made once
+_PROPS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _features_from_json(geometries: list[str], props: list[dict[str, Any]]) -> str:
     """GeoJSON FeatureCollection text from geometry texts (already rounded) and properties."""
+    encode = _PROPS_JSON
     parts = [
-        '{"type":"Feature","geometry":'
-        + g
-        + ',"properties":'
-        + json.dumps(p, ensure_ascii=False, separators=(",", ":"))
-        + "}"
+        '{"type":"Feature","geometry":' + g + ',"properties":' + encode(p) + "}"
         for g, p in zip(geometries, props, strict=True)
     ]
     return _script_safe('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
