@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -358,3 +359,49 @@ def test_the_interactive_map_drawn_by_a_process_of_its_own_is_the_same(
         assert (a / "notifications" / name).read_bytes() == (
             b / "notifications" / name
         ).read_bytes()
+
+
+def _early_borders(monkeypatch, tmp_path):
+    """Read the borders aside for any inventory; record the processes that read them."""
+    pipeline_screen = importlib.import_module("hazid.pipeline.screen")
+    monkeypatch.setattr(pipeline_screen, "EARLY_BORDERS_FROM_ROWS", 1)
+    readers = tmp_path / "readers.txt"
+    real = hazid.geography.resolve_borders
+
+    def recording(value):
+        with readers.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(value)
+
+    monkeypatch.setattr(hazid.geography, "resolve_borders", recording)
+    return readers
+
+
+def test_borders_read_aside_while_the_inventory_is_read_give_the_same_results(
+    world, tmp_path, monkeypatch
+):
+    borders, rivers, inventory = world
+    path = tmp_path / "borders.gpkg"
+    borders.to_file(path)
+    here = hazid.screen(inventory, borders=path, rivers=rivers)
+    readers = _early_borders(monkeypatch, tmp_path)
+    early = hazid.screen(inventory, borders=path, rivers=rivers)
+    pids = readers.read_text().split()
+    assert len(pids) == 1 and int(pids[0]) != os.getpid()  # read once, by another process
+    for name in ("sites", "zones", "affected", "river_paths"):
+        pd.testing.assert_frame_equal(getattr(here, name), getattr(early, name))
+    _same_run(here.run, early.run)
+    assert here.run["inputs"] == early.run["inputs"]
+
+
+def test_borders_read_aside_fail_as_when_read_here(world, tmp_path, monkeypatch):
+    _, rivers, inventory = world
+    readers = _early_borders(monkeypatch, tmp_path)
+    with pytest.raises(hazid.DataSourceError, match=r"borders file not found: nope\.gpkg"):
+        hazid.screen(inventory, borders=tmp_path / "nope.gpkg", rivers=rivers)
+    assert len(readers.read_text().split()) == 2  # aside, then here to raise the error
+    # an inventory refused: the process reading the borders is waited for
+    bad = inventory.assign(quantity=["30", "x", "30000", "1"])
+    with pytest.raises(hazid.InventoryError, match="quantity"):
+        hazid.screen(bad, borders=tmp_path / "nope.gpkg", rivers=rivers)
+    assert multiprocessing.active_children() == []

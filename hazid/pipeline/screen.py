@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pandas as pd
 from hazid import geography, tables
 from hazid import rivers as river_network
 from hazid.annex import classify
-from hazid.errors import check_choice
+from hazid.errors import WorkerError, check_choice
 from hazid.forked import aside, can_fork
 from hazid.inventory import InputLimits
 from hazid.pipeline.results import (
@@ -164,19 +165,20 @@ def screen(
         "gap_km": gap_km,
     }
     run = _new_run(parameters, annex_version)
-    step("reading inventory")
-    holdings, sources = _read_holdings(
-        inventory, run, sheet=sheet, allow_duplicates=allow_duplicates, limits=limits
-    )
-    step("classifying under Annex I")
-    sites, holdings = classify(
-        holdings, regime=regime, annex_version=annex_version, cluster_km=cluster_km
-    )
-    run["stages"]["annex"] = "done"
-    results = ScreeningResults(sites=sites, holdings=holdings, run=run, sources=sources)
+    with _EarlyBorders(borders, inventory) as early:
+        step("reading inventory")
+        holdings, sources = _read_holdings(
+            inventory, run, sheet=sheet, allow_duplicates=allow_duplicates, limits=limits
+        )
+        step("classifying under Annex I")
+        sites, holdings = classify(
+            holdings, regime=regime, annex_version=annex_version, cluster_km=cluster_km
+        )
+        run["stages"]["annex"] = "done"
+        results = ScreeningResults(sites=sites, holdings=holdings, run=run, sources=sources)
 
-    step("loading borders")
-    border_layer = _load_layer(borders, geography.resolve_borders, "air pathway", run)
+        step("loading borders")
+        border_layer = _load_layer(borders, early.resolve, "air pathway", run)
     if border_layer is not None and border_layer is borders:
         # a layer given in memory is standardised (codes, repairs) as a file would be
         border_layer = geography.load_borders(borders)
@@ -211,6 +213,68 @@ def screen(
         results.affected = _combine_affected(affected_parts)
     _count(results)
     return results
+
+
+#: Inventories from this size (bytes of a file, or rows of a table) have the country borders
+#: read by a forked process while the inventory is read and classified.
+EARLY_BORDERS_FROM_BYTES = 2_000_000
+EARLY_BORDERS_FROM_ROWS = 20_000
+
+
+class _EarlyBorders:
+    """The country borders of a large inventory, read aside while the inventory is read.
+
+    :meth:`resolve` stands for :func:`hazid.geography.resolve_borders`: it returns the layer
+    the forked process read, or, if that process failed, reads it here (so that an error is
+    raised, or recorded, exactly as without it). On leaving the ``with`` block the process is
+    waited for, even when the inventory was refused.
+    """
+
+    def __init__(self, borders: object, inventory: object) -> None:
+        self._wait: Callable[[], object] | None = None
+        if borders is False or isinstance(borders, gpd.GeoDataFrame) or not can_fork():
+            return
+        if _inventory_size(inventory) < 1:
+            return
+        self._wait = aside(lambda: _quietly(geography.resolve_borders, borders))
+
+    def __enter__(self) -> _EarlyBorders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._take()
+
+    def _take(self) -> object:
+        wait, self._wait = self._wait, None
+        if wait is None:
+            return None
+        try:
+            return wait()
+        except WorkerError:
+            return None
+
+    def resolve(self, value: object) -> object:
+        """Return the borders read aside, or read here by ``resolve_borders(value)``."""
+        layer = self._take()
+        return layer if layer is not None else geography.resolve_borders(value)
+
+
+def _inventory_size(inventory: object) -> float:
+    """Size of an inventory relative to the early-borders thresholds (>= 1: large)."""
+    if isinstance(inventory, pd.DataFrame):
+        return len(inventory) / EARLY_BORDERS_FROM_ROWS
+    try:
+        return os.path.getsize(inventory) / EARLY_BORDERS_FROM_BYTES  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return 0.0
+
+
+def _quietly(func: Callable[[object], object], value: object) -> object:
+    """``func(value)``, or None when it raises (the caller then calls it again)."""
+    try:
+        return func(value)
+    except Exception:
+        return None
 
 
 #: Sites from which the air stage runs in a forked process, alongside the water stage.
