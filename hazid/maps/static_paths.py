@@ -213,7 +213,6 @@ def _traces_and_sites(
     """River traces as one line collection, then every site symbol with its label."""
     trace = {"color": _TRACE_STYLE["color"], "alpha": _TRACE_STYLE["opacity"], "linewidth": 2.0}
     if r is not None:
-        _draw_data_ends(ax, r, legend)
         geoms = r.geometry.to_numpy()
         geoms = geoms[shapely.get_dimensions(geoms) > 0]
         lines = shapely.get_parts(
@@ -229,6 +228,7 @@ def _traces_and_sites(
                 legend.handles.append(
                     Line2D([], [], label=legend.t("River trace downstream"), **trace)
                 )
+        _draw_data_ends(ax, r, legend)
     st = SITE_STATUS_STYLE["notify"]
     star = {
         "marker": "o",
