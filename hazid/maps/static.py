@@ -285,6 +285,8 @@ def _with_data_ends(paths: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     :func:`hazid.maps.static_draw._draw_data_ends`; its ``site_id`` lists the sites.
     """
     lines = _drawn(paths)
+    if "edge_lon" not in paths.columns:
+        return lines
     ends = data_ends(paths)
     if not len(ends):
         return lines
