@@ -138,29 +138,31 @@ _SEP = "\ue000"
 
 
 def _md_escape_all(values: list[Any]) -> list[str]:
-    """Return :func:`md_escape` of each value, escaped as one text.
+    """Return :func:`md_escape` of each value, escaped as one text (:func:`_escape_joined`).
 
     No rule of :func:`md_escape` reaches across :data:`_SEP` (it is neither a letter, a
-    slash, a line break nor a markup character), so the escaped text splits back into the
-    escaped values; values that hold it are escaped one by one.
+    slash, a line break nor a markup character).
     """
-    texts = ["" if v is None else str(v) for v in values]
-    joined = _SEP.join(texts)
-    if joined.count(_SEP) != len(texts) - 1:
-        return [md_escape(t) for t in texts]
-    if _MD_ANY.search(joined) is None:
-        return texts
-    return md_escape(joined).split(_SEP)
+    return _escape_joined(["" if v is None else str(v) for v in values], md_escape)
 
 
 def _html_escape_all(texts: list[str]) -> list[str]:
-    """Return :func:`html.escape` of each text, escaped as one text (see :func:`_md_escape_all`)."""
+    """Return :func:`html.escape` of each text, escaped as one text (:func:`_escape_joined`)."""
     if not all(isinstance(t, str) for t in texts):
         return [_html.escape(t) for t in texts]  # raises as html.escape does
+    return _escape_joined(texts, _html.escape)
+
+
+def _escape_joined(texts: list[str], escape: Callable[[str], str]) -> list[str]:
+    """Return ``escape`` of each text, applied once to the texts joined by :data:`_SEP`.
+
+    The escaped text splits back into the escaped texts; when a text holds :data:`_SEP`
+    itself, each is escaped on its own.
+    """
     joined = _SEP.join(texts)
     if joined.count(_SEP) != len(texts) - 1:
-        return [_html.escape(t) for t in texts]
-    return _html.escape(joined).split(_SEP)
+        return [escape(t) for t in texts]
+    return escape(joined).split(_SEP)
 
 
 _CSS = """

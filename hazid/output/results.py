@@ -219,7 +219,7 @@ def _csv_floats(values: np.ndarray) -> list[str]:
 
 
 def _csv_float(v: float) -> str:
-    return "" if v != v else repr(float(f"{v:.15g}"))
+    return "" if v != v else repr(clean_float(v))
 
 
 def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:

@@ -33,7 +33,6 @@ def _site_lines(
     reaches: gpd.GeoDataFrame,
     net: _Net,
     start: _Starts,
-    end: _Ends,
     line_end: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> np.ndarray:
     """Line of each traced site (trace rows), or None: see the module docstring.
@@ -82,17 +81,13 @@ def data_ends(river_paths: pd.DataFrame | None) -> gpd.GeoDataFrame:
     >>> data_ends(paths)[["country", "n_sites", "site_ids"]].to_dict("records")
     [{'country': 'KAZ', 'n_sites': 2, 'site_ids': 'A;B'}]
     """
-    cols = {"country": pd.Series([], dtype="str"), "n_sites": pd.Series([], dtype="int64")}
-    empty = gpd.GeoDataFrame(
-        {**cols, "site_ids": pd.Series([], dtype="str")}, geometry=[], crs=4326
-    )
     if river_paths is None or not {"edge_lon", "edge_lat"} <= set(river_paths.columns):
-        return empty
+        return _no_ends()
     lon = pd.to_numeric(river_paths["edge_lon"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(river_paths["edge_lat"], errors="coerce").to_numpy(dtype=float)
     sel = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
     if not len(sel):
-        return empty
+        return _no_ends()
     country = (
         river_paths["end_country"].fillna("").astype(str).to_numpy()[sel]
         if "end_country" in river_paths.columns
@@ -118,6 +113,16 @@ def data_ends(river_paths: pd.DataFrame | None) -> gpd.GeoDataFrame:
         geometry=shapely.points(lon[at], lat[at]),
         crs=4326,
     )
+
+
+def _no_ends() -> gpd.GeoDataFrame:
+    """Return the empty layer of :func:`data_ends`."""
+    cols = {
+        "country": pd.Series([], dtype="str"),
+        "n_sites": pd.Series([], dtype="int64"),
+        "site_ids": pd.Series([], dtype="str"),
+    }
+    return gpd.GeoDataFrame(cols, geometry=[], crs=4326)
 
 
 def _line_ends(

@@ -187,7 +187,7 @@ def _draw_paths(
     other_rows = np.unique(e_row[ex["affected"].to_numpy() != own_s[e_row]])
     line_end = _line_ends(events, keys, other_rows, own_s, end)
     geom = np.full(len(paths), None, dtype=object)
-    geom[start.idx] = _site_lines(reaches, net, start, end, line_end)
+    geom[start.idx] = _site_lines(reaches, net, start, line_end)
     paths["geometry"] = gpd.GeoSeries(geom, index=paths.index, crs=paths.crs)
 
 
