@@ -19,6 +19,7 @@ import unicodedata
 
 import pandas as pd
 
+from hazid.columns import map_values
 from hazid.inventory.columns import ZERO_WIDTH
 from hazid.inventory.limits import InputLimits
 from hazid.inventory.problems import _Problems, _row_list
@@ -93,10 +94,17 @@ def _trim_text(df: pd.DataFrame, problems: _Problems) -> None:
         )
 
 
+#: A site id of printable ASCII with single inner spaces, which normalising leaves unchanged.
+_PLAIN_ID = r"[!-~]+(?: [!-~]+)*"
+
+
 def _normalise_site_ids(df: pd.DataFrame, problems: _Problems) -> None:
     """Normalise site ids in place and report ids that differ only in letter case."""
     before = df["site_id"].astype(str)
-    after = before.map({u: normalise_site_id(u) for u in pd.unique(before)})
+    after = before.copy()
+    odd = ~before.str.fullmatch(_PLAIN_ID).to_numpy(dtype=bool)  # others are unchanged
+    if odd.any():
+        after[odd] = map_values(before[odd], normalise_site_id)
     changed = before.str.strip() != after
     if changed.any():
         problems.warn(
@@ -104,9 +112,12 @@ def _normalise_site_ids(df: pd.DataFrame, problems: _Problems) -> None:
             f"{_row_list(df.loc[changed, 'row'].tolist())}"
         )
     df["site_id"] = after
+    ids = pd.Series(pd.unique(after[after != ""]))
+    folded = map_values(ids, str.casefold)
+    clash = folded.duplicated(keep=False).to_numpy()
     spellings: dict[str, list[str]] = {}
-    for v in pd.unique(after[after != ""]):
-        spellings.setdefault(v.casefold(), []).append(v)
+    for v, f in zip(ids[clash].tolist(), folded[clash].tolist(), strict=True):
+        spellings.setdefault(f, []).append(v)
     for variants in (v for v in spellings.values() if len(v) > 1):
         firsts = {v: df.loc[after == v, "row"].tolist() for v in variants}
         listed = "; ".join(f"{v!r} in row(s) {_row_list(r)}" for v, r in firsts.items())

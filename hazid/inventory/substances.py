@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hazid import tables
+from hazid.columns import map_values
 from hazid.inventory.problems import _Problems
 from hazid.inventory.values import _norm_text
 
@@ -69,8 +70,8 @@ def _categories(df: pd.DataFrame, problems: _Problems, codes: set[str]) -> pd.Se
     canon = {c.lower(): c for c in codes}
     uniq = pd.unique(df["category"].astype(str))
     mapping = {u: _split_category(u, canon) for u in uniq}
-    out = df["category"].astype(str).map(lambda u: mapping[u][0])
-    bad_mask = df["category"].astype(str).map(lambda u: bool(mapping[u][1]))
+    out = map_values(df["category"].astype(str), lambda u: mapping[u][0])
+    bad_mask = map_values(df["category"].astype(str), lambda u: bool(mapping[u][1]))
     for idx in np.flatnonzero(bad_mask.to_numpy()):
         u = str(df["category"].iloc[idx])
         problems.add(
@@ -113,10 +114,10 @@ def _identify(
     cas = (
         df["cas"].astype(str).str.strip() if "cas" in df.columns else pd.Series("", index=df.index)
     )
-    key_by_name = name.map(alias_to_key).fillna("")
-    key_by_cas = cas.map(cas_to_key).fillna("")
+    key_by_name = map_values(name, alias_to_key).fillna("")
+    key_by_cas = map_values(cas, cas_to_key).fillna("")
 
-    bad_cas = (cas != "") & ~cas.map(cas_is_valid)
+    bad_cas = (cas != "") & ~map_values(cas, cas_is_valid)
     problems.add_many(
         bad_cas, df, "cas", "invalid CAS number (form NNNNNNN-NN-N with a check digit)"
     )
@@ -142,7 +143,7 @@ def _identify(
             "or the name/CAS of a named substance",
         )
 
-    item = key.map(item_of_key).fillna("")
+    item = map_values(key, item_of_key).fillna("")
     grade = (
         _norm_text(df["grade"].astype(str))
         if "grade" in df.columns
@@ -150,8 +151,9 @@ def _identify(
     )
     is_graded = key.isin(graded)
     if is_graded.any():
-        g_item = pd.Series(
-            [grade_item.get((k, g), "") for k, g in zip(key, grade, strict=True)], index=df.index
+        g_item = map_values(  # NUL joins the key (a table key, never NUL) to the grade
+            key.astype(str) + "\x00" + grade.astype(str),
+            lambda kg: grade_item.get(tuple(kg.split("\x00", 1)), ""),
         )
         item = item.where(~is_graded, g_item)
         for idx in np.flatnonzero((is_graded & (g_item == "")).to_numpy()):

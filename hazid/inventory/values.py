@@ -14,6 +14,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from hazid.columns import map_values
 from hazid.inventory.problems import _expand, _Problems, _row_list
 
 #: Quantity units accepted in the ``unit`` column (compared lower-case, without dots or spaces)
@@ -69,9 +70,7 @@ _SHEET_RE = r"=.*|#(?:N/A|NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|SPILL!|CALC!|GETT
 
 def _norm_text(s: pd.Series) -> pd.Series:
     """Lower-case and collapse white space (applied on unique values for speed)."""
-    uniq = pd.unique(s)
-    mapping = {u: " ".join(str(u).lower().split()) for u in uniq}
-    return s.map(mapping)
+    return map_values(s, lambda u: " ".join(str(u).lower().split()))
 
 
 def _to_number(
@@ -143,9 +142,9 @@ def _units(df: pd.DataFrame, problems: _Problems) -> pd.Series:
     unit = (
         df["unit"]
         .astype(str)
-        .map(lambda u: re.sub(r"[\s.]+", "", unicodedata.normalize("NFKC", u)).lower())
+        .pipe(map_values, lambda u: re.sub(r"[\s.]+", "", unicodedata.normalize("NFKC", u)).lower())
     )
-    factor = unit.where(unit != "", "t").map(UNITS)
+    factor = map_values(unit.where(unit != "", "t"), UNITS)
     problems.add_many(
         factor.isna(),
         df,
@@ -224,7 +223,7 @@ def _flags(df: pd.DataFrame, column: str, problems: _Problems) -> pd.Series:
     if column not in df.columns:
         return pd.Series(False, index=df.index)
     text = _norm_text(df[column].astype(str))
-    val = text.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
+    val = map_values(text, lambda v: True if v in _TRUE else (False if v in _FALSE else None))
     problems.add_many(val.isna(), df, column, "must be true or false")
     return val.fillna(False).astype(bool)
 
@@ -260,7 +259,7 @@ def _storage(df: pd.DataFrame, problems: _Problems) -> pd.Series:
     if "storage" not in df.columns:
         return pd.Series("", index=df.index)
     text = _norm_text(df["storage"].astype(str))
-    code = text.map(STORAGE)
+    code = map_values(text, STORAGE)
     bad = code.isna() & (text != "")
     allowed = ", ".join(dict.fromkeys(STORAGE.values()))
     problems.add_many(bad, df, "storage", f"unknown storage: use one of {allowed}")
