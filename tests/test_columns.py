@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from hazid.columns import map_values
 from hazid.inventory import read_inventory
-from hazid.inventory.rows import normalise_site_id
+from hazid.inventory.rows import _FORMULA_RE, _starts_like_formula, normalise_site_id
 
 _TEXT = st.text(alphabet=st.sampled_from(["a", "B", " ", "\u00a0", "\u200b", "\uff2b", "ß", "-"]),
                 max_size=4)  # fmt: skip
@@ -40,3 +40,13 @@ def test_site_ids_are_normalised_as_one_by_one(ids):
         return  # ids that differ only in case are refused (tested in test_inventory_inputs)
     holdings = read_inventory(table, allow_duplicates=True)
     assert sorted(holdings["site_id"].unique()) == sorted(set(expected))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(["=", "+", "-", "@", "\t", "\r", " ", "\u3000",
+                                                  "\x0b", "1", ".", "a", "Я", "\n"]),
+                        max_size=4), max_size=20))  # fmt: skip
+def test_formula_check_is_the_regex(values):
+    text = pd.Series(values, dtype="str")
+    expected = text.str.match(_FORMULA_RE.pattern).to_numpy(dtype=bool)
+    assert _starts_like_formula(text).to_numpy().tolist() == expected.tolist()

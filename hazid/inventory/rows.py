@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 from hazid.columns import map_values
@@ -73,6 +74,19 @@ def _long_cells(raw: pd.DataFrame, problems: _Problems, limits: InputLimits) -> 
     return ok
 
 
+def _starts_like_formula(text: pd.Series) -> pd.Series:
+    """Whether each text matches :data:`_FORMULA_RE` at its start.
+
+    Only texts starting with something other than an ASCII letter or digit can; Arrow picks
+    them out, and Python's ``re`` (whose white space Arrow's does not match) checks those.
+    """
+    maybe = text.str.match(r"[^0-9A-Za-z]").to_numpy(dtype=bool)
+    found = np.zeros(len(text), dtype=bool)
+    if maybe.any():
+        found[maybe] = text[maybe].str.match(_FORMULA_RE.pattern).to_numpy(dtype=bool)
+    return pd.Series(found, index=text.index)
+
+
 def _trim_text(df: pd.DataFrame, problems: _Problems) -> None:
     """Trim white space around text cells, except where the cell looks like a formula."""
     flagged: dict[str, list[int]] = {}
@@ -82,7 +96,7 @@ def _trim_text(df: pd.DataFrame, problems: _Problems) -> None:
         text = df[col].astype(str)
         stripped = text.str.strip()
         if col in TEXT_COLUMNS:
-            formula = text.str.match(_FORMULA_RE.pattern)
+            formula = _starts_like_formula(text)
             if formula.any():
                 flagged[col] = df.loc[formula, "row"].tolist()
             stripped = stripped.where(~formula, text)
