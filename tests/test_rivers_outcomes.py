@@ -420,3 +420,14 @@ def test_screen_with_two_river_files_joins_them(tmp_path, monkeypatch):
         for name, res in (("both", both), ("one", one))
     }
     assert km["both"] > km["one"]
+
+
+def test_near_borders_gives_zero_inside_and_the_distance_outside():
+    bgeom = np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)], dtype=object)
+    lon, lat = np.array([0.9, 0.9, 5.0]), np.array([0.5, 0.5, 0.5])
+    rows, country, dist = outcomes._near_borders(bgeom, lon, lat, np.array([0, 1, 2]), 50_000.0)
+    assert rows.tolist() == [0, 0, 1, 1]  # the third point is far from both
+    assert country.tolist() == [0, 1, 0, 1]
+    assert dist[[0, 2]].tolist() == [0.0, 0.0]  # inside the first country
+    # 0.1 degree of longitude at the equator, 11.13 km (WGS84)
+    assert dist[[1, 3]] == pytest.approx([11_132.0, 11_132.0], rel=2e-3)

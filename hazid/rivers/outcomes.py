@@ -176,9 +176,18 @@ def _near_borders(
     )
     if not len(pi):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-    part = _clip_each(bgeom[bi], plon[pi] - deg, plat[pi] - deg, plon[pi] + deg, plat[pi] + deg)
-    d = shapely.distance(shapely.points(0.0, 0.0), _project_local(part, plon[pi], plat[pi]))
-    d = np.where(shapely.is_empty(part), np.inf, d)
+    # a point inside a country is at 0 m from it: only the others are clipped and measured
+    inside = np.zeros(len(pi), dtype=bool)
+    for k in np.unique(bi):
+        at = np.flatnonzero(bi == k)
+        shapely.prepare(bgeom[k])
+        inside[at] = shapely.contains_xy(bgeom[k], plon[pi[at]], plat[pi[at]])
+    d = np.zeros(len(pi))
+    out = np.flatnonzero(~inside)
+    q = pi[out]
+    part = _clip_each(bgeom[bi[out]], plon[q] - deg, plat[q] - deg, plon[q] + deg, plat[q] + deg)
+    dist = shapely.distance(shapely.points(0.0, 0.0), _project_local(part, plon[q], plat[q]))
+    d[out] = np.where(shapely.is_empty(part), np.inf, dist)
     # every row of each point gets the point's countries
     counts = np.bincount(inv, minlength=len(pts))
     rows_by_point = rows[np.argsort(inv, kind="stable")]
