@@ -208,7 +208,11 @@ def _assess(h: pd.DataFrame, unit: np.ndarray) -> pd.DataFrame:
         text = [
             f"{n} {_fmt_t(q)} >= {_fmt_t(t)} ({_entry_label(e)})"
             for n, q, t, e in zip(
-                over["name"], over["q"], over["th"], over["annex_entry"], strict=True
+                over["name"].tolist(),
+                over["q"].tolist(),
+                over["th"].tolist(),
+                over["annex_entry"].tolist(),
+                strict=True,
             )
         ]
         pieces.append(pd.DataFrame({"_unit": over["_unit"].to_numpy(), "o": 0, "t": text}))
@@ -247,8 +251,12 @@ def _assess(h: pd.DataFrame, unit: np.ndarray) -> pd.DataFrame:
             f"below every threshold: largest ratio {r:.2f} ({n}); largest group sum {m:.2f} ({gb})"
             if r == r
             else "below every threshold: no holding under Annex I"
-            for r, n, m, gb in zip(
-                best["ratio"], best["name"], gsums.max(axis=1), g_best, strict=True
+            for r, n, m, gb in zip(  # lists: iterating Arrow text columns is slow
+                best["ratio"].tolist(),
+                best["name"].tolist(),
+                gsums.max(axis=1).tolist(),
+                g_best.tolist(),
+                strict=True,
             )
         ]
         joined = pd.concat([joined, pd.Series(text, index=quiet)])

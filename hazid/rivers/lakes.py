@@ -94,7 +94,8 @@ def assign_lakes(
     ri, li = ri[first], li[first]
     lake_name = np.full(n, "", dtype=object)
     lake_name[ri] = names[li]
-    vol = np.array([by_alias.get(s.casefold(), np.nan) if s else np.nan for s in lake_name])
+    vol = np.full(n, np.nan)  # only the reaches in a named lake (at ri) can have a volume
+    vol[ri] = [by_alias.get(s.casefold(), np.nan) for s in lake_name[ri]]
     ids = out["reach_id"].to_numpy()
     pos = pd.Index(ids).get_indexer(out["next_down"].to_numpy())
     down_name = np.where(pos >= 0, lake_name[np.maximum(pos, 0)], "")
@@ -102,7 +103,7 @@ def assign_lakes(
     out["lake_name"] = pd.array(lake_name, dtype="str")
     out["lake_volume_km3"] = vol
     out["lake_outlet"] = outlet
-    known = sorted({s for s, v in zip(lake_name, vol, strict=True) if s and np.isfinite(v)})
+    known = sorted({s for s, v in zip(lake_name[ri], vol[ri], strict=True) if np.isfinite(v)})
     if known:
         logger.info("river network: lakes of known volume on the rivers: %s", ", ".join(known))
     return out

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hazid.columns import map_values
 from hazid.errors import GeodataError, check_choice
 from hazid.rivers.geodesy import _KM_PER_DEG, _project_local, _to_wgs84
 
@@ -175,7 +176,7 @@ def water_mass_by_site(
     q = holdings["quantity_t"].astype(float).fillna(0.0) * 1000.0 * release_fraction
     if water == "aquatic":
         groups = holdings["groups"].fillna("").astype(str)
-        q = q.where(groups.str.split(";").map(lambda g: "environmental" in g), 0.0)
+        q = q.where(map_values(groups, lambda g: "environmental" in g.split(";")), 0.0)
     out = q.groupby(holdings["site_id"].astype(str).to_numpy(), sort=True).sum()
     out.index.name = "site_id"
     return out.rename("water_mass_kg")
