@@ -78,14 +78,15 @@ def _call(job: Any) -> Any:
     return func(shared, job)
 
 
-def aside(func: Callable[[], Any]) -> Callable[[], Any]:
+def aside(func: Callable[[], Any]) -> _Pending:
     """Start ``func()`` in a forked process; return the function that waits for its result.
 
     The process inherits the caller's memory (nothing is pickled to it); its result is
     pickled back. Waiting returns the result, or raises the exception ``func`` raised; a
     result or exception that cannot be pickled, or a process that ended without a word, raises
     :class:`hazid.errors.WorkerError` with its text or exit code. Where processes
-    cannot be forked (:func:`can_fork`), ``func`` runs at once, here.
+    cannot be forked (:func:`can_fork`), ``func`` runs at once, here. The function returned
+    also has ``ready()``: whether the result (or the error) is in, without waiting.
 
     Examples
     --------
@@ -95,7 +96,7 @@ def aside(func: Callable[[], Any]) -> Callable[[], Any]:
     """
     if not can_fork():
         result = func()
-        return lambda: result
+        return _Pending(lambda: result, lambda: True)
     global _ASIDE
     ctx = mp.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
@@ -124,7 +125,21 @@ def aside(func: Callable[[], Any]) -> Callable[[], Any]:
             raise value
         return value
 
-    return wait
+    return _Pending(wait, lambda: receive.closed or receive.poll())
+
+
+class _Pending:
+    """The function :func:`aside` returns: call it to wait; :meth:`ready` does not wait."""
+
+    def __init__(self, wait: Callable[[], Any], ready: Callable[[], bool]) -> None:
+        self._wait, self._ready = wait, ready
+
+    def __call__(self) -> Any:
+        return self._wait()
+
+    def ready(self) -> bool:
+        """Whether the result (or the error) has arrived, so that waiting returns at once."""
+        return bool(self._ready())
 
 
 def _run_aside() -> None:

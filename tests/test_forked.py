@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -65,3 +66,20 @@ def test_aside_runs_at_once_where_it_cannot_fork(monkeypatch):
     monkeypatch.setattr(forked, "can_fork", lambda: False)
     pid = os.getpid()
     assert aside(os.getpid)() == pid
+
+
+def test_ready_says_whether_the_result_is_in_without_waiting():
+    go_read, go_write = os.pipe()
+    wait = aside(lambda: os.read(go_read, 1) + b"!")  # waits for this process's word
+    assert not wait.ready()
+    os.write(go_write, b"x")
+    while not wait.ready():
+        time.sleep(0.01)
+    assert wait() == b"x!"
+    os.close(go_read)
+    os.close(go_write)
+    failing = aside(lambda: 1 / 0)
+    while not failing.ready():
+        time.sleep(0.01)
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        failing()

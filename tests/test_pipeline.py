@@ -361,47 +361,68 @@ def test_the_interactive_map_drawn_by_a_process_of_its_own_is_the_same(
         ).read_bytes()
 
 
-def _early_borders(monkeypatch, tmp_path):
-    """Read the borders aside for any inventory; record the processes that read them."""
+def _early(monkeypatch, tmp_path):
+    """Start early for any inventory; record the processes reading inventories, building rivers."""
     pipeline_screen = importlib.import_module("hazid.pipeline.screen")
-    monkeypatch.setattr(pipeline_screen, "EARLY_BORDERS_FROM_ROWS", 1)
-    readers = tmp_path / "readers.txt"
-    real = hazid.geography.resolve_borders
+    pipeline_stages = importlib.import_module("hazid.pipeline.stages")
+    monkeypatch.setattr(pipeline_screen, "EARLY_FROM_ROWS", 1)
+    log = tmp_path / "pids.txt"
 
-    def recording(value):
-        with readers.open("a") as f:
-            f.write(f"{os.getpid()}\n")
-        return real(value)
+    def recording(what, real):
+        def call(*args, **kwargs):
+            with log.open("a") as f:
+                f.write(f"{what} {os.getpid()}\n")
+            return real(*args, **kwargs)
 
-    monkeypatch.setattr(hazid.geography, "resolve_borders", recording)
-    return readers
+        return call
+
+    monkeypatch.setattr(
+        pipeline_stages, "read_inventory", recording("read", pipeline_stages.read_inventory)
+    )
+    monkeypatch.setattr(
+        hazid.rivers, "build_network", recording("build", hazid.rivers.build_network)
+    )
+    return log
 
 
-def test_borders_read_aside_while_the_inventory_is_read_give_the_same_results(
+def test_the_inventory_read_while_the_rivers_are_built_gives_the_same_results(
     world, tmp_path, monkeypatch
 ):
     borders, rivers, inventory = world
     path = tmp_path / "borders.gpkg"
     borders.to_file(path)
     here = hazid.screen(inventory, borders=path, rivers=rivers)
-    readers = _early_borders(monkeypatch, tmp_path)
-    early = hazid.screen(inventory, borders=path, rivers=rivers)
-    pids = readers.read_text().split()
-    assert len(pids) == 1 and int(pids[0]) != os.getpid()  # read once, by another process
-    for name in ("sites", "zones", "affected", "river_paths"):
+    log = _early(monkeypatch, tmp_path)
+    labels: list[str] = []
+    early = hazid.screen(inventory, borders=path, rivers=rivers, progress=labels.append)
+    calls = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(what for what, _ in calls) == ["build", "read"]
+    pid = {what: int(p) for what, p in calls}
+    assert pid["read"] != os.getpid() and pid["build"] == os.getpid()  # once each
+    assert labels[0] == "reading inventory (the river network is built alongside)"
+    for name in ("sites", "holdings", "zones", "affected", "river_paths", "network"):
         pd.testing.assert_frame_equal(getattr(here, name), getattr(early, name))
     _same_run(here.run, early.run)
     assert here.run["inputs"] == early.run["inputs"]
+    assert early.sites.attrs == here.sites.attrs and early.run is not here.run
 
 
-def test_borders_read_aside_fail_as_when_read_here(world, tmp_path, monkeypatch):
-    _, rivers, inventory = world
-    readers = _early_borders(monkeypatch, tmp_path)
+def test_an_early_start_fails_as_without_it(world, tmp_path, monkeypatch):
+    borders, rivers, inventory = world
+    log = _early(monkeypatch, tmp_path)
     with pytest.raises(hazid.DataSourceError, match=r"borders file not found: nope\.gpkg"):
         hazid.screen(inventory, borders=tmp_path / "nope.gpkg", rivers=rivers)
-    assert len(readers.read_text().split()) == 2  # aside, then here to raise the error
-    # an inventory refused: the process reading the borders is waited for
+    with pytest.raises(hazid.DataSourceError, match=r"nope_rivers\.gpkg"):
+        hazid.screen(inventory, borders=borders, rivers=tmp_path / "nope_rivers.gpkg")
+    # a refused inventory is refused as usual, even with a river network that cannot be read
     bad = inventory.assign(quantity=["30", "x", "30000", "1"])
     with pytest.raises(hazid.InventoryError, match="quantity"):
-        hazid.screen(bad, borders=tmp_path / "nope.gpkg", rivers=rivers)
+        hazid.screen(bad, borders=borders, rivers=tmp_path / "nope_rivers.gpkg")
+    with pytest.raises(hazid.InventoryError, match="quantity"):
+        hazid.screen(bad, borders=borders, rivers=rivers)
+    # the failed parts ran again here, to raise their error as usual
+    reads = [
+        int(p) for what, p in (x.split() for x in log.read_text().splitlines()) if what == "read"
+    ]
+    assert os.getpid() in reads and any(p != os.getpid() for p in reads)
     assert multiprocessing.active_children() == []

@@ -13,7 +13,7 @@ import pandas as pd
 from hazid import geography, tables
 from hazid import rivers as river_network
 from hazid.annex import classify
-from hazid.errors import WorkerError, check_choice
+from hazid.errors import check_choice
 from hazid.forked import aside, can_fork
 from hazid.inventory import InputLimits
 from hazid.pipeline.results import (
@@ -26,6 +26,8 @@ from hazid.pipeline.results import (
 from hazid.pipeline.stages import (
     _air_effects,
     _apply_air,
+    _Built,
+    _early_network,
     _locate_sites,
     _read_holdings,
     _water_stage,
@@ -165,23 +167,21 @@ def screen(
         "gap_km": gap_km,
     }
     run = _new_run(parameters, annex_version)
-    with _EarlyBorders(borders, inventory) as early:
-        step("reading inventory")
-        holdings, sources = _read_holdings(
-            inventory, run, sheet=sheet, allow_duplicates=allow_duplicates, limits=limits
-        )
-        step("classifying under Annex I")
-        sites, holdings = classify(
-            holdings, regime=regime, annex_version=annex_version, cluster_km=cluster_km
-        )
-        run["stages"]["annex"] = "done"
-        results = ScreeningResults(sites=sites, holdings=holdings, run=run, sources=sources)
-
-        step("loading borders")
-        border_layer = _load_layer(borders, early.resolve, "air pathway", run)
-    if border_layer is not None and border_layer is borders:
-        # a layer given in memory is standardised (codes, repairs) as a file would be
-        border_layer = geography.load_borders(borders)
+    options = {
+        "read": {"sheet": sheet, "allow_duplicates": allow_duplicates, "limits": limits},
+        "classify": {"regime": regime, "annex_version": annex_version, "cluster_km": cluster_km},
+    }
+    early = None
+    if _large(inventory):
+        step("reading inventory (the river network is built alongside)")
+        early = _Early(inventory, borders, rivers, lakes, run, options)
+    front = early.front(run) if early is not None else None
+    if front is not None:  # read, classified and located aside while the rivers were built
+        results, border_layer = front
+        for label in ("classifying under Annex I", "loading borders", "locating sites"):
+            step(label)
+    else:
+        results, border_layer = _front(inventory, borders, run, step, options)
     affected_parts = []
     air_done: Callable[[], pd.DataFrame] | None = None
     if border_layer is not None:
@@ -191,14 +191,16 @@ def screen(
 
     step("loading river network")
     network_input = None
+    built = early.network() if early is not None else None
     if border_layer is None:
         why = "switched off" if rivers is False else "no country borders"
         run["warnings"].append(f"water pathway not assessed: {why}")
     else:
-        network_input = _load_layer(rivers, river_network.resolve_rivers, "water pathway", run)
+        resolve = built.resolve if built is not None else river_network.resolve_rivers
+        network_input = _load_layer(rivers, resolve, "water pathway", run)
     if network_input is not None:
         affected_parts.append(
-            _water_stage(results, network_input, lakes, border_layer, parameters, step)
+            _water_stage(results, network_input, lakes, border_layer, parameters, step, built)
         )
     else:
         run["stages"]["water"] = "not assessed"
@@ -215,66 +217,103 @@ def screen(
     return results
 
 
-#: Inventories from this size (bytes of a file, or rows of a table) have the country borders
-#: read by a forked process while the inventory is read and classified.
-EARLY_BORDERS_FROM_BYTES = 2_000_000
-EARLY_BORDERS_FROM_ROWS = 20_000
+#: Inventories from this size (bytes of a file, or rows of a table) are read, classified and
+#: located by a forked process while the borders are read and the river network is built.
+EARLY_FROM_BYTES = 2_000_000
+EARLY_FROM_ROWS = 20_000
 
 
-class _EarlyBorders:
-    """The country borders of a large inventory, read aside while the inventory is read.
+def _front(
+    inventory: object,
+    borders: object,
+    run: dict,
+    step: Callable[[str], None],
+    options: dict[str, dict],
+) -> tuple[ScreeningResults, gpd.GeoDataFrame | None]:
+    """Read and classify the inventory, load the borders and locate the sites in them."""
+    step("reading inventory")
+    holdings, sources = _read_holdings(inventory, run, **options["read"])  # type: ignore[arg-type]
+    step("classifying under Annex I")
+    sites, holdings = classify(holdings, **options["classify"])
+    run["stages"]["annex"] = "done"
+    results = ScreeningResults(sites=sites, holdings=holdings, run=run, sources=sources)
+    step("loading borders")
+    border_layer = _load_layer(borders, geography.resolve_borders, "air pathway", run)
+    if border_layer is not None and border_layer is borders:
+        # a layer given in memory is standardised (codes, repairs) as a file would be
+        border_layer = geography.load_borders(borders)
+    if border_layer is not None:
+        _locate_sites(results, border_layer, step)
+    return results, border_layer
 
-    :meth:`resolve` stands for :func:`hazid.geography.resolve_borders`: it returns the layer
-    the forked process read, or, if that process failed, reads it here (so that an error is
-    raised, or recorded, exactly as without it). On leaving the ``with`` block the process is
-    waited for, even when the inventory was refused.
+
+class _Early:
+    """A large inventory read, classified and located aside while the river network is built.
+
+    A forked process runs :func:`_front` on its own copy of ``run``; meanwhile this process
+    reads the borders and builds the river network (:func:`~hazid.pipeline.stages._early_network`),
+    unless the forked process has already failed. :meth:`front` returns the forked
+    process's results, or None when it failed: the caller then runs :func:`_front` itself, so
+    that an error is raised, and everything recorded, exactly as without this.
     """
 
-    def __init__(self, borders: object, inventory: object) -> None:
-        self._wait: Callable[[], object] | None = None
-        if borders is False or isinstance(borders, gpd.GeoDataFrame) or not can_fork():
-            return
-        if _inventory_size(inventory) < 1:
-            return
-        self._wait = aside(lambda: _quietly(geography.resolve_borders, borders))
+    def __init__(
+        self,
+        inventory: object,
+        borders: object,
+        rivers: object,
+        lakes: object,
+        run: dict,
+        options: dict[str, dict],
+    ) -> None:
+        self._pending = aside(
+            lambda: (*_front(inventory, borders, run, lambda label: None, options), run)
+        )
+        self._done: tuple | None = None
+        self._failed = False
+        self._built = None
+        if rivers is not False and not self._failed_already():
+            self._built = _early_network(borders, rivers, lakes, stop=self._failed_already)
 
-    def __enter__(self) -> _EarlyBorders:
-        return self
+    def _failed_already(self) -> bool:
+        """Whether the forked process has failed (without waiting for it)."""
+        if self._done is None and not self._failed and self._pending.ready():
+            self._take()
+        return self._failed
 
-    def __exit__(self, *exc: object) -> None:
-        self._take()
-
-    def _take(self) -> object:
-        wait, self._wait = self._wait, None
-        if wait is None:
-            return None
+    def _take(self) -> None:
         try:
-            return wait()
-        except WorkerError:
+            self._done = self._pending()
+        except Exception:  # run again here, to raise it as usual
+            self._failed = True
+
+    def front(self, run: dict) -> tuple[ScreeningResults, gpd.GeoDataFrame | None] | None:
+        """Return the forked process's results (its record copied into ``run``), or None."""
+        if self._done is None and not self._failed:
+            self._take()
+        if self._done is None:
             return None
+        results, border_layer, done_run = self._done
+        run.clear()
+        run.update(done_run)
+        results.run = run
+        return results, border_layer
 
-    def resolve(self, value: object) -> object:
-        """Return the borders read aside, or read here by ``resolve_borders(value)``."""
-        layer = self._take()
-        return layer if layer is not None else geography.resolve_borders(value)
+    def network(self) -> _Built | None:
+        """Return the river network built meanwhile, if it was."""
+        return self._built
 
 
-def _inventory_size(inventory: object) -> float:
-    """Size of an inventory relative to the early-borders thresholds (>= 1: large)."""
+def _large(inventory: object) -> bool:
+    """Whether an inventory is large enough for :class:`_Early` (and processes can fork)."""
+    if not can_fork():
+        return False
     if isinstance(inventory, pd.DataFrame):
-        return len(inventory) / EARLY_BORDERS_FROM_ROWS
+        return len(inventory) >= EARLY_FROM_ROWS
     try:
-        return os.path.getsize(inventory) / EARLY_BORDERS_FROM_BYTES  # type: ignore[arg-type]
+        return os.path.getsize(inventory) >= EARLY_FROM_BYTES  # type: ignore[arg-type]
     except (OSError, TypeError):
-        return 0.0
-
-
-def _quietly(func: Callable[[object], object], value: object) -> object:
-    """``func(value)``, or None when it raises (the caller then calls it again)."""
-    try:
-        return func(value)
-    except Exception:
-        return None
+        return False
 
 
 #: Sites from which the air stage runs in a forked process, alongside the water stage.
@@ -289,14 +328,13 @@ def _start_air(
     step: Callable[[str], None],
     rivers: object,
 ) -> Callable[[], pd.DataFrame]:
-    """Locate the sites; start the rest of the air stage; return what waits for its rows.
+    """Start the air stage on the located sites; return what waits for its rows.
 
     From :data:`PARALLEL_SITES_FROM` sites on, when there is a water stage to run meanwhile,
     the distances to the borders, the zones and the countries reached by air are worked out
     by a forked process; the results are the same as when worked out here, in the same order.
     """
     run = results.run
-    _locate_sites(results, border_layer, step)
     warnings_at, limitations_at = len(run["warnings"]), len(run["limitations"])
     args = (results.sites, results.holdings, border_layer, parameters, population)
     if rivers is False or len(results.sites) < PARALLEL_SITES_FROM or not can_fork():

@@ -166,6 +166,61 @@ def _check_swapped(
         raise InventoryError(problems, source=run["inputs"]["inventory"]["name"])
 
 
+def _rivers_record(network_input: Any) -> Any:
+    """Return what ``run.json`` records of the river input(s): names and hashes."""
+    if isinstance(network_input, list):
+        return [_input_record(x) for x in network_input]
+    return _input_record(network_input)
+
+
+def _lake_layer(lakes: Any) -> Any:
+    """Return the lakes given, or the default ones (a path) when none or a path is given."""
+    if lakes is None or isinstance(lakes, str | os.PathLike):
+        return datasets.resolve_lakes(lakes)
+    return lakes
+
+
+@dataclass
+class _Built:
+    """A river network built early (:func:`_early_network`), and what it was built from."""
+
+    rivers: Any  # as given to screen
+    input: Any  # as resolved
+    lakes: Any
+    record: Any
+    network: gpd.GeoDataFrame
+
+    def resolve(self, value: Any) -> Any:
+        """Stand-in for :func:`hazid.rivers.resolve_rivers`: the input already resolved."""
+        return self.input if value is self.rivers else river_network.resolve_rivers(value)
+
+
+def _early_network(
+    borders: Any, rivers: Any, lakes: Any, *, stop: Callable[[], bool]
+) -> _Built | None:
+    """Read the borders and build the river network, as the stages would later; or None.
+
+    None when anything goes wrong (the stages then do it again, and raise or record the
+    problem as usual) or when ``stop()`` says, before the river network is read, that the
+    work would be wasted.
+    """
+    try:
+        if isinstance(borders, gpd.GeoDataFrame):
+            border_layer = geography.load_borders(borders)
+        else:
+            border_layer = geography.resolve_borders(borders)
+        if stop():
+            return None
+        inp = (
+            rivers if isinstance(rivers, gpd.GeoDataFrame) else river_network.resolve_rivers(rivers)
+        )
+        lake_layer = _lake_layer(lakes)
+        network = river_network.build_network(inp, borders=border_layer, lakes=lake_layer)
+        return _Built(rivers, inp, lake_layer, _rivers_record(inp), network)
+    except Exception:
+        return None
+
+
 def _water_stage(
     results: ScreeningResults,
     network_input: Any,
@@ -173,20 +228,24 @@ def _water_stage(
     border_layer: gpd.GeoDataFrame,
     p: dict[str, Any],
     step: Callable[[str], None],
+    built: _Built | None = None,
 ) -> pd.DataFrame:
-    """Build the river network and trace each hazardous activity's spill downstream."""
+    """Build the river network and trace each hazardous activity's spill downstream.
+
+    ``built``, the network built earlier from the same ``network_input``, is taken as it is.
+    """
     run, sites = results.run, results.sites
-    run["inputs"]["rivers"] = (
-        [_input_record(x) for x in network_input]
-        if isinstance(network_input, list)
-        else _input_record(network_input)
-    )
-    lake_layer = lakes
-    if lake_layer is None or isinstance(lake_layer, str | os.PathLike):
-        lake_layer = datasets.resolve_lakes(lake_layer)
+    if built is not None and built.input is not network_input:
+        built = None
+    run["inputs"]["rivers"] = built.record if built else _rivers_record(network_input)
+    lake_layer = built.lakes if built else _lake_layer(lakes)
     run["inputs"]["lakes"] = _input_record(lake_layer)
     step("building river network")
-    network = river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
+    network = (
+        built.network
+        if built
+        else river_network.build_network(network_input, borders=border_layer, lakes=lake_layer)
+    )
     results.network = network
     run["stages"]["network"] = network.attrs.get("report", {})
     run["warnings"].extend(run["stages"]["network"].get("warnings", []))
