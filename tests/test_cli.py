@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -225,3 +227,30 @@ def test_console_summary_in_russian(tmp_path):
     assert res.exit_code == 0, res.output
     assert "опасные виды деятельности" in res.output and "результаты в папке" in res.output
     assert "hazardous activities" not in res.output
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_the_console_script_ends_with_the_command_s_exit_code_and_output():
+    version = subprocess.run(
+        [sys.executable, "-c", "from hazid.cli import main; main()", "--version"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert version.returncode == 0 and version.stdout.startswith("hazid ")
+    missing = subprocess.run(
+        [sys.executable, "-c", "from hazid.cli import main; main()", "validate", "nope.csv"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert missing.returncode == 1 and "inventory file not found: nope.csv" in missing.stderr
+
+
+def test_ending_runs_the_exit_handlers_and_says_a_message():
+    handler = "import atexit; atexit.register(lambda: print('handler ran', flush=True))\n"
+    done = _python(handler + "from hazid.cli import _end; print('out'); _end(3)")
+    assert (done.returncode, done.stdout) == (3, "out\nhandler ran\n")
+    said = _python("from hazid.cli import _end; _end('a message')")
+    assert (said.returncode, said.stderr) == (1, "a message\n")
