@@ -507,7 +507,7 @@ def test_method_data_and_parameters_of_the_pair_only(case, tmp_path):
 
 
 def test_maps_are_drawn_in_the_language_of_their_dossier(case, tmp_path, monkeypatch):
-    import hazid.output.dossier_maps as dossier_maps
+    import hazid.maps
     from hazid import __version__ as version
 
     calls = []
@@ -518,7 +518,8 @@ def test_maps_are_drawn_in_the_language_of_their_dossier(case, tmp_path, monkeyp
             job["path"].write_bytes(b"\x89PNG")
         return [job["path"] for job in jobs]
 
-    monkeypatch.setattr(dossier_maps, "static_maps", fake_static_maps)
+    # hazid.maps loads its PNG functions on first use: the fake stands in before that
+    monkeypatch.setattr(hazid.maps, "static_maps", fake_static_maps, raising=False)
     write(case, tmp_path, maps=True, lang="en,ru")
     en = f"Borders: not stated. Rivers: not stated. hazid {version}."
     ru = f"Границы: не указано. Реки: не указано. hazid {version}."

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from hazid import maps
 from hazid.i18n import translator
 from hazid.maps.labels import text
-from hazid.maps.static import local_crs, static_maps
 from hazid.notify.dossier import DossierSet
 from hazid.notify.values import file_slug
 
@@ -80,7 +80,7 @@ def _draw_maps(
                     )
                 jobs[-1]["path"] = out / name
                 mine.update({sids[i]: name for i in group})
-    static_maps(
+    maps.static_maps(
         ds.sites,
         jobs,
         zones=ds.zones,
@@ -115,7 +115,7 @@ def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
         return [[i] for i in range(len(site_ids))]
     lo = lon[ok][0] + (lon[ok] - lon[ok][0] + 180.0) % 360.0 - 180.0
     mid = ((lo.min() + lo.max()) / 2 + 180.0) % 360.0 - 180.0
-    crs = local_crs(float(mid), float((lat[ok].min() + lat[ok].max()) / 2))
+    crs = maps.local_crs(float(mid), float((lat[ok].min() + lat[ok].max()) / 2))
     x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon[ok], lat[ok])
     x, y, idx = np.asarray(x), np.asarray(y), np.flatnonzero(ok)
     span = GROUP_SPAN_KM * 1000.0
