@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from hazid.errors import NetworkError, check_choice
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 logger = logging.getLogger(__name__)
 
@@ -244,6 +246,8 @@ def check_network(reaches: gpd.GeoDataFrame, *, on_cycle: str = "raise") -> gpd.
         report.setdefault("cycles", [])
         reaches.attrs["report"] = report
         return reaches
+    import networkx as nx  # only to name the cycles
+
     ids = net.ids
     bad = np.flatnonzero(net.bad)
     g = nx.DiGraph()
@@ -292,6 +296,8 @@ def network_graph(reaches: pd.DataFrame) -> nx.DiGraph:
     >>> list(g.edges)
     [(1, 2)]
     """
+    import networkx as nx
+
     g = nx.DiGraph()
     ids = reaches["reach_id"].to_numpy()
     attrs = {"length_km": reaches["length_km"].to_numpy()}

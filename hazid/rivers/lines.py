@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -36,6 +35,9 @@ from hazid.rivers.outlets import (
     cut_terminal_rivers,
 )
 from hazid.rivers.snapping import _cut_equal, _farthest, _node_line_relations, _vote
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 logger = logging.getLogger(__name__)
 
@@ -404,6 +406,8 @@ def _choose_outlets(
     their outlets, the count of systems with several outlets and the count of
     systems.
     """
+    import networkx as nx
+
     pu, pv, plen_m = pieces.u, pieces.v, pieces.length_m
     g = nx.Graph()
     for k, (u, v, w) in enumerate(zip(pu.tolist(), pv.tolist(), plen_m.tolist(), strict=True)):
@@ -462,6 +466,8 @@ def _orient(
     downstream node, the piece it drains into (-1 at an outlet) and the
     outlet of every node.
     """
+    import networkx as nx
+
     pu, pv = pieces.u, pieces.v
     dist, paths = nx.multi_source_dijkstra(g, set(outlets), weight="weight")
     du = np.array([dist[u] for u in pu])

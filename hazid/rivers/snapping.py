@@ -7,11 +7,15 @@ lengths for cutting lines into equal reaches.
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 import numpy as np
 import shapely
 
 from hazid.rivers.geodesy import _GEOD, _project_local
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def _node_line_relations(
@@ -71,12 +75,16 @@ def _ends_fix(c: np.ndarray, ends: np.ndarray, label: np.ndarray, j: int, m: int
 
 
 def _farthest(g: nx.Graph, start: int) -> int:
+    import networkx as nx
+
     d = nx.single_source_dijkstra_path_length(g, start, weight="weight")
     return max(d, key=lambda n: (d[n], -n))
 
 
 def _vote(sub: nx.Graph, outlet: int, pu: np.ndarray, pv: np.ndarray, plen: np.ndarray) -> float:
     """River length whose drawing direction agrees with draining to ``outlet``."""
+    import networkx as nx
+
     d = nx.single_source_dijkstra_path_length(sub, outlet, weight="weight")
     agree = 0.0
     for _, _, data in sub.edges(data=True):
