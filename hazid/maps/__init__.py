@@ -3,7 +3,7 @@
 :mod:`hazid.maps.interactive` draws the overview and pair maps (Leaflet, via folium) and writes
 them as self-contained HTML; :mod:`hazid.maps.static` draws one activity's PNG map for a
 notification dossier. Colours and symbols shared by both are in :mod:`hazid.maps.styles`.
-The PNG functions (``static_map``, ``static_maps``, ``local_crs``) load matplotlib on first use,
+The PNG functions (``static_map``, ``static_maps``) load matplotlib on first use,
 so that a run without PNG maps does not load it.
 """
 
@@ -19,6 +19,7 @@ from hazid.maps.geometry import (  # noqa: F401
 )
 from hazid.maps.interactive import screening_map, write_map
 from hazid.maps.layers import _crossings  # noqa: F401
+from hazid.maps.projection import local_crs
 from hazid.maps.styles import HAZARD_COLOURS, MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-_STATIC = ("local_crs", "static_map", "static_maps")
+_STATIC = ("static_map", "static_maps")
 
 
 def __getattr__(name: str) -> Any:

@@ -27,6 +27,7 @@ from shapely.ops import nearest_points
 from hazid.errors import CRSError, GeodataError, OutputError
 from hazid.forked import can_fork, forked_map
 from hazid.maps.labels import check_map_lang, text
+from hazid.maps.projection import local_crs, to_local_layer
 from hazid.maps.rows import rows_by_site, rows_of
 from hazid.maps.static_draw import (
     _SITE_MARKER_PT,
@@ -46,28 +47,6 @@ from hazid.rivers import data_ends
 logger = logging.getLogger(__name__)
 
 __all__ = ["HAZARD_COLOURS", "local_crs", "static_map", "static_maps"]
-
-
-def local_crs(lon: float, lat: float) -> CRS:
-    """Azimuthal equidistant CRS (metres, WGS 84) centred on ``lon``, ``lat``.
-
-    Parameters
-    ----------
-    lon, lat : float
-        Centre in degrees.
-
-    Returns
-    -------
-    pyproj.CRS
-
-    Examples
-    --------
-    >>> local_crs(68.0, 42.5).coordinate_operation.method_name
-    'Azimuthal Equidistant'
-    """
-    return CRS.from_proj4(
-        f"+proj=aeqd +lat_0={lat:.8f} +lon_0={lon:.8f} +datum=WGS84 +units=m +no_defs"
-    )
 
 
 def _require_crs(layer: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
@@ -270,7 +249,7 @@ def _pick(
     _require_crs(layer, label)
     sel = layer.loc[layer["site_id"].astype(str) == str(site_id)]
     sel = _with_data_ends(sel) if label == "river_paths" else _drawn(sel)
-    return sel.to_crs(crs) if len(sel) else None
+    return to_local_layer(sel, crs) if len(sel) else None
 
 
 def _drawn(rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -348,7 +327,7 @@ def _nearest_point(b_all: gpd.GeoDataFrame, code: str, crs: CRS) -> shapely.Poin
     # nearest point part by part: a whole country projected about a distant
     # site can be invalid (a union of it raises), a distance never fails
     centre = shapely.Point(0.0, 0.0)
-    polys = shapely.get_parts(aff.to_crs(crs).geometry.to_numpy())
+    polys = shapely.get_parts(to_local_layer(aff, crs).geometry.to_numpy())
     polys = polys[~shapely.is_empty(polys)]
     if not len(polys):
         return None

@@ -21,10 +21,11 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from hazid.maps.base import _simplify_to_pixels
 from hazid.maps.labels import country_name, text
+from hazid.maps.projection import from_local, to_local_layer
 from hazid.maps.styles import (
     _AFFECTED_STYLE,
     _COUNTRY_STYLE,
@@ -134,7 +135,7 @@ def _countries_in_window(b_all: gpd.GeoDataFrame, crs: CRS, win: _Window) -> gpd
     Polygons are first clipped in lon/lat to the frame plus half a degree, so that far parts
     of large countries are never projected about the site.
     """
-    tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    tr = from_local(crs)
     lo0, la0, lo1, la1 = tr.transform_bounds(win.x0, win.y0, win.x1, win.y1, densify_pts=41)
     pad = 0.5
     lonlat = shapely.box(lo0 - pad, la0 - pad, lo1 + pad, la1 + pad)
@@ -145,7 +146,7 @@ def _countries_in_window(b_all: gpd.GeoDataFrame, crs: CRS, win: _Window) -> gpd
     b["geometry"] = shapely.clip_by_rect(
         b.geometry.values, lo0 - pad, la0 - pad, lo1 + pad, la1 + pad
     )
-    b = b.to_crs(crs)
+    b = to_local_layer(b, crs)
     # Outlines come from the true boundaries, so the frame edge is never drawn as one.
     lines = shapely.clip_by_rect(
         shapely.boundary(b.geometry.values), win.x0, win.y0, win.x1, win.y1

@@ -27,6 +27,7 @@ from pyproj import Transformer
 
 from hazid.errors import GeodataError
 from hazid.maps.labels import check_map_lang, country_name, text
+from hazid.maps.projection import to_local
 from hazid.maps.static import (
     _codes,
     _draw_footer,
@@ -200,7 +201,7 @@ def _compose_group(
     lons, lats = _locations(sites, ids)
     lon, lat = _centre(lons, lats)
     crs = local_crs(lon, lat)
-    to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    to_map = to_local(crs)
     xs, ys = (np.asarray(v, dtype=float) for v in to_map.transform(lons, lats))
     z, r = _to_map(zones, to_map), _to_map(river_paths, to_map)
     width_px, height_px = int(size_px[0]), int(size_px[1])

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from hazid import maps
 from hazid.i18n import translator
 from hazid.maps.labels import text
+from hazid.maps.projection import to_local
 from hazid.notify.dossier import DossierSet
 from hazid.notify.values import file_slug
 
@@ -116,7 +116,7 @@ def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
     lo = lon[ok][0] + (lon[ok] - lon[ok][0] + 180.0) % 360.0 - 180.0
     mid = ((lo.min() + lo.max()) / 2 + 180.0) % 360.0 - 180.0
     crs = maps.local_crs(float(mid), float((lat[ok].min() + lat[ok].max()) / 2))
-    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon[ok], lat[ok])
+    x, y = to_local(crs).transform(lon[ok], lat[ok])
     x, y, idx = np.asarray(x), np.asarray(y), np.flatnonzero(ok)
     span = GROUP_SPAN_KM * 1000.0
     x0, y0 = x.min(), y.min()
