@@ -412,7 +412,7 @@ def _add_sites(
     tips = _esc_series(_lookup(sites["site_id"], names))
     tips = tips.where(tips != "", _esc_series(sites["site_id"]))
     pts = sites.geometry.to_numpy()
-    ids, tip_list, popup_list = sites["site_id"].tolist(), tips.tolist(), popups.tolist()
+    ids, tip_list, popup_list = sites["site_id"].tolist(), tips.tolist(), popups
     sleg = []
     for key in ("other", "domestic", "notify"):
         sel = np.flatnonzero((status == key).to_numpy())
