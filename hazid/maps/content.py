@@ -65,6 +65,17 @@ def _esc_series(values: pd.Series, *, at_once_from: int = _AT_ONCE_FROM) -> pd.S
     return out.astype(object)
 
 
+def _esc_list(values: list[Any]) -> list[str]:
+    """:func:`_esc_series` of a list of values, as a list.
+
+    Examples
+    --------
+    >>> _esc_list(["a<b", None])
+    ['a&lt;b', '']
+    """
+    return _esc_series(pd.Series(values, dtype=object)).tolist()
+
+
 def _fmt(value: Any) -> str:
     """Format a number for display (3 significant digits, thousands separated)."""
     try:

@@ -24,6 +24,7 @@ from hazid.maps.base import BaseMap, _labels_json
 from hazid.maps.content import (
     _col,
     _esc,
+    _esc_list,
     _esc_series,
     _fmt,
     _is_water,
@@ -190,39 +191,41 @@ def _add_origin(c: _Canvas, origin_iso: set[str]) -> None:
     c.legend["Countries"].append(swatch + c.t("Party of origin") + "<br>")
 
 
-def _zone_texts(zones: gpd.GeoDataFrame, hazard: pd.Series, names: dict[str, str]) -> tuple:
-    """Tooltip and popup HTML of each consequence zone."""
-    zsite = _lookup(zones["site_id"], names)
-    zsite = zsite.where(zsite != "", zones["site_id"])
-    tip = (
-        _esc_series(zsite)
-        + ": "
-        + _esc_series(hazard)
-        + " zone "
-        + _num_col(zones, "zone_km")
-        + " km ("
-        + _text_col(zones, "substance_key")
-        + ")"
-    )
-    flags = np.where(_truthy(_col(zones, "capped", False)), "; capped", "") + np.where(
-        _truthy(_col(zones, "default_used", False)), "; default parameters used", ""
-    )
-    note = _text_col(zones, "note")
-    popup = (
-        '<div class="hz-pop"><div class="hz-h">'
-        + _esc_series(zsite)
+def _site_names(site_ids: pd.Series, names: dict[str, str]) -> list[str]:
+    """HTML-escaped name of the site of each row, its id where it has none."""
+    who = [names.get(i, "") for i in site_ids.tolist()]
+    return _esc_list([w if w != "" else i for w, i in zip(who, site_ids.tolist(), strict=True)])
+
+
+def _zone_texts(zones: gpd.GeoDataFrame, hazard: list[str], names: dict[str, str]) -> tuple:
+    """Tooltip and popup HTML of each consequence zone (two lists)."""
+    zsite = _site_names(zones["site_id"], names)
+    hz = _esc_list(hazard)
+    km = _num_col(zones, "zone_km").tolist()
+    key = _text_col(zones, "substance_key").tolist()
+    tip = [
+        f"{z}: {h} zone {k} km ({s})" for z, h, k, s in zip(zsite, hz, km, key, strict=True)
+    ]
+    capped = _truthy(_col(zones, "capped", False)).tolist()
+    default = _truthy(_col(zones, "default_used", False)).tolist()
+    popup = [
+        f'<div class="hz-pop"><div class="hz-h">{z}</div>{h} zone, {s}: {k} km<br>model: {m}'
+        + ("; capped" if c else "")
+        + ("; default parameters used" if d else "")
+        + (f"<br>{n}" if n != "" else "")
         + "</div>"
-        + _esc_series(hazard)
-        + " zone, "
-        + _text_col(zones, "substance_key")
-        + ": "
-        + _num_col(zones, "zone_km")
-        + " km<br>model: "
-        + _text_col(zones, "model")
-        + flags
-        + np.where(note != "", "<br>" + note, "")
-        + "</div>"
-    )
+        for z, h, s, k, m, c, d, n in zip(
+            zsite,
+            hz,
+            key,
+            km,
+            _text_col(zones, "model").tolist(),
+            capped,
+            default,
+            _text_col(zones, "note").tolist(),
+            strict=True,
+        )
+    ]
     return tip, popup
 
 
@@ -245,7 +248,7 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
         ztol = np.minimum(c.tol, _ZONE_TOLERANCE_FRACTION * np.sqrt(shapely.area(metric) / np.pi))
         zgeoms[other] = _simplify(geoms[other], c.crs, ztol)
     r_m = np.where(circle, np.round(radius, 1), 0.0)
-    tip, popup = (t.tolist() for t in _zone_texts(zones, hazard, names))
+    tip, popup = _zone_texts(zones, hazard.tolist(), names)
     order = [h for h in ZONE_COLOURS if (hazard == h).any()] + sorted(
         set(hazard) - set(ZONE_COLOURS)
     )
@@ -318,19 +321,17 @@ def _add_traces(
     """
     lat0 = (c.bounds[1] + c.bounds[3]) / 2.0
     pgeoms = _simplify_screen(paths.geometry.to_numpy(), c.tol, lat0)
-    psite = _lookup(paths["site_id"], names)
-    psite = psite.where(psite != "", paths["site_id"])
     countries = _col(paths, "countries", "").astype(object).where(lambda s: s.notna(), "")
-    tip = (
-        _esc_series(psite)
-        + ": "
-        + _text_col(paths, "river")
-        + " — "
-        + _esc_series(countries.astype(str).str.replace(";", " → ", regex=False))
-        + " ("
-        + _num_col(paths, "length_km")
-        + " km traced)"
-    )
+    tip = [
+        f"{w}: {r} — {c} ({k} km traced)"
+        for w, r, c, k in zip(
+            _site_names(paths["site_id"], names),
+            _text_col(paths, "river").tolist(),
+            _esc_list([str(c).replace(";", " → ") for c in countries.tolist()]),
+            _num_col(paths, "length_km").tolist(),
+            strict=True,
+        )
+    ]
     style = {**_TRACE_STYLE, "pane": "hazidRivers", "className": "hazid-trace"}
     c.add(
         "traces",
@@ -409,10 +410,13 @@ def _add_sites(
 ) -> None:
     """Sites coloured by status (one layer per status, clustered when there are many)."""
     popups = _site_popups(sites, status, holdings, affected)
-    tips = _esc_series(_lookup(sites["site_id"], names))
-    tips = tips.where(tips != "", _esc_series(sites["site_id"]))
+    ids = sites["site_id"].tolist()
+    tip_list = [
+        t or e
+        for t, e in zip(_esc_list([names.get(i, "") for i in ids]), _esc_list(ids), strict=True)
+    ]
     pts = sites.geometry.to_numpy()
-    ids, tip_list, popup_list = sites["site_id"].tolist(), tips.tolist(), popups
+    popup_list = popups
     sleg = []
     for key in ("other", "domestic", "notify"):
         sel = np.flatnonzero((status == key).to_numpy())
