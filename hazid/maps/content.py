@@ -142,8 +142,8 @@ def _site_country(sites: pd.DataFrame) -> pd.Series:
     """ISO3 of each site: ``site_country`` when known, else the inventory ``country``."""
     sc = _col(sites, "site_country", "").astype(object).where(lambda s: s.notna(), "")
     c = _col(sites, "country", "").astype(object).where(lambda s: s.notna(), "")
-    sc = sc.astype(str).str.strip()
-    return sc.where(sc != "", c.astype(str).str.strip()).astype(object)
+    out = [str(a).strip() or str(b).strip() for a, b in zip(sc.tolist(), c.tolist(), strict=True)]
+    return pd.Series(out, index=sites.index, dtype=object)
 
 
 def _texts(df: pd.DataFrame, name: str) -> list[str]:
@@ -203,11 +203,13 @@ def _joined(rows: list[str], site_ids: pd.Series) -> dict[str, str]:
 
 def _is_water(affected: pd.DataFrame) -> pd.Series:
     """Flag the rows of the water pathway."""
-    pathway = _col(affected, "pathway", "").astype(str).str.lower()
-    return pathway.str.contains("water|river", regex=True) | (
-        ~pathway.str.contains("air")
-        & pd.to_numeric(_col(affected, "arrival_h"), errors="coerce").notna()
-    )
+    pathway = [p.lower() for p in _col(affected, "pathway", "").astype(str).tolist()]
+    timed = pd.to_numeric(_col(affected, "arrival_h"), errors="coerce").notna().tolist()
+    water = [
+        "water" in p or "river" in p or ("air" not in p and t)
+        for p, t in zip(pathway, timed, strict=True)
+    ]
+    return pd.Series(water, index=affected.index, dtype=bool)
 
 
 def _affected_rows(affected: pd.DataFrame | None) -> dict[str, str]:

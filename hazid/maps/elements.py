@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 import zlib
 from typing import Any
 
-from branca.element import MacroElement
+import folium
+from branca.element import Element, MacroElement
 from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
@@ -34,8 +36,95 @@ window.hazidInflate = window.hazidInflate || function (b64) {
 """
 
 
-class _Registry(MacroElement):
+class _RawScript:
+    """Put the output of the element's ``script`` macro into the page as it is.
+
+    branca's ``MacroElement.render`` wraps that output in an ``Element``, which compiles it as
+    a Jinja template: megabytes of GeoJSON lexed for nothing (and text such as ``{{`` in the
+    data read as template syntax). The output is added verbatim instead, with the single
+    trailing newline Jinja would drop removed, so the page is the same. A shown layer is added
+    to its parent by the statement folium's ``ElementAddToElement`` writes, also verbatim.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        if isinstance(self, Layer) and self.show:  # as folium's Layer.render
+            self.add_child(
+                _AddTo(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
+                name=self.get_name() + "_add",
+            )
+        _render_macros(self, kwargs)
+
+    #: whether the text is still rendered as a template when it holds template syntax (as
+    #: branca does; for the small elements, whose text comes from the code and short labels)
+    _jinja = False
+
+
+def _render_macros(el: Any, kwargs: dict[str, Any]) -> None:
+    """Render a ``MacroElement`` as branca does, its macros' output put in the page verbatim."""
+    figure = el.get_root()
+    macros = el._template.module.__dict__
+    for part in ("header", "html", "script"):
+        if part in macros:
+            getattr(figure, part).add_child(
+                _verbatim(macros[part](el, kwargs), el._jinja), name=el.get_name()
+            )
+    for element in el._children.values():
+        element.render(**kwargs)
+
+
+class _Verbatim(MacroElement):
+    """The rendering of :class:`_RawScript` for folium's map and layer control.
+
+    Put after folium's class among the bases (``class _Map(folium.Map, _Verbatim)``), so that
+    folium's own ``render`` runs first and ends here instead of in ``MacroElement.render``.
+    """
+
+    _jinja = True
+
+    def render(self, **kwargs: Any) -> None:
+        _render_macros(self, kwargs)
+
+
+class _Map(folium.Map, _Verbatim):
+    """folium's map, rendered without compiling its macros' output as templates."""
+
+
+class _LayerControl(folium.LayerControl, _Verbatim):
+    """folium's layer control, rendered without compiling its macros' output as templates."""
+
+
+_JINJA_SYNTAX = re.compile(r"\{[{%#]|\r")
+
+
+def _verbatim(text: str, jinja: bool) -> Element:
+    """Make the element branca makes of a macro's output: the text without its last newline.
+
+    With ``jinja``, a text holding template syntax (or a carriage return, which Jinja turns
+    into a newline) is compiled as branca compiles it, so that the page is the same.
+    """
+    if jinja and _JINJA_SYNTAX.search(text):
+        return Element(text)
+    return _Raw(text[:-1] if text.endswith("\n") else text)
+
+
+class _AddTo(Element):
+    """Add a layer to its parent: folium's ``ElementAddToElement``, written verbatim."""
+
+    def __init__(self, *, element_name: str, element_parent_name: str) -> None:
+        super().__init__()
+        self._name = "ElementAddToElement"
+        self.element_name = element_name
+        self.element_parent_name = element_parent_name
+
+    def render(self, **kwargs: Any) -> None:
+        text = ElementAddToElement._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_verbatim(text, True), name=self.get_name())
+
+
+class _Registry(_RawScript, MacroElement):
     """Create the panes and a JS registry ``window.hazidMaps`` of layers and counts."""
+
+    _jinja = True
 
     _template = Template(
         """
@@ -79,7 +168,7 @@ class _Registry(MacroElement):
         self.inflate = _INFLATE_JS
 
 
-class _Finish(MacroElement):
+class _Finish(_RawScript, MacroElement):
     """Place the labels without overlaps; copy the feature counts to ``data-hazid-*``.
 
     Runs once every compressed layer is inflated (``data-hazid-ready`` is then set).
@@ -89,6 +178,8 @@ class _Finish(MacroElement):
     is shown on hover), then country names (affected Parties, Parties of origin, then by size;
     a name wider than its country is left out).
     """
+
+    _jinja = True
 
     _template = Template(
         """
@@ -170,31 +261,6 @@ reg.declutter = function () {
     }
 };
 """
-
-
-class _RawScript:
-    """Put the output of the element's ``script`` macro into the page as it is.
-
-    branca's ``MacroElement.render`` wraps that output in an ``Element``, which compiles it as
-    a Jinja template: megabytes of GeoJSON lexed for nothing (and text such as ``{{`` in the
-    data read as template syntax). The output is added verbatim instead, with the single
-    trailing newline Jinja would drop removed, so the page is the same.
-    """
-
-    def render(self, **kwargs: Any) -> None:
-        if isinstance(self, Layer) and self.show:  # as folium's Layer.render
-            self.add_child(
-                ElementAddToElement(
-                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
-                ),
-                name=self.get_name() + "_add",
-            )
-        script = self._template.module.__dict__["script"](self, kwargs)
-        if script.endswith("\n"):
-            script = script[:-1]
-        self.get_root().script.add_child(_Raw(script), name=self.get_name())
-        for element in self._children.values():
-            element.render(**kwargs)
 
 
 def _pack(data: str) -> str:
@@ -468,8 +534,10 @@ class _VectorLayer(_RawScript, Layer):
         self.cluster_colours = [f"rgba({r},{g},{b},0.35)", fill, text, key]
 
 
-class _Legend(MacroElement):
+class _Legend(_RawScript, MacroElement):
     """A legend drawn as a Leaflet control (a ``div.hazid-legend``)."""
+
+    _jinja = True
 
     _template = Template(
         """

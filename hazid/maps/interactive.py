@@ -56,7 +56,7 @@ from hazid.errors import CRSError, GeodataError, OutputError, check_choice
 from hazid.maps.assets import _install_assets
 from hazid.maps.base import _WORLD_TOL_M, BaseMap
 from hazid.maps.content import _col, _site_status
-from hazid.maps.elements import _Finish, _Legend, _Registry
+from hazid.maps.elements import _Finish, _LayerControl, _Legend, _Map, _Registry
 from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs, _select_countries
 from hazid.maps.labels import check_map_lang, text
 from hazid.maps.layers import (
@@ -216,7 +216,7 @@ def _new_map(
     tiles_attr: str | None,
 ) -> tuple[folium.Map, _Registry]:
     """Create an empty offline map fitted to ``bounds``, with registry and optional tiles."""
-    m = folium.Map(tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
+    m = _Map(tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
     m.options["max_zoom"] = 18  # the clusters need it; tile layers would set it
     m.options["min_zoom"] = 1
     m.get_root().title = html.escape(title)
@@ -379,7 +379,7 @@ def screening_map(
         if items
     )
     m.add_child(_Legend(legend_html))
-    folium.LayerControl(collapsed=False).add_to(m)
+    _LayerControl(collapsed=False).add_to(m)
     m.add_child(_Finish(registry))
     return m
 

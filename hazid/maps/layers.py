@@ -136,28 +136,25 @@ def _add_countries(c: _Canvas, *, tiles: str | None, rank: dict[str, int]) -> No
 def _add_affected(c: _Canvas, affected: pd.DataFrame) -> None:
     """Affected Parties of the run shaded, with their number of sites and rows by pathway."""
     assert c.base is not None
-    water = _is_water(affected)
-    by_party = (
-        affected.assign(water=water.to_numpy())
-        .groupby(affected["affected"].astype(str))
-        .agg(n_sites=("site_id", "nunique"), n_water=("water", "sum"))
-    )
-    by_party["n_air"] = (
-        affected.assign(air=(~water).to_numpy())
-        .groupby(affected["affected"].astype(str))["air"]
-        .sum()
-    )
-    pos = np.flatnonzero(np.isin(c.base.iso, by_party.index.to_numpy()))
-    props = []
-    for iso, name in zip(c.base.iso[pos], c.base.names[pos], strict=True):
-        r = by_party.loc[iso]
-        props.append(
-            {
-                "tip": f"<b>{_esc(name)}</b> ({_esc(iso)}): affected Party of {int(r.n_sites)}"
-                " site(s)"
-                f" (air rows {int(r.n_air)}, water rows {int(r.n_water)})"
-            }
-        )
+    sites_of: dict[str, set[str]] = {}
+    rows: dict[str, list[int]] = {}  # rows by pathway: [air, water]
+    for party, site, water in zip(
+        affected["affected"].astype(str).tolist(),
+        affected["site_id"].tolist(),
+        _is_water(affected).tolist(),
+        strict=True,
+    ):
+        sites_of.setdefault(party, set()).add(site)
+        rows.setdefault(party, [0, 0])[int(water)] += 1
+    pos = np.flatnonzero(np.isin(c.base.iso, list(sites_of)))
+    props = [
+        {
+            "tip": f"<b>{_esc(name)}</b> ({_esc(iso)}): affected Party of {len(sites_of[iso])}"
+            " site(s)"
+            f" (air rows {rows[iso][0]}, water rows {rows[iso][1]})"
+        }
+        for iso, name in zip(c.base.iso[pos], c.base.names[pos], strict=True)
+    ]
     style = {**_AFFECTED_STYLE, "pane": "hazidAffected", "className": "hazid-affected"}
     swatch = _swatch("box", _AFFECTED_STYLE["color"], _AFFECTED_STYLE["fillColor"], 0.6)
     c.add(
@@ -203,9 +200,7 @@ def _zone_texts(zones: gpd.GeoDataFrame, hazard: list[str], names: dict[str, str
     hz = _esc_list(hazard)
     km = _num_col(zones, "zone_km").tolist()
     key = _text_col(zones, "substance_key").tolist()
-    tip = [
-        f"{z}: {h} zone {k} km ({s})" for z, h, k, s in zip(zsite, hz, km, key, strict=True)
-    ]
+    tip = [f"{z}: {h} zone {k} km ({s})" for z, h, k, s in zip(zsite, hz, km, key, strict=True)]
     capped = _truthy(_col(zones, "capped", False)).tolist()
     default = _truthy(_col(zones, "default_used", False)).tolist()
     popup = [
