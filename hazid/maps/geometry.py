@@ -96,8 +96,26 @@ def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np
 
 @functools.lru_cache(maxsize=16)
 def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    """Return the transformer from EPSG:4326 (lon/lat) to ``crs``, made once per CRS."""
+    """Return the transformer from EPSG:4326 (lon/lat) to ``crs``, made once per CRS.
+
+    For the azimuthal equidistant CRS of :func:`_metric_crs` (a new one for each map) the
+    transformer is made from the pipeline PROJ chooses for it (degrees to radians, then the
+    projection on the WGS 84 ellipsoid), about a hundred times faster than searching for it.
+    """
+    aeqd = _AEQD.fullmatch(crs.srs)
+    if aeqd:
+        return pyproj.Transformer.from_pipeline(
+            "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad"
+            f" +step +proj=aeqd +lat_0={aeqd[1]} +lon_0={aeqd[2]} +x_0=0 +y_0=0 +ellps=WGS84"
+        )
     return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+
+
+#: the text of the CRS made by :func:`_metric_crs`
+_AEQD = re.compile(
+    r"\+proj=aeqd \+lat_0=(-?\d+\.\d+) \+lon_0=(-?\d+\.\d+) \+datum=WGS84 \+units=m"
+    r" \+no_defs(?: \+type=crs)?"
+)
 
 
 def _simplify(
