@@ -284,9 +284,10 @@ def _entry_parts(lines: np.ndarray, polys: np.ndarray) -> np.ndarray:
     The point of that intersection nearest the start of the line is where the line first
     enters the polygon, as in the intersection of the whole line, which is much slower to
     compute with a detailed country and yields every vertex of the line inside it. Only
-    the first segment meeting the polygon (a prepared-geometry test of every segment) is
-    intersected. Lines that are not simple ``LineString`` are intersected whole; an empty
-    geometry where the line does not meet its polygon.
+    the first segment meeting the polygon (a prepared-geometry test of every segment whose
+    bounding box meets the polygon's) is intersected. Lines that are not simple
+    ``LineString`` are intersected whole; an empty geometry where the line does not meet its
+    polygon.
     """
     out = np.empty(len(lines), dtype=object)
     for i, (line, poly) in enumerate(zip(lines, polys, strict=True)):
@@ -294,9 +295,18 @@ def _entry_parts(lines: np.ndarray, polys: np.ndarray) -> np.ndarray:
             out[i] = shapely.intersection(line, poly)
             continue
         coords = shapely.get_coordinates(line)
-        segs = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
+        # only the segments whose bounding box meets the polygon's can meet it
+        x0, y0, x1, y1 = coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1]
+        west, south, east, north = shapely.bounds(poly)
+        near = np.flatnonzero(
+            (np.minimum(x0, x1) <= east)
+            & (np.maximum(x0, x1) >= west)
+            & (np.minimum(y0, y1) <= north)
+            & (np.maximum(y0, y1) >= south)
+        )
+        segs = shapely.linestrings(np.stack([coords[near], coords[near + 1]], axis=1))
         shapely.prepare(poly)
-        hit = np.flatnonzero(shapely.intersects(poly, segs))
+        hit = np.flatnonzero(shapely.intersects(poly, segs)) if len(near) else near
         if not len(hit):
             out[i] = shapely.LineString()
             continue

@@ -458,11 +458,13 @@ def _crossings(
     water = affected.loc[_is_water(affected).to_numpy()]
     if water.empty:
         return [], []
-    first_path = paths.drop_duplicates("site_id").set_index("site_id").geometry
-    water = water.loc[water["site_id"].isin(first_path.index)]
+    first_path: dict[str, Any] = {}  # the first trace of each site
+    for site, geom in zip(paths["site_id"].tolist(), paths.geometry.to_numpy(), strict=True):
+        first_path.setdefault(site, geom)
+    water = water.iloc[[i for i, s in enumerate(water["site_id"].tolist()) if s in first_path]]
     if water.empty:
         return [], []
-    lines = first_path.loc[water["site_id"]].to_numpy()
+    lines = np.array([first_path[s] for s in water["site_id"].tolist()], dtype=object)
     lines = np.where(
         shapely.get_type_id(lines) == 5, shapely.line_merge(lines), lines
     )  # MultiLineString -> LineString where it joins up
@@ -478,9 +480,11 @@ def _crossings(
             if len(coords):
                 line_rep = lines[has][idx]
                 dist = shapely.line_locate_point(line_rep, shapely.points(coords))
-                first = pd.Series(dist).groupby(idx).min()
-                rows = np.flatnonzero(has)[first.index.to_numpy()]
-                points[rows] = shapely.line_interpolate_point(lines[rows], first.to_numpy())
+                least = np.full(int(idx.max()) + 1, np.nan)
+                np.fmin.at(least, idx, dist)  # the least distance of each line, NaN skipped
+                met = np.unique(idx)
+                rows = np.flatnonzero(has)[met]
+                points[rows] = shapely.line_interpolate_point(lines[rows], least[met])
     river_km = pd.to_numeric(_col(water, "river_km"), errors="coerce").to_numpy()
     for i in np.flatnonzero(pd.isna(points)):
         if np.isfinite(river_km[i]):
