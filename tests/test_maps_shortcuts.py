@@ -9,7 +9,7 @@ import pytest
 from branca.element import Element
 
 from hazid.maps.elements import _AddTo, _verbatim
-from hazid.maps.geometry import _metric_crs, _transformer
+from hazid.maps.geometry import _PROPS_JSON, _metric_crs, _props_json, _transformer
 from hazid.maps.rows import rows_by_site, rows_of
 
 
@@ -102,3 +102,25 @@ def test_rows_by_site_as_groupby_indices():
         at["zz"]
     assert rows_of(df, at, ["a", "3", "zz"]).index.tolist() == [1, 3, 5]
     assert rows_by_site(df.iloc[:0]) == {}
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"tip": 'a"b<\u00e9\u2028\n\x00\\', "r": 1.5, "n": 2, "ok": True, "no": False, "x": None},
+        {"r": float("nan")},
+        {"r": float("inf"), "s": -float("inf"), "z": -0.0, "big": 1e300, "small": 1e-7},
+        {"q": 123456789012345678901234567890},
+        {"a": [1, 2]},
+        {1: "x"},
+        {"r": np.float64(1.1)},
+        {},
+    ],
+)
+def test_props_json_is_the_encoders_text(props):
+    assert _props_json(props) == _PROPS_JSON(props)
+
+
+def test_props_json_refuses_what_the_encoder_refuses():
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        _props_json({"r": np.int64(3)})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import re
 from typing import Any
 
@@ -42,9 +43,46 @@ def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]], decimals
 _PROPS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+#: JSON text of a string, as the encoder above writes it
+_STRING_JSON = json.encoder.encode_basestring
+_FLOAT_TEXT = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _props_json(p: dict[str, Any]) -> str:
+    """``_PROPS_JSON(p)`` for a flat dict of texts and numbers, without the encoder's set-up.
+
+    Keys and values that are not exactly ``str``, ``int``, ``float``, ``bool`` or None are
+    left to the encoder.
+
+    Examples
+    --------
+    >>> _props_json({"tip": "a<b", "r": 1.5, "n": 2, "ok": True, "x": None})
+    '{"tip":"a<b","r":1.5,"n":2,"ok":true,"x":null}'
+    """
+    parts = []
+    for k, v in p.items():
+        t = type(v)
+        if type(k) is not str:
+            return _PROPS_JSON(p)
+        if t is str:
+            text = _STRING_JSON(v)
+        elif t is float:
+            text = float.__repr__(v) if v == v and v not in _FLOAT_TEXT else _PROPS_JSON(v)
+        elif t is bool:
+            text = "true" if v else "false"
+        elif t is int:
+            text = int.__repr__(v)
+        elif v is None:
+            text = "null"
+        else:
+            return _PROPS_JSON(p)
+        parts.append(_STRING_JSON(k) + ":" + text)
+    return "{" + ",".join(parts) + "}"
+
+
 def _features_from_json(geometries: list[str], props: list[dict[str, Any]]) -> str:
     """GeoJSON FeatureCollection text from geometry texts (already rounded) and properties."""
-    encode = _PROPS_JSON
+    encode = _props_json
     parts = [
         '{"type":"Feature","geometry":' + g + ',"properties":' + encode(p) + "}"
         for g, p in zip(geometries, props, strict=True)
