@@ -122,8 +122,12 @@ def _lookup(keys: pd.Series, mapping: Any) -> pd.Series:
 
 def _truthy(s: pd.Series) -> pd.Series:
     """Booleans from a column that may hold bools, 0/1, strings or missing values."""
-    txt = s.astype(object).map(lambda v: str(v).strip().lower())
-    return txt.isin(["true", "1", "1.0", "yes", "y"]).astype(bool)
+    yes = _TRUE_TEXTS
+    flags = [str(v).strip().lower() in yes for v in s.astype(object).tolist()]
+    return pd.Series(flags, index=s.index, dtype=bool)
+
+
+_TRUE_TEXTS = frozenset(["true", "1", "1.0", "yes", "y"])
 
 
 def _site_status(sites: gpd.GeoDataFrame, affected: pd.DataFrame | None) -> pd.Series:

@@ -28,6 +28,8 @@ _MERCATOR = pyproj.CRS.from_epsg(3857)
 
 def _script_safe(text: str) -> str:
     """Make JSON text safe inside an HTML ``<script>`` element."""
+    if "<" not in text:  # nothing to replace (a quick search of megabytes of coordinates)
+        return text
     return re.sub(r"<(?=[/!]|script)", r"\\u003c", text, flags=re.IGNORECASE)
 
 

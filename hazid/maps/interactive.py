@@ -103,10 +103,13 @@ def _geo(layer: Any, name: str) -> gpd.GeoDataFrame | None:
         raise GeodataError(f"{name} must be a GeoDataFrame, got {type(layer).__name__}")
     if layer.crs is None:
         raise CRSError(f"{name} has no CRS; set one (e.g. EPSG:4326) before mapping")
-    out = layer.to_crs(4326) if not layer.crs.equals(pyproj.CRS.from_epsg(4326)) else layer
-    geom = out.geometry
-    keep = geom.notna().to_numpy() & ~shapely.is_empty(geom.to_numpy())
-    return out.loc[keep].reset_index(drop=True)
+    out = layer.to_crs(4326) if not layer.crs.equals(_WGS84) else layer
+    geom = out.geometry.to_numpy()
+    keep = ~(pd.isna(geom) | shapely.is_empty(geom))
+    return (out if keep.all() else out.loc[keep]).reset_index(drop=True)
+
+
+_WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 def _frame(table: Any, name: str) -> pd.DataFrame | None:
@@ -160,12 +163,12 @@ def _read_results(results: Any) -> SimpleNamespace:
     )
 
 
-def _edge_points(edges: pd.DataFrame | None) -> gpd.GeoDataFrame | None:
+def _edge_points(edges: pd.DataFrame | None) -> gpd.GeoSeries | None:
     """Points where the traces leave the river data, one per trace (None without any)."""
     if edges is None:
         return None
     xy = edges[["edge_lon", "edge_lat"]].to_numpy(dtype=float)
-    return gpd.GeoDataFrame(geometry=shapely.points(xy), crs=4326)
+    return gpd.GeoSeries(shapely.points(xy), crs=4326)
 
 
 def _edges(river_paths: Any) -> pd.DataFrame | None:
