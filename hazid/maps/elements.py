@@ -374,7 +374,7 @@ class _VectorLayer(_RawScript, Layer):
             // tooltips and popups of the circles, packed apart: decoded on first use
             function load() {
                 load.pending = load.pending || window.hazidInflate(
-                    {{ this.texts|tojson }}).then(function (t) {
+                    {{ this.texts_json }}).then(function (t) {
                         circ.forEach(function (f, i) {
                             f.properties.tip = t[0][i]; f.properties.popup = t[1][i];
                         });
@@ -430,7 +430,7 @@ class _VectorLayer(_RawScript, Layer):
             // the popups of the layer, in feature order, packed apart: decoded on first use
             var popups = function () {
                 popups.pending = popups.pending || window.hazidInflate(
-                    {{ this.popups|tojson }}).then(function (texts) {
+                    {{ this.popups_json }}).then(function (texts) {
                         group._f.forEach(function (f, i) { f.properties.popup = texts[i]; });
                         popups.done = true;
                     });
@@ -464,7 +464,7 @@ class _VectorLayer(_RawScript, Layer):
             reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ this.plus }};
             {%- if this.packed %}
             reg.pending = (reg.pending || 0) + 1;
-            window.hazidInflate({{ this.packed|tojson }}).then(function (d) {
+            window.hazidInflate({{ this.packed_json }}).then(function (d) {
                 geo.addData(d);
                 reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ this.plus }};
                 {%- if this.circles %}
@@ -522,6 +522,10 @@ class _VectorLayer(_RawScript, Layer):
             _pack(json.dumps(list(texts), ensure_ascii=False, separators=(",", ":")))
             if self.circles and texts is not None
             else ""
+        )
+        # the packed texts as JSON strings (base64 needs no escaping; tojson scans megabytes)
+        self.packed_json, self.popups_json, self.texts_json = (
+            f'"{t}"' for t in (self.packed, self.popups, self.texts)
         )
         # many features: popups and tooltips bound on first use, unless labels are permanent
         self.lazy = canvas and not (tooltip or {}).get("permanent", False)

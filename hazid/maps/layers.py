@@ -113,10 +113,7 @@ def _add_countries(c: _Canvas, *, tiles: str | None, rank: dict[str, int]) -> No
     """Every country (the offline base map, complete at every zoom) and its name."""
     assert c.base is not None
     pos = np.arange(len(c.base.iso))
-    props = [
-        {"tip": f"{_esc(n)} ({_esc(i)})" if _esc(n) != _esc(i) else _esc(i)}
-        for n, i in zip(c.base.names, c.base.iso, strict=True)
-    ]
+    props = [{"tip": t} for t in c.base.tips()]
     style = {**_COUNTRY_STYLE, "pane": "hazidCountries", "className": "hazid-country"}
     c.add(
         "countries",
