@@ -15,6 +15,7 @@ from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
+from branca.utilities import _camelify
 from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
@@ -36,7 +37,20 @@ window.hazidInflate = window.hazidInflate || function (b64) {
 """
 
 
-class _RawScript:
+@functools.lru_cache(maxsize=64)
+def _snake(name: str) -> str:
+    """Return branca's variable name of a class name (``HazidLayer`` -> ``hazid_layer``)."""
+    return _camelify(name)
+
+
+class _Named:
+    """Give branca's ``get_name``, with the class name converted once, not at every call."""
+
+    def get_name(self) -> str:
+        return _snake(self._name) + "_" + self._id  # type: ignore[attr-defined]
+
+
+class _RawScript(_Named):
     """Put the output of the element's ``script`` macro into the page as it is.
 
     branca's ``MacroElement.render`` wraps that output in an ``Element``, which compiles it as
@@ -72,7 +86,7 @@ def _render_macros(el: Any, kwargs: dict[str, Any]) -> None:
         element.render(**kwargs)
 
 
-class _Verbatim(MacroElement):
+class _Verbatim(_Named, MacroElement):
     """The rendering of :class:`_RawScript` for folium's map and layer control.
 
     Put after folium's class among the bases (``class _Map(folium.Map, _Verbatim)``), so that
@@ -107,7 +121,7 @@ def _verbatim(text: str, jinja: bool) -> Element:
     return _Raw(text[:-1] if text.endswith("\n") else text)
 
 
-class _AddTo(Element):
+class _AddTo(_Named, Element):
     """Add a layer to its parent: folium's ``ElementAddToElement``, written verbatim."""
 
     def __init__(self, *, element_name: str, element_parent_name: str) -> None:
