@@ -28,12 +28,8 @@ def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-#: what :func:`html.escape` (``quote=True``) replaces, in its order
-_HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
-
-
-#: columns from this length are escaped with string kernels; shorter ones value by value
-#: (the kernels' fixed cost exceeds the per-value cost below it)
+#: columns from this length are escaped at once (joined, escaped, split); shorter ones value
+#: by value
 _AT_ONCE_FROM = 1000
 
 
@@ -47,22 +43,21 @@ def _esc_series(values: pd.Series, *, at_once_from: int = _AT_ONCE_FROM) -> pd.S
     """
     missing = values.isna().to_numpy()
     text = values.astype(object).to_numpy()
+    esc = html.escape
     if len(text) < at_once_from:
-        esc = html.escape
         out_list = [
             "" if m else esc(str(v), quote=True)
             for v, m in zip(text.tolist(), missing.tolist(), strict=True)
         ]
         return pd.Series(out_list, index=values.index, dtype=object)
-    if missing.any():
-        text = np.where(missing, "", text)
-    out = pd.Series(text, index=values.index, dtype=object).astype(str)
-    if out.str.contains("[&<>\"']", regex=True).any():
-        arrow = out.astype("string[pyarrow]")
-        for old, new in _HTML_ESCAPES:
-            arrow = arrow.str.replace(old, new, regex=False)
-        out = arrow.astype(object)
-    return out.astype(object)
+    strs = ["" if m else str(v) for v, m in zip(text.tolist(), missing.tolist(), strict=True)]
+    # escaped at once: joined by a character escaping leaves alone, then split again
+    joined = "\x00".join(strs)
+    if joined.count("\x00") == max(len(strs) - 1, 0):
+        out_list = esc(joined, quote=True).split("\x00") if strs else []
+    else:  # a value holds the separator
+        out_list = [esc(v, quote=True) for v in strs]
+    return pd.Series(out_list, index=values.index, dtype=object)
 
 
 def _esc_list(values: list[Any]) -> list[str]:
