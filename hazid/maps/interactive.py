@@ -505,14 +505,14 @@ def write_map(results: Any, path: str | os.PathLike[str], **kw: Any) -> Path:
         raise OutputError(f"cannot write map {path}: directory {path.parent} does not exist")
     m = results if isinstance(results, folium.Map) else screening_map(results, **kw)
     _stable_ids(m.get_root())
-    page = m.get_root().render()
+    page = m.get_root().render().encode("utf-8")
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         umask = os.umask(0o022)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(page)
         os.replace(tmp, path)
         tmp = None
@@ -521,5 +521,5 @@ def write_map(results: Any, path: str | os.PathLike[str], **kw: Any) -> Path:
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-    logger.info("wrote map %s (%.1f MB)", path, len(page.encode("utf-8")) / 1e6)
+    logger.info("wrote map %s (%.1f MB)", path, len(page) / 1e6)
     return path
