@@ -124,3 +124,91 @@ def test_props_json_is_the_encoders_text(props):
 def test_props_json_refuses_what_the_encoder_refuses():
     with pytest.raises(TypeError, match="not JSON serializable"):
         _props_json({"r": np.int64(3)})
+
+
+@pytest.mark.parametrize("title", ["hazid map", "odd {{ 1 + 1 }} title"])
+def test_map_and_layer_control_render_as_folium_renders_them(title):
+    import folium
+
+    from hazid.maps.elements import _LayerControl, _Legend, _Map
+    from hazid.maps.interactive import _stable_ids
+
+    pages = []
+    for map_class, control_class in ((folium.Map, folium.LayerControl), (_Map, _LayerControl)):
+        m = map_class(tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
+        folium.FeatureGroup(name=title).add_to(m)
+        m.add_child(_Legend(f"<h4>{title}</h4>"))
+        control_class(collapsed=False).add_to(m)
+        _stable_ids(m.get_root())
+        pages.append(m.get_root().render())
+    assert pages[0] == pages[1]
+    assert "L.control.layers" in pages[1]
+
+
+def test_small_text_helpers_as_the_pandas_formulas():
+    from hazid.maps.content import _is_water, _site_country, _truthy
+
+    flags = pd.Series([True, "yes", " Y ", 1, 1.0, "1.0", 0, None, np.nan, "no", 2], dtype=object)
+    expected = flags.map(lambda v: str(v).strip().lower()).isin(["true", "1", "1.0", "yes", "y"])
+    assert _truthy(flags).tolist() == expected.tolist()
+    affected = pd.DataFrame(
+        {
+            "pathway": ["air", "Water", "river spill", None, "", "air"],
+            "arrival_h": [np.nan, np.nan, 3.0, 5.0, np.nan, 2.0],
+        }
+    )
+    assert _is_water(affected).tolist() == [False, True, True, True, False, False]
+    sites = pd.DataFrame(
+        {"site_country": [" KAZ ", None, "", np.nan], "country": ["UZB", " TJK", "KGZ", None]}
+    )
+    assert _site_country(sites).tolist() == ["KAZ", "TJK", "KGZ", ""]
+
+
+def _entry_parts_segment_by_segment(lines, polys):
+    """Each line's first segment meeting its polygon, found by testing every segment."""
+    import shapely
+
+    out = np.empty(len(lines), dtype=object)
+    for i, (line, poly) in enumerate(zip(lines, polys, strict=True)):
+        if shapely.get_type_id(line) != 1:
+            out[i] = shapely.intersection(line, poly)
+            continue
+        coords = shapely.get_coordinates(line)
+        segs = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
+        hit = np.flatnonzero(shapely.intersects(poly, segs))
+        out[i] = shapely.intersection(segs[hit[0]], poly) if len(hit) else shapely.LineString()
+    return out
+
+
+def test_entry_parts_as_segment_by_segment():
+    import shapely
+    from shapely.geometry import LineString, MultiLineString, Polygon, box
+
+    from hazid.maps.geometry import _entry_parts
+
+    square = box(0, 0, 10, 10)
+    notch = Polygon([(0, 0), (10, 0), (10, 10), (6, 10), (6, 4), (4, 4), (4, 10), (0, 10)])
+    lines = [
+        LineString([(-5, 5), (5, 15), (20, 20), (5, 5)]),  # corner cut before a vertex inside
+        LineString([(-5, -5), (15, 15)]),  # no vertex inside
+        LineString([(-5, 0), (-1, 0), (0, 0)]),  # ends on the boundary
+        LineString([(20, 20), (30, 30)]),  # never meets
+        LineString([(5, 5), (6, 6)]),  # starts inside
+        LineString([(-5, 5), (-1, 5), (5, 5), (6, 5)]),
+        LineString([(5, 12), (5, 6), (5, 2), (12, 2)]),  # through the notch, then inside
+        LineString(),
+        None,
+        MultiLineString([[(-5, 5), (5, 5)], [(20, 20), (30, 30)]]),
+        LineString([(-1, 11), (11, -1), (12, 12), (5, 5)]),
+    ]
+    polys = [notch if i == 6 else square for i in range(len(lines))]
+    lines, polys = np.array(lines, dtype=object), np.array(polys, dtype=object)
+    got = _entry_parts(lines, polys)
+    expected = _entry_parts_segment_by_segment(lines, polys)
+    for g, e in zip(got, expected, strict=True):
+        assert (g is None) == (e is None)
+        if g is not None:
+            assert g.geom_type == e.geom_type
+            np.testing.assert_array_equal(shapely.get_coordinates(g), shapely.get_coordinates(e))
+    assert str(got[0]) == "POINT (0 10)"
+    assert got[3].is_empty and got[8] is None

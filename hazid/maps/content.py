@@ -202,7 +202,10 @@ def _joined(rows: list[str], site_ids: pd.Series) -> dict[str, str]:
 
 def _is_water(affected: pd.DataFrame) -> pd.Series:
     """Flag the rows of the water pathway."""
-    pathway = [p.lower() for p in _col(affected, "pathway", "").astype(str).tolist()]
+    pathway = [  # a missing pathway (kept missing by the text type) as an empty one
+        p.lower() if isinstance(p, str) else ""
+        for p in _col(affected, "pathway", "").astype(str).tolist()
+    ]
     timed = pd.to_numeric(_col(affected, "arrival_h"), errors="coerce").notna().tolist()
     water = [
         "water" in p or "river" in p or ("air" not in p and t)

@@ -335,32 +335,96 @@ def _entry_parts(lines: np.ndarray, polys: np.ndarray) -> np.ndarray:
     The point of that intersection nearest the start of the line is where the line first
     enters the polygon, as in the intersection of the whole line, which is much slower to
     compute with a detailed country and yields every vertex of the line inside it. Only
-    the first segment meeting the polygon (a prepared-geometry test of every segment whose
-    bounding box meets the polygon's) is intersected. Lines that are not simple
-    ``LineString`` are intersected whole; an empty geometry where the line does not meet its
-    polygon.
+    the first segment meeting the polygon (see :func:`_first_meeting`) is intersected.
+    Lines that are not simple ``LineString`` are intersected whole; an empty geometry where
+    the line does not meet its polygon.
     """
+    lines = np.asarray(lines, dtype=object)
+    polys = np.asarray(polys, dtype=object)
     out = np.empty(len(lines), dtype=object)
-    for i, (line, poly) in enumerate(zip(lines, polys, strict=True)):
-        if shapely.get_type_id(line) != 1:
-            out[i] = shapely.intersection(line, poly)
-            continue
-        coords = shapely.get_coordinates(line)
-        # only the segments whose bounding box meets the polygon's can meet it
-        x0, y0, x1, y1 = coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1]
-        west, south, east, north = shapely.bounds(poly)
-        near = np.flatnonzero(
-            (np.minimum(x0, x1) <= east)
-            & (np.maximum(x0, x1) >= west)
-            & (np.minimum(y0, y1) <= north)
-            & (np.maximum(y0, y1) >= south)
-        )
-        segs = shapely.linestrings(np.stack([coords[near], coords[near + 1]], axis=1))
-        shapely.prepare(poly)
-        hit = np.flatnonzero(shapely.intersects(poly, segs)) if len(near) else near
-        if not len(hit):
-            out[i] = shapely.LineString()
-            continue
-        seg = segs[hit[0]]
-        out[i] = shapely.intersection(seg, poly)
+    simple = shapely.get_type_id(lines) == 1
+    other = np.flatnonzero(~simple)
+    if len(other):
+        out[other] = shapely.intersection(lines[other], polys[other])
+    rows = np.flatnonzero(simple)
+    out[rows] = shapely.LineString()  # where the line does not meet its polygon
+    if not len(rows):
+        return out
+    polys = polys[rows]
+    shapely.prepare(polys)
+    coords, owner = shapely.get_coordinates(lines[rows], return_index=True)
+    first = _first_meeting(coords, owner, polys)
+    met = np.flatnonzero(first >= 0)
+    if len(met):
+        at = first[met]
+        segs = shapely.linestrings(np.stack([coords[at], coords[at + 1]], axis=1))
+        out[rows[met]] = shapely.intersection(segs, polys[met])
     return out
+
+
+def _first_meeting(coords: np.ndarray, owner: np.ndarray, polys: np.ndarray) -> np.ndarray:
+    """Start (position in ``coords``) of each line's first segment meeting its polygon, or -1.
+
+    ``coords`` and ``owner`` are the coordinates of the lines and the line of each (in order);
+    ``polys`` are prepared. A segment meets its polygon if an end lies in it (a vertex test,
+    without making geometries) or, both ends outside, if it crosses it: the segment ending at
+    a line's first vertex in its polygon is the first to meet it unless the line before that
+    vertex meets the polygon (one test of that part of the line); the segments of such lines,
+    and of lines without a vertex in their polygon, are tested one by one.
+    """
+    n = len(polys)
+    starts = np.searchsorted(owner, np.arange(n))
+    inside = shapely.intersects_xy(polys[owner], coords[:, 0], coords[:, 1])
+    first_in = np.full(n, -1)
+    pos = np.flatnonzero(inside)
+    lead = _leading(owner[pos])
+    first_in[owner[pos[lead]]] = pos[lead]  # the first vertex of each line inside
+    found = first_in >= 0
+    first = np.where(found, np.maximum(first_in - 1, starts), -1)
+    # lines reaching their polygon at their third vertex or later: does the part before meet it?
+    early = np.flatnonzero(found & (first_in - starts >= 2))
+    check = np.zeros(n, dtype=bool)
+    if len(early):
+        length = first_in[early] - starts[early]
+        at = np.repeat(starts[early] - np.cumsum(np.concatenate([[0], length[:-1]])), length)
+        at += np.arange(len(at))
+        part = shapely.linestrings(coords[at], indices=np.repeat(np.arange(len(early)), length))
+        check[early] = shapely.intersects(polys[early], part)
+    slow = np.flatnonzero(check | ~found)
+    if len(slow):
+        first[slow] = _first_meeting_by_segment(coords, owner, polys, slow)
+    return first
+
+
+def _first_meeting_by_segment(
+    coords: np.ndarray, owner: np.ndarray, polys: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """:func:`_first_meeting` of the lines ``rows``, by a test of each segment.
+
+    Only the segments whose bounding box meets the polygon's are tested.
+    """
+    first = np.full(len(rows), -1)
+    place = np.full(len(polys), -1)
+    place[rows] = np.arange(len(rows))
+    start = np.flatnonzero((owner[1:] == owner[:-1]) & (place[owner[:-1]] >= 0))
+    seg_row = owner[start]
+    west, south, east, north = shapely.bounds(polys)[seg_row].T
+    x0, y0 = coords[start, 0], coords[start, 1]
+    x1, y1 = coords[start + 1, 0], coords[start + 1, 1]
+    near = (
+        (np.minimum(x0, x1) <= east)
+        & (np.maximum(x0, x1) >= west)
+        & (np.minimum(y0, y1) <= north)
+        & (np.maximum(y0, y1) >= south)
+    )
+    start, seg_row = start[near], seg_row[near]
+    segs = shapely.linestrings(np.stack([coords[start], coords[start + 1]], axis=1))
+    hit = np.flatnonzero(shapely.intersects(polys[seg_row], segs))
+    hit = hit[_leading(seg_row[hit])]  # the first of each line
+    first[place[seg_row[hit]]] = start[hit]
+    return first
+
+
+def _leading(groups: np.ndarray) -> np.ndarray:
+    """Mask of the first item of each run of equal values (``groups`` sorted)."""
+    return np.concatenate([[True], groups[1:] != groups[:-1]]) if len(groups) else groups == 0
