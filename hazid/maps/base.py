@@ -95,6 +95,7 @@ class BaseMap:
         )
         self._json: dict[tuple[float, int], str] = {}
         self._labels: list[dict[str, Any]] | None = None
+        self._tips: list[str] | None = None
 
     def prepare(self) -> BaseMap:
         """Compute now what every map uses: the world-level texts, labels, spatial index.
@@ -104,9 +105,18 @@ class BaseMap:
         """
         self.geometry_json(np.arange(len(self.iso)), _WORLD_TOL_M)
         self.labels()
+        self.tips()
         _ = self.borders.sindex
         shapely.prepare(self.borders.geometry.to_numpy())
         return self
+
+    def tips(self) -> list[str]:
+        """Tooltip HTML of each country: its name and ISO code (the code alone if the same)."""
+        if self._tips is None:
+            names = [_esc(n) for n in self.names]
+            codes = [_esc(i) for i in self.iso]
+            self._tips = [f"{n} ({i})" if n != i else i for n, i in zip(names, codes, strict=True)]
+        return self._tips
 
     def level(self, tolerance_m: float, lat: float) -> float:
         """Detail level (Web Mercator metres) for a map tolerance (ground metres)."""

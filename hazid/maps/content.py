@@ -28,12 +28,8 @@ def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-#: what :func:`html.escape` (``quote=True``) replaces, in its order
-_HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
-
-
-#: columns from this length are escaped with string kernels; shorter ones value by value
-#: (the kernels' fixed cost exceeds the per-value cost below it)
+#: columns from this length are escaped at once (joined, escaped, split); shorter ones value
+#: by value
 _AT_ONCE_FROM = 1000
 
 
@@ -47,22 +43,32 @@ def _esc_series(values: pd.Series, *, at_once_from: int = _AT_ONCE_FROM) -> pd.S
     """
     missing = values.isna().to_numpy()
     text = values.astype(object).to_numpy()
+    esc = html.escape
     if len(text) < at_once_from:
-        esc = html.escape
         out_list = [
             "" if m else esc(str(v), quote=True)
             for v, m in zip(text.tolist(), missing.tolist(), strict=True)
         ]
         return pd.Series(out_list, index=values.index, dtype=object)
-    if missing.any():
-        text = np.where(missing, "", text)
-    out = pd.Series(text, index=values.index, dtype=object).astype(str)
-    if out.str.contains("[&<>\"']", regex=True).any():
-        arrow = out.astype("string[pyarrow]")
-        for old, new in _HTML_ESCAPES:
-            arrow = arrow.str.replace(old, new, regex=False)
-        out = arrow.astype(object)
-    return out.astype(object)
+    strs = ["" if m else str(v) for v, m in zip(text.tolist(), missing.tolist(), strict=True)]
+    # escaped at once: joined by a character escaping leaves alone, then split again
+    joined = "\x00".join(strs)
+    if joined.count("\x00") == max(len(strs) - 1, 0):
+        out_list = esc(joined, quote=True).split("\x00") if strs else []
+    else:  # a value holds the separator
+        out_list = [esc(v, quote=True) for v in strs]
+    return pd.Series(out_list, index=values.index, dtype=object)
+
+
+def _esc_list(values: list[Any]) -> list[str]:
+    """:func:`_esc_series` of a list of values, as a list.
+
+    Examples
+    --------
+    >>> _esc_list(["a<b", None])
+    ['a&lt;b', '']
+    """
+    return _esc_series(pd.Series(values, dtype=object)).tolist()
 
 
 def _fmt(value: Any) -> str:
@@ -111,8 +117,12 @@ def _lookup(keys: pd.Series, mapping: Any) -> pd.Series:
 
 def _truthy(s: pd.Series) -> pd.Series:
     """Booleans from a column that may hold bools, 0/1, strings or missing values."""
-    txt = s.astype(object).map(lambda v: str(v).strip().lower())
-    return txt.isin(["true", "1", "1.0", "yes", "y"]).astype(bool)
+    yes = _TRUE_TEXTS
+    flags = [str(v).strip().lower() in yes for v in s.astype(object).tolist()]
+    return pd.Series(flags, index=s.index, dtype=bool)
+
+
+_TRUE_TEXTS = frozenset(["true", "1", "1.0", "yes", "y"])
 
 
 def _site_status(sites: gpd.GeoDataFrame, affected: pd.DataFrame | None) -> pd.Series:
@@ -131,30 +141,37 @@ def _site_country(sites: pd.DataFrame) -> pd.Series:
     """ISO3 of each site: ``site_country`` when known, else the inventory ``country``."""
     sc = _col(sites, "site_country", "").astype(object).where(lambda s: s.notna(), "")
     c = _col(sites, "country", "").astype(object).where(lambda s: s.notna(), "")
-    sc = sc.astype(str).str.strip()
-    return sc.where(sc != "", c.astype(str).str.strip()).astype(object)
+    out = [str(a).strip() or str(b).strip() for a, b in zip(sc.tolist(), c.tolist(), strict=True)]
+    return pd.Series(out, index=sites.index, dtype=object)
 
 
-def _inventory_rows(holdings: pd.DataFrame | None) -> pd.Series:
+def _texts(df: pd.DataFrame, name: str) -> list[str]:
+    """Column as a list of HTML-escaped strings (missing values empty)."""
+    return _text_col(df, name).tolist()
+
+
+def _nums(df: pd.DataFrame, name: str) -> list[str]:
+    """Column as a list of formatted numbers (as :func:`_num_col`)."""
+    return _num_col(df, name).tolist()
+
+
+def _inventory_rows(holdings: pd.DataFrame | None) -> dict[str, str]:
     """HTML table rows of the holdings, joined per ``site_id``."""
     if holdings is None:
-        return pd.Series(dtype=object)
-    sub = _text_col(holdings, "substance")
-    key = _text_col(holdings, "substance_key")
-    cat = _text_col(holdings, "categories")
-    name = sub.where(sub != "", key.where(key != "", cat))
-    rows = (
-        "<tr><td>"
-        + name
-        + '</td><td class="n">'
-        + _num_col(holdings, "quantity_t")
-        + "</td><td>"
-        + _text_col(holdings, "annex_entry")
-        + '</td><td class="n">'
-        + _num_col(holdings, "ratio")
-        + "</td></tr>"
-    )
-    return _joined_by_site(rows, holdings["site_id"])
+        return {}
+    rows = [
+        f'<tr><td>{s or k or c}</td><td class="n">{q}</td><td>{a}</td><td class="n">{r}</td></tr>'
+        for s, k, c, q, a, r in zip(
+            _texts(holdings, "substance"),
+            _texts(holdings, "substance_key"),
+            _texts(holdings, "categories"),
+            _nums(holdings, "quantity_t"),
+            _texts(holdings, "annex_entry"),
+            _nums(holdings, "ratio"),
+            strict=True,
+        )
+    ]
+    return _joined(rows, holdings["site_id"])
 
 
 def _joined_by_site(rows: pd.Series, site_ids: pd.Series) -> pd.Series:
@@ -169,61 +186,71 @@ def _joined_by_site(rows: pd.Series, site_ids: pd.Series) -> pd.Series:
     >>> _joined_by_site(pd.Series([], dtype=object), pd.Series([], dtype=object)).empty
     True
     """
+    joined = _joined(rows.tolist(), site_ids)
+    return pd.Series(list(joined.values()), index=pd.Index(list(joined)), dtype=object)
+
+
+def _joined(rows: list[str], site_ids: pd.Series) -> dict[str, str]:
+    """:func:`_joined_by_site` of a list of texts, as a dict (site id: joined texts)."""
     uniques, order, ends_at = site_groups(site_ids)
-    texts = rows.to_numpy(dtype=object)[order].tolist()
+    texts = [rows[i] for i in order.tolist()]
     ends = ends_at.tolist()
     starts = [0, *ends[:-1]] if ends else []
     joined = ["".join(texts[a:b]) for a, b in zip(starts, ends, strict=True)]
-    return pd.Series(joined, index=pd.Index(uniques), dtype=object)
+    return dict(zip(uniques.tolist(), joined, strict=True))
 
 
 def _is_water(affected: pd.DataFrame) -> pd.Series:
     """Flag the rows of the water pathway."""
-    pathway = _col(affected, "pathway", "").astype(str).str.lower()
-    return pathway.str.contains("water|river", regex=True) | (
-        ~pathway.str.contains("air")
-        & pd.to_numeric(_col(affected, "arrival_h"), errors="coerce").notna()
-    )
+    pathway = [  # a missing pathway (kept missing by the text type) as an empty one
+        p.lower() if isinstance(p, str) else ""
+        for p in _col(affected, "pathway", "").astype(str).tolist()
+    ]
+    timed = pd.to_numeric(_col(affected, "arrival_h"), errors="coerce").notna().tolist()
+    water = [
+        "water" in p or "river" in p or ("air" not in p and t)
+        for p, t in zip(pathway, timed, strict=True)
+    ]
+    return pd.Series(water, index=affected.index, dtype=bool)
 
 
-def _affected_rows(affected: pd.DataFrame | None) -> pd.Series:
+def _affected_rows(affected: pd.DataFrame | None) -> dict[str, str]:
     """HTML table rows of the affected Parties, joined per ``site_id``."""
     if affected is None:
-        return pd.Series(dtype=object)
-    water = _is_water(affected)
-    uncertain = _truthy(_col(affected, "uncertain", False))
-    air_fig = (
-        _text_col(affected, "hazard")
-        + " zone "
-        + _num_col(affected, "zone_km")
-        + " km; border at "
-        + _num_col(affected, "border_km")
-        + " km; margin "
-        + _num_col(affected, "margin_km")
-        + " km"
-        + pd.Series(np.where(uncertain, " (uncertain)", ""), index=affected.index, dtype=object)
+        return {}
+    water = _is_water(affected).tolist()
+    uncertain = _truthy(_col(affected, "uncertain", False)).tolist()
+    air = zip(
+        _texts(affected, "hazard"),
+        _nums(affected, "zone_km"),
+        _nums(affected, "border_km"),
+        _nums(affected, "margin_km"),
+        uncertain,
+        strict=True,
     )
-    water_fig = (
-        _text_col(affected, "river")
-        + ": "
-        + _num_col(affected, "river_km")
-        + " km downstream; arrival "
-        + _num_col(affected, "arrival_h")
-        + " h; peak "
-        + _num_col(affected, "peak_mg_l")
-        + " mg/L"
+    river = zip(
+        _texts(affected, "river"),
+        _nums(affected, "river_km"),
+        _nums(affected, "arrival_h"),
+        _nums(affected, "peak_mg_l"),
+        strict=True,
     )
-    fig = water_fig.where(water, air_fig)
-    rows = (
-        "<tr><td>"
-        + _text_col(affected, "affected")
-        + "</td><td>"
-        + _text_col(affected, "pathway")
-        + "</td><td>"
-        + fig
-        + "</td></tr>"
-    )
-    return _joined_by_site(rows, affected["site_id"])
+    rows = []
+    for w, a, r, party, pathway in zip(
+        water, air, river, _texts(affected, "affected"), _texts(affected, "pathway"), strict=True
+    ):
+        if w:
+            fig = f"{r[0]}: {r[1]} km downstream; arrival {r[2]} h; peak {r[3]} mg/L"
+        else:
+            fig = f"{a[0]} zone {a[1]} km; border at {a[2]} km; margin {a[3]} km" + (
+                " (uncertain)" if a[4] else ""
+            )
+        rows.append(f"<tr><td>{party}</td><td>{pathway}</td><td>{fig}</td></tr>")
+    return _joined(rows, affected["site_id"])
+
+
+_INVENTORY_HEAD = "<table><tr><th>Substance</th><th>t</th><th>Annex I</th><th>q/Q</th></tr>"
+_AFFECTED_HEAD = "<table><tr><th>Affected Party</th><th>Pathway</th><th>Figures</th></tr>"
 
 
 def _site_popups(
@@ -231,59 +258,37 @@ def _site_popups(
     status: pd.Series,
     holdings: pd.DataFrame | None,
     affected: pd.DataFrame | None,
-) -> pd.Series:
+) -> list[str]:
     """Popup HTML of each site."""
     ids = sites["site_id"]
-    inv = _lookup(ids, _inventory_rows(holdings))
-    aff = _lookup(ids, _affected_rows(affected))
-    name = _text_col(sites, "site_name")
-    name = name.where(name != "", _esc_series(ids))
-    meta = (
-        _esc_series(ids)
-        + " · "
-        + _text_col(sites, "operator")
-        + " · "
-        + _esc_series(_site_country(sites))
+    inv, aff = _inventory_rows(holdings), _affected_rows(affected)
+    n_aff = (
+        affected.groupby("site_id")["affected"].nunique().to_dict() if affected is not None else {}
     )
     labels = {k: v["label"] for k, v in SITE_STATUS_STYLE.items()}
-    n_aff = (
-        affected.groupby("site_id")["affected"].nunique() if affected is not None else pd.Series()
-    )
-    n_aff = ids.map(n_aff).fillna(0).astype(int)
-    status_txt = status.map(labels) + np.where(
-        status == "notify", " (" + n_aff.astype(str) + " Parties)", ""
-    )
-    inv_html = np.where(
-        inv != "",
-        "<table><tr><th>Substance</th><th>t</th><th>Annex I</th><th>q/Q</th></tr>"
-        + inv
-        + "</table>",
-        "<div>No holdings listed.</div>",
-    )
-    reasons = _text_col(sites, "reasons")
-    reasons_html = np.where(reasons != "", "<div><b>Reasons:</b> " + reasons + "</div>", "")
-    aff_html = np.where(
-        aff != "",
-        "<table><tr><th>Affected Party</th><th>Pathway</th><th>Figures</th></tr>"
-        + aff
-        + "</table>",
-        "",
-    )
-    return (
-        '<div class="hz-pop"><div class="hz-h">'
-        + name
-        + '</div><div class="hz-s">'
-        + meta
-        + '</div><div class="hz-st hz-'
-        + status
-        + '">'
-        + status_txt
-        + "</div>"
-        + inv_html
-        + reasons_html
-        + aff_html
-        + "</div>"
-    )
+    out = []
+    for i, e, name, operator, country, reasons, st in zip(
+        ids.tolist(),
+        _esc_series(ids).tolist(),
+        _texts(sites, "site_name"),
+        _texts(sites, "operator"),
+        _esc_series(_site_country(sites)).tolist(),
+        _texts(sites, "reasons"),
+        status.tolist(),
+        strict=True,
+    ):
+        status_txt = labels[st] + (f" ({n_aff.get(i, 0)} Parties)" if st == "notify" else "")
+        rows = inv.get(i, "")
+        inv_html = _INVENTORY_HEAD + rows + "</table>" if rows else "<div>No holdings listed.</div>"
+        reasons_html = f"<div><b>Reasons:</b> {reasons}</div>" if reasons else ""
+        rows = aff.get(i, "")
+        aff_html = _AFFECTED_HEAD + rows + "</table>" if rows else ""
+        out.append(
+            f'<div class="hz-pop"><div class="hz-h">{name or e}</div><div class="hz-s">'
+            f'{e} · {operator} · {country}</div><div class="hz-st hz-{st}">{status_txt}</div>'
+            f"{inv_html}{reasons_html}{aff_html}</div>"
+        )
+    return out
 
 
 def _swatch(kind: str, colour: str, fill: str | None = None, opacity: float = 1.0) -> str:

@@ -9,10 +9,13 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 import zlib
 from typing import Any
 
-from branca.element import MacroElement
+import folium
+from branca.element import Element, MacroElement
+from branca.utilities import _camelify
 from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
@@ -34,8 +37,108 @@ window.hazidInflate = window.hazidInflate || function (b64) {
 """
 
 
-class _Registry(MacroElement):
+@functools.lru_cache(maxsize=64)
+def _snake(name: str) -> str:
+    """Return branca's variable name of a class name (``HazidLayer`` -> ``hazid_layer``)."""
+    return _camelify(name)
+
+
+class _Named:
+    """Give branca's ``get_name``, with the class name converted once, not at every call."""
+
+    def get_name(self) -> str:
+        return _snake(self._name) + "_" + self._id  # type: ignore[attr-defined]
+
+
+class _RawScript(_Named):
+    """Put the output of the element's ``script`` macro into the page as it is.
+
+    branca's ``MacroElement.render`` wraps that output in an ``Element``, which compiles it as
+    a Jinja template: megabytes of GeoJSON lexed for nothing (and text such as ``{{`` in the
+    data read as template syntax). The output is added verbatim instead, with the single
+    trailing newline Jinja would drop removed, so the page is the same. A shown layer is added
+    to its parent by the statement folium's ``ElementAddToElement`` writes, also verbatim.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        if isinstance(self, Layer) and self.show:  # as folium's Layer.render
+            self.add_child(
+                _AddTo(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
+                name=self.get_name() + "_add",
+            )
+        _render_macros(self, kwargs)
+
+    #: whether the text is still rendered as a template when it holds template syntax (as
+    #: branca does; for the small elements, whose text comes from the code and short labels)
+    _jinja = False
+
+
+def _render_macros(el: Any, kwargs: dict[str, Any]) -> None:
+    """Render a ``MacroElement`` as branca does, its macros' output put in the page verbatim."""
+    figure = el.get_root()
+    macros = el._template.module.__dict__
+    for part in ("header", "html", "script"):
+        if part in macros:
+            getattr(figure, part).add_child(
+                _verbatim(macros[part](el, kwargs), el._jinja), name=el.get_name()
+            )
+    for element in el._children.values():
+        element.render(**kwargs)
+
+
+class _Verbatim(_Named, MacroElement):
+    """The rendering of :class:`_RawScript` for folium's map and layer control.
+
+    Put after folium's class among the bases (``class _Map(folium.Map, _Verbatim)``), so that
+    folium's own ``render`` runs first and ends here instead of in ``MacroElement.render``.
+    """
+
+    _jinja = True
+
+    def render(self, **kwargs: Any) -> None:
+        _render_macros(self, kwargs)
+
+
+class _Map(folium.Map, _Verbatim):
+    """folium's map, rendered without compiling its macros' output as templates."""
+
+
+class _LayerControl(folium.LayerControl, _Verbatim):
+    """folium's layer control, rendered without compiling its macros' output as templates."""
+
+
+_JINJA_SYNTAX = re.compile(r"\{[{%#]|\r")
+
+
+def _verbatim(text: str, jinja: bool) -> Element:
+    """Make the element branca makes of a macro's output: the text without its last newline.
+
+    With ``jinja``, a text holding template syntax (or a carriage return, which Jinja turns
+    into a newline) is compiled as branca compiles it, so that the page is the same.
+    """
+    if jinja and _JINJA_SYNTAX.search(text):
+        return Element(text)
+    return _Raw(text[:-1] if text.endswith("\n") else text)
+
+
+class _AddTo(_Named, Element):
+    """Add a layer to its parent: folium's ``ElementAddToElement``, written verbatim."""
+
+    def __init__(self, *, element_name: str, element_parent_name: str) -> None:
+        super().__init__()
+        self._name = "ElementAddToElement"
+        self.element_name = element_name
+        self.element_parent_name = element_parent_name
+
+    def render(self, **kwargs: Any) -> None:
+        text = ElementAddToElement._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_verbatim(text, True), name=self.get_name())
+
+
+class _Registry(_RawScript, MacroElement):
     """Create the panes and a JS registry ``window.hazidMaps`` of layers and counts."""
+
+    _jinja = True
 
     _template = Template(
         """
@@ -79,7 +182,7 @@ class _Registry(MacroElement):
         self.inflate = _INFLATE_JS
 
 
-class _Finish(MacroElement):
+class _Finish(_RawScript, MacroElement):
     """Place the labels without overlaps; copy the feature counts to ``data-hazid-*``.
 
     Runs once every compressed layer is inflated (``data-hazid-ready`` is then set).
@@ -89,6 +192,8 @@ class _Finish(MacroElement):
     is shown on hover), then country names (affected Parties, Parties of origin, then by size;
     a name wider than its country is left out).
     """
+
+    _jinja = True
 
     _template = Template(
         """
@@ -170,31 +275,6 @@ reg.declutter = function () {
     }
 };
 """
-
-
-class _RawScript:
-    """Put the output of the element's ``script`` macro into the page as it is.
-
-    branca's ``MacroElement.render`` wraps that output in an ``Element``, which compiles it as
-    a Jinja template: megabytes of GeoJSON lexed for nothing (and text such as ``{{`` in the
-    data read as template syntax). The output is added verbatim instead, with the single
-    trailing newline Jinja would drop removed, so the page is the same.
-    """
-
-    def render(self, **kwargs: Any) -> None:
-        if isinstance(self, Layer) and self.show:  # as folium's Layer.render
-            self.add_child(
-                ElementAddToElement(
-                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
-                ),
-                name=self.get_name() + "_add",
-            )
-        script = self._template.module.__dict__["script"](self, kwargs)
-        if script.endswith("\n"):
-            script = script[:-1]
-        self.get_root().script.add_child(_Raw(script), name=self.get_name())
-        for element in self._children.values():
-            element.render(**kwargs)
 
 
 def _pack(data: str) -> str:
@@ -308,7 +388,7 @@ class _VectorLayer(_RawScript, Layer):
             // tooltips and popups of the circles, packed apart: decoded on first use
             function load() {
                 load.pending = load.pending || window.hazidInflate(
-                    {{ this.texts|tojson }}).then(function (t) {
+                    {{ this.texts_json }}).then(function (t) {
                         circ.forEach(function (f, i) {
                             f.properties.tip = t[0][i]; f.properties.popup = t[1][i];
                         });
@@ -364,7 +444,7 @@ class _VectorLayer(_RawScript, Layer):
             // the popups of the layer, in feature order, packed apart: decoded on first use
             var popups = function () {
                 popups.pending = popups.pending || window.hazidInflate(
-                    {{ this.popups|tojson }}).then(function (texts) {
+                    {{ this.popups_json }}).then(function (texts) {
                         group._f.forEach(function (f, i) { f.properties.popup = texts[i]; });
                         popups.done = true;
                     });
@@ -398,7 +478,7 @@ class _VectorLayer(_RawScript, Layer):
             reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ this.plus }};
             {%- if this.packed %}
             reg.pending = (reg.pending || 0) + 1;
-            window.hazidInflate({{ this.packed|tojson }}).then(function (d) {
+            window.hazidInflate({{ this.packed_json }}).then(function (d) {
                 geo.addData(d);
                 reg.counts[{{ this.key|tojson }}] = geo.getLayers().length{{ this.plus }};
                 {%- if this.circles %}
@@ -457,6 +537,10 @@ class _VectorLayer(_RawScript, Layer):
             if self.circles and texts is not None
             else ""
         )
+        # the packed texts as JSON strings (base64 needs no escaping; tojson scans megabytes)
+        self.packed_json, self.popups_json, self.texts_json = (
+            f'"{t}"' for t in (self.packed, self.popups, self.texts)
+        )
         # many features: popups and tooltips bound on first use, unless labels are permanent
         self.lazy = canvas and not (tooltip or {}).get("permanent", False)
         self.cell_px = CELL_PX
@@ -468,8 +552,10 @@ class _VectorLayer(_RawScript, Layer):
         self.cluster_colours = [f"rgba({r},{g},{b},0.35)", fill, text, key]
 
 
-class _Legend(MacroElement):
+class _Legend(_RawScript, MacroElement):
     """A legend drawn as a Leaflet control (a ``div.hazid-legend``)."""
+
+    _jinja = True
 
     _template = Template(
         """

@@ -7,9 +7,9 @@ ellipsoid).
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
+import math
 import re
 from typing import Any
 
@@ -27,6 +27,8 @@ _MERCATOR = pyproj.CRS.from_epsg(3857)
 
 def _script_safe(text: str) -> str:
     """Make JSON text safe inside an HTML ``<script>`` element."""
+    if "<" not in text:  # nothing to replace (a quick search of megabytes of coordinates)
+        return text
     return re.sub(r"<(?=[/!]|script)", r"\\u003c", text, flags=re.IGNORECASE)
 
 
@@ -42,9 +44,46 @@ def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]], decimals
 _PROPS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+#: JSON text of a string, as the encoder above writes it
+_STRING_JSON = json.encoder.encode_basestring
+_FLOAT_TEXT = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _props_json(p: dict[str, Any]) -> str:
+    """``_PROPS_JSON(p)`` for a flat dict of texts and numbers, without the encoder's set-up.
+
+    Keys and values that are not exactly ``str``, ``int``, ``float``, ``bool`` or None are
+    left to the encoder.
+
+    Examples
+    --------
+    >>> _props_json({"tip": "a<b", "r": 1.5, "n": 2, "ok": True, "x": None})
+    '{"tip":"a<b","r":1.5,"n":2,"ok":true,"x":null}'
+    """
+    parts = []
+    for k, v in p.items():
+        t = type(v)
+        if type(k) is not str:
+            return _PROPS_JSON(p)
+        if t is str:
+            text = _STRING_JSON(v)
+        elif t is float:
+            text = float.__repr__(v) if v == v and v not in _FLOAT_TEXT else _PROPS_JSON(v)
+        elif t is bool:
+            text = "true" if v else "false"
+        elif t is int:
+            text = int.__repr__(v)
+        elif v is None:
+            text = "null"
+        else:
+            return _PROPS_JSON(p)
+        parts.append(_STRING_JSON(k) + ":" + text)
+    return "{" + ",".join(parts) + "}"
+
+
 def _features_from_json(geometries: list[str], props: list[dict[str, Any]]) -> str:
     """GeoJSON FeatureCollection text from geometry texts (already rounded) and properties."""
-    encode = _PROPS_JSON
+    encode = _props_json
     parts = [
         '{"type":"Feature","geometry":' + g + ',"properties":' + encode(p) + "}"
         for g, p in zip(geometries, props, strict=True)
@@ -94,10 +133,40 @@ def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np
     return shapely.transform(np.asarray(geoms, dtype=object), fn)
 
 
-@functools.lru_cache(maxsize=16)
+#: transformers by the text of their CRS (hashing a CRS writes its WKT, a third of a millisecond)
+_TRANSFORMERS: dict[str, pyproj.Transformer] = {}
+
+
 def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    """Return the transformer from EPSG:4326 (lon/lat) to ``crs``, made once per CRS."""
-    return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    """Return the transformer from EPSG:4326 (lon/lat) to ``crs``, made once per CRS.
+
+    Kept by the text of the CRS (the last 16): hashing a CRS writes its WKT.
+
+    For the azimuthal equidistant CRS of :func:`_metric_crs` (a new one for each map) the
+    transformer is made from the pipeline PROJ chooses for it (degrees to radians, then the
+    projection on the WGS 84 ellipsoid), about a hundred times faster than searching for it.
+    """
+    tr = _TRANSFORMERS.get(crs.srs)
+    if tr is None:
+        aeqd = _AEQD.fullmatch(crs.srs)
+        if aeqd:
+            tr = pyproj.Transformer.from_pipeline(
+                "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad"
+                f" +step +proj=aeqd +lat_0={aeqd[1]} +lon_0={aeqd[2]} +x_0=0 +y_0=0 +ellps=WGS84"
+            )
+        else:
+            tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+        if len(_TRANSFORMERS) >= 16:
+            del _TRANSFORMERS[next(iter(_TRANSFORMERS))]
+        _TRANSFORMERS[crs.srs] = tr
+    return tr
+
+
+#: the text of the CRS made by :func:`_metric_crs`
+_AEQD = re.compile(
+    r"\+proj=aeqd \+lat_0=(-?\d+\.\d+) \+lon_0=(-?\d+\.\d+) \+datum=WGS84 \+units=m"
+    r" \+no_defs(?: \+type=crs)?"
+)
 
 
 def _simplify(
@@ -266,22 +335,96 @@ def _entry_parts(lines: np.ndarray, polys: np.ndarray) -> np.ndarray:
     The point of that intersection nearest the start of the line is where the line first
     enters the polygon, as in the intersection of the whole line, which is much slower to
     compute with a detailed country and yields every vertex of the line inside it. Only
-    the first segment meeting the polygon (a prepared-geometry test of every segment) is
-    intersected. Lines that are not simple ``LineString`` are intersected whole; an empty
-    geometry where the line does not meet its polygon.
+    the first segment meeting the polygon (see :func:`_first_meeting`) is intersected.
+    Lines that are not simple ``LineString`` are intersected whole; an empty geometry where
+    the line does not meet its polygon.
     """
+    lines = np.asarray(lines, dtype=object)
+    polys = np.asarray(polys, dtype=object)
     out = np.empty(len(lines), dtype=object)
-    for i, (line, poly) in enumerate(zip(lines, polys, strict=True)):
-        if shapely.get_type_id(line) != 1:
-            out[i] = shapely.intersection(line, poly)
-            continue
-        coords = shapely.get_coordinates(line)
-        segs = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
-        shapely.prepare(poly)
-        hit = np.flatnonzero(shapely.intersects(poly, segs))
-        if not len(hit):
-            out[i] = shapely.LineString()
-            continue
-        seg = segs[hit[0]]
-        out[i] = shapely.intersection(seg, poly)
+    simple = shapely.get_type_id(lines) == 1
+    other = np.flatnonzero(~simple)
+    if len(other):
+        out[other] = shapely.intersection(lines[other], polys[other])
+    rows = np.flatnonzero(simple)
+    out[rows] = shapely.LineString()  # where the line does not meet its polygon
+    if not len(rows):
+        return out
+    polys = polys[rows]
+    shapely.prepare(polys)
+    coords, owner = shapely.get_coordinates(lines[rows], return_index=True)
+    first = _first_meeting(coords, owner, polys)
+    met = np.flatnonzero(first >= 0)
+    if len(met):
+        at = first[met]
+        segs = shapely.linestrings(np.stack([coords[at], coords[at + 1]], axis=1))
+        out[rows[met]] = shapely.intersection(segs, polys[met])
     return out
+
+
+def _first_meeting(coords: np.ndarray, owner: np.ndarray, polys: np.ndarray) -> np.ndarray:
+    """Start (position in ``coords``) of each line's first segment meeting its polygon, or -1.
+
+    ``coords`` and ``owner`` are the coordinates of the lines and the line of each (in order);
+    ``polys`` are prepared. A segment meets its polygon if an end lies in it (a vertex test,
+    without making geometries) or, both ends outside, if it crosses it: the segment ending at
+    a line's first vertex in its polygon is the first to meet it unless the line before that
+    vertex meets the polygon (one test of that part of the line); the segments of such lines,
+    and of lines without a vertex in their polygon, are tested one by one.
+    """
+    n = len(polys)
+    starts = np.searchsorted(owner, np.arange(n))
+    inside = shapely.intersects_xy(polys[owner], coords[:, 0], coords[:, 1])
+    first_in = np.full(n, -1)
+    pos = np.flatnonzero(inside)
+    lead = _leading(owner[pos])
+    first_in[owner[pos[lead]]] = pos[lead]  # the first vertex of each line inside
+    found = first_in >= 0
+    first = np.where(found, np.maximum(first_in - 1, starts), -1)
+    # lines reaching their polygon at their third vertex or later: does the part before meet it?
+    early = np.flatnonzero(found & (first_in - starts >= 2))
+    check = np.zeros(n, dtype=bool)
+    if len(early):
+        length = first_in[early] - starts[early]
+        at = np.repeat(starts[early] - np.cumsum(np.concatenate([[0], length[:-1]])), length)
+        at += np.arange(len(at))
+        part = shapely.linestrings(coords[at], indices=np.repeat(np.arange(len(early)), length))
+        check[early] = shapely.intersects(polys[early], part)
+    slow = np.flatnonzero(check | ~found)
+    if len(slow):
+        first[slow] = _first_meeting_by_segment(coords, owner, polys, slow)
+    return first
+
+
+def _first_meeting_by_segment(
+    coords: np.ndarray, owner: np.ndarray, polys: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """:func:`_first_meeting` of the lines ``rows``, by a test of each segment.
+
+    Only the segments whose bounding box meets the polygon's are tested.
+    """
+    first = np.full(len(rows), -1)
+    place = np.full(len(polys), -1)
+    place[rows] = np.arange(len(rows))
+    start = np.flatnonzero((owner[1:] == owner[:-1]) & (place[owner[:-1]] >= 0))
+    seg_row = owner[start]
+    west, south, east, north = shapely.bounds(polys)[seg_row].T
+    x0, y0 = coords[start, 0], coords[start, 1]
+    x1, y1 = coords[start + 1, 0], coords[start + 1, 1]
+    near = (
+        (np.minimum(x0, x1) <= east)
+        & (np.maximum(x0, x1) >= west)
+        & (np.minimum(y0, y1) <= north)
+        & (np.maximum(y0, y1) >= south)
+    )
+    start, seg_row = start[near], seg_row[near]
+    segs = shapely.linestrings(np.stack([coords[start], coords[start + 1]], axis=1))
+    hit = np.flatnonzero(shapely.intersects(polys[seg_row], segs))
+    hit = hit[_leading(seg_row[hit])]  # the first of each line
+    first[place[seg_row[hit]]] = start[hit]
+    return first
+
+
+def _leading(groups: np.ndarray) -> np.ndarray:
+    """Mask of the first item of each run of equal values (``groups`` sorted)."""
+    return np.concatenate([[True], groups[1:] != groups[:-1]]) if len(groups) else groups == 0

@@ -56,7 +56,7 @@ from hazid.errors import CRSError, GeodataError, OutputError, check_choice
 from hazid.maps.assets import _install_assets
 from hazid.maps.base import _WORLD_TOL_M, BaseMap
 from hazid.maps.content import _col, _site_status
-from hazid.maps.elements import _Finish, _Legend, _Registry
+from hazid.maps.elements import _Finish, _LayerControl, _Legend, _Map, _Registry
 from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs, _select_countries
 from hazid.maps.labels import check_map_lang, text
 from hazid.maps.layers import (
@@ -103,10 +103,13 @@ def _geo(layer: Any, name: str) -> gpd.GeoDataFrame | None:
         raise GeodataError(f"{name} must be a GeoDataFrame, got {type(layer).__name__}")
     if layer.crs is None:
         raise CRSError(f"{name} has no CRS; set one (e.g. EPSG:4326) before mapping")
-    out = layer.to_crs(4326) if not layer.crs.equals(pyproj.CRS.from_epsg(4326)) else layer
-    geom = out.geometry
-    keep = geom.notna().to_numpy() & ~shapely.is_empty(geom.to_numpy())
-    return out.loc[keep].reset_index(drop=True)
+    out = layer.to_crs(4326) if not layer.crs.equals(_WGS84) else layer
+    geom = out.geometry.to_numpy()
+    keep = ~(pd.isna(geom) | shapely.is_empty(geom))
+    return (out if keep.all() else out.loc[keep]).reset_index(drop=True)
+
+
+_WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 def _frame(table: Any, name: str) -> pd.DataFrame | None:
@@ -160,12 +163,12 @@ def _read_results(results: Any) -> SimpleNamespace:
     )
 
 
-def _edge_points(edges: pd.DataFrame | None) -> gpd.GeoDataFrame | None:
+def _edge_points(edges: pd.DataFrame | None) -> gpd.GeoSeries | None:
     """Points where the traces leave the river data, one per trace (None without any)."""
     if edges is None:
         return None
     xy = edges[["edge_lon", "edge_lat"]].to_numpy(dtype=float)
-    return gpd.GeoDataFrame(geometry=shapely.points(xy), crs=4326)
+    return gpd.GeoSeries(shapely.points(xy), crs=4326)
 
 
 def _edges(river_paths: Any) -> pd.DataFrame | None:
@@ -216,7 +219,7 @@ def _new_map(
     tiles_attr: str | None,
 ) -> tuple[folium.Map, _Registry]:
     """Create an empty offline map fitted to ``bounds``, with registry and optional tiles."""
-    m = folium.Map(tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
+    m = _Map(tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
     m.options["max_zoom"] = 18  # the clusters need it; tile layers would set it
     m.options["min_zoom"] = 1
     m.get_root().title = html.escape(title)
@@ -379,7 +382,7 @@ def screening_map(
         if items
     )
     m.add_child(_Legend(legend_html))
-    folium.LayerControl(collapsed=False).add_to(m)
+    _LayerControl(collapsed=False).add_to(m)
     m.add_child(_Finish(registry))
     return m
 
@@ -502,14 +505,14 @@ def write_map(results: Any, path: str | os.PathLike[str], **kw: Any) -> Path:
         raise OutputError(f"cannot write map {path}: directory {path.parent} does not exist")
     m = results if isinstance(results, folium.Map) else screening_map(results, **kw)
     _stable_ids(m.get_root())
-    page = m.get_root().render()
+    page = m.get_root().render().encode("utf-8")
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         umask = os.umask(0o022)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(page)
         os.replace(tmp, path)
         tmp = None
@@ -518,5 +521,5 @@ def write_map(results: Any, path: str | os.PathLike[str], **kw: Any) -> Path:
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-    logger.info("wrote map %s (%.1f MB)", path, len(page.encode("utf-8")) / 1e6)
+    logger.info("wrote map %s (%.1f MB)", path, len(page) / 1e6)
     return path

@@ -24,6 +24,7 @@ from hazid.maps.base import BaseMap, _labels_json
 from hazid.maps.content import (
     _col,
     _esc,
+    _esc_list,
     _esc_series,
     _fmt,
     _is_water,
@@ -112,10 +113,7 @@ def _add_countries(c: _Canvas, *, tiles: str | None, rank: dict[str, int]) -> No
     """Every country (the offline base map, complete at every zoom) and its name."""
     assert c.base is not None
     pos = np.arange(len(c.base.iso))
-    props = [
-        {"tip": f"{_esc(n)} ({_esc(i)})" if _esc(n) != _esc(i) else _esc(i)}
-        for n, i in zip(c.base.names, c.base.iso, strict=True)
-    ]
+    props = [{"tip": t} for t in c.base.tips()]
     style = {**_COUNTRY_STYLE, "pane": "hazidCountries", "className": "hazid-country"}
     c.add(
         "countries",
@@ -135,28 +133,25 @@ def _add_countries(c: _Canvas, *, tiles: str | None, rank: dict[str, int]) -> No
 def _add_affected(c: _Canvas, affected: pd.DataFrame) -> None:
     """Affected Parties of the run shaded, with their number of sites and rows by pathway."""
     assert c.base is not None
-    water = _is_water(affected)
-    by_party = (
-        affected.assign(water=water.to_numpy())
-        .groupby(affected["affected"].astype(str))
-        .agg(n_sites=("site_id", "nunique"), n_water=("water", "sum"))
-    )
-    by_party["n_air"] = (
-        affected.assign(air=(~water).to_numpy())
-        .groupby(affected["affected"].astype(str))["air"]
-        .sum()
-    )
-    pos = np.flatnonzero(np.isin(c.base.iso, by_party.index.to_numpy()))
-    props = []
-    for iso, name in zip(c.base.iso[pos], c.base.names[pos], strict=True):
-        r = by_party.loc[iso]
-        props.append(
-            {
-                "tip": f"<b>{_esc(name)}</b> ({_esc(iso)}): affected Party of {int(r.n_sites)}"
-                " site(s)"
-                f" (air rows {int(r.n_air)}, water rows {int(r.n_water)})"
-            }
-        )
+    sites_of: dict[str, set[str]] = {}
+    rows: dict[str, list[int]] = {}  # rows by pathway: [air, water]
+    for party, site, water in zip(
+        affected["affected"].astype(str).tolist(),
+        affected["site_id"].tolist(),
+        _is_water(affected).tolist(),
+        strict=True,
+    ):
+        sites_of.setdefault(party, set()).add(site)
+        rows.setdefault(party, [0, 0])[int(water)] += 1
+    pos = np.flatnonzero(np.isin(c.base.iso, list(sites_of)))
+    props = [
+        {
+            "tip": f"<b>{_esc(name)}</b> ({_esc(iso)}): affected Party of {len(sites_of[iso])}"
+            " site(s)"
+            f" (air rows {rows[iso][0]}, water rows {rows[iso][1]})"
+        }
+        for iso, name in zip(c.base.iso[pos], c.base.names[pos], strict=True)
+    ]
     style = {**_AFFECTED_STYLE, "pane": "hazidAffected", "className": "hazid-affected"}
     swatch = _swatch("box", _AFFECTED_STYLE["color"], _AFFECTED_STYLE["fillColor"], 0.6)
     c.add(
@@ -190,39 +185,39 @@ def _add_origin(c: _Canvas, origin_iso: set[str]) -> None:
     c.legend["Countries"].append(swatch + c.t("Party of origin") + "<br>")
 
 
-def _zone_texts(zones: gpd.GeoDataFrame, hazard: pd.Series, names: dict[str, str]) -> tuple:
-    """Tooltip and popup HTML of each consequence zone."""
-    zsite = _lookup(zones["site_id"], names)
-    zsite = zsite.where(zsite != "", zones["site_id"])
-    tip = (
-        _esc_series(zsite)
-        + ": "
-        + _esc_series(hazard)
-        + " zone "
-        + _num_col(zones, "zone_km")
-        + " km ("
-        + _text_col(zones, "substance_key")
-        + ")"
-    )
-    flags = np.where(_truthy(_col(zones, "capped", False)), "; capped", "") + np.where(
-        _truthy(_col(zones, "default_used", False)), "; default parameters used", ""
-    )
-    note = _text_col(zones, "note")
-    popup = (
-        '<div class="hz-pop"><div class="hz-h">'
-        + _esc_series(zsite)
+def _site_names(site_ids: pd.Series, names: dict[str, str]) -> list[str]:
+    """HTML-escaped name of the site of each row, its id where it has none."""
+    who = [names.get(i, "") for i in site_ids.tolist()]
+    return _esc_list([w if w != "" else i for w, i in zip(who, site_ids.tolist(), strict=True)])
+
+
+def _zone_texts(zones: gpd.GeoDataFrame, hazard: list[str], names: dict[str, str]) -> tuple:
+    """Tooltip and popup HTML of each consequence zone (two lists)."""
+    zsite = _site_names(zones["site_id"], names)
+    hz = _esc_list(hazard)
+    km = _num_col(zones, "zone_km").tolist()
+    key = _text_col(zones, "substance_key").tolist()
+    tip = [f"{z}: {h} zone {k} km ({s})" for z, h, k, s in zip(zsite, hz, km, key, strict=True)]
+    capped = _truthy(_col(zones, "capped", False)).tolist()
+    default = _truthy(_col(zones, "default_used", False)).tolist()
+    popup = [
+        f'<div class="hz-pop"><div class="hz-h">{z}</div>{h} zone, {s}: {k} km<br>model: {m}'
+        + ("; capped" if c else "")
+        + ("; default parameters used" if d else "")
+        + (f"<br>{n}" if n != "" else "")
         + "</div>"
-        + _esc_series(hazard)
-        + " zone, "
-        + _text_col(zones, "substance_key")
-        + ": "
-        + _num_col(zones, "zone_km")
-        + " km<br>model: "
-        + _text_col(zones, "model")
-        + flags
-        + np.where(note != "", "<br>" + note, "")
-        + "</div>"
-    )
+        for z, h, s, k, m, c, d, n in zip(
+            zsite,
+            hz,
+            key,
+            km,
+            _text_col(zones, "model").tolist(),
+            capped,
+            default,
+            _text_col(zones, "note").tolist(),
+            strict=True,
+        )
+    ]
     return tip, popup
 
 
@@ -245,7 +240,7 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
         ztol = np.minimum(c.tol, _ZONE_TOLERANCE_FRACTION * np.sqrt(shapely.area(metric) / np.pi))
         zgeoms[other] = _simplify(geoms[other], c.crs, ztol)
     r_m = np.where(circle, np.round(radius, 1), 0.0)
-    tip, popup = (t.tolist() for t in _zone_texts(zones, hazard, names))
+    tip, popup = _zone_texts(zones, hazard.tolist(), names)
     order = [h for h in ZONE_COLOURS if (hazard == h).any()] + sorted(
         set(hazard) - set(ZONE_COLOURS)
     )
@@ -318,19 +313,17 @@ def _add_traces(
     """
     lat0 = (c.bounds[1] + c.bounds[3]) / 2.0
     pgeoms = _simplify_screen(paths.geometry.to_numpy(), c.tol, lat0)
-    psite = _lookup(paths["site_id"], names)
-    psite = psite.where(psite != "", paths["site_id"])
     countries = _col(paths, "countries", "").astype(object).where(lambda s: s.notna(), "")
-    tip = (
-        _esc_series(psite)
-        + ": "
-        + _text_col(paths, "river")
-        + " — "
-        + _esc_series(countries.astype(str).str.replace(";", " → ", regex=False))
-        + " ("
-        + _num_col(paths, "length_km")
-        + " km traced)"
-    )
+    tip = [
+        f"{w}: {r} — {c} ({k} km traced)"
+        for w, r, c, k in zip(
+            _site_names(paths["site_id"], names),
+            _text_col(paths, "river").tolist(),
+            _esc_list([str(c).replace(";", " → ") for c in countries.tolist()]),
+            _num_col(paths, "length_km").tolist(),
+            strict=True,
+        )
+    ]
     style = {**_TRACE_STYLE, "pane": "hazidRivers", "className": "hazid-trace"}
     c.add(
         "traces",
@@ -409,10 +402,13 @@ def _add_sites(
 ) -> None:
     """Sites coloured by status (one layer per status, clustered when there are many)."""
     popups = _site_popups(sites, status, holdings, affected)
-    tips = _esc_series(_lookup(sites["site_id"], names))
-    tips = tips.where(tips != "", _esc_series(sites["site_id"]))
+    ids = sites["site_id"].tolist()
+    tip_list = [
+        t or e
+        for t, e in zip(_esc_list([names.get(i, "") for i in ids]), _esc_list(ids), strict=True)
+    ]
     pts = sites.geometry.to_numpy()
-    ids, tip_list, popup_list = sites["site_id"].tolist(), tips.tolist(), popups.tolist()
+    popup_list = popups
     sleg = []
     for key in ("other", "domestic", "notify"):
         sel = np.flatnonzero((status == key).to_numpy())
@@ -459,11 +455,13 @@ def _crossings(
     water = affected.loc[_is_water(affected).to_numpy()]
     if water.empty:
         return [], []
-    first_path = paths.drop_duplicates("site_id").set_index("site_id").geometry
-    water = water.loc[water["site_id"].isin(first_path.index)]
+    first_path: dict[str, Any] = {}  # the first trace of each site
+    for site, geom in zip(paths["site_id"].tolist(), paths.geometry.to_numpy(), strict=True):
+        first_path.setdefault(site, geom)
+    water = water.iloc[[i for i, s in enumerate(water["site_id"].tolist()) if s in first_path]]
     if water.empty:
         return [], []
-    lines = first_path.loc[water["site_id"]].to_numpy()
+    lines = np.array([first_path[s] for s in water["site_id"].tolist()], dtype=object)
     lines = np.where(
         shapely.get_type_id(lines) == 5, shapely.line_merge(lines), lines
     )  # MultiLineString -> LineString where it joins up
@@ -479,9 +477,11 @@ def _crossings(
             if len(coords):
                 line_rep = lines[has][idx]
                 dist = shapely.line_locate_point(line_rep, shapely.points(coords))
-                first = pd.Series(dist).groupby(idx).min()
-                rows = np.flatnonzero(has)[first.index.to_numpy()]
-                points[rows] = shapely.line_interpolate_point(lines[rows], first.to_numpy())
+                least = np.full(int(idx.max()) + 1, np.nan)
+                np.fmin.at(least, idx, dist)  # the least distance of each line, NaN skipped
+                met = np.unique(idx)
+                rows = np.flatnonzero(has)[met]
+                points[rows] = shapely.line_interpolate_point(lines[rows], least[met])
     river_km = pd.to_numeric(_col(water, "river_km"), errors="coerce").to_numpy()
     for i in np.flatnonzero(pd.isna(points)):
         if np.isfinite(river_km[i]):

@@ -7,7 +7,7 @@ searched in the whole layer for each map.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ def site_groups(site_ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return np.asarray(uniques, dtype=object), order, ends
 
 
-def rows_by_site(layer: pd.DataFrame | None) -> dict[str, np.ndarray]:
+def rows_by_site(layer: pd.DataFrame | None) -> Mapping[str, np.ndarray]:
     """Positions of the rows of each site in ``layer`` (ids as text), in the layer's order.
 
     Examples
@@ -45,11 +45,33 @@ def rows_by_site(layer: pd.DataFrame | None) -> dict[str, np.ndarray]:
     """
     if layer is None or not len(layer):
         return {}
-    keys = layer["site_id"].astype(str).to_numpy()
-    return pd.Series(np.arange(len(keys))).groupby(keys, sort=False).indices
+    keys = layer["site_id"].astype(str).to_numpy(dtype=object)
+    return _SiteRows(*site_groups(pd.Series(keys, dtype=object)))
 
 
-def rows_of(layer: pd.DataFrame | None, at: dict[str, np.ndarray], ids: Iterable[str]) -> Any:
+class _SiteRows(Mapping[str, np.ndarray]):
+    """Row positions of each site id: slices of one sorted array, cut when asked for."""
+
+    def __init__(self, uniques: np.ndarray, order: np.ndarray, ends: np.ndarray) -> None:
+        self._at = dict(zip(uniques.tolist(), range(len(uniques)), strict=True))
+        self._order = order
+        self._ends = ends.tolist()
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        k = self._at[key]
+        return self._order[(self._ends[k - 1] if k else 0) : self._ends[k]]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+
+def rows_of(layer: pd.DataFrame | None, at: Mapping[str, np.ndarray], ids: Iterable[str]) -> Any:
     """Rows of ``layer`` of the sites ``ids``, in the layer's order (None without the layer).
 
     ``at`` is :func:`rows_by_site` of the layer.

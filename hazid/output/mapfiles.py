@@ -94,8 +94,15 @@ class _SiteRows:
         self.rows = {name: rows_by_site(getattr(results, name)) for name in self.TABLES}
 
     def only(self, name: str, ids: set[str]) -> Any:
-        """Rows of table ``name`` whose ``site_id`` is in ``ids``, in the table's order."""
-        return rows_of(getattr(self.results, name), self.rows[name], ids)
+        """Rows of table ``name`` whose ``site_id`` is in ``ids``, in the table's order.
+
+        Without the table's ``attrs`` (metadata of its source, unused by the maps, which pandas
+        would deep-copy at every operation on the rows).
+        """
+        rows = rows_of(getattr(self.results, name), self.rows[name], ids)
+        if rows is not None:
+            rows.attrs = {}
+        return rows
 
 
 def borders_used(results: Any) -> gpd.GeoDataFrame | None:
