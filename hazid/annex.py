@@ -241,27 +241,32 @@ def _assess(h: pd.DataFrame, unit: np.ndarray) -> pd.DataFrame:
         joined = pd.Series(dtype=object)
     quiet = out.index.difference(joined.index)
     if len(quiet):
-        best = single.sort_values(
-            ["_unit", "ratio", "name"], ascending=[True, False, True], kind="stable"
-        ).drop_duplicates("_unit")  # ties named by name, not by row order
-        best = best.set_index("_unit").reindex(quiet)
-        gsums = out.loc[quiet, [f"{g}_ratio" for g in GROUPS]]
-        g_best = gsums.idxmax(axis=1).str.removesuffix("_ratio")
-        text = [
-            f"below every threshold: largest ratio {r:.2f} ({n}); largest group sum {m:.2f} ({gb})"
-            if r == r
-            else "below every threshold: no holding under Annex I"
-            for r, n, m, gb in zip(  # lists: iterating Arrow text columns is slow
-                best["ratio"].tolist(),
-                best["name"].tolist(),
-                gsums.max(axis=1).tolist(),
-                g_best.tolist(),
-                strict=True,
-            )
-        ]
-        joined = pd.concat([joined, pd.Series(text, index=quiet)])
+        joined = pd.concat([joined, _below_texts(out, single, quiet)])
     out["reasons"] = joined.reindex(out.index)
     return out
+
+
+def _below_texts(out: pd.DataFrame, single: pd.DataFrame, quiet: pd.Index) -> pd.Series:
+    """Reasons of the units ``quiet`` below every threshold: their largest ratio and sum."""
+    best = single.sort_values(
+        ["_unit", "ratio", "name"], ascending=[True, False, True], kind="stable"
+    ).drop_duplicates("_unit")  # ties named by name, not by row order
+    best = best.set_index("_unit").reindex(quiet)
+    gsums = out.loc[quiet, [f"{g}_ratio" for g in GROUPS]]
+    g_best = gsums.idxmax(axis=1).str.removesuffix("_ratio")
+    text = [
+        f"below every threshold: largest ratio {r:.2f} ({n}); largest group sum {m:.2f} ({gb})"
+        if r == r
+        else "below every threshold: no holding under Annex I"
+        for r, n, m, gb in zip(  # lists: iterating Arrow text columns is slow
+            best["ratio"].tolist(),
+            best["name"].tolist(),
+            gsums.max(axis=1).tolist(),
+            g_best.tolist(),
+            strict=True,
+        )
+    ]
+    return pd.Series(text, index=quiet)
 
 
 def _note_left_out(sites: pd.DataFrame, h: pd.DataFrame) -> None:
