@@ -9,6 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely import LineString, Point, box
 
 from hazid import rivers as rv
@@ -431,3 +433,23 @@ def test_near_borders_gives_zero_inside_and_the_distance_outside():
     assert dist[[0, 2]].tolist() == [0.0, 0.0]  # inside the first country
     # 0.1 degree of longitude at the equator, 11.13 km (WGS84)
     assert dist[[1, 3]] == pytest.approx([11_132.0, 11_132.0], rel=2e-3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_clipping_part_by_part_is_clip_by_rect(seed):
+    import shapely
+
+    from hazid.rivers.geodesy import _clip_each
+
+    rng = np.random.default_rng(seed)
+    xyr = np.c_[rng.uniform(0, 10, 6), rng.uniform(0, 10, 6), rng.uniform(0.2, 1.5, 6)]
+    islands = [shapely.Point(x, y).buffer(r, quad_segs=3) for x, y, r in xyr]
+    country = shapely.union_all(islands)  # a polygon, or a multi-polygon with holes at times
+    geoms = np.array([country, box(2, 2, 3, 5), country, None], dtype=object)
+    x0, y0 = rng.uniform(-1, 10, 4), rng.uniform(-1, 10, 4)
+    x1, y1 = x0 + rng.uniform(0, 4, 4), y0 + rng.uniform(0, 4, 4)
+    got = _clip_each(geoms, x0, y0, x1, y1)
+    for g, a, b, c, d, mine in zip(geoms, x0, y0, x1, y1, got, strict=True):
+        want = shapely.clip_by_rect(g, a - 1e-7, b - 1e-7, c + 1e-7, d + 1e-7)
+        assert shapely.to_wkb(mine) == shapely.to_wkb(want)
