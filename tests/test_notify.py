@@ -681,6 +681,27 @@ def test_dossiers_written_by_several_processes_are_the_same(case, tmp_path, monk
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
+def test_geodesic_length_is_the_number_pyproj_gives():
+    from pyproj import Geod
+
+    from hazid.notify.activity import _geodesic_length_m
+
+    rng = np.random.default_rng(3)
+    lines = [
+        shapely.LineString(np.cumsum(rng.normal(0, 0.3, (n, 2)), axis=0) + [60.0, 45.0])
+        for n in (2, 3, 50, 400)
+    ]
+    geoms = [
+        *lines,
+        shapely.MultiLineString(lines),
+        shapely.MultiLineString([lines[0], lines[3], lines[1]]),
+        shapely.Point(1, 2).buffer(1.0).exterior,
+    ]
+    geod = Geod(ellps="WGS84")
+    for g in geoms:  # the same float, not a close one
+        assert _geodesic_length_m(g) == geod.geometry_length(g)
+
+
 def test_country_windows_give_the_intersections_of_the_whole_outline():
     # a detailed outline (2,000 short edges) with a few long straight ones
     country = shapely.union_all(

@@ -123,8 +123,12 @@ def test_workbook_is_the_same_bytes_each_time_and_escapes_xml(tmp_path):
     ]
 
 
-def test_sheet_rows_are_the_cells_written_one_by_one():
+@pytest.mark.parametrize("chunk", [20_000, 4])
+def test_sheet_rows_are_the_cells_written_one_by_one(chunk, monkeypatch):
+    from hazid.output import workbook
     from hazid.output.workbook import _cell, _sheet_xml
+
+    monkeypatch.setattr(workbook, "_CHUNK_ROWS", chunk)  # blocks of rows, cut mid-column
 
     df = pd.DataFrame(
         {
@@ -138,12 +142,13 @@ def test_sheet_rows_are_the_cells_written_one_by_one():
             "j": [-3, 0, 10**15 - 1, -(10**15) + 1, 7, 1],
             "u": pd.Series([0, 1, 2, 3, 255, 7], dtype="uint8"),
             "n": pd.Series([1, None, 3, 4, 5, 6], dtype="Int64"),
+            "none": [float("nan")] * 6,
         }
     )
     xml = b"".join(
         p.encode("utf-8") if isinstance(p, str) else p for p in _sheet_xml(df, list(df.columns))
     ).decode("utf-8")
-    letters = "ABCDEFGHIJ"
+    letters = "ABCDEFGHIJK"
     want = "".join(
         f'<row r="{r}">'
         + "".join(_cell(f"{a}{r}", v) for a, v in zip(letters, row, strict=True))

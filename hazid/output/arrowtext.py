@@ -33,16 +33,22 @@ __all__ = [
 EMPTY = pa.scalar("", pa.large_string())
 
 
-def join(parts: Sequence[str | pa.Array]) -> pa.Array:
+def join(parts: Sequence[str | pa.Array], *, skip_nulls: bool = False) -> pa.Array:
     """Concatenate texts and columns of text element-wise (as large strings).
+
+    A null in a column gives a null (or, with ``skip_nulls``, nothing from that column).
 
     Examples
     --------
     >>> import pyarrow as pa
     >>> join(["<", pa.array(["a", "b"], pa.large_string()), ">"]).to_pylist()
     ['<a>', '<b>']
+    >>> join(["<", pa.array(["a", None], pa.large_string()), ">"], skip_nulls=True).to_pylist()
+    ['<a>', '<>']
     """
     typed = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts]
+    if skip_nulls:
+        return pc.binary_join_element_wise(*typed, EMPTY, null_handling="skip")
     return pc.binary_join_element_wise(*typed, EMPTY)
 
 

@@ -20,7 +20,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hazid.output.arrowtext import (
-    EMPTY,
     as_text,
     distinct,
     distinct_texts,
@@ -53,28 +52,37 @@ class ColumnTexts:
         self.kind = kind
         self.texts = texts
         self.present = pc.not_equal(texts, "") if present is None else present
+        # the texts, null where there is no cell (None: a cell in every row)
+        self._cell_texts = None
+        if kind != "cell" and pc.all(self.present).as_py() is False:
+            self._cell_texts = pc.if_else(self.present, texts, pa.scalar(None, texts.type))
 
-    def cells(self, lo: int, hi: int, refs: pa.Array) -> pa.Array:
-        """Return the ``<c>`` elements of rows ``lo:hi`` (``refs``: their row numbers)."""
-        t = self.texts.slice(lo, hi - lo)
+    def pieces(self, lo: int, hi: int, refs: pa.Array) -> list[str | pa.Array]:
+        """Return the texts that, joined, give the ``<c>`` elements of rows ``lo:hi``.
+
+        ``refs`` are their row numbers. A row without a cell is left out of the join by
+        being null (the row's join skips nulls).
+        """
         if self.kind == "cell":
-            return t
+            return [self.texts.slice(lo, hi - lo)]
         head = f'<c r="{self.letter}'
         if self.kind == "text":
-            parts = [head, refs, _TEXT, t, "</t></is></c>"]
+            middle, tail = _TEXT, "</t></is></c>"
         elif self.kind == "bool":
-            parts = [head, refs, '" t="b"><v>', t, "</v></c>"]
+            middle, tail = '" t="b"><v>', "</v></c>"
         else:
-            parts = [head, refs, '"><v>', t, "</v></c>"]
-        cell = join(parts)
-        return pc.if_else(self.present.slice(lo, hi - lo), cell, EMPTY)
+            middle, tail = '"><v>', "</v></c>"
+        if self._cell_texts is None:
+            return [head, refs, middle, self.texts.slice(lo, hi - lo), tail]
+        t = self._cell_texts.slice(lo, hi - lo)
+        return [join([head, refs, middle, t, tail])]  # null where t is null
 
 
 def row_block(columns: Sequence[ColumnTexts], lo: int, hi: int) -> bytes:
     """Return the XML of rows ``lo:hi`` of the table (sheet rows ``lo + 2`` on), UTF-8."""
     refs = pa.array(np.arange(lo + 2, hi + 2, dtype=np.int64)).cast(pa.large_string())
-    cells = [c.cells(lo, hi, refs) for c in columns]
-    return to_bytes(join(['<row r="', refs, '">', *cells, "</row>"]))
+    pieces = [p for c in columns for p in c.pieces(lo, hi, refs)]
+    return to_bytes(join(['<row r="', refs, '">', *pieces, "</row>"], skip_nulls=True))
 
 
 def _text_texts(arr: pa.Array, letter: str, escape: Callable[[str], str]) -> ColumnTexts:
