@@ -688,7 +688,7 @@ def test_geodesic_length_is_the_number_pyproj_gives():
 
     rng = np.random.default_rng(3)
     lines = [
-        shapely.LineString(np.cumsum(rng.normal(0, 0.3, (n, 2)), axis=0) + [60.0, 45.0])
+        shapely.LineString(np.cumsum(rng.normal(0, 0.3, (n, 2)), axis=0) + np.array([60.0, 45.0]))
         for n in (2, 3, 50, 400)
     ]
     geoms = [
