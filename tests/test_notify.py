@@ -48,6 +48,7 @@ from hazid.notify.activity import (
     _intersection_area_km2,
     _intersection_length_km,
 )
+from hazid.notify.decide import _assess
 from hazid.notify.dossier import prepare_dossiers
 from hazid.output import dossiers
 from hazid.output.dossiers import regenerate, write_notifications
@@ -346,6 +347,23 @@ def test_a_site_without_any_consequence_model_is_not_assessed_not_safe(case):
     ds = prepare_dossiers(sites, case["holdings"], case["affected"], zones=case["zones"])
     assert "B" not in set(case["zones"]["site_id"])
     assert "effects not assessed" in ds.not_notified.set_index("site_id").loc["B", "reason"]
+
+
+def test_site_given_twice_is_read_from_its_last_row():
+    sites = pd.DataFrame(
+        {
+            "site_id": [" S", "T", "S "],
+            "site_name": ["first", "other", "last"],
+            "site_country": ["KAZ", "KAZ", "KGZ"],
+            "hazardous": [False, True, True],
+        }
+    )
+    rows = _assess(sites, _one([{"pathway": "air", "margin_km": 6.0}]), uncertainty_km=5.0,
+                   horizon_h=None, threshold_mg_l=None)  # fmt: skip
+    assert rows[["site_id", "site_name", "origin", "hazardous"]].values.tolist() == [
+        ["S", "last", "KGZ", True]
+    ]
+    assert rows["origin"].dtype == object and rows["hazardous"].dtype == bool
 
 
 def test_determine_errors():
