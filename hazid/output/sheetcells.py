@@ -26,6 +26,7 @@ from hazid.output.arrowtext import (
     fix_where,
     float_texts,
     join,
+    repr_length_bounds,
     to_bytes,
 )
 
@@ -129,7 +130,9 @@ def column_texts(
 
 def longest_text(col: pd.Series) -> int:
     """``max(len(str(v)))`` over the column's values (as ``tolist`` gives them)."""
-    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiub":
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+        return _longest_float(distinct(col.to_numpy())[0].astype(np.float64))
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
         return max(map(len, map(str, distinct(col.to_numpy())[0].tolist())))
     if isinstance(col.dtype, pd.StringDtype):
         arr = as_text(col)
@@ -139,3 +142,21 @@ def longest_text(col: pd.Series) -> int:
             longest = max(longest, max(len(str(v)) for v in col[col.isna()].head(1).tolist()))
         return longest
     return max(map(len, map(str, col.tolist())))
+
+
+def _longest_float(values: np.ndarray) -> int:
+    """``max(len(str(v)))`` over distinct floats, ``str`` called only while one may be longer.
+
+    The values are taken longest bound first (:func:`repr_length_bounds`); once the longest
+    text found reaches the next bound, no other value can be longer.
+    """
+    odd = ~np.isfinite(values) | (values == 0)  # nan, inf, 0.0 and -0.0: written out
+    longest = max(map(len, map(str, values[odd].tolist())), default=0)
+    rest = values[~odd]
+    bounds = repr_length_bounds(rest)
+    order = np.argsort(-bounds, kind="stable")
+    for bound, v in zip(bounds[order].tolist(), rest[order].tolist(), strict=True):
+        if bound <= longest:
+            break
+        longest = max(longest, len(str(v)))
+    return longest
