@@ -48,6 +48,7 @@ from hazid.notify.activity import (
     _intersection_area_km2,
     _intersection_length_km,
 )
+from hazid.notify.decide import _assess
 from hazid.notify.dossier import prepare_dossiers
 from hazid.output import dossiers
 from hazid.output.dossiers import regenerate, write_notifications
@@ -346,6 +347,23 @@ def test_a_site_without_any_consequence_model_is_not_assessed_not_safe(case):
     ds = prepare_dossiers(sites, case["holdings"], case["affected"], zones=case["zones"])
     assert "B" not in set(case["zones"]["site_id"])
     assert "effects not assessed" in ds.not_notified.set_index("site_id").loc["B", "reason"]
+
+
+def test_site_given_twice_is_read_from_its_last_row():
+    sites = pd.DataFrame(
+        {
+            "site_id": [" S", "T", "S "],
+            "site_name": ["first", "other", "last"],
+            "site_country": ["KAZ", "KAZ", "KGZ"],
+            "hazardous": [False, True, True],
+        }
+    )
+    rows = _assess(sites, _one([{"pathway": "air", "margin_km": 6.0}]), uncertainty_km=5.0,
+                   horizon_h=None, threshold_mg_l=None)  # fmt: skip
+    assert rows[["site_id", "site_name", "origin", "hazardous"]].values.tolist() == [
+        ["S", "last", "KGZ", True]
+    ]
+    assert rows["origin"].dtype == object and rows["hazardous"].dtype == bool
 
 
 def test_determine_errors():
@@ -679,6 +697,27 @@ def test_dossiers_written_by_several_processes_are_the_same(case, tmp_path, monk
     assert [p.name for p in one] == [p.name for p in two]
     for a, b in zip(one, two, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_geodesic_length_is_the_number_pyproj_gives():
+    from pyproj import Geod
+
+    from hazid.notify.activity import _geodesic_length_m
+
+    rng = np.random.default_rng(3)
+    lines = [
+        shapely.LineString(np.cumsum(rng.normal(0, 0.3, (n, 2)), axis=0) + np.array([60.0, 45.0]))
+        for n in (2, 3, 50, 400)
+    ]
+    geoms = [
+        *lines,
+        shapely.MultiLineString(lines),
+        shapely.MultiLineString([lines[0], lines[3], lines[1]]),
+        shapely.Point(1, 2).buffer(1.0).exterior,
+    ]
+    geod = Geod(ellps="WGS84")
+    for g in geoms:  # the same float, not a close one
+        assert _geodesic_length_m(g) == geod.geometry_length(g)
 
 
 def test_country_windows_give_the_intersections_of_the_whole_outline():

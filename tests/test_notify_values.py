@@ -38,6 +38,34 @@ def test_records_are_to_dict_records():
     assert math.isnan(got[1]["a"]) and math.isnan(want[1]["a"])
 
 
+def test_records_of_every_kind_of_column_are_those_of_to_dict():
+    import numpy as np
+    import shapely
+
+    df = pd.DataFrame(
+        {
+            "str": pd.Series(["x", None, "y"], dtype="str"),
+            "string": pd.Series(["x", None, "z"], dtype="string"),
+            "obj": [np.int64(3), "t", np.float32(0.5)],  # NumPy numbers boxed as Python ones
+            "f": [1.5, float("nan"), -0.0],
+            "f32": np.array([0.1, 2, 3], dtype="float32"),
+            "i": np.array([1, 2, 3], dtype="int32"),
+            "b": [True, False, True],
+            "Int64": pd.array([1, None, 3], dtype="Int64"),
+            "boolean": pd.array([True, None, False], dtype="boolean"),
+            "when": pd.to_datetime(["2020-01-01", None, "2021-06-30"]),
+            "cat": pd.Categorical(["u", "v", "u"]),
+            "geom": [shapely.Point(0, 1), None, shapely.Point(2, 3)],
+        }
+    )
+    text = {c: object for c, t in df.dtypes.items() if isinstance(t, pd.StringDtype)}
+    got, want = _records(df), df.astype(text).to_dict("records")
+    assert [list(r) for r in got] == [list(r) for r in want]
+    for g, w in zip(got, want, strict=True):
+        assert [type(v) for v in g.values()] == [type(v) for v in w.values()]
+        assert [repr(v) for v in g.values()] == [repr(v) for v in w.values()]
+
+
 BATCH = [
     "a.", "org", "x:", "//y", "<b>", "line\nbreak", None, 3.5, "",
     "e\ue000f", "www.x.org", "a&b'\"",

@@ -123,8 +123,12 @@ def test_workbook_is_the_same_bytes_each_time_and_escapes_xml(tmp_path):
     ]
 
 
-def test_sheet_rows_are_the_cells_written_one_by_one():
+@pytest.mark.parametrize("chunk", [20_000, 4])
+def test_sheet_rows_are_the_cells_written_one_by_one(chunk, monkeypatch):
+    from hazid.output import workbook
     from hazid.output.workbook import _cell, _sheet_xml
+
+    monkeypatch.setattr(workbook, "_CHUNK_ROWS", chunk)  # blocks of rows, cut mid-column
 
     df = pd.DataFrame(
         {
@@ -138,12 +142,13 @@ def test_sheet_rows_are_the_cells_written_one_by_one():
             "j": [-3, 0, 10**15 - 1, -(10**15) + 1, 7, 1],
             "u": pd.Series([0, 1, 2, 3, 255, 7], dtype="uint8"),
             "n": pd.Series([1, None, 3, 4, 5, 6], dtype="Int64"),
+            "none": [float("nan")] * 6,
         }
     )
     xml = b"".join(
         p.encode("utf-8") if isinstance(p, str) else p for p in _sheet_xml(df, list(df.columns))
     ).decode("utf-8")
-    letters = "ABCDEFGHIJ"
+    letters = "ABCDEFGHIJK"
     want = "".join(
         f'<row r="{r}">'
         + "".join(_cell(f"{a}{r}", v) for a, v in zip(letters, row, strict=True))
@@ -208,3 +213,45 @@ def test_workbook_parts_deflated_at_the_stated_level(tmp_path):
     with zipfile.ZipFile(path) as zf:
         data = zf.read(sheet)
     assert sheet.compress_size != len(default.compress(data) + default.flush())
+
+
+def test_repr_length_bounds_are_never_below_the_text():
+    import numpy as np
+
+    from hazid.output.arrowtext import repr_length_bounds
+
+    rng = np.random.default_rng(7)
+    parts = [rng.standard_normal(20_000) * 10.0 ** rng.integers(-30, 30, 20_000)]
+    for decimals in range(10):  # short decimals: their length is found exactly
+        parts.append(
+            np.round(rng.standard_normal(5_000) * 10.0 ** rng.integers(-6, 17, 5_000), decimals)
+        )
+    edges = [1e15, 1e16, 9.999999999999999e15, 999999999999999.9, 1e-4, 1e-5, 5e-324, 1e-310]
+    parts.append(np.array([*edges, 1.7976931348623157e308, 1e100, 1e-100, 1e22, 1 / 3, 0.1 + 0.2]))
+    x = np.concatenate(parts)
+    x = x[np.isfinite(x) & (x != 0)]
+    x = np.concatenate([x, -x])
+    bounds = repr_length_bounds(x)
+    lengths = np.array([len(repr(v)) for v in x.tolist()])
+    assert (bounds >= lengths).all()
+    near = x[(np.abs(x) > 1e-3) & (np.abs(x) < 1e11)]
+    short = np.round(near, 3)  # 15 digits or fewer: their length exactly
+    assert repr_length_bounds(short).tolist() == [len(repr(v)) for v in short.tolist()]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_longest_text_of_floats_is_that_of_every_value_written(dtype):
+    import numpy as np
+
+    from hazid.output.sheetcells import longest_text
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n = int(rng.integers(1, 40))
+        x = np.round(rng.standard_normal(n) * 10.0 ** rng.integers(-12, 20, n), rng.integers(0, 9))
+        x[rng.random(n) < 0.1] = np.nan
+        x[rng.random(n) < 0.05] = -0.0
+        x[rng.random(n) < 0.02] = -np.inf
+        with np.errstate(over="ignore"):
+            col = pd.Series(x.astype(dtype))
+        assert longest_text(col) == max(len(str(v)) for v in col.tolist())

@@ -124,21 +124,33 @@ def _intersection_length_km(geom: Any, country: Any) -> float | None:
 
 
 def _geodesic_length_m(geom: Any) -> float:
-    """``Geod.geometry_length`` of the WGS 84 ellipsoid, line by line from one coordinate array.
+    """``Geod.geometry_length`` of the WGS 84 ellipsoid, from one coordinate array.
 
-    Lines and multi-lines are summed part by part in the same order as pyproj does, so the
+    Lines and multi-lines are summed part by part in the same order as pyproj does (each
+    part's segments one after the other, from the same ``geod_inverse`` distances), so the
     result is the same number; other geometries go to pyproj.
     """
     kind = shapely.get_type_id(geom)
     if kind not in (1, 5):  # LineString, MultiLineString
         return _GEOD.geometry_length(geom)
     parts = shapely.get_parts(geom) if kind == 5 else np.array([geom], dtype=object)
-    xy = shapely.get_coordinates(parts)
-    ends = np.cumsum(shapely.get_num_coordinates(parts))
+    return _sum_parts(shapely.get_coordinates(parts), shapely.get_num_coordinates(parts))
+
+
+def _sum_parts(xy: np.ndarray, counts: np.ndarray) -> float:
+    """Sum of the geodesic lengths of consecutive lines (``counts`` coordinates each).
+
+    Every segment is measured in one call; each line's segments are then added in order,
+    from 0, as ``Geod.line_length`` adds them, and the lines' lengths in order.
+    """
+    if len(xy) < 2:
+        return 0.0
+    seg = _GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])[2]
     total, start = 0.0, 0
-    for end in ends.tolist():
-        total += _GEOD.line_length(xy[start:end, 0], xy[start:end, 1])
-        start = end
+    for n in counts.tolist():
+        if n > 1:  # cumsum adds one after the other (no pairwise summation)
+            total += float(np.cumsum(seg[start : start + n - 1])[-1])
+        start += n
     return total
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,9 +94,11 @@ def _affected_rows(sites: pd.DataFrame, affected: pd.DataFrame) -> pd.DataFrame:
     for p in sorted(set(a["pathway"])):
         check_choice("pathway", p, PATHWAYS)
 
-    sid = _text(sites, "site_id")
-    known = set(sid)
-    unknown = ~a["site_id"].isin(known)
+    sid = _text(sites, "site_id").to_numpy()
+    # the row of each site id (of a site id given twice, its last row)
+    last = np.flatnonzero(~pd.Index(sid).duplicated(keep="last"))
+    found = pd.Index(sid[last]).get_indexer(a["site_id"].to_numpy())
+    unknown = found < 0
     if unknown.any():
         raise _problems(
             "affected table",
@@ -104,12 +107,14 @@ def _affected_rows(sites: pd.DataFrame, affected: pd.DataFrame) -> pd.DataFrame:
                 for i, v in zip(np.flatnonzero(unknown), a.loc[unknown, "site_id"], strict=True)
             ],
         )
-    origin = dict(zip(sid, _origin(sites), strict=True))
-    hazardous = dict(zip(sid, _as_bool(sites["hazardous"]), strict=True))
-    names = dict(zip(sid, _text(sites, "site_name"), strict=True))
-    a["origin"] = a["site_id"].map(origin).astype(object)
-    a["hazardous"] = a["site_id"].map(hazardous).astype(bool)
-    a["site_name"] = a["site_id"].map(names).astype(object)
+    at = last[found]
+
+    def column(values: Any) -> pd.Series:
+        return pd.Series(np.asarray(values)[at], index=a.index, dtype=object)
+
+    a["origin"] = column(_origin(sites).to_numpy())
+    a["hazardous"] = _as_bool(sites["hazardous"])[at]
+    a["site_name"] = column(_text(sites, "site_name").to_numpy())
     domestic = (a["affected"] == a["origin"]) | (a["affected"] == "")
     if domestic.any():
         logger.info("ignoring %d affected rows naming the Party of origin", int(domestic.sum()))

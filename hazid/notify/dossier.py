@@ -200,7 +200,8 @@ class DossierSet:
             windows[affected] = None if country is None else _CountryWindows(country)
         country_geom = windows[affected]
         activities = []
-        for dec in _records(self.activities(origin, affected)):
+        for at in lk["acts_at"].get((origin, affected), _NONE).tolist():
+            dec = lk["active_rec"][at]
             sid = dec["site_id"]
             activities.append(
                 _activity(
@@ -330,14 +331,19 @@ def _lookups(ds: DossierSet, rows: pd.DataFrame, holdings: pd.DataFrame) -> dict
         if len(active)
         else {},
         "substances": _substances_by_site(holdings, wanted),
-        "site_rec": {
-            r["site_id"]: r
-            for r in _records(sites.loc[_isin(sites["site_id"], wanted)].drop_duplicates("site_id"))
-        },
+        "active_rec": _records(active),  # the rows of activities(), as records
+        "site_rec": {r["site_id"]: r for r in _records(_site_rows(sites, wanted))},
         "rows_of": rows_of,
         "zones_of": zones_of,
         "paths_of": paths_of,
     }
+
+
+def _site_rows(sites: pd.DataFrame, wanted: set[str]) -> pd.DataFrame:
+    """Return the first row of each site of ``wanted``, without its geometry (unused)."""
+    rows = sites.loc[_isin(sites["site_id"], wanted)].drop_duplicates("site_id")
+    geometry = [c for c, t in rows.dtypes.items() if getattr(t, "name", "") == "geometry"]
+    return pd.DataFrame(rows).drop(columns=geometry)
 
 
 def prepare_dossiers(

@@ -6,6 +6,7 @@ run), which data it rests on and what the screening cannot tell.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -70,6 +71,7 @@ _PATH_TO_FILE = re.compile(
 _PATH = re.compile(r"(?:~|[A-Za-z]:)?(?:[/\\][^\s/\\;,:()'\"]+){2,}")
 
 
+@functools.lru_cache(maxsize=1024)  # a run's warnings, read again for every dossier
 def _without_paths(text: str) -> str:
     r"""Replace the absolute paths in a text by their file names.
 

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.extensions import ExtensionDtype
+from pandas.core.dtypes.cast import maybe_box_native
 
 from hazid.errors import InventoryError
 from hazid.i18n import format_decimal, gettext
@@ -48,11 +50,26 @@ def _upper_text(df: pd.DataFrame, col: str) -> pd.Series:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """``df.to_dict("records")``, text columns turned to objects at once (not value by value)."""
-    text = {c: object for c, t in df.dtypes.items() if isinstance(t, pd.StringDtype)}
-    if not text or not df.columns.is_unique:
+    """``df.to_dict("records")``, built a column at a time (not row by row).
+
+    Text columns become objects at once; each value is what ``to_dict`` gives: a column of
+    NumPy numbers as Python numbers, one of objects or an extension type boxed as pandas
+    boxes it (``maybe_box_native``).
+    """
+    if not df.columns.is_unique:
         return df.to_dict("records")
-    return df.astype(text).to_dict("records")
+    text = {c: object for c, t in df.dtypes.items() if isinstance(t, pd.StringDtype)}
+    if text:
+        df = df.astype(text)
+    values = []
+    for i, dtype in enumerate(df.dtypes.tolist()):
+        col = df.iloc[:, i]
+        if dtype == np.dtype(object) or isinstance(dtype, ExtensionDtype):
+            values.append([v if type(v) is str else maybe_box_native(v) for v in col])
+        else:  # NumPy values: tolist gives the Python scalars iterating does
+            values.append(col.tolist())
+    columns = df.columns.tolist()
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _num(df: pd.DataFrame, col: str) -> np.ndarray:

@@ -26,6 +26,7 @@ __all__ = [
     "fix_where",
     "float_texts",
     "join",
+    "repr_length_bounds",
     "to_bytes",
 ]
 
@@ -33,16 +34,22 @@ __all__ = [
 EMPTY = pa.scalar("", pa.large_string())
 
 
-def join(parts: Sequence[str | pa.Array]) -> pa.Array:
+def join(parts: Sequence[str | pa.Array], *, skip_nulls: bool = False) -> pa.Array:
     """Concatenate texts and columns of text element-wise (as large strings).
+
+    A null in a column gives a null (or, with ``skip_nulls``, nothing from that column).
 
     Examples
     --------
     >>> import pyarrow as pa
     >>> join(["<", pa.array(["a", "b"], pa.large_string()), ">"]).to_pylist()
     ['<a>', '<b>']
+    >>> join(["<", pa.array(["a", None], pa.large_string()), ">"], skip_nulls=True).to_pylist()
+    ['<a>', '<>']
     """
     typed = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts]
+    if skip_nulls:
+        return pc.binary_join_element_wise(*typed, EMPTY, null_handling="skip")
     return pc.binary_join_element_wise(*typed, EMPTY)
 
 
@@ -209,3 +216,53 @@ def clean_floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     exact = usable & certain & (m >= 1e14) & (m <= 1e15)
     x = np.copysign(m / p, v)
     return np.where(exact, x, v), exact
+
+
+def repr_length_bounds(values: np.ndarray) -> np.ndarray:
+    """Return, for finite non-zero floats, a number never below ``len(repr(value))``.
+
+    A value that is a decimal of at most 15 significant digits divided back exactly (found
+    as :func:`clean_floats` finds them) gets the length of its shortest text, which has those
+    digits: no other decimal of 15 digits or fewer gives the same double. Any other gets the
+    length of 17 digits, with the point or exponent where ``repr`` would put them (the
+    position found to within one, the longest taken).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v = np.array([1.5, -0.001, 123456.0, 2 / 3])
+    >>> repr_length_bounds(v).tolist(), [len(repr(x)) for x in v.tolist()]
+    ([3, 6, 8, 20], [3, 6, 8, 18])
+    """
+    v = np.asarray(values, dtype=np.float64)
+    a = np.abs(v)
+    e = np.floor(np.log10(a)).astype(np.int64)
+    k = np.clip(14 - e, 0, 22)
+    m = np.rint(a * _POW10[k])
+    clean = (m >= 1e14) & (m <= 1e15) & (m / _POW10[k] == a)
+    # the digits of a clean value: m without its trailing zeros
+    zeros = np.zeros(len(v), dtype=np.int64)
+    at = np.flatnonzero(clean)
+    digits = m[at].astype(np.int64)
+    while len(at):  # one more trailing zero for those still divisible by 10
+        tens = digits % 10 == 0
+        at, digits = at[tens], digits[tens] // 10
+        zeros[at] += 1
+    total = np.where(m >= 1e15, 16, 15)
+    exact = _repr_length(total - zeros, total - k)
+    rough = np.zeros(len(v), dtype=np.int64)
+    for d in (0, 1, 2):  # the first digit's place: e, one off either way
+        rough = np.maximum(rough, _repr_length(np.full(len(v), 17), e + d))
+    return np.where(clean, exact, rough) + (v < 0)
+
+
+def _repr_length(n: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """Return the length of ``repr`` of positive floats of ``n`` significant digits.
+
+    The value is ``0.digits`` times ``10**point``; Python writes an exponent when ``point``
+    is below -3 or above 16.
+    """
+    exp = np.abs(point - 1)
+    sci = np.where(n == 1, 1, n + 1) + 2 + np.where(exp >= 100, 3, 2)
+    positional = np.where(point > 0, np.maximum(n + 1, point + 2), 2 - point + n)
+    return np.where((point <= -4) | (point > 16), sci, positional)

@@ -20,13 +20,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hazid.output.arrowtext import (
-    EMPTY,
     as_text,
     distinct,
     distinct_texts,
     fix_where,
     float_texts,
     join,
+    repr_length_bounds,
     to_bytes,
 )
 
@@ -53,28 +53,37 @@ class ColumnTexts:
         self.kind = kind
         self.texts = texts
         self.present = pc.not_equal(texts, "") if present is None else present
+        # the texts, null where there is no cell (None: a cell in every row)
+        self._cell_texts = None
+        if kind != "cell" and pc.all(self.present).as_py() is False:
+            self._cell_texts = pc.if_else(self.present, texts, pa.scalar(None, texts.type))
 
-    def cells(self, lo: int, hi: int, refs: pa.Array) -> pa.Array:
-        """Return the ``<c>`` elements of rows ``lo:hi`` (``refs``: their row numbers)."""
-        t = self.texts.slice(lo, hi - lo)
+    def pieces(self, lo: int, hi: int, refs: pa.Array) -> list[str | pa.Array]:
+        """Return the texts that, joined, give the ``<c>`` elements of rows ``lo:hi``.
+
+        ``refs`` are their row numbers. A row without a cell is left out of the join by
+        being null (the row's join skips nulls).
+        """
         if self.kind == "cell":
-            return t
+            return [self.texts.slice(lo, hi - lo)]
         head = f'<c r="{self.letter}'
         if self.kind == "text":
-            parts = [head, refs, _TEXT, t, "</t></is></c>"]
+            middle, tail = _TEXT, "</t></is></c>"
         elif self.kind == "bool":
-            parts = [head, refs, '" t="b"><v>', t, "</v></c>"]
+            middle, tail = '" t="b"><v>', "</v></c>"
         else:
-            parts = [head, refs, '"><v>', t, "</v></c>"]
-        cell = join(parts)
-        return pc.if_else(self.present.slice(lo, hi - lo), cell, EMPTY)
+            middle, tail = '"><v>', "</v></c>"
+        if self._cell_texts is None:
+            return [head, refs, middle, self.texts.slice(lo, hi - lo), tail]
+        t = self._cell_texts.slice(lo, hi - lo)
+        return [join([head, refs, middle, t, tail])]  # null where t is null
 
 
 def row_block(columns: Sequence[ColumnTexts], lo: int, hi: int) -> bytes:
     """Return the XML of rows ``lo:hi`` of the table (sheet rows ``lo + 2`` on), UTF-8."""
     refs = pa.array(np.arange(lo + 2, hi + 2, dtype=np.int64)).cast(pa.large_string())
-    cells = [c.cells(lo, hi, refs) for c in columns]
-    return to_bytes(join(['<row r="', refs, '">', *cells, "</row>"]))
+    pieces = [p for c in columns for p in c.pieces(lo, hi, refs)]
+    return to_bytes(join(['<row r="', refs, '">', *pieces, "</row>"], skip_nulls=True))
 
 
 def _text_texts(arr: pa.Array, letter: str, escape: Callable[[str], str]) -> ColumnTexts:
@@ -121,7 +130,9 @@ def column_texts(
 
 def longest_text(col: pd.Series) -> int:
     """``max(len(str(v)))`` over the column's values (as ``tolist`` gives them)."""
-    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiub":
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+        return _longest_float(distinct(col.to_numpy())[0].astype(np.float64))
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
         return max(map(len, map(str, distinct(col.to_numpy())[0].tolist())))
     if isinstance(col.dtype, pd.StringDtype):
         arr = as_text(col)
@@ -131,3 +142,21 @@ def longest_text(col: pd.Series) -> int:
             longest = max(longest, max(len(str(v)) for v in col[col.isna()].head(1).tolist()))
         return longest
     return max(map(len, map(str, col.tolist())))
+
+
+def _longest_float(values: np.ndarray) -> int:
+    """``max(len(str(v)))`` over distinct floats, ``str`` called only while one may be longer.
+
+    The values are taken longest bound first (:func:`repr_length_bounds`); once the longest
+    text found reaches the next bound, no other value can be longer.
+    """
+    odd = ~np.isfinite(values) | (values == 0)  # nan, inf, 0.0 and -0.0: written out
+    longest = max(map(len, map(str, values[odd].tolist())), default=0)
+    rest = values[~odd]
+    bounds = repr_length_bounds(rest)
+    order = np.argsort(-bounds, kind="stable")
+    for bound, v in zip(bounds[order].tolist(), rest[order].tolist(), strict=True):
+        if bound <= longest:
+            break
+        longest = max(longest, len(str(v)))
+    return longest
