@@ -255,3 +255,12 @@ def test_longest_text_of_floats_is_that_of_every_value_written(dtype):
         with np.errstate(over="ignore"):
             col = pd.Series(x.astype(dtype))
         assert longest_text(col) == max(len(str(v)) for v in col.tolist())
+
+
+def test_column_names_of_the_workbook_are_those_openpyxl_gives():
+    from openpyxl.utils import get_column_letter
+
+    from hazid.output.workbook import _column_letter
+
+    for n in [*range(1, 800), 16383, 16384]:
+        assert _column_letter(n) == get_column_letter(n)

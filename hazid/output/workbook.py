@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from hazid.escape import clean_float, spreadsheet_text
 from hazid.output.sheetcells import ColumnTexts, column_texts, longest_text, row_block
@@ -147,7 +146,7 @@ def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str | bytes]:
 
     The rows come in blocks of :data:`_CHUNK_ROWS`, as UTF-8 (:func:`row_block`).
     """
-    letters = [get_column_letter(i) for i in range(1, len(head) + 1)]
+    letters = [_column_letter(i) for i in range(1, len(head) + 1)]
     widths = [len(h) for h in head]
     for i in range(len(head)):
         if len(table):
@@ -174,6 +173,15 @@ def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str | bytes]:
     if letters:
         yield f'<autoFilter ref="A1:{letters[-1]}{max(len(table), 1) + 1}"/>'
     yield "</worksheet>"
+
+
+def _column_letter(n: int) -> str:
+    """Spreadsheet column name of column ``n`` (1 is A, 27 is AA), as openpyxl names it."""
+    name = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        name = chr(65 + r) + name
+    return name
 
 
 def _package(names: list[str]) -> dict[str, str]:
