@@ -272,7 +272,7 @@ class _Early:
         self._done: tuple | None = None
         self._failed = False
         self._built = None
-        if rivers is not False and not self._failed_already():
+        if rivers is not False and borders is not False and not self._failed_already():
             self._built = _early_network(borders, rivers, lakes, stop=self._failed_already)
 
     def _failed_already(self) -> bool:
