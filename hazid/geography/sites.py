@@ -340,15 +340,15 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     best_k = np.full(n, -1)
     done = np.empty(0, dtype=np.int64)  # site * ncty + country, measured for good
 
-    def measure(site: np.ndarray, cty: np.ndarray, radius: float) -> None:
+    def measure(site: np.ndarray, cty: np.ndarray, radius: float, outside: bool = True) -> None:
         nonlocal done
         key = site.astype(np.int64) * ncty + cty
         keep = (cty != own[site]) & ~np.isin(key, done)
         site, cty, key = site[keep], cty[keep], key[keep]
         if site.size == 0:
             return
-        limit = np.minimum(best[site], radius)
-        km = index.pair_distance(site, cty, lon, lat, limit)
+        limit = np.minimum(best, radius)  # per site
+        km = index.pair_distance(site, cty, lon, lat, limit, outside=outside)
         # settled: measured, or farther than a country already found within this radius
         settled = np.isfinite(km) | (best[site] <= radius) | (radius >= _HALF_CIRCUMFERENCE_KM)
         done = _unique_int(np.concatenate([done, key[settled]]))
@@ -361,7 +361,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
         best_k[site[better]] = cty[better]
 
     si, ci = index.within(lon, lat)
-    measure(si, ci, np.inf)
+    measure(si, ci, np.inf, outside=False)
     pending = np.arange(n)
     radius = 10.0
     while pending.size:
