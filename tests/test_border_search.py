@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pytest
 import shapely
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Point, Polygon, box
 
+from hazid import geography as geo
 from hazid.geography.index import (
     GEOD,
+    _border_index,
     _BorderIndex,
     _CountryIndex,
+    _ecef,
     _min_by,
     _segment_chord,
 )
@@ -48,8 +52,6 @@ def exhaustive_km(index: _CountryIndex, lon, lat, limit=None) -> np.ndarray:
     site = np.repeat(np.arange(n), m)
     seg = np.tile(np.arange(m), n)
     lo, la = np.asarray(lon, float), np.asarray(lat, float)
-    from hazid.geography.index import _ecef
-
     p = _ecef(lo, la)
     chord, t = _segment_chord(p[site], index.a[seg], index.ab[seg], index.l2[seg])
     cand = chord <= _min_by(n, site, chord)[site] * (1 + 1e-4) + 0.002
@@ -153,3 +155,20 @@ def test_pair_distance_with_limits_matches_country_by_country(geoms, seed):
     )
     fast = index.pair_distance(site[out], country[out], lon, lat, limit, outside=True)
     assert np.array_equal(fast, got[out])
+
+
+def test_index_reused_only_for_the_same_layer():
+    borders = gpd.GeoDataFrame(
+        {"iso_a3": ["AAA", "BBB"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326
+    )
+    first = _border_index(borders)
+    assert _border_index(borders.copy()) is first  # same codes, same geometry objects
+    moved = borders.copy()
+    moved.geometry = [box(0, 0, 1, 1), box(1.5, 0, 2, 1)]
+    assert _border_index(moved) is not first
+    renamed = borders.assign(iso_a3=["AAA", "CCC"])
+    assert _border_index(renamed) is not first
+    sites = gpd.GeoDataFrame({"site_id": ["s"]}, geometry=[Point(0.9, 0.5)], crs=4326)
+    near = geo.border_distance(sites, borders)["border_km"][0]
+    far = geo.border_distance(sites, moved)["border_km"][0]
+    assert near == pytest.approx(11.13, abs=0.01) and far == pytest.approx(66.8, abs=0.1)

@@ -361,9 +361,18 @@ class _BorderIndex:
             keep[m] = self.country(int(k)).contains(lon[si[m]], lat[si[m]])
         return si[keep], ci[keep]
 
-    def intersecting(self, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(geometry, country) pairs whose geometries intersect."""
+    def intersecting(
+        self, geoms: np.ndarray, skip: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(geometry, country) pairs whose geometries intersect.
+
+        ``skip`` (a country row per geometry, -1 for none) leaves out, untested,
+        the pairs of each geometry with that country.
+        """
         gi, ci = self._pairs(*self.part_tree.query(geoms))
+        if skip is not None:
+            other = ci != skip[gi]
+            gi, ci = gi[other], ci[other]
         keep = np.zeros(gi.size, dtype=bool)
         for k in np.unique(ci):
             m = ci == k
@@ -411,3 +420,27 @@ class _BorderIndex:
             d = self.country(int(k)).distance(lon[pts], lat[pts], lim, boxes=bx, outside=outside)
             out[m] = d[back]
         return out
+
+
+#: Indexes of the borders layers used last: (codes, geometry ids), index.
+_RECENT: list[tuple[tuple[tuple[str, ...], tuple[int, ...]], _BorderIndex]] = []
+
+
+def _border_index(borders: gpd.GeoDataFrame) -> _BorderIndex:
+    """Index a checked borders layer, or reuse the index of the same layer.
+
+    The same layer means the same codes and the same geometry objects (shapely
+    geometries are immutable; the index holds them, so their ids stay theirs);
+    the two layers used last are kept.
+    """
+    key = (
+        tuple(borders["iso_a3"].astype(str)),
+        tuple(map(id, borders.geometry.to_numpy())),
+    )
+    for known, index in _RECENT:
+        if known == key:
+            return index
+    index = _BorderIndex(borders)
+    _RECENT.append((key, index))
+    del _RECENT[:-2]
+    return index

@@ -20,7 +20,7 @@ import shapely
 
 from hazid.errors import CRSError, GeodataError
 from hazid.geography.common import _polygonal
-from hazid.geography.index import _BorderIndex, _unique_int
+from hazid.geography.index import _border_index, _BorderIndex, _unique_int
 
 __all__ = ["assign_country", "border_distance", "distance_to_country"]
 
@@ -121,7 +121,7 @@ def _check_sites(sites: pd.DataFrame) -> gpd.GeoDataFrame:
     if sites.crs.to_epsg() != 4326:
         sites = sites.to_crs(4326)
     geoms = sites.geometry.to_numpy()
-    bad = np.array([g is None or g.is_empty or g.geom_type != "Point" for g in geoms])
+    bad = (shapely.get_type_id(geoms) != 0) | shapely.is_empty(geoms)  # missing: type -1
     if bad.any():
         ids = sites.loc[bad, "site_id"].astype(str).tolist()
         raise GeodataError(f"sites need point geometries; not a point: {', '.join(ids[:10])}")
@@ -198,7 +198,7 @@ def assign_country(
     """
     sites = _check_sites(sites)
     borders = _check_borders(borders)
-    index = _BorderIndex(borders)
+    index = _border_index(borders)
     lon, lat = _xy(sites)
     n = lon.size
     given = _text(sites["country"].to_numpy() if "country" in sites.columns else None, n)
@@ -331,7 +331,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     sites = _check_sites(sites)
     borders = _check_borders(borders)
     sites = _site_countries(sites, borders)
-    index = _BorderIndex(borders)
+    index = _border_index(borders)
     lon, lat = _xy(sites)
     n = lon.size
     ncty = len(index.codes)
@@ -423,7 +423,7 @@ def distance_to_country(
     for col in ("site_id", "iso_a3"):
         if col not in pairs.columns:
             raise GeodataError(f"pairs need columns site_id and iso_a3; missing {col}")
-    index = _BorderIndex(borders)
+    index = _border_index(borders)
     ids = sites["site_id"].astype(str).to_numpy()
     pos = {s: i for i, s in enumerate(ids)}
     want_sites = pairs["site_id"].astype(str).to_numpy()
