@@ -272,8 +272,7 @@ class _CountryIndex:
         if self.size == 0 or n == 0:
             return np.full(n, np.nan)
         p = _ecef(lon, lat)
-        seg_site, seg = _expand(*self._near_pieces(p, lon, lat, limit, boxes))
-        chord, t = _segment_chord(p[seg_site], self.a[seg], self.ab[seg], self.l2[seg])
+        seg_site, seg, chord, t = self._pool(p, lon, lat, limit, boxes)
         cand = chord <= _min_by(n, seg_site, chord)[seg_site] * (1 + 1e-4) + 0.002
         seg_site, seg, t = seg_site[cand], seg[cand], t[cand]
         a, b = self.a_ll[seg], self.b_ll[seg]
@@ -288,23 +287,29 @@ class _CountryIndex:
             km[km > limit] = np.inf
         return km
 
-    def _near_pieces(
+    def _chords(self, p: np.ndarray, si: np.ndarray, pj: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(point, segment, chord, t) of the segments of pieces ``pj`` for points ``si``."""
+        ss, sg = _expand(si, self.p_start[pj], self.p_len[pj])
+        return ss, sg, *_segment_chord(p[ss], self.a[sg], self.ab[sg], self.l2[sg])
+
+    def _pool(
         self,
         p: np.ndarray,
         lon: np.ndarray,
         lat: np.ndarray,
         limit: np.ndarray | None,
         boxes: tuple[Any, np.ndarray] | None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pieces that may hold a candidate segment: (point, first segment, segment count).
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Segments holding every candidate: (point, segment, chord, t), measured.
 
         An upper bound ``ub`` on each point's shortest chord (``limit``, else
         the far side of the ball of the group nearest in degrees) sets the
         lon/lat boxes that find the groups; it is tightened with the segments
         of the point's piece of lowest bound (the nearest side of its ball) in
         its group of lowest bound. Groups, then pieces, whose balls lie beyond
-        ``ub`` (plus the candidate margin) are dropped. A chord beyond
-        ``limit`` is not searched: the geodesic would be longer still.
+        ``ub`` (plus the candidate margin) are dropped; the segments of the
+        pieces left are measured. A chord beyond ``limit`` is not searched:
+        the geodesic would be longer still.
         """
         n = lon.size
         if limit is None:
@@ -316,18 +321,21 @@ class _CountryIndex:
         bi, gj = self.tree.query(box)
         si = owner[bi]  # a site may repeat a group only across the antimeridian: harmless
         low = _norm(p[si] - self.g_centre[gj]) - self.g_rad[gj]
-        first = low <= _min_by(n, si, low)[si]
-        s1, pj = _expand(si[first], self.g_start[gj[first]], self.g_len[gj[first]])
-        low1 = _norm(p[s1] - self.centre[pj]) - self.rad[pj]
-        first = low1 <= _min_by(n, s1, low1)[s1]
-        s1, g1 = _expand(s1[first], self.p_start[pj[first]], self.p_len[pj[first]])
-        c1, _ = _segment_chord(p[s1], self.a[g1], self.ab[g1], self.l2[g1])
-        bound = np.minimum(ub, _min_by(n, s1, c1)) * (1 + 1e-4) + 0.002
-        keep = low <= bound[si]
-        si, pj = _expand(si[keep], self.g_start[gj[keep]], self.g_len[gj[keep]])
-        keep = _norm(p[si] - self.centre[pj]) - self.rad[pj] <= bound[si]
-        si, pj = si[keep], pj[keep]
-        return si, self.p_start[pj], self.p_len[pj]
+        first_g = low <= _min_by(n, si, low)[si]
+        s1, p1 = _expand(si[first_g], self.g_start[gj[first_g]], self.g_len[gj[first_g]])
+        low1 = _norm(p[s1] - self.centre[p1]) - self.rad[p1]
+        first_p = low1 <= _min_by(n, s1, low1)[s1]
+        head = self._chords(p, s1[first_p], p1[first_p])
+        bound = np.minimum(ub, _min_by(n, head[0], head[2])) * (1 + 1e-4) + 0.002
+        more = (low <= bound[si]) & ~first_g  # the other groups within the bound
+        s2, p2 = _expand(si[more], self.g_start[gj[more]], self.g_len[gj[more]])
+        low2 = _norm(p[s2] - self.centre[p2]) - self.rad[p2]
+        keep1 = (low1 <= bound[s1]) & ~first_p
+        keep2 = low2 <= bound[s2]
+        rest = self._chords(
+            p, np.concatenate([s1[keep1], s2[keep2]]), np.concatenate([p1[keep1], p2[keep2]])
+        )
+        return tuple(np.concatenate([h, r]) for h, r in zip(head, rest, strict=True))
 
 
 class _BorderIndex:
@@ -390,6 +398,12 @@ class _BorderIndex:
         bi, pj = self.part_tree.query(boxes)
         return self._pairs(owner[bi], pj)
 
+    def meeting(self, boxes: tuple[Any, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(point, country) pairs whose polygon envelopes meet the points' boxes."""
+        box, owner = boxes
+        bi, pj = self.part_tree.query(box)
+        return self._pairs(owner[bi], pj)
+
     def pair_distance(
         self,
         site: np.ndarray,
@@ -398,17 +412,19 @@ class _BorderIndex:
         lat: np.ndarray,
         limit: np.ndarray | None = None,
         *,
+        boxes: tuple[Any, np.ndarray] | None = None,
         outside: bool = False,
     ) -> np.ndarray:
         """Geodesic km from ``site``-indexed points to ``country``-indexed territories.
 
         With ``limit`` (km, per point: indexed like ``lon``), distances beyond it
-        come back as ``inf``. With ``outside``, no point lies inside a country
-        it is paired with (not tested again).
+        come back as ``inf``; ``boxes`` are then the points' :func:`_search_boxes`
+        for ``limit`` (owners: point numbers), if already made. With
+        ``outside``, no point lies inside a country it is paired with (not
+        tested again).
         """
         out = np.full(site.size, np.nan)
-        boxes = None
-        if limit is not None:
+        if limit is not None and boxes is None:
             used = _unique_int(site)
             box, owner = _search_boxes(lon[used], lat[used], limit[used])
             boxes = (box, used[owner])

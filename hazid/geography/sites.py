@@ -20,7 +20,7 @@ import shapely
 
 from hazid.errors import CRSError, GeodataError
 from hazid.geography.common import _polygonal
-from hazid.geography.index import _border_index, _BorderIndex, _unique_int
+from hazid.geography.index import _border_index, _BorderIndex, _search_boxes, _unique_int
 
 __all__ = ["assign_country", "border_distance", "distance_to_country"]
 
@@ -340,7 +340,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     best_k = np.full(n, -1)
     done = np.empty(0, dtype=np.int64)  # site * ncty + country, measured for good
 
-    def measure(site: np.ndarray, cty: np.ndarray, radius: float, outside: bool = True) -> None:
+    def measure(site: np.ndarray, cty: np.ndarray, radius: float, boxes: Any = None) -> None:
         nonlocal done
         key = site.astype(np.int64) * ncty + cty
         keep = (cty != own[site]) & ~np.isin(key, done)
@@ -348,7 +348,8 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
         if site.size == 0:
             return
         limit = np.minimum(best, radius)  # per site
-        km = index.pair_distance(site, cty, lon, lat, limit, outside=outside)
+        outside = boxes is not None  # after the first call, inside pairs are all settled
+        km = index.pair_distance(site, cty, lon, lat, limit, boxes=boxes, outside=outside)
         # settled: measured, or farther than a country already found within this radius
         settled = np.isfinite(km) | (best[site] <= radius) | (radius >= _HALF_CIRCUMFERENCE_KM)
         done = _unique_int(np.concatenate([done, key[settled]]))
@@ -361,13 +362,16 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
         best_k[site[better]] = cty[better]
 
     si, ci = index.within(lon, lat)
-    measure(si, ci, np.inf, outside=False)
+    measure(si, ci, np.inf)
     pending = np.arange(n)
     radius = 10.0
     while pending.size:
         radius = min(radius, _HALF_CIRCUMFERENCE_KM)
-        sj, cj = index.near(lon[pending], lat[pending], radius)
-        measure(pending[sj], cj, radius)
+        # countries whose polygons come within the search boxes (also within ``radius``)
+        box, owner = _search_boxes(lon[pending], lat[pending], np.minimum(best[pending], radius))
+        boxes = (box, pending[owner])
+        sj, cj = index.meeting(boxes)
+        measure(sj, cj, radius, boxes)
         if radius >= _HALF_CIRCUMFERENCE_KM:
             break
         pending = pending[best[pending] > radius]
