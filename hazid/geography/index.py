@@ -143,6 +143,20 @@ def _norm(v: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->i", v, v))
 
 
+def _distinct(
+    site: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep one of the rows (site, x, y) that repeat bit for bit (the same geodesic)."""
+    if site.size < 2:
+        return site, x, y
+    xi, yi = x.view(np.int64), y.view(np.int64)
+    order = np.lexsort((yi, xi, site))
+    s, xi, yi = site[order], xi[order], yi[order]
+    new = np.r_[True, (s[1:] != s[:-1]) | (xi[1:] != xi[:-1]) | (yi[1:] != yi[:-1])]
+    keep = order[new]
+    return site[keep], x[keep], y[keep]
+
+
 def _min_by(n: int, group: np.ndarray, values: np.ndarray) -> np.ndarray:
     out = np.full(n, np.inf)
     np.minimum.at(out, group, values)
@@ -274,14 +288,14 @@ class _CountryIndex:
         p = _ecef(lon, lat)
         seg_site, seg, chord, t = self._pool(p, lon, lat, limit, boxes)
         cand = chord <= _min_by(n, seg_site, chord)[seg_site] * (1 + 1e-4) + 0.002
+        if limit is not None:  # a geodesic is longer than its chord: 1 mm more is beyond
+            cand &= chord <= limit[seg_site] + 1e-6
         seg_site, seg, t = seg_site[cand], seg[cand], t[cand]
         a, b = self.a_ll[seg], self.b_ll[seg]
-        _, _, metres = GEOD.inv(
-            lon[seg_site],
-            lat[seg_site],
-            a[:, 0] + t * (b[:, 0] - a[:, 0]),
-            a[:, 1] + t * (b[:, 1] - a[:, 1]),
+        seg_site, x, y = _distinct(
+            seg_site, a[:, 0] + t * (b[:, 0] - a[:, 0]), a[:, 1] + t * (b[:, 1] - a[:, 1])
         )
+        _, _, metres = GEOD.inv(lon[seg_site], lat[seg_site], x, y)
         km = _min_by(n, seg_site, np.asarray(metres) / 1000.0)
         if limit is not None:
             km[km > limit] = np.inf
