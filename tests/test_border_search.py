@@ -172,3 +172,33 @@ def test_index_reused_only_for_the_same_layer():
     near = geo.border_distance(sites, borders)["border_km"][0]
     far = geo.border_distance(sites, moved)["border_km"][0]
     assert near == pytest.approx(11.13, abs=0.01) and far == pytest.approx(66.8, abs=0.1)
+
+
+@SETTINGS
+@given(
+    geoms=st.lists(territories, min_size=2, max_size=3),
+    zones=st.lists(
+        st.tuples(st.floats(-1, 1), st.floats(-1, 1), st.floats(0.01, 3.0), st.integers(3, 12)),
+        min_size=1,
+        max_size=12,
+    ),
+    seed=st.integers(0, 10_000),
+)
+def test_intersecting_matches_every_pair_tested(geoms, zones, seed):
+    assume(not any(g.is_empty for g in geoms))
+    borders = gpd.GeoDataFrame({"iso_a3": ["AAA", "BBB", "CCC"][: len(geoms)]}, geometry=geoms)
+    index = _BorderIndex(borders.set_crs(4326))
+    c = shapely.get_coordinates(geoms[0].representative_point())[0]
+    shapes = np.array(
+        [star(c[0] + 3 * x, c[1] + 3 * y, r, seed + i, n) for i, (x, y, r, n) in enumerate(zones)]
+    )
+    skip = np.zeros(len(shapes), dtype=np.int64) - 1
+    skip[::2] = 0  # every other shape leaves out the first country
+    gi, ci = index.intersecting(shapes, skip=skip)
+    want = [
+        (i, k)
+        for i, z in enumerate(shapes)
+        for k, g in enumerate(geoms)
+        if k != skip[i] and shapely.intersects(g, z)
+    ]
+    assert sorted(zip(gi.tolist(), ci.tolist(), strict=True)) == want

@@ -389,18 +389,33 @@ class _BorderIndex:
         """(geometry, country) pairs whose geometries intersect.
 
         ``skip`` (a country row per geometry, -1 for none) leaves out, untested,
-        the pairs of each geometry with that country.
+        the pairs of each geometry with that country. A geometry whose envelope
+        meets no group of the country's boundary lies wholly inside or wholly
+        outside it, as its first vertex does; the others are tested in full.
         """
         gi, ci = self._pairs(*self.part_tree.query(geoms))
         if skip is not None:
             other = ci != skip[gi]
             gi, ci = gi[other], ci[other]
+        edge = np.zeros(gi.size, dtype=bool)
+        for k in np.unique(ci):
+            m = np.flatnonzero(ci == k)
+            country = self.country(int(k))
+            if country.size:
+                edge[m[country.tree.query(geoms[gi[m]])[0]]] = True
+        lone = _unique_int(gi[~edge])  # geometries away from some boundary: their first vertex
+        first = shapely.get_point(
+            shapely.get_exterior_ring(shapely.get_geometry(geoms[lone], 0)), 0
+        )
+        x, y = shapely.get_x(first), shapely.get_y(first)
         keep = np.zeros(gi.size, dtype=bool)
         for k in np.unique(ci):
-            m = ci == k
-            country = self.geoms[k]
-            shapely.prepare(country)
-            keep[m] = shapely.intersects(country, geoms[gi[m]])
+            country = self.country(int(k))
+            m = np.flatnonzero((ci == k) & edge)
+            keep[m] = shapely.intersects(country.geom, geoms[gi[m]])
+            m = np.flatnonzero((ci == k) & ~edge)
+            j = np.searchsorted(lone, gi[m])
+            keep[m] = country.contains(x[j], y[j])
         return gi[keep], ci[keep]
 
     def near(
