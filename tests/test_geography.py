@@ -775,3 +775,19 @@ def test_real_dcw_agrees_with_shared_decode(real_dcw):
     for code, geom in real_dcw.set_index("iso_a3").geometry.items():
         other = ref.geometry[code]
         assert geom.symmetric_difference(other).area / other.area < 0.01, code
+
+
+def test_site_codes_tidied_alike_for_text_and_mixed_values():
+    from hazid.geography.sites import _text
+
+    text = np.array([" kaz", None, "Uzb ", np.nan, " kaz"], dtype=object)
+    assert _text(text, 5).tolist() == ["KAZ", "", "UZB", "", "KAZ"]
+    assert _text(pd.array(["kaz", None], dtype="string"), 2).tolist() == ["KAZ", ""]
+    # values equal in Python but written differently stay apart
+    assert _text(np.array([1, 1.0, True, " x"], dtype=object), 4).tolist() == [
+        "1",
+        "1.0",
+        "TRUE",
+        "X",
+    ]
+    assert _text(None, 2).tolist() == ["", ""]

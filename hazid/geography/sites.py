@@ -136,6 +136,11 @@ def _xy(sites: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 def _text(values: Any, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, "", dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        # only text (or nothing): tidy each distinct value once
+        codes, distinct = pd.factorize(pd.Series(values))
+        tidy = [str(v).strip().upper() for v in distinct]
+        return np.array([*tidy, ""], dtype=object)[codes]  # missing (-1): ''
     s = pd.Series(values).astype(object)
     s = s.where(s.notna(), "")
     return np.array([str(v).strip().upper() for v in s], dtype=object)
