@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
@@ -129,9 +130,15 @@ def test_pruned_search_is_exhaustive(geom, seed, spread, with_limit):
 @given(
     geoms=st.lists(territories, min_size=2, max_size=3),
     seed=st.integers(0, 10_000),
+    neighbours=st.booleans(),
 )
-def test_pair_distance_with_limits_matches_country_by_country(geoms, seed):
+def test_pair_distance_with_limits_matches_country_by_country(geoms, seed, neighbours):
     assume(not any(g.is_empty for g in geoms))
+    if neighbours:  # moved next to one another, near 30 N 20 E
+        geoms = [
+            shapely.affinity.translate(g, 20 + 2 * k - g.centroid.x, 30 + k - g.centroid.y)
+            for k, g in enumerate(geoms)
+        ]
     codes = ["AAA", "BBB", "CCC"][: len(geoms)]
     borders = gpd.GeoDataFrame({"iso_a3": codes}, geometry=geoms, crs=4326)
     index = _BorderIndex(borders)
@@ -155,6 +162,16 @@ def test_pair_distance_with_limits_matches_country_by_country(geoms, seed):
     )
     fast = index.pair_distance(site[out], country[out], lon, lat, limit, outside=True)
     assert np.array_equal(fast, got[out])
+    # only the shortest of each point: the same shortest (and those equal to it), others inf
+    short = index.pair_distance(site, country, lon, lat, limit, shortest=True)
+    low = np.full(n, np.inf)
+    np.fmin.at(low, site, got)
+    found = np.isfinite(short)
+    assert np.array_equal(short[found], got[found])
+    assert np.all(found | ~(np.isfinite(got) & (got <= low[site])))  # the shortest: found
+    short_low = np.full(n, np.inf)
+    np.fmin.at(short_low, site, short)
+    assert np.array_equal(short_low, low)
 
 
 def test_index_reused_only_for_the_same_layer():

@@ -443,6 +443,7 @@ class _BorderIndex:
         *,
         boxes: tuple[Any, np.ndarray] | None = None,
         outside: bool = False,
+        shortest: bool = False,
     ) -> np.ndarray:
         """Geodesic km from ``site``-indexed points to ``country``-indexed territories.
 
@@ -450,20 +451,36 @@ class _BorderIndex:
         come back as ``inf``; ``boxes`` are then the points' :func:`_search_boxes`
         for ``limit`` (owners: point numbers), if already made. With
         ``outside``, no point lies inside a country it is paired with (not
-        tested again).
+        tested again). With ``shortest`` (and ``limit``), only the shortest
+        distance of each point matters: a distance longer than one already
+        found for the point (countries with more pairs first) may also come
+        back as ``inf``; the shortest, and any equal to it, do not.
         """
         out = np.full(site.size, np.nan)
         if limit is not None and boxes is None:
             used = _unique_int(site)
             box, owner = _search_boxes(lon[used], lat[used], limit[used])
             boxes = (box, used[owner])
-        for k in _unique_int(np.asarray(country, dtype=np.int64)):
+        countries, count = np.unique(np.asarray(country, dtype=np.int64), return_counts=True)
+        if shortest and limit is not None:
+            limit = np.array(limit, dtype=float)  # lowered as distances are found
+            countries = countries[np.argsort(-count, kind="stable")]
+        for k in countries:
             m = np.flatnonzero(country == k)
             pts, back = np.unique(site[m], return_inverse=True)
             lim = None if limit is None else limit[pts]
             bx = None if boxes is None else _boxes_of(*boxes, pts, lon.size)
             d = self.country(int(k)).distance(lon[pts], lat[pts], lim, boxes=bx, outside=outside)
             out[m] = d[back]
+            if shortest and limit is not None and (d < lim).any():
+                nearer = pts[d < lim]
+                limit[nearer] = d[d < lim]
+                box, owner = _search_boxes(lon[nearer], lat[nearer], limit[nearer])
+                other = ~np.isin(boxes[1], nearer)
+                boxes = (
+                    np.concatenate([boxes[0][other], box]),
+                    np.concatenate([boxes[1][other], nearer[owner]]),
+                )
         return out
 
 

@@ -354,7 +354,9 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
             return
         limit = np.minimum(best, radius)  # per site
         outside = boxes is not None  # after the first call, inside pairs are all settled
-        km = index.pair_distance(site, cty, lon, lat, limit, boxes=boxes, outside=outside)
+        km = index.pair_distance(
+            site, cty, lon, lat, limit, boxes=boxes, outside=outside, shortest=True
+        )
         # settled: measured, or farther than a country already found within this radius
         settled = np.isfinite(km) | (best[site] <= radius) | (radius >= _HALF_CIRCUMFERENCE_KM)
         done = _unique_int(np.concatenate([done, key[settled]]))
