@@ -464,6 +464,7 @@ class _BorderIndex:
         countries, count = np.unique(np.asarray(country, dtype=np.int64), return_counts=True)
         if shortest and limit is not None:
             limit = np.array(limit, dtype=float)  # lowered as distances are found
+            boxed = limit.copy()  # the limit the boxes were made for
             countries = countries[np.argsort(-count, kind="stable")]
         for k in countries:
             m = np.flatnonzero(country == k)
@@ -473,15 +474,32 @@ class _BorderIndex:
             d = self.country(int(k)).distance(lon[pts], lat[pts], lim, boxes=bx, outside=outside)
             out[m] = d[back]
             if shortest and limit is not None and (d < lim).any():
-                nearer = pts[d < lim]
-                limit[nearer] = d[d < lim]
-                box, owner = _search_boxes(lon[nearer], lat[nearer], limit[nearer])
-                other = ~np.isin(boxes[1], nearer)
-                boxes = (
-                    np.concatenate([boxes[0][other], box]),
-                    np.concatenate([boxes[1][other], nearer[owner]]),
-                )
+                limit[pts[d < lim]] = d[d < lim]
+                boxes = _smaller_boxes(boxes, pts, limit, boxed, lon, lat)
         return out
+
+
+def _smaller_boxes(
+    boxes: tuple[Any, np.ndarray],
+    pts: np.ndarray,
+    limit: np.ndarray,
+    boxed: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+) -> tuple[Any, np.ndarray]:
+    """Make again the search boxes of points ``pts`` whose limit fell below half theirs.
+
+    ``boxed`` (the limit each point's boxes were made for) is updated.
+    """
+    redo = pts[limit[pts] < 0.5 * boxed[pts]]
+    if redo.size == 0:
+        return boxes
+    boxed[redo] = limit[redo]
+    box, owner = _search_boxes(lon[redo], lat[redo], limit[redo])
+    mark = np.zeros(lon.size, dtype=bool)
+    mark[redo] = True
+    other = ~mark[boxes[1]]
+    return np.concatenate([boxes[0][other], box]), np.concatenate([boxes[1][other], redo[owner]])
 
 
 #: Indexes of the borders layers used last: (codes, geometry ids), index.
