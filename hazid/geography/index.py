@@ -276,11 +276,13 @@ class _CountryIndex:
         """Geodesic distance (km) from points to the boundary of the territory.
 
         The candidate segments are those whose chord is within ``1e-4``
-        (relative) + 2 m of the shortest; the closest point of each is measured
-        with ``Geod.inv`` and the shortest geodesic is the distance. With
-        ``limit`` (km, per point), distances beyond it come back as ``inf``;
-        ``boxes`` are then the points' :func:`_search_boxes` for ``limit``, if
-        already made.
+        (relative) + 2 m of the shortest (found without measuring every
+        segment, see :meth:`_pool`); the closest point of each is measured with
+        ``Geod.inv`` (once per distinct point) and the shortest geodesic is the
+        distance. With ``limit`` (km, per point), distances beyond it come back
+        as ``inf``, and a candidate whose chord alone is beyond it is not
+        measured; ``boxes`` are then the points' :func:`_search_boxes` for
+        ``limit``, if already made.
         """
         n = lon.size
         if self.size == 0 or n == 0:

@@ -11,6 +11,7 @@ the nearest foreign country is searched in growing steps
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from typing import Any
 
 import geopandas as gpd
@@ -209,7 +210,7 @@ def assign_country(
     given = _text(sites["country"].to_numpy() if "country" in sites.columns else None, n)
     result = np.full(n, "", dtype=object)
     snapped = np.zeros(n, dtype=bool)
-    notes: list[list[str]] = [[] for _ in range(n)]
+    notes: defaultdict[int, list[str]] = defaultdict(list)  # only the sites with notes
     codes = index.codes
 
     si, ci = index.within(lon, lat)
@@ -265,8 +266,11 @@ def assign_country(
     out = sites.copy()
     out["site_country"] = result.tolist()
     out["country_snapped"] = snapped
-    out["country_warning"] = ["; ".join(x) for x in notes]
-    n_warn = sum(1 for x in notes if x)
+    warning = np.full(n, "", dtype=object)
+    for s, x in notes.items():
+        warning[s] = "; ".join(x)
+    out["country_warning"] = warning.tolist()
+    n_warn = len(notes)
     if n_warn:
         logger.warning(
             "site country: %d of %d sites have a warning (see country_warning)", n_warn, n
