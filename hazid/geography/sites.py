@@ -299,7 +299,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     Foreign means any country in ``borders`` other than the site's
     ``site_country`` (computed with :func:`assign_country` when absent; a
     site with no country measures to every country). The search grows in
-    steps (10, 40, 160, ... km): at each step the countries whose polygons come
+    steps (40, 120, 360, ... km): at each step the countries whose polygons come
     near the site (STRtree on polygon envelopes) are measured exactly, and
     the site is done once a country lies within the step. Distances are
     geodesic on WGS84 (see the module notes); a site inside a foreign
@@ -375,7 +375,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     si, ci = index.within(lon, lat)
     measure(si, ci, np.inf)
     pending = np.arange(n)
-    radius = 10.0
+    radius = 40.0
     while pending.size:
         radius = min(radius, _HALF_CIRCUMFERENCE_KM)
         # countries whose polygons come within the search boxes (also within ``radius``)
@@ -386,7 +386,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
         if radius >= _HALF_CIRCUMFERENCE_KM:
             break
         pending = pending[best[pending] > radius]
-        radius *= 4
+        radius *= 3
     out = sites.copy()
     out["border_km"] = np.where(np.isfinite(best), best, np.nan)
     out["nearest_foreign"] = [str(index.codes[k]) if k >= 0 else "" for k in best_k]
