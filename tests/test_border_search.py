@@ -219,3 +219,36 @@ def test_intersecting_matches_every_pair_tested(geoms, zones, seed):
         if k != skip[i] and shapely.intersects(g, z)
     ]
     assert sorted(zip(gi.tolist(), ci.tolist(), strict=True)) == want
+
+
+@SETTINGS
+@given(
+    geoms=st.lists(territories, min_size=2, max_size=4),
+    seed=st.integers(0, 10_000),
+)
+def test_border_distance_is_the_shortest_of_all_foreign_distances(geoms, seed):
+    """Whatever the search steps, the shortest foreign distance; ties to the first country."""
+    assume(not any(g.is_empty for g in geoms))
+    geoms = [
+        shapely.affinity.translate(g, 20 + 3 * k - g.centroid.x, 30 + k % 2 - g.centroid.y)
+        for k, g in enumerate(geoms)
+    ]
+    codes = ["AAA", "BBB", "CCC", "DDD"][: len(geoms)]
+    borders = gpd.GeoDataFrame({"iso_a3": codes}, geometry=geoms, crs=4326)
+    rng = np.random.default_rng(seed)
+    n = 15
+    lon, lat = rng.uniform(10, 40, n), rng.uniform(20, 40, n)
+    sites = gpd.GeoDataFrame(
+        {"site_id": [f"s{i}" for i in range(n)], "site_country": rng.choice([*codes, ""], n)},
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=4326,
+    )
+    out = geo.border_distance(sites, borders)
+    index = _BorderIndex(borders)
+    for i in range(n):
+        foreign = [k for k, c in enumerate(codes) if c != sites["site_country"][i]]
+        d = index.pair_distance(
+            np.zeros(len(foreign), int), np.array(foreign), lon[i : i + 1], lat[i : i + 1]
+        )
+        assert out["border_km"][i] == d.min()
+        assert out["nearest_foreign"][i] == codes[foreign[int(np.argmin(d))]]
