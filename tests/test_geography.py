@@ -791,3 +791,16 @@ def test_site_codes_tidied_alike_for_text_and_mixed_values():
         "X",
     ]
     assert _text(None, 2).tolist() == ["", ""]
+
+
+def test_distance_to_country_repeated_site_id_means_its_last_row():
+    borders = gpd.GeoDataFrame({"iso_a3": ["AAA"]}, geometry=[box(1, 0, 2, 1)], crs=4326)
+    sites = make_sites([(0.0, 0.5), (0.5, 0.5), (0.9, 0.5)], ids=["s1", "s2", "s1"])
+    pairs = pd.DataFrame({"site_id": ["s1", "s2"], "iso_a3": ["AAA", "aaa"]})
+    out = geo.distance_to_country(sites, borders, pairs)
+    assert out["border_km"][0] == pytest.approx(GEOD.inv(0.9, 0.5, 1.0, 0.5)[2] / 1000, abs=0.002)
+    assert out["border_km"][1] == pytest.approx(GEOD.inv(0.5, 0.5, 1.0, 0.5)[2] / 1000, abs=0.002)
+    with pytest.raises(GeodataError, match="site_id not in sites: s3, s4"):
+        geo.distance_to_country(
+            sites, borders, pd.DataFrame({"site_id": ["s4", "s3", "s1"], "iso_a3": ["AAA"] * 3})
+        )
