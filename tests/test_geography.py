@@ -775,3 +775,32 @@ def test_real_dcw_agrees_with_shared_decode(real_dcw):
     for code, geom in real_dcw.set_index("iso_a3").geometry.items():
         other = ref.geometry[code]
         assert geom.symmetric_difference(other).area / other.area < 0.01, code
+
+
+def test_site_codes_tidied_alike_for_text_and_mixed_values():
+    from hazid.geography.sites import _text
+
+    text = np.array([" kaz", None, "Uzb ", np.nan, " kaz"], dtype=object)
+    assert _text(text, 5).tolist() == ["KAZ", "", "UZB", "", "KAZ"]
+    assert _text(pd.array(["kaz", None], dtype="string"), 2).tolist() == ["KAZ", ""]
+    # values equal in Python but written differently stay apart
+    assert _text(np.array([1, 1.0, True, " x"], dtype=object), 4).tolist() == [
+        "1",
+        "1.0",
+        "TRUE",
+        "X",
+    ]
+    assert _text(None, 2).tolist() == ["", ""]
+
+
+def test_distance_to_country_repeated_site_id_means_its_last_row():
+    borders = gpd.GeoDataFrame({"iso_a3": ["AAA"]}, geometry=[box(1, 0, 2, 1)], crs=4326)
+    sites = make_sites([(0.0, 0.5), (0.5, 0.5), (0.9, 0.5)], ids=["s1", "s2", "s1"])
+    pairs = pd.DataFrame({"site_id": ["s1", "s2"], "iso_a3": ["AAA", "aaa"]})
+    out = geo.distance_to_country(sites, borders, pairs)
+    assert out["border_km"][0] == pytest.approx(GEOD.inv(0.9, 0.5, 1.0, 0.5)[2] / 1000, abs=0.002)
+    assert out["border_km"][1] == pytest.approx(GEOD.inv(0.5, 0.5, 1.0, 0.5)[2] / 1000, abs=0.002)
+    with pytest.raises(GeodataError, match="site_id not in sites: s3, s4"):
+        geo.distance_to_country(
+            sites, borders, pd.DataFrame({"site_id": ["s4", "s3", "s1"], "iso_a3": ["AAA"] * 3})
+        )

@@ -10,9 +10,10 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from hazid.errors import CRSError, GeodataError
-from hazid.geography.index import _BorderIndex
+from hazid.geography.index import _border_index
 from hazid.geography.sites import (
     _check_borders,
     _check_sites,
@@ -121,11 +122,12 @@ def affected_by_air(
     unknown = sorted(set(zone_site) - set(own))
     if unknown:
         raise GeodataError(f"zones name site_id(s) not in sites: {', '.join(unknown[:10])}")
-    index = _BorderIndex(borders)
+    index = _border_index(borders)
     zgeom = zones.geometry.to_numpy()
-    ok = np.array([g is not None and not g.is_empty for g in zgeom])
-    zi, ci = index.intersecting(zgeom[ok])
-    zi = np.flatnonzero(ok)[zi]
+    ok = np.flatnonzero(~shapely.is_missing(zgeom) & ~shapely.is_empty(zgeom))
+    home = np.array([index.row.get(own[s], -1) for s in zone_site[ok]], dtype=np.int64)
+    zi, ci = index.intersecting(zgeom[ok], skip=home)  # the site's own country is not tested
+    zi = ok[zi]
     hits = pd.DataFrame(
         {
             "site_id": zone_site[zi],

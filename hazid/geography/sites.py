@@ -11,6 +11,7 @@ the nearest foreign country is searched in growing steps
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from typing import Any
 
 import geopandas as gpd
@@ -20,7 +21,7 @@ import shapely
 
 from hazid.errors import CRSError, GeodataError
 from hazid.geography.common import _polygonal
-from hazid.geography.index import _BorderIndex, _unique_int
+from hazid.geography.index import _border_index, _BorderIndex, _search_boxes, _unique_int
 
 __all__ = ["assign_country", "border_distance", "distance_to_country"]
 
@@ -121,7 +122,7 @@ def _check_sites(sites: pd.DataFrame) -> gpd.GeoDataFrame:
     if sites.crs.to_epsg() != 4326:
         sites = sites.to_crs(4326)
     geoms = sites.geometry.to_numpy()
-    bad = np.array([g is None or g.is_empty or g.geom_type != "Point" for g in geoms])
+    bad = (shapely.get_type_id(geoms) != 0) | shapely.is_empty(geoms)  # missing: type -1
     if bad.any():
         ids = sites.loc[bad, "site_id"].astype(str).tolist()
         raise GeodataError(f"sites need point geometries; not a point: {', '.join(ids[:10])}")
@@ -136,6 +137,11 @@ def _xy(sites: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 def _text(values: Any, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, "", dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        # only text (or nothing): tidy each distinct value once
+        codes, distinct = pd.factorize(pd.Series(values))
+        tidy = [str(v).strip().upper() for v in distinct]
+        return np.array([*tidy, ""], dtype=object)[codes]  # missing (-1): ''
     s = pd.Series(values).astype(object)
     s = s.where(s.notna(), "")
     return np.array([str(v).strip().upper() for v in s], dtype=object)
@@ -198,13 +204,13 @@ def assign_country(
     """
     sites = _check_sites(sites)
     borders = _check_borders(borders)
-    index = _BorderIndex(borders)
+    index = _border_index(borders)
     lon, lat = _xy(sites)
     n = lon.size
     given = _text(sites["country"].to_numpy() if "country" in sites.columns else None, n)
     result = np.full(n, "", dtype=object)
     snapped = np.zeros(n, dtype=bool)
-    notes: list[list[str]] = [[] for _ in range(n)]
+    notes: defaultdict[int, list[str]] = defaultdict(list)  # only the sites with notes
     codes = index.codes
 
     si, ci = index.within(lon, lat)
@@ -260,8 +266,11 @@ def assign_country(
     out = sites.copy()
     out["site_country"] = result.tolist()
     out["country_snapped"] = snapped
-    out["country_warning"] = ["; ".join(x) for x in notes]
-    n_warn = sum(1 for x in notes if x)
+    warning = np.full(n, "", dtype=object)
+    for s, x in notes.items():
+        warning[s] = "; ".join(x)
+    out["country_warning"] = warning.tolist()
+    n_warn = len(notes)
     if n_warn:
         logger.warning(
             "site country: %d of %d sites have a warning (see country_warning)", n_warn, n
@@ -290,7 +299,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     Foreign means any country in ``borders`` other than the site's
     ``site_country`` (computed with :func:`assign_country` when absent; a
     site with no country measures to every country). The search grows in
-    steps (10, 40, 160, ... km): at each step the countries whose polygons come
+    steps (40, 120, 360, ... km): at each step the countries whose polygons come
     near the site (STRtree on polygon envelopes) are measured exactly, and
     the site is done once a country lies within the step. Distances are
     geodesic on WGS84 (see the module notes); a site inside a foreign
@@ -331,7 +340,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     sites = _check_sites(sites)
     borders = _check_borders(borders)
     sites = _site_countries(sites, borders)
-    index = _BorderIndex(borders)
+    index = _border_index(borders)
     lon, lat = _xy(sites)
     n = lon.size
     ncty = len(index.codes)
@@ -340,15 +349,18 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     best_k = np.full(n, -1)
     done = np.empty(0, dtype=np.int64)  # site * ncty + country, measured for good
 
-    def measure(site: np.ndarray, cty: np.ndarray, radius: float) -> None:
+    def measure(site: np.ndarray, cty: np.ndarray, radius: float, boxes: Any = None) -> None:
         nonlocal done
         key = site.astype(np.int64) * ncty + cty
         keep = (cty != own[site]) & ~np.isin(key, done)
         site, cty, key = site[keep], cty[keep], key[keep]
         if site.size == 0:
             return
-        limit = np.minimum(best[site], radius)
-        km = index.pair_distance(site, cty, lon, lat, limit)
+        limit = np.minimum(best, radius)  # per site
+        outside = boxes is not None  # after the first call, inside pairs are all settled
+        km = index.pair_distance(
+            site, cty, lon, lat, limit, boxes=boxes, outside=outside, shortest=True
+        )
         # settled: measured, or farther than a country already found within this radius
         settled = np.isfinite(km) | (best[site] <= radius) | (radius >= _HALF_CIRCUMFERENCE_KM)
         done = _unique_int(np.concatenate([done, key[settled]]))
@@ -363,15 +375,18 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     si, ci = index.within(lon, lat)
     measure(si, ci, np.inf)
     pending = np.arange(n)
-    radius = 10.0
+    radius = 40.0
     while pending.size:
         radius = min(radius, _HALF_CIRCUMFERENCE_KM)
-        sj, cj = index.near(lon[pending], lat[pending], radius)
-        measure(pending[sj], cj, radius)
+        # countries whose polygons come within the search boxes (also within ``radius``)
+        box, owner = _search_boxes(lon[pending], lat[pending], np.minimum(best[pending], radius))
+        boxes = (box, pending[owner])
+        sj, cj = index.meeting(boxes)
+        measure(sj, cj, radius, boxes)
         if radius >= _HALF_CIRCUMFERENCE_KM:
             break
         pending = pending[best[pending] > radius]
-        radius *= 4
+        radius *= 3
     out = sites.copy()
     out["border_km"] = np.where(np.isfinite(best), best, np.nan)
     out["nearest_foreign"] = [str(index.codes[k]) if k >= 0 else "" for k in best_k]
@@ -423,19 +438,20 @@ def distance_to_country(
     for col in ("site_id", "iso_a3"):
         if col not in pairs.columns:
             raise GeodataError(f"pairs need columns site_id and iso_a3; missing {col}")
-    index = _BorderIndex(borders)
-    ids = sites["site_id"].astype(str).to_numpy()
-    pos = {s: i for i, s in enumerate(ids)}
+    index = _border_index(borders)
+    ids = pd.Index(sites["site_id"].astype(str).to_numpy())
+    last = ~ids.duplicated(keep="last")  # a repeated site_id means its last row
     want_sites = pairs["site_id"].astype(str).to_numpy()
     want_codes = pairs["iso_a3"].astype(str).str.upper().to_numpy()
-    unknown = sorted({s for s in want_sites if s not in pos})
+    found = ids[last].get_indexer(want_sites)
+    unknown = sorted(set(want_sites[found < 0]))
     if unknown:
         raise GeodataError(f"site_id not in sites: {', '.join(unknown[:10])}")
     unknown = sorted({c for c in want_codes if c not in index.row})
     if unknown:
         raise GeodataError(f"iso_a3 not in borders: {', '.join(unknown[:10])}")
     lon, lat = _xy(sites)
-    s_idx = np.array([pos[s] for s in want_sites], dtype=np.int64)
+    s_idx = np.flatnonzero(last)[found].astype(np.int64)
     c_idx = np.array([index.row[c] for c in want_codes], dtype=np.int64)
     out = pairs.copy()
     out["border_km"] = index.pair_distance(s_idx, c_idx, lon, lat) if len(out) else np.empty(0)
