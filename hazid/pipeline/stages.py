@@ -16,6 +16,7 @@ import shapely
 
 from hazid import datasets, geography, zones
 from hazid import rivers as river_network
+from hazid.columns import isin
 from hazid.errors import InventoryError
 from hazid.inventory import InputLimits, read_inventory, swapped_coordinates
 from hazid.pipeline.results import _DENSE_GAS_NOTE, ScreeningResults, _input_record
@@ -95,10 +96,11 @@ def _air_effects(
     Changes nothing it is given, so it may run in a forked process (:func:`hazid.forked.aside`).
     """
     sites = geography.border_distance(sites, border_layer)
-    warnings = [str(w) for w in sites.get("country_warning", pd.Series(dtype=str)).dropna() if w]
+    noted = sites.get("country_warning", pd.Series(dtype=str)).dropna()
+    warnings = [str(w) for w in noted[noted != ""].tolist() if w]  # most sites have none
     step("modelling consequence zones")
     hazardous = sites.loc[sites["hazardous"], "site_id"]
-    h_haz = holdings[holdings["site_id"].isin(hazardous)]
+    h_haz = holdings[isin(holdings["site_id"], hazardous)]
     distances = zones.consequence_distances(h_haz, basis=p["weather"], terrain=p["terrain"])
     zone_gdf = zones.zone_polygons(
         sites[sites["hazardous"]], distances, wind_from=p["wind_from"], sector_deg=p["sector_deg"]
@@ -109,8 +111,8 @@ def _air_effects(
     air = geography.affected_by_air(
         sites, zone_gdf, border_layer, uncertainty_km=p["uncertainty_km"]
     )
-    undetermined = zone_gdf["site_id"].isin(zone_gdf.loc[zone_gdf["undetermined"], "site_id"])
-    det = zone_gdf[undetermined & ~zone_gdf["undetermined"]]
+    undetermined = isin(zone_gdf["site_id"], zone_gdf.loc[zone_gdf["undetermined"], "site_id"])
+    det = zone_gdf[undetermined & ~zone_gdf["undetermined"].to_numpy(dtype=bool)]
     det = geography.affected_by_air(sites, det, border_layer, uncertainty_km=p["uncertainty_km"])
     air = zones.with_zone_cases(air.assign(pathway="air"), distances, determined=det)
     if population is not None:
