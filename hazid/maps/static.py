@@ -29,6 +29,7 @@ from hazid.forked import can_fork, forked_map
 from hazid.maps.labels import check_map_lang, text
 from hazid.maps.projection import local_crs, to_local_layer
 from hazid.maps.rows import rows_by_site, rows_of
+from hazid.maps.static_canvas import map_canvas
 from hazid.maps.static_draw import (
     _SITE_MARKER_PT,
     _draw_countries,
@@ -187,7 +188,7 @@ def _compose(
     ax_box = (0.03, 0.08, 0.94, 0.84)  # left, bottom, width, height in figure fraction
     win = _map_window(z, r, b_all, affected, crs, ax_box, width_px, height_px)
 
-    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
+    fig = map_canvas(Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi))
     fig.patch.set_facecolor("white")
     ax = fig.add_axes(ax_box)
     ax.set_facecolor(_SEA_COLOUR)

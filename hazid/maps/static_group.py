@@ -41,6 +41,7 @@ from hazid.maps.static import (
     _with_data_ends,
     local_crs,
 )
+from hazid.maps.static_canvas import map_canvas
 from hazid.maps.static_draw import (
     _SITE_MARKER_PT,
     _draw_north_arrow,
@@ -212,7 +213,7 @@ def _compose_group(
     ).format(n=len(ids))
     ax_box = _axes_box(shows, note, width_px, height_px, dpi)
     win, far = _group_window(z, r, borders, affected, crs, ax_box, (width_px, height_px), xs, ys)
-    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
+    fig = map_canvas(Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi))
     fig.patch.set_facecolor("white")
     ax = fig.add_axes(ax_box)
     ax.set_facecolor(_SEA_COLOUR)
