@@ -188,7 +188,7 @@ def _compose(
     ax_box = (0.03, 0.08, 0.94, 0.84)  # left, bottom, width, height in figure fraction
     win = _map_window(z, r, b_all, affected, crs, ax_box, width_px, height_px)
 
-    fig = map_canvas(Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi))
+    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     fig.patch.set_facecolor("white")
     ax = fig.add_axes(ax_box)
     ax.set_facecolor(_SEA_COLOUR)
@@ -208,6 +208,9 @@ def _compose(
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
+    # no ticks nor labels: the axes draw nothing (and measure no tick labels)
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
     _draw_scale_bar(ax, win, lang)
     _draw_north_arrow(ax)
     loc = _legend_loc((0.0 - win.x0) / (win.x1 - win.x0), (0.0 - win.y0) / (win.y1 - win.y0))
@@ -388,6 +391,7 @@ def _save(
     pil = {} if compress_level is None else {"pil_kwargs": {"compress_level": compress_level}}
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        map_canvas(fig)  # drawn by the Agg canvas that keeps its text work between maps
         fig.savefig(out, dpi=dpi, format="png", metadata={"Software": None}, **pil)
     except OSError as err:
         raise OutputError(f"cannot write map {out}: {err}") from err

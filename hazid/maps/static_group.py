@@ -41,7 +41,6 @@ from hazid.maps.static import (
     _with_data_ends,
     local_crs,
 )
-from hazid.maps.static_canvas import map_canvas
 from hazid.maps.static_draw import (
     _SITE_MARKER_PT,
     _draw_north_arrow,
@@ -213,7 +212,7 @@ def _compose_group(
     ).format(n=len(ids))
     ax_box = _axes_box(shows, note, width_px, height_px, dpi)
     win, far = _group_window(z, r, borders, affected, crs, ax_box, (width_px, height_px), xs, ys)
-    fig = map_canvas(Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi))
+    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     fig.patch.set_facecolor("white")
     ax = fig.add_axes(ax_box)
     ax.set_facecolor(_SEA_COLOUR)
@@ -232,6 +231,9 @@ def _compose_group(
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
+    # no ticks nor labels: the axes draw nothing (and measure no tick labels)
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
     _draw_scale_bar(ax, win, lang)
     _draw_north_arrow(ax)
     sx = float(np.mean((xs - win.x0) / (win.x1 - win.x0)))
