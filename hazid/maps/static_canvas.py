@@ -17,6 +17,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.ft2font import RenderMode
+from matplotlib.path import Path
+from matplotlib.textpath import TextToPath
 
 __all__ = ["map_canvas"]
 
@@ -25,6 +27,7 @@ _CACHE_MAX = 200_000
 _METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
 _LAYOUTS: dict[tuple[Any, ...], list[tuple[Any, float, int, float, float]]] = {}
 _GLYPHS: dict[tuple[Any, ...], tuple[np.ndarray, int, int]] = {}
+_OUTLINES: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
 
 
 def _fast_text() -> bool:
@@ -46,8 +49,35 @@ def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
     return cache
 
 
+class _MapTextToPath(TextToPath):
+    """Text outlines (the text drawn with a halo), each made once per process."""
+
+    def get_text_path(
+        self, prop: Any, s: str, ismath: Any = False, *, features: Any = None, language: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Vertices and codes of the outline of ``s``, as :class:`TextToPath` makes them."""
+        if ismath is not False:
+            return super().get_text_path(prop, s, ismath, features=features, language=language)
+        key = (s, prop.copy(), self._get_hinting_flag(), _frozen(features), _frozen(language))
+        hit = _OUTLINES.get(key)
+        if hit is None:
+            verts, codes = super().get_text_path(
+                prop, s, ismath, features=features, language=language
+            )
+            hit = (np.array(verts, dtype=float).reshape(-1, 2), np.array(codes, Path.code_type))
+            _bounded(_OUTLINES)[key] = hit
+        return hit[0].copy(), hit[1].copy()
+
+
+_TEXT_TO_PATH = _MapTextToPath()
+
+
 class _MapRenderer(RendererAgg):
-    """Agg renderer that keeps text sizes, layouts and glyph bitmaps between figures."""
+    """Agg renderer that keeps text sizes, layouts, outlines and glyph bitmaps between figures."""
+
+    def __init__(self, width: int, height: int, dpi: float) -> None:
+        super().__init__(width, height, dpi)
+        self._text2path = _TEXT_TO_PATH
 
     def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> Any:
         """Width, height and descent of ``s`` (pixels), as the Agg renderer gives them."""
