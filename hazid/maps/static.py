@@ -179,6 +179,7 @@ def _compose(
     lang: str,
 ) -> Figure:
     """Draw the map of one activity on a new figure (see :func:`static_map`)."""
+    _NEAREST.clear()
     lon, lat, name = _site_location(sites, site_id)
     crs = local_crs(lon, lat)
     z = _pick(zones, "zones", site_id, crs)
@@ -324,7 +325,23 @@ def _map_window(
 
 
 def _nearest_point(b_all: gpd.GeoDataFrame, code: str, crs: CRS) -> shapely.Point | None:
-    """Point of country ``code`` nearest to the centre of ``crs`` (in ``crs``), or None."""
+    """Point of country ``code`` nearest to the centre of ``crs`` (in ``crs``), or None.
+
+    The answers are kept while a map is composed (a map of several activities asks twice
+    for a distant Party); :func:`_compose` and the map of several activities forget them.
+    """
+    key = (id(b_all), len(b_all), code, crs.srs)
+    if key not in _NEAREST:
+        _NEAREST[key] = (b_all, _nearest_point_of(b_all, code, crs))
+    return _NEAREST[key][1]
+
+
+#: Answers of :func:`_nearest_point` for the map being composed (with their borders, so that
+#: an id is not reused).
+_NEAREST: dict[tuple[Any, ...], tuple[gpd.GeoDataFrame, shapely.Point | None]] = {}
+
+
+def _nearest_point_of(b_all: gpd.GeoDataFrame, code: str, crs: CRS) -> shapely.Point | None:
     aff = b_all.loc[b_all["iso_a3"].astype(str) == code]
     if not len(aff):
         return None

@@ -29,6 +29,7 @@ from hazid.errors import GeodataError
 from hazid.maps.labels import check_map_lang, country_name, text
 from hazid.maps.projection import to_local
 from hazid.maps.static import (
+    _NEAREST,
     _codes,
     _draw_footer,
     _drawn,
@@ -198,6 +199,7 @@ def _compose_group(
     lang: str,
 ) -> Figure:
     """Draw the map of several activities on a new figure (see :func:`static_group_map`)."""
+    _NEAREST.clear()
     lons, lats = _locations(sites, ids)
     lon, lat = _centre(lons, lats)
     crs = local_crs(lon, lat)
