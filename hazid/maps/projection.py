@@ -79,6 +79,23 @@ def _transformer(crs: CRS, *, inverse: bool) -> Transformer:
     longitude/latitude: PROJ then finds the same pipeline as for EPSG:4326 (a conversion, the
     same coordinates) without searching its database for datum transformations.
     """
+    if not _AEQD.fullmatch(crs.srs):
+        return _make_transformer(crs, inverse=inverse)
+    # the maps ask several times for the transformers of their CRS: the last ones are kept
+    key = (crs.srs, inverse)
+    tr = _RECENT.get(key)
+    if tr is None:
+        if len(_RECENT) >= 8:
+            _RECENT.clear()
+        tr = _RECENT[key] = _make_transformer(crs, inverse=inverse)
+    return tr
+
+
+#: Transformers of the latest CRSs of :func:`local_crs`, by (CRS text, inverse).
+_RECENT: dict[tuple[str, bool], Transformer] = {}
+
+
+def _make_transformer(crs: CRS, *, inverse: bool) -> Transformer:
     geo = crs.geodetic_crs if _AEQD.fullmatch(crs.srs) else None
     lonlat = geo if geo is not None else CRS.from_epsg(4326)
     if inverse:

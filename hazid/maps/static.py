@@ -29,6 +29,7 @@ from hazid.forked import can_fork, forked_map
 from hazid.maps.labels import check_map_lang, text
 from hazid.maps.projection import local_crs, to_local_layer
 from hazid.maps.rows import rows_by_site, rows_of
+from hazid.maps.static_canvas import map_canvas
 from hazid.maps.static_draw import (
     _SITE_MARKER_PT,
     _draw_countries,
@@ -178,6 +179,7 @@ def _compose(
     lang: str,
 ) -> Figure:
     """Draw the map of one activity on a new figure (see :func:`static_map`)."""
+    _NEAREST.clear()
     lon, lat, name = _site_location(sites, site_id)
     crs = local_crs(lon, lat)
     z = _pick(zones, "zones", site_id, crs)
@@ -207,6 +209,9 @@ def _compose(
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
+    # no ticks nor labels: the axes draw nothing (and measure no tick labels)
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
     _draw_scale_bar(ax, win, lang)
     _draw_north_arrow(ax)
     loc = _legend_loc((0.0 - win.x0) / (win.x1 - win.x0), (0.0 - win.y0) / (win.y1 - win.y0))
@@ -320,7 +325,23 @@ def _map_window(
 
 
 def _nearest_point(b_all: gpd.GeoDataFrame, code: str, crs: CRS) -> shapely.Point | None:
-    """Point of country ``code`` nearest to the centre of ``crs`` (in ``crs``), or None."""
+    """Point of country ``code`` nearest to the centre of ``crs`` (in ``crs``), or None.
+
+    The answers are kept while a map is composed (a map of several activities asks twice
+    for a distant Party); :func:`_compose` and the map of several activities forget them.
+    """
+    key = (id(b_all), len(b_all), code, crs.srs)
+    if key not in _NEAREST:
+        _NEAREST[key] = (b_all, _nearest_point_of(b_all, code, crs))
+    return _NEAREST[key][1]
+
+
+#: Answers of :func:`_nearest_point` for the map being composed (with their borders, so that
+#: an id is not reused).
+_NEAREST: dict[tuple[Any, ...], tuple[gpd.GeoDataFrame, shapely.Point | None]] = {}
+
+
+def _nearest_point_of(b_all: gpd.GeoDataFrame, code: str, crs: CRS) -> shapely.Point | None:
     aff = b_all.loc[b_all["iso_a3"].astype(str) == code]
     if not len(aff):
         return None
@@ -387,6 +408,7 @@ def _save(
     pil = {} if compress_level is None else {"pil_kwargs": {"compress_level": compress_level}}
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        map_canvas(fig)  # drawn by the Agg canvas that keeps its text work between maps
         fig.savefig(out, dpi=dpi, format="png", metadata={"Software": None}, **pil)
     except OSError as err:
         raise OutputError(f"cannot write map {out}: {err}") from err

@@ -29,6 +29,7 @@ from hazid.errors import GeodataError
 from hazid.maps.labels import check_map_lang, country_name, text
 from hazid.maps.projection import to_local
 from hazid.maps.static import (
+    _NEAREST,
     _codes,
     _draw_footer,
     _drawn,
@@ -198,6 +199,7 @@ def _compose_group(
     lang: str,
 ) -> Figure:
     """Draw the map of several activities on a new figure (see :func:`static_group_map`)."""
+    _NEAREST.clear()
     lons, lats = _locations(sites, ids)
     lon, lat = _centre(lons, lats)
     crs = local_crs(lon, lat)
@@ -231,6 +233,9 @@ def _compose_group(
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
+    # no ticks nor labels: the axes draw nothing (and measure no tick labels)
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
     _draw_scale_bar(ax, win, lang)
     _draw_north_arrow(ax)
     sx = float(np.mean((xs - win.x0) / (win.x1 - win.x0)))

@@ -1,0 +1,65 @@
+"""The Agg canvas of the PNG maps writes the bytes of matplotlib's own Agg canvas."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from matplotlib import patheffects
+from matplotlib.figure import Figure
+
+from hazid.maps import static_canvas
+from hazid.maps.static_canvas import map_canvas
+
+
+def _figure(shift: float = 0.0) -> Figure:
+    """A figure with plain, haloed, rotated, math, bold and non-antialiased text and a legend."""
+    fig = Figure(figsize=(4, 3), dpi=150)
+    ax = fig.add_axes((0.05, 0.1, 0.9, 0.8))
+    ax.plot([0, 1], [0, 1], label="Country border \u2192 \u0420\u043e\u0441\u0441\u0438\u044f")
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    for k in range(6):  # the same words at sub-pixel and whole-pixel offsets
+        ax.text(0.1 + 0.0731 * k + shift, 0.2 + 0.05 * k, "Kazakhstan 12 km", fontsize=8)
+    ax.text(0.5, 0.5, "Uzbekistan", path_effects=halo, fontsize=9)
+    ax.text(0.3, 0.8, "rotated", rotation=30)
+    ax.text(0.6, 0.8, r"$\alpha^2$ math")
+    ax.text(0.2, 0.9, "no antialiasing", antialiased=False, fontweight="bold")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle("KAZ \u2192 KGZ: activities 1, 2, 3", fontsize=12, parse_math=False)
+    fig.text(0.03, 0.012, "Azimuthal equidistant projection\nsecond line", fontsize=7)
+    return fig
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.0123, 0.5])
+def test_map_canvas_writes_the_bytes_of_the_agg_canvas(shift: float) -> None:
+    expected = _png(_figure(shift))  # matplotlib's Agg canvas
+    first = _png(map_canvas(_figure(shift)))
+    again = _png(map_canvas(_figure(shift)))  # from the kept layouts and glyphs
+    assert first == expected
+    assert again == expected
+
+
+def test_map_canvas_keeps_text_work_between_figures() -> None:
+    for cache in (static_canvas._GLYPHS, static_canvas._LAYOUTS, static_canvas._METRICS):
+        cache.clear()
+    static_canvas._OUTLINES.clear()
+    _png(map_canvas(_figure()))
+    sizes = [len(c) for c in (static_canvas._GLYPHS, static_canvas._LAYOUTS)]
+    assert static_canvas._FAST
+    assert all(n > 0 for n in sizes)
+    assert static_canvas._METRICS and static_canvas._OUTLINES
+    _png(map_canvas(_figure()))  # the same texts: nothing new to keep
+    assert [len(c) for c in (static_canvas._GLYPHS, static_canvas._LAYOUTS)] == sizes
+
+
+def test_kept_work_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(static_canvas, "_CACHE_MAX", 3)
+    cache = {1: 1, 2: 2, 3: 3}
+    assert static_canvas._bounded(cache) == {}
+    assert static_canvas._bounded({1: 1}) == {1: 1}
