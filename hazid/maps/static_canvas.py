@@ -6,7 +6,9 @@ rasterises each text anew for each figure, glyph by glyph, which is most of the 
 map. The renderer here keeps, for the life of the process, the size of each text, the layout
 of each text and the bitmap of each glyph at each sub-pixel position (FreeType draws a glyph
 moved by whole pixels as the same bitmap, moved), and draws exactly the pixels the Agg
-renderer draws. Math text, TeX and rotated text are left to the Agg renderer itself.
+renderer draws. Math text, TeX and rotated text are left to the Agg renderer itself, and so
+is all text with a matplotlib release other than those it was tested with
+(:data:`TESTED_MATPLOTLIB`), since it repeats matplotlib's own private steps.
 """
 
 from __future__ import annotations
@@ -30,13 +32,22 @@ _GLYPHS: dict[tuple[Any, ...], tuple[np.ndarray, int, int]] = {}
 _OUTLINES: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
 
 
+#: The matplotlib releases whose Agg text drawing the renderer here repeats (tested: the PNGs
+#: are byte for byte matplotlib's own); with any other, matplotlib draws the text itself.
+TESTED_MATPLOTLIB = ((3, 11),)
+
+
 def _fast_text() -> bool:
     """Whether this matplotlib draws text glyph by glyph as the renderer here expects."""
-    need = ("_layout", "_set_transform", "_render_glyph")
+    import matplotlib
     from matplotlib.ft2font import FT2Font
 
-    return all(hasattr(FT2Font, n) for n in need) and hasattr(
-        RendererAgg, "_draw_text_glyphs_and_boxes"
+    release = tuple(int(p) for p in matplotlib.__version__.split(".")[:2] if p.isdigit())
+    need = ("_layout", "_set_transform", "_render_glyph")
+    return (
+        release in TESTED_MATPLOTLIB
+        and all(hasattr(FT2Font, n) for n in need)
+        and hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
     )
 
 
