@@ -115,14 +115,14 @@ def write_results(
     run["parameters"] = {**run.get("parameters", {}), "lang": list(langs)}
     run["finished_utc"] = now.replace(microsecond=0).isoformat()
     run.setdefault("date", now.date().isoformat())
-    # the countries of every HTML map of the run, projected and simplified once
+    # the countries of the HTML maps of the run, projected and simplified once per process
     base = maps.BaseMap(results.borders, lang=langs[0]) if map_html and has_borders else None
     with atomic_results_dir(out_dir, overwrite=overwrite, inputs=results.sources) as tmp:
         if map_html:
             # drawn aside from the start, while the tables, dossiers and pair maps are written
             step("drawing the interactive map")
-            if base is not None:
-                base.prepare()  # once here, shared with every process drawing a map
+            # the map's process works out the countries it needs itself, while this one writes
+            # the tables and dossiers; this one prepares them for the pair maps later
             html = tmp / "map.html"
             map_written = _aside(
                 html,
