@@ -18,6 +18,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from hazid.maps.projection import to_local
 from hazid.maps.styles import _COUNTRY_PAD_M, _GEOD, _MIN_TOLERANCE_M
 
 logger = logging.getLogger("hazid.maps.interactive")
@@ -133,40 +134,9 @@ def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np
     return shapely.transform(np.asarray(geoms, dtype=object), fn)
 
 
-#: transformers by the text of their CRS (hashing a CRS writes its WKT, a third of a millisecond)
-_TRANSFORMERS: dict[str, pyproj.Transformer] = {}
-
-
 def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    """Return the transformer from EPSG:4326 (lon/lat) to ``crs``, made once per CRS.
-
-    Kept by the text of the CRS (the last 16): hashing a CRS writes its WKT.
-
-    For the azimuthal equidistant CRS of :func:`_metric_crs` (a new one for each map) the
-    transformer is made from the pipeline PROJ chooses for it (degrees to radians, then the
-    projection on the WGS 84 ellipsoid), about a hundred times faster than searching for it.
-    """
-    tr = _TRANSFORMERS.get(crs.srs)
-    if tr is None:
-        aeqd = _AEQD.fullmatch(crs.srs)
-        if aeqd:
-            tr = pyproj.Transformer.from_pipeline(
-                "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad"
-                f" +step +proj=aeqd +lat_0={aeqd[1]} +lon_0={aeqd[2]} +x_0=0 +y_0=0 +ellps=WGS84"
-            )
-        else:
-            tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
-        if len(_TRANSFORMERS) >= 16:
-            del _TRANSFORMERS[next(iter(_TRANSFORMERS))]
-        _TRANSFORMERS[crs.srs] = tr
-    return tr
-
-
-#: the text of the CRS made by :func:`_metric_crs`
-_AEQD = re.compile(
-    r"\+proj=aeqd \+lat_0=(-?\d+\.\d+) \+lon_0=(-?\d+\.\d+) \+datum=WGS84 \+units=m"
-    r" \+no_defs(?: \+type=crs)?"
-)
+    """Return the transformer from EPSG:4326 (lon/lat) to ``crs`` (see :func:`to_local`)."""
+    return to_local(crs)
 
 
 def _simplify(

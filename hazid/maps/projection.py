@@ -1,7 +1,8 @@
-"""The local projection of a PNG map, and its transformers from and to longitude/latitude.
+"""The local projection of a map, and its transformers from and to longitude/latitude.
 
 Each PNG map is drawn in an azimuthal equidistant projection centred on its activities
-(:func:`local_crs`), so that distances from the centre, and the scale bar, are true. Asking
+(:func:`local_crs`), so that distances from the centre, and the scale bar, are true; each HTML
+map is simplified in one centred on its extent (:func:`hazid.maps.geometry._metric_crs`). Asking
 PROJ for the transformation between WGS 84 longitude/latitude and a new such CRS searches its
 database (about 10 ms, several times per map); the transformers here go to the CRS's own WGS 84
 longitude/latitude instead, a plain conversion found at once, with the same pipeline and the
@@ -77,21 +78,20 @@ def _transformer(crs: CRS, *, inverse: bool) -> Transformer:
 
     For a CRS of :func:`local_crs` (datum WGS 84), its own geographic CRS is WGS 84
     longitude/latitude: PROJ then finds the same pipeline as for EPSG:4326 (a conversion, the
-    same coordinates) without searching its database for datum transformations.
+    same coordinates) without searching its database for datum transformations. The maps ask
+    several times for the transformers of their CRS: the latest 16 are kept, by the text of
+    the CRS (hashing a CRS writes its WKT, a third of a millisecond).
     """
-    if not _AEQD.fullmatch(crs.srs):
-        return _make_transformer(crs, inverse=inverse)
-    # the maps ask several times for the transformers of their CRS: the last ones are kept
     key = (crs.srs, inverse)
     tr = _RECENT.get(key)
     if tr is None:
-        if len(_RECENT) >= 8:
-            _RECENT.clear()
+        if len(_RECENT) >= 16:
+            del _RECENT[next(iter(_RECENT))]
         tr = _RECENT[key] = _make_transformer(crs, inverse=inverse)
     return tr
 
 
-#: Transformers of the latest CRSs of :func:`local_crs`, by (CRS text, inverse).
+#: The latest transformers, by (CRS text, inverse).
 _RECENT: dict[tuple[str, bool], Transformer] = {}
 
 
