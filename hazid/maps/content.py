@@ -14,6 +14,7 @@ import pandas as pd
 
 from hazid.maps.rows import site_groups
 from hazid.maps.styles import SITE_STATUS_STYLE
+from hazid.notify.markup import _escape_joined
 
 
 def _esc(value: Any) -> str:
@@ -51,12 +52,7 @@ def _esc_series(values: pd.Series, *, at_once_from: int = _AT_ONCE_FROM) -> pd.S
         ]
         return pd.Series(out_list, index=values.index, dtype=object)
     strs = ["" if m else str(v) for v, m in zip(text.tolist(), missing.tolist(), strict=True)]
-    # escaped at once: joined by a character escaping leaves alone, then split again
-    joined = "\x00".join(strs)
-    if joined.count("\x00") == max(len(strs) - 1, 0):
-        out_list = esc(joined, quote=True).split("\x00") if strs else []
-    else:  # a value holds the separator
-        out_list = [esc(v, quote=True) for v in strs]
+    out_list = _escape_joined(strs, lambda t: esc(t, quote=True))  # joined, escaped, split
     return pd.Series(out_list, index=values.index, dtype=object)
 
 
