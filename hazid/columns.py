@@ -6,7 +6,7 @@ value by value in Python. The functions here do the same work with Arrow's compu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "map_values"]
+__all__ = ["isin", "last_rows", "map_values"]
 
 
 def isin(s: pd.Series, values: Iterable[Any]) -> np.ndarray:
@@ -61,3 +61,21 @@ def map_values(s: pd.Series, mapper: Mapping[Any, Any] | Callable[[Any], Any]) -
         return s.map(mapper)  # missing values: leave their mapping to pandas
     mapped = pd.Series(uniques).map(mapper)
     return pd.Series(mapped.array.take(codes), index=s.index, name=s.name)
+
+
+def last_rows(ids: Sequence[Any] | np.ndarray, wanted: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """Return the position in ``ids`` of each of ``wanted``: its last row, or -1 if absent.
+
+    An id given twice in ``ids`` means its last row (as a dict built from the rows would).
+
+    Examples
+    --------
+    >>> last_rows(["a", "b", "a"], ["a", "c", "b"]).tolist()
+    [2, -1, 1]
+    """
+    ids = pd.Index(np.asarray(ids))
+    last = np.flatnonzero(~ids.duplicated(keep="last"))
+    found = ids[last].get_indexer(np.asarray(wanted))
+    out = np.full(len(found), -1, dtype=np.int64)
+    out[found >= 0] = last[found[found >= 0]]
+    return out

@@ -1,5 +1,6 @@
 """Column helpers in hazid.columns give exactly what pandas gives."""
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -50,3 +51,16 @@ def test_formula_check_is_the_regex(values):
     text = pd.Series(values, dtype="str")
     expected = text.str.match(_FORMULA_RE.pattern).to_numpy(dtype=bool)
     assert _starts_like_formula(text).to_numpy().tolist() == expected.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from("abcd"), max_size=12), st.lists(st.sampled_from("abcde"), max_size=8)
+)
+def test_last_rows_is_a_dict_of_the_rows(ids, wanted):
+    from hazid.columns import last_rows
+
+    row_of = {v: i for i, v in enumerate(ids)}  # a later row replaces an earlier one
+    assert last_rows(np.array(ids, dtype=object), np.array(wanted, dtype=object)).tolist() == [
+        row_of.get(v, -1) for v in wanted
+    ]

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hazid.columns import last_rows
 from hazid.errors import CRSError, GeodataError
 from hazid.geography.common import _polygonal
 from hazid.geography.index import _border_index, _BorderIndex, _search_boxes, _unique_int
@@ -439,19 +440,17 @@ def distance_to_country(
         if col not in pairs.columns:
             raise GeodataError(f"pairs need columns site_id and iso_a3; missing {col}")
     index = _border_index(borders)
-    ids = pd.Index(sites["site_id"].astype(str).to_numpy())
-    last = ~ids.duplicated(keep="last")  # a repeated site_id means its last row
     want_sites = pairs["site_id"].astype(str).to_numpy()
     want_codes = pairs["iso_a3"].astype(str).str.upper().to_numpy()
-    found = ids[last].get_indexer(want_sites)
-    unknown = sorted(set(want_sites[found < 0]))
+    # a repeated site_id means its last row
+    s_idx = last_rows(sites["site_id"].astype(str).to_numpy(), want_sites).astype(np.int64)
+    unknown = sorted(set(want_sites[s_idx < 0]))
     if unknown:
         raise GeodataError(f"site_id not in sites: {', '.join(unknown[:10])}")
     unknown = sorted({c for c in want_codes if c not in index.row})
     if unknown:
         raise GeodataError(f"iso_a3 not in borders: {', '.join(unknown[:10])}")
     lon, lat = _xy(sites)
-    s_idx = np.flatnonzero(last)[found].astype(np.int64)
     c_idx = np.array([index.row[c] for c in want_codes], dtype=np.int64)
     out = pairs.copy()
     out["border_km"] = index.pair_distance(s_idx, c_idx, lon, lat) if len(out) else np.empty(0)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hazid.columns import isin as _isin
+from hazid.columns import last_rows
 from hazid.errors import check_choice
 from hazid.notify.evidence import (
     _air_evidence,
@@ -94,11 +95,9 @@ def _affected_rows(sites: pd.DataFrame, affected: pd.DataFrame) -> pd.DataFrame:
     for p in sorted(set(a["pathway"])):
         check_choice("pathway", p, PATHWAYS)
 
-    sid = _text(sites, "site_id").to_numpy()
     # the row of each site id (of a site id given twice, its last row)
-    last = np.flatnonzero(~pd.Index(sid).duplicated(keep="last"))
-    found = pd.Index(sid[last]).get_indexer(a["site_id"].to_numpy())
-    unknown = found < 0
+    at = last_rows(_text(sites, "site_id").to_numpy(), a["site_id"].to_numpy())
+    unknown = at < 0
     if unknown.any():
         raise _problems(
             "affected table",
@@ -107,7 +106,6 @@ def _affected_rows(sites: pd.DataFrame, affected: pd.DataFrame) -> pd.DataFrame:
                 for i, v in zip(np.flatnonzero(unknown), a.loc[unknown, "site_id"], strict=True)
             ],
         )
-    at = last[found]
 
     def column(values: Any) -> pd.Series:
         return pd.Series(np.asarray(values)[at], index=a.index, dtype=object)
