@@ -23,11 +23,10 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.figure import Figure
-from pyproj import Transformer
 
 from hazid.errors import GeodataError
 from hazid.maps.labels import check_map_lang, country_name, text
-from hazid.maps.projection import to_local
+from hazid.maps.projection import to_local, to_local_layer
 from hazid.maps.static import (
     _NEAREST,
     _codes,
@@ -163,18 +162,6 @@ def _locations(sites: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, np.ndar
     return lon, lat
 
 
-def _to_map(layer: gpd.GeoDataFrame | None, to_map: Transformer) -> gpd.GeoDataFrame | None:
-    """``layer`` in the map's projection (with ``to_map`` when it is in WGS 84 degrees)."""
-    if layer is None:
-        return None
-    if not layer.crs.equals("EPSG:4326"):
-        return layer.to_crs(to_map.target_crs)
-    geoms = shapely.transform(
-        layer.geometry.to_numpy(), lambda c: np.column_stack(to_map.transform(c[:, 0], c[:, 1]))
-    )
-    return layer.set_geometry(gpd.GeoSeries(geoms, index=layer.index, crs=to_map.target_crs))
-
-
 def _centre(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float]:
     """Middle of the sites' extent in longitude and latitude (across the antimeridian too)."""
     lon = lon[0] + (lon - lon[0] + 180.0) % 360.0 - 180.0
@@ -205,7 +192,8 @@ def _compose_group(
     crs = local_crs(lon, lat)
     to_map = to_local(crs)
     xs, ys = (np.asarray(v, dtype=float) for v in to_map.transform(lons, lats))
-    z, r = _to_map(zones, to_map), _to_map(river_paths, to_map)
+    z = None if zones is None else to_local_layer(zones, crs)
+    r = None if river_paths is None else to_local_layer(river_paths, crs)
     width_px, height_px = int(size_px[0]), int(size_px[1])
     shows = text(
         "This map of the pair shows {n} of its activities, each labelled with its number in "
