@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import random
+import threading
 
 import pytest
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
+from hazid.forked import aside, can_fork
 from hazid.maps import static_canvas
 from hazid.maps.static_canvas import map_canvas
 
@@ -73,3 +76,64 @@ def test_kept_work_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     cache = {1: 1, 2: 2, 3: 3}
     assert static_canvas._bounded(cache) == {}
     assert static_canvas._bounded({1: 1}) == {1: 1}
+
+
+def _fonts_in_layouts() -> set[int]:
+    return {id(item[0]) for items in static_canvas._LAYOUTS.values() for item in items}
+
+
+def _child_fonts(parent: frozenset[int]) -> tuple[int, int, bool]:
+    """In a forked process: kept layouts and glyphs, then whether a parent font is drawn with."""
+    kept = (len(static_canvas._LAYOUTS), len(static_canvas._GLYPHS))
+    _png(map_canvas(_figure()))
+    return (*kept, bool(_fonts_in_layouts() & parent))
+
+
+@pytest.mark.skipif(not can_fork(), reason="processes cannot be forked here")
+def test_a_forked_process_draws_with_fonts_of_its_own() -> None:
+    if not static_canvas._FAST:
+        pytest.skip("this matplotlib release is not among TESTED_MATPLOTLIB")
+    _png(map_canvas(_figure()))
+    parent = frozenset(_fonts_in_layouts())
+    assert parent and static_canvas._GLYPHS
+    layouts, glyphs, shared = aside(lambda: _child_fonts(parent))()
+    assert (layouts, glyphs, shared) == (0, 0, False)
+    assert _fonts_in_layouts() == parent  # the parent keeps its own
+
+
+def _busy_child(seed: int) -> bytes:
+    """Draw the parent's texts at new sub-pixel positions (new glyph bitmaps), many times."""
+    rng = random.Random(seed)
+    out = b""
+    for _ in range(12):
+        fig = Figure(figsize=(4, 3), dpi=100)
+        for size in (6, 7, 8, 9, 11, 13):
+            fig.text(rng.random() / 2, rng.random(), _WORDS, fontsize=size)
+        out = _png(map_canvas(fig))
+    return out
+
+
+_WORDS = "\u041a\u044b\u0440\u0433\u044b\u0437\u0441\u0442\u0430\u043d Tajikistan 0123456789 KAZ"
+
+
+@pytest.mark.skipif(not can_fork(), reason="processes cannot be forked here")
+def test_forked_processes_drawing_at_once_do_not_read_each_others_fonts() -> None:
+    # with the parent's fonts the processes share a file position: FreeType then fails
+    # ("invalid outline", "too many hints") in one of them, as a run of PNG maps once did
+    fig = Figure(figsize=(4, 3), dpi=100)
+    for size in (6, 7, 8, 9, 11, 13):
+        fig.text(0.1, 0.1, _WORDS, fontsize=size)
+    _png(map_canvas(fig))
+    waits = [aside(lambda k=k: _busy_child(k)) for k in range(4)]
+    assert all(w().startswith(b"\x89PNG") for w in waits)
+
+
+def test_another_thread_lays_out_text_with_its_own_fonts() -> None:
+    if not static_canvas._FAST:
+        pytest.skip("this matplotlib release is not among TESTED_MATPLOTLIB")
+    _png(map_canvas(_figure()))
+    here = _fonts_in_layouts()
+    thread = threading.Thread(target=lambda: _png(map_canvas(_figure())))
+    thread.start()
+    thread.join()
+    assert _fonts_in_layouts() - here  # matplotlib gives each thread its own fonts

@@ -29,6 +29,7 @@ from hazid.forked import can_fork, forked_map
 from hazid.maps.labels import check_map_lang, text
 from hazid.maps.projection import local_crs, to_local_layer
 from hazid.maps.rows import rows_by_site, rows_of
+from hazid.maps.static_canvas import map_canvas
 from hazid.maps.static_draw import (
     _SITE_MARKER_PT,
     _draw_countries,
@@ -407,6 +408,7 @@ def _save(
     pil = {} if compress_level is None else {"pil_kwargs": {"compress_level": compress_level}}
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        map_canvas(fig)  # drawn by the Agg canvas that keeps its text work between maps
         fig.savefig(out, dpi=dpi, format="png", metadata={"Software": None}, **pil)
     except OSError as err:
         raise OutputError(f"cannot write map {out}: {err}") from err

@@ -13,6 +13,8 @@ is all text with a matplotlib release other than those it was tested with
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -52,6 +54,24 @@ def _fast_text() -> bool:
 
 
 _FAST = _fast_text()
+
+
+def _forget_fonts() -> None:
+    """Empty the caches that hold FreeType fonts, in a process just forked.
+
+    A font object reads its file through a file descriptor whose position the forked
+    processes share, so two processes using their parent's fonts read each other's bytes and
+    FreeType fails ("invalid outline", "too many hints") or draws wrong glyphs. matplotlib
+    empties its own font cache after a fork for the same reason; the layouts and glyphs kept
+    here hold the fonts they were made with, so they go too. Sizes and outlines hold numbers
+    only and stay.
+    """
+    _LAYOUTS.clear()
+    _GLYPHS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_fonts)
 
 
 def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
@@ -148,7 +168,9 @@ class _MapRenderer(RendererAgg):
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
         flags = get_hinting_flag()
+        # fonts are per thread, as matplotlib keeps them (a FreeType face is not thread-safe)
         key = (s, prop.copy(), self.dpi, flags, _frozen(features), _frozen(language))
+        key += (threading.get_ident(),)
         hit = _LAYOUTS.get(key)
         if hit is None:
             font = self._prepare_font(prop)
