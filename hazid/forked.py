@@ -5,12 +5,17 @@ screening results, the prepared base map, the dossier set) are shared copy-on-wr
 than pickled to each worker. :func:`forked_map` hands the workers a function and the shared
 data through a module variable set just before the fork; only the jobs are pickled.
 :func:`aside` runs one function in a forked process while the caller goes on; only its
-result is pickled back.
+result is pickled back. A :class:`Handover` passes one object the other way, from the
+caller to a process it has already forked, once the caller has it.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import pickle
+import select
+import tempfile
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -18,7 +23,7 @@ from typing import Any
 
 from hazid.errors import WorkerError
 
-__all__ = ["aside", "can_fork", "forked_map"]
+__all__ = ["Handover", "aside", "can_fork", "forked_map"]
 
 # (function, shared data) of the forked_map call in progress, inherited by its workers
 _TASK: tuple[Callable[[Any, Any], Any], Any] | None = None
@@ -153,3 +158,79 @@ def _run_aside() -> None:
     except Exception as err:  # a result or an exception that cannot be pickled: its text
         what = reply[1] if not reply[0] else err
         send.send((False, WorkerError(f"{type(what).__name__}: {what}")))
+
+
+class Handover:
+    """One object passed between this process and a process it forks after the handover is made.
+
+    Either process sends the object (or None: nothing to pass) once, with :meth:`send`; the
+    other waits for it with :meth:`receive`. The object is pickled into an unnamed temporary
+    file read and written at fixed offsets (the processes share the file's position), and
+    only its size goes through a pipe, so sending never waits for the receiver, which may be
+    busy or gone. A handover whose sender ended without sending receives None.
+
+    Examples
+    --------
+    >>> hand = Handover()
+    >>> pending = aside(lambda: hand.receive() + 1)
+    >>> hand.send(41)
+    >>> pending()
+    42
+    >>> hand.close()
+    """
+
+    _SIZE = 8  # bytes of the size message
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (kept open until close())
+        self._read, self._write = os.pipe()
+        self._sent = False
+
+    def send(self, obj: Any) -> None:
+        """Pass ``obj`` (None: nothing); later calls do nothing."""
+        if self._sent or self._write < 0:
+            return
+        self._sent = True
+        data = b"" if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        fd, done = self._file.fileno(), 0
+        while done < len(data):
+            done += os.pwrite(fd, memoryview(data)[done:], done)
+        os.write(self._write, len(data).to_bytes(self._SIZE, "little"))
+
+    def ready(self) -> bool:
+        """Whether the object has been sent (so that :meth:`receive` returns at once)."""
+        return self._read >= 0 and bool(select.select([self._read], [], [], 0)[0])
+
+    def receive(self) -> Any:
+        """Wait for the object sent, and return it (None when nothing was, or will be, sent).
+
+        The receiving process never sends: its sending end is closed, so that the pipe ends
+        when the sender does.
+        """
+        if self._write >= 0:
+            os.close(self._write)
+            self._write = -1
+        head = b""
+        while len(head) < self._SIZE:
+            part = os.read(self._read, self._SIZE - len(head))
+            if not part:  # every sending end closed without a word
+                return None
+            head += part
+        size = int.from_bytes(head, "little")
+        if size == 0:
+            return None
+        data = bytearray()
+        while len(data) < size:
+            part = os.pread(self._file.fileno(), size - len(data), len(data))
+            if not part:
+                return None
+            data += part
+        return pickle.loads(data)
+
+    def close(self) -> None:
+        """Free the pipe and the file (in this process)."""
+        for fd in (self._read, self._write):
+            if fd >= 0:
+                os.close(fd)
+        self._read = self._write = -1
+        self._file.close()

@@ -83,3 +83,54 @@ def test_ready_says_whether_the_result_is_in_without_waiting():
         time.sleep(0.01)
     with pytest.raises(ZeroDivisionError, match="division by zero"):
         failing()
+
+
+def test_a_handover_passes_an_object_to_a_process_already_forked():
+    hand = forked.Handover()
+    big = bytes(range(256)) * 40_000  # far more than a pipe holds: sending does not wait
+    pending = aside(lambda: (os.getpid(), hand.receive()))
+    hand.send({"data": big})
+    hand.send("a second object is not sent")
+    pid, got = pending()
+    assert pid != os.getpid() and got == {"data": big}
+    hand.close()
+
+
+def test_a_handover_passes_an_object_back_while_the_forked_process_goes_on():
+    hand = forked.Handover()
+
+    def work():
+        hand.send(["first"])
+        time.sleep(0.5)
+        return "then the rest"
+
+    pending = aside(work)
+    assert hand.receive() == ["first"]
+    assert not pending.ready()  # still at work
+    assert pending() == "then the rest"
+    hand.close()
+
+
+def test_a_handover_receives_none_when_nothing_is_or_will_be_sent():
+    sent_none = forked.Handover()
+    pending = aside(lambda: sent_none.receive())
+    sent_none.send(None)
+    assert pending() is None
+    gone = forked.Handover()  # the sender ends without sending
+    waiting = aside(lambda: os._exit(0))
+    with pytest.raises(WorkerError, match="stopped"):
+        waiting()
+    assert not gone.ready()  # this process could still send
+    assert gone.receive() is None  # receiving closes its sending end: nobody is left to send
+    sent_none.close()
+    gone.close()
+
+
+def test_a_handover_says_whether_it_has_been_sent():
+    hand = forked.Handover()
+    pending = aside(lambda: hand.send(7))
+    pending()
+    assert hand.ready()
+    assert hand.receive() == 7
+    hand.close()
+    assert not hand.ready()

@@ -382,7 +382,17 @@ def _early(monkeypatch, tmp_path):
     monkeypatch.setattr(
         hazid.rivers, "build_network", recording("build", hazid.rivers.build_network)
     )
+    monkeypatch.setattr(
+        hazid.geography, "resolve_borders", recording("borders", hazid.geography.resolve_borders)
+    )
+    monkeypatch.setattr(
+        pipeline_screen, "_air_effects", recording("air", pipeline_screen._air_effects)
+    )
     return log
+
+
+def _calls(log) -> list[tuple[str, int]]:
+    return [(what, int(p)) for what, p in (x.split() for x in log.read_text().splitlines())]
 
 
 def test_the_inventory_read_while_the_rivers_are_built_gives_the_same_results(
@@ -395,10 +405,11 @@ def test_the_inventory_read_while_the_rivers_are_built_gives_the_same_results(
     log = _early(monkeypatch, tmp_path)
     labels: list[str] = []
     early = hazid.screen(inventory, borders=path, rivers=rivers, progress=labels.append)
-    calls = [line.split() for line in log.read_text().splitlines()]
-    assert sorted(what for what, _ in calls) == ["build", "read"]
-    pid = {what: int(p) for what, p in calls}
-    assert pid["read"] != os.getpid() and pid["build"] == os.getpid()  # once each
+    calls = _calls(log)
+    assert sorted(what for what, _ in calls) == ["air", "borders", "build", "read"]
+    pid = dict(calls)
+    assert pid["read"] != os.getpid()  # once each: the inventory aside, the rest here
+    assert pid["build"] == pid["borders"] == pid["air"] == os.getpid()
     assert labels[0] == "reading inventory (the river network is built alongside)"
     for name in ("sites", "holdings", "zones", "affected", "river_paths", "network"):
         pd.testing.assert_frame_equal(getattr(here, name), getattr(early, name))
@@ -421,8 +432,72 @@ def test_an_early_start_fails_as_without_it(world, tmp_path, monkeypatch):
     with pytest.raises(hazid.InventoryError, match="quantity"):
         hazid.screen(bad, borders=borders, rivers=rivers)
     # the failed parts ran again here, to raise their error as usual
-    reads = [
-        int(p) for what, p in (x.split() for x in log.read_text().splitlines()) if what == "read"
-    ]
+    reads = [p for what, p in _calls(log) if what == "read"]
     assert os.getpid() in reads and any(p != os.getpid() for p in reads)
+    assert multiprocessing.active_children() == []
+
+
+def test_an_early_start_works_out_the_air_stage_in_the_process_that_read_the_inventory(
+    world, tmp_path, monkeypatch
+):
+    pipeline_screen = importlib.import_module("hazid.pipeline.screen")
+    borders, rivers, inventory = world
+    path = tmp_path / "borders.gpkg"
+    borders.to_file(path)
+    here = hazid.screen(inventory, borders=path, rivers=rivers)
+    log = _early(monkeypatch, tmp_path)
+    monkeypatch.setattr(pipeline_screen, "PARALLEL_SITES_FROM", 0)
+    labels: list[str] = []
+    early = hazid.screen(inventory, borders=path, rivers=rivers, progress=labels.append)
+    pid = dict(_calls(log))
+    assert pid["air"] == pid["read"] != os.getpid()
+    assert pid["borders"] == pid["build"] == os.getpid()  # read once, here, and handed over
+    assert any("alongside the rivers" in label for label in labels)
+    for name in ("sites", "holdings", "zones", "affected", "river_paths"):
+        pd.testing.assert_frame_equal(getattr(here, name), getattr(early, name))
+    _same_run(here.run, early.run)
+    assert here.run["inputs"] == early.run["inputs"]
+    assert early.borders is not None and early.borders.equals(here.borders)
+    assert multiprocessing.active_children() == []
+
+
+def test_an_error_of_the_air_stage_of_an_early_start_reaches_the_caller(
+    world, tmp_path, monkeypatch
+):
+    pipeline_screen = importlib.import_module("hazid.pipeline.screen")
+
+    def no_distance(*args, **kwargs):
+        raise hazid.GeodataError("borders without a usable boundary")
+
+    borders, rivers, inventory = world
+    _early(monkeypatch, tmp_path)
+    monkeypatch.setattr(pipeline_screen, "PARALLEL_SITES_FROM", 0)
+    monkeypatch.setattr(hazid.geography, "border_distance", no_distance)
+    with pytest.raises(hazid.GeodataError, match="borders without a usable boundary"):
+        hazid.screen(inventory, borders=borders, rivers=rivers)
+    assert multiprocessing.active_children() == []
+
+
+def test_an_early_start_whose_borders_cannot_be_read_here_reads_them_aside(
+    world, tmp_path, monkeypatch
+):
+    borders, rivers, inventory = world
+    here = hazid.screen(inventory, borders=borders, rivers=rivers)
+    _early(monkeypatch, tmp_path)
+    main, real = os.getpid(), hazid.geography.load_borders
+
+    def not_here(*args, **kwargs):
+        if os.getpid() == main:
+            raise OSError("not in this process")
+        with (tmp_path / "loaded.txt").open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hazid.geography, "load_borders", not_here)
+    early = hazid.screen(inventory, borders=borders, rivers=rivers)
+    loaded = [int(x) for x in (tmp_path / "loaded.txt").read_text().split()]
+    assert len(loaded) == 1 and loaded[0] != main
+    for name in ("sites", "zones", "affected", "river_paths"):
+        pd.testing.assert_frame_equal(getattr(here, name), getattr(early, name))
+    assert early.borders.equals(here.borders)
     assert multiprocessing.active_children() == []

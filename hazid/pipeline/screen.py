@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -14,7 +16,7 @@ from hazid import geography, tables
 from hazid import rivers as river_network
 from hazid.annex import classify
 from hazid.errors import check_choice
-from hazid.forked import aside, can_fork
+from hazid.forked import Handover, aside, can_fork
 from hazid.inventory import InputLimits
 from hazid.pipeline.results import (
     ScreeningResults,
@@ -25,6 +27,7 @@ from hazid.pipeline.results import (
 )
 from hazid.pipeline.stages import (
     _air_effects,
+    _AirEffects,
     _apply_air,
     _Built,
     _early_network,
@@ -174,7 +177,7 @@ def screen(
     early = None
     if _large(inventory):
         step("reading inventory (the river network is built alongside)")
-        early = _Early(inventory, borders, rivers, lakes, run, options)
+        early = _Early(inventory, borders, rivers, lakes, run, options, (parameters, population))
     front = early.front(run) if early is not None else None
     if front is not None:  # read, classified and located aside while the rivers were built
         results, border_layer = front
@@ -185,7 +188,10 @@ def screen(
     affected_parts = []
     air_done: Callable[[], pd.DataFrame] | None = None
     if border_layer is not None:
-        air_done = _start_air(results, border_layer, parameters, population, step, rivers)
+        started = early.air() if early is not None else None
+        air_done = _start_air(
+            results, border_layer, parameters, population, step, rivers, started=started
+        )
     else:
         run["stages"]["air"] = "not assessed"
 
@@ -229,8 +235,13 @@ def _front(
     run: dict,
     step: Callable[[str], None],
     options: dict[str, dict],
+    received: Callable[[], gpd.GeoDataFrame | None] | None = None,
 ) -> tuple[ScreeningResults, gpd.GeoDataFrame | None]:
-    """Read and classify the inventory, load the borders and locate the sites in them."""
+    """Read and classify the inventory, load the borders and locate the sites in them.
+
+    ``received``, if given, returns the borders already loaded from ``borders`` by another
+    process, or None: they are then loaded here.
+    """
     step("reading inventory")
     holdings, sources = _read_holdings(inventory, run, **options["read"])  # type: ignore[arg-type]
     step("classifying under Annex I")
@@ -238,10 +249,12 @@ def _front(
     run["stages"]["annex"] = "done"
     results = ScreeningResults(sites=sites, holdings=holdings, run=run, sources=sources)
     step("loading borders")
-    border_layer = _load_layer(borders, geography.resolve_borders, "air pathway", run)
-    if border_layer is not None and border_layer is borders:
-        # a layer given in memory is standardised (codes, repairs) as a file would be
-        border_layer = geography.load_borders(borders)
+    border_layer = received() if received is not None and borders is not False else None
+    if border_layer is None:
+        border_layer = _load_layer(borders, geography.resolve_borders, "air pathway", run)
+        if border_layer is not None and border_layer is borders:
+            # a layer given in memory is standardised (codes, repairs) as a file would be
+            border_layer = geography.load_borders(borders)
     if border_layer is not None:
         _locate_sites(results, border_layer, step)
     return results, border_layer
@@ -250,11 +263,16 @@ def _front(
 class _Early:
     """A large inventory read, classified and located aside while the river network is built.
 
-    A forked process runs :func:`_front` on its own copy of ``run``; meanwhile this process
-    reads the borders and builds the river network (:func:`~hazid.pipeline.stages._early_network`),
-    unless the forked process has already failed. :meth:`front` returns the forked
-    process's results, or None when it failed: the caller then runs :func:`_front` itself, so
-    that an error is raised, and everything recorded, exactly as without this.
+    A forked process runs :func:`_front` on its own copy of ``run`` and sends back its results
+    (:class:`~hazid.forked.Handover`); then, when the air stage is to run alongside the rivers
+    (:func:`_air_alongside`), it works out the air effects, which :meth:`air` waits for.
+    Meanwhile this process reads the borders, hands them over to the forked process (which
+    needs them only once the inventory is classified, and does not send them back: this
+    process's own are used) and builds the river network
+    (:func:`~hazid.pipeline.stages._early_network`), unless the forked process has already
+    failed. :meth:`front` returns the forked process's results, or None when it failed: the
+    caller then runs :func:`_front` itself, so that an error is raised, and everything
+    recorded, exactly as without this.
     """
 
     def __init__(
@@ -265,43 +283,92 @@ class _Early:
         lakes: object,
         run: dict,
         options: dict[str, dict],
+        air: tuple[dict, str | Path | None],
     ) -> None:
-        self._pending = aside(
-            lambda: (*_front(inventory, borders, run, lambda label: None, options), run)
-        )
-        self._done: tuple | None = None
+        self._to_aside, self._from_aside = Handover(), Handover()
+        self._pending = aside(lambda: self._aside(inventory, borders, rivers, run, options, air))
         self._failed = False
+        self._air_started = False
         self._built = None
-        if rivers is not False and borders is not False and not self._failed_already():
-            self._built = _early_network(borders, rivers, lakes, stop=self._failed_already)
+        self._borders: gpd.GeoDataFrame | None = None
+        try:
+            if rivers is not False and borders is not False and not self._failed_already():
+                self._built = _early_network(
+                    borders, rivers, lakes, stop=self._failed_already, loaded=self._hand_over
+                )
+        finally:
+            self._to_aside.send(None)  # no borders (or sent already)
+
+    def _aside(
+        self,
+        inventory: object,
+        borders: object,
+        rivers: object,
+        run: dict,
+        options: dict,
+        air: tuple[dict, str | Path | None],
+    ) -> Any:
+        """In the forked process: :func:`_front` (sent back), then the air effects or None."""
+        results, border_layer = _front(
+            inventory, borders, run, lambda label: None, options, received=self._received
+        )
+        sites, holdings = results.sites, results.holdings
+        with_air = border_layer is not None and _air_alongside(rivers, len(sites))
+        located = border_layer
+        if border_layer is not None and border_layer is self._borders:
+            results.borders = border_layer = _HandedOver()  # not sent back
+        self._from_aside.send((results, border_layer, run, with_air))
+        if not with_air:
+            return None
+        return _air_effects(sites, holdings, located, *air, lambda label: None)
+
+    def _received(self) -> gpd.GeoDataFrame | None:
+        """In the forked process: the borders handed over (kept, to know them again), or None."""
+        self._borders = self._to_aside.receive()
+        return self._borders
+
+    def _hand_over(self, border_layer: gpd.GeoDataFrame) -> None:
+        """Keep the borders this process loaded, and hand them over to the forked process."""
+        self._borders = border_layer
+        self._to_aside.send(border_layer)
 
     def _failed_already(self) -> bool:
-        """Whether the forked process has failed (without waiting for it)."""
-        if self._done is None and not self._failed and self._pending.ready():
-            self._take()
-        return self._failed
-
-    def _take(self) -> None:
-        try:
-            self._done = self._pending()
-        except Exception:  # run again here, to raise it as usual
+        """Whether the forked process has ended without sending its results (without waiting)."""
+        if not self._failed and self._pending.ready() and not self._from_aside.ready():
             self._failed = True
+        return self._failed
 
     def front(self, run: dict) -> tuple[ScreeningResults, gpd.GeoDataFrame | None] | None:
         """Return the forked process's results (its record copied into ``run``), or None."""
-        if self._done is None and not self._failed:
-            self._take()
-        if self._done is None:
+        done = None if self._failed else self._from_aside.receive()
+        self._to_aside.close()
+        self._from_aside.close()
+        if done is None:  # it failed: run again here, to raise it as usual
+            self._failed = True
+            with contextlib.suppress(Exception):
+                self._pending()
             return None
-        results, border_layer, done_run = self._done
+        results, border_layer, done_run, self._air_started = done
+        if not self._air_started:
+            self._pending()  # ended: nothing more to wait for
+        if isinstance(border_layer, _HandedOver):  # located in the borders loaded here
+            results.borders = border_layer = self._borders
         run.clear()
         run.update(done_run)
         results.run = run
         return results, border_layer
 
+    def air(self) -> Callable[[], _AirEffects] | None:
+        """Return what waits for the air effects the forked process works out, or None."""
+        return self._pending if self._air_started else None
+
     def network(self) -> _Built | None:
         """Return the river network built meanwhile, if it was."""
         return self._built
+
+
+class _HandedOver:
+    """Stands, in the forked process's results, for the borders this process handed over."""
 
 
 def _large(inventory: object) -> bool:
@@ -320,6 +387,11 @@ def _large(inventory: object) -> bool:
 PARALLEL_SITES_FROM = 20_000
 
 
+def _air_alongside(rivers: object, n_sites: int) -> bool:
+    """Whether the air stage of ``n_sites`` sites runs in a forked process, beside the rivers."""
+    return rivers is not False and n_sites >= PARALLEL_SITES_FROM and can_fork()
+
+
 def _start_air(
     results: ScreeningResults,
     border_layer: gpd.GeoDataFrame,
@@ -327,17 +399,20 @@ def _start_air(
     population: str | Path | None,
     step: Callable[[str], None],
     rivers: object,
+    *,
+    started: Callable[[], _AirEffects] | None = None,
 ) -> Callable[[], pd.DataFrame]:
     """Start the air stage on the located sites; return what waits for its rows.
 
     From :data:`PARALLEL_SITES_FROM` sites on, when there is a water stage to run meanwhile,
     the distances to the borders, the zones and the countries reached by air are worked out
-    by a forked process; the results are the same as when worked out here, in the same order.
+    by a forked process (``started``: the one already working them out, if any); the results
+    are the same as when worked out here, in the same order.
     """
     run = results.run
     warnings_at, limitations_at = len(run["warnings"]), len(run["limitations"])
     args = (results.sites, results.holdings, border_layer, parameters, population)
-    if rivers is False or len(results.sites) < PARALLEL_SITES_FROM or not can_fork():
+    if started is None and not _air_alongside(rivers, len(results.sites)):
         effects = _air_effects(*args, step)
         air = _apply_air(results, effects, warnings_at=warnings_at, limitations_at=limitations_at)
         return lambda: air
@@ -346,7 +421,7 @@ def _start_air(
     if population is not None:
         run["inputs"]["population"] = None
     step("modelling consequence zones and the air pathway (alongside the rivers)")
-    effects_done = aside(lambda: _air_effects(*args, lambda label: None))
+    effects_done = started or aside(lambda: _air_effects(*args, lambda label: None))
 
     def wait() -> pd.DataFrame:
         step("finding countries reached by air")

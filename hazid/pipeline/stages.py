@@ -198,19 +198,25 @@ class _Built:
 
 
 def _early_network(
-    borders: Any, rivers: Any, lakes: Any, *, stop: Callable[[], bool]
+    borders: Any,
+    rivers: Any,
+    lakes: Any,
+    *,
+    stop: Callable[[], bool],
+    loaded: Callable[[gpd.GeoDataFrame], None] = lambda border_layer: None,
 ) -> _Built | None:
     """Read the borders and build the river network, as the stages would later; or None.
 
     None when anything goes wrong (the stages then do it again, and raise or record the
     problem as usual) or when ``stop()`` says, before the river network is read, that the
-    work would be wasted.
+    work would be wasted. ``loaded`` is given the borders as soon as they are read.
     """
     try:
         if isinstance(borders, gpd.GeoDataFrame):
             border_layer = geography.load_borders(borders)
         else:
             border_layer = geography.resolve_borders(borders)
+        loaded(border_layer)
         if stop():
             return None
         inp = (
