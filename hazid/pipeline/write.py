@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from hazid import maps
@@ -118,53 +119,76 @@ def write_results(
     # the countries of the HTML maps of the run, projected and simplified once per process
     base = maps.BaseMap(results.borders, lang=langs[0]) if map_html and has_borders else None
     with atomic_results_dir(out_dir, overwrite=overwrite, inputs=results.sources) as tmp:
-        if map_html:
-            # drawn aside from the start, while the tables, dossiers and pair maps are written
-            step("drawing the interactive map")
-            # the map's process works out the countries it needs itself, while this one writes
-            # the tables and dossiers; this one prepares them for the pair maps later
-            html = tmp / "map.html"
-            map_written = _aside(
-                html,
-                lambda: maps.write_map(results, html, tiles=tiles, lang=langs[0], base=base),
-                len(results.sites),
-            )
-        else:
-            map_written = _nothing
+        used = borders_used(results) if results.affected is not None else None
+        gpkg_written = _geopackage(results, tmp, used)  # aside, from the start
         try:
-            summary = _tables_and_dossiers(
-                results,
-                tmp,
-                step,
-                contacts=contacts,
-                run={k: v for k, v in run.items() if k != "finished_utc"},  # date only
-                static_maps=static_maps,
-                map_html=map_html,
-                lang=lang,
-                response_days=response_days,
-            )
-            # the workbook reads the dossiers' tables: written aside while the maps are drawn
-            xlsx = tmp / "results.xlsx"
-            xlsx_written = _aside(
-                xlsx, lambda: _workbook(results, tmp, langs[0]), len(results.sites)
+            map_written = (
+                _overview(results, tmp, step, base=base, tiles=tiles, lang=langs[0])
+                if map_html
+                else _nothing
             )
             try:
-                if map_html and summary is not None:
-                    step("drawing a map per dossier")
-                    dossier_maps(
-                        results,
-                        tmp / "notifications",
-                        summary,
-                        tiles=tiles,
-                        lang=langs[0],
-                        base=base,
-                    )
+                summary = _tables_and_dossiers(
+                    results,
+                    tmp,
+                    step,
+                    borders=used,
+                    contacts=contacts,
+                    run={k: v for k, v in run.items() if k != "finished_utc"},  # date only
+                    static_maps=static_maps,
+                    map_html=map_html,
+                    lang=lang,
+                    response_days=response_days,
+                )
+                # the workbook reads the dossiers' tables: written aside while the maps are drawn
+                xlsx = tmp / "results.xlsx"
+                xlsx_written = _aside(
+                    xlsx, lambda: _workbook(results, tmp, langs[0]), len(results.sites)
+                )
+                try:
+                    if map_html and summary is not None:
+                        step("drawing a map per dossier")
+                        dossier_maps(
+                            results,
+                            tmp / "notifications",
+                            summary,
+                            tiles=tiles,
+                            lang=langs[0],
+                            base=base,
+                        )
+                finally:
+                    xlsx_written()
             finally:
-                xlsx_written()
+                map_written()
         finally:
-            map_written()
+            gpkg_written()
         write_json(run, tmp / "run.json")
     return out_dir
+
+
+def _overview(
+    results: ScreeningResults,
+    tmp: Path,
+    step: Callable[[str], None],
+    *,
+    base: maps.BaseMap | None,
+    tiles: str | None,
+    lang: str,
+) -> Callable[[], None]:
+    """Start drawing ``map.html``, aside from the start; return what waits until it is written.
+
+    The countries (``base``) are prepared first, here, and shared by the map's process and
+    the pair maps drawn later.
+    """
+    step("drawing the interactive map")
+    if base is not None:
+        base.prepare()
+    html = tmp / "map.html"
+    return _aside(
+        html,
+        lambda: maps.write_map(results, html, tiles=tiles, lang=lang, base=base),
+        len(results.sites),
+    )
 
 
 def _tables_and_dossiers(
@@ -172,6 +196,7 @@ def _tables_and_dossiers(
     tmp: Path,
     step: Callable[[str], None],
     *,
+    borders: gpd.GeoDataFrame | None,
     contacts: str | Path | pd.DataFrame | None,
     run: dict[str, Any],
     static_maps: bool,
@@ -179,42 +204,53 @@ def _tables_and_dossiers(
     lang: str | Sequence[str],
     response_days: int | None,
 ) -> pd.DataFrame | None:
-    """Write the CSV tables, ``results.gpkg`` (aside) and the dossiers; return their summary."""
-    layers: dict[str, Any] = {"sites": results.sites}
-    gpkg_written: Callable[[], None] = _nothing
-    if results.affected is not None:
-        layers["zones"] = results.zones
-        layers["river_paths"] = results.river_paths
-        layers["river_data_ends"] = data_ends(results.river_paths)
-        layers["borders"] = borders_used(results)
-        n_rows = sum(len(df) for df in layers.values() if df is not None)
-        gpkg = tmp / "results.gpkg"
-        gpkg_written = _aside(gpkg, lambda: write_layers(gpkg, layers), n_rows)
-    try:
-        step("writing tables")
-        write_csv(results.sites, tmp / "sites.csv", SITES_COLUMNS)
-        write_csv(results.holdings, tmp / "holdings.csv", HOLDINGS_COLUMNS)
-        if results.affected is None:
-            return None
-        write_csv(results.affected, tmp / "affected.csv", AFFECTED_COLUMNS)
-        step("writing notification dossiers")
-        return write_notifications(
-            tmp,
-            results.sites,
-            results.holdings,
-            results.affected,
-            zones=results.zones,
-            river_paths=results.river_paths,
-            borders=layers["borders"],
-            contacts=contacts,
-            run=run,
-            maps=static_maps,
-            map_links=map_html,
-            lang=lang,
-            response_days=response_days,
-        )
-    finally:
-        gpkg_written()
+    """Write the CSV tables and the dossiers; return their summary.
+
+    ``borders``: the countries the dossiers show (:func:`hazid.output.mapfiles.borders_used`).
+    """
+    step("writing tables")
+    write_csv(results.sites, tmp / "sites.csv", SITES_COLUMNS)
+    write_csv(results.holdings, tmp / "holdings.csv", HOLDINGS_COLUMNS)
+    if results.affected is None:
+        return None
+    write_csv(results.affected, tmp / "affected.csv", AFFECTED_COLUMNS)
+    step("writing notification dossiers")
+    return write_notifications(
+        tmp,
+        results.sites,
+        results.holdings,
+        results.affected,
+        zones=results.zones,
+        river_paths=results.river_paths,
+        borders=borders,
+        contacts=contacts,
+        run=run,
+        maps=static_maps,
+        map_links=map_html,
+        lang=lang,
+        response_days=response_days,
+    )
+
+
+def _geopackage(
+    results: ScreeningResults, tmp: Path, borders: gpd.GeoDataFrame | None
+) -> Callable[[], None]:
+    """Start writing ``results.gpkg`` (when the pathway stages ran); return what waits for it.
+
+    ``borders``: the countries of the run's results (its ``borders`` layer).
+    """
+    if results.affected is None:
+        return _nothing
+    layers: dict[str, Any] = {
+        "sites": results.sites,
+        "zones": results.zones,
+        "river_paths": results.river_paths,
+        "river_data_ends": data_ends(results.river_paths),
+        "borders": borders,
+    }
+    n_rows = sum(len(df) for df in layers.values() if df is not None)
+    gpkg = tmp / "results.gpkg"
+    return _aside(gpkg, lambda: write_layers(gpkg, layers), n_rows)
 
 
 def _nothing() -> None:
