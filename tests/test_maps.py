@@ -685,6 +685,30 @@ def test_pair_maps_share_the_base_map_and_show_neighbours(monkeypatch):
         )
 
 
+def test_countries_worked_out_beforehand_serve_only_the_same_borders(monkeypatch):
+    from hazid.maps import base as base_module
+
+    res = make_results()
+    world = maps.world_level(res.borders)
+    fresh = maps.BaseMap(res.borders, lang="ru").prepare()
+    calls = []
+    real = base_module._simplify_to_pixels
+    monkeypatch.setattr(
+        base_module, "_simplify_to_pixels", lambda g, t: calls.append(len(g)) or real(g, t)
+    )
+    given = maps.BaseMap(res.borders, lang="ru", world=world).prepare()
+    assert calls == []  # nothing simplified: the world level was given
+    assert given.labels() == fresh.labels()  # names in the map's own language
+    assert given._json == fresh._json
+    moved = res.borders.copy()
+    moved.geometry = moved.geometry.translate(0.001, 0.0)
+    other = maps.BaseMap(moved, lang="ru", world=world).prepare()
+    assert calls  # other borders: worked out again
+    assert other._json == maps.BaseMap(moved, lang="ru").prepare()._json
+    renamed = res.borders.assign(iso_a3=res.borders["iso_a3"].str.lower())
+    assert maps.BaseMap(renamed, world=world)._labels is None
+
+
 def test_first_entry_into_a_country_is_that_of_the_whole_intersection():
     from hazid.maps.geometry import _entry_parts
 

@@ -17,7 +17,7 @@ import shapely
 from typer.testing import CliRunner
 
 import hazid
-from hazid import embedded
+from hazid import embedded, maps
 from hazid.cli import app
 from hazid.pipeline import write as pipeline_write
 
@@ -304,7 +304,7 @@ def _same_run(a: dict, b: dict) -> None:
     assert list(a["inputs"]) == list(b["inputs"])
 
 
-def test_the_air_stage_alongside_the_rivers_gives_the_same_results(world, monkeypatch):
+def test_the_air_stage_alongside_the_rivers_gives_the_same_results(world, tmp_path, monkeypatch):
     pipeline_screen = importlib.import_module("hazid.pipeline.screen")
 
     borders, rivers, inventory = world
@@ -318,6 +318,16 @@ def test_the_air_stage_alongside_the_rivers_gives_the_same_results(world, monkey
     pd.testing.assert_frame_equal(here.affected, aside.affected)
     pd.testing.assert_frame_equal(here.river_paths, aside.river_paths)
     _same_run(here.run, aside.run)
+    # the countries of the HTML maps, worked out beside the water stage, make the same maps
+    assert here.map_world is None and aside.map_world is not None
+    assert maps.BaseMap(aside.borders, world=aside.map_world)._labels is not None
+    kw = {"static_maps": False, "now": pd.Timestamp("2026-01-01", tz="UTC").to_pydatetime()}
+    a = hazid.write_results(here, tmp_path / "a", **kw)
+    b = hazid.write_results(aside, tmp_path / "b", **kw)
+    pages = ["map.html", *(f"notifications/{p.name}" for p in a.glob("notifications/*.html"))]
+    assert len(pages) > 2
+    for page in pages:
+        assert (a / page).read_bytes() == (b / page).read_bytes(), page
 
 
 def test_an_error_of_the_air_stage_alongside_the_rivers_reaches_the_caller(world, monkeypatch):
@@ -385,9 +395,8 @@ def _early(monkeypatch, tmp_path):
     monkeypatch.setattr(
         hazid.geography, "resolve_borders", recording("borders", hazid.geography.resolve_borders)
     )
-    monkeypatch.setattr(
-        pipeline_screen, "_air_effects", recording("air", pipeline_screen._air_effects)
-    )
+    for module in (pipeline_screen, pipeline_stages):  # here, and beside the water stage
+        monkeypatch.setattr(module, "_air_effects", recording("air", module._air_effects))
     return log
 
 

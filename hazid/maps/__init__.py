@@ -9,7 +9,7 @@ so that a run without PNG maps does not load it.
 
 from typing import Any
 
-from hazid.maps.base import BaseMap
+from hazid.maps.base import BaseMap, world_level
 from hazid.maps.geometry import (  # noqa: F401
     _auto_tolerance,
     _decimals,
@@ -32,6 +32,7 @@ __all__ = [
     "screening_map",
     "static_map",
     "static_maps",
+    "world_level",
     "write_map",
 ]
 

@@ -15,6 +15,7 @@ at the pole of inaccessibility of the country's largest part (its most inland po
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -54,6 +55,10 @@ class BaseMap:
         Country polygons with ``iso_a3`` (and optionally ``name``), any CRS.
     lang : {"en", "ru"}
         Language of the country names.
+    world : dict, optional
+        The countries at the world level and their label points, worked out beforehand from
+        the same borders (:func:`world_level`); used only if they are the same borders
+        (same codes and geometry bytes), else worked out again.
 
     Raises
     ------
@@ -72,7 +77,9 @@ class BaseMap:
     ['Казахстан']
     """
 
-    def __init__(self, borders: gpd.GeoDataFrame, *, lang: str = "en") -> None:
+    def __init__(
+        self, borders: gpd.GeoDataFrame, *, lang: str = "en", world: dict | None = None
+    ) -> None:
         self.lang = check_map_lang(lang)
         if "iso_a3" not in borders.columns:
             raise GeodataError("borders has no 'iso_a3' column")
@@ -96,6 +103,20 @@ class BaseMap:
         self._json: dict[tuple[float, int], str] = {}
         self._labels: list[dict[str, Any]] | None = None
         self._tips: list[str] | None = None
+        if world is not None and world.get("key") == self._key():
+            self._json.update(world["json"])
+            self._labels = [
+                {"name": str(self.names[i]), **lab} if lab else {}
+                for i, lab in enumerate(world["labels"])
+            ]
+
+    def _key(self) -> str:
+        """Digest of the countries' codes and geometries, to know them again."""
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update("\n".join(self.iso).encode("utf-8"))
+        for wkb in shapely.to_wkb(self._geoms):
+            digest.update(b"-" if wkb is None else wkb)
+        return digest.hexdigest()
 
     def prepare(self) -> BaseMap:
         """Compute now what every map uses: the world-level texts, labels, spatial index.
@@ -180,6 +201,28 @@ class BaseMap:
                 }
             )
         return out
+
+
+def world_level(borders: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Work out the countries at the world level and their label points, in no language.
+
+    What :meth:`BaseMap.prepare` spends most of its time on, computed apart (for instance by
+    another process while the screening ends); pass it to :class:`BaseMap` (``world=``) for the
+    same borders.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> b = gpd.GeoDataFrame({"iso_a3": ["KAZ"]}, geometry=[box(50, 41, 87, 55)], crs=4326)
+    >>> base = BaseMap(b, lang="ru", world=world_level(b))
+    >>> base.labels()[0]["name"], base.labels() == BaseMap(b, lang="ru").labels()
+    ('Казахстан', True)
+    """
+    base = BaseMap(borders)
+    base.geometry_json(np.arange(len(base.iso)), _WORLD_TOL_M)
+    labels = [{k: v for k, v in lab.items() if k != "name"} for lab in base.labels()]
+    return {"key": base._key(), "json": dict(base._json), "labels": labels}
 
 
 def _simplify_to_pixels(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:

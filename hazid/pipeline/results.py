@@ -42,6 +42,10 @@ class ScreeningResults:
         Provenance: versions, inputs with SHA-256, parameters, counts, warnings.
     sources : list of Path
         Input files read (a results folder that contains one is refused).
+    map_world : dict, optional
+        The countries of the HTML maps at the world level (:func:`hazid.maps.world_level`),
+        when the screening worked them out beside the water stage; the maps use them only
+        for the same ``borders``.
     """
 
     sites: gpd.GeoDataFrame
@@ -54,6 +58,7 @@ class ScreeningResults:
     tailings: Any = None
     run: dict[str, Any] = field(default_factory=dict)
     sources: list[Path] = field(default_factory=list, repr=False)
+    map_world: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         """Summarise: rows per table, the stages that ran and the data used."""

@@ -27,6 +27,7 @@ from hazid.pipeline.results import (
 )
 from hazid.pipeline.stages import (
     _air_effects,
+    _air_effects_aside,
     _AirEffects,
     _apply_air,
     _Built,
@@ -320,7 +321,7 @@ class _Early:
         self._from_aside.send((results, border_layer, run, with_air))
         if not with_air:
             return None
-        return _air_effects(sites, holdings, located, *air, lambda label: None)
+        return _air_effects_aside(sites, holdings, located, *air)
 
     def _received(self) -> gpd.GeoDataFrame | None:
         """In the forked process: the borders handed over (kept, to know them again), or None."""
@@ -421,7 +422,7 @@ def _start_air(
     if population is not None:
         run["inputs"]["population"] = None
     step("modelling consequence zones and the air pathway (alongside the rivers)")
-    effects_done = started or aside(lambda: _air_effects(*args, lambda label: None))
+    effects_done = started or aside(lambda: _air_effects_aside(*args))
 
     def wait() -> pd.DataFrame:
         step("finding countries reached by air")

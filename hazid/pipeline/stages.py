@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hazid import datasets, geography, zones
+from hazid import datasets, geography, maps, zones
 from hazid import rivers as river_network
 from hazid.columns import isin
 from hazid.errors import InventoryError
@@ -81,6 +81,7 @@ class _AirEffects:
     air: pd.DataFrame
     warnings: list[str]
     population: dict[str, Any] | None
+    world: dict[str, Any] | None = None  # the HTML maps' countries, see _air_effects_aside
 
 
 def _air_effects(
@@ -121,6 +122,27 @@ def _air_effects(
     return _AirEffects(sites, zone_gdf, air, warnings, record)
 
 
+def _air_effects_aside(
+    sites: gpd.GeoDataFrame,
+    holdings: pd.DataFrame,
+    border_layer: gpd.GeoDataFrame,
+    parameters: dict,
+    population: str | Path | None,
+) -> _AirEffects:
+    """:func:`_air_effects`, in a forked process beside the water stage; then the countries.
+
+    The countries of the HTML maps at the world level (:func:`hazid.maps.world_level`) are
+    worked out next, while the water stage usually still runs, rather than when the maps are
+    drawn; if that fails, they are worked out then.
+    """
+    effects = _air_effects(sites, holdings, border_layer, parameters, population, lambda _: None)
+    try:
+        effects.world = maps.world_level(border_layer)
+    except Exception as err:  # the maps work them out themselves
+        logger.debug("countries of the maps not prepared beside the water stage: %s", err)
+    return effects
+
+
 def _apply_air(
     results: ScreeningResults, effects: _AirEffects, *, warnings_at: int, limitations_at: int
 ) -> pd.DataFrame:
@@ -135,6 +157,7 @@ def _apply_air(
         sites["water_mass_kg"] = results.sites["water_mass_kg"].to_numpy()
     results.sites = sites
     results.zones = effects.zones
+    results.map_world = effects.world
     run["warnings"][warnings_at:warnings_at] = effects.warnings
     if effects.population is not None:
         run["inputs"]["population"] = effects.population

@@ -117,7 +117,11 @@ def write_results(
     run["finished_utc"] = now.replace(microsecond=0).isoformat()
     run.setdefault("date", now.date().isoformat())
     # the countries of the HTML maps of the run, projected and simplified once per process
-    base = maps.BaseMap(results.borders, lang=langs[0]) if map_html and has_borders else None
+    base = (
+        maps.BaseMap(results.borders, lang=langs[0], world=results.map_world)
+        if map_html and has_borders
+        else None
+    )
     with atomic_results_dir(out_dir, overwrite=overwrite, inputs=results.sources) as tmp:
         used = borders_used(results) if results.affected is not None else None
         gpkg_written = _geopackage(results, tmp, used)  # aside, from the start
