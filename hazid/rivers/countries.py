@@ -245,6 +245,7 @@ def _border_pieces(
         return np.array([], dtype=object), empty, empty, empty
     rings, ring_owner = shapely.get_parts(shapely.boundary(bgeom), return_index=True)
     b_parts, b_own = _chunk_lines(rings, ring_owner, max_vertices=64)
+    b_parts, b_own = _near_box(b_parts, b_own, rgeom, border_tolerance_km)
     if not len(b_parts):
         return b_parts, b_own, empty, empty
     # a margin per piece, for the latitudes it spans (narrower than one for the whole network)
@@ -253,6 +254,32 @@ def _border_pieces(
     # the tree of the reaches lives only here (large at world scale)
     si, rj = shapely.STRtree(rgeom).query(b_parts, predicate="dwithin", distance=deg)
     return b_parts, b_own, si, rj
+
+
+#: Grid cells of :func:`_containing_by_cells` (degrees); border pieces are kept within twice
+#: this or twice the widest pre-selection margin (:func:`_deg_margin` at 85 degrees of
+#: latitude) of the reaches (:func:`_near_box`).
+_CELL_DEG = 0.1
+
+
+def _near_box(
+    b_parts: np.ndarray, b_own: np.ndarray, rgeom: np.ndarray, border_tolerance_km: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the border pieces whose box comes near the box of all the reaches (in order).
+
+    A piece farther away is paired with no reach (:func:`_border_pieces`) and reaches no grid
+    cell holding a reach's vertex (:func:`_containing_by_cells`): dropping it changes no
+    result, and a world's borders hold many times more pieces than a country's rivers reach.
+    """
+    ok = ~pd.isna(rgeom) & ~shapely.is_empty(rgeom)
+    if not ok.any() or not len(b_parts):
+        return b_parts, b_own
+    x0, y0, x1, y1 = shapely.total_bounds(rgeom[ok])
+    pad = 2.0 * max(_deg_margin(border_tolerance_km * 1000.0, 85.0), _CELL_DEG)
+    box = shapely.bounds(b_parts)
+    far_x = (box[:, 0] > x1 + pad) | (box[:, 2] < x0 - pad)
+    keep = ~(far_x | (box[:, 1] > y1 + pad) | (box[:, 3] < y0 - pad))
+    return b_parts[keep], b_own[keep]
 
 
 def _crossed_countries(
@@ -295,7 +322,11 @@ def _crossed_countries(
 
 
 def _containing_by_cells(
-    bgeom: np.ndarray, x: np.ndarray, y: np.ndarray, piece_bounds: np.ndarray, cell: float = 0.1
+    bgeom: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    piece_bounds: np.ndarray,
+    cell: float = _CELL_DEG,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(polygon, point) pairs of the points inside each polygon, by grid cells.
 

@@ -1,0 +1,76 @@
+"""The border pieces a reach can meet are kept; the others change no country of any reach."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hazid.rivers import countries
+
+
+def _world(boxes: list[tuple[float, float, float, float]]) -> gpd.GeoDataFrame:
+    # a grid of countries near the rivers, and one far away (another continent)
+    geoms = [shapely.box(*b) for b in boxes] + [shapely.box(-80.0, -10.0, -60.0, 5.0)]
+    codes = [f"C{i:02d}" for i in range(len(boxes))] + ["FAR"]
+    return gpd.GeoDataFrame({"iso_a3": codes}, geometry=geoms, crs=4326)
+
+
+_GRID = [(60.0 + i, 40.0 + j, 61.0 + i, 41.0 + j) for i in range(3) for j in range(3)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(59.5, 63.5), st.floats(39.5, 43.5), st.floats(-0.6, 0.6), st.floats(-0.6, 0.6)
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.sampled_from([0.0, 0.5, 1.5, 5.0]),
+)
+def test_country_spans_are_the_same_as_with_every_border_piece(lines, tolerance_km):
+    reaches = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(x, y), (x + dx, y + dy + 1e-3)]) for x, y, dx, dy in lines],
+        crs=4326,
+    )
+    borders = _world(_GRID)
+    kept = countries._country_spans(reaches, borders, border_tolerance_km=tolerance_km)
+    real = countries._near_box
+    try:
+        countries._near_box = lambda parts, owners, rgeom, tol: (parts, owners)
+        every = countries._country_spans(reaches, borders, border_tolerance_km=tolerance_km)
+    finally:
+        countries._near_box = real
+    for a, b in zip(kept, every, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_country_within_the_tolerance_beyond_the_reaches_box_is_kept():
+    # the reach ends 0.005 degrees (about 550 m) short of the next country: within 1.5 km
+    reaches = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(60.5, 40.5), (60.5, 40.995)])], crs=4326
+    )
+    _, code, first, last, iso = countries._country_spans(
+        reaches, _world(_GRID), border_tolerance_km=1.5
+    )
+    assert iso[code].tolist() == ["C00", "C01"]
+    # the bank tolerance meets C01 in the last 1.5 % of the reach
+    assert first[0] == 0.0 and 0.97 < first[1] < 1.0 and last.tolist() == [1.0, 1.0]
+
+
+def test_pieces_far_from_every_reach_are_dropped():
+    borders = _world(_GRID)
+    rings, owner = shapely.get_parts(
+        shapely.boundary(borders.geometry.to_numpy()), return_index=True
+    )
+    parts, own = countries._chunk_lines(rings, owner, max_vertices=64)
+    reach = np.array([shapely.LineString([(60.5, 40.5), (60.6, 40.6)])])
+    near, near_own = countries._near_box(parts, own, reach, 1.5)
+    assert len(near) < len(parts)
+    far = borders.index[borders["iso_a3"] == "FAR"][0]
+    assert far in own and far not in near_own  # the other continent's pieces are gone
+    assert set(near_own) == {0}  # the box around the reach; its neighbours are 0.4 degrees off
