@@ -248,6 +248,20 @@ def test_the_console_script_ends_with_the_command_s_exit_code_and_output():
     assert missing.returncode == 1 and "inventory file not found: nope.csv" in missing.stderr
 
 
+def test_the_console_script_keeps_the_loaded_modules_out_of_the_garbage_collector():
+    code = (
+        "import atexit, gc, sys\n"
+        "import hazid.cli\n"
+        "sys.argv = ['hazid', '--version']\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), flush=True))\n"
+        "hazid.cli.main()\n"
+    )
+    done = _python(code)
+    assert done.returncode == 0, done.stderr
+    frozen = int(done.stdout.split("frozen")[1])
+    assert frozen > 50_000  # the modules' objects: pandas, geopandas, shapely, folium, ...
+
+
 def test_ending_runs_the_exit_handlers_and_says_a_message():
     handler = "import atexit; atexit.register(lambda: print('handler ran', flush=True))\n"
     done = _python(handler + "from hazid.cli import _end; print('out'); _end(3)")
