@@ -164,10 +164,12 @@ class Handover:
     """One object passed between this process and a process it forks after the handover is made.
 
     Either process sends the object (or None: nothing to pass) once, with :meth:`send`; the
-    other waits for it with :meth:`receive`. The object is pickled into an unnamed temporary
-    file read and written at fixed offsets (the processes share the file's position), and
-    only its size goes through a pipe, so sending never waits for the receiver, which may be
-    busy or gone. A handover whose sender ended without sending receives None.
+    other waits for it with :meth:`receive`. The object is pickled into an unnamed file in
+    memory (``memfd``; a temporary file where there is none) read and written at fixed
+    offsets (the processes share the file's position), and only its size goes through a
+    pipe, so sending never waits for the receiver, which may be busy or gone. The receiver
+    gets None when the sender ended without sending or could not write the object (the
+    sender then raises the error).
 
     Examples
     --------
@@ -182,20 +184,28 @@ class Handover:
     _SIZE = 8  # bytes of the size message
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (kept open until close())
+        self._file = _unnamed_file()
         self._read, self._write = os.pipe()
         self._sent = False
 
     def send(self, obj: Any) -> None:
-        """Pass ``obj`` (None: nothing); later calls do nothing."""
+        """Pass ``obj`` (None: nothing); later calls do nothing.
+
+        Raises the error that stopped the object from being pickled or written; the receiver
+        then gets None.
+        """
         if self._sent or self._write < 0:
             return
         self._sent = True
-        data = b"" if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        fd, done = self._file.fileno(), 0
-        while done < len(data):
-            done += os.pwrite(fd, memoryview(data)[done:], done)
-        os.write(self._write, len(data).to_bytes(self._SIZE, "little"))
+        size = 0
+        try:
+            data = b"" if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+            done = 0
+            while done < len(data):
+                done += os.pwrite(self._file, memoryview(data)[done:], done)
+            size = len(data)
+        finally:
+            os.write(self._write, size.to_bytes(self._SIZE, "little"))
 
     def ready(self) -> bool:
         """Whether the object has been sent (so that :meth:`receive` returns at once)."""
@@ -221,7 +231,7 @@ class Handover:
             return None
         data = bytearray()
         while len(data) < size:
-            part = os.pread(self._file.fileno(), size - len(data), len(data))
+            part = os.pread(self._file, size - len(data), len(data))
             if not part:
                 return None
             data += part
@@ -229,8 +239,19 @@ class Handover:
 
     def close(self) -> None:
         """Free the pipe and the file (in this process)."""
-        for fd in (self._read, self._write):
+        for fd in (self._read, self._write, self._file):
             if fd >= 0:
                 os.close(fd)
-        self._read = self._write = -1
-        self._file.close()
+        self._read = self._write = self._file = -1
+
+
+def _unnamed_file() -> int:
+    """Descriptor of a new file without a name: in memory where the system allows."""
+    if hasattr(os, "memfd_create"):
+        try:
+            return os.memfd_create("hazid-handover", os.MFD_CLOEXEC)
+        except OSError:  # not allowed here (a sandbox): a temporary file instead
+            pass
+    fd, path = tempfile.mkstemp(prefix="hazid-handover-")
+    os.unlink(path)
+    return fd

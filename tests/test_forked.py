@@ -134,3 +134,30 @@ def test_a_handover_says_whether_it_has_been_sent():
     assert hand.receive() == 7
     hand.close()
     assert not hand.ready()
+
+
+def test_an_object_that_cannot_be_sent_raises_there_and_the_receiver_gets_none():
+    hand = forked.Handover()
+    pending = aside(lambda: ("received", hand.receive()))
+    with pytest.raises(AttributeError, match="local object"):
+        hand.send(lambda: "a function made here cannot be pickled")
+    for _ in range(100):  # the receiver is told at once, not left waiting
+        if pending.ready():
+            break
+        time.sleep(0.1)
+    told = pending.ready()
+    hand.close()  # (a receiver left waiting would end now)
+    assert told
+    assert pending() == ("received", None)
+
+
+def test_a_handover_without_files_in_memory_uses_an_unnamed_temporary_file(monkeypatch):
+    def refused(*args):
+        raise OSError("memfd_create not allowed here")
+
+    monkeypatch.setattr(forked.os, "memfd_create", refused, raising=False)
+    hand = forked.Handover()
+    pending = aside(lambda: hand.receive())
+    hand.send({"borders": list(range(1000))})
+    assert pending() == {"borders": list(range(1000))}
+    hand.close()

@@ -7,6 +7,7 @@ import importlib
 import json
 import multiprocessing
 import os
+import signal
 from pathlib import Path
 
 import geopandas as gpd
@@ -509,4 +510,38 @@ def test_an_early_start_whose_borders_cannot_be_read_here_reads_them_aside(
     for name in ("sites", "zones", "affected", "river_paths"):
         pd.testing.assert_frame_equal(getattr(here, name), getattr(early, name))
     assert early.borders.equals(here.borders)
+    assert multiprocessing.active_children() == []
+
+
+def test_an_early_start_whose_borders_cannot_be_handed_over_reads_them_aside(
+    world, tmp_path, monkeypatch
+):
+    borders, rivers, inventory = world
+    path = tmp_path / "borders.gpkg"
+    borders.to_file(path)
+    here = hazid.screen(inventory, borders=path, rivers=rivers)
+    log = _early(monkeypatch, tmp_path)
+    forked_module = importlib.import_module("hazid.forked")
+    main, real = os.getpid(), forked_module.os.pwrite
+
+    def full(fd, data, offset):
+        if os.getpid() == main:
+            raise OSError(28, "No space left on device")
+        return real(fd, data, offset)
+
+    def hung(*args):
+        raise TimeoutError("a process was left waiting for the borders")
+
+    monkeypatch.setattr(forked_module.os, "pwrite", full)
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        early = hazid.screen(inventory, borders=path, rivers=rivers)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    calls = _calls(log)
+    assert sorted(p != main for what, p in calls if what == "borders") == [False, True]
+    for name in ("sites", "zones", "affected", "river_paths"):
+        pd.testing.assert_frame_equal(getattr(here, name), getattr(early, name))
     assert multiprocessing.active_children() == []
