@@ -89,7 +89,7 @@ def distinct_texts(
     values: np.ndarray,
     fmt: Callable[[Any], str] | None = None,
     *,
-    many: Callable[[np.ndarray], list[str]] | None = None,
+    many: Callable[[np.ndarray], list[str] | pa.Array] | None = None,
 ) -> pa.Array:
     """Return ``fmt`` of every value (as ``tolist`` gives it), called once per distinct value.
 
@@ -105,28 +105,9 @@ def distinct_texts(
         return pa.array([], type=pa.large_string())
     firsts, inverse = distinct(values)
     texts = many(firsts) if many is not None else [fmt(v) for v in firsts.tolist()]
-    return pa.array(texts, type=pa.large_string()).take(pa.array(inverse))
-
-
-def float_texts(
-    values: np.ndarray, fmt: Callable[[float], str], fallback: Callable[[float], str]
-) -> list[str]:
-    """Return ``fmt`` of :func:`clean_floats` of each value, or ``fallback`` of the value.
-
-    ``fallback`` gets the values whose clean float this module does not find exactly (and
-    must clean them itself); both are given Python floats.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> float_texts(np.array([0.1 + 0.2, np.nan]), repr, lambda v: "?")
-    ['0.3', '?']
-    """
-    x, exact = clean_floats(values)
-    texts = list(map(fmt, x.tolist()))
-    for i in np.flatnonzero(~exact).tolist():
-        texts[i] = fallback(float(values[i]))
-    return texts
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(texts, type=pa.large_string())
+    return texts.take(pa.array(inverse))
 
 
 def as_text(col: pd.Series) -> pa.Array | None:
@@ -198,6 +179,16 @@ def clean_floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> x[:3].tolist(), exact.tolist()
     ([1.8, 0.3, 2.5e-07], [True, True, True, False])
     """
+    x, exact, _, _ = _clean_digits(values)
+    return x, exact
+
+
+def _clean_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`clean_floats`, with the 15 digits ``m`` (a float) and the scale ``k`` of each.
+
+    Where exact, the clean float is the double nearest ``m / 10**k`` (``m`` in
+    ``1e14..1e15``, 1e15 only where the rounding carried into a sixteenth digit).
+    """
     v = np.asarray(values, dtype=np.float64)
     a = np.abs(v)
     usable = np.isfinite(a) & (a >= 1e-8) & (a < 1e15)
@@ -213,9 +204,115 @@ def clean_floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     certain = np.abs(np.abs(d) - 0.5) > 1e-6
     # an exact half (err 0) went to the even neighbour in rint, as the formatting rounds it
     certain |= (err == 0) & (np.abs(y - r) == 0.5)
-    exact = usable & certain & (m >= 1e14) & (m <= 1e15)
+    # log10 of a value a hair below a power of ten may round up to it: the scale is then one
+    # power short, the scaled value (y + err) below 1e14; its 15 digits are those of 1e14
+    # only while it is less than half a digit of the scale below (y - 1e14 is exact there)
+    in_scale = (y - 1e14) + err > -0.05 + 1e-6
+    exact = usable & certain & in_scale & (m >= 1e14) & (m <= 1e15)
     x = np.copysign(m / p, v)
-    return np.where(exact, x, v), exact
+    return np.where(exact, x, v), exact, m, k
+
+
+def float_texts(values: np.ndarray, *, short: bool, fallback: Callable[[float], str]) -> pa.Array:
+    """Return the text of :func:`clean_floats` of each value, as Python writes it.
+
+    ``short`` gives ``repr`` (``"1.0"``), otherwise ``"%.16g"`` (``"1"``). The text is put
+    together from the clean float's 15 digits, without formatting each value: they are
+    ``repr``'s digits (no other decimal of 15 digits or fewer gives the same double), and
+    ``"%.16g"``'s where the double is close enough to them that a sixteenth digit is 0 (checked
+    with the exact product of the double and the scale). ``fallback`` gets the other values
+    (Python floats, not cleaned) and returns their text.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float_texts(np.array([0.1 + 0.2, 3.0, 1e-7, np.nan]), short=True,
+    ...             fallback=lambda v: "?").to_pylist()
+    ['0.3', '3.0', '1e-07', '?']
+    >>> float_texts(np.array([3.0, -2.5e20]), short=False, fallback=lambda v: "?").to_pylist()
+    ['3', '?']
+    """
+    v = np.asarray(values, dtype=np.float64)
+    x, exact, m, k = _clean_digits(v)
+    exact &= m < 1e15
+    if not short:  # "%.16g": the sixteenth digit of the clean float must round to 0
+        p = _POW10[k]
+        a = np.where(exact, np.abs(x), 1.0)
+        y = a * p
+        off = (y - m) + _two_product_error(a, p, y)  # a * p - m, to far below 0.005
+        # below m = 1e14 (10 to a power) the sixteenth digit is one place further right
+        exact &= np.abs(off) < np.where((m == 1e14) & (off < 0), 0.005, 0.05) - 1e-9
+    at = np.flatnonzero(exact)
+    other = np.flatnonzero(~exact)
+    extra = [fallback(f).encode("utf-8") for f in v[other].tolist()]
+    lengths = np.zeros(len(v), dtype=np.int64)
+    lengths[other] = [len(t) for t in extra]
+    groups = _digit_groups(m[at], 15 - k[at], v[at] < 0, short)
+    for rows, template, _ in groups:
+        lengths[at[rows]] = len(template)
+    offsets = np.zeros(len(v) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    data = np.empty(offsets[-1], dtype=np.uint8)
+    for rows, template, chars in groups:
+        starts = offsets[at[rows]]
+        data[starts[:, None] + np.arange(len(template))] = chars[:, template]
+    for i, t in zip(other.tolist(), extra, strict=True):
+        data[offsets[i] : offsets[i + 1]] = np.frombuffer(t, dtype=np.uint8)
+    return pa.LargeStringArray.from_buffers(len(v), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _digit_groups(
+    m: np.ndarray, point: np.ndarray, neg: np.ndarray, short: bool
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Return the texts of decimals ``0.digits * 10**point`` as groups written alike.
+
+    ``m`` holds the 15 digits (``1e14 <= m < 1e15``), ``point`` is within -7..15. Each group
+    is (its rows, the columns of its characters' table that spell its text, that table).
+    """
+    n_rows = len(m)
+    if n_rows == 0:
+        return []
+    chars = np.empty((n_rows, len(_CHARS) + 17), dtype=np.uint8)
+    digits = pa.array(m.astype(np.int64)).cast(pa.string())  # 15 characters each
+    chars[:, :15] = np.frombuffer(digits.buffers()[2], np.uint8, 15 * n_rows).reshape(-1, 15)
+    chars[:, 15 : 15 + len(_CHARS)] = np.frombuffer(_CHARS, np.uint8)
+    exponent = np.abs(point - 1)
+    chars[:, -2] = 48 + exponent // 10
+    chars[:, -1] = 48 + exponent % 10
+    # significant digits: 15 less the trailing zeros (the first digit is never 0)
+    n = 15 - np.argmax(chars[:, 14::-1] != 48, axis=1)
+    key = ((point + 8) * 16 + n) * 2 + neg
+    order = np.argsort(key.astype(np.int16), kind="stable")
+    bounds = np.flatnonzero(np.diff(key[order])) + 1
+    groups = []
+    for rows in np.split(order, bounds):
+        g = int(key[rows[0]])
+        template = _template(g // 32 - 8, g // 2 % 16, bool(g % 2), short)
+        groups.append((rows, np.array(template, dtype=np.intp), chars[rows]))
+    return groups
+
+
+#: the characters besides the digits that texts of numbers use (columns 15 on)
+_CHARS = b"0.e-+"
+
+
+def _template(point: int, n: int, neg: bool, short: bool) -> list[int]:
+    """Return the columns of :func:`_digit_groups`'s table that spell one kind of number.
+
+    ``n`` significant digits, ``0.digits * 10**point``; ``short`` for ``repr`` (a ``.0``
+    after an integral value), else ``"%.16g"``. Both write an exponent (at least two digits)
+    below ``point`` -3 and above 16.
+    """
+    zero, dot, e, minus, plus = 15, 16, 17, 18, 19
+    out = [minus] if neg else []
+    if point <= -4 or point > 16:
+        fraction = [dot, *range(1, n)] if n > 1 else []
+        return [*out, 0, *fraction, e, minus if point < 1 else plus, 20, 21]
+    if point <= 0:
+        return [*out, zero, dot, *[zero] * -point, *range(n)]
+    if point < n:
+        return [*out, *range(point), dot, *range(point, n)]
+    return [*out, *range(point), *([dot, zero] if short else [])]
 
 
 def repr_length_bounds(values: np.ndarray) -> np.ndarray:

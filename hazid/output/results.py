@@ -213,9 +213,9 @@ def _csv_quoted(texts: pa.Array) -> pa.Array:
     return fix_where(texts, _CSV_BREAK, _csv_field)
 
 
-def _csv_floats(values: np.ndarray) -> list[str]:
+def _csv_floats(values: np.ndarray) -> pa.Array:
     """Return the CSV text of floats: 15 significant digits (:func:`spreadsheet_safe`)."""
-    return float_texts(values, float.__repr__, _csv_float)
+    return float_texts(values, short=True, fallback=_csv_float)
 
 
 def _csv_float(v: float) -> str:

@@ -119,7 +119,7 @@ def column_texts(
         # 15 significant digits written as openpyxl writes a float ("%.16g")
         texts = distinct_texts(
             values.astype(np.float64),
-            many=lambda xs: float_texts(xs, "{:.16g}".format, number),
+            many=lambda xs: float_texts(xs, short=False, fallback=number),
         )
         return ColumnTexts(letter, "number", texts)
     arr = as_text(col)

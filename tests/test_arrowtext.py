@@ -1,0 +1,73 @@
+"""Texts of whole columns (hazid.output.arrowtext) are those written value by value."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hazid.escape import clean_float
+from hazid.output.arrowtext import float_texts
+
+
+def _csv_text(v: float) -> str:
+    """The CSV text of a float, value by value (hazid.output.results)."""
+    return "" if v != v else repr(clean_float(v))
+
+
+def _cell_text(v: float) -> str:
+    """The text of a number cell of results.xlsx, value by value (hazid.output.workbook)."""
+    return f"{float(f'{v:.15g}'):.16g}" if math.isfinite(v) else ""
+
+
+def _check(values: np.ndarray) -> None:
+    values = np.asarray(values, dtype=np.float64)
+    as_list = values.tolist()
+    short = float_texts(values, short=True, fallback=_csv_text).to_pylist()
+    assert short == [_csv_text(v) for v in as_list]
+    g16 = float_texts(values, short=False, fallback=_cell_text).to_pylist()
+    assert g16 == [_cell_text(v) for v in as_list]
+
+
+SPECIAL = [
+    0.0, -0.0, np.nan, np.inf, -np.inf, 1.0, -1.0, 10.0, 0.1, 0.001, 1e-4, 1e-5, 1e-8,
+    9.99999999e-9, 1e15, 1e16, 1e17, 1e22, 1e100, 1e-100, 5e-324, 1.7976931348623157e308,
+    999999999999999.5, 999999999999999.0, 99999999999999.95, 0.1 + 0.2, 1.7999999999999998,
+    0.9999999999999999, 123456789012345.67, 2.5e-7, -2.5e-7, 12345.0, 1e14, 1e13 + 0.5,
+    0.30000000000000004, 100.0, 1000000.0, 2**53, 2.0**60, -123.456,
+]  # fmt: skip
+
+
+def test_float_texts_of_special_values_are_those_written_one_by_one():
+    _check(np.array(SPECIAL))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_float_texts_of_random_values_are_those_written_one_by_one(seed):
+    rng = np.random.default_rng(seed)
+    n = 50_000
+    values = np.concatenate(
+        [
+            rng.random(n) * 10.0 ** rng.integers(-12, 20, n),
+            -rng.random(n) * 10.0 ** rng.integers(-12, 20, n),
+            np.round(rng.random(n) * 10.0 ** rng.integers(0, 8, n)) / 10.0 ** rng.integers(0, 8, n),
+            rng.random(n) / rng.random(n),
+            rng.integers(0, 2**53, n).astype(float),
+            rng.integers(-(10**6), 10**6, n).astype(float),
+            (rng.integers(0, 10**15, n) + 0.5) / 10.0 ** rng.integers(0, 15, n),
+            10.0 ** rng.integers(-9, 17, n) * (1 + rng.integers(-3, 4, n) * 2.0**-52),
+            rng.integers(0, 2**64, n, dtype=np.uint64).view(np.float64),
+        ]
+    )
+    _check(values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=40))
+def test_float_texts_of_any_floats_are_those_written_one_by_one(values):
+    _check(np.array(values, dtype=np.float64))
+
+
+def test_float_texts_of_nothing():
+    assert float_texts(np.array([]), short=True, fallback=_csv_text).to_pylist() == []
