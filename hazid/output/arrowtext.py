@@ -217,11 +217,10 @@ def float_texts(values: np.ndarray, *, short: bool, fallback: Callable[[float], 
     """Return the text of :func:`clean_floats` of each value, as Python writes it.
 
     ``short`` gives ``repr`` (``"1.0"``), otherwise ``"%.16g"`` (``"1"``). The text is put
-    together from the clean float's 15 digits, without formatting each value: they are
-    ``repr``'s digits (no other decimal of 15 digits or fewer gives the same double), and
-    ``"%.16g"``'s where the double is close enough to them that a sixteenth digit is 0 (checked
-    with the exact product of the double and the scale). ``fallback`` gets the other values
-    (Python floats, not cleaned) and returns their text.
+    together from the clean float's digits, without formatting each value: ``repr``'s are the
+    15 digits (no other decimal of 15 digits or fewer gives the same double); ``"%.16g"``'s are
+    those followed by the sixteenth, the exact product of the double and the scale rounded.
+    ``fallback`` gets the other values (Python floats, not cleaned) and returns their text.
 
     Examples
     --------
@@ -229,90 +228,98 @@ def float_texts(values: np.ndarray, *, short: bool, fallback: Callable[[float], 
     >>> float_texts(np.array([0.1 + 0.2, 3.0, 1e-7, np.nan]), short=True,
     ...             fallback=lambda v: "?").to_pylist()
     ['0.3', '3.0', '1e-07', '?']
-    >>> float_texts(np.array([3.0, -2.5e20]), short=False, fallback=lambda v: "?").to_pylist()
-    ['3', '?']
+    >>> float_texts(np.array([3.0, 0.3, -2.5e20]), short=False, fallback=lambda v: "?").to_pylist()
+    ['3', '0.3', '?']
     """
     v = np.asarray(values, dtype=np.float64)
     x, exact, m, k = _clean_digits(v)
     exact &= m < 1e15
-    if not short:  # "%.16g": the sixteenth digit of the clean float must round to 0
+    digits, width = m.astype(np.int64), 15
+    if not short:  # "%.16g": one digit more, of the clean float itself
         p = _POW10[k]
         a = np.where(exact, np.abs(x), 1.0)
         y = a * p
-        off = (y - m) + _two_product_error(a, p, y)  # a * p - m, to far below 0.005
-        # below m = 1e14 (10 to a power) the sixteenth digit is one place further right
-        exact &= np.abs(off) < np.where((m == 1e14) & (off < 0), 0.005, 0.05) - 1e-9
+        off = (y - m) + _two_product_error(a, p, y)  # a * p - m, within 0.12, error ~1e-17
+        tenths = np.rint(10 * off)
+        exact &= np.abs(np.abs(10 * off - tenths) - 0.5) > 1e-6  # rounded surely
+        # below 1e14 (10 to a power) the sixteenth digit is one place further right
+        exact &= (m > 1e14) | (off > -0.005 + 1e-9)
+        tenths = np.where(exact, tenths, 0).astype(np.int64)
+        digits, width = 10 * digits + tenths, 16  # above 2**53: as integers
     at = np.flatnonzero(exact)
+    texts = _digit_texts(digits[at], width, 15 - k[at], v[at] < 0, short)
+    if len(at) == len(v):
+        return texts
     other = np.flatnonzero(~exact)
-    extra = [fallback(f).encode("utf-8") for f in v[other].tolist()]
-    lengths = np.zeros(len(v), dtype=np.int64)
-    lengths[other] = [len(t) for t in extra]
-    groups = _digit_groups(m[at], 15 - k[at], v[at] < 0, short)
-    for rows, template, _ in groups:
-        lengths[at[rows]] = len(template)
-    offsets = np.zeros(len(v) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    data = np.empty(offsets[-1], dtype=np.uint8)
-    for rows, template, chars in groups:
-        starts = offsets[at[rows]]
-        data[starts[:, None] + np.arange(len(template))] = chars[:, template]
-    for i, t in zip(other.tolist(), extra, strict=True):
-        data[offsets[i] : offsets[i + 1]] = np.frombuffer(t, dtype=np.uint8)
-    return pa.LargeStringArray.from_buffers(len(v), pa.py_buffer(offsets), pa.py_buffer(data))
+    extra = pa.array([fallback(f) for f in v[other].tolist()], pa.large_string())
+    where = np.empty(len(v), dtype=np.int64)  # of each value, in texts then extra
+    where[at] = np.arange(len(at))
+    where[other] = np.arange(len(at), len(v))
+    return pa.concat_arrays([texts, extra]).take(pa.array(where))
 
 
-def _digit_groups(
-    m: np.ndarray, point: np.ndarray, neg: np.ndarray, short: bool
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Return the texts of decimals ``0.digits * 10**point`` as groups written alike.
+def _digit_texts(
+    digits: np.ndarray, width: int, point: np.ndarray, neg: np.ndarray, short: bool
+) -> pa.Array:
+    """Return the texts of decimals ``0.digits * 10**point`` (``-`` where ``neg``).
 
-    ``m`` holds the 15 digits (``1e14 <= m < 1e15``), ``point`` is within -7..15. Each group
-    is (its rows, the columns of its characters' table that spell its text, that table).
+    ``digits`` holds ``width`` digits each (integers, the first digit not 0), ``point``
+    is within -7..16. The characters of each text are taken from a table of the digits and
+    the other characters (:func:`_template` says which, for each kind of text).
     """
-    n_rows = len(m)
+    n_rows = len(digits)
     if n_rows == 0:
-        return []
-    chars = np.empty((n_rows, len(_CHARS) + 17), dtype=np.uint8)
-    digits = pa.array(m.astype(np.int64)).cast(pa.string())  # 15 characters each
-    chars[:, :15] = np.frombuffer(digits.buffers()[2], np.uint8, 15 * n_rows).reshape(-1, 15)
-    chars[:, 15 : 15 + len(_CHARS)] = np.frombuffer(_CHARS, np.uint8)
-    exponent = np.abs(point - 1)
+        return pa.array([], pa.large_string())
+    chars = np.empty((n_rows, width + len(_CHARS) + 2), dtype=np.uint8)
+    text = pa.array(digits).cast(pa.string())  # width characters each
+    chars[:, :width] = np.frombuffer(text.buffers()[2], np.uint8, width * n_rows).reshape(
+        n_rows, width
+    )
+    chars[:, width:-2] = np.frombuffer(_CHARS, np.uint8)
+    exponent = np.abs(point - 1)  # written for 1..99
     chars[:, -2] = 48 + exponent // 10
     chars[:, -1] = 48 + exponent % 10
-    # significant digits: 15 less the trailing zeros (the first digit is never 0)
-    n = 15 - np.argmax(chars[:, 14::-1] != 48, axis=1)
-    key = ((point + 8) * 16 + n) * 2 + neg
-    order = np.argsort(key.astype(np.int16), kind="stable")
-    bounds = np.flatnonzero(np.diff(key[order])) + 1
-    groups = []
-    for rows in np.split(order, bounds):
-        g = int(key[rows[0]])
-        template = _template(g // 32 - 8, g // 2 % 16, bool(g % 2), short)
-        groups.append((rows, np.array(template, dtype=np.intp), chars[rows]))
-    return groups
+    # significant digits: the width less the trailing zeros
+    n = width - np.argmax(chars[:, width - 1 :: -1] != 48, axis=1)
+    kind = ((point + 8) * 32 + n) * 2 + neg
+    kinds = np.flatnonzero(np.bincount(kind))
+    templates = [_template(g // 64 - 8, g // 2 % 32, bool(g % 2), short, width) for g in kinds]
+    longest = max(map(len, templates))
+    table = np.zeros((kind.max() + 1, longest), dtype=np.int32)
+    lengths = np.zeros(kind.max() + 1, dtype=np.int64)
+    for g, template in zip(kinds.tolist(), templates, strict=True):
+        table[g, : len(template)] = template
+        lengths[g] = len(template)
+    at = table[kind] + (np.arange(n_rows, dtype=np.int32) * chars.shape[1])[:, None]
+    size = lengths[kind]
+    data = chars.ravel()[at][np.arange(longest) < size[:, None]]
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(size, out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(n_rows, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
-#: the characters besides the digits that texts of numbers use (columns 15 on)
+#: the characters besides the digits that texts of numbers use (after the digits)
 _CHARS = b"0.e-+"
 
 
-def _template(point: int, n: int, neg: bool, short: bool) -> list[int]:
-    """Return the columns of :func:`_digit_groups`'s table that spell one kind of number.
+def _template(point: int, n: int, neg: bool, short: bool, width: int) -> list[int]:
+    """Return the columns of :func:`_digit_texts`'s table that spell one kind of number.
 
     ``n`` significant digits, ``0.digits * 10**point``; ``short`` for ``repr`` (a ``.0``
     after an integral value), else ``"%.16g"``. Both write an exponent (at least two digits)
     below ``point`` -3 and above 16.
     """
-    zero, dot, e, minus, plus = 15, 16, 17, 18, 19
+    zero, dot, e, minus, plus = range(width, width + 5)
     out = [minus] if neg else []
     if point <= -4 or point > 16:
         fraction = [dot, *range(1, n)] if n > 1 else []
-        return [*out, 0, *fraction, e, minus if point < 1 else plus, 20, 21]
+        return [*out, 0, *fraction, e, minus if point < 1 else plus, width + 5, width + 6]
     if point <= 0:
         return [*out, zero, dot, *[zero] * -point, *range(n)]
     if point < n:
         return [*out, *range(point), dot, *range(point, n)]
-    return [*out, *range(point), *([dot, zero] if short else [])]
+    integral = [min(c, zero) for c in range(point)]  # zeros after the digits
+    return [*out, *integral, *([dot, zero] if short else [])]
 
 
 def repr_length_bounds(values: np.ndarray) -> np.ndarray:
