@@ -71,3 +71,75 @@ def test_float_texts_of_any_floats_are_those_written_one_by_one(values):
 
 def test_float_texts_of_nothing():
     assert float_texts(np.array([]), short=True, fallback=_csv_text).to_pylist() == []
+
+
+#: characters that the CSV quoting, the formula escaping or the XML escaping care about
+_TRICKY = st.sampled_from(
+    [",", '"', "\n", "\r", "\t", "=", "+", "-", "@", " ", "\u00a0", "\u3000", "&", "<", ">",
+     "\x01", "\x1f", "\ufffe", "\uffff", "\uff08", "Ч", "é", "a", "1", "'"]
+)  # fmt: skip
+_TEXTS = st.lists(
+    st.one_of(
+        st.none(),
+        st.text(_TRICKY, max_size=6),
+        st.text(max_size=6),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS, st.sampled_from([b",", b'"\r\n', b"&<>\xef"]), st.booleans())
+def test_rows_with_are_the_texts_holding_the_characters(texts, anywhere, controls):
+    import pyarrow as pa
+
+    from hazid.output.arrowtext import FORMULA_BYTES, rows_with
+
+    col = pa.array(texts, pa.large_string())
+    below = 0x20 if controls else 0
+    got = rows_with(col.slice(1), anywhere, first=FORMULA_BYTES, below=below).tolist()
+    want = [
+        i
+        for i, v in enumerate(texts[1:])
+        if v
+        and (
+            any(b in anywhere or b < below for b in v.encode("utf-8"))
+            or v.encode("utf-8")[0] in FORMULA_BYTES
+        )
+    ]
+    assert got == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS, st.sampled_from(["str", object]))
+def test_csv_text_columns_are_those_pandas_writes(tmp_path_factory, texts, dtype):
+    import pandas as pd
+
+    from hazid.output.results import spreadsheet_safe, write_csv
+
+    folder = tmp_path_factory.mktemp("csv")
+    df = pd.DataFrame({"t": pd.Series(texts, dtype=dtype), "n": range(len(texts))})
+    path = write_csv(df, folder / "fast.csv")
+    spreadsheet_safe(df).to_csv(
+        folder / "ref.csv", index=False, lineterminator="\n", encoding="utf-8-sig"
+    )
+    assert path.read_bytes() == (folder / "ref.csv").read_bytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS)
+def test_sheet_text_cells_are_those_written_one_by_one(texts):
+    import pandas as pd
+
+    from hazid.output.workbook import _cell, _sheet_xml
+
+    df = pd.DataFrame({"t": pd.Series(texts, dtype="str")})
+    xml = b"".join(
+        p.encode("utf-8") if isinstance(p, str) else p for p in _sheet_xml(df, ["t"])
+    ).decode("utf-8")
+    want = "".join(
+        f'<row r="{r}">{_cell(f"A{r}", v)}</row>'
+        for r, v in enumerate(df["t"].astype(object), start=2)
+    )
+    assert xml[xml.index('<row r="2">') : xml.index("</sheetData>")] == want

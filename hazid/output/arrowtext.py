@@ -19,19 +19,25 @@ import pyarrow.compute as pc
 
 __all__ = [
     "EMPTY",
+    "FORMULA_BYTES",
     "as_text",
     "clean_floats",
     "distinct",
     "distinct_texts",
-    "fix_where",
+    "fix_rows",
     "float_texts",
     "join",
+    "put_rows",
     "repr_length_bounds",
+    "rows_with",
     "to_bytes",
 ]
 
 #: the empty text, as the kernels want it
 EMPTY = pa.scalar("", pa.large_string())
+#: first bytes (UTF-8) of a text :func:`hazid.escape.spreadsheet_text` may change: those of
+#: " ", "\u00a0", "\u3000", "=", "+", "-", "@", tab and carriage return
+FORMULA_BYTES = b" \xc2\xe3=+-@\t\r"
 
 
 def join(parts: Sequence[str | pa.Array], *, skip_nulls: bool = False) -> pa.Array:
@@ -127,22 +133,70 @@ def as_text(col: pd.Series) -> pa.Array | None:
     return None
 
 
-def fix_where(texts: pa.Array, pattern: str, fix: Callable[[str], str]) -> pa.Array:
-    """Replace each text matching ``pattern`` (RE2, searched) with ``fix`` of it.
+def rows_with(
+    texts: pa.Array, anywhere: bytes = b"", *, first: bytes = b"", below: int = 0
+) -> np.ndarray:
+    r"""Return the rows (ascending) of texts that hold one of some bytes, or start with one.
+
+    A text is taken when its UTF-8 holds a byte of ``anywhere`` or a byte below ``below``, or
+    its first byte is one of ``first``; a byte below 0x80 is always the character it stands
+    for. The bytes are searched all at once, in the column's buffer; nulls count as empty.
 
     Examples
     --------
     >>> import pyarrow as pa
+    >>> t = pa.array(["a,b", "=c", "d", "e\n", None], pa.large_string())
+    >>> rows_with(t, b",").tolist(), rows_with(t, first=b"=", below=32).tolist()
+    ([0], [1, 3])
+    """
+    texts = pc.fill_null(texts.cast(pa.large_string()), "")
+    n = len(texts)
+    offsets = np.frombuffer(texts.buffers()[1], np.int64, n + 1, texts.offset * 8)
+    buffer = texts.buffers()[2]
+    data = np.frombuffer(buffer, np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    data = data[offsets[0] : offsets[-1]]
+    hit = data < below
+    for byte in anywhere:
+        hit |= data == byte
+    rows = np.searchsorted(offsets, np.flatnonzero(hit) + offsets[0], side="right") - 1
+    if first:
+        filled = np.flatnonzero(offsets[1:] > offsets[:-1])
+        starts = np.zeros(256, dtype=bool)
+        starts[list(first)] = True
+        rows = np.concatenate([rows, filled[starts[data[offsets[filled] - offsets[0]]]]])
+    return np.unique(rows)
+
+
+def put_rows(texts: pa.Array, rows: np.ndarray, new: Sequence[str] | pa.Array) -> pa.Array:
+    """Return the texts with those of ``rows`` (ascending) replaced by ``new``.
+
+    Examples
+    --------
+    >>> import numpy as np, pyarrow as pa
+    >>> t = pa.array(["a", "b", "c"], pa.large_string())
+    >>> put_rows(t, np.array([0, 2]), ["x", "z"]).to_pylist()
+    ['x', 'b', 'z']
+    """
+    if len(rows) == 0:
+        return texts
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(texts, pa.array(mask), pa.array(new, pa.large_string()))
+
+
+def fix_rows(texts: pa.Array, rows: np.ndarray, fix: Callable[[str], str]) -> pa.Array:
+    """Return the texts with those of ``rows`` (ascending) replaced by ``fix`` of them.
+
+    Examples
+    --------
+    >>> import numpy as np, pyarrow as pa
     >>> t = pa.array(["a", "=b", "c"], pa.large_string())
-    >>> fix_where(t, "^=", lambda v: "'" + v).to_pylist()
+    >>> fix_rows(t, np.array([1]), lambda v: "'" + v).to_pylist()
     ['a', "'=b", 'c']
     """
-    hit = pc.match_substring_regex(texts, pattern).to_numpy(zero_copy_only=False)
-    at = np.flatnonzero(hit)
-    if len(at) == 0:
+    if len(rows) == 0:
         return texts
-    fixed = pa.array([fix(v) for v in texts.take(pa.array(at)).to_pylist()], pa.large_string())
-    return pc.replace_with_mask(texts, pa.array(hit.astype(bool)), fixed)
+    return put_rows(texts, rows, [fix(v) for v in texts.take(pa.array(rows)).to_pylist()])
 
 
 #: exact powers of ten as doubles (10**22 is the largest one a double holds exactly)

@@ -23,11 +23,14 @@ import pyogrio
 from hazid.errors import OutputError
 from hazid.escape import clean_float, spreadsheet_text
 from hazid.output.arrowtext import (
+    FORMULA_BYTES,
     as_text,
     distinct_texts,
-    fix_where,
+    fix_rows,
     float_texts,
     join,
+    put_rows,
+    rows_with,
     to_bytes,
 )
 
@@ -184,10 +187,6 @@ def write_csv(df: pd.DataFrame, path: str | Path, columns: tuple[str, ...] | Non
 
 #: rows joined at once by :func:`write_csv`
 _CSV_BLOCK = 50_000
-#: a CSV field with a line break: quoted by the ``csv`` module itself (its rules vary)
-_CSV_BREAK = "[\\r\\n]"
-#: a text cell :func:`hazid.escape.spreadsheet_text` may change
-_FORMULA_START = "^[ \\x{a0}\\x{3000}=+\\-@\\t\\r]"
 
 
 def _csv_line(values: list[str]) -> str:
@@ -198,19 +197,21 @@ def _csv_line(values: list[str]) -> str:
 
 
 def _csv_quoted(texts: pa.Array) -> pa.Array:
-    """Return the fields as the ``csv`` module writes them: quoted where they must be.
+    """Return the fields (no nulls) as the ``csv`` module writes them: quoted where they must be.
 
     A field with a comma or a double quote (and no line break) is put in double quotes,
     its quotes doubled; a field with a line break is written by the ``csv`` module.
     """
-    comma = pc.or_(pc.match_substring(texts, ","), pc.match_substring(texts, '"'))
-    if pc.any(comma).as_py():
-        quoted = join(['"', pc.replace_substring(texts, '"', '""'), '"'])
-        texts = pc.if_else(comma, quoted, texts)
-    breaks = pc.or_(pc.match_substring(texts, "\n"), pc.match_substring(texts, "\r"))
-    if not pc.any(breaks).as_py():
+    rows = rows_with(texts, b',"\r\n')
+    if len(rows) == 0:
         return texts
-    return fix_where(texts, _CSV_BREAK, _csv_field)
+    some = texts.take(pa.array(rows))
+    quoted = join(['"', pc.replace_substring(some, '"', '""'), '"'])
+    breaks = rows_with(some, b"\r\n")
+    if len(breaks):
+        lines = some.take(pa.array(breaks)).to_pylist()
+        quoted = put_rows(quoted, breaks, [_csv_field(v) for v in lines])
+    return put_rows(texts, rows, quoted)
 
 
 def _csv_floats(values: np.ndarray) -> pa.Array:
@@ -242,7 +243,8 @@ def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
         elif kind in "iu" and kind:
             texts = distinct_texts(col.to_numpy(), str)
         elif (text := as_text(col)) is not None:
-            texts = fix_where(pc.fill_null(text, ""), _FORMULA_START, spreadsheet_text)
+            texts = pc.fill_null(text, "")
+            texts = fix_rows(texts, rows_with(texts, first=FORMULA_BYTES), spreadsheet_text)
             texts = _csv_quoted(texts)
         else:
             return None

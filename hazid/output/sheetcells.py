@@ -20,22 +20,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hazid.output.arrowtext import (
+    FORMULA_BYTES,
     as_text,
     distinct,
     distinct_texts,
-    fix_where,
+    fix_rows,
     float_texts,
     join,
     repr_length_bounds,
+    rows_with,
     to_bytes,
 )
 
 __all__ = ["ColumnTexts", "column_texts", "longest_text", "row_block"]
 
-#: text that :func:`hazid.escape.spreadsheet_text` or the XML escaping may change (RE2)
-_SPECIAL = (
-    "[&<>\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]|^[ \\x{a0}\\x{3000}=+\\-@\\t\\r]"
-)
+#: bytes (UTF-8) of text that the XML escaping may change: "&", "<", ">", control characters
+#: (with those below 0x20, at the cost of a few needless checks) and the first byte of U+FFFE
+#: and U+FFFF (and of other characters from U+F000)
+_XML_BYTES = b"&<>\xef"
 _TEXT = '" t="inlineStr"><is><t xml:space="preserve">'
 
 
@@ -87,10 +89,14 @@ def row_block(columns: Sequence[ColumnTexts], lo: int, hi: int) -> bytes:
 
 
 def _text_texts(arr: pa.Array, letter: str, escape: Callable[[str], str]) -> ColumnTexts:
-    """Text cells: the value, or ``escape`` of it where escaping may change it."""
+    """Text cells: the value, or ``escape`` of it where escaping may change it.
+
+    ``escape`` is given a few texts it leaves as they are, besides those it changes.
+    """
     arr = pc.fill_null(arr, "")
     present = pc.not_equal(arr, "")  # a value escaped to nothing still gets its cell
-    return ColumnTexts(letter, "text", fix_where(arr, _SPECIAL, escape), present)
+    rows = rows_with(arr, _XML_BYTES, first=FORMULA_BYTES, below=0x20)
+    return ColumnTexts(letter, "text", fix_rows(arr, rows, escape), present)
 
 
 def column_texts(
