@@ -143,3 +143,21 @@ def test_sheet_text_cells_are_those_written_one_by_one(texts):
         for r, v in enumerate(df["t"].astype(object), start=2)
     )
     assert xml[xml.index('<row r="2">') : xml.index("</sheetData>")] == want
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8", "uint32", "uint64"])
+def test_csv_integer_columns_are_those_pandas_writes(tmp_path, dtype):
+    import pandas as pd
+
+    from hazid.output.results import spreadsheet_safe, write_csv
+
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(5)
+    ends = np.array([info.min, info.max, 0, 1, info.min + 1, info.max - 1], dtype=dtype)
+    values = np.concatenate([ends, rng.integers(info.min, info.max, 50, dtype=dtype)])
+    df = pd.DataFrame({"i": values, "t": ["x"] * len(values)})
+    path = write_csv(df, tmp_path / "fast.csv")
+    spreadsheet_safe(df).to_csv(
+        tmp_path / "ref.csv", index=False, lineterminator="\n", encoding="utf-8-sig"
+    )
+    assert path.read_bytes() == (tmp_path / "ref.csv").read_bytes()

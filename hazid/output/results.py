@@ -241,7 +241,7 @@ def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
         elif col.dtype == np.float64:
             texts = distinct_texts(col.to_numpy(), many=_csv_floats)
         elif kind in "iu" and kind:
-            texts = distinct_texts(col.to_numpy(), str)
+            texts = pa.array(col.to_numpy()).cast(pa.large_string())  # the digits, as str
         elif (text := as_text(col)) is not None:
             texts = pc.fill_null(text, "")
             texts = fix_rows(texts, rows_with(texts, first=FORMULA_BYTES), spreadsheet_text)
