@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -161,3 +162,32 @@ def test_csv_integer_columns_are_those_pandas_writes(tmp_path, dtype):
         tmp_path / "ref.csv", index=False, lineterminator="\n", encoding="utf-8-sig"
     )
     assert path.read_bytes() == (tmp_path / "ref.csv").read_bytes()
+
+
+_OBJECTS = st.lists(
+    st.one_of(
+        st.none(),
+        st.just(pd.NA),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(_TRICKY, max_size=5),
+        st.sampled_from([np.float64(0.0), np.float64(1.5), np.bool_(True), np.int64(3)]),
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_OBJECTS)
+def test_csv_object_columns_are_those_pandas_writes(tmp_path_factory, values):
+    from hazid.output.results import spreadsheet_safe, write_csv
+
+    folder = tmp_path_factory.mktemp("csv")
+    df = pd.DataFrame({"o": pd.Series(values, dtype=object), "n": range(len(values))})
+    path = write_csv(df, folder / "fast.csv")
+    spreadsheet_safe(df).to_csv(
+        folder / "ref.csv", index=False, lineterminator="\n", encoding="utf-8-sig"
+    )
+    assert path.read_bytes() == (folder / "ref.csv").read_bytes()

@@ -398,14 +398,15 @@ def repr_length_bounds(values: np.ndarray) -> np.ndarray:
     k = np.clip(14 - e, 0, 22)
     m = np.rint(a * _POW10[k])
     clean = (m >= 1e14) & (m <= 1e15) & (m / _POW10[k] == a)
-    # the digits of a clean value: m without its trailing zeros
+    # the digits of a clean value: m without its trailing zeros (at most 14), found by halves
+    # (m below 2**53: a quotient is a whole number exactly when m is divisible)
     zeros = np.zeros(len(v), dtype=np.int64)
-    at = np.flatnonzero(clean)
-    digits = m[at].astype(np.int64)
-    while len(at):  # one more trailing zero for those still divisible by 10
-        tens = digits % 10 == 0
-        at, digits = at[tens], digits[tens] // 10
-        zeros[at] += 1
+    digits = np.where(clean, m, 1.0)
+    for j in (8, 4, 2, 1):
+        q = digits / _POW10[j]
+        whole = q == np.floor(q)
+        digits = np.where(whole, q, digits)
+        zeros += j * whole
     total = np.where(m >= 1e15, 16, 15)
     exact = _repr_length(total - zeros, total - k)
     rough = np.zeros(len(v), dtype=np.int64)

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -227,8 +228,9 @@ def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
     """Return the text of every cell of a table as :func:`spreadsheet_safe` and ``to_csv`` write it.
 
     Columns of text (or of objects all text or missing), booleans, integers and floats are
-    formatted a column at a time (:mod:`hazid.output.arrowtext`); None when the table has
-    other columns (or only one, whose empty cells the ``csv`` module quotes): pandas writes it.
+    formatted a column at a time (:mod:`hazid.output.arrowtext`), objects of the types of
+    :data:`_OBJECT_TEXT` one by one; None when the table has other columns (or only one, whose
+    empty cells the ``csv`` module quotes): pandas writes it.
     """
     if len(df.columns) < 2 or not all(isinstance(c, str) for c in df.columns):
         return None
@@ -246,10 +248,37 @@ def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
             texts = pc.fill_null(text, "")
             texts = fix_rows(texts, rows_with(texts, first=FORMULA_BYTES), spreadsheet_text)
             texts = _csv_quoted(texts)
+        elif col.dtype == object and _objects_as_text(set(map(type, col.array))):
+            texts = _csv_quoted(pa.array(map(_object_text, col.array), pa.large_string()))
         else:
             return None
         out.append(texts)  # numbers and true/false: never quoted
     return out
+
+
+#: the text of a value of an object column, by its type, as :func:`spreadsheet_safe` gives it
+#: and ``to_csv`` writes it (missing values empty, floats ``repr`` of the clean float)
+_OBJECT_TEXT: dict[type, Callable[[Any], str]] = {
+    str: spreadsheet_text,
+    bool: lambda v: "true" if v else "false",
+    float: lambda v: _csv_float(v),
+    int: str,
+    type(None): lambda v: "",
+    type(pd.NA): lambda v: "",
+}
+
+
+def _object_text(v: Any) -> str:
+    return _OBJECT_TEXT[type(v)](v)
+
+
+def _objects_as_text(types: set[type]) -> bool:
+    """Whether an object column of values of these types is written by :data:`_OBJECT_TEXT`.
+
+    :func:`spreadsheet_safe` leaves it a column of objects (or of text) when it holds text or
+    booleans (written as text), or no integers; otherwise pandas makes numbers of it.
+    """
+    return types <= set(_OBJECT_TEXT) and (bool(types & {str, bool}) or int not in types)
 
 
 def _csv_field(v: str) -> str:
