@@ -59,21 +59,23 @@ def join(parts: Sequence[str | pa.Array], *, skip_nulls: bool = False) -> pa.Arr
     return pc.binary_join_element_wise(*typed, EMPTY)
 
 
-def to_bytes(texts: pa.Array) -> bytes:
+def to_bytes(texts: pa.Array) -> memoryview:
     """Return the texts of a column one after the other, UTF-8 (no nulls expected).
+
+    The bytes are a view of the column's buffer, not a copy (the files take them as they are).
 
     Examples
     --------
     >>> import pyarrow as pa
-    >>> to_bytes(pa.array(["a", "bc", "d"], pa.large_string()).slice(1))
+    >>> bytes(to_bytes(pa.array(["a", "bc", "d"], pa.large_string()).slice(1)))
     b'bcd'
     """
     texts = texts.cast(pa.large_string())
-    if len(texts) == 0:
-        return b""
+    if len(texts) == 0 or texts.buffers()[2] is None:
+        return memoryview(b"")
     offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)
     start, end = offsets[texts.offset], offsets[texts.offset + len(texts)]
-    return texts.buffers()[2][start:end].to_pybytes()
+    return memoryview(texts.buffers()[2][start:end])
 
 
 def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -28,6 +28,7 @@ from hazid.output.arrowtext import (
     fix_rows,
     float_texts,
     join,
+    put_rows,
     repr_length_bounds,
     rows_with,
     to_bytes,
@@ -35,10 +36,10 @@ from hazid.output.arrowtext import (
 
 __all__ = ["ColumnTexts", "column_texts", "longest_text", "row_block"]
 
-#: bytes (UTF-8) of text that the XML escaping may change: "&", "<", ">", control characters
-#: (with those below 0x20, at the cost of a few needless checks) and the first byte of U+FFFE
-#: and U+FFFF (and of other characters from U+F000)
-_XML_BYTES = b"&<>\xef"
+#: bytes (UTF-8) of text that the XML escaping may drop: control characters (with all those
+#: below 0x20, at the cost of a few needless checks) and the first byte of U+FFFE and U+FFFF
+#: (and of other characters from U+F000)
+_DROPPED_BYTES = b"\xef"
 _TEXT = '" t="inlineStr"><is><t xml:space="preserve">'
 
 
@@ -81,7 +82,7 @@ class ColumnTexts:
         return [pc.fill_null(join([head, refs, middle, t, tail]), EMPTY)]  # null where t is
 
 
-def row_block(columns: Sequence[ColumnTexts], lo: int, hi: int) -> bytes:
+def row_block(columns: Sequence[ColumnTexts], lo: int, hi: int) -> memoryview:
     """Return the XML of rows ``lo:hi`` of the table (sheet rows ``lo + 2`` on), UTF-8.
 
     The rows are joined without nulls (a join that skips them is several times slower), the
@@ -100,11 +101,19 @@ def row_block(columns: Sequence[ColumnTexts], lo: int, hi: int) -> bytes:
 def _text_texts(arr: pa.Array, letter: str, escape: Callable[[str], str]) -> ColumnTexts:
     """Text cells: the value, or ``escape`` of it where escaping may change it.
 
-    ``escape`` is given a few texts it leaves as they are, besides those it changes.
+    ``escape`` is given a few texts it leaves as they are, besides those it changes; the texts
+    it would only change by replacing ``&``, ``<`` and ``>`` with entities are escaped here.
     """
     arr = pc.fill_null(arr, "")
     present = pc.not_equal(arr, "")  # a value escaped to nothing still gets its cell
-    rows = rows_with(arr, _XML_BYTES, first=FORMULA_BYTES, below=0x20)
+    rows = rows_with(arr, _DROPPED_BYTES, first=FORMULA_BYTES, below=0x20)
+    # texts with no other reason to change than "&", "<" or ">": escaped by Arrow
+    marked = np.setdiff1d(rows_with(arr, b"&<>"), rows, assume_unique=True)
+    if len(marked):
+        some = arr.take(pa.array(marked))
+        for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            some = pc.replace_substring(some, char, entity)
+        arr = put_rows(arr, marked, some)
     return ColumnTexts(letter, "text", fix_rows(arr, rows, escape), present)
 
 

@@ -141,7 +141,7 @@ def _columns(table: pd.DataFrame, letters: list[str]) -> list[ColumnTexts]:
     ]
 
 
-def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str | bytes]:
+def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str | memoryview]:
     """Yield the worksheet XML of one table in pieces: frozen bold header, widths, filter.
 
     The rows come in blocks of :data:`_CHUNK_ROWS`, as UTF-8 (:func:`row_block`).
