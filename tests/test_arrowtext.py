@@ -191,3 +191,25 @@ def test_csv_object_columns_are_those_pandas_writes(tmp_path_factory, values):
         folder / "ref.csv", index=False, lineterminator="\n", encoding="utf-8-sig"
     )
     assert path.read_bytes() == (folder / "ref.csv").read_bytes()
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "int64", "uint8", "uint64"])
+def test_longest_text_of_integers_and_booleans_is_that_of_every_value(dtype):
+    from hazid.output.sheetcells import longest_text
+
+    rng = np.random.default_rng(11)
+    if dtype == "bool":
+        cases = [[True], [False], [True, False], rng.random(20) < 0.5]
+    else:
+        info = np.iinfo(dtype)
+        cases = [
+            [info.min],
+            [info.max],
+            [0, -1 if info.min < 0 else 1],
+            [info.min, info.max],
+            rng.integers(info.min, info.max, 20, dtype=dtype),
+            rng.integers(-9 if info.min < 0 else 0, 100, 20),
+        ]
+    for values in cases:
+        col = pd.Series(np.array(values, dtype=dtype))
+        assert longest_text(col) == max(len(str(v)) for v in col.tolist())

@@ -56,6 +56,8 @@ class ColumnTexts:
         self.letter = letter
         self.kind = kind
         self.texts = texts
+        #: the distinct values of a column of floats (as float64), if found
+        self.distinct: np.ndarray | None = None
         self.present = pc.not_equal(texts, "") if present is None else present
         # the texts, null where there is no cell (None: a cell in every row)
         self._cell_texts = None
@@ -141,23 +143,32 @@ def column_texts(
                 return ColumnTexts(letter, "number", pa.array(values).cast(pa.large_string()))
             return ColumnTexts(letter, "number", distinct_texts(values, number))
         # 15 significant digits written as openpyxl writes a float ("%.16g")
-        texts = distinct_texts(
-            values.astype(np.float64),
-            many=lambda xs: float_texts(xs, short=False, fallback=number),
-        )
-        return ColumnTexts(letter, "number", texts)
+        firsts, inverse = distinct(np.asarray(values, dtype=np.float64))
+        texts = float_texts(firsts, short=False, fallback=number).take(pa.array(inverse))
+        column = ColumnTexts(letter, "number", texts)
+        column.distinct = firsts
+        return column
     arr = as_text(col)
     if arr is not None:
         return _text_texts(arr, letter, escape)
     return ColumnTexts(letter, "cell", pa.array(cells(col), type=pa.large_string()))
 
 
-def longest_text(col: pd.Series) -> int:
-    """``max(len(str(v)))`` over the column's values (as ``tolist`` gives them)."""
-    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
-        return _longest_float(distinct(col.to_numpy())[0].astype(np.float64))
-    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
-        return max(map(len, map(str, distinct(col.to_numpy())[0].tolist())))
+def longest_text(col: pd.Series, firsts: np.ndarray | None = None) -> int:
+    """``max(len(str(v)))`` over the column's values (as ``tolist`` gives them).
+
+    ``firsts`` are the distinct values of a column of floats, as float64, if known.
+    """
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else ""
+    if kind == "f":
+        if firsts is None:
+            firsts = distinct(col.to_numpy())[0].astype(np.float64)
+        return _longest_float(firsts)
+    if kind == "b":  # "True" or "False"
+        return 5 if not col.to_numpy().all() else 4
+    if kind and kind in "iu":  # the longest decimal is that of the least or the greatest
+        values = col.to_numpy()
+        return max(len(str(values.min().item())), len(str(values.max().item())))
     if isinstance(col.dtype, pd.StringDtype):
         arr = as_text(col)
         lengths = pc.utf8_length(pc.fill_null(arr, ""))
