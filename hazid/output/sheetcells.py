@@ -81,7 +81,7 @@ class ColumnTexts:
         if self._cell_texts is None:
             return [head, refs, middle, self.texts.slice(lo, hi - lo), tail]
         t = self._cell_texts.slice(lo, hi - lo)
-        return [pc.fill_null(join([head, refs, middle, t, tail]), EMPTY)]  # null where t is
+        return [pc.fill_null(join([head, refs, middle, t, tail]), EMPTY)]  # no cell: empty
 
 
 def row_block(columns: Sequence[ColumnTexts], lo: int, hi: int) -> memoryview:
