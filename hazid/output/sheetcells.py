@@ -182,16 +182,16 @@ def longest_text(col: pd.Series, firsts: np.ndarray | None = None) -> int:
 def _longest_float(values: np.ndarray) -> int:
     """``max(len(str(v)))`` over distinct floats, ``str`` called only while one may be longer.
 
-    The values are taken longest bound first (:func:`repr_length_bounds`); once the longest
-    text found reaches the next bound, no other value can be longer.
+    The values are taken longest bound first (:func:`repr_length_bounds`, a few distinct
+    bounds); once the longest text found reaches the next bound, no other value can be longer.
     """
     odd = ~np.isfinite(values) | (values == 0)  # nan, inf, 0.0 and -0.0: written out
     longest = max(map(len, map(str, values[odd].tolist())), default=0)
     rest = values[~odd]
     bounds = repr_length_bounds(rest)
-    order = np.argsort(-bounds, kind="stable")
-    for bound, v in zip(bounds[order].tolist(), rest[order].tolist(), strict=True):
-        if bound <= longest:
-            break
-        longest = max(longest, len(str(v)))
+    for bound in np.unique(bounds)[::-1].tolist():
+        for at in np.flatnonzero(bounds == bound).tolist():
+            if bound <= longest:
+                return longest
+            longest = max(longest, len(str(float(rest[at]))))
     return longest
