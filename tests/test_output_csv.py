@@ -75,6 +75,9 @@ def test_floats_cleaned_a_column_at_a_time_are_clean_float():
             (rng.integers(0, 10**15, n) + 0.5) / 10.0 ** rng.integers(0, 15, n),
             [0.5, 2.5, 1234567890123455.0, 999999999999999.5, 99999999999999.95, 1e-8, 1e15],
             [9.999999999999999e14, 0.1 + 0.2, 1.7999999999999998, -0.0, np.nan, np.inf],
+            # a hair below a power of ten, where log10 rounds up to the power
+            [999999.9999999993, 99999999999999.94, 9.999999999999993e-08, 99999.99999999993],
+            10.0 ** rng.integers(-9, 17, n) * (1 + rng.integers(-3, 4, n) * 2.0**-52),
         ]
     )
     x, exact = clean_floats(values)

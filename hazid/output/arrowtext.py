@@ -19,19 +19,25 @@ import pyarrow.compute as pc
 
 __all__ = [
     "EMPTY",
+    "FORMULA_BYTES",
     "as_text",
     "clean_floats",
     "distinct",
     "distinct_texts",
-    "fix_where",
+    "fix_rows",
     "float_texts",
     "join",
+    "put_rows",
     "repr_length_bounds",
+    "rows_with",
     "to_bytes",
 ]
 
 #: the empty text, as the kernels want it
 EMPTY = pa.scalar("", pa.large_string())
+#: first bytes (UTF-8) of a text :func:`hazid.escape.spreadsheet_text` may change: those of
+#: " ", "\u00a0", "\u3000", "=", "+", "-", "@", tab and carriage return
+FORMULA_BYTES = b" \xc2\xe3=+-@\t\r"
 
 
 def join(parts: Sequence[str | pa.Array], *, skip_nulls: bool = False) -> pa.Array:
@@ -53,21 +59,23 @@ def join(parts: Sequence[str | pa.Array], *, skip_nulls: bool = False) -> pa.Arr
     return pc.binary_join_element_wise(*typed, EMPTY)
 
 
-def to_bytes(texts: pa.Array) -> bytes:
+def to_bytes(texts: pa.Array) -> memoryview:
     """Return the texts of a column one after the other, UTF-8 (no nulls expected).
+
+    The bytes are a view of the column's buffer, not a copy (the files take them as they are).
 
     Examples
     --------
     >>> import pyarrow as pa
-    >>> to_bytes(pa.array(["a", "bc", "d"], pa.large_string()).slice(1))
+    >>> bytes(to_bytes(pa.array(["a", "bc", "d"], pa.large_string()).slice(1)))
     b'bcd'
     """
     texts = texts.cast(pa.large_string())
-    if len(texts) == 0:
-        return b""
+    if len(texts) == 0 or texts.buffers()[2] is None:
+        return memoryview(b"")
     offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)
     start, end = offsets[texts.offset], offsets[texts.offset + len(texts)]
-    return texts.buffers()[2][start:end].to_pybytes()
+    return memoryview(texts.buffers()[2][start:end])
 
 
 def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +97,7 @@ def distinct_texts(
     values: np.ndarray,
     fmt: Callable[[Any], str] | None = None,
     *,
-    many: Callable[[np.ndarray], list[str]] | None = None,
+    many: Callable[[np.ndarray], list[str] | pa.Array] | None = None,
 ) -> pa.Array:
     """Return ``fmt`` of every value (as ``tolist`` gives it), called once per distinct value.
 
@@ -105,28 +113,9 @@ def distinct_texts(
         return pa.array([], type=pa.large_string())
     firsts, inverse = distinct(values)
     texts = many(firsts) if many is not None else [fmt(v) for v in firsts.tolist()]
-    return pa.array(texts, type=pa.large_string()).take(pa.array(inverse))
-
-
-def float_texts(
-    values: np.ndarray, fmt: Callable[[float], str], fallback: Callable[[float], str]
-) -> list[str]:
-    """Return ``fmt`` of :func:`clean_floats` of each value, or ``fallback`` of the value.
-
-    ``fallback`` gets the values whose clean float this module does not find exactly (and
-    must clean them itself); both are given Python floats.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> float_texts(np.array([0.1 + 0.2, np.nan]), repr, lambda v: "?")
-    ['0.3', '?']
-    """
-    x, exact = clean_floats(values)
-    texts = list(map(fmt, x.tolist()))
-    for i in np.flatnonzero(~exact).tolist():
-        texts[i] = fallback(float(values[i]))
-    return texts
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(texts, type=pa.large_string())
+    return texts.take(pa.array(inverse))
 
 
 def as_text(col: pd.Series) -> pa.Array | None:
@@ -146,22 +135,70 @@ def as_text(col: pd.Series) -> pa.Array | None:
     return None
 
 
-def fix_where(texts: pa.Array, pattern: str, fix: Callable[[str], str]) -> pa.Array:
-    """Replace each text matching ``pattern`` (RE2, searched) with ``fix`` of it.
+def rows_with(
+    texts: pa.Array, anywhere: bytes = b"", *, first: bytes = b"", below: int = 0
+) -> np.ndarray:
+    r"""Return the rows (ascending) of texts that hold one of some bytes, or start with one.
+
+    A text is taken when its UTF-8 holds a byte of ``anywhere`` or a byte below ``below``, or
+    its first byte is one of ``first``; a byte below 0x80 is always the character it stands
+    for. The bytes are searched all at once, in the column's buffer; nulls count as empty.
 
     Examples
     --------
     >>> import pyarrow as pa
+    >>> t = pa.array(["a,b", "=c", "d", "e\n", None], pa.large_string())
+    >>> rows_with(t, b",").tolist(), rows_with(t, first=b"=", below=32).tolist()
+    ([0], [1, 3])
+    """
+    texts = pc.fill_null(texts.cast(pa.large_string()), "")
+    n = len(texts)
+    offsets = np.frombuffer(texts.buffers()[1], np.int64, n + 1, texts.offset * 8)
+    buffer = texts.buffers()[2]
+    data = np.frombuffer(buffer, np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    data = data[offsets[0] : offsets[-1]]
+    hit = data < below
+    for byte in anywhere:
+        hit |= data == byte
+    rows = np.searchsorted(offsets, np.flatnonzero(hit) + offsets[0], side="right") - 1
+    if first:
+        filled = np.flatnonzero(offsets[1:] > offsets[:-1])
+        starts = np.zeros(256, dtype=bool)
+        starts[list(first)] = True
+        rows = np.concatenate([rows, filled[starts[data[offsets[filled] - offsets[0]]]]])
+    return np.unique(rows)
+
+
+def put_rows(texts: pa.Array, rows: np.ndarray, new: Sequence[str] | pa.Array) -> pa.Array:
+    """Return the texts with those of ``rows`` (ascending) replaced by ``new``.
+
+    Examples
+    --------
+    >>> import numpy as np, pyarrow as pa
+    >>> t = pa.array(["a", "b", "c"], pa.large_string())
+    >>> put_rows(t, np.array([0, 2]), ["x", "z"]).to_pylist()
+    ['x', 'b', 'z']
+    """
+    if len(rows) == 0:
+        return texts
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(texts, pa.array(mask), pa.array(new, pa.large_string()))
+
+
+def fix_rows(texts: pa.Array, rows: np.ndarray, fix: Callable[[str], str]) -> pa.Array:
+    """Return the texts with those of ``rows`` (ascending) replaced by ``fix`` of them.
+
+    Examples
+    --------
+    >>> import numpy as np, pyarrow as pa
     >>> t = pa.array(["a", "=b", "c"], pa.large_string())
-    >>> fix_where(t, "^=", lambda v: "'" + v).to_pylist()
+    >>> fix_rows(t, np.array([1]), lambda v: "'" + v).to_pylist()
     ['a', "'=b", 'c']
     """
-    hit = pc.match_substring_regex(texts, pattern).to_numpy(zero_copy_only=False)
-    at = np.flatnonzero(hit)
-    if len(at) == 0:
+    if len(rows) == 0:
         return texts
-    fixed = pa.array([fix(v) for v in texts.take(pa.array(at)).to_pylist()], pa.large_string())
-    return pc.replace_with_mask(texts, pa.array(hit.astype(bool)), fixed)
+    return put_rows(texts, rows, [fix(v) for v in texts.take(pa.array(rows)).to_pylist()])
 
 
 #: exact powers of ten as doubles (10**22 is the largest one a double holds exactly)
@@ -198,6 +235,16 @@ def clean_floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> x[:3].tolist(), exact.tolist()
     ([1.8, 0.3, 2.5e-07], [True, True, True, False])
     """
+    x, exact, _, _ = _clean_digits(values)
+    return x, exact
+
+
+def _clean_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`clean_floats`, with the 15 digits ``m`` (a float) and the scale ``k`` of each.
+
+    Where exact, the clean float is the double nearest ``m / 10**k`` (``m`` in
+    ``1e14..1e15``, 1e15 only where the rounding carried into a sixteenth digit).
+    """
     v = np.asarray(values, dtype=np.float64)
     a = np.abs(v)
     usable = np.isfinite(a) & (a >= 1e-8) & (a < 1e15)
@@ -213,9 +260,122 @@ def clean_floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     certain = np.abs(np.abs(d) - 0.5) > 1e-6
     # an exact half (err 0) went to the even neighbour in rint, as the formatting rounds it
     certain |= (err == 0) & (np.abs(y - r) == 0.5)
-    exact = usable & certain & (m >= 1e14) & (m <= 1e15)
+    # log10 of a value a hair below a power of ten may round up to it: the scale is then one
+    # power short, the scaled value (y + err) below 1e14; its 15 digits are those of 1e14
+    # only while it is less than half a digit of the scale below (y - 1e14 is exact there)
+    in_scale = (y - 1e14) + err > -0.05 + 1e-6
+    exact = usable & certain & in_scale & (m >= 1e14) & (m <= 1e15)
     x = np.copysign(m / p, v)
-    return np.where(exact, x, v), exact
+    return np.where(exact, x, v), exact, m, k
+
+
+def float_texts(values: np.ndarray, *, short: bool, fallback: Callable[[float], str]) -> pa.Array:
+    """Return the text of :func:`clean_floats` of each value, as Python writes it.
+
+    ``short`` gives ``repr`` (``"1.0"``), otherwise ``"%.16g"`` (``"1"``). The text is put
+    together from the clean float's digits, without formatting each value: ``repr``'s are the
+    15 digits (no other decimal of 15 digits or fewer gives the same double); ``"%.16g"``'s are
+    those followed by the sixteenth, the exact product of the double and the scale rounded.
+    ``fallback`` gets the other values (Python floats, not cleaned) and returns their text.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float_texts(np.array([0.1 + 0.2, 3.0, 1e-7, np.nan]), short=True,
+    ...             fallback=lambda v: "?").to_pylist()
+    ['0.3', '3.0', '1e-07', '?']
+    >>> float_texts(np.array([3.0, 0.3, -2.5e20]), short=False, fallback=lambda v: "?").to_pylist()
+    ['3', '0.3', '?']
+    """
+    v = np.asarray(values, dtype=np.float64)
+    x, exact, m, k = _clean_digits(v)
+    exact &= m < 1e15
+    digits, width = m.astype(np.int64), 15
+    if not short:  # "%.16g": one digit more, of the clean float itself
+        p = _POW10[k]
+        a = np.where(exact, np.abs(x), 1.0)
+        y = a * p
+        off = (y - m) + _two_product_error(a, p, y)  # a * p - m, within 0.12, error ~1e-17
+        tenths = np.rint(10 * off)
+        exact &= np.abs(np.abs(10 * off - tenths) - 0.5) > 1e-6  # rounded surely
+        # below 1e14 (10 to a power) the sixteenth digit is one place further right
+        exact &= (m > 1e14) | (off > -0.005 + 1e-9)
+        tenths = np.where(exact, tenths, 0).astype(np.int64)
+        digits, width = 10 * digits + tenths, 16  # above 2**53: as integers
+    at = np.flatnonzero(exact)
+    texts = _digit_texts(digits[at], width, 15 - k[at], v[at] < 0, short)
+    if len(at) == len(v):
+        return texts
+    other = np.flatnonzero(~exact)
+    extra = pa.array([fallback(f) for f in v[other].tolist()], pa.large_string())
+    where = np.empty(len(v), dtype=np.int64)  # of each value, in texts then extra
+    where[at] = np.arange(len(at))
+    where[other] = np.arange(len(at), len(v))
+    return pa.concat_arrays([texts, extra]).take(pa.array(where))
+
+
+def _digit_texts(
+    digits: np.ndarray, width: int, point: np.ndarray, neg: np.ndarray, short: bool
+) -> pa.Array:
+    """Return the texts of decimals ``0.digits * 10**point`` (``-`` where ``neg``).
+
+    ``digits`` holds ``width`` digits each (integers, the first digit not 0), ``point``
+    is within -7..16. The characters of each text are taken from a table of the digits and
+    the other characters (:func:`_template` says which, for each kind of text).
+    """
+    n_rows = len(digits)
+    if n_rows == 0:
+        return pa.array([], pa.large_string())
+    chars = np.empty((n_rows, width + len(_CHARS) + 2), dtype=np.uint8)
+    text = pa.array(digits).cast(pa.string())  # width characters each
+    chars[:, :width] = np.frombuffer(text.buffers()[2], np.uint8, width * n_rows).reshape(
+        n_rows, width
+    )
+    chars[:, width:-2] = np.frombuffer(_CHARS, np.uint8)
+    exponent = np.abs(point - 1)  # written for 1..99
+    chars[:, -2] = 48 + exponent // 10
+    chars[:, -1] = 48 + exponent % 10
+    # significant digits: the width less the trailing zeros
+    n = width - np.argmax(chars[:, width - 1 :: -1] != 48, axis=1)
+    kind = ((point + 8) * 32 + n) * 2 + neg
+    kinds = np.flatnonzero(np.bincount(kind))
+    templates = [_template(g // 64 - 8, g // 2 % 32, bool(g % 2), short, width) for g in kinds]
+    longest = max(map(len, templates))
+    table = np.zeros((kind.max() + 1, longest), dtype=np.int32)
+    lengths = np.zeros(kind.max() + 1, dtype=np.int64)
+    for g, template in zip(kinds.tolist(), templates, strict=True):
+        table[g, : len(template)] = template
+        lengths[g] = len(template)
+    at = table[kind] + (np.arange(n_rows, dtype=np.int32) * chars.shape[1])[:, None]
+    size = lengths[kind]
+    data = chars.ravel()[at][np.arange(longest) < size[:, None]]
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(size, out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(n_rows, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+#: the characters besides the digits that texts of numbers use (after the digits)
+_CHARS = b"0.e-+"
+
+
+def _template(point: int, n: int, neg: bool, short: bool, width: int) -> list[int]:
+    """Return the columns of :func:`_digit_texts`'s table that spell one kind of number.
+
+    ``n`` significant digits, ``0.digits * 10**point``; ``short`` for ``repr`` (a ``.0``
+    after an integral value), else ``"%.16g"``. Both write an exponent (at least two digits)
+    below ``point`` -3 and above 16.
+    """
+    zero, dot, e, minus, plus = range(width, width + 5)
+    out = [minus] if neg else []
+    if point <= -4 or point > 16:
+        fraction = [dot, *range(1, n)] if n > 1 else []
+        return [*out, 0, *fraction, e, minus if point < 1 else plus, width + 5, width + 6]
+    if point <= 0:
+        return [*out, zero, dot, *[zero] * -point, *range(n)]
+    if point < n:
+        return [*out, *range(point), dot, *range(point, n)]
+    integral = [min(c, zero) for c in range(point)]  # zeros after the digits
+    return [*out, *integral, *([dot, zero] if short else [])]
 
 
 def repr_length_bounds(values: np.ndarray) -> np.ndarray:
@@ -240,14 +400,15 @@ def repr_length_bounds(values: np.ndarray) -> np.ndarray:
     k = np.clip(14 - e, 0, 22)
     m = np.rint(a * _POW10[k])
     clean = (m >= 1e14) & (m <= 1e15) & (m / _POW10[k] == a)
-    # the digits of a clean value: m without its trailing zeros
+    # the digits of a clean value: m without its trailing zeros (at most 14), found by halves
+    # (m below 2**53: a quotient is a whole number exactly when m is divisible)
     zeros = np.zeros(len(v), dtype=np.int64)
-    at = np.flatnonzero(clean)
-    digits = m[at].astype(np.int64)
-    while len(at):  # one more trailing zero for those still divisible by 10
-        tens = digits % 10 == 0
-        at, digits = at[tens], digits[tens] // 10
-        zeros[at] += 1
+    digits = np.where(clean, m, 1.0)
+    for j in (8, 4, 2, 1):
+        q = digits / _POW10[j]
+        whole = q == np.floor(q)
+        digits = np.where(whole, q, digits)
+        zeros += j * whole
     total = np.where(m >= 1e15, 16, 15)
     exact = _repr_length(total - zeros, total - k)
     rough = np.zeros(len(v), dtype=np.int64)

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,14 @@ import pyogrio
 from hazid.errors import OutputError
 from hazid.escape import clean_float, spreadsheet_text
 from hazid.output.arrowtext import (
+    FORMULA_BYTES,
     as_text,
     distinct_texts,
-    fix_where,
+    fix_rows,
     float_texts,
     join,
+    put_rows,
+    rows_with,
     to_bytes,
 )
 
@@ -184,10 +188,6 @@ def write_csv(df: pd.DataFrame, path: str | Path, columns: tuple[str, ...] | Non
 
 #: rows joined at once by :func:`write_csv`
 _CSV_BLOCK = 50_000
-#: a CSV field with a line break: quoted by the ``csv`` module itself (its rules vary)
-_CSV_BREAK = "[\\r\\n]"
-#: a text cell :func:`hazid.escape.spreadsheet_text` may change
-_FORMULA_START = "^[ \\x{a0}\\x{3000}=+\\-@\\t\\r]"
 
 
 def _csv_line(values: list[str]) -> str:
@@ -198,24 +198,26 @@ def _csv_line(values: list[str]) -> str:
 
 
 def _csv_quoted(texts: pa.Array) -> pa.Array:
-    """Return the fields as the ``csv`` module writes them: quoted where they must be.
+    """Return the fields (no nulls) as the ``csv`` module writes them: quoted where they must be.
 
     A field with a comma or a double quote (and no line break) is put in double quotes,
     its quotes doubled; a field with a line break is written by the ``csv`` module.
     """
-    comma = pc.or_(pc.match_substring(texts, ","), pc.match_substring(texts, '"'))
-    if pc.any(comma).as_py():
-        quoted = join(['"', pc.replace_substring(texts, '"', '""'), '"'])
-        texts = pc.if_else(comma, quoted, texts)
-    breaks = pc.or_(pc.match_substring(texts, "\n"), pc.match_substring(texts, "\r"))
-    if not pc.any(breaks).as_py():
+    rows = rows_with(texts, b',"\r\n')
+    if len(rows) == 0:
         return texts
-    return fix_where(texts, _CSV_BREAK, _csv_field)
+    some = texts.take(pa.array(rows))
+    quoted = join(['"', pc.replace_substring(some, '"', '""'), '"'])
+    breaks = rows_with(some, b"\r\n")
+    if len(breaks):
+        lines = some.take(pa.array(breaks)).to_pylist()
+        quoted = put_rows(quoted, breaks, [_csv_field(v) for v in lines])
+    return put_rows(texts, rows, quoted)
 
 
-def _csv_floats(values: np.ndarray) -> list[str]:
+def _csv_floats(values: np.ndarray) -> pa.Array:
     """Return the CSV text of floats: 15 significant digits (:func:`spreadsheet_safe`)."""
-    return float_texts(values, float.__repr__, _csv_float)
+    return float_texts(values, short=True, fallback=_csv_float)
 
 
 def _csv_float(v: float) -> str:
@@ -226,8 +228,9 @@ def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
     """Return the text of every cell of a table as :func:`spreadsheet_safe` and ``to_csv`` write it.
 
     Columns of text (or of objects all text or missing), booleans, integers and floats are
-    formatted a column at a time (:mod:`hazid.output.arrowtext`); None when the table has
-    other columns (or only one, whose empty cells the ``csv`` module quotes): pandas writes it.
+    formatted a column at a time (:mod:`hazid.output.arrowtext`), objects of the types of
+    :data:`_OBJECT_TEXT` one by one; None when the table has other columns (or only one, whose
+    empty cells the ``csv`` module quotes): pandas writes it.
     """
     if len(df.columns) < 2 or not all(isinstance(c, str) for c in df.columns):
         return None
@@ -240,14 +243,42 @@ def _csv_columns(df: pd.DataFrame) -> list[pa.Array] | None:
         elif col.dtype == np.float64:
             texts = distinct_texts(col.to_numpy(), many=_csv_floats)
         elif kind in "iu" and kind:
-            texts = distinct_texts(col.to_numpy(), str)
+            texts = pa.array(col.to_numpy()).cast(pa.large_string())  # the digits, as str
         elif (text := as_text(col)) is not None:
-            texts = fix_where(pc.fill_null(text, ""), _FORMULA_START, spreadsheet_text)
+            texts = pc.fill_null(text, "")
+            texts = fix_rows(texts, rows_with(texts, first=FORMULA_BYTES), spreadsheet_text)
             texts = _csv_quoted(texts)
+        elif col.dtype == object and _objects_as_text(set(map(type, col.array))):
+            texts = _csv_quoted(pa.array(map(_object_text, col.array), pa.large_string()))
         else:
             return None
         out.append(texts)  # numbers and true/false: never quoted
     return out
+
+
+#: the text of a value of an object column, by its type, as :func:`spreadsheet_safe` gives it
+#: and ``to_csv`` writes it (missing values empty, floats ``repr`` of the clean float)
+_OBJECT_TEXT: dict[type, Callable[[Any], str]] = {
+    str: spreadsheet_text,
+    bool: lambda v: "true" if v else "false",
+    float: lambda v: _csv_float(v),
+    int: str,
+    type(None): lambda v: "",
+    type(pd.NA): lambda v: "",
+}
+
+
+def _object_text(v: Any) -> str:
+    return _OBJECT_TEXT[type(v)](v)
+
+
+def _objects_as_text(types: set[type]) -> bool:
+    """Whether an object column of values of these types is written by :data:`_OBJECT_TEXT`.
+
+    :func:`spreadsheet_safe` leaves it a column of objects (or of text) when it holds text or
+    booleans (written as text), or no integers; otherwise pandas makes numbers of it.
+    """
+    return types <= set(_OBJECT_TEXT) and (bool(types & {str, bool}) or int not in types)
 
 
 def _csv_field(v: str) -> str:

@@ -20,22 +20,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hazid.output.arrowtext import (
+    EMPTY,
+    FORMULA_BYTES,
     as_text,
     distinct,
     distinct_texts,
-    fix_where,
+    fix_rows,
     float_texts,
     join,
+    put_rows,
     repr_length_bounds,
+    rows_with,
     to_bytes,
 )
 
 __all__ = ["ColumnTexts", "column_texts", "longest_text", "row_block"]
 
-#: text that :func:`hazid.escape.spreadsheet_text` or the XML escaping may change (RE2)
-_SPECIAL = (
-    "[&<>\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]|^[ \\x{a0}\\x{3000}=+\\-@\\t\\r]"
-)
+#: bytes (UTF-8) of text that the XML escaping may drop: control characters (with all those
+#: below 0x20, at the cost of a few needless checks) and the first byte of U+FFFE and U+FFFF
+#: (and of other characters from U+F000)
+_DROPPED_BYTES = b"\xef"
 _TEXT = '" t="inlineStr"><is><t xml:space="preserve">'
 
 
@@ -52,6 +56,8 @@ class ColumnTexts:
         self.letter = letter
         self.kind = kind
         self.texts = texts
+        #: the distinct values of a column of floats (as float64), if found
+        self.distinct: np.ndarray | None = None
         self.present = pc.not_equal(texts, "") if present is None else present
         # the texts, null where there is no cell (None: a cell in every row)
         self._cell_texts = None
@@ -61,8 +67,7 @@ class ColumnTexts:
     def pieces(self, lo: int, hi: int, refs: pa.Array) -> list[str | pa.Array]:
         """Return the texts that, joined, give the ``<c>`` elements of rows ``lo:hi``.
 
-        ``refs`` are their row numbers. A row without a cell is left out of the join by
-        being null (the row's join skips nulls).
+        ``refs`` are their row numbers. A row without a cell gets an empty text.
         """
         if self.kind == "cell":
             return [self.texts.slice(lo, hi - lo)]
@@ -76,21 +81,42 @@ class ColumnTexts:
         if self._cell_texts is None:
             return [head, refs, middle, self.texts.slice(lo, hi - lo), tail]
         t = self._cell_texts.slice(lo, hi - lo)
-        return [join([head, refs, middle, t, tail])]  # null where t is null
+        return [pc.fill_null(join([head, refs, middle, t, tail]), EMPTY)]  # no cell: empty
 
 
-def row_block(columns: Sequence[ColumnTexts], lo: int, hi: int) -> bytes:
-    """Return the XML of rows ``lo:hi`` of the table (sheet rows ``lo + 2`` on), UTF-8."""
+def row_block(columns: Sequence[ColumnTexts], lo: int, hi: int) -> memoryview:
+    """Return the XML of rows ``lo:hi`` of the table (sheet rows ``lo + 2`` on), UTF-8.
+
+    The rows are joined without nulls (a join that skips them is several times slower), the
+    texts between two columns as one.
+    """
     refs = pa.array(np.arange(lo + 2, hi + 2, dtype=np.int64)).cast(pa.large_string())
-    pieces = [p for c in columns for p in c.pieces(lo, hi, refs)]
-    return to_bytes(join(['<row r="', refs, '">', *pieces, "</row>"], skip_nulls=True))
+    parts: list[str | pa.Array] = ['<row r="', refs, '">']
+    for piece in [p for c in columns for p in c.pieces(lo, hi, refs)] + ["</row>"]:
+        if isinstance(piece, str) and isinstance(parts[-1], str):
+            parts[-1] += piece
+        else:
+            parts.append(piece)
+    return to_bytes(join(parts))
 
 
 def _text_texts(arr: pa.Array, letter: str, escape: Callable[[str], str]) -> ColumnTexts:
-    """Text cells: the value, or ``escape`` of it where escaping may change it."""
+    """Text cells: the value, or ``escape`` of it where escaping may change it.
+
+    ``escape`` is given a few texts it leaves as they are, besides those it changes; the texts
+    it would only change by replacing ``&``, ``<`` and ``>`` with entities are escaped here.
+    """
     arr = pc.fill_null(arr, "")
     present = pc.not_equal(arr, "")  # a value escaped to nothing still gets its cell
-    return ColumnTexts(letter, "text", fix_where(arr, _SPECIAL, escape), present)
+    rows = rows_with(arr, _DROPPED_BYTES, first=FORMULA_BYTES, below=0x20)
+    # texts with no other reason to change than "&", "<" or ">": escaped by Arrow
+    marked = np.setdiff1d(rows_with(arr, b"&<>"), rows, assume_unique=True)
+    if len(marked):
+        some = arr.take(pa.array(marked))
+        for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            some = pc.replace_substring(some, char, entity)
+        arr = put_rows(arr, marked, some)
+    return ColumnTexts(letter, "text", fix_rows(arr, rows, escape), present)
 
 
 def column_texts(
@@ -117,23 +143,32 @@ def column_texts(
                 return ColumnTexts(letter, "number", pa.array(values).cast(pa.large_string()))
             return ColumnTexts(letter, "number", distinct_texts(values, number))
         # 15 significant digits written as openpyxl writes a float ("%.16g")
-        texts = distinct_texts(
-            values.astype(np.float64),
-            many=lambda xs: float_texts(xs, "{:.16g}".format, number),
-        )
-        return ColumnTexts(letter, "number", texts)
+        firsts, inverse = distinct(np.asarray(values, dtype=np.float64))
+        texts = float_texts(firsts, short=False, fallback=number).take(pa.array(inverse))
+        column = ColumnTexts(letter, "number", texts)
+        column.distinct = firsts
+        return column
     arr = as_text(col)
     if arr is not None:
         return _text_texts(arr, letter, escape)
     return ColumnTexts(letter, "cell", pa.array(cells(col), type=pa.large_string()))
 
 
-def longest_text(col: pd.Series) -> int:
-    """``max(len(str(v)))`` over the column's values (as ``tolist`` gives them)."""
-    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
-        return _longest_float(distinct(col.to_numpy())[0].astype(np.float64))
-    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
-        return max(map(len, map(str, distinct(col.to_numpy())[0].tolist())))
+def longest_text(col: pd.Series, firsts: np.ndarray | None = None) -> int:
+    """``max(len(str(v)))`` over the column's values (as ``tolist`` gives them).
+
+    ``firsts`` are the distinct values of a column of floats, as float64, if known.
+    """
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else ""
+    if kind == "f":
+        if firsts is None:
+            firsts = distinct(col.to_numpy())[0].astype(np.float64)
+        return _longest_float(firsts)
+    if kind == "b":  # "True" or "False"
+        return 5 if not col.to_numpy().all() else 4
+    if kind and kind in "iu":  # the longest decimal is that of the least or the greatest
+        values = col.to_numpy()
+        return max(len(str(values.min().item())), len(str(values.max().item())))
     if isinstance(col.dtype, pd.StringDtype):
         arr = as_text(col)
         lengths = pc.utf8_length(pc.fill_null(arr, ""))
@@ -147,16 +182,16 @@ def longest_text(col: pd.Series) -> int:
 def _longest_float(values: np.ndarray) -> int:
     """``max(len(str(v)))`` over distinct floats, ``str`` called only while one may be longer.
 
-    The values are taken longest bound first (:func:`repr_length_bounds`); once the longest
-    text found reaches the next bound, no other value can be longer.
+    The values are taken longest bound first (:func:`repr_length_bounds`, a few distinct
+    bounds); once the longest text found reaches the next bound, no other value can be longer.
     """
     odd = ~np.isfinite(values) | (values == 0)  # nan, inf, 0.0 and -0.0: written out
     longest = max(map(len, map(str, values[odd].tolist())), default=0)
     rest = values[~odd]
     bounds = repr_length_bounds(rest)
-    order = np.argsort(-bounds, kind="stable")
-    for bound, v in zip(bounds[order].tolist(), rest[order].tolist(), strict=True):
-        if bound <= longest:
-            break
-        longest = max(longest, len(str(v)))
+    for bound in np.unique(bounds)[::-1].tolist():
+        for at in np.flatnonzero(bounds == bound).tolist():
+            if bound <= longest:
+                return longest
+            longest = max(longest, len(str(float(rest[at]))))
     return longest

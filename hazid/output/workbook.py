@@ -141,16 +141,18 @@ def _columns(table: pd.DataFrame, letters: list[str]) -> list[ColumnTexts]:
     ]
 
 
-def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str | bytes]:
+def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str | memoryview]:
     """Yield the worksheet XML of one table in pieces: frozen bold header, widths, filter.
 
     The rows come in blocks of :data:`_CHUNK_ROWS`, as UTF-8 (:func:`row_block`).
     """
     letters = [_column_letter(i) for i in range(1, len(head) + 1)]
+    columns = _columns(table, letters)
     widths = [len(h) for h in head]
-    for i in range(len(head)):
+    for i, column in enumerate(columns):
         if len(table):
-            widths[i] = max(widths[i], min(longest_text(table.iloc[:, i]), _MAX_WIDTH))
+            longest = longest_text(table.iloc[:, i], column.distinct)
+            widths[i] = max(widths[i], min(longest, _MAX_WIDTH))
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{min(max(w, 6) + 2, _MAX_WIDTH)}" customWidth="1"/>'
         for i, w in enumerate(widths, start=1)
@@ -166,7 +168,6 @@ def _sheet_xml(table: pd.DataFrame, head: list[str]) -> Iterator[str | bytes]:
         + "".join(_cell(f"{a}1", h, ' s="1"') for a, h in zip(letters, head, strict=True))
         + "</row>"
     )
-    columns = _columns(table, letters)
     for lo in range(0, len(table), _CHUNK_ROWS):
         yield row_block(columns, lo, min(lo + _CHUNK_ROWS, len(table)))
     yield "</sheetData>"
