@@ -22,6 +22,17 @@ def _cell_text(v: float) -> str:
     return f"{float(f'{v:.15g}'):.16g}" if math.isfinite(v) else ""
 
 
+def _same_as_pandas(df: pd.DataFrame, folder) -> None:
+    """``write_csv`` of ``df`` gives the bytes pandas writes of its spreadsheet-safe copy."""
+    from hazid.output.results import spreadsheet_safe, write_csv
+
+    path = write_csv(df, folder / "fast.csv")
+    spreadsheet_safe(df).to_csv(
+        folder / "ref.csv", index=False, lineterminator="\n", encoding="utf-8-sig"
+    )
+    assert path.read_bytes() == (folder / "ref.csv").read_bytes()
+
+
 def _check(values: np.ndarray) -> None:
     values = np.asarray(values, dtype=np.float64)
     as_list = values.tolist()
@@ -117,15 +128,8 @@ def test_rows_with_are_the_texts_holding_the_characters(texts, anywhere, control
 def test_csv_text_columns_are_those_pandas_writes(tmp_path_factory, texts, dtype):
     import pandas as pd
 
-    from hazid.output.results import spreadsheet_safe, write_csv
-
-    folder = tmp_path_factory.mktemp("csv")
     df = pd.DataFrame({"t": pd.Series(texts, dtype=dtype), "n": range(len(texts))})
-    path = write_csv(df, folder / "fast.csv")
-    spreadsheet_safe(df).to_csv(
-        folder / "ref.csv", index=False, lineterminator="\n", encoding="utf-8-sig"
-    )
-    assert path.read_bytes() == (folder / "ref.csv").read_bytes()
+    _same_as_pandas(df, tmp_path_factory.mktemp("csv"))
 
 
 @settings(max_examples=200, deadline=None)
@@ -182,15 +186,9 @@ _OBJECTS = st.lists(
 @settings(max_examples=300, deadline=None)
 @given(_OBJECTS)
 def test_csv_object_columns_are_those_pandas_writes(tmp_path_factory, values):
-    from hazid.output.results import spreadsheet_safe, write_csv
 
-    folder = tmp_path_factory.mktemp("csv")
     df = pd.DataFrame({"o": pd.Series(values, dtype=object), "n": range(len(values))})
-    path = write_csv(df, folder / "fast.csv")
-    spreadsheet_safe(df).to_csv(
-        folder / "ref.csv", index=False, lineterminator="\n", encoding="utf-8-sig"
-    )
-    assert path.read_bytes() == (folder / "ref.csv").read_bytes()
+    _same_as_pandas(df, tmp_path_factory.mktemp("csv"))
 
 
 @pytest.mark.parametrize("dtype", ["bool", "int8", "int64", "uint8", "uint64"])

@@ -401,6 +401,14 @@ def _early(monkeypatch, tmp_path):
     return log
 
 
+def _from_a_borders_file(world, tmp_path):
+    """The world with its borders in a file, and its screening without an early start."""
+    borders, rivers, inventory = world
+    path = tmp_path / "borders.gpkg"
+    borders.to_file(path)
+    return path, rivers, inventory, hazid.screen(inventory, borders=path, rivers=rivers)
+
+
 def _calls(log) -> list[tuple[str, int]]:
     return [(what, int(p)) for what, p in (x.split() for x in log.read_text().splitlines())]
 
@@ -408,10 +416,7 @@ def _calls(log) -> list[tuple[str, int]]:
 def test_the_inventory_read_while_the_rivers_are_built_gives_the_same_results(
     world, tmp_path, monkeypatch
 ):
-    borders, rivers, inventory = world
-    path = tmp_path / "borders.gpkg"
-    borders.to_file(path)
-    here = hazid.screen(inventory, borders=path, rivers=rivers)
+    path, rivers, inventory, here = _from_a_borders_file(world, tmp_path)
     log = _early(monkeypatch, tmp_path)
     labels: list[str] = []
     early = hazid.screen(inventory, borders=path, rivers=rivers, progress=labels.append)
@@ -451,10 +456,7 @@ def test_an_early_start_works_out_the_air_stage_in_the_process_that_read_the_inv
     world, tmp_path, monkeypatch
 ):
     pipeline_screen = importlib.import_module("hazid.pipeline.screen")
-    borders, rivers, inventory = world
-    path = tmp_path / "borders.gpkg"
-    borders.to_file(path)
-    here = hazid.screen(inventory, borders=path, rivers=rivers)
+    path, rivers, inventory, here = _from_a_borders_file(world, tmp_path)
     log = _early(monkeypatch, tmp_path)
     monkeypatch.setattr(pipeline_screen, "PARALLEL_SITES_FROM", 0)
     labels: list[str] = []
@@ -516,10 +518,7 @@ def test_an_early_start_whose_borders_cannot_be_read_here_reads_them_aside(
 def test_an_early_start_whose_borders_cannot_be_handed_over_reads_them_aside(
     world, tmp_path, monkeypatch
 ):
-    borders, rivers, inventory = world
-    path = tmp_path / "borders.gpkg"
-    borders.to_file(path)
-    here = hazid.screen(inventory, borders=path, rivers=rivers)
+    path, rivers, inventory, here = _from_a_borders_file(world, tmp_path)
     log = _early(monkeypatch, tmp_path)
     forked_module = importlib.import_module("hazid.forked")
     main, real = os.getpid(), forked_module.os.pwrite
