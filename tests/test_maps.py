@@ -738,6 +738,45 @@ def test_first_entry_into_a_country_is_that_of_the_whole_intersection():
     np.testing.assert_allclose(fast.to_numpy(), whole.to_numpy(), rtol=0, atol=1e-9)
 
 
+def test_segment_entries_are_the_intersections_with_the_whole_outline(monkeypatch):
+    from hazid.maps import geometry as geometry_module
+
+    rng = np.random.default_rng(11)
+    # a detailed outline with a few long straight edges, and segments crossing it anywhere
+    t = np.linspace(0, 2 * np.pi, 6000, endpoint=False)
+    r = 3 + 0.3 * np.sin(41 * t)
+    ring = np.column_stack([66 + r * np.cos(t), 44 + r * np.sin(t)])
+    ring[1000:1400] = np.linspace(ring[1000], ring[1399], 400)[[0, -1]].repeat(200, axis=0)
+    country = shapely.Polygon(ring)
+    other = shapely.box(70.0, 40.0, 71.0, 41.0)
+    a = rng.uniform([61.0, 39.0], [71.0, 49.0], (300, 2))
+    b = a + rng.normal(0.0, 0.3, (300, 2))
+    # and short segments across the long edge, far from its ends
+    along = ring[1199] + np.outer(rng.uniform(0.2, 0.8, 40), ring[1200] - ring[1199])
+    a = np.r_[a, along - [0.0, 0.05]]
+    b = np.r_[b, along + [0.0, 0.05]]
+    segs = shapely.linestrings(np.stack([a, b], axis=1))
+    polys = np.array([country] * 250 + [other] * 50 + [country] * 40, dtype=object)
+    got = geometry_module._segment_entries(segs, polys)
+    whole = shapely.intersection(segs, polys)
+    assert sum(not g.is_empty for g in got) > 50
+    assert all(shapely.equals_exact(g, w, 0.0) for g, w in zip(got, whole, strict=True))
+    # where GEOS fails on the pieces, the whole outlines are used
+    real = shapely.intersection
+    calls = []
+
+    def fails_on_pieces(x, y, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise shapely.errors.GEOSException("TopologyException: side location conflict")
+        return real(x, y, *args, **kwargs)
+
+    monkeypatch.setattr(geometry_module.shapely, "intersection", fails_on_pieces)
+    again = geometry_module._segment_entries(segs, polys)
+    assert len(calls) == 2
+    assert all(shapely.equals_exact(g, w, 0.0) for g, w in zip(again, whole, strict=True))
+
+
 def test_ends_of_the_river_data_drawn_once_per_place_for_hazardous_sites():
     # S2's trace stays at home and leaves the data at (61, 40.5): no line, a point;
     # six more traces stop at the same point; S3 (not hazardous) stops elsewhere
