@@ -575,3 +575,20 @@ def test_repeated_run_warnings_are_listed_once_and_counted_each_time():
     ru = _limitations(run, lang="ru", pair=pair)
     assert not any("odd value" in x for x in ru)
     assert "run.json" in ru[-1] and ru[-1].rstrip(".").endswith("3")
+
+
+def test_writing_dossiers_leaves_the_garbage_collector_as_it_found_it(case, tmp_path):
+    import gc
+
+    assert gc.get_freeze_count() == 0 or pytest.skip("objects frozen by another test")
+    write(case, tmp_path / "a")
+    assert gc.get_freeze_count() == 0  # what it froze for a while is given back
+    kept = [object() for _ in range(10)]  # frozen by the caller, as the console script does
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        write(case, tmp_path / "b")
+        assert gc.get_freeze_count() >= before  # still frozen
+    finally:
+        gc.unfreeze()
+    del kept

@@ -262,7 +262,10 @@ def _write_pairs(
     ]
     size = [len(ds.activities(job[0].origin, job[0].affected)) for job in jobs]
     # the tables and layers already in memory are left out of the garbage collector's passes
-    # while the dossiers' many small objects come and go (in the forked workers too)
+    # while the dossiers' many small objects come and go (in the forked workers too); objects
+    # the caller froze before (the console script freezes the loaded modules) stay frozen, as
+    # unfreezing gives back every frozen object
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
         if WORKERS < 2 or len(jobs) < 2 or sum(size) < PARALLEL_FROM or not can_fork():
@@ -272,7 +275,8 @@ def _write_pairs(
         jobs = [job for _, job in sorted(zip(size, jobs, strict=True), key=lambda x: -x[0])]
         forked_map(_write_job, jobs, (out, ds, map_links), workers=WORKERS)
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def _write_job(context: tuple, job: tuple[_Pair, str, str, dict[str, str]]) -> None:
