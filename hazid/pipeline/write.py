@@ -116,7 +116,8 @@ def write_results(
     run["parameters"] = {**run.get("parameters", {}), "lang": list(langs)}
     run["finished_utc"] = now.replace(microsecond=0).isoformat()
     run.setdefault("date", now.date().isoformat())
-    # the countries of the HTML maps of the run, projected and simplified once per process
+    # the countries of the HTML maps of the run, projected and simplified once for all maps
+    # (at the world level, often beside the screening already: results.map_world)
     base = (
         maps.BaseMap(results.borders, lang=langs[0], world=results.map_world)
         if map_html and has_borders
