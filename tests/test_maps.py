@@ -753,8 +753,9 @@ def test_segment_entries_are_the_intersections_with_the_whole_outline(monkeypatc
     b = a + rng.normal(0.0, 0.3, (300, 2))
     # and short segments across the long edge, far from its ends
     along = ring[1199] + np.outer(rng.uniform(0.2, 0.8, 40), ring[1200] - ring[1199])
-    a = np.r_[a, along - [0.0, 0.05]]
-    b = np.r_[b, along + [0.0, 0.05]]
+    step = np.array([0.0, 0.05])
+    a = np.r_[a, along - step]
+    b = np.r_[b, along + step]
     segs = shapely.linestrings(np.stack([a, b], axis=1))
     polys = np.array([country] * 250 + [other] * 50 + [country] * 40, dtype=object)
     got = geometry_module._segment_entries(segs, polys)
