@@ -209,7 +209,13 @@ class Handover:
 
     def ready(self) -> bool:
         """Whether the object has been sent (so that :meth:`receive` returns at once)."""
-        return self._read >= 0 and bool(select.select([self._read], [], [], 0)[0])
+        if self._read < 0:
+            return False
+        if hasattr(select, "poll"):  # any descriptor number (select() stops at 1024)
+            poller = select.poll()
+            poller.register(self._read, select.POLLIN)
+            return bool(poller.poll(0))
+        return bool(select.select([self._read], [], [], 0)[0])
 
     def receive(self) -> Any:
         """Wait for the object sent, and return it (None when nothing was, or will be, sent).
