@@ -9,7 +9,8 @@ import pytest
 from branca.element import Element
 
 from hazid.maps.elements import _AddTo, _verbatim
-from hazid.maps.geometry import _PROPS_JSON, _metric_crs, _props_json, _transformer
+from hazid.maps.geometry import _PROPS_JSON, _metric_crs, _props_json
+from hazid.maps.projection import to_local
 from hazid.maps.rows import rows_by_site, rows_of
 
 
@@ -25,7 +26,7 @@ from hazid.maps.rows import rows_by_site, rows_of
 )
 def test_metric_transformer_is_the_one_proj_chooses(bounds):
     crs = _metric_crs(bounds)
-    fast = _transformer(crs)
+    fast = to_local(crs)
     slow = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
     assert _terms(fast.definition) == _terms(slow.definition)
     rng = np.random.default_rng(1)
@@ -52,7 +53,7 @@ def _terms(definition):
 
 
 def test_other_crs_transformer_is_searched():
-    assert _transformer(pyproj.CRS.from_epsg(3857)).definition == (
+    assert to_local(pyproj.CRS.from_epsg(3857)).definition == (
         pyproj.Transformer.from_crs(4326, 3857, always_xy=True).definition
     )
 

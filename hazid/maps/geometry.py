@@ -125,7 +125,7 @@ def _auto_tolerance(bounds: tuple[float, float, float, float]) -> float:
 
 def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np.ndarray:
     """Transform shapely geometries between EPSG:4326 and ``crs``."""
-    tr = _transformer(crs)
+    tr = to_local(crs)
     direction = "INVERSE" if inverse else "FORWARD"
 
     def fn(c: np.ndarray) -> np.ndarray:
@@ -133,11 +133,6 @@ def _project(geoms: np.ndarray, crs: pyproj.CRS, *, inverse: bool = False) -> np
         return np.column_stack([x, y])
 
     return shapely.transform(np.asarray(geoms, dtype=object), fn)
-
-
-def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    """Return the transformer from EPSG:4326 (lon/lat) to ``crs`` (see :func:`to_local`)."""
-    return to_local(crs)
 
 
 def _simplify(
@@ -295,7 +290,7 @@ def _zone_circles(
     delta = radius / _R_LEAFLET
     sec = 1.0 / np.maximum(scale, 1e-9)
     y = cen[:, 1] - _R_MERCATOR * sec * np.tan(np.radians(lat)) * delta**2 / 2.0
-    lon, lat_given = _transformer(_MERCATOR).transform(cen[:, 0], y, direction="INVERSE")
+    lon, lat_given = to_local(_MERCATOR).transform(cen[:, 0], y, direction="INVERSE")
     centre = np.column_stack([lon, lat_given])
     return circle, centre, radius
 
