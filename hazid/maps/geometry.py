@@ -20,7 +20,7 @@ import shapely
 
 from hazid.maps.projection import to_local
 from hazid.maps.styles import _COUNTRY_PAD_M, _GEOD, _MIN_TOLERANCE_M
-from hazid.notify.activity import _CountryWindows
+from hazid.notify.activity import _CountryWindows, _intersection
 
 logger = logging.getLogger("hazid.maps.interactive")
 
@@ -333,20 +333,17 @@ def _segment_entries(segs: np.ndarray, polys: np.ndarray) -> np.ndarray:
 
     A national outline holds tens of thousands of vertices; the piece of it around a segment
     (:class:`hazid.notify.activity._CountryWindows`: every edge that can meet the segment kept
-    whole) gives the same intersection at a fraction of the cost. Where GEOS fails on a piece,
-    the whole outline is used.
+    whole) gives the same intersection at a fraction of the cost, as the dossiers intersect
+    (:func:`hazid.notify.activity._intersection`, the whole outline where GEOS fails on a piece).
     """
     windows: dict[int, _CountryWindows] = {}
-    pieces = np.empty(len(segs), dtype=object)
+    out = np.empty(len(segs), dtype=object)
     for i, (seg, poly) in enumerate(zip(segs, polys, strict=True)):
         win = windows.get(id(poly))
         if win is None:
             win = windows[id(poly)] = _CountryWindows(poly)
-        pieces[i] = win.around(seg)
-    try:
-        return shapely.intersection(segs, pieces)
-    except shapely.errors.GEOSException:  # a piece cut untidily at its edge: the whole outlines
-        return shapely.intersection(segs, polys)
+        out[i] = _intersection(seg, win)
+    return out
 
 
 def _first_meeting(coords: np.ndarray, owner: np.ndarray, polys: np.ndarray) -> np.ndarray:
