@@ -85,12 +85,44 @@ def _props_json(p: dict[str, Any]) -> str:
 
 def _features_from_json(geometries: list[str], props: list[dict[str, Any]]) -> str:
     """GeoJSON FeatureCollection text from geometry texts (already rounded) and properties."""
+    return _script_safe(_FC_HEAD + ",".join(_feature_texts(geometries, props)) + _FC_TAIL)
+
+
+def _feature_parts(geometries: list[str], props: list[dict[str, Any]]) -> list[str]:
+    """:func:`_features_from_json` in parts that join to its text.
+
+    The parts are the head, each feature (after the first, with its comma) and the tail.
+
+    A feature's part does not depend on its neighbours (a country's, in the maps of a run).
+
+    Examples
+    --------
+    >>> parts = _feature_parts(['{"type":"Point","coordinates":[1,2]}'] * 2, [{"n": 1}, {}])
+    >>> parts[0], parts[-1], parts[2][:12]
+    ('{"type":"FeatureCollection","features":[', ']}', ',{"type":"Fe')
+    >>> "".join(parts) == _features_from_json(
+    ...     ['{"type":"Point","coordinates":[1,2]}'] * 2, [{"n": 1}, {}])
+    True
+    """
+    texts = _feature_texts(geometries, props)
+    return [
+        _FC_HEAD,
+        *[_script_safe(t if i == 0 else "," + t) for i, t in enumerate(texts)],
+        _FC_TAIL,
+    ]
+
+
+_FC_HEAD = '{"type":"FeatureCollection","features":['
+_FC_TAIL = "]}"
+
+
+def _feature_texts(geometries: list[str], props: list[dict[str, Any]]) -> list[str]:
+    """GeoJSON Feature text of each geometry text with its properties."""
     encode = _props_json
-    parts = [
+    return [
         '{"type":"Feature","geometry":' + g + ',"properties":' + encode(p) + "}"
         for g, p in zip(geometries, props, strict=True)
     ]
-    return _script_safe('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
 
 
 def _decimals(tolerance_m: float) -> int:

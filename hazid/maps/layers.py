@@ -36,12 +36,12 @@ from hazid.maps.content import (
     _text_col,
     _truthy,
 )
-from hazid.maps.elements import _Labels, _Registry, _VectorLayer
+from hazid.maps.elements import Parted, _Labels, _Registry, _VectorLayer
 from hazid.maps.geometry import (
     _decimals,
     _entry_parts,
     _feature_collection,
-    _features_from_json,
+    _feature_parts,
     _point_along_km,
     _project,
     _simplify,
@@ -106,7 +106,8 @@ class _Canvas:
         for tol in np.unique(self.country_tol[pos]):
             sel = pos[self.country_tol[pos] == tol]
             texts.update(zip(sel.tolist(), self.base.geometry_json(sel, float(tol)), strict=True))
-        return _features_from_json([texts[p] for p in pos.tolist()], props)
+        # in parts: each country is packed once per process (it comes back in many maps)
+        return Parted(_feature_parts([texts[p] for p in pos.tolist()], props))
 
 
 def _add_countries(c: _Canvas, *, tiles: str | None, rank: dict[str, int]) -> None:
