@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import platform
 import subprocess
 import sys
 from importlib import resources
@@ -260,6 +261,43 @@ def test_the_console_script_keeps_the_loaded_modules_out_of_the_garbage_collecto
     assert done.returncode == 0, done.stderr
     frozen = int(done.stdout.split("frozen")[1])
     assert frozen > 50_000  # the modules' objects: pandas, geopandas, shapely, folium, ...
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_the_console_script_keeps_freed_memory_for_reuse():
+    code = (
+        "import atexit, resource, sys\n"
+        "import numpy as np\n"
+        "import hazid.cli\n"
+        "def again():\n"
+        "    block = np.ones(6_250_000)\n"  # 50 MB written, then freed
+        "    del block\n"
+        "    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+        "    np.ones(6_250_000)\n"
+        "    print('faults', resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n"
+        "atexit.register(again)\n"
+        "sys.argv = ['hazid', '--version']\n"
+    )
+    kept = _python(code + "hazid.cli.main()\n")
+    assert kept.returncode == 0, kept.stderr
+    assert int(kept.stdout.split("faults")[1]) < 10  # the same pages again
+    default = _python(code + "again()\n")
+    assert int(default.stdout.split("faults")[1]) > 100  # new pages from the kernel
+
+
+def test_freed_memory_is_not_kept_without_mallopt(monkeypatch):
+    import ctypes
+
+    from hazid import cli
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # a C library without it
+    assert cli._keep_freed_memory() is False
+
+    def refuse(name):
+        raise OSError("no C library")
+
+    monkeypatch.setattr(ctypes, "CDLL", refuse)
+    assert cli._keep_freed_memory() is False
 
 
 def test_ending_runs_the_exit_handlers_and_says_a_message():
