@@ -49,11 +49,6 @@ def test_kept_parts_are_used_and_forgotten_beyond_the_limit(monkeypatch):
     assert 0 < len(elements._parts) < 10
 
 
-def test_a_plain_text_is_packed_whole():
-    text = "[" + ",".join(["1.5"] * 1000) + "]"
-    assert _pack(text) == base64.b64encode(zlib.compress(text.encode(), 1)).decode()
-
-
 @pytest.mark.parametrize("n", [0, 1, 3])
 def test_feature_parts_join_to_the_collection(n):
     geoms = ['{"type":"Point","coordinates":[69.1,41.2]}'] * n
@@ -64,3 +59,11 @@ def test_feature_parts_join_to_the_collection(n):
     # a feature's part is the same wherever it stands after the first
     if n == 3:
         assert parts[2][1:] == parts[1].replace('"n":0', '"n":1')
+
+
+def test_large_texts_are_packed_at_their_level_small_ones_at_the_fastest(monkeypatch):
+    monkeypatch.setattr(elements, "_CACHE_BELOW", 5000)
+    small, large = "[" + "1.5," * 1000 + "2]", "[" + '"a popup",' * 1000 + '"b"]'
+    assert elements._PACK_LEVEL == 1 and elements._PACK_LEVEL_LARGE == 3
+    for text, level in ((small, 1), (large, 3)):
+        assert _pack(text) == base64.b64encode(zlib.compress(text.encode(), level)).decode()
