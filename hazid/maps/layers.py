@@ -26,6 +26,7 @@ from hazid.maps.content import (
     _esc,
     _esc_list,
     _esc_series,
+    _filled,
     _fmt,
     _is_water,
     _lookup,
@@ -229,7 +230,7 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
     equivalent radius (in the local azimuthal equidistant projection, metres), so that small
     zones keep their shape.
     """
-    hazard = _col(zones, "hazard", "").astype(object).where(lambda s: s.notna(), "").astype(str)
+    hazard = np.array([str(h) for h in _filled(_col(zones, "hazard", ""), "")], dtype=object)
     geoms = zones.geometry.to_numpy()
     circle, centre, radius = _zone_circles(geoms, c.tol, _ZONE_TOLERANCE_FRACTION)
     zgeoms = np.empty(len(geoms), dtype=object)
@@ -241,12 +242,11 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
         zgeoms[other] = _simplify(geoms[other], c.crs, ztol)
     r_m = np.where(circle, np.round(radius, 1), 0.0)
     tip, popup = _zone_texts(zones, hazard.tolist(), names)
-    order = [h for h in ZONE_COLOURS if (hazard == h).any()] + sorted(
-        set(hazard) - set(ZONE_COLOURS)
-    )
+    present = set(hazard.tolist())
+    order = [h for h in ZONE_COLOURS if h in present] + sorted(present - set(ZONE_COLOURS))
     zleg = []
     for h in order:
-        sel = np.flatnonzero((hazard == h).to_numpy())
+        sel = np.flatnonzero(hazard == h)
         colour = ZONE_COLOURS.get(h, _OTHER_ZONE_COLOUR)
         label = h or "unspecified"
         style = {
@@ -490,7 +490,7 @@ def _crossings(
     rows = water.iloc[keep]
     arrival = pd.to_numeric(_col(rows, "arrival_h"), errors="coerce").to_numpy(dtype=float)
     cols = {
-        c: _col(rows, c).astype(object).where(lambda v: v.notna(), None).tolist()
+        c: _filled(_col(rows, c), None)
         for c in ("site_id", "affected", "river", "river_km", "arrival_h", "peak_h", "peak_mg_l")
     }
     props = []

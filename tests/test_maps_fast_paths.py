@@ -1,0 +1,79 @@
+"""The one-pass helpers of the HTML maps give what the straightforward pandas code gives."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hazid.maps.content import _esc_series, _esc_values, _filled, _parties_by_site
+
+_COLUMNS = {
+    "text": pd.Series(["a<b", None, "O'Neil & Co", 'Ürümqi "x"', ""], dtype=object),
+    "str": pd.Series(["a<b", None, "Москва", "&amp;", "<script>"], dtype="str"),
+    "float": pd.Series([1.5, np.nan, -0.0, np.inf, 1e20]),
+    "int": pd.Series([1, 2, 3, -4, 0]),
+    "bool": pd.Series([True, False, True, True, False]),
+    "mixed": pd.Series([pd.NA, pd.NaT, float("nan"), 3, "x>y"], dtype=object),
+    "dates": pd.Series(pd.to_datetime(["2026-01-02", None, "2026-12-01", None, "2000-02-29"])),
+    "empty": pd.Series([], dtype=object),
+}
+
+
+def _old_esc(values: pd.Series) -> list[str]:
+    """The former escaping: ``astype(object)`` then ``isna``, value by value."""
+    missing = values.isna().to_numpy()
+    text = values.astype(object).to_numpy()
+    return [
+        "" if m else html.escape(str(v), quote=True)
+        for v, m in zip(text.tolist(), missing.tolist(), strict=True)
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(_COLUMNS))
+@pytest.mark.parametrize("at_once_from", [0, 1000])
+def test_esc_values_as_before(name, at_once_from):
+    col = _COLUMNS[name]
+    got = _esc_values(col, at_once_from=at_once_from)
+    assert got == _old_esc(col)
+    assert _esc_series(col, at_once_from=at_once_from).tolist() == got
+    assert all(type(t) is str for t in got)
+
+
+def test_esc_values_escapes_and_empties():
+    got = _esc_values(_COLUMNS["str"])
+    assert got == ["a&lt;b", "", "Москва", "&amp;amp;", "&lt;script&gt;"]
+
+
+@pytest.mark.parametrize("name", sorted(_COLUMNS))
+@pytest.mark.parametrize("fill", ["", None])
+def test_filled_as_where(name, fill):
+    col = _COLUMNS[name]
+    old = col.astype(object).where(lambda s: s.notna(), fill).tolist()
+    got = _filled(col, fill)
+    assert len(got) == len(old)
+    for g, o in zip(got, old, strict=True):
+        assert type(g) is type(o) and (g == o or (g is fill and o is fill))
+
+
+@pytest.mark.parametrize(
+    "affected",
+    [
+        pd.DataFrame(
+            {"site_id": ["a", "b", "a", "a", None], "affected": ["X", None, "Y", "X", "Z"]}
+        ),
+        pd.DataFrame({"site_id": ["é<", "é<"], "affected": ["RUS", "RUS"]}, dtype="str"),
+        pd.DataFrame({"site_id": pd.Series([], dtype=object), "affected": []}),
+    ],
+)
+def test_parties_by_site_as_groupby(affected):
+    old = affected.groupby("site_id")["affected"].nunique().to_dict()
+    got = _parties_by_site(affected)
+    assert {k: v for k, v in old.items() if v} == got
+    assert all(got.get(k, 0) == v for k, v in old.items())
+
+
+def test_parties_by_site_without_table():
+    assert _parties_by_site(None) == {}
