@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hazid.maps.content import _esc_series, _esc_values, _filled, _parties_by_site
+from hazid.maps.content import (
+    _esc_series,
+    _esc_values,
+    _filled,
+    _fmt,
+    _fmt_array,
+    _parties_by_site,
+)
 
 _COLUMNS = {
     "text": pd.Series(["a<b", None, "O'Neil & Co", 'Ürümqi "x"', ""], dtype=object),
@@ -77,3 +84,26 @@ def test_parties_by_site_as_groupby(affected):
 
 def test_parties_by_site_without_table():
     assert _parties_by_site(None) == {}
+
+
+def test_esc_values_of_long_text_columns_as_before():
+    # long text columns are escaped distinct text by distinct text
+    rng = np.random.default_rng(7)
+    words = ["a<b", "O'Neil & Co", "Ürümqi", "", "<script>", "x" * 40, "1.5", "nan", "None"]
+    picks = rng.integers(-1, len(words), 5000)
+    col = pd.Series([None if p < 0 else words[p] for p in picks], dtype="str")
+    got = _esc_values(col)
+    assert got == _old_esc(col)
+    assert got == _old_esc(col.astype(object))
+    assert _esc_values(col, at_once_from=10**9) == got  # value by value
+    unique = pd.Series([f"é{i}&" for i in range(3000)] + [None], dtype="str")
+    assert _esc_values(unique) == _old_esc(unique)
+    assert _esc_values(pd.Series([None] * 2000, dtype="str")) == [""] * 2000
+
+
+def test_fmt_array_as_fmt():
+    x = np.array(
+        [1234.5, 999.5, 999.49, -999.5, 0.01234, np.nan, np.inf, -np.inf, -0.0, 0.0, 1e300]
+    )
+    assert _fmt_array(x).tolist() == [_fmt(v) for v in x.tolist()]
+    assert _fmt_array(np.zeros(0)).tolist() == []

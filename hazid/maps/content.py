@@ -54,6 +54,11 @@ def _esc_values(values: pd.Series, *, at_once_from: int = _AT_ONCE_FROM) -> list
     >>> _esc_values(pd.Series(["a<b", None, float("nan"), 2]))
     ['a&lt;b', '', '', '2']
     """
+    if isinstance(values.dtype, pd.StringDtype) and len(values) >= at_once_from:
+        # texts repeat (substances, operators, categories): each distinct one escaped once
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        once = _esc_values(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
+        return np.asarray([*once, ""], dtype=object)[codes].tolist()  # code -1: missing
     text = values.to_numpy(dtype=object)
     missing = pd.isna(text).tolist()
     esc = html.escape
@@ -105,14 +110,25 @@ def _text_col(df: pd.DataFrame, name: str) -> pd.Series:
 def _num_col(df: pd.DataFrame, name: str) -> pd.Series:
     """Column as formatted numbers (as :func:`_fmt`, a column at a time)."""
     col = pd.to_numeric(_col(df, name), errors="coerce")
-    x = col.to_numpy(dtype=float, na_value=np.nan)
+    out = _fmt_array(col.to_numpy(dtype=float, na_value=np.nan))
+    return pd.Series(out, index=col.index, dtype=object)
+
+
+def _fmt_array(x: np.ndarray) -> np.ndarray:
+    """:func:`_fmt` of each number of a float array (object array of texts).
+
+    Examples
+    --------
+    >>> _fmt_array(np.array([1234.5, 0.01234, np.nan, -0.0])).tolist()
+    ['1,234', '0.0123', '–', '-0']
+    """
     out = np.full(len(x), "–", dtype=object)
     finite = np.isfinite(x)
     big = finite & (np.abs(x) >= 999.5)
     small = finite & ~big
     out[big] = [f"{v:,.0f}" for v in x[big].tolist()]
     out[small] = [f"{v:.3g}" for v in x[small].tolist()]
-    return pd.Series(out, index=col.index, dtype=object)
+    return out
 
 
 def _lookup(keys: pd.Series, mapping: Any) -> pd.Series:
