@@ -107,3 +107,30 @@ def test_fmt_array_as_fmt():
     )
     assert _fmt_array(x).tolist() == [_fmt(v) for v in x.tolist()]
     assert _fmt_array(np.zeros(0)).tolist() == []
+
+
+def test_edges_as_the_row_and_column_selection():
+    import geopandas as gpd
+    import shapely
+
+    from hazid.maps.interactive import _edges
+
+    paths = gpd.GeoDataFrame(
+        {
+            "site_id": pd.Series(["S1", "S2", None, "Ü<"], dtype="str"),
+            "end_country": ["AAA", None, "BBB", "CCC"],
+            "edge_lon": [np.nan, 10.5, 11.0, "12.25"],
+            "edge_lat": [1.0, 2.0, np.nan, 3.5],
+        },
+        geometry=[shapely.LineString([(0, 0), (1, 1)])] * 4,
+        index=[7, 3, 5, 1],
+        crs=4326,
+    )
+    got = _edges(paths)
+    sel = pd.to_numeric(paths["edge_lon"], errors="coerce").notna().to_numpy()
+    old = pd.DataFrame(paths.loc[sel, ["site_id", "end_country", "edge_lon", "edge_lat"]])
+    old["site_id"] = old["site_id"].astype(str)
+    pd.testing.assert_frame_equal(got, old)
+    assert list(got.index) == [3, 5, 1] and type(got) is pd.DataFrame
+    assert _edges(paths.assign(edge_lon=np.nan)) is None
+    assert _edges(paths.drop(columns="edge_lon")) is None

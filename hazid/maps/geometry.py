@@ -268,16 +268,19 @@ def _zone_circles(
     merc = _project(geoms, _MERCATOR)
     cen = shapely.get_coordinates(shapely.centroid(merc))
     coords, idx = shapely.get_coordinates(merc, return_index=True)
-    # the vertices and the midpoints of the edges (a polygon's vertices alone may lie on a circle)
-    same = idx[1:] == idx[:-1]
-    mid = (coords[1:][same] + coords[:-1][same]) / 2.0
-    coords = np.concatenate([coords, mid])
-    idx = np.concatenate([idx, idx[1:][same]])
-    dist = np.hypot(coords[:, 0] - cen[idx, 0], coords[:, 1] - cen[idx, 1])
+    x, y = coords[:, 0], coords[:, 1]
+    cx, cy = cen[idx, 0], cen[idx, 1]
     rmin = np.full(n, np.inf)
     rmax = np.zeros(n)
+    dist = np.hypot(x - cx, y - cy)
     np.minimum.at(rmin, idx, dist)
     np.maximum.at(rmax, idx, dist)
+    # the midpoints of the edges too (a polygon's vertices alone may lie on a circle)
+    a = np.flatnonzero(idx[1:] == idx[:-1])
+    b = a + 1
+    dist = np.hypot((x[b] + x[a]) / 2.0 - cx[b], (y[b] + y[a]) / 2.0 - cy[b])
+    np.minimum.at(rmin, idx[b], dist)
+    np.maximum.at(rmax, idx[b], dist)
     lat = np.degrees(2.0 * np.arctan(np.exp(cen[:, 1] / _R_MERCATOR)) - np.pi / 2.0)
     scale = np.cos(np.radians(lat))  # ground metres per Web Mercator metre
     equivalent = np.sqrt(shapely.area(merc) / np.pi) * scale

@@ -179,7 +179,7 @@ def _edges(river_paths: Any) -> pd.DataFrame | None:
     if not sel.any():
         return None
     cols = [c for c in ("site_id", "end_country", "edge_lon", "edge_lat") if c in river_paths]
-    out = pd.DataFrame(river_paths.loc[sel, cols])
+    out = pd.DataFrame(river_paths[cols].iloc[np.flatnonzero(sel)])  # columns first: faster
     out["site_id"] = out["site_id"].astype(str)
     return out
 
