@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from hazid.maps.content import (
     _esc_series,
@@ -110,9 +112,6 @@ def test_fmt_array_as_fmt():
 
 
 def test_edges_as_the_row_and_column_selection():
-    import geopandas as gpd
-    import shapely
-
     from hazid.maps.interactive import _edges
 
     paths = gpd.GeoDataFrame(
@@ -134,3 +133,148 @@ def test_edges_as_the_row_and_column_selection():
     assert list(got.index) == [3, 5, 1] and type(got) is pd.DataFrame
     assert _edges(paths.assign(edge_lon=np.nan)) is None
     assert _edges(paths.drop(columns="edge_lon")) is None
+
+
+def _old_crossings(paths, affected, borders, names, *, lang="en"):
+    """The former :func:`hazid.maps.layers._crossings`: rows taken from the table at each step."""
+    from hazid.maps.content import _col, _esc, _fmt, _is_water
+    from hazid.maps.geometry import _entry_parts, _point_along_km
+    from hazid.maps.labels import text
+
+    if affected is None:
+        return [], []
+    water = affected.loc[_is_water(affected).to_numpy()]
+    if water.empty:
+        return [], []
+    first_path = {}
+    for site, geom in zip(paths["site_id"].tolist(), paths.geometry.to_numpy(), strict=True):
+        first_path.setdefault(site, geom)
+    water = water.iloc[[i for i, s in enumerate(water["site_id"].tolist()) if s in first_path]]
+    if water.empty:
+        return [], []
+    lines = np.array([first_path[s] for s in water["site_id"].tolist()], dtype=object)
+    lines = np.where(shapely.get_type_id(lines) == 5, shapely.line_merge(lines), lines)
+    points = np.full(len(water), None, dtype=object)
+    if borders is not None:
+        iso = borders["iso_a3"].astype(str)
+        poly_of = dict(zip(iso, borders.geometry, strict=True))
+        polys = np.array([poly_of.get(str(a)) for a in water["affected"]], dtype=object)
+        has = np.array([p is not None for p in polys])
+        if has.any():
+            inter = _entry_parts(lines[has], polys[has])
+            coords, idx = shapely.get_coordinates(inter, return_index=True)
+            if len(coords):
+                line_rep = lines[has][idx]
+                dist = shapely.line_locate_point(line_rep, shapely.points(coords))
+                least = np.full(int(idx.max()) + 1, np.nan)
+                np.fmin.at(least, idx, dist)
+                met = np.unique(idx)
+                rows = np.flatnonzero(has)[met]
+                points[rows] = shapely.line_interpolate_point(lines[rows], least[met])
+    river_km = pd.to_numeric(_col(water, "river_km"), errors="coerce").to_numpy()
+    for i in np.flatnonzero(pd.isna(points)):
+        if np.isfinite(river_km[i]):
+            points[i] = _point_along_km(lines[i], float(river_km[i]))
+    keep = np.flatnonzero(~pd.isna(points))
+    rows = water.iloc[keep]
+    arrival = pd.to_numeric(_col(rows, "arrival_h"), errors="coerce").to_numpy(dtype=float)
+    cols = {
+        c: _col(rows, c).astype(object).where(lambda v: v.notna(), None).tolist()
+        for c in ("site_id", "affected", "river", "river_km", "arrival_h", "peak_h", "peak_mg_l")
+    }
+    props = []
+    for k in range(len(rows)):
+        site = names.get(cols["site_id"][k]) or cols["site_id"][k]
+        hours = text("{value} h", lang).format(value=_fmt(cols["arrival_h"][k]))
+        label = f"{_esc(cols['affected'][k])}: {_esc(hours)}"
+        detail = (
+            f"<b>{_esc(site)}</b> → {_esc(cols['affected'][k])}<br>"
+            f"{_esc(cols['river'][k])}: {_fmt(cols['river_km'][k])} km downstream<br>"
+            f"arrival {_fmt(cols['arrival_h'][k])} h, peak {_fmt(cols['peak_h'][k])} h, "
+            f"{_fmt(cols['peak_mg_l'][k])} mg/L"
+        )
+        props.append(
+            {
+                "tip": label,
+                "popup": f'<div class="hz-pop">{detail}</div>',
+                "rank": float(arrival[k]) if np.isfinite(arrival[k]) else 1e9,
+            }
+        )
+    return list(points[keep]), props
+
+
+def _crossing_case():
+    borders = gpd.GeoDataFrame(
+        {"iso_a3": ["AAA", "BBB", "CCC"]},
+        geometry=[
+            shapely.box(60, 40, 64, 44),
+            shapely.box(64, 40, 68, 44),
+            shapely.box(60, 44, 68, 48),
+        ],
+        crs=4326,
+    )
+    paths = gpd.GeoDataFrame(
+        {"site_id": ["S1", "S2", "S1", "S4"]},
+        geometry=[
+            shapely.LineString([(61, 41), (62, 41.5), (65, 42), (66, 45)]),
+            shapely.MultiLineString([[(61, 43), (63, 43)], [(63, 43), (63, 46)]]),
+            shapely.LineString([(61, 41), (61, 40.5)]),
+            shapely.LineString([(61, 42), (61.5, 42)]),
+        ],
+        crs=4326,
+    )
+    affected = pd.DataFrame(
+        {
+            "site_id": ["S1", "S1", "S2", "S3", "S1", "S4", "S4", "S2"],
+            "affected": ["BBB", "CCC", "CCC", "BBB", "BBB", "ZZZ", None, "BBB"],
+            "pathway": ["water", "river", "water", "water", "air", "water", "water", None],
+            "river": ["Amu <Darya>", None, "Сырдарья & Co", "x", "y", "z", "w", "v"],
+            "river_km": [120.0, np.nan, 30.0, 10.0, 5.0, 20.0, np.nan, 7.5],
+            "arrival_h": [30.5, 2.0, np.nan, 1.0, 1.0, 5.0, 6.0, 1234.0],
+            "peak_h": [33.0, np.nan, 1.0, 1.0, 1.0, 5.0, 6.0, 2.0],
+        }
+    )
+    affected["site_id"] = affected["site_id"].astype("str")
+    affected["affected"] = affected["affected"].astype("str")
+    return paths, affected, borders
+
+
+@pytest.mark.parametrize("with_borders", [True, False])
+@pytest.mark.parametrize("drop", [None, "peak_h", "river_km", "arrival_h"])
+def test_crossings_as_before(with_borders, drop):
+    from hazid.maps.layers import _crossings
+
+    paths, affected, borders = _crossing_case()
+    if drop:
+        affected = affected.drop(columns=drop)
+    borders = borders if with_borders else None
+    names = {"S1": "Alpha <1>", "S2": ""}
+    got_pts, got_props = _crossings(paths, affected, borders, names)
+    old_pts, old_props = _old_crossings(paths, affected, borders, names)
+    assert got_props == old_props
+    assert len(got_pts) == len(old_pts)
+    assert len(got_pts) > 0 or (drop == "river_km" and borders is None)  # nothing to place
+    assert all(shapely.equals_exact(a, b, 0.0) for a, b in zip(got_pts, old_pts, strict=True))
+    assert _crossings(paths, affected.iloc[:0], borders, names) == ([], [])
+    assert _crossings(paths, None, borders, names) == ([], [])
+    only_air = affected.assign(pathway="air", arrival_h=np.nan)
+    assert _crossings(paths, only_air, borders, names) == ([], [])
+
+
+def test_country_windows_kept_for_the_next_maps():
+    from hazid.maps import geometry
+
+    poly = shapely.box(0, 0, 4, 4)
+    segs = np.array([shapely.LineString([(-1, 1), (1, 1)]), shapely.LineString([(3, 5), (3, 3)])])
+    geometry._WINDOWS.clear()
+    first = geometry._segment_entries(segs, np.array([poly, poly], dtype=object))
+    win = geometry._windows(poly)
+    assert geometry._windows(poly) is win and win.geom is poly
+    again = geometry._segment_entries(segs, np.array([poly, poly], dtype=object))
+    assert [g.wkt for g in again] == [g.wkt for g in first]
+    assert [g.wkt for g in first] == [shapely.intersection(s, poly).wkt for s in segs]
+    other = shapely.box(0, 0, 4, 4)  # an equal polygon is another country object
+    assert geometry._windows(other) is not win
+    for k in range(geometry._WINDOWS_MAX + 1):
+        geometry._windows(shapely.box(k, 0, k + 1, 1))
+    assert len(geometry._WINDOWS) <= geometry._WINDOWS_MAX

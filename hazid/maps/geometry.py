@@ -339,14 +339,26 @@ def _segment_entries(segs: np.ndarray, polys: np.ndarray) -> np.ndarray:
     whole) gives the same intersection at a fraction of the cost, as the dossiers intersect
     (:func:`hazid.notify.activity._intersection`, the whole outline where GEOS fails on a piece).
     """
-    windows: dict[int, _CountryWindows] = {}
     out = np.empty(len(segs), dtype=object)
     for i, (seg, poly) in enumerate(zip(segs, polys, strict=True)):
-        win = windows.get(id(poly))
-        if win is None:
-            win = windows[id(poly)] = _CountryWindows(poly)
-        out[i] = _intersection(seg, win)
+        out[i] = _intersection(seg, _windows(poly))
     return out
+
+
+#: the windows of the last countries intersected, by ``id`` of the polygon (kept alive by its
+#: windows, so that the ``id`` stands for it): the maps of a run share their countries
+_WINDOWS: dict[int, _CountryWindows] = {}
+_WINDOWS_MAX = 16
+
+
+def _windows(poly: Any) -> _CountryWindows:
+    """Return the :class:`_CountryWindows` of ``poly``, kept for the next segments and maps."""
+    win = _WINDOWS.get(id(poly))
+    if win is None or win.geom is not poly:
+        if len(_WINDOWS) >= _WINDOWS_MAX:
+            _WINDOWS.clear()
+        win = _WINDOWS[id(poly)] = _CountryWindows(poly)
+    return win
 
 
 def _first_meeting(coords: np.ndarray, owner: np.ndarray, polys: np.ndarray) -> np.ndarray:

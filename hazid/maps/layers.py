@@ -452,16 +452,21 @@ def _crossings(
     """
     if affected is None:
         return [], []
-    water = affected.loc[_is_water(affected).to_numpy()]
-    if water.empty:
-        return [], []
     first_path: dict[str, Any] = {}  # the first trace of each site
     for site, geom in zip(paths["site_id"].tolist(), paths.geometry.to_numpy(), strict=True):
         first_path.setdefault(site, geom)
-    water = water.iloc[[i for i, s in enumerate(water["site_id"].tolist()) if s in first_path]]
-    if water.empty:
+    site_ids = affected["site_id"].tolist()
+    water = np.array(  # positions of the water rows of a site with a trace
+        [
+            i
+            for i in np.flatnonzero(_is_water(affected).to_numpy()).tolist()
+            if site_ids[i] in first_path
+        ],
+        dtype=np.int64,
+    )
+    if not len(water):
         return [], []
-    lines = np.array([first_path[s] for s in water["site_id"].tolist()], dtype=object)
+    lines = np.array([first_path[site_ids[i]] for i in water.tolist()], dtype=object)
     lines = np.where(
         shapely.get_type_id(lines) == 5, shapely.line_merge(lines), lines
     )  # MultiLineString -> LineString where it joins up
@@ -469,7 +474,8 @@ def _crossings(
     if borders is not None:
         iso = borders["iso_a3"].astype(str)
         poly_of = dict(zip(iso, borders.geometry, strict=True))
-        polys = np.array([poly_of.get(str(a)) for a in water["affected"]], dtype=object)
+        parties = affected["affected"].tolist()
+        polys = np.array([poly_of.get(str(parties[i])) for i in water.tolist()], dtype=object)
         has = np.array([p is not None for p in polys])
         if has.any():
             inter = _entry_parts(lines[has], polys[has])
@@ -482,16 +488,18 @@ def _crossings(
                 met = np.unique(idx)
                 rows = np.flatnonzero(has)[met]
                 points[rows] = shapely.line_interpolate_point(lines[rows], least[met])
-    river_km = pd.to_numeric(_col(water, "river_km"), errors="coerce").to_numpy()
+    river_km = pd.to_numeric(_col(affected, "river_km"), errors="coerce").to_numpy()[water]
     for i in np.flatnonzero(pd.isna(points)):
         if np.isfinite(river_km[i]):
             points[i] = _point_along_km(lines[i], float(river_km[i]))
     keep = np.flatnonzero(~pd.isna(points))
-    rows = water.iloc[keep]
-    arrival = pd.to_numeric(_col(rows, "arrival_h"), errors="coerce").to_numpy(dtype=float)
+    rows = water[keep].tolist()  # positions in affected of the rows drawn
+    arrival = pd.to_numeric(_col(affected, "arrival_h"), errors="coerce").to_numpy(dtype=float)
+    arrival = arrival[rows]
     cols = {
-        c: _filled(_col(rows, c), None)
+        c: [values[i] for i in rows]
         for c in ("site_id", "affected", "river", "river_km", "arrival_h", "peak_h", "peak_mg_l")
+        for values in [_filled(_col(affected, c), None)]
     }
     props = []
     for k in range(len(rows)):
