@@ -278,3 +278,31 @@ def test_country_windows_kept_for_the_next_maps():
     for k in range(geometry._WINDOWS_MAX + 1):
         geometry._windows(shapely.box(k, 0, k + 1, 1))
     assert len(geometry._WINDOWS) <= geometry._WINDOWS_MAX
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        ["S1", "Ü<&", "3"],
+        [],
+        ["S1", np.nan],
+        ["S1", None],
+    ],
+)
+@pytest.mark.parametrize(
+    "layer",
+    [
+        pd.Series(["S1", "S2", None, "Ü<&", "3"], dtype="str"),
+        pd.Series(["S1", np.nan, None, 3, "3", 3.0], dtype=object),
+        pd.Series([1, 3, 5]),
+        pd.Series([], dtype="str"),
+    ],
+)
+def test_site_set_as_isin(other, layer):
+    from hazid.columns import isin
+    from hazid.maps.interactive import _SiteSet
+
+    ids = np.array(other, dtype=object)
+    got = _SiteSet(ids).isin(layer)
+    assert got.dtype == bool
+    assert got.tolist() == isin(layer, set(ids.tolist())).tolist()

@@ -188,7 +188,8 @@ def _texts(df: pd.DataFrame, name: str) -> list[str]:
 
 def _nums(df: pd.DataFrame, name: str) -> list[str]:
     """Column as a list of formatted numbers (as :func:`_num_col`)."""
-    return _num_col(df, name).tolist()
+    col = pd.to_numeric(_col(df, name), errors="coerce")
+    return _fmt_array(col.to_numpy(dtype=float, na_value=np.nan)).tolist()
 
 
 def _inventory_rows(holdings: pd.DataFrame | None) -> dict[str, str]:
@@ -303,10 +304,10 @@ def _site_popups(
     out = []
     for i, e, name, operator, country, reasons, st in zip(
         ids.tolist(),
-        _esc_series(ids).tolist(),
+        _esc_values(ids),
         _texts(sites, "site_name"),
         _texts(sites, "operator"),
-        _esc_series(_site_country(sites)).tolist(),
+        _esc_values(_site_country(sites)),
         _texts(sites, "reasons"),
         status.tolist(),
         strict=True,

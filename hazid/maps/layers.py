@@ -31,10 +31,11 @@ from hazid.maps.content import (
     _is_water,
     _lookup,
     _num_col,
+    _nums,
     _site_country,
     _site_popups,
     _swatch,
-    _text_col,
+    _texts,
     _truthy,
 )
 from hazid.maps.elements import _Labels, _Registry, _VectorLayer
@@ -196,8 +197,8 @@ def _zone_texts(zones: gpd.GeoDataFrame, hazard: list[str], names: dict[str, str
     """Tooltip and popup HTML of each consequence zone (two lists)."""
     zsite = _site_names(zones["site_id"], names)
     hz = _esc_list(hazard)
-    km = _num_col(zones, "zone_km").tolist()
-    key = _text_col(zones, "substance_key").tolist()
+    km = _nums(zones, "zone_km")
+    key = _texts(zones, "substance_key")
     tip = [f"{z}: {h} zone {k} km ({s})" for z, h, k, s in zip(zsite, hz, km, key, strict=True)]
     capped = _truthy(_col(zones, "capped", False)).tolist()
     default = _truthy(_col(zones, "default_used", False)).tolist()
@@ -212,10 +213,10 @@ def _zone_texts(zones: gpd.GeoDataFrame, hazard: list[str], names: dict[str, str
             hz,
             key,
             km,
-            _text_col(zones, "model").tolist(),
+            _texts(zones, "model"),
             capped,
             default,
-            _text_col(zones, "note").tolist(),
+            _texts(zones, "note"),
             strict=True,
         )
     ]
@@ -318,9 +319,9 @@ def _add_traces(
         f"{w}: {r} — {c} ({k} km traced)"
         for w, r, c, k in zip(
             _site_names(paths["site_id"], names),
-            _text_col(paths, "river").tolist(),
+            _texts(paths, "river"),
             _esc_list([str(c).replace(";", " → ") for c in countries.tolist()]),
-            _num_col(paths, "length_km").tolist(),
+            _nums(paths, "length_km"),
             strict=True,
         )
     ]
