@@ -306,3 +306,28 @@ def test_site_set_as_isin(other, layer):
     got = _SiteSet(ids).isin(layer)
     assert got.dtype == bool
     assert got.tolist() == isin(layer, set(ids.tolist())).tolist()
+
+
+@pytest.mark.parametrize(
+    "col",
+    [
+        pd.Series([True, False, True], index=[5, 2, 9]),
+        pd.Series([], dtype=bool),
+        pd.Series([True, None, "yes", 0, 1.0, " TRUE "], dtype=object),
+        pd.Series([True, pd.NA, False], dtype="boolean"),
+    ],
+)
+def test_truthy_as_the_texts(col):
+    from hazid.maps.content import _TRUE_TEXTS, _truthy
+
+    old = [str(v).strip().lower() in _TRUE_TEXTS for v in col.astype(object).tolist()]
+    got = _truthy(col)
+    assert got.tolist() == old and got.dtype == bool and got.index.equals(col.index)
+
+
+def test_props_json_of_many_keys_as_the_encoder():
+    from hazid.maps.geometry import _PROPS_JSON, _props_json
+
+    for k in range(200):
+        p = {f"k{k}": k, "tip": 'é<\\"', f"\u2028{k}": None}
+        assert _props_json(p) == _PROPS_JSON(p)

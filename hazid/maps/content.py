@@ -139,6 +139,8 @@ def _lookup(keys: pd.Series, mapping: Any) -> pd.Series:
 
 def _truthy(s: pd.Series) -> pd.Series:
     """Booleans from a column that may hold bools, 0/1, strings or missing values."""
+    if s.dtype == np.bool_:  # True and False, as their texts "true" and "false" would give
+        return pd.Series(s.to_numpy(), index=s.index, dtype=bool)
     yes = _TRUE_TEXTS
     flags = [str(v).strip().lower() in yes for v in s.astype(object).tolist()]
     return pd.Series(flags, index=s.index, dtype=bool)

@@ -79,8 +79,17 @@ def _props_json(p: dict[str, Any]) -> str:
             text = "null"
         else:
             return _PROPS_JSON(p)
-        parts.append(_STRING_JSON(k) + ":" + text)
+        key = _KEY_TEXT.get(k)
+        if key is None:
+            key = _STRING_JSON(k) + ":"
+            if len(_KEY_TEXT) < 64:  # the few keys of the maps' features
+                _KEY_TEXT[k] = key
+        parts.append(key + text)
     return "{" + ",".join(parts) + "}"
+
+
+#: JSON text of the keys met, with the colon
+_KEY_TEXT: dict[str, str] = {}
 
 
 def _features_from_json(geometries: list[str], props: list[dict[str, Any]]) -> str:

@@ -55,7 +55,7 @@ from hazid.columns import isin
 from hazid.errors import CRSError, GeodataError, OutputError, check_choice
 from hazid.maps.assets import _install_assets
 from hazid.maps.base import _WORLD_TOL_M, BaseMap
-from hazid.maps.content import _col, _site_status
+from hazid.maps.content import _col, _filled, _site_status
 from hazid.maps.elements import _Finish, _LayerControl, _Legend, _Map, _Registry
 from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs, _select_countries
 from hazid.maps.labels import check_map_lang, text
@@ -343,11 +343,7 @@ def screening_map(
 
     status = _site_status(sites, affected)
     names = dict(
-        zip(
-            sites["site_id"],
-            _col(sites, "site_name", "").astype(object).where(lambda s: s.notna(), ""),
-            strict=True,
-        )
+        zip(sites["site_id"].tolist(), _filled(_col(sites, "site_name", ""), ""), strict=True)
     )
     cluster = "sites" in wanted and cluster_threshold is not None and len(sites) > cluster_threshold
 
