@@ -331,3 +331,28 @@ def test_props_json_of_many_keys_as_the_encoder():
     for k in range(200):
         p = {f"k{k}": k, "tip": 'é<\\"', f"\u2028{k}": None}
         assert _props_json(p) == _PROPS_JSON(p)
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_site_country_as_before(dtype):
+    from hazid.maps.content import _site_country
+
+    sites = pd.DataFrame(
+        {
+            "site_country": pd.Series([" UZB", None, "", "KAZ ", np.nan, " ", "Ü<"], dtype=dtype),
+            "country": pd.Series(["AAA", "BBB", " CCC ", None, None, "DDD", "x"], dtype=dtype),
+        }
+    ).set_axis([3, 1, 4, 1, 5, 9, 2])
+    sc = sites["site_country"].astype(object).where(lambda s: s.notna(), "").tolist()
+    c = sites["country"].astype(object).where(lambda s: s.notna(), "").tolist()
+    old = [str(a).strip() or str(b).strip() for a, b in zip(sc, c, strict=True)]
+    got = _site_country(sites)
+    assert got.tolist() == old == ["UZB", "BBB", "CCC", "KAZ", "", "DDD", "Ü<"]
+    assert got.index.equals(sites.index) and got.dtype == object
+    mixed = pd.DataFrame({"site_country": [1, None, "2.5"], "country": ["A", "B", True]})
+    assert _site_country(mixed).tolist() == ["1", "B", "2.5"]
+    floats = pd.DataFrame({"site_country": [1, None, 2.5], "country": ["A", "B", True]})
+    assert _site_country(floats).tolist() == ["1.0", "B", "2.5"]
+    assert _site_country(sites.drop(columns="site_country")).tolist() == [
+        str(v).strip() for v in sites["country"].astype(object).where(sites["country"].notna(), "")
+    ]

@@ -163,10 +163,27 @@ def _site_status(sites: gpd.GeoDataFrame, affected: pd.DataFrame | None) -> pd.S
 
 def _site_country(sites: pd.DataFrame) -> pd.Series:
     """ISO3 of each site: ``site_country`` when known, else the inventory ``country``."""
-    sc = _filled(_col(sites, "site_country", ""), "")
-    c = _filled(_col(sites, "country", ""), "")
-    out = [str(a).strip() or str(b).strip() for a, b in zip(sc, c, strict=True)]
+    sc = _stripped(_col(sites, "site_country", ""))
+    c = _stripped(_col(sites, "country", ""))
+    out = [a or b for a, b in zip(sc, c, strict=True)]
     return pd.Series(out, index=sites.index, dtype=object)
+
+
+def _stripped(values: pd.Series) -> list[str]:
+    """``str(v).strip()`` of each value of a column, ``""`` for the missing ones.
+
+    A text column is stripped one distinct value at a time.
+
+    Examples
+    --------
+    >>> _stripped(pd.Series([" UZB", None, "KAZ ", " UZB"], dtype="str"))
+    ['UZB', '', 'KAZ', 'UZB']
+    """
+    if isinstance(values.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        once = [str(u).strip() for u in np.asarray(uniques, dtype=object).tolist()]
+        return np.asarray([*once, ""], dtype=object)[codes].tolist()  # code -1: missing
+    return [str(v).strip() for v in _filled(values, "")]
 
 
 def _filled(values: pd.Series, fill: Any) -> list[Any]:
