@@ -47,3 +47,36 @@ def test_pair_maps_same_bytes_with_workers(tmp_path, monkeypatch):
     assert parallel == serial
     assert b"North chlorine store" in serial["AAA-CCC_map.html"]
     assert b"North chlorine store" not in serial["AAA-BBB_map.html"]
+
+
+def test_pair_sites_as_the_row_filter():
+    activities = pd.DataFrame(
+        {
+            "origin": ["AAA", "AAA", "AAA", None, "AAA", "BBB", "AAA"],
+            "affected": ["BBB", "BBB", "CCC", "BBB", None, "AAA", "BBB"],
+            "status": ["notify", "consult", "notify", "notify", "notify", "notify", "domestic"],
+            "site_id": ["S1", "S2", "S1", "S3", "S4", "Ü<&", "S5"],
+        },
+        dtype="str",
+    )
+    got = mapfiles._pair_sites(activities)
+    pairs = {("AAA", "BBB"), ("AAA", "CCC"), ("BBB", "AAA"), ("CCC", "AAA"), ("AAA", "ZZZ")}
+    for origin, affected in pairs:
+        pick = activities[
+            (activities["origin"] == origin)
+            & (activities["affected"] == affected)
+            & activities["status"].isin(["notify", "consult"])
+        ]
+        assert got.get((origin, affected), set()) == set(pick["site_id"])
+    assert got[("AAA", "BBB")] == {"S1", "S2"}
+    assert mapfiles._pair_sites(activities.iloc[:0]) == {}
+
+
+def test_site_rows_without_attrs_share_the_rows():
+    res = _results()
+    res.sites.attrs = {"source": "inventory.csv"}
+    rows = mapfiles._SiteRows(res)
+    only = rows.only("sites", {"B"})
+    assert only.attrs == {} and res.sites.attrs == {"source": "inventory.csv"}
+    assert only["site_id"].tolist() == ["B"]
+    pd.testing.assert_frame_equal(only, res.sites[res.sites["site_id"] == "B"].copy())

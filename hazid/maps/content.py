@@ -42,18 +42,33 @@ def _esc_series(values: pd.Series, *, at_once_from: int = _AT_ONCE_FROM) -> pd.S
     >>> _esc_series(pd.Series(["a<b", None, 1.5, "O'Neil & Co"])).tolist()
     ['a&lt;b', '', '1.5', 'O&#x27;Neil &amp; Co']
     """
-    missing = values.isna().to_numpy()
-    text = values.astype(object).to_numpy()
+    out_list = _esc_values(values, at_once_from=at_once_from)
+    return pd.Series(out_list, index=values.index, dtype=object)
+
+
+def _esc_values(values: pd.Series, *, at_once_from: int = _AT_ONCE_FROM) -> list[str]:
+    """:func:`_esc_series` as a list (without making a Series).
+
+    Examples
+    --------
+    >>> _esc_values(pd.Series(["a<b", None, float("nan"), 2]))
+    ['a&lt;b', '', '', '2']
+    """
+    if isinstance(values.dtype, pd.StringDtype) and len(values) >= at_once_from:
+        # texts repeat (substances, operators, categories): each distinct one escaped once
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        once = _esc_values(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
+        return np.asarray([*once, ""], dtype=object)[codes].tolist()  # code -1: missing
+    text = values.to_numpy(dtype=object)
+    missing = pd.isna(text).tolist()
     esc = html.escape
     if len(text) < at_once_from:
-        out_list = [
+        return [
             "" if m else esc(str(v), quote=True)
-            for v, m in zip(text.tolist(), missing.tolist(), strict=True)
+            for v, m in zip(text.tolist(), missing, strict=True)
         ]
-        return pd.Series(out_list, index=values.index, dtype=object)
-    strs = ["" if m else str(v) for v, m in zip(text.tolist(), missing.tolist(), strict=True)]
-    out_list = _escape_joined(strs, lambda t: esc(t, quote=True))  # joined, escaped, split
-    return pd.Series(out_list, index=values.index, dtype=object)
+    strs = ["" if m else str(v) for v, m in zip(text.tolist(), missing, strict=True)]
+    return _escape_joined(strs, lambda t: esc(t, quote=True))  # joined, escaped, split
 
 
 def _esc_list(values: list[Any]) -> list[str]:
@@ -64,7 +79,7 @@ def _esc_list(values: list[Any]) -> list[str]:
     >>> _esc_list(["a<b", None])
     ['a&lt;b', '']
     """
-    return _esc_series(pd.Series(values, dtype=object)).tolist()
+    return _esc_values(pd.Series(values, dtype=object))
 
 
 def _fmt(value: Any) -> str:
@@ -95,14 +110,25 @@ def _text_col(df: pd.DataFrame, name: str) -> pd.Series:
 def _num_col(df: pd.DataFrame, name: str) -> pd.Series:
     """Column as formatted numbers (as :func:`_fmt`, a column at a time)."""
     col = pd.to_numeric(_col(df, name), errors="coerce")
-    x = col.to_numpy(dtype=float, na_value=np.nan)
+    out = _fmt_array(col.to_numpy(dtype=float, na_value=np.nan))
+    return pd.Series(out, index=col.index, dtype=object)
+
+
+def _fmt_array(x: np.ndarray) -> np.ndarray:
+    """:func:`_fmt` of each number of a float array (object array of texts).
+
+    Examples
+    --------
+    >>> _fmt_array(np.array([1234.5, 0.01234, np.nan, -0.0])).tolist()
+    ['1,234', '0.0123', '–', '-0']
+    """
     out = np.full(len(x), "–", dtype=object)
     finite = np.isfinite(x)
     big = finite & (np.abs(x) >= 999.5)
     small = finite & ~big
     out[big] = [f"{v:,.0f}" for v in x[big].tolist()]
     out[small] = [f"{v:.3g}" for v in x[small].tolist()]
-    return pd.Series(out, index=col.index, dtype=object)
+    return out
 
 
 def _lookup(keys: pd.Series, mapping: Any) -> pd.Series:
@@ -113,6 +139,8 @@ def _lookup(keys: pd.Series, mapping: Any) -> pd.Series:
 
 def _truthy(s: pd.Series) -> pd.Series:
     """Booleans from a column that may hold bools, 0/1, strings or missing values."""
+    if s.dtype == np.bool_:  # True and False, as their texts "true" and "false" would give
+        return pd.Series(s.to_numpy(), index=s.index, dtype=bool)
     yes = _TRUE_TEXTS
     flags = [str(v).strip().lower() in yes for v in s.astype(object).tolist()]
     return pd.Series(flags, index=s.index, dtype=bool)
@@ -135,20 +163,52 @@ def _site_status(sites: gpd.GeoDataFrame, affected: pd.DataFrame | None) -> pd.S
 
 def _site_country(sites: pd.DataFrame) -> pd.Series:
     """ISO3 of each site: ``site_country`` when known, else the inventory ``country``."""
-    sc = _col(sites, "site_country", "").astype(object).where(lambda s: s.notna(), "")
-    c = _col(sites, "country", "").astype(object).where(lambda s: s.notna(), "")
-    out = [str(a).strip() or str(b).strip() for a, b in zip(sc.tolist(), c.tolist(), strict=True)]
+    sc = _stripped(_col(sites, "site_country", ""))
+    c = _stripped(_col(sites, "country", ""))
+    out = [a or b for a, b in zip(sc, c, strict=True)]
     return pd.Series(out, index=sites.index, dtype=object)
+
+
+def _stripped(values: pd.Series) -> list[str]:
+    """``str(v).strip()`` of each value of a column, ``""`` for the missing ones.
+
+    A text column is stripped one distinct value at a time.
+
+    Examples
+    --------
+    >>> _stripped(pd.Series([" UZB", None, "KAZ ", " UZB"], dtype="str"))
+    ['UZB', '', 'KAZ', 'UZB']
+    """
+    if isinstance(values.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        once = [str(u).strip() for u in np.asarray(uniques, dtype=object).tolist()]
+        return np.asarray([*once, ""], dtype=object)[codes].tolist()  # code -1: missing
+    return [str(v).strip() for v in _filled(values, "")]
+
+
+def _filled(values: pd.Series, fill: Any) -> list[Any]:
+    """Values of a column as a list, ``fill`` for the missing ones.
+
+    As ``values.astype(object).where(values.notna(), fill).tolist()``, without the Series.
+
+    Examples
+    --------
+    >>> _filled(pd.Series(["a", None, float("nan"), 1.5]), "")
+    ['a', '', '', 1.5]
+    """
+    text = values.to_numpy(dtype=object)
+    return [fill if m else v for v, m in zip(text.tolist(), pd.isna(text).tolist(), strict=True)]
 
 
 def _texts(df: pd.DataFrame, name: str) -> list[str]:
     """Column as a list of HTML-escaped strings (missing values empty)."""
-    return _text_col(df, name).tolist()
+    return _esc_values(_col(df, name))
 
 
 def _nums(df: pd.DataFrame, name: str) -> list[str]:
     """Column as a list of formatted numbers (as :func:`_num_col`)."""
-    return _num_col(df, name).tolist()
+    col = pd.to_numeric(_col(df, name), errors="coerce")
+    return _fmt_array(col.to_numpy(dtype=float, na_value=np.nan)).tolist()
 
 
 def _inventory_rows(holdings: pd.DataFrame | None) -> dict[str, str]:
@@ -258,17 +318,15 @@ def _site_popups(
     """Popup HTML of each site."""
     ids = sites["site_id"]
     inv, aff = _inventory_rows(holdings), _affected_rows(affected)
-    n_aff = (
-        affected.groupby("site_id")["affected"].nunique().to_dict() if affected is not None else {}
-    )
+    n_aff = _parties_by_site(affected)
     labels = {k: v["label"] for k, v in SITE_STATUS_STYLE.items()}
     out = []
     for i, e, name, operator, country, reasons, st in zip(
         ids.tolist(),
-        _esc_series(ids).tolist(),
+        _esc_values(ids),
         _texts(sites, "site_name"),
         _texts(sites, "operator"),
-        _esc_series(_site_country(sites)).tolist(),
+        _esc_values(_site_country(sites)),
         _texts(sites, "reasons"),
         status.tolist(),
         strict=True,
@@ -285,6 +343,29 @@ def _site_popups(
             f"{inv_html}{reasons_html}{aff_html}</div>"
         )
     return out
+
+
+def _parties_by_site(affected: pd.DataFrame | None) -> dict[Any, int]:
+    """Count the distinct affected Parties of each site (missing ones not counted).
+
+    As ``affected.groupby("site_id")["affected"].nunique().to_dict()`` for the sites with a
+    Party, in one pass.
+
+    Examples
+    --------
+    >>> _parties_by_site(pd.DataFrame({"site_id": ["a", "b", "a", "a"],
+    ...                                "affected": ["X", None, "Y", "X"]}))
+    {'a': 2}
+    """
+    if affected is None:
+        return {}
+    parties: dict[Any, set[Any]] = {}
+    for site, party in zip(
+        _filled(affected["site_id"], None), _filled(affected["affected"], None), strict=True
+    ):
+        if site is not None and party is not None:
+            parties.setdefault(site, set()).add(party)
+    return {k: len(v) for k, v in parties.items()}
 
 
 def _swatch(kind: str, colour: str, fill: str | None = None, opacity: float = 1.0) -> str:

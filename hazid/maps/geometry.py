@@ -79,8 +79,17 @@ def _props_json(p: dict[str, Any]) -> str:
             text = "null"
         else:
             return _PROPS_JSON(p)
-        parts.append(_STRING_JSON(k) + ":" + text)
+        key = _KEY_TEXT.get(k)
+        if key is None:
+            key = _STRING_JSON(k) + ":"
+            if len(_KEY_TEXT) < 64:  # the few keys of the maps' features
+                _KEY_TEXT[k] = key
+        parts.append(key + text)
     return "{" + ",".join(parts) + "}"
+
+
+#: JSON text of the keys met, with the colon
+_KEY_TEXT: dict[str, str] = {}
 
 
 def _features_from_json(geometries: list[str], props: list[dict[str, Any]]) -> str:
@@ -300,16 +309,19 @@ def _zone_circles(
     merc = _project(geoms, _MERCATOR)
     cen = shapely.get_coordinates(shapely.centroid(merc))
     coords, idx = shapely.get_coordinates(merc, return_index=True)
-    # the vertices and the midpoints of the edges (a polygon's vertices alone may lie on a circle)
-    same = idx[1:] == idx[:-1]
-    mid = (coords[1:][same] + coords[:-1][same]) / 2.0
-    coords = np.concatenate([coords, mid])
-    idx = np.concatenate([idx, idx[1:][same]])
-    dist = np.hypot(coords[:, 0] - cen[idx, 0], coords[:, 1] - cen[idx, 1])
+    x, y = coords[:, 0], coords[:, 1]
+    cx, cy = cen[idx, 0], cen[idx, 1]
     rmin = np.full(n, np.inf)
     rmax = np.zeros(n)
+    dist = np.hypot(x - cx, y - cy)
     np.minimum.at(rmin, idx, dist)
     np.maximum.at(rmax, idx, dist)
+    # the midpoints of the edges too (a polygon's vertices alone may lie on a circle)
+    a = np.flatnonzero(idx[1:] == idx[:-1])
+    b = a + 1
+    dist = np.hypot((x[b] + x[a]) / 2.0 - cx[b], (y[b] + y[a]) / 2.0 - cy[b])
+    np.minimum.at(rmin, idx[b], dist)
+    np.maximum.at(rmax, idx[b], dist)
     lat = np.degrees(2.0 * np.arctan(np.exp(cen[:, 1] / _R_MERCATOR)) - np.pi / 2.0)
     scale = np.cos(np.radians(lat))  # ground metres per Web Mercator metre
     equivalent = np.sqrt(shapely.area(merc) / np.pi) * scale
@@ -368,14 +380,26 @@ def _segment_entries(segs: np.ndarray, polys: np.ndarray) -> np.ndarray:
     whole) gives the same intersection at a fraction of the cost, as the dossiers intersect
     (:func:`hazid.notify.activity._intersection`, the whole outline where GEOS fails on a piece).
     """
-    windows: dict[int, _CountryWindows] = {}
     out = np.empty(len(segs), dtype=object)
     for i, (seg, poly) in enumerate(zip(segs, polys, strict=True)):
-        win = windows.get(id(poly))
-        if win is None:
-            win = windows[id(poly)] = _CountryWindows(poly)
-        out[i] = _intersection(seg, win)
+        out[i] = _intersection(seg, _windows(poly))
     return out
+
+
+#: the windows of the last countries intersected, by ``id`` of the polygon (kept alive by its
+#: windows, so that the ``id`` stands for it): the maps of a run share their countries
+_WINDOWS: dict[int, _CountryWindows] = {}
+_WINDOWS_MAX = 16
+
+
+def _windows(poly: Any) -> _CountryWindows:
+    """Return the :class:`_CountryWindows` of ``poly``, kept for the next segments and maps."""
+    win = _WINDOWS.get(id(poly))
+    if win is None or win.geom is not poly:
+        if len(_WINDOWS) >= _WINDOWS_MAX:
+            _WINDOWS.clear()
+        win = _WINDOWS[id(poly)] = _CountryWindows(poly)
+    return win
 
 
 def _first_meeting(coords: np.ndarray, owner: np.ndarray, polys: np.ndarray) -> np.ndarray:

@@ -26,14 +26,16 @@ from hazid.maps.content import (
     _esc,
     _esc_list,
     _esc_series,
+    _filled,
     _fmt,
     _is_water,
     _lookup,
     _num_col,
+    _nums,
     _site_country,
     _site_popups,
     _swatch,
-    _text_col,
+    _texts,
     _truthy,
 )
 from hazid.maps.elements import Parted, _Labels, _Registry, _VectorLayer
@@ -196,8 +198,8 @@ def _zone_texts(zones: gpd.GeoDataFrame, hazard: list[str], names: dict[str, str
     """Tooltip and popup HTML of each consequence zone (two lists)."""
     zsite = _site_names(zones["site_id"], names)
     hz = _esc_list(hazard)
-    km = _num_col(zones, "zone_km").tolist()
-    key = _text_col(zones, "substance_key").tolist()
+    km = _nums(zones, "zone_km")
+    key = _texts(zones, "substance_key")
     tip = [f"{z}: {h} zone {k} km ({s})" for z, h, k, s in zip(zsite, hz, km, key, strict=True)]
     capped = _truthy(_col(zones, "capped", False)).tolist()
     default = _truthy(_col(zones, "default_used", False)).tolist()
@@ -212,10 +214,10 @@ def _zone_texts(zones: gpd.GeoDataFrame, hazard: list[str], names: dict[str, str
             hz,
             key,
             km,
-            _text_col(zones, "model").tolist(),
+            _texts(zones, "model"),
             capped,
             default,
-            _text_col(zones, "note").tolist(),
+            _texts(zones, "note"),
             strict=True,
         )
     ]
@@ -230,7 +232,7 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
     equivalent radius (in the local azimuthal equidistant projection, metres), so that small
     zones keep their shape.
     """
-    hazard = _col(zones, "hazard", "").astype(object).where(lambda s: s.notna(), "").astype(str)
+    hazard = np.array([str(h) for h in _filled(_col(zones, "hazard", ""), "")], dtype=object)
     geoms = zones.geometry.to_numpy()
     circle, centre, radius = _zone_circles(geoms, c.tol, _ZONE_TOLERANCE_FRACTION)
     zgeoms = np.empty(len(geoms), dtype=object)
@@ -242,12 +244,11 @@ def _add_zones(c: _Canvas, zones: gpd.GeoDataFrame, names: dict[str, str]) -> No
         zgeoms[other] = _simplify(geoms[other], c.crs, ztol)
     r_m = np.where(circle, np.round(radius, 1), 0.0)
     tip, popup = _zone_texts(zones, hazard.tolist(), names)
-    order = [h for h in ZONE_COLOURS if (hazard == h).any()] + sorted(
-        set(hazard) - set(ZONE_COLOURS)
-    )
+    present = set(hazard.tolist())
+    order = [h for h in ZONE_COLOURS if h in present] + sorted(present - set(ZONE_COLOURS))
     zleg = []
     for h in order:
-        sel = np.flatnonzero((hazard == h).to_numpy())
+        sel = np.flatnonzero(hazard == h)
         colour = ZONE_COLOURS.get(h, _OTHER_ZONE_COLOUR)
         label = h or "unspecified"
         style = {
@@ -319,9 +320,9 @@ def _add_traces(
         f"{w}: {r} — {c} ({k} km traced)"
         for w, r, c, k in zip(
             _site_names(paths["site_id"], names),
-            _text_col(paths, "river").tolist(),
+            _texts(paths, "river"),
             _esc_list([str(c).replace(";", " → ") for c in countries.tolist()]),
-            _num_col(paths, "length_km").tolist(),
+            _nums(paths, "length_km"),
             strict=True,
         )
     ]
@@ -453,16 +454,21 @@ def _crossings(
     """
     if affected is None:
         return [], []
-    water = affected.loc[_is_water(affected).to_numpy()]
-    if water.empty:
-        return [], []
     first_path: dict[str, Any] = {}  # the first trace of each site
     for site, geom in zip(paths["site_id"].tolist(), paths.geometry.to_numpy(), strict=True):
         first_path.setdefault(site, geom)
-    water = water.iloc[[i for i, s in enumerate(water["site_id"].tolist()) if s in first_path]]
-    if water.empty:
+    site_ids = affected["site_id"].tolist()
+    water = np.array(  # positions of the water rows of a site with a trace
+        [
+            i
+            for i in np.flatnonzero(_is_water(affected).to_numpy()).tolist()
+            if site_ids[i] in first_path
+        ],
+        dtype=np.int64,
+    )
+    if not len(water):
         return [], []
-    lines = np.array([first_path[s] for s in water["site_id"].tolist()], dtype=object)
+    lines = np.array([first_path[site_ids[i]] for i in water.tolist()], dtype=object)
     lines = np.where(
         shapely.get_type_id(lines) == 5, shapely.line_merge(lines), lines
     )  # MultiLineString -> LineString where it joins up
@@ -470,7 +476,8 @@ def _crossings(
     if borders is not None:
         iso = borders["iso_a3"].astype(str)
         poly_of = dict(zip(iso, borders.geometry, strict=True))
-        polys = np.array([poly_of.get(str(a)) for a in water["affected"]], dtype=object)
+        parties = affected["affected"].tolist()
+        polys = np.array([poly_of.get(str(parties[i])) for i in water.tolist()], dtype=object)
         has = np.array([p is not None for p in polys])
         if has.any():
             inter = _entry_parts(lines[has], polys[has])
@@ -483,16 +490,18 @@ def _crossings(
                 met = np.unique(idx)
                 rows = np.flatnonzero(has)[met]
                 points[rows] = shapely.line_interpolate_point(lines[rows], least[met])
-    river_km = pd.to_numeric(_col(water, "river_km"), errors="coerce").to_numpy()
+    river_km = pd.to_numeric(_col(affected, "river_km"), errors="coerce").to_numpy()[water]
     for i in np.flatnonzero(pd.isna(points)):
         if np.isfinite(river_km[i]):
             points[i] = _point_along_km(lines[i], float(river_km[i]))
     keep = np.flatnonzero(~pd.isna(points))
-    rows = water.iloc[keep]
-    arrival = pd.to_numeric(_col(rows, "arrival_h"), errors="coerce").to_numpy(dtype=float)
+    rows = water[keep].tolist()  # positions in affected of the rows drawn
+    arrival = pd.to_numeric(_col(affected, "arrival_h"), errors="coerce").to_numpy(dtype=float)
+    arrival = arrival[rows]
     cols = {
-        c: _col(rows, c).astype(object).where(lambda v: v.notna(), None).tolist()
+        c: [values[i] for i in rows]
         for c in ("site_id", "affected", "river", "river_km", "arrival_h", "peak_h", "peak_mg_l")
+        for values in [_filled(_col(affected, c), None)]
     }
     props = []
     for k in range(len(rows)):

@@ -46,7 +46,7 @@ def dossier_maps(
         if isinstance(rec.dossier, str) and rec.dossier
     ]
     rows = _SiteRows(results)
-    context = (results, activities, folder, tiles, lang, base, rows)
+    context = (results, _pair_sites(activities), folder, tiles, lang, base, rows)
     if workers < 2 or len(jobs) < PARALLEL_FROM or not can_fork():
         for job in jobs:
             _pair_map(context, job)
@@ -57,14 +57,9 @@ def dossier_maps(
 
 
 def _pair_map(context: Any, job: tuple[str, str, str]) -> None:
-    results, activities, folder, tiles, lang, base, rows = context
+    results, pair_sites, folder, tiles, lang, base, rows = context
     origin, affected_iso, dossier = job
-    pick = activities[
-        (activities["origin"] == origin)
-        & (activities["affected"] == affected_iso)
-        & activities["status"].isin(["notify", "consult"])
-    ]
-    ids = set(pick["site_id"])
+    ids = pair_sites.get((origin, affected_iso), set())
     affected = rows.only("affected", ids)
     affected = affected[affected["affected"] == affected_iso]
     subset = dataclasses.replace(
@@ -84,14 +79,34 @@ def _pair_map(context: Any, job: tuple[str, str, str]) -> None:
     )
 
 
+def _pair_sites(activities: pd.DataFrame) -> dict[tuple[Any, Any], set[Any]]:
+    """Site ids of the activities to notify or consult of each (origin, affected) pair.
+
+    Found in one pass for all the maps; as the ``site_id`` of the rows whose ``origin`` and
+    ``affected`` equal the pair's (a missing code equals nothing) and whose ``status`` is
+    ``notify`` or ``consult``.
+    """
+    keep = activities["status"].isin(["notify", "consult"]).to_numpy()
+    out: dict[tuple[Any, Any], set[Any]] = {}
+    for origin, affected, site in zip(
+        activities["origin"].to_numpy(dtype=object)[keep].tolist(),
+        activities["affected"].to_numpy(dtype=object)[keep].tolist(),
+        activities["site_id"].to_numpy(dtype=object)[keep].tolist(),
+        strict=True,
+    ):
+        if not (pd.isna(origin) or pd.isna(affected)):
+            out.setdefault((origin, affected), set()).add(site)
+    return out
+
+
 class _SiteRows:
     """The rows of each result table by site, found once for all the maps of a run."""
 
     TABLES = ("sites", "holdings", "zones", "affected", "river_paths")
 
     def __init__(self, results: Any) -> None:
-        self.results = results
-        self.rows = {name: rows_by_site(getattr(results, name)) for name in self.TABLES}
+        self.tables = {name: _bare(getattr(results, name)) for name in self.TABLES}
+        self.rows = {name: rows_by_site(table) for name, table in self.tables.items()}
 
     def only(self, name: str, ids: set[str]) -> Any:
         """Rows of table ``name`` whose ``site_id`` is in ``ids``, in the table's order.
@@ -99,10 +114,16 @@ class _SiteRows:
         Without the table's ``attrs`` (metadata of its source, unused by the maps, which pandas
         would deep-copy at every operation on the rows).
         """
-        rows = rows_of(getattr(self.results, name), self.rows[name], ids)
-        if rows is not None:
-            rows.attrs = {}
-        return rows
+        return rows_of(self.tables[name], self.rows[name], ids)
+
+
+def _bare(table: Any) -> Any:
+    """``table`` without its ``attrs`` (a shallow copy: the data are shared), None for None."""
+    if table is None:
+        return None
+    out = table.copy(deep=False)
+    out.attrs = {}
+    return out
 
 
 def borders_used(results: Any) -> gpd.GeoDataFrame | None:
