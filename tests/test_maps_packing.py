@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hazid.maps import elements
-from hazid.maps.elements import Parted, _pack
+from hazid.maps import packing
 from hazid.maps.geometry import _feature_parts, _features_from_json
+from hazid.maps.packing import Parted, _pack
 
 
 def _inflate(packed: str) -> str:
@@ -20,8 +20,8 @@ def _inflate(packed: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_parts(monkeypatch):
-    monkeypatch.setattr(elements, "_parts", {})
-    monkeypatch.setattr(elements, "_parts_size", [0])
+    monkeypatch.setattr(packing, "_parts", {})
+    monkeypatch.setattr(packing, "_parts_size", [0])
 
 
 @settings(max_examples=200, deadline=None)
@@ -36,17 +36,17 @@ def test_parted_text_inflates_to_its_parts_joined(parts):
 def test_kept_parts_are_used_and_forgotten_beyond_the_limit(monkeypatch):
     parts = ["{" + str(i) * 4000 + "}" for i in range(10)]
     first = _pack(Parted(parts))
-    assert len(elements._parts) == 10
+    assert len(packing._parts) == 10
     calls = []
-    monkeypatch.setattr(elements.zlib, "compressobj", lambda *a: calls.append(a))
+    monkeypatch.setattr(packing.zlib, "compressobj", lambda *a: calls.append(a))
     assert _pack(Parted(parts)) == first and calls == []  # no part deflated again
     monkeypatch.undo()
-    monkeypatch.setattr(elements, "_parts", {})
-    monkeypatch.setattr(elements, "_parts_size", [0])
-    monkeypatch.setattr(elements, "_PARTS_KEPT", 20_000)
+    monkeypatch.setattr(packing, "_parts", {})
+    monkeypatch.setattr(packing, "_parts_size", [0])
+    monkeypatch.setattr(packing, "_PARTS_KEPT", 20_000)
     assert _inflate(_pack(Parted(parts))) == "".join(parts)
-    assert 0 < elements._parts_size[0] <= 20_000
-    assert 0 < len(elements._parts) < 10
+    assert 0 < packing._parts_size[0] <= 20_000
+    assert 0 < len(packing._parts) < 10
 
 
 @pytest.mark.parametrize("n", [0, 1, 3])
@@ -62,8 +62,8 @@ def test_feature_parts_join_to_the_collection(n):
 
 
 def test_large_texts_are_packed_at_their_level_small_ones_at_the_fastest(monkeypatch):
-    monkeypatch.setattr(elements, "_CACHE_BELOW", 5000)
+    monkeypatch.setattr(packing, "_CACHE_BELOW", 5000)
     small, large = "[" + "1.5," * 1000 + "2]", "[" + '"a popup",' * 1000 + '"b"]'
-    assert elements._PACK_LEVEL == 1 and elements._PACK_LEVEL_LARGE == 3
+    assert packing._PACK_LEVEL == 1 and packing._PACK_LEVEL_LARGE == 3
     for text, level in ((small, 1), (large, 3)):
         assert _pack(text) == base64.b64encode(zlib.compress(text.encode(), level)).decode()

@@ -6,11 +6,9 @@ copied to ``data-hazid-*`` attributes of the map container when the page is read
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import re
-import zlib
 from typing import Any
 
 import folium
@@ -22,6 +20,7 @@ from folium.template import Template
 
 from hazid.maps.assets import _Raw
 from hazid.maps.cluster import CELL_PX, FLAT_ZOOM
+from hazid.maps.packing import _pack
 from hazid.maps.styles import _PANES
 
 #: GeoJSON text longer than this (characters) is embedded compressed.
@@ -275,101 +274,6 @@ reg.declutter = function () {
     }
 };
 """
-
-
-class Parted(str):
-    """A text made of parts, packed part by part (:func:`_pack`).
-
-    The countries of a run's maps come back in many maps, each time among other countries:
-    packed apart, each country is deflated once per process.
-
-    Examples
-    --------
-    >>> t = Parted(["[", "1", ",2", "]"])
-    >>> t, t.parts
-    ('[1,2]', ('[', '1', ',2', ']'))
-    """
-
-    parts: tuple[str, ...]
-
-    def __new__(cls, parts: list[str]) -> Parted:  # noqa: D102 (the class says it)
-        self = super().__new__(cls, "".join(parts))
-        self.parts = tuple(parts)
-        return self
-
-
-def _pack(data: str) -> str:
-    """Deflate (zlib) and base64-encode ``data``.
-
-    Layers of a few megabytes (the countries, the same on every map of a run) are packed once;
-    a :class:`Parted` text is packed part by part (:func:`_pack_parts`).
-    """
-    if isinstance(data, Parted):
-        return _pack_parts(data.parts)
-    return _pack_cached(data) if len(data) < _CACHE_BELOW else _deflate(data)
-
-
-#: zlib header (RFC 1950) of a stream packed by parts: deflate, 32 KiB window, fastest level
-_ZLIB_HEADER = b"\x78\x01"
-#: the last, empty block of a deflate stream (RFC 1951: final, fixed Huffman codes, end code)
-_LAST_BLOCK = b"\x03\x00"
-#: Deflated parts kept per process (characters of the parts plus bytes deflated); beyond
-#: this, the kept parts are forgotten.
-_PARTS_KEPT = 64_000_000
-_parts: dict[str, bytes] = {}
-_parts_size = [0]
-
-
-def _pack_parts(parts: tuple[str, ...]) -> str:
-    """One zlib stream of ``parts``, each deflated on its own and kept for the next maps.
-
-    Each part is a run of deflate blocks that refers to nothing before it and ends on a byte
-    boundary (:func:`_deflate_part`), so the parts follow each other in one stream; the
-    checksum is that of the whole text. Any zlib reader (the browser's
-    ``DecompressionStream``) inflates it to the text of the parts joined.
-    """
-    check = 1
-    for part in parts:
-        check = zlib.adler32(part.encode("utf-8"), check)
-    body = b"".join([_ZLIB_HEADER, *map(_deflate_part, parts), _LAST_BLOCK])
-    return base64.b64encode(body + check.to_bytes(4, "big")).decode("ascii")
-
-
-def _deflate_part(part: str) -> bytes:
-    """Raw deflate blocks of ``part`` (no header, not final), flushed to a byte boundary."""
-    got = _parts.get(part)
-    if got is None:
-        z = zlib.compressobj(_PACK_LEVEL, zlib.DEFLATED, -15)
-        got = z.compress(part.encode("utf-8")) + z.flush(zlib.Z_SYNC_FLUSH)
-        size = len(part) + len(got)
-        if _parts_size[0] + size > _PARTS_KEPT:
-            _parts.clear()
-            _parts_size[0] = 0
-        _parts[part] = got
-        _parts_size[0] += size
-    return got
-
-
-#: zlib level of the packed layers: the fastest (level 6 makes the countries a sixth smaller
-#: and takes ten times longer, 0.4 s for the world)...
-_PACK_LEVEL = 1
-#: ... except texts of at least :data:`_CACHE_BELOW` characters (the popups of many sites):
-#: level 3 makes them a sixth smaller for about 5 % more time (the popups of 100,000 sites,
-#: 51 MB: 4.2 MB against 5.0 MB at level 1, in 0.18 s); level 6, a third smaller than level 1,
-#: takes twice as long as level 3 (3.4 MB in 0.39 s).
-_PACK_LEVEL_LARGE = 3
-#: Layer texts shorter than this (characters) are packed once per process.
-_CACHE_BELOW = 8_000_000
-
-
-@functools.lru_cache(maxsize=8)
-def _pack_cached(data: str) -> str:
-    return _deflate(data)
-
-
-def _deflate(data: str) -> str:
-    level = _PACK_LEVEL if len(data) < _CACHE_BELOW else _PACK_LEVEL_LARGE
-    return base64.b64encode(zlib.compress(data.encode("utf-8"), level)).decode("ascii")
 
 
 class _Labels(_RawScript, Layer):

@@ -38,7 +38,7 @@ from hazid.maps.content import (
     _texts,
     _truthy,
 )
-from hazid.maps.elements import Parted, _Labels, _Registry, _VectorLayer
+from hazid.maps.elements import _Labels, _Registry, _VectorLayer
 from hazid.maps.geometry import (
     _decimals,
     _entry_parts,
@@ -51,6 +51,7 @@ from hazid.maps.geometry import (
     _zone_circles,
 )
 from hazid.maps.labels import text
+from hazid.maps.packing import Parted
 from hazid.maps.styles import (
     _AFFECTED_STYLE,
     _COUNTRY_STYLE,
