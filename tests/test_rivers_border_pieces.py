@@ -74,3 +74,39 @@ def test_pieces_far_from_every_reach_are_dropped():
     far = borders.index[borders["iso_a3"] == "FAR"][0]
     assert far in own and far not in near_own  # the other continent's pieces are gone
     assert set(near_own) == {0}  # the box around the reach; its neighbours are 0.4 degrees off
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([60.0, 60.5, 61.0, 62.0, 63.0]),
+            st.sampled_from([40.0, 40.5, 41.0, 42.0]),
+            st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0]),
+            st.sampled_from([-1.0, 0.0, 0.5, 1.0]),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_reaches_touching_a_country_only_at_a_point_are_not_in_it(lines):
+    # reaches starting, ending or running on the grid's borders, or crossing them
+    geoms = [shapely.LineString([(x, y), (x + dx, y + dy)]) for x, y, dx, dy in lines]
+    rgeom = np.array(geoms, dtype=object)
+    borders = _world(_GRID)
+    bgeom = borders.geometry.to_numpy()
+    codes = np.arange(len(bgeom))
+    ri, _, bi = countries._crossed_countries(rgeom, bgeom, codes, None, np.zeros((0, 4)))
+    got = sorted(zip(ri.tolist(), bi.tolist(), strict=True))
+    # straightforward: every country met, less those only touched by a reach in several
+    met = [
+        (r, b)
+        for r in range(len(rgeom))
+        for b in range(len(bgeom))
+        if rgeom[r].intersects(bgeom[b])
+    ]
+    count = np.bincount([r for r, _ in met], minlength=len(rgeom))
+    want = sorted(
+        (r, b) for r, b in met if count[r] == 1 or not shapely.touches(rgeom[r], bgeom[b])
+    )
+    assert got == want
