@@ -39,12 +39,13 @@ def test_country_spans_are_the_same_as_with_every_border_piece(lines, tolerance_
     )
     borders = _world(_GRID)
     kept = countries._country_spans(reaches, borders, border_tolerance_km=tolerance_km)
-    real = countries._near_box
+    real = countries._near_box, countries._near_window
     try:
         countries._near_box = lambda parts, owners, rgeom, tol: (parts, owners)
+        countries._near_window = lambda rgeom, tol: None
         every = countries._country_spans(reaches, borders, border_tolerance_km=tolerance_km)
     finally:
-        countries._near_box = real
+        countries._near_box, countries._near_window = real
     for a, b in zip(kept, every, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -74,3 +75,63 @@ def test_pieces_far_from_every_reach_are_dropped():
     far = borders.index[borders["iso_a3"] == "FAR"][0]
     assert far in own and far not in near_own  # the other continent's pieces are gone
     assert set(near_own) == {0}  # the box around the reach; its neighbours are 0.4 degrees off
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([60.0, 60.5, 61.0, 62.0, 63.0]),
+            st.sampled_from([40.0, 40.5, 41.0, 42.0]),
+            st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0]),
+            st.sampled_from([-1.0, 0.0, 0.5, 1.0]),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_reaches_touching_a_country_only_at_a_point_are_not_in_it(lines):
+    # reaches starting, ending or running on the grid's borders, or crossing them
+    geoms = [shapely.LineString([(x, y), (x + dx, y + dy)]) for x, y, dx, dy in lines]
+    rgeom = np.array(geoms, dtype=object)
+    borders = _world(_GRID)
+    bgeom = borders.geometry.to_numpy()
+    codes = np.arange(len(bgeom))
+    ri, _, bi = countries._crossed_countries(rgeom, bgeom, codes, None, np.zeros((0, 4)))
+    got = sorted(zip(ri.tolist(), bi.tolist(), strict=True))
+    # straightforward: every country met, less those only touched by a reach in several
+    met = [
+        (r, b)
+        for r in range(len(rgeom))
+        for b in range(len(bgeom))
+        if rgeom[r].intersects(bgeom[b])
+    ]
+    count = np.bincount([r for r, _ in met], minlength=len(rgeom))
+    want = sorted(
+        (r, b) for r, b in met if count[r] == 1 or not shapely.touches(rgeom[r], bgeom[b])
+    )
+    assert got == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 150), min_size=1, max_size=6),
+    st.tuples(st.floats(-5.0, 5.0), st.floats(-5.0, 5.0), st.floats(0.0, 6.0), st.floats(0.0, 6.0)),
+)
+def test_pieces_made_in_a_window_are_those_meeting_it(lengths, box):
+    # zigzag lines of various lengths: the pieces made only in the window are those, among all,
+    # whose box meets the window (in the same order, the same vertices)
+    lines = np.array(
+        [
+            shapely.LineString([(-3.0 + 0.1 * k, (-1.0) ** k * 0.05 * k + j) for k in range(n + 2)])
+            for j, n in enumerate(lengths)
+        ],
+        dtype=object,
+    )
+    owner = np.arange(len(lines)) * 10
+    window = (box[0], box[1], box[0] + box[2], box[1] + box[3])
+    every, every_own = countries._chunk_lines(lines, owner, max_vertices=8)
+    meets = countries._box_meets(shapely.bounds(every), window)
+    some, some_own = countries._chunk_lines(lines, owner, max_vertices=8, window=window)
+    assert some_own.tolist() == every_own[meets].tolist()
+    assert [g.wkb for g in some] == [g.wkb for g in every[meets]]

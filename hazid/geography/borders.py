@@ -365,17 +365,21 @@ def _one_row_per_country(
     The name comes from a feature whose code was in the primary column, else
     from any named feature, else from the ISO table.
     """
-    frame = pd.DataFrame({"iso_a3": codes, "name": names, "primary_ok": primary_ok, "geom": geoms})
     names3 = _iso3_names()
+    names = np.asarray(names, dtype=object)
+    uniq, group = np.unique(np.asarray(codes, dtype=object), return_inverse=True)
+    order = np.argsort(group, kind="stable")  # each code's features in the layer's order
+    starts = np.searchsorted(group[order], np.arange(len(uniq) + 1))
     rows = []
-    for code, grp in frame.groupby("iso_a3", sort=True):
-        named = grp[grp["primary_ok"] & (grp["name"] != "")]
-        name = named["name"].iloc[0] if len(named) else next((n for n in grp["name"] if n), "")
+    for g, code in enumerate(uniq.tolist()):
+        at = order[starts[g] : starts[g + 1]]
+        named = at[primary_ok[at] & (names[at] != "")]
+        name = names[named[0]] if len(named) else next((n for n in names[at] if n), "")
         name = name or names3.get(code, code)
-        if len(grp) == 1:
-            geom = grp["geom"].iloc[0]
+        if len(at) == 1:
+            geom = geoms[at[0]]
         else:
-            geom = shapely.union_all(grp["geom"].to_numpy())
+            geom = shapely.union_all(geoms[at])
             geom = _polygonal(np.array([geom], dtype=object))[0]
         rows.append((code, name, geom))
     return gpd.GeoDataFrame(

@@ -80,18 +80,24 @@ def _normalise_codes(values: pd.Series) -> pd.Series:
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Keep only the polygonal parts of each geometry, as MultiPolygons (None if nothing left)."""
-    out = np.empty(len(geoms), dtype=object)
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            out[i] = None
-            continue
-        parts = shapely.get_parts(g)
-        polys = [p for p in parts if p.geom_type == "Polygon" and not p.is_empty]
-        for p in parts:
-            if p.geom_type in {"MultiPolygon", "GeometryCollection"}:
-                polys.extend(
-                    q for q in shapely.get_parts(p) if q.geom_type == "Polygon" and not q.is_empty
-                )
-        out[i] = shapely.MultiPolygon(polys) if polys else None
+    """Keep only the polygonal parts of each geometry, as MultiPolygons (None if nothing left).
+
+    The parts kept, in order: the polygons among the geometry's parts, then those among the
+    parts of each of its multi-polygon or collection parts (one level down).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.full(len(geoms), None, dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    kind = shapely.get_type_id(parts)
+    nested = np.isin(kind, (6, 7))  # MultiPolygon, GeometryCollection
+    subs, sub_of = shapely.get_parts(parts[nested], return_index=True)
+    polys = np.r_[parts[kind == 3], subs[shapely.get_type_id(subs) == 3]]
+    whose = np.r_[owner[kind == 3], owner[nested][sub_of[shapely.get_type_id(subs) == 3]]]
+    keep = ~shapely.is_empty(polys)
+    polys, whose = polys[keep], whose[keep]
+    order = np.argsort(whose, kind="stable")  # per geometry: its polygons, then the nested ones
+    polys, whose = polys[order], whose[order]
+    if len(polys):
+        at, first = np.unique(whose, return_inverse=True)
+        out[at] = shapely.multipolygons(polys, indices=first)
     return out

@@ -354,6 +354,10 @@ class _CountryIndex:
         return tuple(np.concatenate([h, r]) for h, r in zip(head, rest, strict=True))
 
 
+#: Points from which :meth:`_BorderIndex.within` keeps its answer (fewer are quickly located).
+_WITHIN_KEPT_FROM = 256
+
+
 class _BorderIndex:
     """Spatial index over a borders layer (one row per country)."""
 
@@ -365,6 +369,8 @@ class _BorderIndex:
         self.part_country = owner
         self.part_tree = STRtree(parts)
         self._countries: dict[int, _CountryIndex] = {}
+        # the points of the last call of :meth:`within` (their bytes) and its answer
+        self._within: tuple[bytes, bytes, np.ndarray, np.ndarray] | None = None
 
     def country(self, k: int) -> _CountryIndex:
         if k not in self._countries:
@@ -377,13 +383,26 @@ class _BorderIndex:
         return key // nc, key % nc
 
     def within(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(site, country) pairs with the site strictly inside the country."""
+        """(site, country) pairs with the site strictly inside the country.
+
+        The answer for the same points (bit for bit) as the last call of at least
+        :data:`_WITHIN_KEPT_FROM` points is not worked out again (the sites are located, then
+        measured from the borders, with the same points; single points asked in between do
+        not replace it).
+        """
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        key = lon.tobytes(), lat.tobytes()
+        if self._within is not None and self._within[:2] == key:
+            return self._within[2].copy(), self._within[3].copy()
         si, ci = self._pairs(*self.part_tree.query(shapely.points(lon, lat)))
         keep = np.zeros(si.size, dtype=bool)
         for k in np.unique(ci):
             m = ci == k
             keep[m] = self.country(int(k)).contains(lon[si[m]], lat[si[m]])
-        return si[keep], ci[keep]
+        si, ci = si[keep], ci[keep]
+        if lon.size >= _WITHIN_KEPT_FROM:
+            self._within = (*key, si.copy(), ci.copy())
+        return si, ci
 
     def intersecting(
         self, geoms: np.ndarray, skip: np.ndarray | None = None

@@ -220,9 +220,34 @@ def world_level(borders: gpd.GeoDataFrame) -> dict[str, Any]:
     ('Казахстан', True)
     """
     base = BaseMap(borders)
-    base.geometry_json(np.arange(len(base.iso)), _WORLD_TOL_M)
-    labels = [{k: v for k, v in lab.items() if k != "name"} for lab in base.labels()]
+    # the world level and the labels simplify the same countries: projected once for both
+    _SHARED_MERCATOR.append((base._geoms, _project(base._geoms, _MERCATOR)))
+    try:
+        base.geometry_json(np.arange(len(base.iso)), _WORLD_TOL_M)
+        labels = [{k: v for k, v in lab.items() if k != "name"} for lab in base.labels()]
+    finally:
+        _SHARED_MERCATOR.clear()
     return {"key": base._key(), "json": dict(base._json), "labels": labels}
+
+
+#: While :func:`world_level` works: the countries and their Web Mercator projection, which
+#: :func:`_simplify_to_pixels` takes instead of projecting the same geometries again.
+_SHARED_MERCATOR: list[tuple[np.ndarray, np.ndarray]] = []
+
+
+def _to_mercator(geoms: np.ndarray) -> np.ndarray:
+    """Project ``geoms`` to Web Mercator, or take the projection shared by :func:`world_level`.
+
+    The projection is taken only if every geometry is one of the shared ones (the same
+    object; the shared ones are held, so no other object has the same ``id``).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    for shared, merc in _SHARED_MERCATOR:
+        at = {id(g): k for k, g in enumerate(shared)}
+        idx = [at.get(id(g), -1) for g in geoms]
+        if -1 not in idx and all(shared[k] is g for k, g in zip(idx, geoms, strict=True)):
+            return merc[np.asarray(idx, dtype=int)]
+    return _project(geoms, _MERCATOR)
 
 
 def _simplify_to_pixels(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:
@@ -233,7 +258,7 @@ def _simplify_to_pixels(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:
     without topology preservation (fast; a pixel-sized self-intersection is invisible), and
     put back on their side of the antimeridian.
     """
-    merc = _project(geoms, _MERCATOR)
+    merc = _to_mercator(geoms)
     parts, owner = _polygon_parts(merc)
     area = shapely.area(parts)
     largest = np.zeros(len(parts), dtype=bool)

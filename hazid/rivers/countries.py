@@ -30,8 +30,16 @@ def _iso_column(borders: pd.DataFrame) -> str:
     return col
 
 
-def _chunk_lines(lines: np.ndarray, owner: np.ndarray, max_vertices: int = 64) -> tuple:
-    """Cut lines into pieces of at most ``max_vertices`` vertices (sharing ends)."""
+def _chunk_lines(
+    lines: np.ndarray,
+    owner: np.ndarray,
+    max_vertices: int = 64,
+    window: tuple[float, float, float, float] | None = None,
+) -> tuple:
+    """Cut lines into pieces of at most ``max_vertices`` vertices (sharing ends).
+
+    With ``window`` (x0, y0, x1, y1), only the pieces whose box meets it are made.
+    """
     xy, idx = shapely.get_coordinates(lines, return_index=True)
     if len(xy) == 0:
         return np.array([], dtype=object), np.array([], dtype=int)
@@ -45,10 +53,29 @@ def _chunk_lines(lines: np.ndarray, owner: np.ndarray, max_vertices: int = 64) -
     k = np.arange(len(line)) - np.repeat(np.cumsum(npieces) - npieces, npieces)
     first = starts[line] + k * step
     size = np.minimum(first + step, starts[line] + counts[line] - 1) - first + 1
+    if window is not None and len(line):
+        keep = _box_meets(_run_bounds(xy, first, size), window)
+        line, first, size = line[keep], first[keep], size[keep]
     within = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
     vert = np.repeat(first, size) + within
     geoms = shapely.linestrings(xy[vert], indices=np.repeat(np.arange(len(line)), size))
     return geoms, owner[line]
+
+
+def _run_bounds(xy: np.ndarray, first: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Box (x0, y0, x1, y1) of each run of ``size`` (>= 1) rows of ``xy`` from row ``first``."""
+    vert = np.repeat(first, size) + np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+    at = np.cumsum(size) - size
+    lo = np.minimum.reduceat(xy[vert], at, axis=0)
+    hi = np.maximum.reduceat(xy[vert], at, axis=0)
+    return np.c_[lo, hi]
+
+
+def _box_meets(box: np.ndarray, window: tuple[float, float, float, float]) -> np.ndarray:
+    """Whether each box (x0, y0, x1, y1) is not wholly beyond ``window`` on any side."""
+    x0, y0, x1, y1 = window
+    far_x = (box[:, 0] > x1) | (box[:, 2] < x0)
+    return ~(far_x | (box[:, 1] > y1) | (box[:, 3] < y0))
 
 
 def reach_countries(
@@ -243,8 +270,13 @@ def _border_pieces(
     empty = np.array([], dtype=np.int64)
     if border_tolerance_km <= 0:
         return np.array([], dtype=object), empty, empty, empty
-    rings, ring_owner = shapely.get_parts(shapely.boundary(bgeom), return_index=True)
-    b_parts, b_own = _chunk_lines(rings, ring_owner, max_vertices=64)
+    # only the countries, then the pieces, whose box comes near the reaches (:func:`_near_box`)
+    window = _near_window(rgeom, border_tolerance_km)
+    rows = np.arange(len(bgeom))
+    if window is not None:
+        rows = rows[_box_meets(shapely.bounds(bgeom), window)]
+    rings, ring_owner = shapely.get_parts(shapely.boundary(bgeom[rows]), return_index=True)
+    b_parts, b_own = _chunk_lines(rings, rows[ring_owner], max_vertices=64, window=window)
     b_parts, b_own = _near_box(b_parts, b_own, rgeom, border_tolerance_km)
     if not len(b_parts):
         return b_parts, b_own, empty, empty
@@ -271,15 +303,23 @@ def _near_box(
     cell holding a reach's vertex (:func:`_containing_by_cells`): dropping it changes no
     result, and a world's borders hold many times more pieces than a country's rivers reach.
     """
-    ok = ~pd.isna(rgeom) & ~shapely.is_empty(rgeom)
-    if not ok.any() or not len(b_parts):
+    window = _near_window(rgeom, border_tolerance_km)
+    if window is None or not len(b_parts):
         return b_parts, b_own
+    keep = _box_meets(shapely.bounds(b_parts), window)
+    return b_parts[keep], b_own[keep]
+
+
+def _near_window(
+    rgeom: np.ndarray, border_tolerance_km: float
+) -> tuple[float, float, float, float] | None:
+    """Box of all the reaches, widened by the margin of :func:`_near_box`; None without reach."""
+    ok = ~pd.isna(rgeom) & ~shapely.is_empty(rgeom)
+    if not ok.any():
+        return None
     x0, y0, x1, y1 = shapely.total_bounds(rgeom[ok])
     pad = 2.0 * max(_deg_margin(border_tolerance_km * 1000.0, 85.0), _CELL_DEG)
-    box = shapely.bounds(b_parts)
-    far_x = (box[:, 0] > x1 + pad) | (box[:, 2] < x0 - pad)
-    keep = ~(far_x | (box[:, 1] > y1 + pad) | (box[:, 3] < y0 - pad))
-    return b_parts[keep], b_own[keep]
+    return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
 
 
 def _crossed_countries(
@@ -314,7 +354,9 @@ def _crossed_countries(
     multi = np.bincount(ri, minlength=n)[ri] > 1
     if multi.any():
         k = np.flatnonzero(multi)
-        touch = shapely.touches(rgeom[ri[k]], bgeom[bi[k]])
+        # the country first, prepared: it tests the reach much faster (the same predicate)
+        shapely.prepare(bgeom)
+        touch = shapely.touches(bgeom[bi[k]], rgeom[ri[k]])
         drop = np.zeros(len(ri), dtype=bool)
         drop[k[touch]] = True
         ri, bi, ci = ri[~drop], bi[~drop], ci[~drop]
