@@ -499,11 +499,10 @@ def _crossings(
     rows = water[keep].tolist()  # positions in affected of the rows drawn
     arrival = pd.to_numeric(_col(affected, "arrival_h"), errors="coerce").to_numpy(dtype=float)
     arrival = arrival[rows]
-    cols = {
-        c: [values[i] for i in rows]
-        for c in ("site_id", "affected", "river", "river_km", "arrival_h", "peak_h", "peak_mg_l")
-        for values in [_filled(_col(affected, c), None)]
-    }
+    cols: dict[str, list[Any]] = {}
+    for c in ("site_id", "affected", "river", "river_km", "arrival_h", "peak_h", "peak_mg_l"):
+        values = _filled(_col(affected, c), None)
+        cols[c] = [values[i] for i in rows]
     props = []
     for k in range(len(rows)):
         site = names.get(cols["site_id"][k]) or cols["site_id"][k]
