@@ -174,6 +174,33 @@ def test_pair_distance_with_limits_matches_country_by_country(geoms, seed, neigh
     assert np.array_equal(short_low, low)
 
 
+def test_distance_within_the_limit_kept_when_the_chord_is_longer():
+    # 3.3 km inside the north side, a parallel: the straight line to the side's chords is
+    # some centimetres longer than the geodesic to the side's closest point
+    index = _CountryIndex(box(0, 0, 3, 3))
+    lon, lat = np.array([1.77]), np.array([2.97])
+    free = index.boundary_distance(lon, lat)
+    assert free[0] == pytest.approx(3.317, abs=0.001)
+    chord, _ = _segment_chord(_ecef(lon, lat), index.a, index.ab, index.l2)
+    assert chord.min() > free[0] + 1e-5  # 1 cm
+    for limit in (free[0], 3.32, 50.0):
+        assert index.boundary_distance(lon, lat, np.array([limit]))[0] == free[0]
+    assert index.boundary_distance(lon, lat, np.array([3.3]))[0] == np.inf
+
+
+def test_shortest_keeps_a_country_at_exactly_the_same_distance():
+    # two identical territories and a point (found by hypothesis) whose nearest chord is
+    # longer than its distance: the limit lowered to the first country's distance must
+    # still let the second one's, equal to the bit, come back
+    g = territory([(0.0, 3.0, 3.0, 8)], 1)
+    index = _BorderIndex(gpd.GeoDataFrame({"iso_a3": ["AAA", "BBB"]}, geometry=[g, g], crs=4326))
+    lon, lat = np.array([1.0503346984357704]), np.array([0.6944052353288828])
+    site, country, limit = np.array([0, 0]), np.array([0, 1]), np.array([50.0])
+    every = index.pair_distance(site, country, lon, lat, limit)
+    assert every[0] == every[1] == pytest.approx(14.2801, abs=1e-4)
+    assert np.array_equal(index.pair_distance(site, country, lon, lat, limit, shortest=True), every)
+
+
 def test_index_reused_only_for_the_same_layer():
     borders = gpd.GeoDataFrame(
         {"iso_a3": ["AAA", "BBB"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326

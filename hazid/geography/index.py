@@ -280,18 +280,17 @@ class _CountryIndex:
         segment, see :meth:`_pool`); the closest point of each is measured with
         ``Geod.inv`` (once per distinct point) and the shortest geodesic is the
         distance. With ``limit`` (km, per point), distances beyond it come back
-        as ``inf``, and a candidate whose chord alone is beyond it is not
-        measured; ``boxes`` are then the points' :func:`_search_boxes` for
-        ``limit``, if already made.
+        as ``inf`` (a distance equal to it does not); ``boxes`` are then the
+        points' :func:`_search_boxes` for ``limit``, if already made.
         """
         n = lon.size
         if self.size == 0 or n == 0:
             return np.full(n, np.nan)
         p = _ecef(lon, lat)
         seg_site, seg, chord, t = self._pool(p, lon, lat, limit, boxes)
+        # not cut at ``limit`` by the chord: a chord to a long segment (below the surface by
+        # its sagitta) can be longer than the geodesic to its closest point
         cand = chord <= _min_by(n, seg_site, chord)[seg_site] * (1 + 1e-4) + 0.002
-        if limit is not None:  # a geodesic is longer than its chord: 1 mm more is beyond
-            cand &= chord <= limit[seg_site] + 1e-6
         seg_site, seg, t = seg_site[cand], seg[cand], t[cand]
         a, b = self.a_ll[seg], self.b_ll[seg]
         seg_site, x, y = _distinct(
