@@ -9,14 +9,14 @@ formula.
 The workbook (Office Open XML, ECMA-376 SpreadsheetML) is written directly, one sheet's XML
 streamed row by row into the zip: national inventories give hundreds of thousands of rows,
 which a cell-object library holds in memory at some tens of microseconds per cell. Text cells
-are inline strings; the zip entries carry a fixed date, so the same tables give the same bytes.
+are inline strings; the parts are deflated as they are streamed and carry a fixed date
+(:class:`hazid.output.zippackage.ZipPackage`), so the same tables give the same bytes.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import pandas as pd
 
 from hazid.escape import clean_float, spreadsheet_text
 from hazid.output.sheetcells import ColumnTexts, column_texts, longest_text, row_block
+from hazid.output.zippackage import ZipPackage
 
 __all__ = ["write_workbook"]
 
@@ -224,24 +225,6 @@ def _package(names: list[str]) -> dict[str, str]:
     }
 
 
-#: zlib level of the parts: 1 is several times faster than the default 6, the file about a
-#: third larger
-ZIP_LEVEL = 1
-
-
-def _entry(name: str) -> zipfile.ZipInfo:
-    """Return a deflated part of the package, dated 1980 (reproducible), at :data:`ZIP_LEVEL`.
-
-    A part's own level decides (the archive's ``compresslevel`` is not applied to a
-    ``ZipInfo``): ``compress_level`` from Python 3.13, ``_compresslevel`` before.
-    """
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    level = "compress_level" if hasattr(info, "compress_level") else "_compresslevel"
-    setattr(info, level, ZIP_LEVEL)
-    return info
-
-
 def write_workbook(
     path: str | Path,
     tables: Mapping[str, pd.DataFrame | None],
@@ -279,13 +262,13 @@ def write_workbook(
     sheets = {name[:31]: df for name, df in tables.items() if df is not None} or {
         "sites": pd.DataFrame()
     }
-    with zipfile.ZipFile(path, "w", compresslevel=ZIP_LEVEL) as zf:
+    with ZipPackage(path) as zf:
         for part, text in _package(list(sheets)).items():
-            zf.writestr(_entry(part), text)
+            zf.add(part, text.encode("utf-8"))
         for i, df in enumerate(sheets.values(), start=1):
             table = pd.DataFrame(df).drop(columns=["geometry"], errors="ignore")
             head = [heading(str(c)) for c in table.columns]
-            with zf.open(_entry(f"xl/worksheets/sheet{i}.xml"), "w") as f:
+            with zf.part(f"xl/worksheets/sheet{i}.xml") as f:
                 for piece in _sheet_xml(table, head):
                     f.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
     return path
