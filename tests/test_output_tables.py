@@ -191,6 +191,26 @@ def test_layers_written_through_arrow_are_those_written_row_by_row(tmp_path, mon
         assert got.geometry.to_wkb().fillna(b"").equals(want.geometry.to_wkb().fillna(b""))
 
 
+def test_a_table_longer_than_a_sheet_goes_on_in_further_sheets(tmp_path, monkeypatch):
+    from hazid.output import workbook
+
+    monkeypatch.setattr(workbook, "SHEET_ROWS", 3)  # 1,048,575 rows, scaled down
+    long = pd.DataFrame({"site_id": [f"S{i}" for i in range(7)], "n": list(range(7))})
+    name = "a_name_of_thirty_one_characters"
+    path = write_workbook(tmp_path / "r.xlsx", {name: long, "b": long.head(3)})
+    wb = load_workbook(path)
+    assert wb.sheetnames == [
+        name,
+        "a_name_of_thirty_one_charac (2)",
+        "a_name_of_thirty_one_charac (3)",
+        "b",
+    ]
+    rows = [[c.value for c in r] for ws in wb.worksheets[:3] for r in ws.iter_rows(min_row=2)]
+    assert rows == [[f"S{i}", i] for i in range(7)]
+    assert [ws.max_row for ws in wb.worksheets] == [4, 4, 2, 4]  # each with its header row
+    assert all(ws["A1"].value == "site_id" and ws.freeze_panes == "A2" for ws in wb.worksheets)
+
+
 def test_workbook_parts_deflated_at_the_stated_level(tmp_path):
     import zipfile
 

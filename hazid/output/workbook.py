@@ -15,6 +15,7 @@ are inline strings; the parts are deflated as they are streamed and carry a fixe
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -28,6 +29,8 @@ from hazid.output.sheetcells import ColumnTexts, column_texts, longest_text, row
 from hazid.output.zippackage import ZipPackage
 
 __all__ = ["write_workbook"]
+
+logger = logging.getLogger(__name__)
 
 _MAX_WIDTH = 60
 _CHUNK_ROWS = 20_000
@@ -238,7 +241,9 @@ def write_workbook(
     path : str or Path
         Destination ``.xlsx`` file.
     tables : mapping of str to DataFrame
-        Sheet name -> table, in sheet order; ``None`` tables are skipped.
+        Sheet name -> table, in sheet order; ``None`` tables are skipped. A table longer than
+        a sheet (:data:`SHEET_ROWS` rows under the header) goes on in sheets named
+        ``"<name> (2)"``, ``"<name> (3)"`` ...
     headings : callable, optional
         Column name -> heading shown in the first row (e.g. a translation); default the name.
 
@@ -259,9 +264,7 @@ def write_workbook(
     """
     path = Path(path)
     heading = headings or str
-    sheets = {name[:31]: df for name, df in tables.items() if df is not None} or {
-        "sites": pd.DataFrame()
-    }
+    sheets = _sheets(tables)
     with ZipPackage(path) as zf:
         for part, text in _package(list(sheets)).items():
             zf.add(part, text.encode("utf-8"))
@@ -272,3 +275,23 @@ def write_workbook(
                 for piece in _sheet_xml(table, head):
                     f.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
     return path
+
+
+#: Rows of a table on one sheet: Excel's 1,048,576 rows, less the header row.
+SHEET_ROWS = 1_048_575
+
+
+def _sheets(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
+    """Sheet name (at most 31 characters) -> rows, a long table cut into several sheets."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, df in tables.items():
+        if df is None:
+            continue
+        if len(df) <= SHEET_ROWS:
+            out[name[:31]] = df
+            continue
+        for k, lo in enumerate(range(0, len(df), SHEET_ROWS), start=1):
+            suffix = f" ({k})" if k > 1 else ""
+            out[name[: 31 - len(suffix)] + suffix] = df.iloc[lo : lo + SHEET_ROWS]
+        logger.info("%s: %d rows, on %d sheets", name, len(df), k)
+    return out or {"sites": pd.DataFrame()}
