@@ -23,6 +23,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from shapely.ops import polylabel
@@ -100,6 +101,7 @@ class BaseMap:
         self._geoms = shapely.clip_by_rect(
             self.borders.geometry.to_numpy(), -180.0, -_MAX_LAT, 180.0, _MAX_LAT
         )
+        self._merc = np.full(len(self._geoms), None, dtype=object)
         self._json: dict[tuple[float, int], str] = {}
         self._labels: list[dict[str, Any]] | None = None
         self._tips: list[str] | None = None
@@ -117,6 +119,18 @@ class BaseMap:
         for wkb in shapely.to_wkb(self._geoms):
             digest.update(b"-" if wkb is None else wkb)
         return digest.hexdigest()
+
+    def mercator(self, pos: np.ndarray | None = None) -> np.ndarray:
+        """Return the countries at ``pos`` (all by default) in Web Mercator.
+
+        Each country (clipped to 85 degrees) is projected once, when first asked for, and
+        kept: every detail level and the label points are simplified from this projection.
+        """
+        pos = np.arange(len(self._geoms)) if pos is None else np.asarray(pos, dtype=int)
+        todo = np.unique(pos[pd.isna(self._merc[pos])])
+        if len(todo):
+            self._merc[todo] = _project(self._geoms[todo], _MERCATOR)
+        return self._merc[pos]
 
     def prepare(self) -> BaseMap:
         """Compute now what every map uses: the world-level texts, labels, spatial index.
@@ -155,7 +169,7 @@ class BaseMap:
         if len(todo):
             geoms = self._geoms[todo]
             if tolerance_m > 0:
-                geoms = _simplify_to_pixels(geoms, tolerance_m)
+                geoms = _simplify_to_pixels(geoms, tolerance_m, merc=self.mercator(todo))
             # a fifth of the tolerance on the ground at 45 degrees, 2 to 6 decimals
             step = max(tolerance_m * math.cos(math.radians(45.0)), 1.0) / 111_320.0 / 5.0
             d = int(np.clip(np.ceil(-np.log10(step)), 2, 6))
@@ -172,7 +186,8 @@ class BaseMap:
 
     def _make_labels(self) -> list[dict[str, Any]]:
         # from the countries simplified to a quarter of the world level (few vertices, fast)
-        merc = _project(_simplify_to_pixels(self._geoms, _WORLD_TOL_M / 4), _MERCATOR)
+        simple = _simplify_to_pixels(self._geoms, _WORLD_TOL_M / 4, merc=self.mercator())
+        merc = _project(simple, _MERCATOR)
         out = []
         for i, g in enumerate(merc):
             parts = shapely.get_parts(g)
@@ -219,46 +234,26 @@ def world_level(borders: gpd.GeoDataFrame) -> dict[str, Any]:
     >>> base.labels()[0]["name"], base.labels() == BaseMap(b, lang="ru").labels()
     ('Казахстан', True)
     """
-    base = BaseMap(borders)
-    # the world level and the labels simplify the same countries: projected once for both
-    _SHARED_MERCATOR.append((base._geoms, _project(base._geoms, _MERCATOR)))
-    try:
-        base.geometry_json(np.arange(len(base.iso)), _WORLD_TOL_M)
-        labels = [{k: v for k, v in lab.items() if k != "name"} for lab in base.labels()]
-    finally:
-        _SHARED_MERCATOR.clear()
+    base = BaseMap(borders)  # the world level and the labels share its Mercator projection
+    base.geometry_json(np.arange(len(base.iso)), _WORLD_TOL_M)
+    labels = [{k: v for k, v in lab.items() if k != "name"} for lab in base.labels()]
     return {"key": base._key(), "json": dict(base._json), "labels": labels}
 
 
-#: While :func:`world_level` works: the countries and their Web Mercator projection, which
-#: :func:`_simplify_to_pixels` takes instead of projecting the same geometries again.
-_SHARED_MERCATOR: list[tuple[np.ndarray, np.ndarray]] = []
-
-
-def _to_mercator(geoms: np.ndarray) -> np.ndarray:
-    """Project ``geoms`` to Web Mercator, or take the projection shared by :func:`world_level`.
-
-    The projection is taken only if every geometry is one of the shared ones (the same
-    object; the shared ones are held, so no other object has the same ``id``).
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    for shared, merc in _SHARED_MERCATOR:
-        at = {id(g): k for k, g in enumerate(shared)}
-        idx = [at.get(id(g), -1) for g in geoms]
-        if -1 not in idx and all(shared[k] is g for k, g in zip(idx, geoms, strict=True)):
-            return merc[np.asarray(idx, dtype=int)]
-    return _project(geoms, _MERCATOR)
-
-
-def _simplify_to_pixels(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:
+def _simplify_to_pixels(
+    geoms: np.ndarray, tolerance_m: float, *, merc: np.ndarray | None = None
+) -> np.ndarray:
     """Simplify country polygons in Web Mercator by ``tolerance_m`` (metres, about a pixel).
 
     Parts (islands) smaller than two by two tolerances are dropped, except the largest part
     of each country, so that no country disappears. The remaining parts are simplified
     without topology preservation (fast; a pixel-sized self-intersection is invisible), and
-    put back on their side of the antimeridian.
+    put back on their side of the antimeridian. ``merc`` is ``geoms`` already projected to
+    Web Mercator (the caller's, e.g. :meth:`BaseMap.mercator`), projected here if not given.
     """
-    merc = _to_mercator(geoms)
+    geoms = np.asarray(geoms, dtype=object)
+    if merc is None:
+        merc = _project(geoms, _MERCATOR)
     parts, owner = _polygon_parts(merc)
     area = shapely.area(parts)
     largest = np.zeros(len(parts), dtype=bool)
