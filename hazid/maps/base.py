@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
@@ -30,8 +31,18 @@ from shapely.ops import polylabel
 
 from hazid.errors import GeodataError
 from hazid.maps.content import _col, _esc
-from hazid.maps.geometry import _project, _script_safe
+from hazid.maps.geometry import (
+    _FC_HEAD,
+    _FC_TAIL,
+    _auto_tolerance,
+    _feature_texts,
+    _metric_crs,
+    _project,
+    _script_safe,
+    _select_countries,
+)
 from hazid.maps.labels import check_map_lang, country_name
+from hazid.maps.packing import _deflate_part
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +114,8 @@ class BaseMap:
         )
         self._merc = np.full(len(self._geoms), None, dtype=object)
         self._json: dict[tuple[float, int], str] = {}
+        self._parts: dict[tuple[float, int, bool], str] = {}
+        self._near: dict[tuple[float, float, float, float], np.ndarray] = {}
         self._labels: list[dict[str, Any]] | None = None
         self._tips: list[str] | None = None
         if world is not None and world.get("key") == self._key():
@@ -144,6 +157,60 @@ class BaseMap:
         _ = self.borders.sindex
         shapely.prepare(self.borders.geometry.to_numpy())
         return self
+
+    def prepare_windows(self, windows: Iterable[tuple[float, float, float, float]]) -> None:
+        """Compute now the countries layer of maps fitted to ``windows`` (lon/lat bounds).
+
+        For each window, what a map of that extent (tolerance by default) draws of the
+        countries: those near it (:meth:`near`) at its detail level, the others at the world
+        level; their texts and packed parts are kept, so that maps drawn afterwards by several
+        processes share them instead of each computing them. A window that no map has only
+        costs its computing.
+        """
+        every = np.arange(len(self.iso))
+        for b in windows:
+            lat0 = (b[1] + b[3]) / 2.0
+            tols = np.full(len(every), _WORLD_TOL_M)
+            tols[self.near(b, _metric_crs(b))] = min(
+                self.level(_auto_tolerance(b), lat0), _WORLD_TOL_M
+            )
+            for part in self.country_parts(every, tols):
+                _deflate_part(part)
+
+    def near(self, bounds: tuple[float, float, float, float], crs: pyproj.CRS) -> np.ndarray:
+        """Positions of the countries near ``bounds`` (within 300 km or half the extent).
+
+        ``crs`` is the map's metric CRS of ``bounds`` (:func:`hazid.maps.geometry._metric_crs`);
+        the answer is kept for the same bounds.
+        """
+        key = tuple(float(v) for v in bounds)
+        got = self._near.get(key)
+        if got is None:
+            got = self._near[key] = _select_countries(self.borders, bounds, crs)
+        return got
+
+    def country_parts(self, pos: np.ndarray, tols: np.ndarray) -> list[str]:
+        """Return the countries layer in parts: the countries at ``pos``, each at its ``tols``.
+
+        The parts of :func:`hazid.maps.geometry._feature_parts` with the countries' tooltips;
+        each (level, country) part is made once and the same text comes back, so that it is
+        packed once (:class:`hazid.maps.packing.Parted`).
+        """
+        pos = np.asarray(pos, dtype=int)
+        tols = np.asarray(tols, dtype=float)
+        keys = [
+            (t, p, k == 0) for k, (p, t) in enumerate(zip(pos.tolist(), tols.tolist(), strict=True))
+        ]
+        todo = [k for k in keys if k not in self._parts]
+        if todo:
+            tips = self.tips()
+            for tol in sorted({t for t, _, _ in todo}):
+                mine = [k for k in todo if k[0] == tol]
+                texts = self.geometry_json(np.array([p for _, p, _ in mine], dtype=int), tol)
+                feats = _feature_texts(texts, [{"tip": tips[p]} for _, p, _ in mine])
+                for (t, p, first), f in zip(mine, feats, strict=True):
+                    self._parts[(t, p, first)] = _script_safe(f if first else "," + f)
+        return [_FC_HEAD, *[self._parts[k] for k in keys], _FC_TAIL]
 
     def tips(self) -> list[str]:
         """Tooltip HTML of each country: its name and ISO code (the code alone if the same)."""

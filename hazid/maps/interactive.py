@@ -57,7 +57,7 @@ from hazid.maps.assets import _install_assets
 from hazid.maps.base import _WORLD_TOL_M, BaseMap
 from hazid.maps.content import _col, _filled, _site_status
 from hazid.maps.elements import _Finish, _LayerControl, _Legend, _Map, _Registry
-from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs, _select_countries
+from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs
 from hazid.maps.labels import check_map_lang, text
 from hazid.maps.layers import (
     _add_affected,
@@ -402,7 +402,7 @@ def _draw_layers(
     """
     origin_iso = _origin_iso(r.sites, status)
     if c.base is not None:
-        near = _select_countries(c.base.borders, c.bounds, c.crs)
+        near = c.base.near(c.bounds, c.crs)
         lat0 = (c.bounds[1] + c.bounds[3]) / 2.0
         fine = c.base.level(c.tol, lat0) if exact is None else c.tol / math.cos(math.radians(lat0))
         c.country_tol = np.full(len(c.base.iso), _WORLD_TOL_M)
