@@ -7,7 +7,9 @@ results in detail, the others coarsely. Geometries are simplified in Web Mercato
 250 m, 1 km or 4 km (one pixel at zoom 9, 7 and 5) for the countries near the results,
 whichever is the coarsest not above the map's tolerance. Latitudes beyond 85 degrees are cut
 (Web Mercator does not reach the poles). Each country's GeoJSON text is made once per level
-and reused by the overview map and every pair map (:class:`BaseMap`).
+and reused by the overview map and every pair map (:class:`BaseMap`); the countries layer of
+maps of known extents can be computed beforehand (:meth:`BaseMap.prepare_windows`), before the
+maps are drawn by several processes.
 
 Country names are in the language of the map (:func:`hazid.maps.labels.country_name`), placed
 at the pole of inaccessibility of the country's largest part (its most inland point).

@@ -38,8 +38,9 @@ def dossier_maps(
     Every country is drawn for context (from ``base``, one :class:`hazid.maps.BaseMap` shared
     by all the maps of a run); only the pair's activities, zones and river traces are shown.
     From :data:`PARALLEL_FROM` maps on, ``workers`` processes (forked, so the results and the
-    base map are shared, not copied) draw them; each map is written on its own, so the files
-    are the same whatever the number of workers.
+    base map are shared, not copied) draw them, the countries layer of every map computed
+    beforehand (:meth:`hazid.maps.BaseMap.prepare_windows`, from the extent of each map); each
+    map is written on its own, so the files are the same whatever the number of workers.
     """
     activities = read_table(folder / "activities.csv")
     jobs = [
