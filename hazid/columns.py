@@ -18,27 +18,57 @@ __all__ = ["isin", "last_rows", "map_values"]
 
 
 def isin(s: pd.Series, values: Iterable[Any]) -> np.ndarray:
-    """Return ``s.isin(values).to_numpy()``, searched in Arrow for text in a text column.
+    """Return ``s.isin(values).to_numpy()``, fast for text in an object or Arrow text column.
 
-    pandas tests an Arrow text column against a Python loop over ``values``, slow for
-    many values (the site ids of a national inventory); Arrow's ``is_in`` is not.
+    - A column not longer than ``values`` has each of its text values looked up in a set of
+      ``values`` (``values`` itself if it is a set: nothing is rebuilt for a set tested
+      against several columns); its other values (missing ones, numbers) are left to pandas.
+    - A longer Arrow text column, when every value is text, is searched by Arrow's
+      ``is_in`` (pandas tests an Arrow text column against a Python loop over ``values``).
+    - Anything else is left to pandas (which hashes an object column in C).
 
     Examples
     --------
     >>> s = pd.Series(["A", "B", None], dtype="string[pyarrow]")
     >>> isin(s, {"B", "C"}).tolist()
     [False, True, False]
+    >>> isin(pd.Series(["B", 3, None], dtype=object), ["B", 3, "D"]).tolist()
+    [True, True, False]
     """
-    values = list(values)
-    if (
-        isinstance(s.dtype, pd.StringDtype)
-        and s.dtype.storage == "pyarrow"
-        and all(isinstance(v, str) for v in values)
-    ):
+    if not isinstance(values, set | frozenset):
+        values = list(values)
+    arrow = isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+    if (arrow or s.dtype == object) and len(s) <= len(values):
+        return _isin_by_rows(s, values)
+    if arrow and all(isinstance(v, str) for v in values):
         arr = pa.array(s.array)
-        found = pc.is_in(arr, value_set=pa.array(values, type=arr.type))
+        found = pc.is_in(arr, value_set=pa.array(list(values), type=arr.type))
         return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
-    return s.isin(values).to_numpy(dtype=bool)
+    return s.isin(list(values)).to_numpy(dtype=bool)
+
+
+def _isin_by_rows(s: pd.Series, values: Any) -> np.ndarray:
+    """:func:`isin` of a column's text values looked up in a set, of its others by pandas.
+
+    A text value equals text values only, so the lookup gives what pandas gives whatever
+    else ``values`` holds; missing values (matched by pandas to missing values of another
+    kind) and other values are left to pandas.
+    """
+    try:
+        found = values if isinstance(values, set | frozenset) else set(values)
+    except TypeError:  # unhashable values: all left to pandas
+        return s.isin(list(values)).to_numpy(dtype=bool)
+    rows = s.to_numpy(dtype=object).tolist()
+    text = np.fromiter((type(v) is str for v in rows), dtype=bool, count=len(rows))
+    out = np.fromiter(
+        (t and v in found for v, t in zip(rows, text.tolist(), strict=True)),
+        dtype=bool,
+        count=len(rows),
+    )
+    if not text.all():
+        odd = np.flatnonzero(~text)
+        out[odd] = s.iloc[odd].isin(list(values)).to_numpy(dtype=bool)
+    return out
 
 
 def map_values(s: pd.Series, mapper: Mapping[Any, Any] | Callable[[Any], Any]) -> pd.Series:

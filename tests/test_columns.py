@@ -64,3 +64,28 @@ def test_last_rows_is_a_dict_of_the_rows(ids, wanted):
     assert last_rows(np.array(ids, dtype=object), np.array(wanted, dtype=object)).tolist() == [
         row_of.get(v, -1) for v in wanted
     ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(["a", "b", "Ü<", ""]), st.none()), max_size=10),
+    st.lists(st.sampled_from(["a", "b", "Ü<", "", "c"]), max_size=8),
+    st.sampled_from(["str", "object", "string[pyarrow]"]),
+    st.sampled_from([set, list, tuple, frozenset]),
+)
+def test_isin_is_series_isin(rows, values, dtype, kind):
+    from hazid.columns import isin
+
+    s = pd.Series(rows, dtype=dtype, index=range(7, 7 + len(rows)))
+    got = isin(s, kind(values))
+    assert got.dtype == bool
+    assert got.tolist() == s.isin(values).to_numpy(dtype=bool).tolist()
+
+
+def test_isin_of_other_values_is_left_to_pandas():
+    from hazid.columns import isin
+
+    s = pd.Series(["a", None, np.nan, 1], dtype=object)
+    expected = [True, True, False, False]  # None matches None (not NaN) in pandas
+    assert isin(s, {None, "a"}).tolist() == s.isin([None, "a"]).tolist() == expected
+    assert isin(pd.Series([1.0, np.nan]), [np.nan]).tolist() == [False, True]

@@ -664,7 +664,9 @@ def test_pair_maps_share_the_base_map_and_show_neighbours(monkeypatch):
     calls = []
     real = base_module._simplify_to_pixels
     monkeypatch.setattr(
-        base_module, "_simplify_to_pixels", lambda g, t: calls.append(len(g)) or real(g, t)
+        base_module,
+        "_simplify_to_pixels",
+        lambda g, t, **kw: calls.append(len(g)) or real(g, t, **kw),
     )
     pages = []
     for affected in ("BBB", "CCC"):
@@ -694,7 +696,9 @@ def test_countries_worked_out_beforehand_serve_only_the_same_borders(monkeypatch
     calls = []
     real = base_module._simplify_to_pixels
     monkeypatch.setattr(
-        base_module, "_simplify_to_pixels", lambda g, t: calls.append(len(g)) or real(g, t)
+        base_module,
+        "_simplify_to_pixels",
+        lambda g, t, **kw: calls.append(len(g)) or real(g, t, **kw),
     )
     given = maps.BaseMap(res.borders, lang="ru", world=world).prepare()
     assert calls == []  # nothing simplified: the world level was given

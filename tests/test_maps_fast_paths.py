@@ -298,14 +298,16 @@ def test_country_windows_kept_for_the_next_maps():
         pd.Series([], dtype="str"),
     ],
 )
-def test_site_set_as_isin(other, layer):
+@pytest.mark.parametrize("many", [0, 50])
+def test_isin_of_the_other_sites_as_pandas(other, layer, many):
     from hazid.columns import isin
-    from hazid.maps.interactive import _SiteSet
 
-    ids = np.array(other, dtype=object)
-    got = _SiteSet(ids).isin(layer)
-    assert got.dtype == bool
-    assert got.tolist() == isin(layer, set(ids.tolist())).tolist()
+    # ``many`` more ids than rows: each row looked up in the set; else searched in the column
+    ids = [*other, *(f"X{k}" for k in range(many))]
+    for values in (set(ids), ids, frozenset(ids)):
+        got = isin(layer, values)
+        assert got.dtype == bool and len(got) == len(layer)
+        assert got.tolist() == layer.isin(list(values)).to_numpy(dtype=bool).tolist()
 
 
 @pytest.mark.parametrize(

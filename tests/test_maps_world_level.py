@@ -40,22 +40,49 @@ def test_world_level_is_the_base_maps_own():
     assert world["labels"] == [
         {k: v for k, v in lab.items() if k != "name"} for lab in alone.labels()
     ]
-    assert basemap._SHARED_MERCATOR == []  # shared only while the world level is worked out
 
 
-def test_shared_projection_is_taken_only_for_the_same_geometries():
+def test_the_mercator_projection_is_made_once_and_shared(monkeypatch):
     b = _borders()
-    geoms = BaseMap(b)._geoms
+    calls = []  # the forward projections: ids of the geometries projected
+    real = basemap._project
+
+    def counting(geoms, crs, *, inverse=False):
+        if not inverse:
+            calls.append({id(g) for g in geoms})
+        return real(geoms, crs, inverse=inverse)
+
+    monkeypatch.setattr(basemap, "_project", counting)
+    base = BaseMap(b)
+    own = {id(g) for g in base._geoms}
+    base.prepare()  # world level and labels
+    base.geometry_json(np.array([2, 0]), 1_000.0)  # detail levels: the same projection
+    base.geometry_json(np.array([1]), 250.0)
+    assert [c <= own for c in calls] == [True, False]  # the countries, then the labels' own
+    merc = base.mercator()
+    assert all(m is k for m, k in zip(base.mercator([4, 3, 2, 1, 0]), merc[::-1], strict=True))
+    calls.clear()
+    world = world_level(b)  # the countries once for the world level and the labels
+    assert len(calls) == 2 and len(world["json"]) == len(base.iso)
+    # with the world level given, a detail level projects its own countries only, once
+    calls.clear()
+    given = BaseMap(b, world=world)
+    given.geometry_json(np.array([3, 1, 3]), 1_000.0)
+    given.geometry_json(np.array([1, 3]), 4_000.0)
+    assert calls == [{id(g) for g in given._geoms[[1, 3]]}]
+    assert given.geometry_json(np.array([1]), 1_000.0) == base.geometry_json([1], 1_000.0)
+
+
+def test_simplify_takes_the_projection_given():
+    geoms = BaseMap(_borders())._geoms[[3, 0]]
     merc = basemap._project(geoms, basemap._MERCATOR)
-    basemap._SHARED_MERCATOR.append((geoms, merc))
-    try:
-        part = basemap._to_mercator(geoms[[3, 1]])
-        assert part[0] is merc[3] and part[1] is merc[1]
-        # equal geometries, other objects: projected anew (the same coordinates)
-        copies = np.array([shapely.from_wkb(g.wkb) for g in geoms[[0, 2]]], dtype=object)
-        anew = basemap._to_mercator(copies)
-        assert anew[0] is not merc[0]
-        assert shapely.equals_exact(anew, merc[[0, 2]], tolerance=0).all()
-        assert len(basemap._to_mercator(np.array([], dtype=object))) == 0
-    finally:
-        basemap._SHARED_MERCATOR.clear()
+    tol = basemap._LEVELS_M[1]
+    alone = basemap._simplify_to_pixels(geoms, tol)
+    given = basemap._simplify_to_pixels(geoms, tol, merc=merc)
+    assert shapely.equals_exact(alone, given, tolerance=0).all()
+    # what is given is what is simplified: moved by 1 degree of longitude at the equator
+    moved = shapely.transform(merc, lambda c: c + np.array([111_319.49079327357, 0.0]))
+    shifted = basemap._simplify_to_pixels(geoms, tol, merc=moved)
+    dx = shapely.bounds(shifted)[:, 0] - shapely.bounds(alone)[:, 0]
+    np.testing.assert_allclose(dx, 1.0, atol=1e-6)
+    assert len(basemap._simplify_to_pixels(geoms[:0], tol, merc=merc[:0])) == 0

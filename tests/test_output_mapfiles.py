@@ -80,3 +80,43 @@ def test_site_rows_without_attrs_share_the_rows():
     assert only.attrs == {} and res.sites.attrs == {"source": "inventory.csv"}
     assert only["site_id"].tolist() == ["B"]
     pd.testing.assert_frame_equal(only, res.sites[res.sites["site_id"] == "B"].copy())
+
+
+def test_pair_windows_are_the_extents_of_the_pair_maps():
+    import dataclasses
+
+    import numpy as np
+
+    from hazid.maps import MAP_LAYERS
+    from hazid.maps.interactive import _map_extent, _read_results
+
+    res = _results()
+    paths = gpd.GeoDataFrame(
+        {
+            "site_id": ["B", "A", "A"],
+            "edge_lon": [75.5, np.nan, 66.0],
+            "edge_lat": [45.25, np.nan, 38.5],
+        },
+        geometry=[
+            shapely.LineString([(69, 41.95), (70, 44)]),
+            shapely.LineString([(69.95, 41), (70.5, 40.5)]),
+            shapely.LineString([(69.95, 41), (69.9, 40.9)]),
+        ],
+        crs=4326,
+    )
+    res = dataclasses.replace(res, river_paths=paths)
+    rows = mapfiles._SiteRows(res)
+    pair_sites = {("AAA", "BBB"): {"A"}, ("AAA", "CCC"): {"A", "B"}, ("AAA", "DDD"): {"Z"}}
+    jobs = [("AAA", "BBB", "x"), ("AAA", "DDD", "y"), ("AAA", "CCC", "z"), ("BBB", "AAA", "w")]
+    windows = mapfiles._pair_windows(rows, jobs, pair_sites)
+    expected = [
+        _map_extent(
+            _read_results(mapfiles._pair_results(res, rows, pair_sites[k], k[1])), set(MAP_LAYERS)
+        )
+        for k in [("AAA", "BBB"), ("AAA", "CCC")]
+    ]
+    assert windows == expected  # the pairs without sites left out
+    assert windows[0][0] == 66.0 and windows[1][2:] == (75.5, 45.25)  # the ends of river data
+    # a layer in another CRS: no window at all
+    other = dataclasses.replace(res, zones=res.zones.to_crs(3857))
+    assert mapfiles._pair_windows(mapfiles._SiteRows(other), jobs, pair_sites) == []

@@ -7,7 +7,9 @@ results in detail, the others coarsely. Geometries are simplified in Web Mercato
 250 m, 1 km or 4 km (one pixel at zoom 9, 7 and 5) for the countries near the results,
 whichever is the coarsest not above the map's tolerance. Latitudes beyond 85 degrees are cut
 (Web Mercator does not reach the poles). Each country's GeoJSON text is made once per level
-and reused by the overview map and every pair map (:class:`BaseMap`).
+and reused by the overview map and every pair map (:class:`BaseMap`); the countries layer of
+maps of known extents can be computed beforehand (:meth:`BaseMap.prepare_windows`), before the
+maps are drawn by several processes.
 
 Country names are in the language of the map (:func:`hazid.maps.labels.country_name`), placed
 at the pole of inaccessibility of the country's largest part (its most inland point).
@@ -19,18 +21,30 @@ import hashlib
 import json
 import logging
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from shapely.ops import polylabel
 
 from hazid.errors import GeodataError
 from hazid.maps.content import _col, _esc
-from hazid.maps.geometry import _project, _script_safe
+from hazid.maps.geometry import (
+    _FC_HEAD,
+    _FC_TAIL,
+    _auto_tolerance,
+    _feature_texts,
+    _metric_crs,
+    _project,
+    _script_safe,
+    _select_countries,
+)
 from hazid.maps.labels import check_map_lang, country_name
+from hazid.maps.packing import _deflate_part
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +114,10 @@ class BaseMap:
         self._geoms = shapely.clip_by_rect(
             self.borders.geometry.to_numpy(), -180.0, -_MAX_LAT, 180.0, _MAX_LAT
         )
+        self._merc = np.full(len(self._geoms), None, dtype=object)
         self._json: dict[tuple[float, int], str] = {}
+        self._parts: dict[tuple[float, int, bool], str] = {}
+        self._near: dict[tuple[float, float, float, float], np.ndarray] = {}
         self._labels: list[dict[str, Any]] | None = None
         self._tips: list[str] | None = None
         if world is not None and world.get("key") == self._key():
@@ -118,6 +135,18 @@ class BaseMap:
             digest.update(b"-" if wkb is None else wkb)
         return digest.hexdigest()
 
+    def mercator(self, pos: np.ndarray | None = None) -> np.ndarray:
+        """Return the countries at ``pos`` (all by default) in Web Mercator.
+
+        Each country (clipped to 85 degrees) is projected once, when first asked for, and
+        kept: every detail level and the label points are simplified from this projection.
+        """
+        pos = np.arange(len(self._geoms)) if pos is None else np.asarray(pos, dtype=int)
+        todo = np.unique(pos[pd.isna(self._merc[pos])])
+        if len(todo):
+            self._merc[todo] = _project(self._geoms[todo], _MERCATOR)
+        return self._merc[pos]
+
     def prepare(self) -> BaseMap:
         """Compute now what every map uses: the world-level texts, labels, spatial index.
 
@@ -130,6 +159,60 @@ class BaseMap:
         _ = self.borders.sindex
         shapely.prepare(self.borders.geometry.to_numpy())
         return self
+
+    def prepare_windows(self, windows: Iterable[tuple[float, float, float, float]]) -> None:
+        """Compute now the countries layer of maps fitted to ``windows`` (lon/lat bounds).
+
+        For each window, what a map of that extent (tolerance by default) draws of the
+        countries: those near it (:meth:`near`) at its detail level, the others at the world
+        level; their texts and packed parts are kept, so that maps drawn afterwards by several
+        processes share them instead of each computing them. A window that no map has only
+        costs its computing.
+        """
+        every = np.arange(len(self.iso))
+        for b in windows:
+            lat0 = (b[1] + b[3]) / 2.0
+            tols = np.full(len(every), _WORLD_TOL_M)
+            tols[self.near(b, _metric_crs(b))] = min(
+                self.level(_auto_tolerance(b), lat0), _WORLD_TOL_M
+            )
+            for part in self.country_parts(every, tols):
+                _deflate_part(part)
+
+    def near(self, bounds: tuple[float, float, float, float], crs: pyproj.CRS) -> np.ndarray:
+        """Positions of the countries near ``bounds`` (within 300 km or half the extent).
+
+        ``crs`` is the map's metric CRS of ``bounds`` (:func:`hazid.maps.geometry._metric_crs`);
+        the answer is kept for the same bounds.
+        """
+        key = tuple(float(v) for v in bounds)
+        got = self._near.get(key)
+        if got is None:
+            got = self._near[key] = _select_countries(self.borders, bounds, crs)
+        return got
+
+    def country_parts(self, pos: np.ndarray, tols: np.ndarray) -> list[str]:
+        """Return the countries layer in parts: the countries at ``pos``, each at its ``tols``.
+
+        The parts of :func:`hazid.maps.geometry._feature_parts` with the countries' tooltips;
+        each (level, country) part is made once and the same text comes back, so that it is
+        packed once (:class:`hazid.maps.packing.Parted`).
+        """
+        pos = np.asarray(pos, dtype=int)
+        tols = np.asarray(tols, dtype=float)
+        keys = [
+            (t, p, k == 0) for k, (p, t) in enumerate(zip(pos.tolist(), tols.tolist(), strict=True))
+        ]
+        todo = [k for k in keys if k not in self._parts]
+        if todo:
+            tips = self.tips()
+            for tol in sorted({t for t, _, _ in todo}):
+                mine = [k for k in todo if k[0] == tol]
+                texts = self.geometry_json(np.array([p for _, p, _ in mine], dtype=int), tol)
+                feats = _feature_texts(texts, [{"tip": tips[p]} for _, p, _ in mine])
+                for (t, p, first), f in zip(mine, feats, strict=True):
+                    self._parts[(t, p, first)] = _script_safe(f if first else "," + f)
+        return [_FC_HEAD, *[self._parts[k] for k in keys], _FC_TAIL]
 
     def tips(self) -> list[str]:
         """Tooltip HTML of each country: its name and ISO code (the code alone if the same)."""
@@ -155,7 +238,7 @@ class BaseMap:
         if len(todo):
             geoms = self._geoms[todo]
             if tolerance_m > 0:
-                geoms = _simplify_to_pixels(geoms, tolerance_m)
+                geoms = _simplify_to_pixels(geoms, tolerance_m, merc=self.mercator(todo))
             # a fifth of the tolerance on the ground at 45 degrees, 2 to 6 decimals
             step = max(tolerance_m * math.cos(math.radians(45.0)), 1.0) / 111_320.0 / 5.0
             d = int(np.clip(np.ceil(-np.log10(step)), 2, 6))
@@ -172,7 +255,8 @@ class BaseMap:
 
     def _make_labels(self) -> list[dict[str, Any]]:
         # from the countries simplified to a quarter of the world level (few vertices, fast)
-        merc = _project(_simplify_to_pixels(self._geoms, _WORLD_TOL_M / 4), _MERCATOR)
+        simple = _simplify_to_pixels(self._geoms, _WORLD_TOL_M / 4, merc=self.mercator())
+        merc = _project(simple, _MERCATOR)
         out = []
         for i, g in enumerate(merc):
             parts = shapely.get_parts(g)
@@ -219,46 +303,26 @@ def world_level(borders: gpd.GeoDataFrame) -> dict[str, Any]:
     >>> base.labels()[0]["name"], base.labels() == BaseMap(b, lang="ru").labels()
     ('Казахстан', True)
     """
-    base = BaseMap(borders)
-    # the world level and the labels simplify the same countries: projected once for both
-    _SHARED_MERCATOR.append((base._geoms, _project(base._geoms, _MERCATOR)))
-    try:
-        base.geometry_json(np.arange(len(base.iso)), _WORLD_TOL_M)
-        labels = [{k: v for k, v in lab.items() if k != "name"} for lab in base.labels()]
-    finally:
-        _SHARED_MERCATOR.clear()
+    base = BaseMap(borders)  # the world level and the labels share its Mercator projection
+    base.geometry_json(np.arange(len(base.iso)), _WORLD_TOL_M)
+    labels = [{k: v for k, v in lab.items() if k != "name"} for lab in base.labels()]
     return {"key": base._key(), "json": dict(base._json), "labels": labels}
 
 
-#: While :func:`world_level` works: the countries and their Web Mercator projection, which
-#: :func:`_simplify_to_pixels` takes instead of projecting the same geometries again.
-_SHARED_MERCATOR: list[tuple[np.ndarray, np.ndarray]] = []
-
-
-def _to_mercator(geoms: np.ndarray) -> np.ndarray:
-    """Project ``geoms`` to Web Mercator, or take the projection shared by :func:`world_level`.
-
-    The projection is taken only if every geometry is one of the shared ones (the same
-    object; the shared ones are held, so no other object has the same ``id``).
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    for shared, merc in _SHARED_MERCATOR:
-        at = {id(g): k for k, g in enumerate(shared)}
-        idx = [at.get(id(g), -1) for g in geoms]
-        if -1 not in idx and all(shared[k] is g for k, g in zip(idx, geoms, strict=True)):
-            return merc[np.asarray(idx, dtype=int)]
-    return _project(geoms, _MERCATOR)
-
-
-def _simplify_to_pixels(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:
+def _simplify_to_pixels(
+    geoms: np.ndarray, tolerance_m: float, *, merc: np.ndarray | None = None
+) -> np.ndarray:
     """Simplify country polygons in Web Mercator by ``tolerance_m`` (metres, about a pixel).
 
     Parts (islands) smaller than two by two tolerances are dropped, except the largest part
     of each country, so that no country disappears. The remaining parts are simplified
     without topology preservation (fast; a pixel-sized self-intersection is invisible), and
-    put back on their side of the antimeridian.
+    put back on their side of the antimeridian. ``merc`` is ``geoms`` already projected to
+    Web Mercator (the caller's, e.g. :meth:`BaseMap.mercator`), projected here if not given.
     """
-    merc = _to_mercator(geoms)
+    geoms = np.asarray(geoms, dtype=object)
+    if merc is None:
+        merc = _project(geoms, _MERCATOR)
     parts, owner = _polygon_parts(merc)
     area = shapely.area(parts)
     largest = np.zeros(len(parts), dtype=bool)

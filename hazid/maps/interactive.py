@@ -57,7 +57,7 @@ from hazid.maps.assets import _install_assets
 from hazid.maps.base import _WORLD_TOL_M, BaseMap
 from hazid.maps.content import _col, _filled, _site_status
 from hazid.maps.elements import _Finish, _LayerControl, _Legend, _Map, _Registry
-from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs, _select_countries
+from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs
 from hazid.maps.labels import check_map_lang, text
 from hazid.maps.layers import (
     _add_affected,
@@ -402,7 +402,7 @@ def _draw_layers(
     """
     origin_iso = _origin_iso(r.sites, status)
     if c.base is not None:
-        near = _select_countries(c.base.borders, c.bounds, c.crs)
+        near = c.base.near(c.bounds, c.crs)
         lat0 = (c.bounds[1] + c.bounds[3]) / 2.0
         fine = c.base.level(c.tol, lat0) if exact is None else c.tol / math.cos(math.radians(lat0))
         c.country_tol = np.full(len(c.base.iso), _WORLD_TOL_M)
@@ -417,41 +417,21 @@ def _draw_layers(
         if "origin" in wanted:
             _add_origin(c, origin_iso)
     # zones and traces are drawn for hazardous activities only
-    other = _SiteSet(r.sites["site_id"].to_numpy(dtype=object)[(status == "other").to_numpy()])
-    zones = None if r.zones is None else r.zones.loc[~other.isin(r.zones["site_id"])]
-    paths = None if r.paths is None else r.paths.loc[~other.isin(r.paths["site_id"])]
+    other = set(r.sites["site_id"].to_numpy(dtype=object)[(status == "other").to_numpy()].tolist())
+    zones = None if r.zones is None else r.zones.loc[~isin(r.zones["site_id"], other)]
+    paths = None if r.paths is None else r.paths.loc[~isin(r.paths["site_id"], other)]
     if zones is not None and len(zones) and "zones" in wanted:
         _add_zones(c, zones, names)
     runout = getattr(r, "runout", None)
     if runout is not None and len(runout) and "zones" in wanted:
-        _add_runout(c, runout.loc[~other.isin(runout["facility_id"])], names)
+        _add_runout(c, runout.loc[~isin(runout["facility_id"], other)], names)
     if paths is not None and len(paths) and "rivers" in wanted:
         borders = c.base.borders if c.base is not None else None
         _add_traces(c, paths, r.affected, borders, names)
     if r.edges is not None and "rivers" in wanted:
-        _add_data_ends(c, data_ends(r.edges.loc[~other.isin(r.edges["site_id"])]), names)
+        _add_data_ends(c, data_ends(r.edges.loc[~isin(r.edges["site_id"], other)]), names)
     if "sites" in wanted:
         _add_sites(c, r.sites, status, r.holdings, r.affected, names, cluster=cluster)
-
-
-class _SiteSet:
-    """A set of site ids, tested against the ids of several layers.
-
-    :meth:`isin` is :func:`hazid.columns.isin` of the set; when every id of the set is text it
-    looks each id up in the set, once made, rather than searching the set's ids again for each
-    layer.
-    """
-
-    def __init__(self, ids: np.ndarray) -> None:
-        self.values = set(ids.tolist())
-        self.text = all(type(v) is str for v in self.values)
-
-    def isin(self, s: pd.Series) -> np.ndarray:
-        """Return ``hazid.columns.isin(s, self.values)``."""
-        if not self.text:  # missing ids (which pandas matches to each other) among them
-            return isin(s, self.values)
-        values = self.values
-        return np.array([v in values for v in s.to_numpy(dtype=object).tolist()], dtype=bool)
 
 
 def _stable_ids(root: Element) -> None:

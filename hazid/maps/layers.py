@@ -116,13 +116,14 @@ class _Canvas:
 def _add_countries(c: _Canvas, *, tiles: str | None, rank: dict[str, int]) -> None:
     """Every country (the offline base map, complete at every zoom) and its name."""
     assert c.base is not None
+    assert c.country_tol is not None
     pos = np.arange(len(c.base.iso))
-    props = [{"tip": t} for t in c.base.tips()]
     style = {**_COUNTRY_STYLE, "pane": "hazidCountries", "className": "hazid-country"}
     c.add(
         "countries",
         c.t("Countries (offline base map)"),
-        c.countries(pos, props),
+        # in parts: each country is packed once per process (it comes back in many maps)
+        Parted(c.base.country_parts(pos, c.country_tol[pos])),
         style,
         overlay=False,
         show=not tiles,

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from hazid.forked import can_fork, forked_map
 from hazid.i18n import country_name, gettext
@@ -36,8 +38,9 @@ def dossier_maps(
     Every country is drawn for context (from ``base``, one :class:`hazid.maps.BaseMap` shared
     by all the maps of a run); only the pair's activities, zones and river traces are shown.
     From :data:`PARALLEL_FROM` maps on, ``workers`` processes (forked, so the results and the
-    base map are shared, not copied) draw them; each map is written on its own, so the files
-    are the same whatever the number of workers.
+    base map are shared, not copied) draw them, the countries layer of every map computed
+    beforehand (:meth:`hazid.maps.BaseMap.prepare_windows`, from the extent of each map); each
+    map is written on its own, so the files are the same whatever the number of workers.
     """
     activities = read_table(folder / "activities.csv")
     jobs = [
@@ -53,22 +56,15 @@ def dossier_maps(
         return
     if base is not None:
         base.prepare()  # once here, not once in each worker
+        base.prepare_windows(_pair_windows(rows, jobs, context[1]))
     forked_map(_pair_map, jobs, context, workers=workers)
 
 
 def _pair_map(context: Any, job: tuple[str, str, str]) -> None:
     results, pair_sites, folder, tiles, lang, base, rows = context
     origin, affected_iso, dossier = job
-    ids = pair_sites.get((origin, affected_iso), set())
-    affected = rows.only("affected", ids)
-    affected = affected[affected["affected"] == affected_iso]
-    subset = dataclasses.replace(
-        results,
-        sites=rows.only("sites", ids),
-        holdings=rows.only("holdings", ids),
-        zones=rows.only("zones", ids),
-        affected=affected,
-        river_paths=rows.only("river_paths", ids),
+    subset = _pair_results(
+        results, rows, pair_sites.get((origin, affected_iso), set()), affected_iso
     )
     title = gettext("hazid: activities of {origin} that may affect {affected}", lang).format(
         origin=country_name(origin, lang, origin),
@@ -76,6 +72,19 @@ def _pair_map(context: Any, job: tuple[str, str, str]) -> None:
     )
     write_map(
         subset, folder / f"{dossier}_map.html", tiles=tiles, title=title, lang=lang, base=base
+    )
+
+
+def _pair_results(results: Any, rows: _SiteRows, ids: set[str], affected_iso: str) -> Any:
+    """``results`` cut to the sites ``ids`` and, of the affected Parties, to ``affected_iso``."""
+    affected = rows.only("affected", ids)
+    return dataclasses.replace(
+        results,
+        sites=rows.only("sites", ids),
+        holdings=rows.only("holdings", ids),
+        zones=rows.only("zones", ids),
+        affected=affected[affected["affected"] == affected_iso],
+        river_paths=rows.only("river_paths", ids),
     )
 
 
@@ -97,6 +106,49 @@ def _pair_sites(activities: pd.DataFrame) -> dict[tuple[Any, Any], set[Any]]:
         if not (pd.isna(origin) or pd.isna(affected)):
             out.setdefault((origin, affected), set()).add(site)
     return out
+
+
+def _pair_windows(
+    rows: _SiteRows, jobs: list[tuple[str, str, str]], pair_sites: dict[tuple[Any, Any], set[Any]]
+) -> list[tuple[float, float, float, float]]:
+    """Extent of each pair map: the bounds of its sites, zones, traces and ends of river data.
+
+    As :func:`hazid.maps.write_map` fits the map (lon/lat degrees), from the bounds of each
+    row worked out once; pairs without any are left out, as are all if a layer is not in
+    EPSG:4326 (the extents only let the countries of the maps be computed beforehand).
+    """
+    boxes = {}
+    for name in ("sites", "zones", "river_paths"):
+        table = rows.tables[name]
+        if table is None or not len(table):
+            continue
+        crs = getattr(table, "crs", None)
+        if crs is None or crs.to_epsg() != 4326:
+            return []
+        boxes[name] = shapely.bounds(table.geometry.to_numpy())
+    paths = rows.tables["river_paths"]
+    if "river_paths" in boxes and {"edge_lon", "edge_lat"} <= set(paths.columns):
+        x = pd.to_numeric(paths["edge_lon"], errors="coerce").to_numpy(dtype=float)
+        y = pd.to_numeric(paths["edge_lat"], errors="coerce").to_numpy(dtype=float)
+        boxes["edges"] = np.column_stack([x, y, x, y])
+    windows = []
+    for origin, affected, _ in jobs:
+        ids = pair_sites.get((origin, affected), set())
+        parts = []
+        for name, box in boxes.items():
+            at = rows.rows["river_paths" if name == "edges" else name]
+            pos = [at[i] for i in ids if i in at]
+            if pos:
+                parts.append(box[np.concatenate(pos)])
+        if not parts:
+            continue
+        b = np.vstack(parts)
+        if np.isnan(b).all(axis=0).any():
+            continue
+        with np.errstate(invalid="ignore"):
+            lo, hi = np.nanmin(b[:, :2], axis=0), np.nanmax(b[:, 2:], axis=0)
+        windows.append((float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))
+    return windows
 
 
 class _SiteRows:
