@@ -5,6 +5,8 @@ The public API is re-exported here; see the README for the method and outputs.
 
 from __future__ import annotations
 
+from typing import Any
+
 from hazid import tailings
 from hazid._version import __version__
 from hazid.annex import AnnexResult, classify, cluster_sites
@@ -31,7 +33,6 @@ from hazid.geography import (
     resolve_borders,
 )
 from hazid.inventory import read_inventory, validate_inventory
-from hazid.maps import screening_map, write_map
 from hazid.notify import determine, read_contacts
 from hazid.output.dossiers import regenerate, write_notifications
 from hazid.pipeline import ScreeningResults, screen, write_results
@@ -97,3 +98,15 @@ __all__ = [
     "write_results",
     "zone_polygons",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the HTML maps (and folium) when :func:`screening_map` or :func:`write_map` is asked for.
+
+    ``import hazid`` does not load folium, so that a screening starts sooner.
+    """
+    if name in ("screening_map", "write_map"):
+        from hazid import maps
+
+        return getattr(maps, name)
+    raise AttributeError(f"module 'hazid' has no attribute {name!r}")

@@ -21,6 +21,7 @@ from shapely.geometry import LineString, Point, box
 from hazid import maps
 from hazid.errors import ChoiceError, CRSError, GeodataError, OutputError
 from hazid.maps import MAP_LAYERS, screening_map, write_map
+from hazid.maps.layers import _crossings
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -273,7 +274,7 @@ def test_zone_and_crossing_labels(demo_page):
 def test_crossing_is_where_trace_enters_affected_country():
     res = make_results()
     names = {"S1": "Alpha"}
-    pts, props = maps._crossings(res.river_paths, res.affected, res.borders, names)
+    pts, props = _crossings(res.river_paths, res.affected, res.borders, names)
     assert len(pts) == 1
     # segment (64.5, 43) -> (65, 45) meets lat 44 at lon 64.75
     assert pts[0].x == pytest.approx(64.75, abs=1e-9)
@@ -283,7 +284,7 @@ def test_crossing_is_where_trace_enters_affected_country():
 
 def test_crossing_without_borders_uses_river_km_on_ellipsoid():
     res = make_results()
-    pts, _ = maps._crossings(res.river_paths, res.affected, None, {})
+    pts, _ = _crossings(res.river_paths, res.affected, None, {})
     (p,) = pts
     line = np.asarray(res.river_paths.geometry.iloc[0].coords)
     # geodesic distance from the start along the trace to the point is 240 km

@@ -3,8 +3,9 @@
 :mod:`hazid.maps.interactive` draws the overview and pair maps (Leaflet, via folium) and writes
 them as self-contained HTML; :mod:`hazid.maps.static` draws one activity's PNG map for a
 notification dossier. Colours and symbols shared by both are in :mod:`hazid.maps.styles`.
-The PNG functions (``static_map``, ``static_maps``) load matplotlib on first use,
-so that a run without PNG maps does not load it.
+The HTML functions (``screening_map``, ``write_map``) load folium, and the PNG functions
+(``static_map``, ``static_maps``) matplotlib, on first use: a run loads only what it draws, and
+the screening starts without waiting for either.
 """
 
 from typing import Any
@@ -17,8 +18,6 @@ from hazid.maps.geometry import (  # noqa: F401
     _point_along_km,
     _simplify,
 )
-from hazid.maps.interactive import screening_map, write_map
-from hazid.maps.layers import _crossings  # noqa: F401
 from hazid.maps.projection import local_crs
 from hazid.maps.styles import HAZARD_COLOURS, MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
 
@@ -38,10 +37,15 @@ __all__ = [
 
 
 _STATIC = ("static_map", "static_maps")
+_INTERACTIVE = ("screening_map", "write_map")
 
 
 def __getattr__(name: str) -> Any:
-    """Load :mod:`hazid.maps.static` (and matplotlib) when one of its functions is asked for."""
+    """Load the module of a map function on first use: folium's, or matplotlib's."""
+    if name in _INTERACTIVE:
+        from hazid.maps import interactive
+
+        return getattr(interactive, name)
     if name in _STATIC:
         from hazid.maps import static
 

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hazid import maps
 from hazid.forked import can_fork, forked_map
 from hazid.i18n import country_name, gettext
-from hazid.maps import BaseMap, write_map
+from hazid.maps import BaseMap
 from hazid.maps.rows import rows_by_site, rows_of
 from hazid.output.results import read_table
 
@@ -49,7 +50,8 @@ def dossier_maps(
         if isinstance(rec.dossier, str) and rec.dossier
     ]
     rows = _SiteRows(results)
-    context = (results, _pair_sites(activities), folder, tiles, lang, base, rows)
+    # folium loaded here (on first use), not once in each worker
+    context = (results, _pair_sites(activities), folder, tiles, lang, base, rows, maps.write_map)
     if workers < 2 or len(jobs) < PARALLEL_FROM or not can_fork():
         for job in jobs:
             _pair_map(context, job)
@@ -61,7 +63,7 @@ def dossier_maps(
 
 
 def _pair_map(context: Any, job: tuple[str, str, str]) -> None:
-    results, pair_sites, folder, tiles, lang, base, rows = context
+    results, pair_sites, folder, tiles, lang, base, rows, write_map = context
     origin, affected_iso, dossier = job
     subset = _pair_results(
         results, rows, pair_sites.get((origin, affected_iso), set()), affected_iso

@@ -189,9 +189,10 @@ def _overview(
     if base is not None:
         base.prepare()
     html = tmp / "map.html"
+    draw = maps.write_map  # folium loaded here, once for this map and the pair maps
     return _aside(
         html,
-        lambda: maps.write_map(results, html, tiles=tiles, lang=lang, base=base),
+        lambda: draw(results, html, tiles=tiles, lang=lang, base=base),
         len(results.sites),
     )
 
