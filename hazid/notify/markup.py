@@ -26,6 +26,7 @@ __all__ = ["md_escape"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&!|~#])")
 _MD_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+_MD_BREAKS_1B = re.compile(r"[\x00-\x1f\x7f\x85]")  # the same, less its two 2-byte ones
 _MD_DOTS = re.compile(r"\.(?=[^\W\d_])")  # a dot before a letter: x.org, www.x, a@b.c
 _MD_SCHEME = re.compile(r":(?=//)")
 #: anything one of the four rules above would change
@@ -52,7 +53,8 @@ def md_escape(value: Any) -> str:
     text = str(value)
     if _MD_ANY.search(text) is None:  # most values: nothing to escape
         return text
-    text = _MD_BREAKS.sub(" ", text)
+    if _MD_BREAKS_1B.search(text) or "\u2028" in text or "\u2029" in text:  # rare: fast test
+        text = _MD_BREAKS.sub(" ", text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_SCHEME.sub(r"\\:", text)
     return _MD_DOTS.sub(r"\\.", text)
