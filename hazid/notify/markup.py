@@ -87,28 +87,40 @@ def _render_md(
     """
     if blocks is None:
         blocks = _blocks(doc, interactive, lang)
-    e = iter(_md_escape_all(list(_md_values(blocks)))).__next__
+    v = _md_escape_all(list(_md_values(blocks)))
+    i = 0  # the next escaped value
     out: list[str] = []
     for blk in blocks:
         kind = blk[0]
         if kind == "h":
-            out += ["#" * blk[1] + " " + e(), ""]
+            out += ["#" * blk[1] + " " + v[i], ""]
+            i += 1
         elif kind == "p":
-            out += [e(), ""]
+            out += [v[i], ""]
+            i += 1
         elif kind == "kv":
-            out += [f"- **{e()}:** {e()}" for _ in blk[1]] + [""]
+            out += [f"- **{v[j]}:** {v[j + 1]}" for j in range(i, i + 2 * len(blk[1]), 2)]
+            out.append("")
+            i += 2 * len(blk[1])
         elif kind == "table":
-            out.append("| " + " | ".join(e() for _ in blk[1]) + " |")
-            out.append("|" + "|".join("---" for _ in blk[1]) + "|")
-            out += ["| " + " | ".join(e() for _ in row) + " |" for row in blk[2]]
+            n = len(blk[1])
+            out.append("| " + " | ".join(v[i : i + n]) + " |")
+            out.append("|" + "|".join(["---"] * n) + "|")
+            i += n
+            for row in blk[2]:
+                out.append("| " + " | ".join(v[i : i + len(row)]) + " |")
+                i += len(row)
             out.append("")
         elif kind == "list":
-            out += [f"- {e()}" for _ in blk[1]] + [""]
+            out += [f"- {x}" for x in v[i : i + len(blk[1])]] + [""]
+            i += len(blk[1])
         elif kind == "img":
-            out += [f"![{e()}]({_md_link_target(blk[1])})", ""]
+            out += [f"![{v[i]}]({_md_link_target(blk[1])})", ""]
+            i += 1
         elif kind == "link":
             target = _md_link_target(blk[2])
-            out += [f"{e()}[{_md_file(blk[2])}]({target}){e()}", ""]
+            out += [f"{v[i]}[{_md_file(blk[2])}]({target}){v[i + 1]}", ""]
+            i += 2
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -150,9 +162,10 @@ def _md_escape_all(values: list[Any]) -> list[str]:
 
 def _html_escape_all(texts: list[str]) -> list[str]:
     """Return :func:`html.escape` of each text, escaped as one text (:func:`_escape_joined`)."""
-    if not all(isinstance(t, str) for t in texts):
-        return [_html.escape(t) for t in texts]  # raises as html.escape does
-    return _escape_joined(texts, _html.escape)
+    try:
+        return _escape_joined(texts, _html.escape)
+    except TypeError:  # not all texts: each on its own, raising as html.escape does
+        return [_html.escape(t) for t in texts]
 
 
 def _escape_joined(texts: list[str], escape: Callable[[str], str]) -> list[str]:
@@ -227,14 +240,37 @@ def _render_html(
         "</head>",
         "<body>",
     ]
-    e_all = iter(_html_escape_all(list(_html_values(blocks, images)))).__next__
+    e_all = _Cursor(_html_escape_all(list(_html_values(blocks, images))))
     out += [_html_block(blk, images, e_all) for blk in blocks]
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 
-def _html_block(blk: tuple, images: Mapping[str, bytes], e: Callable[[], str]) -> str:
-    """HTML of one block; ``e`` gives the next escaped value (in :func:`_html_values` order)."""
+class _Cursor:
+    """The escaped values of a dossier, given in order: one (call) or the next ``n`` (take)."""
+
+    __slots__ = ("_at", "_values")
+
+    def __init__(self, values: list[str]) -> None:
+        self._values = values
+        self._at = 0
+
+    def __call__(self) -> str:
+        self._at += 1
+        return self._values[self._at - 1]
+
+    def take(self, n: int) -> list[str]:
+        self._at += n
+        return self._values[self._at - n : self._at]
+
+
+def _cells(tag: str, texts: list[str]) -> str:
+    """``<tag>text</tag>`` for each text, one after the other."""
+    return f"<{tag}>{f'</{tag}><{tag}>'.join(texts)}</{tag}>" if texts else ""
+
+
+def _html_block(blk: tuple, images: Mapping[str, bytes], e: _Cursor) -> str:
+    """HTML of one block; ``e`` gives the next escaped values (in :func:`_html_values` order)."""
     kind = blk[0]
     if kind == "h":
         return f"<h{blk[1]}>{e()}</h{blk[1]}>"
@@ -251,11 +287,11 @@ def _html_block(blk: tuple, images: Mapping[str, bytes], e: Callable[[], str]) -
             items.append(f"<dt>{e()}</dt><dd>{val}</dd>")
         return "<dl>" + "".join(items) + "</dl>"
     if kind == "table":
-        head = "".join(f"<th>{e()}</th>" for _ in blk[1])
-        body = "".join("<tr>" + "".join(f"<td>{e()}</td>" for _ in row) + "</tr>" for row in blk[2])
+        head = _cells("th", e.take(len(blk[1])))
+        body = "".join([f"<tr>{_cells('td', e.take(len(row)))}</tr>" for row in blk[2]])
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     if kind == "list":
-        return "<ul>" + "".join(f"<li>{e()}</li>" for _ in blk[1]) + "</ul>"
+        return f"<ul>{_cells('li', e.take(len(blk[1])))}</ul>"
     if kind == "img":
         data = images.get(blk[1])
         src = (

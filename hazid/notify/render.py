@@ -95,8 +95,8 @@ def _local_names(lang: str) -> dict[str, str]:
 
 def _substance(t: _Text, name: str | None, key: str | None) -> str:
     """Name a substance in the dossier's language, with the name of the inventory."""
-    keys = [k for k in (key or "").split(";") if k]
-    names = _local_names(t.lang)
+    names = _local_names(t.lang)  # none in English: the inventory's name
+    keys = [k for k in (key or "").split(";") if k] if names else []
     if not keys or any(k not in names for k in keys):
         return t.na(name, "")
     local = "; ".join(names[k] for k in keys)
