@@ -19,6 +19,7 @@ from hazid.notify.activity import (
     _tile_of,
 )
 from hazid.notify.markup import md_escape
+from hazid.notify.values import _jnum
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -125,3 +126,27 @@ def test_windows_cut_from_tiles_give_the_intersections_of_the_whole_outline():
         assert _intersection_length_km(p, windows) == _intersection_length_km(p, country)
     far = windows.around(shapely.Point(40, 40).buffer(0.5))
     assert far is country  # nothing of the outline near: the whole outline
+
+
+def _jnum_plain(x, ndigits):
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    if v != v or v in (float("inf"), float("-inf")):
+        return None
+    return round(v, ndigits) + 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(-(10**30), 10**30),
+        st.sampled_from([None, "1.5", "inf", "-inf", "nan", "x", "", True, np.float64("nan")]),
+    ),
+    st.integers(0, 6),
+)
+def test_json_numbers_are_those_of_the_plain_rule(x, ndigits):
+    got, want = _jnum(x, ndigits), _jnum_plain(x, ndigits)
+    assert repr(got) == repr(want)

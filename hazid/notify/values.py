@@ -158,7 +158,7 @@ def _jnum(x: Any, ndigits: int) -> float | None:
         v = float(x)
     except (TypeError, ValueError):
         return None
-    if v != v or v in (float("inf"), float("-inf")):
+    if v - v != 0.0:  # NaN or infinite
         return None
     return round(v, ndigits) + 0.0
 
