@@ -19,7 +19,7 @@ from hazid.notify.activity import (
     _tile_of,
 )
 from hazid.notify.markup import md_escape
-from hazid.notify.values import _jnum
+from hazid.notify.values import _jnum, _jstr
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -150,3 +150,27 @@ def _jnum_plain(x, ndigits):
 def test_json_numbers_are_those_of_the_plain_rule(x, ndigits):
     got, want = _jnum(x, ndigits), _jnum_plain(x, ndigits)
     assert repr(got) == repr(want)
+
+
+def _jstr_plain(x):
+    if x is None or (isinstance(x, float) and x != x):
+        return None
+    s = str(x).strip()
+    return s or None
+
+
+class _Text(str):
+    def __str__(self):
+        return "other"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.sampled_from(list(" \t\nab\u00a0\u2003é")), max_size=6),
+        st.floats(allow_nan=True),
+        st.sampled_from([None, 0, 1.5, np.float64("nan"), _Text(" x "), True]),
+    )
+)
+def test_json_texts_are_those_of_the_plain_rule(x):
+    assert repr(_jstr(x)) == repr(_jstr_plain(x))

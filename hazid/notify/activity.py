@@ -359,7 +359,11 @@ def _activity(
     """Dossier entry of one activity: the site, its substances and its effects."""
     sid = decision["site_id"]
     params = params or {"uncertainty_km": 5.0, "horizon_h": None, "threshold_mg_l": None}
-    names = {h["substance_key"]: h["substance"] for h in holdings if h.get("substance_key")}
+    names = (  # the substances' names, for the air rows
+        {h["substance_key"]: h["substance"] for h in holdings if h.get("substance_key")}
+        if any(r["pathway"] == "air" for r in rows)
+        else {}
+    )
     air, water = [], []
     for r in rows:
         evidence = _row_evidence(r, params, lang)

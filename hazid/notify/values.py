@@ -169,6 +169,8 @@ def _jsig(x: Any, digits: int = 4) -> float | None:
 
 
 def _jstr(x: Any) -> str | None:
+    if type(x) is str:  # most values: no test for a missing one
+        return x.strip() or None
     if _isnan(x):
         return None
     s = str(x).strip()
