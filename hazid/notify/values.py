@@ -64,7 +64,10 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     values = []
     for i, dtype in enumerate(df.dtypes.tolist()):
         col = df.iloc[:, i]
-        if dtype == np.dtype(object) or isinstance(dtype, ExtensionDtype):
+        if dtype == np.dtype(object):  # the objects themselves (iterating gives each .item())
+            items = col.to_numpy().tolist()
+            values.append([v if type(v) is str else maybe_box_native(v) for v in items])
+        elif isinstance(dtype, ExtensionDtype):
             values.append([v if type(v) is str else maybe_box_native(v) for v in col])
         else:  # NumPy values: tolist gives the Python scalars iterating does
             values.append(col.tolist())
