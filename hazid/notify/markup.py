@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import html as _html
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote as _urlquote
 
@@ -87,7 +87,7 @@ def _render_md(
     """
     if blocks is None:
         blocks = _blocks(doc, interactive, lang)
-    v = _md_escape_all(list(_md_values(blocks)))
+    v = _md_escape_all(_md_values(blocks))
     i = 0  # the next escaped value
     out: list[str] = []
     for blk in blocks:
@@ -124,27 +124,30 @@ def _render_md(
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _md_values(blocks: list[tuple]) -> Iterator[Any]:
-    """Yield the values of the blocks that :func:`_render_md` escapes, in its order."""
+def _md_values(blocks: list[tuple]) -> list[Any]:
+    """Return the values of the blocks that :func:`_render_md` escapes, in its order."""
+    out: list[Any] = []
+    add, extend = out.append, out.extend
     for blk in blocks:
         kind = blk[0]
         if kind == "h" or kind == "img":
-            yield blk[2]
+            add(blk[2])
         elif kind == "p":
-            yield blk[1]
+            add(blk[1])
         elif kind == "kv":
             for item in blk[1]:
-                yield item[0]
-                yield item[1]
+                add(item[0])
+                add(item[1])
         elif kind == "table":
-            yield from blk[1]
+            extend(blk[1])
             for row in blk[2]:
-                yield from row
+                extend(row)
         elif kind == "list":
-            yield from blk[1]
+            extend(blk[1])
         elif kind == "link":
-            yield blk[1]
-            yield blk[3]
+            add(blk[1])
+            add(blk[3])
+    return out
 
 
 #: a character no rule of :func:`md_escape` changes or looks at, nor :func:`html.escape`
@@ -240,7 +243,7 @@ def _render_html(
         "</head>",
         "<body>",
     ]
-    e_all = _Cursor(_html_escape_all(list(_html_values(blocks, images))))
+    e_all = _Cursor(_html_escape_all(_html_values(blocks, images)))
     out += [_html_block(blk, images, e_all) for blk in blocks]
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
@@ -303,28 +306,32 @@ def _html_block(blk: tuple, images: Mapping[str, bytes], e: _Cursor) -> str:
     return ""
 
 
-def _html_values(blocks: list[tuple], images: Mapping[str, bytes]) -> Iterator[Any]:
-    """Yield the values that :func:`_html_block` escapes, in its order."""
+def _html_values(blocks: list[tuple], images: Mapping[str, bytes]) -> list[Any]:
+    """Return the values that :func:`_html_block` escapes, in its order."""
+    out: list[Any] = []
+    add, extend = out.append, out.extend
     for blk in blocks:
         kind = blk[0]
         if kind == "h":
-            yield blk[2]
+            add(blk[2])
         elif kind == "link":
-            yield from (blk[1], _urlquote(blk[2]), blk[2], blk[3])
+            extend((blk[1], _urlquote(blk[2]), blk[2], blk[3]))
         elif kind == "p":
-            yield blk[1]
+            add(blk[1])
         elif kind == "kv":
             for item in blk[1]:
-                yield str(item[1])
+                add(str(item[1]))
                 if len(item) > 2:
-                    yield str(item[2])
-                yield str(item[0])
+                    add(str(item[2]))
+                add(str(item[0]))
         elif kind == "table":
-            yield from (str(h) for h in blk[1])
-            yield from (str(c) for row in blk[2] for c in row)
+            extend(map(str, blk[1]))
+            for row in blk[2]:
+                extend(map(str, row))
         elif kind == "list":
-            yield from (str(x) for x in blk[1])
+            extend(map(str, blk[1]))
         elif kind == "img":
             if images.get(blk[1]) is None:
-                yield _urlquote(blk[1])
-            yield blk[2]
+                add(_urlquote(blk[1]))
+            add(blk[2])
+    return out
