@@ -105,6 +105,8 @@ def _object(o: dict, level: int, out: list[str]) -> None:
         m = o[k]
         if type(m) is str:
             out.append(_encode_str(m))
+        elif m is None:
+            out.append("null")
         else:
             _encode(m, level + 1, out)
     out.append("\n" + "  " * level + "}")
@@ -113,7 +115,16 @@ def _object(o: dict, level: int, out: list[str]) -> None:
 def _leaf(o: Any, level: int, out: list[str]) -> None:
     """Append a container of plain values, encoded in C with this depth's separators."""
     text = "".join(_leaf_encoder(level)(o, 0))
-    out.append(f"{text[0]}\n{'  ' * (level + 1)}{text[1:-1]}\n{'  ' * level}{text[-1]}")
+    inside, outside = _INDENTS[level] if level < len(_INDENTS) else _indents(level)
+    out.append(text[0] + inside + text[1:-1] + outside + text[-1])
+
+
+def _indents(level: int) -> tuple[str, str]:
+    """Line break and indentation inside and after a container at ``level``."""
+    return "\n" + "  " * (level + 1), "\n" + "  " * level
+
+
+_INDENTS = [_indents(level) for level in range(16)]
 
 
 def _members(members: Any, level: int, out: list[str], brackets: str) -> None:
