@@ -276,7 +276,8 @@ def _air_effect(
     area = capped = None
     key = _jstr(r.get("substance_key"))
     if zones is not None:
-        z = [t for t in zones if t[0] == str(r.get("hazard", ""))]
+        hazard = str(r.get("hazard", ""))
+        z = [t for t in zones if t[0] == hazard]
         if z and z[0][1] is not None:  # zones carry substance_key
             if key:
                 z = [t for t in z if t[1] == key]
@@ -320,7 +321,9 @@ def _water_effect(
     Party near where the river data stop has none ("not assessed", never 0).
     """
     length = None
-    reached = _jnum(r.get("river_km"), 2) is not None
+    river_km = _jnum(r.get("river_km"), 2)
+    river = _jstr(r.get("river"))
+    reached = river_km is not None
     if reached and river_paths is not None and country_geom is not None and river_paths:
         union = (
             river_paths.union()
@@ -329,14 +332,14 @@ def _water_effect(
         )
         length = _intersection_length_km(union, country_geom)
     return {
-        "river": _jstr(r.get("river")),
-        "river_km": _jnum(r.get("river_km"), 2),
+        "river": river,
+        "river_km": river_km,
         "arrival_h": _jnum(r.get("arrival_h"), 2),
         "peak_h": _jnum(r.get("peak_h"), 2),
         "peak_mg_l": _jsig(r.get("peak_mg_l")),
         "snap_km": _jnum(r.get("snap_km"), 2),
         "river_km_in_affected": _jnum(length, 2),
-        "lakes": list(lakes or []) if _jstr(r.get("river")) else [],
+        "lakes": list(lakes or []) if river else [],
         "status": r["status"],
         "evidence": evidence,
     }
