@@ -7,7 +7,9 @@ it are computed on the WGS 84 ellipsoid (pyproj.Geod) from the intersection of t
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,13 +41,17 @@ class _CountryWindows:
     all of them. :meth:`around` cuts the outline to a window of whole degrees around a zone or
     a river path, widened on every side by the longest edge of the outline (a window in the
     layer's coordinates, not a distance): every edge of the outline that can meet the geometry
-    is kept whole, so the intersection with the piece is the one with the whole outline. The
-    pieces are kept for the next geometries in the same window, up to :data:`MAX_COORDS`
+    is kept whole, so the intersection with the piece is the one with the whole outline. A
+    window is cut from a tile of :data:`TILE_DEG` degrees around it, cut once from the outline
+    (the edges inside the window are those of the outline, whole, either way). The pieces and
+    tiles are kept for the next geometries in the same window, up to :data:`MAX_COORDS`
     coordinates in all.
     """
 
     #: Coordinates of the pieces kept at once (then they are cut again as needed).
     MAX_COORDS = 500_000
+    #: Side of the tiles (whole degrees, on a grid of its multiples) the windows are cut from.
+    TILE_DEG = 4
 
     def __init__(self, geom: Any) -> None:
         self.geom = geom
@@ -64,14 +70,36 @@ class _CountryWindows:
         key = (math.floor(x0 - m), math.floor(y0 - m), math.ceil(x1 + m), math.ceil(y1 + m))
         piece = self._pieces.get(key)
         if piece is None:
-            cut = shapely.clip_by_rect(self.geom, *key)
-            piece = cut if shapely.get_type_id(cut) in (3, 6) else self.geom  # (Multi)Polygon
-            if self._coords > self.MAX_COORDS:
-                self._pieces.clear()
-                self._coords = 0
-            self._pieces[key] = piece
-            self._coords += int(shapely.get_num_coordinates(piece))
+            tile = self._cut(self.geom, _tile_of(key, self.TILE_DEG))
+            if tile is self.geom:  # nothing of the outline near: no piece to cut
+                self._pieces[key] = piece = self.geom
+            else:
+                piece = self._cut(tile, key)
         return piece
+
+    def _cut(self, geom: Any, rect: tuple[int, ...]) -> Any:
+        """Clip ``geom`` to ``rect`` (kept); the whole outline when nothing polygonal is left."""
+        if rect in self._pieces:
+            return self._pieces[rect]
+        cut = shapely.clip_by_rect(geom, *rect)
+        piece = cut if shapely.get_type_id(cut) in (3, 6) else self.geom  # (Multi)Polygon
+        if self._coords > self.MAX_COORDS:
+            self._pieces.clear()
+            self._coords = 0
+        self._pieces[rect] = piece
+        self._coords += int(shapely.get_num_coordinates(piece))
+        return piece
+
+
+def _tile_of(key: tuple[int, int, int, int], step: int) -> tuple[int, ...]:
+    """Return the rectangle of whole multiples of ``step`` degrees that holds ``key``."""
+    x0, y0, x1, y1 = key
+    return (
+        x0 // step * step,
+        y0 // step * step,
+        -(-x1 // step) * step,
+        -(-y1 // step) * step,
+    )
 
 
 class SitePaths(list):
@@ -140,16 +168,18 @@ def _geodesic_length_m(geom: Any) -> float:
 def _sum_parts(xy: np.ndarray, counts: np.ndarray) -> float:
     """Sum of the geodesic lengths of consecutive lines (``counts`` coordinates each).
 
-    Every segment is measured in one call; each line's segments are then added in order,
-    from 0, as ``Geod.line_length`` adds them, and the lines' lengths in order.
+    Every segment is measured in one call (``Geod.line_lengths``: the distances of the
+    ``geod_inverse`` of ``Geod.inv``, without the azimuths); each line's segments are then
+    added in order, one after the other, as ``Geod.line_length`` adds them, and the lines'
+    lengths in order, from 0.
     """
     if len(xy) < 2:
         return 0.0
-    seg = _GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])[2]
+    seg = _GEOD.line_lengths(xy[:, 0], xy[:, 1]).tolist()
     total, start = 0.0, 0
     for n in counts.tolist():
-        if n > 1:  # cumsum adds one after the other (no pairwise summation)
-            total += float(np.cumsum(seg[start : start + n - 1])[-1])
+        if n > 1:  # reduce adds one after the other (no pairwise or compensated summation)
+            total += functools.reduce(operator.add, seg[start : start + n - 1])
         start += n
     return total
 
@@ -246,7 +276,8 @@ def _air_effect(
     area = capped = None
     key = _jstr(r.get("substance_key"))
     if zones is not None:
-        z = [t for t in zones if t[0] == str(r.get("hazard", ""))]
+        hazard = str(r.get("hazard", ""))
+        z = [t for t in zones if t[0] == hazard]
         if z and z[0][1] is not None:  # zones carry substance_key
             if key:
                 z = [t for t in z if t[1] == key]
@@ -290,7 +321,9 @@ def _water_effect(
     Party near where the river data stop has none ("not assessed", never 0).
     """
     length = None
-    reached = _jnum(r.get("river_km"), 2) is not None
+    river_km = _jnum(r.get("river_km"), 2)
+    river = _jstr(r.get("river"))
+    reached = river_km is not None
     if reached and river_paths is not None and country_geom is not None and river_paths:
         union = (
             river_paths.union()
@@ -299,14 +332,14 @@ def _water_effect(
         )
         length = _intersection_length_km(union, country_geom)
     return {
-        "river": _jstr(r.get("river")),
-        "river_km": _jnum(r.get("river_km"), 2),
+        "river": river,
+        "river_km": river_km,
         "arrival_h": _jnum(r.get("arrival_h"), 2),
         "peak_h": _jnum(r.get("peak_h"), 2),
         "peak_mg_l": _jsig(r.get("peak_mg_l")),
         "snap_km": _jnum(r.get("snap_km"), 2),
         "river_km_in_affected": _jnum(length, 2),
-        "lakes": list(lakes or []) if _jstr(r.get("river")) else [],
+        "lakes": list(lakes or []) if river else [],
         "status": r["status"],
         "evidence": evidence,
     }
@@ -329,7 +362,11 @@ def _activity(
     """Dossier entry of one activity: the site, its substances and its effects."""
     sid = decision["site_id"]
     params = params or {"uncertainty_km": 5.0, "horizon_h": None, "threshold_mg_l": None}
-    names = {h["substance_key"]: h["substance"] for h in holdings if h.get("substance_key")}
+    names = (  # the substances' names, for the air rows
+        {h["substance_key"]: h["substance"] for h in holdings if h.get("substance_key")}
+        if any(r["pathway"] == "air" for r in rows)
+        else {}
+    )
     air, water = [], []
     for r in rows:
         evidence = _row_evidence(r, params, lang)

@@ -240,11 +240,18 @@ class DossierSet:
             "voluntary": voluntary(origin, affected),
             "parties_table_version": PARTIES_TABLE_VERSION,
             "hazid_version": self.version,
-            "party_of_origin": _party(origin, self.contacts, self.names, lang),
-            "affected_party": _party(affected, self.contacts, self.names, lang),
+            "party_of_origin": self._party(origin, lang),
+            "affected_party": self._party(affected, lang),
             "activities": activities,
             **_method(self.run, self.sites, self.params, lang=lang, pair=pair),
         }
+
+    def _party(self, iso: str, lang: str) -> dict[str, Any]:
+        """Return :func:`hazid.notify.contacts._party` of a Party (found once, given as a copy)."""
+        parties = self._lookups.setdefault("parties", {})
+        if (iso, lang) not in parties:
+            parties[iso, lang] = _party(iso, self.contacts, self.names, lang)
+        return dict(parties[iso, lang])
 
     def _country(self, iso: str) -> Any:
         """Return the affected Party's polygon (prepared for repeated intersections), or None."""

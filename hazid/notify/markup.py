@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import html as _html
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote as _urlquote
 
@@ -26,6 +26,7 @@ __all__ = ["md_escape"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&!|~#])")
 _MD_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+_MD_BREAKS_1B = re.compile(r"[\x00-\x1f\x7f\x85]")  # the same, less its two 2-byte ones
 _MD_DOTS = re.compile(r"\.(?=[^\W\d_])")  # a dot before a letter: x.org, www.x, a@b.c
 _MD_SCHEME = re.compile(r":(?=//)")
 #: anything one of the four rules above would change
@@ -52,7 +53,8 @@ def md_escape(value: Any) -> str:
     text = str(value)
     if _MD_ANY.search(text) is None:  # most values: nothing to escape
         return text
-    text = _MD_BREAKS.sub(" ", text)
+    if _MD_BREAKS_1B.search(text) or "\u2028" in text or "\u2029" in text:  # rare: fast test
+        text = _MD_BREAKS.sub(" ", text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_SCHEME.sub(r"\\:", text)
     return _MD_DOTS.sub(r"\\.", text)
@@ -85,52 +87,67 @@ def _render_md(
     """
     if blocks is None:
         blocks = _blocks(doc, interactive, lang)
-    e = iter(_md_escape_all(list(_md_values(blocks)))).__next__
+    v = _md_escape_all(_md_values(blocks))
+    i = 0  # the next escaped value
     out: list[str] = []
     for blk in blocks:
         kind = blk[0]
         if kind == "h":
-            out += ["#" * blk[1] + " " + e(), ""]
+            out += ["#" * blk[1] + " " + v[i], ""]
+            i += 1
         elif kind == "p":
-            out += [e(), ""]
+            out += [v[i], ""]
+            i += 1
         elif kind == "kv":
-            out += [f"- **{e()}:** {e()}" for _ in blk[1]] + [""]
+            out += [f"- **{v[j]}:** {v[j + 1]}" for j in range(i, i + 2 * len(blk[1]), 2)]
+            out.append("")
+            i += 2 * len(blk[1])
         elif kind == "table":
-            out.append("| " + " | ".join(e() for _ in blk[1]) + " |")
-            out.append("|" + "|".join("---" for _ in blk[1]) + "|")
-            out += ["| " + " | ".join(e() for _ in row) + " |" for row in blk[2]]
+            n = len(blk[1])
+            out.append("| " + " | ".join(v[i : i + n]) + " |")
+            out.append("|" + "|".join(["---"] * n) + "|")
+            i += n
+            for row in blk[2]:
+                out.append("| " + " | ".join(v[i : i + len(row)]) + " |")
+                i += len(row)
             out.append("")
         elif kind == "list":
-            out += [f"- {e()}" for _ in blk[1]] + [""]
+            out += [f"- {x}" for x in v[i : i + len(blk[1])]] + [""]
+            i += len(blk[1])
         elif kind == "img":
-            out += [f"![{e()}]({_md_link_target(blk[1])})", ""]
+            out += [f"![{v[i]}]({_md_link_target(blk[1])})", ""]
+            i += 1
         elif kind == "link":
             target = _md_link_target(blk[2])
-            out += [f"{e()}[{_md_file(blk[2])}]({target}){e()}", ""]
+            out += [f"{v[i]}[{_md_file(blk[2])}]({target}){v[i + 1]}", ""]
+            i += 2
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _md_values(blocks: list[tuple]) -> Iterator[Any]:
-    """Yield the values of the blocks that :func:`_render_md` escapes, in its order."""
+def _md_values(blocks: list[tuple]) -> list[Any]:
+    """Return the values of the blocks that :func:`_render_md` escapes, in its order."""
+    out: list[Any] = []
+    add, extend = out.append, out.extend
     for blk in blocks:
         kind = blk[0]
         if kind == "h" or kind == "img":
-            yield blk[2]
+            add(blk[2])
         elif kind == "p":
-            yield blk[1]
+            add(blk[1])
         elif kind == "kv":
             for item in blk[1]:
-                yield item[0]
-                yield item[1]
+                add(item[0])
+                add(item[1])
         elif kind == "table":
-            yield from blk[1]
+            extend(blk[1])
             for row in blk[2]:
-                yield from row
+                extend(row)
         elif kind == "list":
-            yield from blk[1]
+            extend(blk[1])
         elif kind == "link":
-            yield blk[1]
-            yield blk[3]
+            add(blk[1])
+            add(blk[3])
+    return out
 
 
 #: a character no rule of :func:`md_escape` changes or looks at, nor :func:`html.escape`
@@ -148,9 +165,10 @@ def _md_escape_all(values: list[Any]) -> list[str]:
 
 def _html_escape_all(texts: list[str]) -> list[str]:
     """Return :func:`html.escape` of each text, escaped as one text (:func:`_escape_joined`)."""
-    if not all(isinstance(t, str) for t in texts):
-        return [_html.escape(t) for t in texts]  # raises as html.escape does
-    return _escape_joined(texts, _html.escape)
+    try:
+        return _escape_joined(texts, _html.escape)
+    except TypeError:  # not all texts: each on its own, raising as html.escape does
+        return [_html.escape(t) for t in texts]
 
 
 def _escape_joined(texts: list[str], escape: Callable[[str], str]) -> list[str]:
@@ -225,14 +243,37 @@ def _render_html(
         "</head>",
         "<body>",
     ]
-    e_all = iter(_html_escape_all(list(_html_values(blocks, images)))).__next__
+    e_all = _Cursor(_html_escape_all(_html_values(blocks, images)))
     out += [_html_block(blk, images, e_all) for blk in blocks]
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 
-def _html_block(blk: tuple, images: Mapping[str, bytes], e: Callable[[], str]) -> str:
-    """HTML of one block; ``e`` gives the next escaped value (in :func:`_html_values` order)."""
+class _Cursor:
+    """The escaped values of a dossier, given in order: one (call) or the next ``n`` (take)."""
+
+    __slots__ = ("_at", "_values")
+
+    def __init__(self, values: list[str]) -> None:
+        self._values = values
+        self._at = 0
+
+    def __call__(self) -> str:
+        self._at += 1
+        return self._values[self._at - 1]
+
+    def take(self, n: int) -> list[str]:
+        self._at += n
+        return self._values[self._at - n : self._at]
+
+
+def _cells(tag: str, texts: list[str]) -> str:
+    """``<tag>text</tag>`` for each text, one after the other."""
+    return f"<{tag}>{f'</{tag}><{tag}>'.join(texts)}</{tag}>" if texts else ""
+
+
+def _html_block(blk: tuple, images: Mapping[str, bytes], e: _Cursor) -> str:
+    """HTML of one block; ``e`` gives the next escaped values (in :func:`_html_values` order)."""
     kind = blk[0]
     if kind == "h":
         return f"<h{blk[1]}>{e()}</h{blk[1]}>"
@@ -249,11 +290,11 @@ def _html_block(blk: tuple, images: Mapping[str, bytes], e: Callable[[], str]) -
             items.append(f"<dt>{e()}</dt><dd>{val}</dd>")
         return "<dl>" + "".join(items) + "</dl>"
     if kind == "table":
-        head = "".join(f"<th>{e()}</th>" for _ in blk[1])
-        body = "".join("<tr>" + "".join(f"<td>{e()}</td>" for _ in row) + "</tr>" for row in blk[2])
+        head = _cells("th", e.take(len(blk[1])))
+        body = "".join([f"<tr>{_cells('td', e.take(len(row)))}</tr>" for row in blk[2]])
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     if kind == "list":
-        return "<ul>" + "".join(f"<li>{e()}</li>" for _ in blk[1]) + "</ul>"
+        return f"<ul>{_cells('li', e.take(len(blk[1])))}</ul>"
     if kind == "img":
         data = images.get(blk[1])
         src = (
@@ -265,28 +306,32 @@ def _html_block(blk: tuple, images: Mapping[str, bytes], e: Callable[[], str]) -
     return ""
 
 
-def _html_values(blocks: list[tuple], images: Mapping[str, bytes]) -> Iterator[Any]:
-    """Yield the values that :func:`_html_block` escapes, in its order."""
+def _html_values(blocks: list[tuple], images: Mapping[str, bytes]) -> list[Any]:
+    """Return the values that :func:`_html_block` escapes, in its order."""
+    out: list[Any] = []
+    add, extend = out.append, out.extend
     for blk in blocks:
         kind = blk[0]
         if kind == "h":
-            yield blk[2]
+            add(blk[2])
         elif kind == "link":
-            yield from (blk[1], _urlquote(blk[2]), blk[2], blk[3])
+            extend((blk[1], _urlquote(blk[2]), blk[2], blk[3]))
         elif kind == "p":
-            yield blk[1]
+            add(blk[1])
         elif kind == "kv":
             for item in blk[1]:
-                yield str(item[1])
+                add(str(item[1]))
                 if len(item) > 2:
-                    yield str(item[2])
-                yield str(item[0])
+                    add(str(item[2]))
+                add(str(item[0]))
         elif kind == "table":
-            yield from (str(h) for h in blk[1])
-            yield from (str(c) for row in blk[2] for c in row)
+            extend(map(str, blk[1]))
+            for row in blk[2]:
+                extend(map(str, row))
         elif kind == "list":
-            yield from (str(x) for x in blk[1])
+            extend(map(str, blk[1]))
         elif kind == "img":
             if images.get(blk[1]) is None:
-                yield _urlquote(blk[1])
-            yield blk[2]
+                add(_urlquote(blk[1]))
+            add(blk[2])
+    return out

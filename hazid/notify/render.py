@@ -54,10 +54,10 @@ class _Text:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        self._tr = translator(lang)
+        self._gettext = translator(lang).gettext
 
     def __call__(self, message: str, **values: Any) -> str:
-        text = self._tr.gettext(message)
+        text = self._gettext(message)
         return text.format(**values) if values else text
 
     def na(self, v: Any, missing: str = N_("not given")) -> str:
@@ -95,8 +95,8 @@ def _local_names(lang: str) -> dict[str, str]:
 
 def _substance(t: _Text, name: str | None, key: str | None) -> str:
     """Name a substance in the dossier's language, with the name of the inventory."""
-    keys = [k for k in (key or "").split(";") if k]
-    names = _local_names(t.lang)
+    names = _local_names(t.lang)  # none in English: the inventory's name
+    keys = [k for k in (key or "").split(";") if k] if names else []
     if not keys or any(k not in names for k in keys):
         return t.na(name, "")
     local = "; ".join(names[k] for k in keys)
@@ -399,9 +399,7 @@ def _activity_blocks(t: _Text, n: int, act: dict[str, Any], affected: str) -> li
         ),
         (
             t("Ratios (health / physical / environmental / largest single)"),
-            " / ".join(
-                t.num(_fratio, r[g]) for g in ("health", "physical", "environmental", "max_single")
-            ),
+            " / ".join([t.num(_fratio, r[g]) for g in (*_GROUPS, "max_single")]),
         ),
     ]
     if act.get("public_informed"):

@@ -64,7 +64,10 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     values = []
     for i, dtype in enumerate(df.dtypes.tolist()):
         col = df.iloc[:, i]
-        if dtype == np.dtype(object) or isinstance(dtype, ExtensionDtype):
+        if dtype == np.dtype(object):  # the objects themselves (iterating gives each .item())
+            items = col.to_numpy().tolist()
+            values.append([v if type(v) is str else maybe_box_native(v) for v in items])
+        elif isinstance(dtype, ExtensionDtype):
             values.append([v if type(v) is str else maybe_box_native(v) for v in col])
         else:  # NumPy values: tolist gives the Python scalars iterating does
             values.append(col.tolist())
@@ -158,7 +161,7 @@ def _jnum(x: Any, ndigits: int) -> float | None:
         v = float(x)
     except (TypeError, ValueError):
         return None
-    if v != v or v in (float("inf"), float("-inf")):
+    if v - v != 0.0:  # NaN or infinite
         return None
     return round(v, ndigits) + 0.0
 
@@ -169,6 +172,8 @@ def _jsig(x: Any, digits: int = 4) -> float | None:
 
 
 def _jstr(x: Any) -> str | None:
+    if type(x) is str:  # most values: no test for a missing one
+        return x.strip() or None
     if _isnan(x):
         return None
     s = str(x).strip()

@@ -72,7 +72,7 @@ def _encode(o: Any, level: int, out: list[str]) -> None:
         if not any([isinstance(v, _CONTAINERS) and v for v in o.values()]):
             _leaf(o, level, out)
         elif all(isinstance(k, str) for k in o):
-            _members(sorted(o.items()), level, out, "{}")
+            _object(o, level, out)
         else:
             raise _FallbackError
     elif any([isinstance(v, _CONTAINERS) and v for v in o]):
@@ -81,10 +81,50 @@ def _encode(o: Any, level: int, out: list[str]) -> None:
         _leaf(o, level, out)
 
 
+#: (depth, keys in order) -> the keys sorted, each with the text that comes before its value
+_PLANS: dict[tuple[int, tuple[str, ...]], list[tuple[str, str]]] = {}
+
+
+def _object(o: dict, level: int, out: list[str]) -> None:
+    """Append an object holding containers, member by member (keys as strings, sorted).
+
+    The text before each value (separator, indentation and key) is laid out once for each
+    depth and set of keys: a dossier holds thousands of objects with the same keys.
+    """
+    keys = tuple(o)
+    plan = _PLANS.get((level, keys))
+    if plan is None:
+        if len(_PLANS) > 1_000:
+            _PLANS.clear()
+        inner = ",\n" + "  " * (level + 1)
+        plan = [(k, f"{inner[i == 0 :]}{_encode_str(k)}: ") for i, k in enumerate(sorted(keys))]
+        _PLANS[(level, keys)] = plan
+    out.append("{")
+    for k, before in plan:
+        out.append(before)
+        m = o[k]
+        if type(m) is str:
+            out.append(_encode_str(m))
+        elif m is None:
+            out.append("null")
+        else:
+            _encode(m, level + 1, out)
+    out.append("\n" + "  " * level + "}")
+
+
 def _leaf(o: Any, level: int, out: list[str]) -> None:
     """Append a container of plain values, encoded in C with this depth's separators."""
     text = "".join(_leaf_encoder(level)(o, 0))
-    out.append(f"{text[0]}\n{'  ' * (level + 1)}{text[1:-1]}\n{'  ' * level}{text[-1]}")
+    inside, outside = _INDENTS[level] if level < len(_INDENTS) else _indents(level)
+    out.append(text[0] + inside + text[1:-1] + outside + text[-1])
+
+
+def _indents(level: int) -> tuple[str, str]:
+    """Line break and indentation inside and after a container at ``level``."""
+    return "\n" + "  " * (level + 1), "\n" + "  " * level
+
+
+_INDENTS = [_indents(level) for level in range(16)]
 
 
 def _members(members: Any, level: int, out: list[str], brackets: str) -> None:
