@@ -338,7 +338,7 @@ def _crossed_countries(
     its first vertex (a point test against the prepared country polygons).
     """
     n = len(rgeom)
-    ok = ~pd.isna(rgeom) & ~shapely.is_empty(rgeom)
+    ok = shapely.is_geometry(rgeom) & ~shapely.is_empty(rgeom)
     whole = shapely.get_type_id(rgeom) != 1
     whole[slice(None) if at_border is None else at_border] = True
     whole &= ok

@@ -191,7 +191,7 @@ def _line_geometries(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reach lines; reaches without a line stay in the chain (warned)."""
     geoms = rivers.geometry.to_numpy().copy()
-    no_geom = pd.isna(geoms) | shapely.is_empty(geoms)
+    no_geom = ~shapely.is_geometry(geoms) | shapely.is_empty(geoms)
     not_line = ~no_geom & ~np.isin(shapely.get_type_id(geoms), [1, 5])
     if not_line.any():
         kinds = sorted({g.geom_type for g in geoms[not_line]})
