@@ -825,3 +825,18 @@ def test_hydrorivers_turkey_euphrates_and_tigris():
     assert (aff2.arrival_h.to_numpy() > aff.arrival_h.to_numpy()).all()
     flat, _ = rv.trace_water(sites, net, countries, velocity="flat")
     assert (flat.arrival_h.to_numpy() > aff.arrival_h.to_numpy()).all()  # Vmp > 1 m/s here
+
+
+@pytest.mark.parametrize("endorheic", [None, [0, 0, 0, 0, 1]])
+def test_cycles_found_whether_or_not_the_closed_basins_are_derived(endorheic):
+    # without ENDORHEIC, the network compiled to derive the closed basins is checked for cycles
+    extra = {} if endorheic is None else {"ENDORHEIC": endorheic}
+    h = hydro([1, 2, 3, 4, 5], [2, 3, 1, 5, 0], **extra)
+    with pytest.raises(NetworkError, match=r"1 cycle\(s\).*\[1, 2, 3\]"):
+        rv.network_from_hydrorivers(h)
+    net = rv.network_from_hydrorivers(h, on_cycle="break")
+    assert net.attrs["report"]["cycles"] == [[1, 2, 3]]
+    assert net.next_down.tolist() == [2, 3, 0, 5, 0]
+    assert net.set_index("reach_id").loc[3, "sink"] == "cycle"
+    fine = rv.network_from_hydrorivers(hydro([1, 2, 3], [2, 3, 0]))
+    assert fine.attrs["report"]["cycles"] == [] and fine.endorheic.tolist() == [False] * 3

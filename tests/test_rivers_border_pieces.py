@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -135,3 +136,32 @@ def test_pieces_made_in_a_window_are_those_meeting_it(lengths, box):
     some, some_own = countries._chunk_lines(lines, owner, max_vertices=8, window=window)
     assert some_own.tolist() == every_own[meets].tolist()
     assert [g.wkb for g in some] == [g.wkb for g in every[meets]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.just("empty"),
+            st.tuples(st.floats(-180, 180), st.floats(-85, 85), st.floats(-2, 2)),
+        ),
+        max_size=12,
+    )
+)
+def test_window_is_the_box_of_the_reaches_with_a_geometry(items):
+    def reach(item):
+        if item is None or item == "empty":
+            return None if item is None else shapely.LineString()
+        x, y, d = item
+        return shapely.LineString([(x, y), (x + d, y - d)])
+
+    rgeom = np.array([reach(i) for i in items], dtype=object)
+    ok = ~pd.isna(rgeom) & ~shapely.is_empty(rgeom)
+    got = countries._near_window(rgeom, 1.5)
+    if not ok.any():
+        assert got is None
+        return
+    pad = 2.0 * max(countries._deg_margin(1500.0, 85.0), countries._CELL_DEG)
+    x0, y0, x1, y1 = shapely.total_bounds(rgeom[ok])
+    assert got == (x0 - pad, y0 - pad, x1 + pad, y1 + pad)

@@ -453,3 +453,30 @@ def test_clipping_part_by_part_is_clip_by_rect(seed):
     for g, a, b, c, d, mine in zip(geoms, x0, y0, x1, y1, got, strict=True):
         want = shapely.clip_by_rect(g, a - 1e-7, b - 1e-7, c + 1e-7, d + 1e-7)
         assert shapely.to_wkb(mine) == shapely.to_wkb(want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_clipping_many_rectangles_of_several_countries_is_clip_by_rect(seed):
+    # the pieces of many rectangles of two multi-polygons, put together at once, in any order
+    import shapely
+
+    from hazid.rivers.geodesy import _clip_each
+
+    rng = np.random.default_rng(seed)
+    countries = []
+    for dx in (0.0, 12.0):
+        xyr = np.c_[rng.uniform(dx, dx + 10, 9), rng.uniform(0, 10, 9), rng.uniform(0.2, 2.0, 9)]
+        countries.append(
+            shapely.union_all([shapely.Point(x, y).buffer(r, quad_segs=3) for x, y, r in xyr])
+        )
+    n = 30
+    pick = rng.integers(0, 4, n)
+    choices = [countries[0], countries[1], box(2, 2, 3, 5), None]
+    geoms = np.array([choices[k] for k in pick], dtype=object)
+    x0, y0 = rng.uniform(-1, 22, n), rng.uniform(-1, 10, n)
+    x1, y1 = x0 + rng.uniform(0, 5, n), y0 + rng.uniform(0, 5, n)
+    got = _clip_each(geoms, x0, y0, x1, y1)
+    for g, a, b, c, d, mine in zip(geoms, x0, y0, x1, y1, got, strict=True):
+        want = shapely.clip_by_rect(g, a - 1e-7, b - 1e-7, c + 1e-7, d + 1e-7)
+        assert shapely.to_wkb(mine) == shapely.to_wkb(want)

@@ -314,10 +314,10 @@ def _near_window(
     rgeom: np.ndarray, border_tolerance_km: float
 ) -> tuple[float, float, float, float] | None:
     """Box of all the reaches, widened by the margin of :func:`_near_box`; None without reach."""
-    ok = ~pd.isna(rgeom) & ~shapely.is_empty(rgeom)
-    if not ok.any():
+    # no reach without geometry, or empty, has a box: the box of the others, or none
+    x0, y0, x1, y1 = shapely.total_bounds(rgeom) if len(rgeom) else (np.nan,) * 4
+    if np.isnan(x0):
         return None
-    x0, y0, x1, y1 = shapely.total_bounds(rgeom[ok])
     pad = 2.0 * max(_deg_margin(border_tolerance_km * 1000.0, 85.0), _CELL_DEG)
     return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
 
@@ -338,7 +338,7 @@ def _crossed_countries(
     its first vertex (a point test against the prepared country polygons).
     """
     n = len(rgeom)
-    ok = ~pd.isna(rgeom) & ~shapely.is_empty(rgeom)
+    ok = shapely.is_geometry(rgeom) & ~shapely.is_empty(rgeom)
     whole = shapely.get_type_id(rgeom) != 1
     whole[slice(None) if at_border is None else at_border] = True
     whole &= ok

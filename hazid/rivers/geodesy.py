@@ -156,19 +156,34 @@ def _clip_each(geoms: np.ndarray, x0: Any, y0: Any, x1: Any, y1: Any) -> np.ndar
                  np.asarray(x1, float) + eps, np.asarray(y1, float) + eps]  # fmt: skip
     out = np.empty(len(geoms), dtype=object)
     ids = np.fromiter((id(g) for g in geoms), dtype=np.int64, count=len(geoms))
+    whole: list[int] = []  # clipped whole: not multi-polygons, or no part piece left
+    clipped: list[np.ndarray] = []  # the hit parts of each multi-polygon clipped, in order
+    owner: list[int] = []
     for k in np.unique(ids):
         at = np.flatnonzero(ids == k)
         g = geoms[at[0]]
-        multi = g is not None and shapely.get_type_id(g) == 6  # MultiPolygon
-        hits = _part_hits(g, rect[at]) if multi else [None] * len(at)
-        for i, hit in zip(at.tolist(), hits, strict=True):
-            if hit is not None:
-                pieces = shapely.get_parts(shapely.clip_by_rect(hit, *rect[i]))
-                pieces = pieces[~shapely.is_empty(pieces)]
-                if len(pieces):
-                    out[i] = pieces[0] if len(pieces) == 1 else shapely.multipolygons(pieces)
-                    continue
-            out[i] = shapely.clip_by_rect(g, *rect[i])
+        if g is None or shapely.get_type_id(g) != 6:  # not a MultiPolygon
+            whole += at.tolist()
+            continue
+        for i, hit in zip(at.tolist(), _part_hits(g, rect[at]), strict=True):
+            clipped.append(shapely.clip_by_rect(hit, *rect[i]))
+            owner.append(i)
+    if clipped:
+        pieces, which = shapely.get_parts(np.concatenate(clipped), return_index=True)
+        items = np.repeat(owner, [len(c) for c in clipped])[which]
+        keep = np.flatnonzero(~shapely.is_empty(pieces))
+        keep = keep[np.argsort(items[keep], kind="stable")]  # by item, each in part order
+        pieces, items = pieces[keep], items[keep]
+        count = np.bincount(items, minlength=len(geoms))
+        one = count[items] == 1
+        out[items[one]] = pieces[one]
+        many = np.unique(items[~one])
+        if len(many):
+            at = np.searchsorted(many, items[~one])
+            out[many] = shapely.multipolygons(pieces[~one], indices=at)
+        whole += [i for i in owner if count[i] == 0]
+    for i in sorted(whole):
+        out[i] = shapely.clip_by_rect(geoms[i], *rect[i])
     return out
 
 

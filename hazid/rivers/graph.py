@@ -190,9 +190,12 @@ def _compile(reaches: pd.DataFrame, *, on_cycle: str = "raise") -> _Net:
     return _Net(ids=ids, nd=nd, jumps=jumps, bad=bad, nd_raw=nd_raw)
 
 
-def _drains_to(reaches: pd.DataFrame, flag: np.ndarray) -> np.ndarray:
-    """Whether each reach drains to an outlet whose ``flag`` is set (cycles: False)."""
-    net = _compile(reaches, on_cycle="ignore")
+def _drains_to(reaches: pd.DataFrame, flag: np.ndarray, *, net: _Net | None = None) -> np.ndarray:
+    """Whether each reach drains to an outlet whose ``flag`` is set (cycles: False).
+
+    ``net``: ``reaches`` compiled already (``on_cycle="ignore"``), if they are.
+    """
+    net = _compile(reaches, on_cycle="ignore") if net is None else net
     root = net.root()
     ok = root < len(flag)
     out = np.zeros(len(flag), dtype=bool)
@@ -233,6 +236,13 @@ def check_network(reaches: gpd.GeoDataFrame, *, on_cycle: str = "raise") -> gpd.
     >>> check_network(r, on_cycle="break").attrs["report"]["cycles"]
     [[1, 2, 3]]
     """
+    return _check_network(reaches, on_cycle=on_cycle)
+
+
+def _check_network(
+    reaches: gpd.GeoDataFrame, *, on_cycle: str, net: _Net | None = None
+) -> gpd.GeoDataFrame:
+    """:func:`check_network`; ``net``: ``reaches`` compiled already (``on_cycle="ignore"``)."""
     check_choice("on_cycle", on_cycle, ["raise", "break"])
     for c in ("reach_id", "next_down", "length_km"):
         if c not in reaches:
@@ -240,7 +250,7 @@ def check_network(reaches: gpd.GeoDataFrame, *, on_cycle: str = "raise") -> gpd.
     if reaches["reach_id"].duplicated().any():
         dup = reaches.loc[reaches["reach_id"].duplicated(), "reach_id"].head(5).tolist()
         raise NetworkError(f"duplicate reach ids, e.g. {dup}")
-    net = _compile(reaches, on_cycle="ignore")
+    net = _compile(reaches, on_cycle="ignore") if net is None else net
     report = dict(reaches.attrs.get("report", {}))
     if not net.bad.any():
         report.setdefault("cycles", [])

@@ -54,6 +54,10 @@ SOURCE_HACK = "drainage area (Hack's law from upstream length)"
 """Discharge sources of a reach: the network's discharge, its drainage area times
 runoff, or a drainage area estimated from the longest course upstream."""
 
+#: The sources by code (0: none), as :func:`_discharge` gives them; a code array indexes it.
+_SOURCES = np.array(["", SOURCE_DISCHARGE, SOURCE_AREA, SOURCE_HACK])
+_NO_SOURCE, _CODE_DISCHARGE, _CODE_AREA, _CODE_HACK = 0, 1, 2, 3
+
 HACK_NOTE = "discharge estimated from the river length upstream (Hack's law)"
 """Water note of a result whose discharge (and so times and peak) rests on :data:`SOURCE_HACK`."""
 
@@ -131,6 +135,18 @@ def mean_discharge(
     >>> str(src[2])
     "drainage area (Hack's law from upstream length)"
     """
+    qa, da, code = _discharge(reaches, runoff_mm=runoff_mm)
+    return qa, da, _SOURCES[code]
+
+
+def _discharge(
+    reaches: gpd.GeoDataFrame, *, runoff_mm: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`mean_discharge`, with the source of each reach as a code into :data:`_SOURCES`.
+
+    A million reaches' sources as text take a million times the longest source's width;
+    as codes, a byte each.
+    """
     n = len(reaches)
     nan = np.full(n, np.nan)
     qa = reaches["dis_av_cms"].to_numpy(dtype=float) if "dis_av_cms" in reaches else nan
@@ -154,9 +170,10 @@ def mean_discharge(
     from_area = da_km2 * 1e6 * depth / 1000.0 / SECONDS_PER_YEAR
     has_q = np.isfinite(qa) & (qa > 0)
     has_a = np.isfinite(from_area) & (from_area > 0)
-    from_hack = np.where(hack, SOURCE_HACK, SOURCE_AREA)
-    source = np.where(has_q, SOURCE_DISCHARGE, np.where(has_a, from_hack, ""))
-    return np.where(has_q, qa, np.where(has_a, from_area, np.nan)), da_km2 * 1e6, source
+    code = np.where(hack, _CODE_HACK, _CODE_AREA).astype(np.int8)
+    code[~has_a] = _NO_SOURCE
+    code[has_q] = _CODE_DISCHARGE
+    return np.where(has_q, qa, np.where(has_a, from_area, np.nan)), da_km2 * 1e6, code
 
 
 @dataclass
@@ -171,13 +188,17 @@ class _Hydraulics:
     q: np.ndarray
     qa: np.ndarray
     hydro: np.ndarray
-    source: np.ndarray
+    source_code: np.ndarray  # into _SOURCES
     t_h: np.ndarray
     t_pk: np.ndarray
     cum_km: np.ndarray
     cum_h: np.ndarray
     cum_pk: np.ndarray
     decay_per_h: float
+
+    def source(self, pos: np.ndarray) -> np.ndarray:
+        """Return the source of the discharge (:func:`mean_discharge`) at reaches ``pos``."""
+        return _SOURCES[self.source_code[pos]]
 
     def peak_mg_l(self, tp: np.ndarray, pos: np.ndarray, mass: np.ndarray) -> np.ndarray:
         """Jobson peak (mg/L) at reach ``pos`` after ``tp`` hours, with first-order decay."""
@@ -198,7 +219,7 @@ def _reach_hydraulics(
 ) -> _Hydraulics:
     """Jobson velocities where discharge is known or estimated, else the flat velocity."""
     length_km = reaches["length_km"].to_numpy(dtype=float)
-    qa, da, source = mean_discharge(reaches, runoff_mm=runoff_mm)
+    qa, da, code = _discharge(reaches, runoff_mm=runoff_mm)
     q = qa * flow_factor
     if velocity == "flat":
         v_mp = v_p = np.full(net.n, np.nan)
@@ -207,11 +228,11 @@ def _reach_hydraulics(
         v_p = jobson_velocity(q, qa, da, kind="peak")
     hydro = np.isfinite(v_mp) & np.isfinite(v_p)
     # the source of the discharge, which sets the peak concentration even at the flat velocity
-    source = np.where(np.isfinite(q) & (q > 0), source, "")
+    code = np.where(np.isfinite(q) & (q > 0), code, np.int8(_NO_SOURCE))
     v_mp = np.where(hydro, v_mp, default_velocity_ms)
     v_p = np.where(hydro, v_p, default_velocity_ms)
     # a discharge estimated by Hack's law is biased low: V / Q would delay the spill too long
-    delay = _lake_delay_h(reaches, np.where(source == SOURCE_HACK, np.nan, q))
+    delay = _lake_delay_h(reaches, np.where(code == _CODE_HACK, np.nan, q))
     t_h = length_km * 1000.0 / v_mp / 3600.0 + delay
     t_pk = length_km * 1000.0 / v_p / 3600.0 + delay
     return _Hydraulics(
@@ -219,7 +240,7 @@ def _reach_hydraulics(
         q=q,
         qa=qa,
         hydro=np.isfinite(q) & (q > 0),
-        source=source,
+        source_code=code,
         t_h=t_h,
         t_pk=t_pk,
         cum_km=net.accumulate(length_km),  # upstream end of reach -> outlet

@@ -18,7 +18,7 @@ import shapely
 from hazid.errors import GeodataError, NetworkError
 from hazid.rivers.columns import _find_column, _norm_name, _number_column, _some
 from hazid.rivers.geodesy import _geodesic_length_km, _to_wgs84
-from hazid.rivers.graph import REACH_COLUMNS, _drains_to, check_network
+from hazid.rivers.graph import REACH_COLUMNS, _check_network, _compile, _drains_to
 from hazid.rivers.outlets import ENDORHEIC_LAKES, ENDORHEIC_SEAS, _classify_points
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def network_from_hydrorivers(
         Used to tell sea outlets from lake and closed-basin ends when the
         layer has no ``ENDORHEIC`` column.
     on_cycle : {"raise", "break"}
-        See :func:`check_network`.
+        See :func:`~hazid.rivers.graph.check_network`.
     coast_m, lake_m : float
         Distances (m) within which an outlet counts as on the coast or a lake.
 
@@ -134,8 +134,10 @@ def network_from_hydrorivers(
     )
     reaches["sink"] = pd.array(sink, dtype="str")
     reaches["sink_name"] = pd.array(sink_name, dtype="str")
+    net = None  # the network compiled once, to find the closed basins and check it
     if not has_endo:
-        reaches["endorheic"] = _drains_to(reaches, sink == "endorheic")
+        net = _compile(reaches, on_cycle="ignore")
+        reaches["endorheic"] = _drains_to(reaches, sink == "endorheic", net=net)
     reaches = reaches[
         [c for c in REACH_COLUMNS if c in reaches]
         + [c for c in ("ord_stra", "main_riv") if c in reaches]
@@ -153,7 +155,7 @@ def network_from_hydrorivers(
         "zero_length": int((reaches["length_km"].to_numpy() == 0).sum()),
         "warnings": notes,
     }
-    return check_network(reaches, on_cycle=on_cycle)
+    return _check_network(reaches, on_cycle=on_cycle, net=net)
 
 
 def _hydro_column_names(rivers: gpd.GeoDataFrame) -> dict[str, str]:
@@ -191,7 +193,7 @@ def _line_geometries(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reach lines; reaches without a line stay in the chain (warned)."""
     geoms = rivers.geometry.to_numpy().copy()
-    no_geom = pd.isna(geoms) | shapely.is_empty(geoms)
+    no_geom = ~shapely.is_geometry(geoms) | shapely.is_empty(geoms)
     not_line = ~no_geom & ~np.isin(shapely.get_type_id(geoms), [1, 5])
     if not_line.any():
         kinds = sorted({g.geom_type for g in geoms[not_line]})

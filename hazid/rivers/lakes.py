@@ -60,16 +60,13 @@ def assign_lakes(
     """
     out = reaches.copy()
     n = len(out)
-    out["lake_name"] = pd.array(np.full(n, "", dtype=object), dtype="str")
-    out["lake_volume_km3"] = np.nan
-    out["lake_outlet"] = False
     if lakes is None or not len(lakes) or not n:
-        return out
+        return _outside_lakes(out)
     lk = _to_wgs84(lakes, "lakes")
     lk = lk[lk.geometry.notna() & ~lk.geometry.is_empty]
     ncol = _find_column(lk.columns, "name")
     if ncol is None:
-        return out
+        return _outside_lakes(out)
     names = np.array([_norm_name(v) for v in lk[ncol].to_numpy()], dtype=object)
     volumes = lake_volumes() if volumes is None else volumes
     by_alias = {
@@ -78,7 +75,7 @@ def assign_lakes(
         for a in al
     }
     rgeom = out.geometry.to_numpy()
-    ok = np.flatnonzero(~pd.isna(rgeom) & ~shapely.is_empty(rgeom))
+    ok = np.flatnonzero(shapely.is_geometry(rgeom) & ~shapely.is_empty(rgeom))
     lgeom = lk.geometry.to_numpy()
     tree = shapely.STRtree(lgeom)
     # only a reach whose box meets a lake's box can have its midpoint in that lake
@@ -100,10 +97,18 @@ def assign_lakes(
     pos = pd.Index(ids).get_indexer(out["next_down"].to_numpy())
     down_name = np.where(pos >= 0, lake_name[np.maximum(pos, 0)], "")
     outlet = (lake_name != "") & (down_name != lake_name)
-    out["lake_name"] = pd.array(lake_name, dtype="str")
+    out["lake_name"] = pd.array(lake_name, dtype="str")  # the columns in this order
     out["lake_volume_km3"] = vol
     out["lake_outlet"] = outlet
     known = sorted({s for s, v in zip(lake_name[ri], vol[ri], strict=True) if np.isfinite(v)})
     if known:
         logger.info("river network: lakes of known volume on the rivers: %s", ", ".join(known))
+    return out
+
+
+def _outside_lakes(out: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Set the lake columns of reaches outside every lake (``""``, NaN, False), in order."""
+    out["lake_name"] = pd.array(np.full(len(out), "", dtype=object), dtype="str")
+    out["lake_volume_km3"] = np.nan
+    out["lake_outlet"] = False
     return out

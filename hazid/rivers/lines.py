@@ -256,7 +256,7 @@ class _Pieces:
 def _usable_parts(lines: gpd.GeoDataFrame, report: dict[str, Any]) -> tuple[np.ndarray, ...]:
     """Step 1: single lines, without null, empty, zero-length (< 1 m) or closed parts."""
     geoms = lines.geometry.to_numpy()
-    null = pd.isna(geoms) | shapely.is_empty(geoms)
+    null = ~shapely.is_geometry(geoms) | shapely.is_empty(geoms)
     parts, src = shapely.get_parts(geoms[~null], return_index=True)
     src = np.flatnonzero(~null)[src]
     ok_type = shapely.get_type_id(parts) == 1

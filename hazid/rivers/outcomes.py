@@ -114,7 +114,7 @@ def _gap_rows(
     reason = outcome["water_reason"].to_numpy()
     at_site = (reason == AMBIGUOUS) | np.char.startswith(reason.astype(str), NO_REACH)
     pts = sites.geometry.to_numpy()
-    ok = at_site & ~pd.isna(pts)
+    ok = at_site & shapely.is_geometry(pts)
     lon[ok] = shapely.get_x(pts[ok])
     lat[ok] = shapely.get_y(pts[ok])
     rows = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat) & (gap_km > 0))

@@ -66,7 +66,7 @@ def _country_entries(
     ex["tp"] = ex["tp"].to_numpy() + dfrac * hyd.t_h[e_pos]
     ex["tpk"] = ex["tpk"].to_numpy() + dfrac * hyd.t_pk[e_pos]
     conc = hyd.peak_mg_l(ex["tpk"].to_numpy(), e_pos, start.mass[e_row])
-    ex["src"] = hyd.source[e_pos]
+    ex["src"] = hyd.source(e_pos)
     # a lake of known volume upstream mixes the spill into its volume: at most M / V
     with np.errstate(invalid="ignore", divide="ignore"):
         mixed = start.mass[e_row] / ex["lake_max_m3"].to_numpy() * 1000.0

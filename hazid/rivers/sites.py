@@ -68,7 +68,7 @@ def connect_sites(
     reaches = _to_wgs84(reaches, "river network")
     n = len(sites)
     pts = sites.geometry.to_numpy()
-    valid = ~pd.isna(pts) & ~shapely.is_empty(pts)
+    valid = shapely.is_geometry(pts) & ~shapely.is_empty(pts)
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     lon[valid] = shapely.get_x(pts[valid])

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow
 import pyogrio
+import shapely
 
 from hazid import datasets, embedded
 from hazid.errors import CRSError, DataSourceError, GeodataError
@@ -174,12 +176,51 @@ def _read_layer(
             if columns is None:
                 gdf = gpd.read_file(p, bbox=bbox, layer=layer)
             else:
-                gdf = gpd.read_file(
-                    p, bbox=bbox, layer=layer, columns=list(columns), use_arrow=True
-                )
+                gdf = _read_numeric(p, bbox=bbox, layer=layer, columns=list(columns))
+                if gdf is None:
+                    gdf = gpd.read_file(
+                        p, bbox=bbox, layer=layer, columns=list(columns), use_arrow=True
+                    )
                 pyarrow.default_memory_pool().release_unused()  # the Arrow buffers are freed
     except Exception as err:  # pyogrio raises several types
         raise GeodataError(f"cannot read {what} {str(p)!r}: {err}") from err
     if gdf.crs is None:
         raise CRSError(f"{what} {str(p)!r} has no CRS")
     return gdf
+
+
+def _read_numeric(
+    path: Path,
+    *,
+    bbox: tuple[float, float, float, float] | None,
+    layer: str | None,
+    columns: list[str],
+) -> gpd.GeoDataFrame | None:
+    """Read numeric columns and the geometry of a GDAL layer through Arrow; None if not that.
+
+    The same table as ``geopandas.read_file(..., columns=columns, use_arrow=True)`` (pyogrio):
+    the attribute columns converted by Arrow as there, the geometry decoded from its WKB by
+    :func:`shapely.from_wkb`, without first making a pandas column of the WKB values (a
+    million bytes objects for a million reaches). None, to read it that way, when a column
+    asked for is not numeric (text, dates, JSON: converted further there) or is not in the
+    layer, or the layer has no geometry.
+    """
+    info = pyogrio.read_info(path, layer=layer)
+    kinds = dict(zip(info["fields"].tolist(), info["dtypes"].tolist(), strict=True))
+    if not info["geometry_name"] and info["geometry_type"] is None:
+        return None
+    for name in columns:
+        dtype = kinds.get(name)
+        if dtype is None or name == "geometry" or np.dtype(dtype).kind not in "biuf":
+            return None
+    meta, table = pyogrio.raw.read_arrow(
+        path, layer=layer, columns=columns, bbox=bbox, datetime_as_string=True
+    )
+    geometry_name = meta["geometry_name"] or "wkb_geometry"
+    if geometry_name not in table.column_names or table.num_columns != len(columns) + 1:
+        return None
+    wkb = table.column(geometry_name).to_numpy(zero_copy_only=False)
+    df = table.drop_columns([geometry_name]).to_pandas(self_destruct=True)
+    del table
+    df["geometry"] = shapely.from_wkb(wkb, on_invalid="raise")
+    return gpd.GeoDataFrame(df, geometry="geometry", crs=meta["crs"])
