@@ -9,6 +9,14 @@ import hazid
 import hazid.maps
 
 
+def _printed(code: str) -> list[str]:
+    """The words ``code`` prints, run by a new interpreter (nothing loaded beforehand)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    return done.stdout.split()
+
+
 def test_matplotlib_is_loaded_only_for_png_maps():
     code = (
         "import sys, hazid.cli, hazid.maps\n"
@@ -16,10 +24,7 @@ def test_matplotlib_is_loaded_only_for_png_maps():
         "hazid.maps.static_map\n"
         "print(before, 'matplotlib' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert done.stdout.split() == ["False", "True"]
+    assert _printed(code) == ["False", "True"]
 
 
 def test_an_unknown_name_of_the_maps_package_is_an_attribute_error():
@@ -37,10 +42,7 @@ def test_folium_is_loaded_only_for_html_maps():
         "import hazid.maps.interactive as i\n"
         "print(*before, after, write_map is i.write_map, hazid.screening_map is i.screening_map)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert done.stdout.split() == ["False", "False", "False", "True", "True", "True"]
+    assert _printed(code) == ["False", "False", "False", "True", "True", "True"]
 
 
 def test_an_unknown_name_of_hazid_is_an_attribute_error():

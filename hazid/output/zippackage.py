@@ -15,7 +15,9 @@ refused (a sheet holds at most 1,048,576 rows anyway).
 
 from __future__ import annotations
 
+import contextlib
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -93,9 +95,12 @@ class ZipPackage:
         with self.part(name) as f:
             f.write(data)
 
-    def part(self, name: str) -> _Part:
+    @contextlib.contextmanager
+    def part(self, name: str) -> Iterator[_Part]:
         """Open part ``name`` (ASCII) for writing; its sizes are filled in when it is closed."""
-        return _Part(self, name.encode("ascii"))
+        part = _Part(self, name.encode("ascii"))
+        yield part
+        part.close()
 
     def _directory(self) -> None:
         f = self._file
@@ -126,18 +131,6 @@ class _Part:
         self._size = 0
         self._packed = 0
 
-    def __enter__(self) -> _Part:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        err: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if kind is None:
-            self._close()
-
     def write(self, data: bytes | memoryview) -> int:
         """Deflate and write ``data``; return its length."""
         self._crc = _deflater.crc32(data, self._crc)
@@ -149,7 +142,8 @@ class _Part:
         self._file.write(packed)
         self._packed += len(packed)
 
-    def _close(self) -> None:
+    def close(self) -> None:
+        """End the part: the rest of its deflated data, then its checksum and sizes."""
         self._put(self._deflate.flush())
         _check(max(self._size, self._packed), self._package.path)
         end = self._file.tell()
