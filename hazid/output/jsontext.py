@@ -76,7 +76,7 @@ def _encode(o: Any, level: int, out: list[str]) -> None:
         else:
             raise _FallbackError
     elif any([isinstance(v, _CONTAINERS) and v for v in o]):
-        _members(o, level, out, "[]")
+        _array(o, level, out)
     else:
         _leaf(o, level, out)
 
@@ -127,20 +127,17 @@ def _indents(level: int) -> tuple[str, str]:
 _INDENTS = [_indents(level) for level in range(16)]
 
 
-def _members(members: Any, level: int, out: list[str], brackets: str) -> None:
-    """Append a container holding containers, member by member (key-value pairs for objects)."""
+def _array(items: Any, level: int, out: list[str]) -> None:
+    """Append an array holding containers, item by item (objects: :func:`_object`)."""
     inner = ",\n" + "  " * (level + 1)
-    out.append(brackets[0])
-    for i, m in enumerate(members):
+    out.append("[")
+    for i, m in enumerate(items):
         out.append(inner[i == 0 :])
-        if brackets == "{}":
-            out.append(_encode_str(m[0]) + ": ")
-            m = m[1]
         if type(m) is str:
             out.append(_encode_str(m))
         else:
             _encode(m, level + 1, out)
-    out.append("\n" + "  " * level + brackets[1])
+    out.append("\n" + "  " * level + "]")
 
 
 def _scalar(v: Any) -> str:
