@@ -87,40 +87,31 @@ def _render_md(
     """
     if blocks is None:
         blocks = _blocks(doc, interactive, lang)
-    v = _md_escape_all(_md_values(blocks))
-    i = 0  # the next escaped value
+    e = _Cursor(_md_escape_all(_md_values(blocks)))
     out: list[str] = []
     for blk in blocks:
         kind = blk[0]
         if kind == "h":
-            out += ["#" * blk[1] + " " + v[i], ""]
-            i += 1
+            out += ["#" * blk[1] + " " + e(), ""]
         elif kind == "p":
-            out += [v[i], ""]
-            i += 1
+            out += [e(), ""]
         elif kind == "kv":
-            out += [f"- **{v[j]}:** {v[j + 1]}" for j in range(i, i + 2 * len(blk[1]), 2)]
+            pairs = e.take(2 * len(blk[1]))
+            out += [f"- **{k}:** {x}" for k, x in zip(pairs[::2], pairs[1::2], strict=True)]
             out.append("")
-            i += 2 * len(blk[1])
         elif kind == "table":
             n = len(blk[1])
-            out.append("| " + " | ".join(v[i : i + n]) + " |")
+            out.append("| " + " | ".join(e.take(n)) + " |")
             out.append("|" + "|".join(["---"] * n) + "|")
-            i += n
-            for row in blk[2]:
-                out.append("| " + " | ".join(v[i : i + len(row)]) + " |")
-                i += len(row)
+            out += ["| " + " | ".join(e.take(len(row))) + " |" for row in blk[2]]
             out.append("")
         elif kind == "list":
-            out += [f"- {x}" for x in v[i : i + len(blk[1])]] + [""]
-            i += len(blk[1])
+            out += [f"- {x}" for x in e.take(len(blk[1]))] + [""]
         elif kind == "img":
-            out += [f"![{v[i]}]({_md_link_target(blk[1])})", ""]
-            i += 1
+            out += [f"![{e()}]({_md_link_target(blk[1])})", ""]
         elif kind == "link":
             target = _md_link_target(blk[2])
-            out += [f"{v[i]}[{_md_file(blk[2])}]({target}){v[i + 1]}", ""]
-            i += 2
+            out += [f"{e()}[{_md_file(blk[2])}]({target}){e()}", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
