@@ -281,3 +281,40 @@ def test_column_names_of_the_workbook_are_those_openpyxl_gives():
 
     for n in [*range(1, 800), 16383, 16384]:
         assert _column_letter(n) == get_column_letter(n)
+
+
+def test_a_layer_that_cannot_be_written_says_which_and_the_free_space(tmp_path, monkeypatch):
+    import collections
+
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from hazid.output import results
+
+    def full_disk(self, *args, **kwargs):
+        raise pyogrio.errors.DataSourceError("cannot rollback - no transaction is active")
+
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full_disk)
+    monkeypatch.setattr(results.shutil, "disk_usage", lambda p: usage(10**9, 10**9, 7 * 10**6))
+    sites = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(1, 2)], crs=4326)
+    with pytest.raises(
+        hazid.OutputError,
+        match=r"cannot write r\.gpkg \(layer sites\): cannot rollback - no transaction is "
+        r"active; the layer needs about 0 MB and 7 MB are free on the disk of the output folder",
+    ):
+        results.write_layers(tmp_path / "r.gpkg", {"sites": sites})
+
+
+def test_a_layer_in_a_missing_folder_says_the_free_space_is_unknown(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from hazid.output import results
+
+    sites = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(1, 2)], crs=4326)
+    with pytest.raises(
+        hazid.OutputError, match=r"cannot write r\.gpkg \(layer sites\): .*free disk space unknown"
+    ):
+        results.write_layers(tmp_path / "missing" / "r.gpkg", {"sites": sites})

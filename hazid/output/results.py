@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import logging
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
+import shapely
 
 from hazid.errors import OutputError
 from hazid.escape import clean_float, spreadsheet_text
@@ -359,9 +361,35 @@ def write_layers(path: str | Path, layers: dict[str, Any]) -> Path:
     for name, gdf in layers.items():
         if gdf is None or len(gdf) == 0:
             continue
-        # GDAL's Arrow interface (GDAL >= 3.8) writes the same layer, with less work per row
-        gdf.to_file(path, layer=name, driver="GPKG", use_arrow=_GDAL_ARROW)
+        try:
+            # GDAL's Arrow interface (GDAL >= 3.8) writes the same layer, with less work per row
+            gdf.to_file(path, layer=name, driver="GPKG", use_arrow=_GDAL_ARROW)
+        except (RuntimeError, OSError) as err:  # pyogrio's errors are RuntimeErrors
+            raise OutputError(
+                f"cannot write {path.name} (layer {name}): {err}; {_room(path, gdf)}"
+            ) from err
     return path
+
+
+def _room(path: Path, gdf: Any) -> str:
+    """Say how much room the layer needs, about, and how much is free on ``path``'s disk.
+
+    GDAL's SQLite driver reports a full disk in words of its own (such as "cannot rollback -
+    no transaction is active") and removes what it wrote of the layer, so the two sizes
+    tell whether the disk ran out of room. The need is the layer's geometries as WKB and
+    its other columns in memory: the GeoPackage takes at least that.
+    """
+    try:
+        wkb = shapely.to_wkb(gdf.geometry.to_numpy())
+        need = sum(len(b) for b in wkb if b is not None)
+        need += int(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).memory_usage(deep=True).sum())
+        free = shutil.disk_usage(path.parent).free
+    except (OSError, ValueError, AttributeError):
+        return "free disk space unknown"
+    return (
+        f"the layer needs about {need / 1e6:,.0f} MB and {free / 1e6:,.0f} MB are free "
+        "on the disk of the output folder"
+    )
 
 
 #: whether GDAL writes layers through its Arrow interface (:func:`write_layers`)
