@@ -15,6 +15,7 @@ import pandas as pd
 from hazid import geography, tables
 from hazid import rivers as river_network
 from hazid.annex import classify
+from hazid.collector import collect_less
 from hazid.errors import check_choice
 from hazid.forked import Handover, aside, can_fork
 from hazid.inventory import InputLimits
@@ -41,6 +42,7 @@ from hazid.tailings.chain import tailings_stage
 logger = logging.getLogger(__name__)
 
 
+@collect_less()
 def screen(
     inventory: str | Path | pd.DataFrame,
     *,

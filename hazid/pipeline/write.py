@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hazid import maps
+from hazid.collector import collect_less
 from hazid.errors import OutputError, WorkerError
 from hazid.forked import aside
 from hazid.i18n import parse_langs
@@ -34,6 +35,7 @@ from hazid.rivers import data_ends
 logger = logging.getLogger(__name__)
 
 
+@collect_less()
 def write_results(
     results: ScreeningResults,
     out_dir: str | Path,
