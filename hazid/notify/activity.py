@@ -144,11 +144,54 @@ def _intersection_area_km2(geom: Any, country: Any) -> float | None:
     return abs(area) / 1e6
 
 
-def _intersection_length_km(geom: Any, country: Any) -> float | None:
+def _intersection_length_km(geom: Any, country: Any, *, noded: bool = False) -> float | None:
+    """Geodesic length (km) of ``geom`` inside ``country``; ``noded``: see :func:`_lines_inside`."""
     if geom is None or country is None:
         return None
+    edges = _lines_inside(geom, country) if noded else None
+    if edges is not None:
+        lines = np.array(edges, dtype=object)
+        return _sum_parts(shapely.get_coordinates(lines), shapely.get_num_coordinates(lines)) / 1e3
     inter = _intersection(geom, country)
     return 0.0 if inter.is_empty else _geodesic_length_m(inter) / 1000.0
+
+
+def _lines_inside(geom: Any, country: Any) -> list[Any] | None:
+    """Return the lines of ``shapely.intersection(geom, country)``, in order, part by part.
+
+    ``geom`` must be lines noded by ``shapely.union_all`` (its parts meet only at their ends;
+    lines that cross themselves are cut where they cross by the intersection). The
+    intersection of noded lines with a polygon gives, in the order of the input, each part's
+    pieces between its nodes inside the polygon, as they are: a part in the interior of the
+    polygon whole, a part off it nothing. Only the parts that meet the outline are intersected
+    (as short lines, not one long one) and their pieces put back in order, so the geodesic
+    sum over them is the same number. ``None`` (intersect ``geom`` as a whole) for another
+    geometry, or when a part's intersection is not lineal.
+    """
+    if shapely.get_type_id(geom) not in (1, 5):  # LineString, MultiLineString
+        return None
+    try:
+        piece = country.around(geom) if isinstance(country, _CountryWindows) else country
+        parts = shapely.get_parts(geom)
+        shapely.prepare(piece)
+        inside = shapely.contains_properly(piece, parts)
+        cross = ~inside & shapely.intersects(piece, parts)
+        cut = iter(shapely.intersection(parts[cross], piece).tolist())
+    except shapely.errors.GEOSException:
+        return None
+    edges: list[Any] = []
+    for part, kind in zip(parts.tolist(), (inside + 2 * cross).tolist(), strict=True):
+        if kind == 1:  # in the interior
+            edges.append(part)
+        elif kind == 2:  # meets the outline
+            got = next(cut)
+            if shapely.get_type_id(got) not in (1, 5, 7):
+                return None
+            got = shapely.get_parts(got)
+            if (shapely.get_type_id(got) != 1).any():
+                return None
+            edges.extend(got.tolist())
+    return edges
 
 
 def _geodesic_length_m(geom: Any) -> float:
@@ -330,7 +373,7 @@ def _water_effect(
             if isinstance(river_paths, SitePaths)
             else shapely.union_all(np.array(river_paths, dtype=object))
         )
-        length = _intersection_length_km(union, country_geom)
+        length = _intersection_length_km(union, country_geom, noded=True)
     return {
         "river": river,
         "river_km": river_km,
