@@ -150,13 +150,12 @@ def _intersection_length_km(geom: Any, country: Any, *, noded: bool = False) -> 
         return None
     edges = _lines_inside(geom, country) if noded else None
     if edges is not None:
-        lines = np.array(edges, dtype=object)
-        return _sum_parts(shapely.get_coordinates(lines), shapely.get_num_coordinates(lines)) / 1e3
+        return _sum_parts(shapely.get_coordinates(edges), shapely.get_num_coordinates(edges)) / 1e3
     inter = _intersection(geom, country)
     return 0.0 if inter.is_empty else _geodesic_length_m(inter) / 1000.0
 
 
-def _lines_inside(geom: Any, country: Any) -> list[Any] | None:
+def _lines_inside(geom: Any, country: Any) -> np.ndarray | None:
     """Return the lines of ``shapely.intersection(geom, country)``, in order, part by part.
 
     ``geom`` must be lines noded by ``shapely.union_all`` (its parts meet only at their ends;
@@ -174,24 +173,18 @@ def _lines_inside(geom: Any, country: Any) -> list[Any] | None:
         piece = country.around(geom) if isinstance(country, _CountryWindows) else country
         parts = shapely.get_parts(geom)
         shapely.prepare(piece)
-        inside = shapely.contains_properly(piece, parts)
-        cross = ~inside & shapely.intersects(piece, parts)
-        cut = iter(shapely.intersection(parts[cross], piece).tolist())
+        at = np.flatnonzero(shapely.intersects(piece, parts))
+        inside = shapely.contains_properly(piece, parts[at])
+        crossing = at[~inside]
+        cut = shapely.intersection(parts[crossing], piece)
     except shapely.errors.GEOSException:
         return None
-    edges: list[Any] = []
-    for part, kind in zip(parts.tolist(), (inside + 2 * cross).tolist(), strict=True):
-        if kind == 1:  # in the interior
-            edges.append(part)
-        elif kind == 2:  # meets the outline
-            got = next(cut)
-            if shapely.get_type_id(got) not in (1, 5, 7):
-                return None
-            got = shapely.get_parts(got)
-            if (shapely.get_type_id(got) != 1).any():
-                return None
-            edges.extend(got.tolist())
-    return edges
+    pieces, of = shapely.get_parts(cut, return_index=True)
+    if (shapely.get_type_id(pieces) != 1).any():  # a point where a part touches the outline
+        return None
+    lines = np.concatenate([parts[at[inside]], pieces])
+    order = np.argsort(np.concatenate([at[inside], crossing[of]]), kind="stable")
+    return lines[order]  # the pieces of each part in their order along it
 
 
 def _geodesic_length_m(geom: Any) -> float:
