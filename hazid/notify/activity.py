@@ -163,20 +163,27 @@ def _lines_inside(geom: Any, country: Any) -> np.ndarray | None:
     intersection of noded lines with a polygon gives, in the order of the input, each part's
     pieces between its nodes inside the polygon, as they are: a part in the interior of the
     polygon whole, a part off it nothing. Only the parts that meet the outline are intersected
-    (as short lines, not one long one) and their pieces put back in order, so the geodesic
-    sum over them is the same number. ``None`` (intersect ``geom`` as a whole) for another
-    geometry, or when a part's intersection is not lineal.
+    (as short lines, not one long one, with the piece of the outline :meth:`_CountryWindows.around`
+    the path) and their pieces put back in order, so the geodesic sum over them is the same
+    number. Which parts meet the outline is found on the whole outline (prepared once): inside
+    the window of a piece, the piece and the whole outline have the same edges. ``None``
+    (intersect ``geom`` as a whole) for another geometry, or when a part's intersection is
+    not lineal.
     """
     if shapely.get_type_id(geom) not in (1, 5):  # LineString, MultiLineString
         return None
+    whole = country.geom if isinstance(country, _CountryWindows) else country
     try:
-        piece = country.around(geom) if isinstance(country, _CountryWindows) else country
         parts = shapely.get_parts(geom)
-        shapely.prepare(piece)
-        at = np.flatnonzero(shapely.intersects(piece, parts))
-        inside = shapely.contains_properly(piece, parts[at])
+        shapely.prepare(whole)  # once for all the paths of the Party
+        at = np.flatnonzero(shapely.intersects(whole, parts))
+        inside = shapely.contains_properly(whole, parts[at])
         crossing = at[~inside]
-        cut = shapely.intersection(parts[crossing], piece)
+        if len(crossing):  # the piece of the outline is the whole one near the path
+            piece = country.around(geom) if whole is not country else country
+            cut = shapely.intersection(parts[crossing], piece)
+        else:
+            cut = np.zeros(0, dtype=object)
     except shapely.errors.GEOSException:
         return None
     pieces, of = shapely.get_parts(cut, return_index=True)
