@@ -128,6 +128,57 @@ def test_windows_cut_from_tiles_give_the_intersections_of_the_whole_outline():
     assert far is country  # nothing of the outline near: the whole outline
 
 
+def _length_km_plain(geom, country):
+    """The river length inside a polygon as it reads: the intersection, measured."""
+    inter = shapely.intersection(geom, country)
+    return 0.0 if inter.is_empty else _GEOD.geometry_length(inter) / 1000.0
+
+
+def _outline():
+    """A polygon with a hole, a long straight edge and a notch, near (62, 42)."""
+    return shapely.union_all(
+        [shapely.Point(62, 42).buffer(1.5, quad_segs=40), box(62.5, 40, 64.5, 41.2)]
+    ).difference(shapely.Point(61.6, 42.3).buffer(0.4, quad_segs=16))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(2, 120),
+    st.sampled_from([0.02, 0.1, 0.4]),
+    st.booleans(),
+)
+def test_river_length_from_crossing_parts_is_the_whole_intersection_s(seed, n, step, windows):
+    # a self-crossing path noded by union_all, as the dossiers measure it, in and around
+    # an outline: the length from the parts that meet the outline is the same float
+    rng = np.random.default_rng(seed)
+    path = _lines(rng, n, at=tuple(rng.uniform([60.0, 40.0], [64.0, 44.0])), step=step)
+    geom = shapely.union_all([path])
+    country = _outline()
+    expected = _length_km_plain(geom, country)
+    shapely.prepare(country)
+    given_as = _CountryWindows(country) if windows else country
+    assert _intersection_length_km(geom, given_as, noded=True) == expected
+    # a path not noded is intersected whole (the parts of a crossing path are not its pieces)
+    assert _intersection_length_km(path, country) == _length_km_plain(path, country)
+
+
+def test_river_length_along_and_touching_the_outline_is_the_whole_intersection_s():
+    country = box(0, 0, 2, 2)
+    lines = [
+        shapely.LineString([(0, -1), (0, 1), (1, 1)]),  # along an edge, then inside
+        shapely.LineString([(-1, 0), (0, 0), (-1, 1)]),  # touches a corner from outside
+        shapely.LineString([(0.5, 0.5), (1, 1)]),  # inside
+        shapely.LineString([(3, 3), (4, 4)]),  # off it
+        shapely.MultiLineString([[(-1, 1), (1, 1)], [(1, 1), (1, 3)], [(1, 3), (3, 3)]]),
+        shapely.LineString(),
+    ]
+    for g in lines:
+        assert _intersection_length_km(g, country, noded=True) == _length_km_plain(g, country)
+    point = shapely.Point(1, 1)  # not a line: intersected whole
+    assert _intersection_length_km(point, country, noded=True) == 0.0
+
+
 def _jnum_plain(x, ndigits):
     try:
         v = float(x)

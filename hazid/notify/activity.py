@@ -144,11 +144,54 @@ def _intersection_area_km2(geom: Any, country: Any) -> float | None:
     return abs(area) / 1e6
 
 
-def _intersection_length_km(geom: Any, country: Any) -> float | None:
+def _intersection_length_km(geom: Any, country: Any, *, noded: bool = False) -> float | None:
+    """Geodesic length (km) of ``geom`` inside ``country``; ``noded``: see :func:`_lines_inside`."""
     if geom is None or country is None:
         return None
+    edges = _lines_inside(geom, country) if noded else None
+    if edges is not None:
+        return _sum_parts(shapely.get_coordinates(edges), shapely.get_num_coordinates(edges)) / 1e3
     inter = _intersection(geom, country)
     return 0.0 if inter.is_empty else _geodesic_length_m(inter) / 1000.0
+
+
+def _lines_inside(geom: Any, country: Any) -> np.ndarray | None:
+    """Return the lines of ``shapely.intersection(geom, country)``, in order, part by part.
+
+    ``geom`` must be lines noded by ``shapely.union_all`` (its parts meet only at their ends;
+    lines that cross themselves are cut where they cross by the intersection). The
+    intersection of noded lines with a polygon gives, in the order of the input, each part's
+    pieces between its nodes inside the polygon, as they are: a part in the interior of the
+    polygon whole, a part off it nothing. Only the parts that meet the outline are intersected
+    (as short lines, not one long one, with the piece of the outline :meth:`_CountryWindows.around`
+    the path) and their pieces put back in order, so the geodesic sum over them is the same
+    number. Which parts meet the outline is found on the whole outline (prepared once): inside
+    the window of a piece, the piece and the whole outline have the same edges. ``None``
+    (intersect ``geom`` as a whole) for another geometry, or when a part's intersection is
+    not lineal.
+    """
+    if shapely.get_type_id(geom) not in (1, 5):  # LineString, MultiLineString
+        return None
+    whole = country.geom if isinstance(country, _CountryWindows) else country
+    try:
+        parts = shapely.get_parts(geom)
+        shapely.prepare(whole)  # once for all the paths of the Party
+        at = np.flatnonzero(shapely.intersects(whole, parts))
+        inside = shapely.contains_properly(whole, parts[at])
+        crossing = at[~inside]
+        if len(crossing):  # the piece of the outline is the whole one near the path
+            piece = country.around(geom) if whole is not country else country
+            cut = shapely.intersection(parts[crossing], piece)
+        else:
+            cut = np.zeros(0, dtype=object)
+    except shapely.errors.GEOSException:
+        return None
+    pieces, of = shapely.get_parts(cut, return_index=True)
+    if (shapely.get_type_id(pieces) != 1).any():  # a point where a part touches the outline
+        return None
+    lines = np.concatenate([parts[at[inside]], pieces])
+    order = np.argsort(np.concatenate([at[inside], crossing[of]]), kind="stable")
+    return lines[order]  # the pieces of each part in their order along it
 
 
 def _geodesic_length_m(geom: Any) -> float:
@@ -330,7 +373,7 @@ def _water_effect(
             if isinstance(river_paths, SitePaths)
             else shapely.union_all(np.array(river_paths, dtype=object))
         )
-        length = _intersection_length_km(union, country_geom)
+        length = _intersection_length_km(union, country_geom, noded=True)
     return {
         "river": river,
         "river_km": river_km,
