@@ -28,6 +28,7 @@ __all__ = [
     "ZONE_COLOURS",
     "BaseMap",
     "local_crs",
+    "prepare_layers",
     "screening_map",
     "static_map",
     "static_maps",
@@ -37,7 +38,7 @@ __all__ = [
 
 
 _STATIC = ("static_map", "static_maps")
-_INTERACTIVE = ("screening_map", "write_map")
+_INTERACTIVE = ("prepare_layers", "screening_map", "write_map")
 
 
 def __getattr__(name: str) -> Any:

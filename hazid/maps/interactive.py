@@ -57,7 +57,7 @@ from hazid.maps.assets import _install_assets
 from hazid.maps.base import _WORLD_TOL_M, BaseMap
 from hazid.maps.content import _col, _filled, _site_status
 from hazid.maps.elements import _Finish, _LayerControl, _Legend, _Map, _Registry
-from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs
+from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs, _zone_circles
 from hazid.maps.labels import check_map_lang, text
 from hazid.maps.layers import (
     _add_affected,
@@ -69,6 +69,7 @@ from hazid.maps.layers import (
     _add_traces,
     _add_zones,
     _Canvas,
+    _crossings,
     _origin_iso,
 )
 from hazid.maps.styles import MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
@@ -81,6 +82,7 @@ __all__ = [
     "MAP_LAYERS",
     "SITE_STATUS_STYLE",
     "ZONE_COLOURS",
+    "prepare_layers",
     "screening_map",
     "write_map",
 ]
@@ -432,6 +434,39 @@ def _draw_layers(
         _add_data_ends(c, data_ends(r.edges.loc[~isin(r.edges["site_id"], other)]), names)
     if "sites" in wanted:
         _add_sites(c, r.sites, status, r.holdings, r.affected, names, cluster=cluster)
+
+
+def prepare_layers(results: Any, *, base: BaseMap | None = None) -> None:
+    """Work out now what every map of ``results`` draws alike: zone circles, border crossings.
+
+    The overview and the pair maps of a run draw the same consequence zones and river traces
+    (each pair map a part of them): whether a zone is a circle and where a trace enters a
+    Party is worked out here for all of them and kept (:mod:`hazid.maps.kept`), so that the
+    map processes forked afterwards share it instead of each working it out again. Pass the
+    ``base`` the maps will be given. The maps are the same with or without this call.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> sites = gpd.GeoDataFrame({"site_id": ["S1"]}, geometry=[Point(69.3, 41.3)], crs=4326)
+    >>> zones = gpd.GeoDataFrame({"site_id": ["S1"], "hazard": ["toxic"]},
+    ...                          geometry=[Point(69.3, 41.3).buffer(0.1)], crs=4326)
+    >>> res = SimpleNamespace(sites=sites, holdings=None, zones=zones,
+    ...                       affected=None, river_paths=None, borders=None)
+    >>> prepare_layers(res)
+    """
+    r = _read_results(results)
+    status = _site_status(r.sites, r.affected)
+    other = set(r.sites["site_id"].to_numpy(dtype=object)[(status == "other").to_numpy()].tolist())
+    if r.zones is not None and len(r.zones):
+        zones = r.zones.loc[~isin(r.zones["site_id"], other)]
+        _zone_circles(zones.geometry.to_numpy(), 0.0, 0.0)  # kept: all but the map's tolerance
+    borders = base.borders if base is not None else r.borders
+    if r.paths is not None and len(r.paths) and r.affected is not None and borders is not None:
+        paths = r.paths.loc[~isin(r.paths["site_id"], other)]
+        _crossings(paths, r.affected, borders, {})
 
 
 def _stable_ids(root: Element) -> None:

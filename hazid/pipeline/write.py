@@ -182,12 +182,14 @@ def _overview(
 ) -> Callable[[], None]:
     """Start drawing ``map.html``, aside from the start; return what waits until it is written.
 
-    The countries (``base``) are prepared first, here, and shared by the map's process and
-    the pair maps drawn later.
+    The countries (``base``), zone circles and border crossings are prepared first, here, and
+    shared by the map's process and the pair maps drawn later.
     """
     step("drawing the interactive map")
     if base is not None:
         base.prepare()
+    # the zone circles and border crossings of this map and the pair maps, worked out once
+    maps.prepare_layers(results, base=base)
     html = tmp / "map.html"
     draw = maps.write_map  # folium loaded here, once for this map and the pair maps
     return _aside(
