@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
-from types import SimpleNamespace
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -228,36 +229,83 @@ def _results():
     )
 
 
-def test_prepared_layers_give_the_same_maps(tmp_path, monkeypatch):
-    from hazid.maps import BaseMap, interactive
-    from hazid.output.mapfiles import _pair_results, _SiteRows
+def _plain_maps(res, base, pair, folder):
+    from hazid.maps import interactive
 
-    res = _results()
-    base = BaseMap(res.borders).prepare()
-    rows = _SiteRows(res)
-    pair = _pair_results(res, rows, {"S1", "S2"}, "BBB")
-    plain = []
+    out = []
     for i, r in enumerate((res, pair)):
-        plain.append(interactive.write_map(r, tmp_path / f"plain{i}.html", base=base).read_bytes())
+        out.append(interactive.write_map(r, folder / f"plain{i}.html", base=base).read_bytes())
         geometry._CIRCLES.clear()
         layers._ENTRIES.clear()
-    interactive.prepare_layers(res, base=base)
-    assert geometry._CIRCLES._kept and layers._ENTRIES._kept
+    return out
+
+
+def _no_working_out(monkeypatch):
     worked = []
     monkeypatch.setattr(layers, "_entry_points", lambda keys: worked.append(keys))
     monkeypatch.setattr(geometry, "_circle_measures", lambda keys: worked.append(keys))
-    for i, r in enumerate((res, pair)):  # the overview, then a pair map: nothing worked out
-        out = interactive.write_map(r, tmp_path / f"kept{i}.html", base=base)
-        assert out.read_bytes() == plain[i]
-    assert worked == []
+    return worked
 
 
-def test_prepare_layers_without_borders_zones_or_traces():
-    from hazid.maps import prepare_layers
+@pytest.mark.parametrize("forked", [False, True])
+def test_layers_kept_by_the_overview_give_the_same_pair_maps(tmp_path, monkeypatch, forked):
+    from hazid.forked import aside, can_fork
+    from hazid.maps import BaseMap, interactive
+    from hazid.output.mapfiles import _pair_results, _SiteRows
+
+    if forked and not can_fork():
+        pytest.skip("no fork here")
+    res = _results()
+    base = BaseMap(res.borders).prepare()
+    pair = _pair_results(res, _SiteRows(res), {"S1", "S2"}, "BBB")
+    plain = _plain_maps(res, base, pair, tmp_path)
+
+    def overview():
+        interactive.write_map(res, tmp_path / "overview.html", base=base)
+        return interactive.kept_layers()
+
+    kept = aside(overview)() if forked else pickle.loads(pickle.dumps(overview()))
+    assert (tmp_path / "overview.html").read_bytes() == plain[0]
+    geometry._CIRCLES.clear()
+    layers._ENTRIES.clear()
+    assert interactive.adopt_layers(kept, res, base=base) == len(kept["circles"]) + len(
+        kept["entries"]
+    )
+    assert len(kept["circles"]) == 3 and len(kept["entries"]) > 0  # S5 is not hazardous
+    worked = _no_working_out(monkeypatch)
+    out = interactive.write_map(pair, tmp_path / "pair.html", base=base)
+    assert out.read_bytes() == plain[1] and worked == []
+
+
+def test_layers_of_other_objects_are_not_adopted(tmp_path):
+    from hazid.maps import BaseMap, interactive
 
     res = _results()
-    prepare_layers(SimpleNamespace(**{**vars(res), "borders": None, "river_paths": None}))
-    assert len(geometry._CIRCLES._kept) == 3 and not layers._ENTRIES._kept  # S5 not hazardous
+    base = BaseMap(res.borders).prepare()
+    interactive.write_map(res, tmp_path / "overview.html", base=base)
+    kept = interactive.kept_layers()
     geometry._CIRCLES.clear()
-    prepare_layers(SimpleNamespace(**{**vars(res), "zones": res.zones.iloc[:0], "affected": None}))
+    layers._ENTRIES.clear()
+    copies = _results()  # equal tables, other geometry objects
+    assert interactive.adopt_layers(kept, copies, base=BaseMap(copies.borders)) == 0
+    assert interactive.adopt_layers(kept, copies, base=base) == 0  # traces of the copies
     assert not geometry._CIRCLES._kept and not layers._ENTRIES._kept
+
+
+def test_early_result_of_a_file_written_aside():
+    from hazid.forked import aside
+    from hazid.pipeline.write import _aside, _Written
+
+    done = _aside(Path("x.html"), lambda: {"a": 1}, 0)  # written here
+    assert done.early() == {"a": 1} and done() == {"a": 1}
+    gate = []
+    later = _Written(lambda: 42, lambda: bool(gate))
+    assert later.early() is None
+    gate.append(1)
+    assert later.early() == 42 and later() == 42
+    failed = _Written(aside(lambda: 1 / 0), lambda: True)
+    assert failed.early() is None
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        failed()
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        failed()  # again: the error kept

@@ -27,8 +27,9 @@ __all__ = [
     "SITE_STATUS_STYLE",
     "ZONE_COLOURS",
     "BaseMap",
+    "adopt_layers",
+    "kept_layers",
     "local_crs",
-    "prepare_layers",
     "screening_map",
     "static_map",
     "static_maps",
@@ -38,7 +39,7 @@ __all__ = [
 
 
 _STATIC = ("static_map", "static_maps")
-_INTERACTIVE = ("prepare_layers", "screening_map", "write_map")
+_INTERACTIVE = ("adopt_layers", "kept_layers", "screening_map", "write_map")
 
 
 def __getattr__(name: str) -> Any:

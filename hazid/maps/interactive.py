@@ -53,11 +53,12 @@ from branca.element import Element
 
 from hazid.columns import isin
 from hazid.errors import CRSError, GeodataError, OutputError, check_choice
+from hazid.maps import geometry, layers
 from hazid.maps.assets import _install_assets
 from hazid.maps.base import _WORLD_TOL_M, BaseMap
 from hazid.maps.content import _col, _filled, _site_status
 from hazid.maps.elements import _Finish, _LayerControl, _Legend, _Map, _Registry
-from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs, _zone_circles
+from hazid.maps.geometry import _auto_tolerance, _extent, _metric_crs
 from hazid.maps.labels import check_map_lang, text
 from hazid.maps.layers import (
     _add_affected,
@@ -69,7 +70,6 @@ from hazid.maps.layers import (
     _add_traces,
     _add_zones,
     _Canvas,
-    _crossings,
     _origin_iso,
 )
 from hazid.maps.styles import MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
@@ -82,7 +82,8 @@ __all__ = [
     "MAP_LAYERS",
     "SITE_STATUS_STYLE",
     "ZONE_COLOURS",
-    "prepare_layers",
+    "adopt_layers",
+    "kept_layers",
     "screening_map",
     "write_map",
 ]
@@ -436,37 +437,36 @@ def _draw_layers(
         _add_sites(c, r.sites, status, r.holdings, r.affected, names, cluster=cluster)
 
 
-def prepare_layers(results: Any, *, base: BaseMap | None = None) -> None:
-    """Work out now what every map of ``results`` draws alike: zone circles, border crossings.
+def kept_layers() -> dict[str, Any]:
+    """Return what this process keeps of the zones and traces it drew (picklable, by id).
 
-    The overview and the pair maps of a run draw the same consequence zones and river traces
-    (each pair map a part of them): whether a zone is a circle and where a trace enters a
-    Party is worked out here for all of them and kept (:mod:`hazid.maps.kept`), so that the
-    map processes forked afterwards share it instead of each working it out again. Pass the
-    ``base`` the maps will be given. The maps are the same with or without this call.
+    The zone circles and border crossings are the same in every map of a run: given to the
+    process this one was forked from (:func:`adopt_layers`), they are not worked out again
+    by the maps it draws, or forks workers to draw, afterwards.
+    """
+    return {"circles": geometry._CIRCLES.export(), "entries": layers._ENTRIES.export()}
+
+
+def adopt_layers(kept: dict[str, Any], results: Any, *, base: BaseMap | None = None) -> int:
+    """Keep what :func:`kept_layers` gave in a process forked from this one, for ``results``.
+
+    Only the values of the zones and traces of ``results`` and the countries of ``base``
+    (which the process shared with this one) are kept; the maps are the same with or
+    without them. Return the number of values kept.
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import Point
-    >>> sites = gpd.GeoDataFrame({"site_id": ["S1"]}, geometry=[Point(69.3, 41.3)], crs=4326)
-    >>> zones = gpd.GeoDataFrame({"site_id": ["S1"], "hazard": ["toxic"]},
-    ...                          geometry=[Point(69.3, 41.3).buffer(0.1)], crs=4326)
-    >>> res = SimpleNamespace(sites=sites, holdings=None, zones=zones,
-    ...                       affected=None, river_paths=None, borders=None)
-    >>> prepare_layers(res)
+    >>> adopt_layers({"circles": {}, "entries": {}}, object())
+    0
     """
-    r = _read_results(results)
-    status = _site_status(r.sites, r.affected)
-    other = set(r.sites["site_id"].to_numpy(dtype=object)[(status == "other").to_numpy()].tolist())
-    if r.zones is not None and len(r.zones):
-        zones = r.zones.loc[~isin(r.zones["site_id"], other)]
-        _zone_circles(zones.geometry.to_numpy(), 0.0, 0.0)  # kept: all but the map's tolerance
-    borders = base.borders if base is not None else r.borders
-    if r.paths is not None and len(r.paths) and r.affected is not None and borders is not None:
-        paths = r.paths.loc[~isin(r.paths["site_id"], other)]
-        _crossings(paths, r.affected, borders, {})
+    objects: dict[int, Any] = {}
+    tables = [getattr(results, "zones", None), getattr(results, "river_paths", None)]
+    for table in [*tables, None if base is None else base.borders]:
+        if isinstance(table, gpd.GeoDataFrame):
+            objects.update((id(g), g) for g in table.geometry.to_numpy().tolist())
+    return geometry._CIRCLES.adopt(kept.get("circles", {}), objects) + layers._ENTRIES.adopt(
+        kept.get("entries", {}), objects
+    )
 
 
 def _stable_ids(root: Element) -> None:

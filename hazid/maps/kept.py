@@ -3,8 +3,9 @@
 The maps of a run (the overview and one per pair of Parties) draw the same consequence zones
 and river traces, the pair maps each a part of them: what is worked out for one zone or one
 trace (whether the zone is a circle, where a trace enters a Party) is the same in every map.
-Kept here, it is worked out once per process; worked out before the map processes fork
-(:func:`hazid.maps.interactive.prepare_layers`), once per run.
+Kept here, it is worked out once per process; a process forked from another passes what it
+kept back to it (:meth:`Kept.export`, :meth:`Kept.adopt`: the overview's process to the one
+that then forks the pair maps' workers, see :func:`hazid.maps.interactive.kept_layers`).
 """
 
 from __future__ import annotations
@@ -66,6 +67,43 @@ class Kept:
                 kept[tuple(map(id, keys[k]))] = (keys[k], value)
                 out[k] = value
         return out
+
+    def export(self) -> dict[tuple[int, ...], Any]:
+        """Return the values kept, by the ``id`` of the objects of their keys (to pickle).
+
+        The ids stand for the same objects in a process forked from this one before they were
+        made, or in the one this process was forked from while it keeps them.
+        """
+        return {ids: value for ids, (_, value) in self._kept.items()}
+
+    def adopt(self, exported: dict[tuple[int, ...], Any], objects: dict[int, Any]) -> int:
+        """Keep the values :meth:`export` gave in a process forked from this one.
+
+        ``objects`` are this process's objects by ``id``, those that the process exporting
+        shares with this one (they were made before it forked and are kept alive here, so that
+        an ``id`` stands for the same object in both): a value whose key has another object is
+        left out. Return the number of values kept.
+
+        Examples
+        --------
+        >>> a, b = object(), object()
+        >>> mine, theirs = Kept(limit=10), Kept(limit=10)
+        >>> theirs.values([(a,), (b,)], lambda keys: ["A", "B"])
+        ['A', 'B']
+        >>> mine.adopt(theirs.export(), {id(a): a}), mine.values([(a,)], lambda keys: ["?"])
+        (1, ['A'])
+        """
+        kept = self._kept
+        n = 0
+        for ids, value in exported.items():
+            key = tuple(objects.get(i) for i in ids)
+            if any(o is None for o in key):
+                continue
+            if len(kept) >= self.limit:
+                break
+            kept[ids] = (key, value)
+            n += 1
+        return n
 
     def clear(self) -> None:
         """Forget every value kept."""
