@@ -464,9 +464,10 @@ def adopt_layers(kept: dict[str, Any], results: Any, *, base: BaseMap | None = N
     for table in [*tables, None if base is None else base.borders]:
         if isinstance(table, gpd.GeoDataFrame):
             objects.update((id(g), g) for g in table.geometry.to_numpy().tolist())
-    return geometry._CIRCLES.adopt(kept.get("circles", {}), objects) + layers._ENTRIES.adopt(
-        kept.get("entries", {}), objects
-    )
+    n = geometry._CIRCLES.adopt(kept.get("circles", {}), objects)
+    n += layers._ENTRIES.adopt(kept.get("entries", {}), objects)
+    logger.info("%d zone circles and border crossings kept from another map", n)
+    return n
 
 
 def _stable_ids(root: Element) -> None:
