@@ -317,7 +317,7 @@ def _zone_circles(
 _CIRCLES = Kept(limit=200_000)
 
 
-def _circle_measures(keys: list[tuple[Any, ...]]) -> np.ndarray:
+def _circle_measures(keys: list[tuple[Any, ...]]) -> list[list[float]]:
     """Measure each zone for :func:`_zone_circles` (``keys``: one-zone tuples).
 
     Rows of: least and largest distance of the vertices and midpoints of the edges from the
@@ -351,9 +351,13 @@ def _circle_measures(keys: list[tuple[Any, ...]]) -> np.ndarray:
     sec = 1.0 / np.maximum(scale, 1e-9)
     y = cen[:, 1] - _R_MERCATOR * sec * np.tan(np.radians(lat)) * delta**2 / 2.0
     lon, lat_given = to_local(_MERCATOR).transform(cen[:, 0], y, direction="INVERSE")
-    return np.column_stack(
-        [rmin, rmax, scale, equivalent, simple, np.asarray(lon), np.asarray(lat_given), radius]
-    ).reshape(n, 8)
+    return (
+        np.column_stack(  # as lists: quick to pickle (passed between processes)
+            [rmin, rmax, scale, equivalent, simple, np.asarray(lon), np.asarray(lat_given), radius]
+        )
+        .reshape(n, 8)
+        .tolist()
+    )
 
 
 def _least_largest(values: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
