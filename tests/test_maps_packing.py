@@ -38,7 +38,7 @@ def test_kept_parts_are_used_and_forgotten_beyond_the_limit(monkeypatch):
     first = _pack(Parted(parts))
     assert len(packing._parts) == 10
     calls = []
-    monkeypatch.setattr(packing.zlib, "compressobj", lambda *a: calls.append(a))
+    monkeypatch.setattr(packing._deflater, "compressobj", lambda *a: calls.append(a))
     assert _pack(Parted(parts)) == first and calls == []  # no part deflated again
     monkeypatch.undo()
     monkeypatch.setattr(packing, "_parts", {})
@@ -64,6 +64,25 @@ def test_feature_parts_join_to_the_collection(n):
 def test_large_texts_are_packed_at_their_level_small_ones_at_the_fastest(monkeypatch):
     monkeypatch.setattr(packing, "_CACHE_BELOW", 5000)
     small, large = "[" + "1.5," * 1000 + "2]", "[" + '"a popup",' * 1000 + '"b"]'
-    assert packing._PACK_LEVEL == 1 and packing._PACK_LEVEL_LARGE == 3
-    for text, level in ((small, 1), (large, 3)):
-        assert _pack(text) == base64.b64encode(zlib.compress(text.encode(), level)).decode()
+    large_level = 3 if zlib_only else 1
+    levels = packing._PACK_LEVEL, packing._PACK_LEVEL_LARGE
+    assert levels == (1, large_level)
+    for text, level in ((small, 1), (large, packing._PACK_LEVEL_LARGE)):
+        packed = base64.b64encode(packing._deflater.compress(text.encode(), level)).decode()
+        assert _pack(text) == packed
+        assert _inflate(packed) == text
+
+
+zlib_only = packing._deflater is zlib
+
+
+@pytest.mark.skipif(zlib_only, reason="ISA-L (isal) not installed")
+def test_layers_are_deflated_by_isal_when_installed():
+    from isal import isal_zlib
+
+    assert packing._deflater is isal_zlib
+    text = "[" + '"a popup",' * 1000 + '"b"]'
+    packed = _pack(text)
+    assert packed == base64.b64encode(isal_zlib.compress(text.encode(), 1)).decode()
+    assert packed != base64.b64encode(zlib.compress(text.encode(), 1)).decode()
+    assert _inflate(packed) == text

@@ -27,6 +27,8 @@ __all__ = [
     "SITE_STATUS_STYLE",
     "ZONE_COLOURS",
     "BaseMap",
+    "adopt_layers",
+    "kept_layers",
     "local_crs",
     "screening_map",
     "static_map",
@@ -37,7 +39,7 @@ __all__ = [
 
 
 _STATIC = ("static_map", "static_maps")
-_INTERACTIVE = ("screening_map", "write_map")
+_INTERACTIVE = ("adopt_layers", "kept_layers", "screening_map", "write_map")
 
 
 def __getattr__(name: str) -> Any:

@@ -18,6 +18,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from hazid.maps.kept import Kept, rows
 from hazid.maps.projection import to_local
 from hazid.maps.styles import _COUNTRY_PAD_M, _GEOD, _MIN_TOLERANCE_M
 from hazid.notify.activity import _CountryWindows, _intersection
@@ -305,29 +306,44 @@ def _zone_circles(
         Web Mercator as the zone.
     """
     geoms = np.asarray(geoms, dtype=object)
+    m = rows(_CIRCLES.values([(g,) for g in geoms.tolist()], _circle_measures), 8)
+    rmin, rmax, scale, equivalent, simple = m[:, 0], m[:, 1], m[:, 2], m[:, 3], m[:, 4] > 0
+    ztol = np.minimum(tolerance_m, fraction * equivalent)
+    circle = simple & (rmax > 0) & ((rmax - rmin) / 2.0 * scale <= ztol)
+    return circle, m[:, 5:7], m[:, 7]
+
+
+#: :func:`_circle_measures` of the zones measured, by zone: the maps of a run share their zones
+_CIRCLES = Kept(limit=200_000)
+
+
+def _circle_measures(keys: list[tuple[Any, ...]]) -> list[list[float]]:
+    """Measure each zone for :func:`_zone_circles` (``keys``: one-zone tuples).
+
+    Rows of: least and largest distance of the vertices and midpoints of the edges from the
+    centroid (Web Mercator metres), ground metres per Web Mercator metre at the centroid,
+    equivalent radius (ground metres), one polygon without holes (1.0, else 0.0), centre
+    (longitude, latitude) and radius to give ``L.circle``; none depends on the map.
+    """
+    geoms = np.array([k[0] for k in keys], dtype=object)
     n = len(geoms)
     merc = _project(geoms, _MERCATOR)
     cen = shapely.get_coordinates(shapely.centroid(merc))
     coords, idx = shapely.get_coordinates(merc, return_index=True)
     x, y = coords[:, 0], coords[:, 1]
     cx, cy = cen[idx, 0], cen[idx, 1]
-    rmin = np.full(n, np.inf)
-    rmax = np.zeros(n)
     dist = np.hypot(x - cx, y - cy)
-    np.minimum.at(rmin, idx, dist)
-    np.maximum.at(rmax, idx, dist)
+    rmin, rmax = _least_largest(dist, idx, n)
     # the midpoints of the edges too (a polygon's vertices alone may lie on a circle)
     a = np.flatnonzero(idx[1:] == idx[:-1])
     b = a + 1
     dist = np.hypot((x[b] + x[a]) / 2.0 - cx[b], (y[b] + y[a]) / 2.0 - cy[b])
-    np.minimum.at(rmin, idx[b], dist)
-    np.maximum.at(rmax, idx[b], dist)
+    mid_min, mid_max = _least_largest(dist, idx[b], n)
+    rmin, rmax = np.minimum(rmin, mid_min), np.maximum(rmax, mid_max)
     lat = np.degrees(2.0 * np.arctan(np.exp(cen[:, 1] / _R_MERCATOR)) - np.pi / 2.0)
     scale = np.cos(np.radians(lat))  # ground metres per Web Mercator metre
     equivalent = np.sqrt(shapely.area(merc) / np.pi) * scale
-    ztol = np.minimum(tolerance_m, fraction * equivalent)
     simple = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
-    circle = simple & (rmax > 0) & ((rmax - rmin) / 2.0 * scale <= ztol)
     r_merc = (rmax + rmin) / 2.0
     radius = r_merc * scale * _R_LEAFLET / _R_MERCATOR
     # L.circle draws its centre halfway between lat +- r / R: move the given point south
@@ -335,8 +351,27 @@ def _zone_circles(
     sec = 1.0 / np.maximum(scale, 1e-9)
     y = cen[:, 1] - _R_MERCATOR * sec * np.tan(np.radians(lat)) * delta**2 / 2.0
     lon, lat_given = to_local(_MERCATOR).transform(cen[:, 0], y, direction="INVERSE")
-    centre = np.column_stack([lon, lat_given])
-    return circle, centre, radius
+    return (
+        np.column_stack(  # as lists: quick to pickle (passed between processes)
+            [rmin, rmax, scale, equivalent, simple, np.asarray(lon), np.asarray(lat_given), radius]
+        )
+        .reshape(n, 8)
+        .tolist()
+    )
+
+
+def _least_largest(values: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Least and largest of ``values`` of each of ``n`` owners (``owner`` sorted).
+
+    As ``np.minimum.at`` and ``np.maximum.at`` from infinity and zero, by runs of owners.
+    """
+    least, largest = np.full(n, np.inf), np.zeros(n)
+    if len(values):
+        starts = np.flatnonzero(_leading(owner))
+        at = owner[starts]
+        least[at] = np.minimum(least[at], np.minimum.reduceat(values, starts))
+        largest[at] = np.maximum(largest[at], np.maximum.reduceat(values, starts))
+    return least, largest
 
 
 def _entry_parts(lines: np.ndarray, polys: np.ndarray) -> np.ndarray:

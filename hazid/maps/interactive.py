@@ -53,6 +53,7 @@ from branca.element import Element
 
 from hazid.columns import isin
 from hazid.errors import CRSError, GeodataError, OutputError, check_choice
+from hazid.maps import geometry, layers
 from hazid.maps.assets import _install_assets
 from hazid.maps.base import _WORLD_TOL_M, BaseMap
 from hazid.maps.content import _col, _filled, _site_status
@@ -81,6 +82,8 @@ __all__ = [
     "MAP_LAYERS",
     "SITE_STATUS_STYLE",
     "ZONE_COLOURS",
+    "adopt_layers",
+    "kept_layers",
     "screening_map",
     "write_map",
 ]
@@ -432,6 +435,39 @@ def _draw_layers(
         _add_data_ends(c, data_ends(r.edges.loc[~isin(r.edges["site_id"], other)]), names)
     if "sites" in wanted:
         _add_sites(c, r.sites, status, r.holdings, r.affected, names, cluster=cluster)
+
+
+def kept_layers() -> dict[str, Any]:
+    """Return what this process keeps of the zones and traces it drew (picklable, by id).
+
+    The zone circles and border crossings are the same in every map of a run: given to the
+    process this one was forked from (:func:`adopt_layers`), they are not worked out again
+    by the maps it draws, or forks workers to draw, afterwards.
+    """
+    return {"circles": geometry._CIRCLES.export(), "entries": layers._ENTRIES.export()}
+
+
+def adopt_layers(kept: dict[str, Any], results: Any, *, base: BaseMap | None = None) -> int:
+    """Keep what :func:`kept_layers` gave in a process forked from this one, for ``results``.
+
+    Only the values of the zones and traces of ``results`` and the countries of ``base``
+    (which the process shared with this one) are kept; the maps are the same with or
+    without them. Return the number of values kept.
+
+    Examples
+    --------
+    >>> adopt_layers({"circles": {}, "entries": {}}, object())
+    0
+    """
+    objects: dict[int, Any] = {}
+    tables = [getattr(results, "zones", None), getattr(results, "river_paths", None)]
+    for table in [*tables, None if base is None else base.borders]:
+        if isinstance(table, gpd.GeoDataFrame):
+            objects.update((id(g), g) for g in table.geometry.to_numpy().tolist())
+    n = geometry._CIRCLES.adopt(kept.get("circles", {}), objects)
+    n += layers._ENTRIES.adopt(kept.get("entries", {}), objects)
+    logger.info("%d zone circles and border crossings kept from another map", n)
+    return n
 
 
 def _stable_ids(root: Element) -> None:

@@ -50,6 +50,7 @@ from hazid.maps.geometry import (
     _simplify_screen,
     _zone_circles,
 )
+from hazid.maps.kept import Kept
 from hazid.maps.labels import text
 from hazid.maps.packing import Parted
 from hazid.maps.styles import (
@@ -470,32 +471,23 @@ def _crossings(
     )
     if not len(water):
         return [], []
-    lines = np.array([first_path[site_ids[i]] for i in water.tolist()], dtype=object)
-    lines = np.where(
-        shapely.get_type_id(lines) == 5, shapely.line_merge(lines), lines
-    )  # MultiLineString -> LineString where it joins up
+    paths_drawn = [first_path[site_ids[i]] for i in water.tolist()]
     points = np.full(len(water), None, dtype=object)
     if borders is not None:
         iso = borders["iso_a3"].astype(str)
         poly_of = dict(zip(iso, borders.geometry, strict=True))
         parties = affected["affected"].tolist()
-        polys = np.array([poly_of.get(str(parties[i])) for i in water.tolist()], dtype=object)
-        has = np.array([p is not None for p in polys])
-        if has.any():
-            inter = _entry_parts(lines[has], polys[has])
-            coords, idx = shapely.get_coordinates(inter, return_index=True)
-            if len(coords):
-                line_rep = lines[has][idx]
-                dist = shapely.line_locate_point(line_rep, shapely.points(coords))
-                least = np.full(int(idx.max()) + 1, np.nan)
-                np.fmin.at(least, idx, dist)  # the least distance of each line, NaN skipped
-                met = np.unique(idx)
-                rows = np.flatnonzero(has)[met]
-                points[rows] = shapely.line_interpolate_point(lines[rows], least[met])
+        polys = [poly_of.get(str(parties[i])) for i in water.tolist()]
+        has = np.flatnonzero([p is not None for p in polys])
+        if len(has):
+            keys = [(paths_drawn[i], polys[i]) for i in has.tolist()]
+            for i, point in zip(has.tolist(), _ENTRIES.values(keys, _entry_points), strict=True):
+                points[i] = point
     river_km = pd.to_numeric(_col(affected, "river_km"), errors="coerce").to_numpy()[water]
-    for i in np.flatnonzero(pd.isna(points)):
-        if np.isfinite(river_km[i]):
-            points[i] = _point_along_km(lines[i], float(river_km[i]))
+    along = np.flatnonzero(pd.isna(points) & np.isfinite(river_km))
+    lines = _merged(np.array([paths_drawn[i] for i in along.tolist()], dtype=object))
+    for i, line in zip(along.tolist(), lines, strict=True):
+        points[i] = _point_along_km(line, float(river_km[i]))
     keep = np.flatnonzero(~pd.isna(points))
     rows = water[keep].tolist()  # positions in affected of the rows drawn
     arrival = pd.to_numeric(_col(affected, "arrival_h"), errors="coerce").to_numpy(dtype=float)
@@ -523,3 +515,32 @@ def _crossings(
             }
         )
     return list(points[keep]), props
+
+
+def _merged(lines: np.ndarray) -> np.ndarray:
+    """``lines`` with each MultiLineString merged into a LineString where it joins up."""
+    return np.where(shapely.get_type_id(lines) == 5, shapely.line_merge(lines), lines)
+
+
+#: :func:`_entry_points` by (trace, country): the maps of a run share their traces
+_ENTRIES = Kept(limit=200_000)
+
+
+def _entry_points(keys: list[tuple[Any, Any]]) -> np.ndarray:
+    """Point where each trace first enters its country (``keys``: (trace, polygon)), or None.
+
+    The point of the trace (line-merged) nearest its start among the points of its
+    intersection with the country (:func:`hazid.maps.geometry._entry_parts`).
+    """
+    lines = _merged(np.array([k[0] for k in keys], dtype=object))
+    polys = np.array([k[1] for k in keys], dtype=object)
+    points = np.full(len(keys), None, dtype=object)
+    inter = _entry_parts(lines, polys)
+    coords, idx = shapely.get_coordinates(inter, return_index=True)
+    if len(coords):
+        dist = shapely.line_locate_point(lines[idx], shapely.points(coords))
+        least = np.full(int(idx.max()) + 1, np.nan)
+        np.fmin.at(least, idx, dist)  # the least distance of each line, NaN skipped
+        met = np.unique(idx)
+        points[met] = shapely.line_interpolate_point(lines[met], least[met])
+    return points

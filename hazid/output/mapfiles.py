@@ -33,6 +33,7 @@ def dossier_maps(
     lang: str = "en",
     base: BaseMap | None = None,
     workers: int = 2,
+    kept: dict[str, Any] | None = None,
 ) -> None:
     """Write ``ORIGIN-AFFECTED_map.html`` beside each dossier: its activities and Party only.
 
@@ -42,6 +43,8 @@ def dossier_maps(
     base map are shared, not copied) draw them, the countries layer of every map computed
     beforehand (:meth:`hazid.maps.BaseMap.prepare_windows`, from the extent of each map); each
     map is written on its own, so the files are the same whatever the number of workers.
+    ``kept``: what the process that drew the overview map worked out of the zones and traces
+    (:func:`hazid.maps.kept_layers`), kept here for the pair maps (the same maps without).
     """
     activities = read_table(folder / "activities.csv")
     jobs = [
@@ -49,6 +52,8 @@ def dossier_maps(
         for rec in summary.itertuples(index=False)
         if isinstance(rec.dossier, str) and rec.dossier
     ]
+    if kept:
+        maps.adopt_layers(kept, results, base=base)
     rows = _SiteRows(results)
     # folium loaded here (on first use), not once in each worker
     context = (results, _pair_sites(activities), folder, tiles, lang, base, rows, maps.write_map)

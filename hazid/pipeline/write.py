@@ -162,6 +162,8 @@ def write_results(
                             tiles=tiles,
                             lang=langs[0],
                             base=base,
+                            # what the overview's process worked out, if it is done by now
+                            kept=map_written.early() if isinstance(map_written, _Written) else None,
                         )
                 finally:
                     xlsx_written()
@@ -181,11 +183,12 @@ def _overview(
     base: maps.BaseMap | None,
     tiles: str | None,
     lang: str,
-) -> Callable[[], None]:
+) -> _Written:
     """Start drawing ``map.html``, aside from the start; return what waits until it is written.
 
     The countries (``base``) are prepared first, here, and shared by the map's process and
-    the pair maps drawn later.
+    the pair maps drawn later; the map's process passes back the zone circles and border
+    crossings it worked out (:func:`hazid.maps.kept_layers`), for the pair maps.
     """
     step("drawing the interactive map")
     if base is not None:
@@ -194,7 +197,7 @@ def _overview(
     draw = maps.write_map  # folium loaded here, once for this map and the pair maps
     return _aside(
         html,
-        lambda: draw(results, html, tiles=tiles, lang=lang, base=base),
+        lambda: (draw(results, html, tiles=tiles, lang=lang, base=base), maps.kept_layers())[1],
         len(results.sites),
     )
 
@@ -269,7 +272,7 @@ def _nothing() -> None:
 PARALLEL_ROWS_FROM = 20_000
 
 
-def _aside(path: Path, write: Callable[[], Any], rows: int) -> Callable[[], None]:
+def _aside(path: Path, write: Callable[[], Any], rows: int) -> _Written:
     """Start writing one file; return the function that waits until it is written.
 
     From :data:`PARALLEL_ROWS_FROM` rows on, a forked process (the tables are shared, not
@@ -277,17 +280,45 @@ def _aside(path: Path, write: Callable[[], Any], rows: int) -> Callable[[], None
     Waiting raises the error that stopped the writing, if any.
     """
     if rows < PARALLEL_ROWS_FROM:
-        write()
-        return lambda: None
+        result = write()
+        return _Written(lambda: result, lambda: True)
     written = aside(write)
 
-    def wait() -> None:
+    def wait() -> Any:
         try:
-            written()
+            return written()
         except WorkerError as err:  # the writer stopped, or its error could not be passed on
             raise OutputError(f"cannot write {path.name}: {err}") from err
 
-    return wait
+    return _Written(wait, written.ready)
+
+
+class _Written:
+    """Call it to wait for a file written aside (its writer's result); :meth:`early` does not."""
+
+    def __init__(self, wait: Callable[[], Any], ready: Callable[[], bool]) -> None:
+        self._wait, self._ready = wait, ready
+        self._done: list[tuple[bool, Any]] = []
+
+    def __call__(self) -> Any:
+        if not self._done:
+            try:
+                self._done.append((True, self._wait()))
+            except Exception as err:  # raised again at each call
+                self._done.append((False, err))
+        ok, value = self._done[0]
+        if not ok:
+            raise value
+        return value
+
+    def early(self) -> Any:
+        """Return the writer's result if the file is written by now; None if not yet or failed."""
+        if not (self._done or self._ready()):
+            return None
+        try:
+            return self()
+        except Exception:  # raised when waited for
+            return None
 
 
 def _workbook(results: ScreeningResults, folder: Path, lang: str) -> None:
