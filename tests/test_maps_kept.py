@@ -17,7 +17,7 @@ from test_maps_fast_paths import _crossing_case, _old_crossings
 
 from hazid.maps import geometry, layers
 from hazid.maps.geometry import _MERCATOR, _R_LEAFLET, _R_MERCATOR, _project, _zone_circles
-from hazid.maps.kept import Kept
+from hazid.maps.kept import Kept, keeping
 from hazid.maps.projection import to_local
 
 
@@ -25,9 +25,9 @@ from hazid.maps.projection import to_local
 def _nothing_kept():
     geometry._CIRCLES.clear()
     layers._ENTRIES.clear()
-    yield
-    geometry._CIRCLES.clear()
-    layers._ENTRIES.clear()
+    with keeping():  # as in a run of write_results
+        yield
+    assert not geometry._CIRCLES._kept and not layers._ENTRIES._kept  # forgotten after
 
 
 def test_kept_values_by_identity_not_equality():

@@ -18,6 +18,7 @@ from hazid.maps.geometry import (  # noqa: F401
     _point_along_km,
     _simplify,
 )
+from hazid.maps.kept import keeping
 from hazid.maps.projection import local_crs
 from hazid.maps.styles import HAZARD_COLOURS, MAP_LAYERS, SITE_STATUS_STYLE, ZONE_COLOURS
 
@@ -28,6 +29,7 @@ __all__ = [
     "ZONE_COLOURS",
     "BaseMap",
     "adopt_layers",
+    "keeping",
     "kept_layers",
     "local_crs",
     "screening_map",

@@ -6,16 +6,51 @@ trace (whether the zone is a circle, where a trace enters a Party) is the same i
 Kept here, it is worked out once per process; a process forked from another passes what it
 kept back to it (:meth:`Kept.export`, :meth:`Kept.adopt`: the overview's process to the one
 that then forks the pair maps' workers, see :func:`hazid.maps.interactive.kept_layers`).
+Values are kept only inside :func:`keeping` (a run of :func:`hazid.write_results`), and
+forgotten when it ends, so that a session does not hold the geometries of its past runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Kept"]
+__all__ = ["Kept", "keeping"]
+
+# depth of the keeping() calls in progress; the Kept objects made (each one for a module)
+_ACTIVE = [0]
+_ALL: weakref.WeakSet[Kept] = weakref.WeakSet()
+
+
+@contextlib.contextmanager
+def keeping() -> Iterator[None]:
+    """Keep the values worked out for geometries until the block (or function) ends.
+
+    Outside, :meth:`Kept.values` works every value out and keeps none. Processes forked
+    inside keep theirs too. Also a decorator.
+
+    Examples
+    --------
+    >>> kept = Kept(limit=10)
+    >>> a = object()
+    >>> with keeping():
+    ...     first = kept.values([(a,)], lambda keys: ["A"])
+    ...     again = kept.values([(a,)], lambda keys: ["?"])
+    >>> first, again, kept.values([(a,)], lambda keys: ["?"])
+    (['A'], ['A'], ['?'])
+    """
+    _ACTIVE[0] += 1
+    try:
+        yield
+    finally:
+        _ACTIVE[0] -= 1
+        if not _ACTIVE[0]:
+            for kept in _ALL:
+                kept.clear()
 
 
 class Kept:
@@ -34,13 +69,15 @@ class Kept:
     >>> def twice(keys):
     ...     calls.append(len(keys))
     ...     return [2 * len(k) for k in keys]
-    >>> kept.values([(a,), (a, b)], twice), kept.values([(a, b), (b,)], twice), calls
+    >>> with keeping():
+    ...     kept.values([(a,), (a, b)], twice), kept.values([(a, b), (b,)], twice), calls
     ([2, 4], [4, 2], [2, 1])
     """
 
     def __init__(self, *, limit: int) -> None:
         self.limit = limit
         self._kept: dict[tuple[int, ...], tuple[tuple[Any, ...], Any]] = {}
+        _ALL.add(self)
 
     def values(
         self, keys: Sequence[tuple[Any, ...]], compute: Callable[[list[tuple[Any, ...]]], Any]
@@ -49,6 +86,8 @@ class Kept:
 
         ``compute`` takes the keys without a kept value and returns their values in order.
         """
+        if not _ACTIVE[0]:
+            return list(compute(list(keys)))
         kept = self._kept
         out: list[Any] = []
         missing: list[int] = []
@@ -88,11 +127,14 @@ class Kept:
         --------
         >>> a, b = object(), object()
         >>> mine, theirs = Kept(limit=10), Kept(limit=10)
-        >>> theirs.values([(a,), (b,)], lambda keys: ["A", "B"])
+        >>> with keeping():
+        ...     theirs.values([(a,), (b,)], lambda keys: ["A", "B"])
+        ...     mine.adopt(theirs.export(), {id(a): a}), mine.values([(a,)], lambda k: ["?"])
         ['A', 'B']
-        >>> mine.adopt(theirs.export(), {id(a): a}), mine.values([(a,)], lambda keys: ["?"])
         (1, ['A'])
         """
+        if not _ACTIVE[0]:  # nothing is kept outside keeping()
+            return 0
         kept = self._kept
         n = 0
         for ids, value in exported.items():

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 
 @collect_less()
+@maps.keeping()  # what the maps work out for a zone or trace, shared by all the run's maps
 def write_results(
     results: ScreeningResults,
     out_dir: str | Path,
