@@ -345,7 +345,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     lon, lat = _xy(sites)
     n = lon.size
     ncty = len(index.codes)
-    own = np.array([index.row.get(c, -1) for c in _text(sites["site_country"].to_numpy(), n)])
+    own = _rows_of_codes(index, _text(sites["site_country"].to_numpy(), n))
     best = np.full(n, np.inf)
     best_k = np.full(n, -1)
     done = np.empty(0, dtype=np.int64)  # site * ncty + country, measured for good
@@ -390,8 +390,19 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
         radius *= 3
     out = sites.copy()
     out["border_km"] = np.where(np.isfinite(best), best, np.nan)
-    out["nearest_foreign"] = [str(index.codes[k]) if k >= 0 else "" for k in best_k]
+    out["nearest_foreign"] = _codes_at(index, best_k)
     return out
+
+
+def _rows_of_codes(index: _BorderIndex, codes: np.ndarray) -> np.ndarray:
+    """Row of each code in the borders, -1 if none (``[index.row.get(c, -1) for c in codes]``)."""
+    return pd.Index(index.codes).get_indexer(codes).astype(np.int64)
+
+
+def _codes_at(index: _BorderIndex, rows: np.ndarray) -> list[str]:
+    """Code of each borders row, "" for -1 (``[str(index.codes[k]) if k >= 0 else ""]``)."""
+    names = np.array([*map(str, index.codes), ""], dtype=object)
+    return names[rows].tolist()
 
 
 def distance_to_country(

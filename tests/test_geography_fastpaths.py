@@ -1,0 +1,102 @@
+"""Shortcuts of the geography layer give what the plain code gives (hypothesis)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyproj import Geod
+from shapely.geometry import Point, Polygon, box
+
+from hazid import geography as geo
+from hazid.geography import air
+from hazid.geography.index import _BorderIndex
+from hazid.geography.sites import _codes_at, _rows_of_codes
+
+GEOD = Geod(ellps="WGS84")
+CODES = ["AAA", "BBB", "CCC", "DDD"]
+BORDERS = gpd.GeoDataFrame(
+    {"iso_a3": CODES},
+    geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(0, 1, 2, 2), box(2, 0, 3, 2)],
+    crs="EPSG:4326",
+)
+
+
+def circle(lon: float, lat: float, km: float, n: int = 36) -> Polygon:
+    az = np.linspace(0, 360, n, endpoint=False)
+    x, y, _ = GEOD.fwd(np.full(n, lon), np.full(n, lat), az, np.full(n, km * 1000.0))
+    return Polygon(zip(x, y, strict=True))
+
+
+site_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["s1", "s2", "s3", "s4", "s5"]),  # ids repeat: the last row counts
+        st.floats(-0.2, 3.2),
+        st.floats(-0.2, 2.2),
+        st.sampled_from(["", "AAA", "bbb", "CCC", "DDD", "ZZZ"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+zone_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["s1", "s2", "s3", "s4", "s5"]),
+        st.sampled_from(["toxic", "fire"]),
+        st.floats(0.5, 120.0),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=site_rows, spec=zone_rows, text_ids=st.booleans())
+def test_affected_by_air_same_when_looking_only_at_the_zones_sites(rows, spec, text_ids):
+    ids = [r[0] for r in rows]
+    sites = gpd.GeoDataFrame(
+        {
+            "site_id": pd.array(ids, dtype="str") if text_ids else np.array(ids, dtype=object),
+            "site_country": [r[3] for r in rows],
+        },
+        geometry=[Point(r[1], r[2]) for r in rows],
+        crs="EPSG:4326",
+    )
+    where = {r[0]: (r[1], r[2]) for r in rows}  # the last row of each site
+    spec = [s for s in spec if s[0] in where]
+    if not spec:
+        return
+    zones = gpd.GeoDataFrame(
+        {"site_id": [s for s, _, _ in spec], "hazard": [h for _, h, _ in spec]},
+        geometry=[circle(*where[s], km) for s, _, km in spec],
+        crs="EPSG:4326",
+    ).assign(zone_km=[km for _, _, km in spec])
+    fast = geo.affected_by_air(sites, zones, BORDERS)
+    plain_rows = air._rows_of
+    try:
+        air._rows_of = lambda sites, wanted: sites  # the plain code: every row looked at
+        plain = geo.affected_by_air(sites, zones, BORDERS)
+    finally:
+        air._rows_of = plain_rows
+    pd.testing.assert_frame_equal(fast, plain, check_exact=True)
+
+
+def test_rows_of_keeps_the_rows_of_the_sites_asked_in_order():
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["a", "b", "a", 7]}, geometry=[Point(0, 0)] * 4, crs="EPSG:4326"
+    )
+    assert air._rows_of(sites, {"a", "7"}).index.tolist() == [0, 2, 3]
+    assert air._rows_of(sites, {"a", "b", "7"}) is sites
+
+
+TEXTS = ["", "AAA", "aaa", "BBB", "ddd", "DDD", "ZZZ", "1"]
+
+
+@given(texts=st.lists(st.sampled_from(TEXTS), max_size=20))
+def test_rows_of_codes_and_codes_at_as_the_plain_lookups(texts):
+    index = _BorderIndex(BORDERS.assign(iso_a3=["AAA", "BBB", "CCC", "ddd"]))
+    codes = np.array(texts, dtype=object)
+    rows = _rows_of_codes(index, codes)
+    assert rows.tolist() == [index.row.get(c, -1) for c in codes]
+    assert _codes_at(index, rows) == [str(index.codes[k]) if k >= 0 else "" for k in rows]
