@@ -100,3 +100,37 @@ def test_rows_of_codes_and_codes_at_as_the_plain_lookups(texts):
     rows = _rows_of_codes(index, codes)
     assert rows.tolist() == [index.row.get(c, -1) for c in codes]
     assert _codes_at(index, rows) == [str(index.codes[k]) if k >= 0 else "" for k in rows]
+
+
+values = st.lists(
+    st.one_of(
+        st.sampled_from(["kaz", " Uzb ", "", "  ", "AAA"]),
+        st.none(),
+        st.just(float("nan")),
+        st.integers(-2, 2),
+        st.booleans(),
+    ),
+    max_size=15,
+)
+
+
+@given(values=values, dtype=st.sampled_from([object, "str", "string", "category"]))
+def test_text_of_a_column_as_of_its_values(values, dtype):
+    from hazid.geography.sites import _text
+
+    try:
+        column = pd.Series(values, dtype=dtype, index=np.arange(len(values))[::-1])
+    except (TypeError, ValueError):  # values a text column cannot hold
+        return
+    want = _text(column.to_numpy(), len(values))
+    assert _text(column, len(values)).tolist() == want.tolist()
+
+
+@given(xy=st.lists(st.tuples(st.floats(-0.5, 3.5), st.floats(-0.5, 2.5)), min_size=1, max_size=30))
+def test_within_of_given_points_as_of_coordinates(xy):
+    index = _BorderIndex(BORDERS)
+    lon = np.array([p[0] for p in xy])
+    lat = np.array([p[1] for p in xy])
+    plain = index.within(lon, lat)
+    given_points = index.within(lon, lat, np.array([Point(p) for p in xy], dtype=object))
+    assert [a.tolist() for a in given_points] == [a.tolist() for a in plain]

@@ -120,7 +120,7 @@ def affected_by_air(
     zone_site = zones["site_id"].astype(str).to_numpy()
     sites = _rows_of(sites, set(zone_site))
     ids = sites["site_id"].astype(str).to_numpy()
-    own = dict(zip(ids, _text(sites["site_country"].to_numpy(), len(ids)), strict=True))
+    own = dict(zip(ids, _text(sites["site_country"], len(ids)), strict=True))
     unknown = sorted(set(zone_site) - set(own))
     if unknown:
         raise GeodataError(f"zones name site_id(s) not in sites: {', '.join(unknown[:10])}")
