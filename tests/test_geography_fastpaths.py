@@ -134,3 +134,24 @@ def test_within_of_given_points_as_of_coordinates(xy):
     plain = index.within(lon, lat)
     given_points = index.within(lon, lat, np.array([Point(p) for p in xy], dtype=object))
     assert [a.tolist() for a in given_points] == [a.tolist() for a in plain]
+
+
+def test_site_tables_given_are_left_as_they_were():
+    """The tables returned are shallow copies (copy on write): the ones given never change."""
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["a", "b", "c"], "country": ["AAA", "bbb", None]},
+        geometry=[Point(0.5, 0.5), Point(1.5, 0.5), Point(5.0, 5.0)],
+        crs="EPSG:4326",
+    )
+    before = sites.copy()
+    located = geo.assign_country(sites, BORDERS)
+    pd.testing.assert_frame_equal(sites, before)
+    assert located["site_country"].tolist() == ["AAA", "BBB", ""]
+    kept = located.copy()
+    measured = geo.border_distance(located, BORDERS)
+    pd.testing.assert_frame_equal(located, kept)
+    # half a degree of latitude is shorter than half a degree of longitude near the equator
+    assert "border_km" not in located
+    assert measured["nearest_foreign"].tolist()[:2] == ["CCC", "CCC"]
+    measured.loc[0, "site_id"] = "changed"  # a change of the result stays the result's
+    pd.testing.assert_frame_equal(located, kept)

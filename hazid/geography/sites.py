@@ -267,7 +267,7 @@ def assign_country(
     differ = (given != "") & (result != "") & (given != result)
     for s in np.flatnonzero(differ):
         notes[s].append(f"inventory country {given[s]}, but the location is in {result[s]}")
-    out = sites.copy()
+    out = sites.copy(deep=False)  # copy on write: the columns added are out's only
     out["site_country"] = result.tolist()
     out["country_snapped"] = snapped
     warning = np.full(n, "", dtype=object)
@@ -391,7 +391,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
             break
         pending = pending[best[pending] > radius]
         radius *= 3
-    out = sites.copy()
+    out = sites.copy(deep=False)  # copy on write: the columns added are out's only
     out["border_km"] = np.where(np.isfinite(best), best, np.nan)
     out["nearest_foreign"] = _codes_at(index, best_k)
     return out
