@@ -383,7 +383,7 @@ def classify(
     """
     regime_col = tables.REGIMES[check_choice("regime", regime, tables.REGIMES)]
     tables._check_version(annex_version)
-    h = holdings.reset_index(drop=True).copy()
+    h = holdings.reset_index(drop=True)  # copy on write: what is set on h stays h's
     h["_item"] = h["part2_item"].astype("string").fillna("")
     h["category"] = _graded_categories(h)
     keys = ["_item", "category", "substance_key", "groups_override"]

@@ -165,3 +165,29 @@ def test_window_is_the_box_of_the_reaches_with_a_geometry(items):
     pad = 2.0 * max(countries._deg_margin(1500.0, 85.0), countries._CELL_DEG)
     x0, y0, x1, y1 = shapely.total_bounds(rgeom[ok])
     assert got == (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
+walk = st.lists(st.tuples(st.floats(-0.3, 0.3), st.floats(-0.3, 0.3)), min_size=1, max_size=80)
+
+
+def _line(x0: float, y0: float, steps: list[tuple[float, float]]) -> shapely.LineString:
+    return shapely.LineString(np.cumsum([(x0, y0), *steps], axis=0))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    borders=st.lists(st.tuples(st.floats(0, 4), st.floats(0, 4), walk), min_size=1, max_size=6),
+    reaches=st.lists(st.tuples(st.floats(0, 4), st.floats(0, 4), walk), min_size=1, max_size=25),
+    deg=st.lists(st.floats(0.0, 0.5), min_size=6, max_size=6),
+)
+def test_pairs_within_are_those_of_the_whole_lines(borders, reaches, deg):
+    """Bits of 7 vertices find the pairs the whole lines find (the plain query of the tree)."""
+    lines = np.array([_line(*b) for b in borders], dtype=object)
+    rgeom = np.array([_line(*r) for r in reaches], dtype=object)
+    tree = shapely.STRtree(rgeom)
+    dist = np.array(deg[: len(lines)])
+    si, rj = countries._pairs_within(tree, lines, dist, len(rgeom))
+    want_si, want_rj = tree.query(lines, predicate="dwithin", distance=dist)
+    order = np.lexsort((want_rj, want_si))
+    assert si.tolist() == want_si[order].tolist()
+    assert rj.tolist() == want_rj[order].tolist()

@@ -47,3 +47,14 @@ def test_missing_geometries_are_those_pandas_calls_missing():
     # the reach tables test for missing geometries with shapely.is_geometry (faster)
     g = np.array([None, np.nan, pd.NA, shapely.Point(0, 0), shapely.Point()], dtype=object)
     assert (~shapely.is_geometry(g)).tolist() == pd.isna(g).tolist()
+
+
+def test_reach_table_given_is_left_as_it_was():
+    """assign_lakes returns a shallow copy (copy on write): the reach table given never changes."""
+    reaches = _reaches(length_km=[1.0, 1.0, 1.0])
+    before = reaches.copy()
+    out = assign_lakes(reaches, NAMED)
+    pd.testing.assert_frame_equal(reaches, before)
+    out.loc[0, "next_down"] = 5
+    pd.testing.assert_frame_equal(reaches, before)
+    assert out["lake_name"].tolist() == ["", "Toktogul Suu Saktagychy", "Toktogul Suu Saktagychy"]

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hazid.columns import isin
 from hazid.errors import CRSError, GeodataError
 from hazid.geography.index import _border_index
 from hazid.geography.sites import (
@@ -116,9 +117,10 @@ def affected_by_air(
     if len(zones) == 0:
         return _air_dtypes(empty)
     sites = _site_countries(sites, borders)
-    ids = sites["site_id"].astype(str).to_numpy()
-    own = dict(zip(ids, _text(sites["site_country"].to_numpy(), len(ids)), strict=True))
     zone_site = zones["site_id"].astype(str).to_numpy()
+    sites = _rows_of(sites, set(zone_site))
+    ids = sites["site_id"].astype(str).to_numpy()
+    own = dict(zip(ids, _text(sites["site_country"], len(ids)), strict=True))
     unknown = sorted(set(zone_site) - set(own))
     if unknown:
         raise GeodataError(f"zones name site_id(s) not in sites: {', '.join(unknown[:10])}")
@@ -150,6 +152,16 @@ def affected_by_air(
     hits["uncertain"] = hits["margin_km"].abs() < uncertainty_km
     hits = hits.sort_values(["site_id", "margin_km"], ascending=[True, False])
     return _air_dtypes(hits[list(AIR_COLUMNS)].reset_index(drop=True))
+
+
+def _rows_of(sites: gpd.GeoDataFrame, wanted: set[str]) -> gpd.GeoDataFrame:
+    """Return the rows of ``sites`` whose ``site_id`` (as text) is in ``wanted``, in order.
+
+    Only these rows are looked at (a repeated ``site_id`` still means its last row); the
+    others, often most of a large inventory, are not turned into Python values.
+    """
+    keep = isin(sites["site_id"].astype(str), wanted)
+    return sites if keep.all() else sites[keep]
 
 
 def _air_dtypes(df: pd.DataFrame) -> pd.DataFrame:

@@ -381,8 +381,13 @@ class _BorderIndex:
         key = _unique_int(first.astype(np.int64) * nc + self.part_country[part])
         return key // nc, key % nc
 
-    def within(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def within(
+        self, lon: np.ndarray, lat: np.ndarray, points: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(site, country) pairs with the site strictly inside the country.
+
+        ``points``, if given, are the sites as shapely points (at ``lon``, ``lat``): not made
+        again.
 
         The answer for the same points (bit for bit) as the last call of at least
         :data:`_WITHIN_KEPT_FROM` points is not worked out again (the sites are located, then
@@ -393,7 +398,8 @@ class _BorderIndex:
         key = lon.tobytes(), lat.tobytes()
         if self._within is not None and self._within[:2] == key:
             return self._within[2].copy(), self._within[3].copy()
-        si, ci = self._pairs(*self.part_tree.query(shapely.points(lon, lat)))
+        pts = shapely.points(lon, lat) if points is None else points
+        si, ci = self._pairs(*self.part_tree.query(pts))
         keep = np.zeros(si.size, dtype=bool)
         for k in np.unique(ci):
             m = ci == k

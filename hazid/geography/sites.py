@@ -136,8 +136,11 @@ def _xy(sites: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _text(values: Any, n: int) -> np.ndarray:
+    """Tidy codes (stripped, upper case, '' when missing) of values or of a column."""
     if values is None:
         return np.full(n, "", dtype=object)
+    if isinstance(values, pd.Series) and not isinstance(values.dtype, pd.StringDtype):
+        values = values.to_numpy()  # a text column is taken as it is (not made Python text)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         # only text (or nothing): tidy each distinct value once
         codes, distinct = pd.factorize(pd.Series(values))
@@ -208,13 +211,13 @@ def assign_country(
     index = _border_index(borders)
     lon, lat = _xy(sites)
     n = lon.size
-    given = _text(sites["country"].to_numpy() if "country" in sites.columns else None, n)
+    given = _text(sites["country"] if "country" in sites.columns else None, n)
     result = np.full(n, "", dtype=object)
     snapped = np.zeros(n, dtype=bool)
     notes: defaultdict[int, list[str]] = defaultdict(list)  # only the sites with notes
     codes = index.codes
 
-    si, ci = index.within(lon, lat)
+    si, ci = index.within(lon, lat, sites.geometry.to_numpy())
     count = np.bincount(si, minlength=n)
     one = count[si] == 1
     result[si[one]] = codes[ci[one]]
@@ -264,7 +267,7 @@ def assign_country(
     differ = (given != "") & (result != "") & (given != result)
     for s in np.flatnonzero(differ):
         notes[s].append(f"inventory country {given[s]}, but the location is in {result[s]}")
-    out = sites.copy()
+    out = sites.copy(deep=False)  # copy on write: the columns added are out's only
     out["site_country"] = result.tolist()
     out["country_snapped"] = snapped
     warning = np.full(n, "", dtype=object)
@@ -345,7 +348,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     lon, lat = _xy(sites)
     n = lon.size
     ncty = len(index.codes)
-    own = np.array([index.row.get(c, -1) for c in _text(sites["site_country"].to_numpy(), n)])
+    own = _rows_of_codes(index, _text(sites["site_country"], n))
     best = np.full(n, np.inf)
     best_k = np.full(n, -1)
     done = np.empty(0, dtype=np.int64)  # site * ncty + country, measured for good
@@ -388,10 +391,21 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
             break
         pending = pending[best[pending] > radius]
         radius *= 3
-    out = sites.copy()
+    out = sites.copy(deep=False)  # copy on write: the columns added are out's only
     out["border_km"] = np.where(np.isfinite(best), best, np.nan)
-    out["nearest_foreign"] = [str(index.codes[k]) if k >= 0 else "" for k in best_k]
+    out["nearest_foreign"] = _codes_at(index, best_k)
     return out
+
+
+def _rows_of_codes(index: _BorderIndex, codes: np.ndarray) -> np.ndarray:
+    """Row of each code in the borders, -1 if none (``[index.row.get(c, -1) for c in codes]``)."""
+    return pd.Index(index.codes).get_indexer(codes).astype(np.int64)
+
+
+def _codes_at(index: _BorderIndex, rows: np.ndarray) -> list[str]:
+    """Code of each borders row, "" for -1 (``[str(index.codes[k]) if k >= 0 else ""]``)."""
+    names = np.array([*map(str, index.codes), ""], dtype=object)
+    return names[rows].tolist()
 
 
 def distance_to_country(

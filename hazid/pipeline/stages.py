@@ -172,6 +172,8 @@ def _check_swapped(
     """Refuse sites whose lon/lat look swapped, judged by the inventory's own country."""
     if "country" not in sites.columns or "row" not in holdings.columns:
         return
+    if not _checkable(sites).any():  # no site has a country and coordinates: none is checked
+        return
     located = holdings[["row", "site_id"]].merge(
         sites[["site_id", "country", "lon", "lat"]], on="site_id"
     )
@@ -190,6 +192,12 @@ def _check_swapped(
     problems = swapped_coordinates(located, country_at)
     if len(problems):
         raise InventoryError(problems, source=run["inputs"]["inventory"]["name"])
+
+
+def _checkable(table: pd.DataFrame) -> np.ndarray:
+    """Rows with a ``country`` and coordinates: those :func:`swapped_coordinates` checks."""
+    has = (table["country"].astype(str) != "") & table["lon"].notna() & table["lat"].notna()
+    return has.to_numpy(dtype=bool)
 
 
 def _rivers_record(network_input: Any) -> Any:

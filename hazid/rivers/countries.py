@@ -284,8 +284,35 @@ def _border_pieces(
     piece_lat = np.max(np.abs(shapely.bounds(b_parts)[:, [1, 3]]), axis=1)
     deg = np.array([_deg_margin(border_tolerance_km * 1000.0, float(v)) for v in piece_lat])
     # the tree of the reaches lives only here (large at world scale)
-    si, rj = shapely.STRtree(rgeom).query(b_parts, predicate="dwithin", distance=deg)
+    si, rj = _pairs_within(shapely.STRtree(rgeom), b_parts, deg, len(rgeom))
     return b_parts, b_own, si, rj
+
+
+#: Vertices of the bits of border pieces tested against the reaches: 6 segments, as GEOS
+#: groups the segments of a line to measure distances (its facet sequences).
+_BIT_VERTICES = 7
+
+
+def _pairs_within(
+    tree: shapely.STRtree, lines: np.ndarray, deg: np.ndarray, n_tree: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(line, tree item) pairs within ``deg`` (per line) of each other, sorted.
+
+    The pairs of ``tree.query(lines, predicate="dwithin", distance=deg)``: a line is within
+    the distance of an item when one of its bits of :data:`_BIT_VERTICES` vertices (its
+    segments, in their groups) is, and the box of a bit meets far fewer items' boxes than
+    the box of a long line (the items so tested are far fewer).
+    """
+    bits, line = _chunk_lines(lines, np.arange(len(lines)), max_vertices=_BIT_VERTICES)
+    bj, item = tree.query(bits, predicate="dwithin", distance=deg[line])
+    key = _unique_sorted(line[bj].astype(np.int64) * max(n_tree, 1) + item)
+    return key // max(n_tree, 1), key % max(n_tree, 1)
+
+
+def _unique_sorted(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer array."""
+    a = np.sort(a)
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
 
 
 #: Grid cells of :func:`_containing_by_cells` (degrees); border pieces are kept within twice

@@ -123,7 +123,7 @@ def network_from_hydrorivers(
     geoms, no_geom, not_line = _line_geometries(rivers, out, warn)
     unknown = _read_lengths(out, cols, geoms, no_geom | not_line, warn)
     has_endo = _read_attributes(out, rivers)
-    reaches = gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
+    reaches = gpd.GeoDataFrame(out, geometry=geoms, crs=4326, copy=False)  # ``out``: ours
     if reaches["reach_id"].duplicated().any():
         dup = reaches.loc[reaches["reach_id"].duplicated(), "reach_id"].head(5).tolist()
         raise NetworkError(f"duplicate reach ids, e.g. {dup}")

@@ -58,7 +58,7 @@ def assign_lakes(
     >>> out.lake_volume_km3.tolist()[1], out.lake_outlet.tolist()
     (19.5, [False, False, True])
     """
-    out = reaches.copy()
+    out = reaches.copy(deep=False)  # copy on write: the columns added are out's only
     n = len(out)
     if lakes is None or not len(lakes) or not n:
         return _outside_lakes(out)
