@@ -153,6 +153,23 @@ def test_load_borders_without_crs(tmp_path):
         geo.load_borders(path)
 
 
+def test_load_borders_in_metres_labelled_as_degrees(tmp_path):
+    metres = box(500_000, 4_400_000, 600_000, 4_500_000)  # UTM 42N, labelled WGS 84
+    layer = gpd.GeoDataFrame({"iso_a3": ["UZB", "KAZ"]}, geometry=[metres, box(0, 0, 1, 1)])
+    path = write(layer.set_crs(4326), tmp_path / "b.gpkg")
+    with pytest.raises(
+        CRSError,
+        match=r"borders layer b\.gpkg has coordinates beyond longitude -180\.\.180 or latitude "
+        r"-90\.\.90 in WGS 84 \(extent 0, 0, 600000, 4\.5e\+06\): is its coordinate",
+    ):
+        geo.load_borders(path)
+    polar = gpd.GeoDataFrame({"iso_a3": ["ATA"]}, geometry=[box(10, 80, 20, 90.5)], crs=4326)
+    with pytest.raises(CRSError, match=r"extent 10, 80, 20, 90\.5"):
+        geo.load_borders(polar)
+    edges = gpd.GeoDataFrame({"iso_a3": ["ATA"]}, geometry=[box(-180, -90, 180, -60)], crs=4326)
+    assert geo.load_borders(edges).total_bounds.tolist() == [-180, -90, 180, -60]
+
+
 def test_load_borders_empty_layer(tmp_path):
     layer = gpd.GeoDataFrame({"iso_a3": pd.Series([], dtype=str)}, geometry=[], crs=4326)
     path = write(layer, tmp_path / "b.gpkg")

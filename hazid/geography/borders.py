@@ -164,7 +164,8 @@ def load_borders(
     DataSourceError
         The file does not exist.
     CRSError
-        The layer has no coordinate reference system.
+        The layer has no coordinate reference system, or coordinates that are not
+        longitudes and latitudes once in WGS 84 (metres labelled as degrees).
     GeodataError
         The layer is empty, unreadable, holds no polygons, or no code column is
         found (the message lists the columns).
@@ -218,6 +219,7 @@ def _standardise_borders(
     names = _country_names(gdf, columns, codes)
     if gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
+    _check_degrees(gdf, shown)
     geoms, null, repaired = _repair_geometries(gdf.geometry.to_numpy(), codes, shown, notes)
     geoms, n_not_polygon = _keep_polygons(geoms, null, repaired, codes, shown, notes)
     keep = (codes != "").to_numpy() & np.array([g is not None for g in geoms])
@@ -256,6 +258,28 @@ def _check_layer(gdf: gpd.GeoDataFrame, source: str) -> None:
         raise CRSError(f"borders layer {source} has no coordinate reference system")
     if len(gdf) == 0:
         raise GeodataError(f"borders layer {source} is empty")
+
+
+def _check_degrees(gdf: gpd.GeoDataFrame, source: str) -> None:
+    """Step 4b: in WGS 84, every coordinate is a longitude and a latitude.
+
+    A layer of metres labelled as degrees (a common mistake of a layer's CRS) would give
+    distances that are not numbers: it is refused, with its extent.
+    """
+    xy = shapely.get_coordinates(gdf.geometry.to_numpy())
+    if not len(xy):
+        return
+    lon, lat = xy[:, 0], xy[:, 1]
+    if np.isfinite(xy).all() and (np.abs(lon) <= 180).all() and (np.abs(lat) <= 90).all():
+        return
+    with np.errstate(invalid="ignore"):
+        box = [float(np.nanmin(lon)), float(np.nanmin(lat)), float(np.nanmax(lon)),
+               float(np.nanmax(lat))]  # fmt: skip
+    raise CRSError(
+        f"borders layer {source} has coordinates beyond longitude -180..180 or latitude "
+        f"-90..90 in WGS 84 (extent {box[0]:g}, {box[1]:g}, {box[2]:g}, {box[3]:g}): "
+        "is its coordinate reference system the right one?"
+    )
 
 
 def _code_columns(
