@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -230,10 +231,11 @@ def test_console_summary_in_russian(tmp_path):
     assert "hazardous activities" not in res.output
 
 
-def _python(code: str) -> subprocess.CompletedProcess:
+def _python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
 
 
 def test_the_console_script_ends_with_the_command_s_exit_code_and_output():
@@ -283,6 +285,24 @@ def test_the_console_script_keeps_freed_memory_for_reuse():
     assert int(kept.stdout.split("faults")[1]) < 10  # the same pages again
     default = _python(code + "again()\n")
     assert int(default.stdout.split("faults")[1]) > 100  # new pages from the kernel
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_the_console_script_gives_arrow_the_c_librarys_malloc():
+    code = (
+        "import atexit, os, sys\n"
+        "import pyarrow as pa\n"
+        "import hazid.cli\n"
+        "atexit.register(lambda: print('pool', pa.default_memory_pool().backend_name))\n"
+        "sys.argv = ['hazid', '--version']\n"
+        "hazid.cli.main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    done = _python(code, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("pool")[1].strip() == "system"
+    chosen = _python(code, env={**env, "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"})
+    assert chosen.stdout.split("pool")[1].strip() == "jemalloc"  # the user's choice
 
 
 def test_freed_memory_is_not_kept_without_mallopt(monkeypatch):

@@ -39,10 +39,12 @@ def main() -> None:
     them again and again (about 2.5 s of CPU in all processes of a national run), and the
     processes forked later do not copy their memory pages by touching them.
 
-    Freed memory is kept for reuse (:func:`_keep_freed_memory`).
+    Freed memory is kept for reuse (:func:`_keep_freed_memory`), Arrow's included
+    (:func:`_arrow_from_malloc`).
     """
     gc.freeze()
-    _keep_freed_memory()
+    if _keep_freed_memory():
+        _arrow_from_malloc()
     try:
         app()
         code: object = 0
@@ -74,6 +76,26 @@ def _keep_freed_memory() -> bool:
     except (OSError, AttributeError, TypeError):  # TypeError: no CDLL(None) on Windows
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, _KEEP_BYTES) and mallopt(_M_TRIM_THRESHOLD, _KEEP_BYTES))
+
+
+def _arrow_from_malloc() -> bool:
+    """Let Arrow take its buffers from the C library's ``malloc``, whose freed memory is kept.
+
+    Arrow's default allocator (mimalloc in the pyarrow wheels) keeps its own pages and gives
+    them back to the system soon after they are freed. With glibc keeping freed memory
+    (:func:`_keep_freed_memory`), Arrow's buffers (the text columns of pandas, the CSV and
+    workbook texts, the river layers read) are better taken from the same heap: a national
+    run's peak memory fell by about 100 MB, with a little less system time. An allocator chosen
+    with ``ARROW_DEFAULT_MEMORY_POOL`` is left alone. Returns whether Arrow's default changed.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return False
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return False
+    pa.set_memory_pool(pa.system_memory_pool())
+    return True
 
 
 def _end(code: object) -> None:
