@@ -250,6 +250,24 @@ def test_lines_errors():
         rv.network_from_lines(gdf({"name": ["a"]}, [LineString([(0, 0), (1, 0)])], crs=None))
     with pytest.raises(GeodataError, match="must be a GeoDataFrame"):
         rv.network_from_lines(pd.DataFrame({"a": [1]}))
+    metres = gdf({"name": ["a"]}, [LineString([(600_000, 4_500_000), (650_000, 4_500_000)])])
+    with pytest.raises(
+        CRSError,
+        match=r"river lines has coordinates beyond longitude -180\.\.180 or latitude -90\.\.90 "
+        r"in WGS 84 \(extent 600000, 4\.5e\+06, 650000, 4\.5e\+06\): is its coordinate",
+    ):
+        rv.network_from_lines(metres)
+
+
+def test_hydrorivers_in_metres_labelled_as_degrees():
+    hr = hydro([1, 2], [2, 0])
+    hr = hr.set_geometry(hr.geometry.scale(1e4, 1e4, origin=(0, 0)))
+    with pytest.raises(CRSError, match=r"river network has coordinates beyond .* \(extent "):
+        rv.network_from_hydrorivers(hr)
+    polar = hydro([1, 2], [2, 0])
+    polar = polar.set_geometry(polar.geometry.translate(0, 90.5))  # reaches past the pole
+    with pytest.raises(CRSError, match=r"latitude -90\.\.90"):
+        rv.network_from_hydrorivers(polar)
 
 
 # --------------------------------------------------------------------------

@@ -120,6 +120,25 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _check_degrees(geoms: Any, what: str) -> None:
+    """Refuse lines whose coordinates are not longitudes and latitudes (once in WGS 84).
+
+    A layer of metres labelled as degrees (a common mistake of a layer's CRS) would give
+    no reach near any site: every site "not assessed", for want of the right CRS.
+    """
+    box = shapely.total_bounds(np.asarray(geoms, dtype=object))
+    if np.isnan(box).all():  # no geometry
+        return
+    lon_ok = box[0] >= -180 and box[2] <= 180
+    if np.isfinite(box).all() and lon_ok and -90 <= box[1] <= box[3] <= 90:
+        return
+    raise CRSError(
+        f"{what} has coordinates beyond longitude -180..180 or latitude -90..90 in WGS 84 "
+        f"(extent {box[0]:g}, {box[1]:g}, {box[2]:g}, {box[3]:g}): is its coordinate "
+        "reference system the right one?"
+    )
+
+
 def _label_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Connected-component labels (smallest member index) of ``n`` items joined by pairs."""
     labels = np.arange(n)

@@ -17,7 +17,7 @@ import shapely
 
 from hazid.errors import GeodataError, NetworkError
 from hazid.rivers.columns import _find_column, _norm_name, _number_column, _some
-from hazid.rivers.geodesy import _geodesic_length_km, _to_wgs84
+from hazid.rivers.geodesy import _check_degrees, _geodesic_length_km, _to_wgs84
 from hazid.rivers.graph import REACH_COLUMNS, _check_network, _compile, _drains_to
 from hazid.rivers.outlets import ENDORHEIC_LAKES, ENDORHEIC_SEAS, _classify_points
 
@@ -121,6 +121,7 @@ def network_from_hydrorivers(
 
     out = _read_ids(rivers, cols)
     geoms, no_geom, not_line = _line_geometries(rivers, out, warn)
+    _check_degrees(geoms, "river network")
     unknown = _read_lengths(out, cols, geoms, no_geom | not_line, warn)
     has_endo = _read_attributes(out, rivers)
     reaches = gpd.GeoDataFrame(out, geometry=geoms, crs=4326, copy=False)  # ``out``: ours

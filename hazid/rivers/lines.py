@@ -21,6 +21,7 @@ import shapely
 from hazid.errors import GeodataError, check_choice
 from hazid.rivers.columns import _find_column, _norm_name
 from hazid.rivers.geodesy import (
+    _check_degrees,
     _deg_margin,
     _geodesic_length_km,
     _haversine_m,
@@ -154,6 +155,7 @@ def network_from_lines(
     """
     check_choice("drainage_area", drainage_area, ["hack", "none"])
     lines = _to_wgs84(lines, "river lines")
+    _check_degrees(lines.geometry.to_numpy(), "river lines")
     ncol = name_column or _find_column(lines.columns, "name", "name_en", "river")
     if name_column and name_column not in lines:
         raise GeodataError(f"river lines have no column {name_column!r}")
