@@ -27,7 +27,7 @@ import shapely
 
 from hazid import embedded
 from hazid.errors import CRSError, DataSourceError, GeodataError
-from hazid.geography.common import _iso3_names, _normalise_codes, _polygonal
+from hazid.geography.common import _iso3_names, _normalise_codes, _polygonal, check_degrees
 from hazid.geography.dcw import _dcw_path, read_dcw
 
 __all__ = ["embedded_borders", "load_borders", "resolve_borders"]
@@ -261,25 +261,13 @@ def _check_layer(gdf: gpd.GeoDataFrame, source: str) -> None:
 
 
 def _check_degrees(gdf: gpd.GeoDataFrame, source: str) -> None:
-    """Step 4b: in WGS 84, every coordinate is a longitude and a latitude.
-
-    A layer of metres labelled as degrees (a common mistake of a layer's CRS) would give
-    distances that are not numbers: it is refused, with its extent.
-    """
+    """Step 4b: in WGS 84, every coordinate is a longitude and a latitude (see check_degrees)."""
     xy = shapely.get_coordinates(gdf.geometry.to_numpy())
     if not len(xy):
         return
-    lon, lat = xy[:, 0], xy[:, 1]
-    if np.isfinite(xy).all() and (np.abs(lon) <= 180).all() and (np.abs(lat) <= 90).all():
-        return
     with np.errstate(invalid="ignore"):
-        box = [float(np.nanmin(lon)), float(np.nanmin(lat)), float(np.nanmax(lon)),
-               float(np.nanmax(lat))]  # fmt: skip
-    raise CRSError(
-        f"borders layer {source} has coordinates beyond longitude -180..180 or latitude "
-        f"-90..90 in WGS 84 (extent {box[0]:g}, {box[1]:g}, {box[2]:g}, {box[3]:g}): "
-        "is its coordinate reference system the right one?"
-    )
+        box = (*np.nanmin(xy, axis=0), *np.nanmax(xy, axis=0))
+    check_degrees(box, f"borders layer {source}", numbers=bool(np.isfinite(xy).all()))
 
 
 def _code_columns(

@@ -12,10 +12,13 @@ import functools
 import math
 import re
 from importlib.resources import files
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
+
+from hazid.errors import CRSError
 
 _CODE3 = re.compile(r"^[A-Z]{3}$")
 _CODE2 = re.compile(r"^[A-Z]{2}$")
@@ -101,3 +104,34 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
         at, first = np.unique(whose, return_inverse=True)
         out[at] = shapely.multipolygons(polys, indices=first)
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Coordinates in degrees
+# ----------------------------------------------------------------------------------------------
+def check_degrees(box: Any, what: str, *, numbers: bool = True) -> None:
+    """Refuse a layer whose coordinates, in WGS 84, are not longitudes and latitudes.
+
+    ``box`` is the layer's extent (xmin, ymin, xmax, ymax); ``numbers`` says whether every
+    coordinate is a number. A layer of metres labelled as degrees (a common mistake of a
+    layer's CRS) is refused with its extent.
+
+    Examples
+    --------
+    >>> check_degrees((-180, -90, 180, 90), "borders layer b.gpkg")
+    >>> check_degrees((5e5, 4.4e6, 6e5, 4.5e6), "river network")
+    Traceback (most recent call last):
+    ...
+    hazid.errors.CRSError: river network has coordinates beyond longitude -180..180 or \
+latitude -90..90 in WGS 84 (extent 500000, 4.4e+06, 600000, 4.5e+06): is its coordinate \
+reference system the right one?
+    """
+    xmin, ymin, xmax, ymax = (float(v) for v in box)
+    inside = xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90
+    if numbers and inside and math.isfinite(xmin + ymin + xmax + ymax):
+        return
+    raise CRSError(
+        f"{what} has coordinates beyond longitude -180..180 or latitude -90..90 in WGS 84 "
+        f"(extent {xmin:g}, {ymin:g}, {xmax:g}, {ymax:g}): is its coordinate reference "
+        "system the right one?"
+    )

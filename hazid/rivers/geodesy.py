@@ -19,6 +19,7 @@ import shapely
 from pyproj import Geod
 
 from hazid.errors import CRSError, GeodataError
+from hazid.geography.common import check_degrees
 
 logger = logging.getLogger(__name__)
 
@@ -123,20 +124,13 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
 def _check_degrees(geoms: Any, what: str) -> None:
     """Refuse lines whose coordinates are not longitudes and latitudes (once in WGS 84).
 
-    A layer of metres labelled as degrees (a common mistake of a layer's CRS) would give
-    no reach near any site: every site "not assessed", for want of the right CRS.
+    A layer of metres labelled as degrees would give no reach near any site: every site
+    "not assessed", for want of the right CRS (:func:`hazid.geography.common.check_degrees`;
+    the extent from the lines' bounds).
     """
     box = shapely.total_bounds(np.asarray(geoms, dtype=object))
-    if np.isnan(box).all():  # no geometry
-        return
-    lon_ok = box[0] >= -180 and box[2] <= 180
-    if np.isfinite(box).all() and lon_ok and -90 <= box[1] <= box[3] <= 90:
-        return
-    raise CRSError(
-        f"{what} has coordinates beyond longitude -180..180 or latitude -90..90 in WGS 84 "
-        f"(extent {box[0]:g}, {box[1]:g}, {box[2]:g}, {box[3]:g}): is its coordinate "
-        "reference system the right one?"
-    )
+    if not np.isnan(box).all():  # some geometry
+        check_degrees(box, what)
 
 
 def _label_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
