@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hazid.inventory import swapped_coordinates
-from hazid.pipeline import stages
+from hazid.inventory.sites import checkable
 
 site = st.tuples(
     st.sampled_from(["", " ", "KAZ", "nan", None, float("nan")]),
@@ -35,4 +35,4 @@ def test_sites_checked_for_swapped_coordinates_are_the_checkable_ones(rows, dtyp
     located = holdings.merge(sites, on="site_id")  # as the stage does
     asked = []
     swapped_coordinates(located, lambda lon, lat: asked.append((lon, lat)) or "")
-    assert bool(asked) == bool(stages._checkable(sites).any())
+    assert bool(asked) == bool(checkable(sites).any())

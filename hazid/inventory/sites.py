@@ -56,6 +56,11 @@ def _site_checks(out: pd.DataFrame, problems: _Problems) -> None:
             )
 
 
+def checkable(table: pd.DataFrame) -> pd.Series:
+    """Rows with a ``country`` and coordinates: those :func:`swapped_coordinates` checks."""
+    return (table["country"].astype(str) != "") & table["lon"].notna() & table["lat"].notna()
+
+
 def swapped_coordinates(
     holdings: pd.DataFrame, country_at: Callable[[float, float], str | None]
 ) -> pd.DataFrame:
@@ -96,9 +101,7 @@ def swapped_coordinates(
 pair 58.38, 37.95 is in TKM: lat and lon look swapped"
     """
     cols = ["row", "column", "value", "problem"]
-    has = (holdings["country"].astype(str) != "") & holdings["lon"].notna()
-    has &= holdings["lat"].notna()
-    firsts = holdings[has].drop_duplicates("site_id")
+    firsts = holdings[checkable(holdings)].drop_duplicates("site_id")
     found = []
     for rec in firsts.itertuples(index=False):
         lon, lat, country = float(rec.lon), float(rec.lat), str(rec.country)

@@ -19,6 +19,7 @@ from hazid import rivers as river_network
 from hazid.columns import isin
 from hazid.errors import InventoryError
 from hazid.inventory import InputLimits, read_inventory, swapped_coordinates
+from hazid.inventory.sites import checkable
 from hazid.pipeline.results import _DENSE_GAS_NOTE, ScreeningResults, _input_record
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def _check_swapped(
     """Refuse sites whose lon/lat look swapped, judged by the inventory's own country."""
     if "country" not in sites.columns or "row" not in holdings.columns:
         return
-    if not _checkable(sites).any():  # no site has a country and coordinates: none is checked
+    if not checkable(sites).any():  # no site has a country and coordinates: none is checked
         return
     located = holdings[["row", "site_id"]].merge(
         sites[["site_id", "country", "lon", "lat"]], on="site_id"
@@ -192,12 +193,6 @@ def _check_swapped(
     problems = swapped_coordinates(located, country_at)
     if len(problems):
         raise InventoryError(problems, source=run["inputs"]["inventory"]["name"])
-
-
-def _checkable(table: pd.DataFrame) -> np.ndarray:
-    """Rows with a ``country`` and coordinates: those :func:`swapped_coordinates` checks."""
-    has = (table["country"].astype(str) != "") & table["lon"].notna() & table["lat"].notna()
-    return has.to_numpy(dtype=bool)
 
 
 def _rivers_record(network_input: Any) -> Any:
