@@ -20,9 +20,6 @@ __all__ = ["RUN_THRESHOLD", "collect_less"]
 #: New objects between two young collections during a run (Python's default is 700).
 RUN_THRESHOLD = 50_000
 
-# depth of the collect_less() calls in progress, and the thresholds they found
-_STATE: dict[str, object] = {"depth": 0, "saved": None}
-
 
 @contextlib.contextmanager
 def collect_less() -> Iterator[None]:
@@ -41,16 +38,9 @@ def collect_less() -> Iterator[None]:
     >>> during >= RUN_THRESHOLD, gc.get_threshold() == before
     (True, True)
     """
-    outermost = _STATE["depth"] == 0
-    if outermost:
-        saved = gc.get_threshold()
-        _STATE["saved"] = saved
-        gc.set_threshold(max(saved[0], RUN_THRESHOLD), *saved[1:])
-    _STATE["depth"] = int(_STATE["depth"]) + 1
+    saved = gc.get_threshold()  # inside another call: its pace, set back as it was
+    gc.set_threshold(max(saved[0], RUN_THRESHOLD), *saved[1:])
     try:
         yield
     finally:
-        _STATE["depth"] = int(_STATE["depth"]) - 1
-        if outermost:
-            gc.set_threshold(*_STATE["saved"])
-            _STATE["saved"] = None
+        gc.set_threshold(*saved)
