@@ -23,7 +23,7 @@ from typing import Any
 
 from hazid.errors import WorkerError
 
-__all__ = ["Handover", "aside", "can_fork", "forked_map"]
+__all__ = ["Handover", "Pending", "aside", "can_fork", "forked_map"]
 
 # (function, shared data) of the forked_map call in progress, inherited by its workers
 _TASK: tuple[Callable[[Any, Any], Any], Any] | None = None
@@ -83,7 +83,7 @@ def _call(job: Any) -> Any:
     return func(shared, job)
 
 
-def aside(func: Callable[[], Any]) -> _Pending:
+def aside(func: Callable[[], Any]) -> Pending:
     """Start ``func()`` in a forked process; return the function that waits for its result.
 
     The process inherits the caller's memory (nothing is pickled to it); its result is
@@ -101,7 +101,7 @@ def aside(func: Callable[[], Any]) -> _Pending:
     """
     if not can_fork():
         result = func()
-        return _Pending(lambda: result, lambda: True)
+        return Pending(lambda: result, lambda: True)
     global _ASIDE
     ctx = mp.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
@@ -130,21 +130,43 @@ def aside(func: Callable[[], Any]) -> _Pending:
             raise value
         return value
 
-    return _Pending(wait, lambda: receive.closed or receive.poll())
+    return Pending(wait, lambda: receive.closed or receive.poll())
 
 
-class _Pending:
-    """The function :func:`aside` returns: call it to wait; :meth:`ready` does not wait."""
+class Pending:
+    """The function :func:`aside` returns: call it to wait; :meth:`ready` and :meth:`early` do not.
+
+    The result (or the error) is kept: calling again returns it (or raises it) again.
+    """
 
     def __init__(self, wait: Callable[[], Any], ready: Callable[[], bool]) -> None:
         self._wait, self._ready = wait, ready
+        self._done: tuple[bool, Any] | None = None
 
     def __call__(self) -> Any:
-        return self._wait()
+        """Wait for the result and return it (or raise the error)."""
+        if self._done is None:
+            try:
+                self._done = (True, self._wait())
+            except Exception as err:  # raised again at each call
+                self._done = (False, err)
+        ok, value = self._done
+        if not ok:
+            raise value
+        return value
 
     def ready(self) -> bool:
         """Whether the result (or the error) has arrived, so that waiting returns at once."""
-        return bool(self._ready())
+        return self._done is not None or bool(self._ready())
+
+    def early(self) -> Any:
+        """Return the result if it has arrived; None if not yet, or if it is an error."""
+        if not self.ready():
+            return None
+        try:
+            return self()
+        except Exception:  # raised when waited for
+            return None
 
 
 def _run_aside() -> None:

@@ -293,17 +293,17 @@ def test_layers_of_other_objects_are_not_adopted(tmp_path):
 
 
 def test_early_result_of_a_file_written_aside():
-    from hazid.forked import aside
-    from hazid.pipeline.write import _aside, _Written
+    from hazid.forked import Pending, aside
+    from hazid.pipeline.write import _aside
 
     done = _aside(Path("x.html"), lambda: {"a": 1}, 0)  # written here
     assert done.early() == {"a": 1} and done() == {"a": 1}
     gate = []
-    later = _Written(lambda: 42, lambda: bool(gate))
+    later = Pending(lambda: 42, lambda: bool(gate))
     assert later.early() is None
     gate.append(1)
     assert later.early() == 42 and later() == 42
-    failed = _Written(aside(lambda: 1 / 0), lambda: True)
+    failed = Pending(aside(lambda: 1 / 0), lambda: True)
     assert failed.early() is None
     with pytest.raises(ZeroDivisionError, match="division by zero"):
         failed()

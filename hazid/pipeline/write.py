@@ -14,7 +14,7 @@ import pandas as pd
 from hazid import maps
 from hazid.collector import collect_less
 from hazid.errors import OutputError, WorkerError
-from hazid.forked import aside
+from hazid.forked import Pending, aside
 from hazid.i18n import parse_langs
 from hazid.output.dossiers import write_notifications
 from hazid.output.folder import atomic_results_dir
@@ -164,7 +164,7 @@ def write_results(
                             lang=langs[0],
                             base=base,
                             # what the overview's process worked out, if it is done by now
-                            kept=map_written.early() if isinstance(map_written, _Written) else None,
+                            kept=map_written.early() if isinstance(map_written, Pending) else None,
                         )
                 finally:
                     xlsx_written()
@@ -184,7 +184,7 @@ def _overview(
     base: maps.BaseMap | None,
     tiles: str | None,
     lang: str,
-) -> _Written:
+) -> Pending:
     """Start drawing ``map.html``, aside from the start; return what waits until it is written.
 
     The countries (``base``) are prepared first, here, and shared by the map's process and
@@ -273,7 +273,7 @@ def _nothing() -> None:
 PARALLEL_ROWS_FROM = 20_000
 
 
-def _aside(path: Path, write: Callable[[], Any], rows: int) -> _Written:
+def _aside(path: Path, write: Callable[[], Any], rows: int) -> Pending:
     """Start writing one file; return the function that waits until it is written.
 
     From :data:`PARALLEL_ROWS_FROM` rows on, a forked process (the tables are shared, not
@@ -282,7 +282,7 @@ def _aside(path: Path, write: Callable[[], Any], rows: int) -> _Written:
     """
     if rows < PARALLEL_ROWS_FROM:
         result = write()
-        return _Written(lambda: result, lambda: True)
+        return Pending(lambda: result, lambda: True)
     written = aside(write)
 
     def wait() -> Any:
@@ -291,35 +291,7 @@ def _aside(path: Path, write: Callable[[], Any], rows: int) -> _Written:
         except WorkerError as err:  # the writer stopped, or its error could not be passed on
             raise OutputError(f"cannot write {path.name}: {err}") from err
 
-    return _Written(wait, written.ready)
-
-
-class _Written:
-    """Call it to wait for a file written aside (its writer's result); :meth:`early` does not."""
-
-    def __init__(self, wait: Callable[[], Any], ready: Callable[[], bool]) -> None:
-        self._wait, self._ready = wait, ready
-        self._done: list[tuple[bool, Any]] = []
-
-    def __call__(self) -> Any:
-        if not self._done:
-            try:
-                self._done.append((True, self._wait()))
-            except Exception as err:  # raised again at each call
-                self._done.append((False, err))
-        ok, value = self._done[0]
-        if not ok:
-            raise value
-        return value
-
-    def early(self) -> Any:
-        """Return the writer's result if the file is written by now; None if not yet or failed."""
-        if not (self._done or self._ready()):
-            return None
-        try:
-            return self()
-        except Exception:  # raised when waited for
-            return None
+    return Pending(wait, written.ready)
 
 
 def _workbook(results: ScreeningResults, folder: Path, lang: str) -> None:
