@@ -50,6 +50,7 @@ from hazid.notify.activity import (
 )
 from hazid.notify.decide import _assess
 from hazid.notify.dossier import prepare_dossiers
+from hazid.notify.method import _site_values
 from hazid.output import dossiers
 from hazid.output.dossiers import regenerate, write_notifications
 from hazid.output.results import write_csv
@@ -951,6 +952,23 @@ def test_run_json_layout_of_a_hazid_run(case, tmp_path):
         "uncertainty_km": "0",
     }
     assert doc["limitations"][-1] == "toxic zone of A capped at 40 km"
+
+
+def test_regime_and_annex_version_from_the_sites_found_once_per_run(case, monkeypatch):
+    # without them in the run, every dossier names the sites' distinct values, found once
+    sites = case["sites"].copy()
+    sites["regime"] = [" convention", "seveso-lower", "convention ", None]
+    calls = []
+    monkeypatch.setattr(
+        "hazid.notify.dossier._site_values", lambda run, s: calls.append(1) or _site_values(run, s)
+    )
+    ds = prepare_dossiers(sites, case["holdings"], case["affected"], run={"date": DATE})
+    docs = [ds.document(p.origin, p.affected, p.status, {}) for p in ds.pairs().itertuples()]
+    assert len(docs) == 2 and calls == [1]
+    for doc in docs:
+        assert doc["method"]["regime"] == "convention; seveso-lower"
+        assert doc["method"]["annex_version"] == "convention-2015"
+    assert ds.meta["method"]["regime"] == "convention; seveso-lower"
 
 
 def test_parameters_named_as_in_hazid_screen(case, tmp_path):

@@ -42,7 +42,7 @@ from hazid.notify.decide import (
     _summary,
     not_notified,
 )
-from hazid.notify.method import _method, _run_value
+from hazid.notify.method import _method, _run_value, _site_values
 from hazid.notify.parties import PARTIES_TABLE_VERSION, voluntary
 from hazid.notify.values import _as_bool, _records, _text
 
@@ -243,7 +243,14 @@ class DossierSet:
             "party_of_origin": self._party(origin, lang),
             "affected_party": self._party(affected, lang),
             "activities": activities,
-            **_method(self.run, self.sites, self.params, lang=lang, pair=pair),
+            **_method(
+                self.run,
+                self.sites,
+                self.params,
+                lang=lang,
+                pair=pair,
+                site_values=lk.get("site_values"),
+            ),
         }
 
     def _party(self, iso: str, lang: str) -> dict[str, Any]:
@@ -402,6 +409,7 @@ def prepare_dossiers(
         zones_g["substance_key"] = _text(zones_g, "substance_key")
     contacts_t = _contacts_table(contacts)
     params = _run_params(run)
+    site_values = _site_values(run, sites)
     rows = _assess(sites, affected, **params)
     decisions = _aggregate_rows(rows.loc[rows["hazardous"]])
     rows = rows.loc[rows["hazardous"]]
@@ -425,12 +433,13 @@ def prepare_dossiers(
             unmodelled=_unmodelled(sites, zones_g, holdings),
         ),
         summary=_summary(decisions),
-        meta=_method(run, sites, params),
+        meta=_method(run, sites, params, site_values=site_values),
         names=names,
         run=run,
         response_days=_response_days(run),
     )
     ds._lookups = _lookups(ds, rows, holdings)
+    ds._lookups["site_values"] = site_values  # a pass over every site, once for all dossiers
     return ds
 
 

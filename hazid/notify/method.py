@@ -157,6 +157,18 @@ def _source_text(value: Any) -> str | None:
     return None if text is None else _without_paths(text)
 
 
+def _site_values(run: Mapping[str, Any], sites: pd.DataFrame) -> dict[str, str | None]:
+    """Return the regime and Annex I version of a run: its own, else the sites' distinct values."""
+    out: dict[str, str | None] = {}
+    for key in ("regime", "annex_version"):
+        if _jstr(_run_value(run, key)):
+            out[key] = str(_run_value(run, key))
+        else:
+            vals = sorted(set(_text(sites, key)) - {""})
+            out[key] = "; ".join(vals) or None
+    return out
+
+
 def _method(
     run: Mapping[str, Any],
     sites: pd.DataFrame,
@@ -164,19 +176,16 @@ def _method(
     *,
     lang: str = "en",
     pair: Mapping[str, Any] | None = None,
+    site_values: Mapping[str, str | None] | None = None,
 ) -> dict:
     """Gather the method, data sources, run parameters and limitations of a dossier, in ``lang``.
 
     ``pair`` (``air``: bool, ``water``: bool, ``rivers``: set of names) restricts the
     limitations to those that concern the pair's pathways and rivers.
+    ``site_values``: :func:`_site_values` of ``run`` and ``sites``, when already found (the
+    same for every dossier of a run; found here otherwise).
     """
-
-    def _one(key: str) -> str | None:
-        if _jstr(_run_value(run, key)):
-            return str(_run_value(run, key))
-        vals = sorted(set(_text(sites, key)) - {""})
-        return "; ".join(vals) or None
-
+    values = _site_values(run, sites) if site_values is None else site_values
     inputs = run.get("inputs") if isinstance(run.get("inputs"), Mapping) else {}
     sources: dict[str, str | None] = {str(k): _source_entry(k, v, lang) for k, v in inputs.items()}
     for k in _SOURCE_KEYS:
@@ -192,8 +201,8 @@ def _method(
     rules = _status_rules(params, lang)
     return {
         "method": {
-            "regime": _one("regime"),
-            "annex_version": _one("annex_version"),
+            "regime": values["regime"],
+            "annex_version": values["annex_version"],
             "uncertainty_km": _jnum(params["uncertainty_km"], 3),
             "horizon_h": _jnum(params["horizon_h"], 3),
             "threshold_mg_l": _jsig(params["threshold_mg_l"]),
