@@ -18,8 +18,9 @@ from hazid.errors import CRSError, GeodataError
 from hazid.maps import static_maps
 from hazid.maps.static import local_crs
 from hazid.maps.static_group import _compose_group, _group_window, static_group_map
+from hazid.notify.dossier import prepare_dossiers
 from hazid.output import dossier_maps
-from hazid.output.dossier_maps import _map_groups, _numbers
+from hazid.output.dossier_maps import _map_groups, _numbers, _site_coords
 from hazid.output.dossiers import write_notifications
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -166,6 +167,34 @@ def test_map_groups_by_squares_of_a_local_projection():
     # a site without coordinates keeps its own map
     nan = sites.assign(lat=[*lat[:7], np.nan])
     assert [7] in _map_groups(nan, ids)
+    # the coordinates found once for every pair give the same groups, texts read as numbers
+    texts = sites.astype({"lon": str, "lat": str})
+    assert _map_groups(texts, ids, coords=_site_coords(texts)) == groups
+    assert _map_groups(sites, ids[::-1], coords=_site_coords(sites)) == _map_groups(
+        sites, ids[::-1]
+    )
+
+
+def test_the_sites_coordinates_are_found_once_for_all_the_pairs(monkeypatch, tmp_path):
+    sites = pd.DataFrame(
+        {"site_id": [f"S{i}" for i in range(8)], "lon": np.linspace(65.0, 65.7, 8),
+         "lat": np.full(8, 42.0), "site_country": "AAA", "hazardous": True}
+    )  # fmt: skip
+    affected = pd.DataFrame(
+        {"site_id": [*sites["site_id"]] * 2, "affected": ["BBB"] * 8 + ["CCC"] * 8,
+         "pathway": "air", "hazard": "toxic", "zone_km": 30.0, "border_km": 5.0,
+         "margin_km": 25.0, "uncertain": False}
+    )  # fmt: skip
+    ds = prepare_dossiers(sites, pd.DataFrame(columns=["site_id"]), affected)
+    calls, jobs = [], []
+    found = dossier_maps._site_coords
+    monkeypatch.setattr(dossier_maps, "_site_coords", lambda s: calls.append(1) or found(s))
+    monkeypatch.setattr(dossier_maps.maps, "static_maps", lambda s, j, **kw: jobs.extend(j))
+    pairs = list(ds.pairs().itertuples(index=False))
+    files = dossier_maps._draw_maps(tmp_path, ds, pairs, ["en"], size_px=(400, 300), dpi=60)
+    assert len(pairs) == 2 and calls == [1]
+    assert len(jobs) == 2 and all(j["site_ids"] == list(sites["site_id"]) for j in jobs)
+    assert files[("AAA", "CCC", "en")]["S7"] == "AAA-CCC_activities-1.png"
 
 
 def test_map_groups_cut_dense_squares_into_runs(monkeypatch):

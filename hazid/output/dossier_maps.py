@@ -52,11 +52,12 @@ def _draw_maps(
     jobs: list[dict[str, Any]] = []
     files: dict[tuple[str, str, str], dict[str, str]] = {}
     notes = {lg: _map_note(ds, lg) for lg in langs}
+    coords = _site_coords(ds.sites)  # once for every pair, not a pass over the sites for each
     for pair in pairs:
         o, a = pair.origin, pair.affected
         acts = ds.activities(o, a)
         sids = acts["site_id"].astype(str).tolist()
-        groups = _map_groups(ds.sites, sids)
+        groups = _map_groups(ds.sites, sids, coords=coords)
         for lg in langs:
             suffix = f".{lg}" if len(langs) > 1 else ""
             mine = files.setdefault((o, a, lg), {})
@@ -94,7 +95,23 @@ def _draw_maps(
     return files
 
 
-def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
+def _site_coords(sites: pd.DataFrame) -> pd.DataFrame:
+    """Longitude and latitude of each site (numbers, NaN where missing), by site id as text.
+
+    The first row of a site id counts, as everywhere in the dossiers.
+    """
+    at = sites.assign(_k=sites["site_id"].astype(str)).drop_duplicates("_k").set_index("_k")
+    return pd.DataFrame(
+        {
+            "lon": pd.to_numeric(at["lon"], errors="coerce"),
+            "lat": pd.to_numeric(at["lat"], errors="coerce"),
+        }
+    )
+
+
+def _map_groups(
+    sites: pd.DataFrame, site_ids: list[str], *, coords: pd.DataFrame | None = None
+) -> list[list[int]]:
     """Group the activities of a pair (positions in ``site_ids``) that share one map.
 
     Below :data:`PAIR_MAP_FROM` activities, or for a site without coordinates, each activity
@@ -103,13 +120,13 @@ def _map_groups(sites: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
     :data:`GROUP_SPAN_KM` from the south-west corner of that extent; the activities of a
     square with more than :data:`GROUP_MAX` are cut into runs along a Hilbert curve
     (:func:`_split`), so that every label stays legible. Groups are in the order of their
-    first activity.
+    first activity. ``coords``: :func:`_site_coords` of ``sites``, if already found.
     """
     if len(site_ids) < PAIR_MAP_FROM:
         return [[i] for i in range(len(site_ids))]
-    at = sites.assign(_k=sites["site_id"].astype(str)).drop_duplicates("_k").set_index("_k")
-    lon = pd.to_numeric(at["lon"], errors="coerce").reindex(site_ids).to_numpy(dtype=float)
-    lat = pd.to_numeric(at["lat"], errors="coerce").reindex(site_ids).to_numpy(dtype=float)
+    at = (_site_coords(sites) if coords is None else coords).reindex(site_ids)
+    lon = at["lon"].to_numpy(dtype=float)
+    lat = at["lat"].to_numpy(dtype=float)
     ok = np.isfinite(lon) & np.isfinite(lat)
     if ok.sum() < 2:
         return [[i] for i in range(len(site_ids))]
