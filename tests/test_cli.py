@@ -265,6 +265,36 @@ def test_the_console_script_keeps_the_loaded_modules_out_of_the_garbage_collecto
     assert frozen > 50_000  # the modules' objects: pandas, geopandas, shapely, folium, ...
 
 
+def test_the_console_script_keeps_the_commands_results_until_it_ends():
+    code = (
+        "import atexit, importlib, sys\n"
+        "import hazid.cli\n"
+        "m = importlib.import_module('hazid.cli.app')\n"
+        "atexit.register(lambda: print('kept', type(m.left_for_exit).__name__, flush=True))\n"
+        "sys.argv = ['hazid', '--version']\n"
+        "hazid.cli.main()\n"
+    )
+    done = _python(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("kept")[1].strip() == "list"  # never freed: the process ends
+
+
+def test_the_screen_command_leaves_its_results_only_to_the_console_script(tmp_path, monkeypatch):
+    from hazid.pipeline.results import ScreeningResults
+
+    module = sys.modules["hazid.cli.app"]
+    assert module.left_for_exit is None  # called as here (tests, another program): none kept
+    res = runner.invoke(app, ["screen", str(DEMO), "--out", str(tmp_path / "a"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert module.left_for_exit is None
+    kept: list[object] = []
+    monkeypatch.setattr(module, "left_for_exit", kept)  # as the console script sets it
+    res = runner.invoke(app, ["screen", str(DEMO), "--out", str(tmp_path / "b"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert len(kept) == 1 and isinstance(kept[0], ScreeningResults)
+    assert len(kept[0].sites) == 32
+
+
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_the_console_script_keeps_freed_memory_for_reuse():
     code = (

@@ -19,6 +19,9 @@ from hazid.cli.app import app
 
 __all__ = ["app", "main"]
 
+#: the module :mod:`hazid.cli.app` (its name here is the application it holds)
+_app_module = importlib.import_module("hazid.cli.app")
+
 # the commands, registered in the order ``hazid --help`` lists them
 for _module in ("inventory", "screen", "data", "process"):
     importlib.import_module(f"hazid.cli.{_module}")
@@ -30,8 +33,9 @@ def main() -> None:
     When the command has finished, the process ends without freeing its objects one by one:
     the output is flushed and the exit handlers run (logging, processes, temporary files),
     then :func:`os._exit` ends it. A national screening holds gigabytes of geometries, whose
-    release would otherwise add seconds after the work is done. An uncaught error ends the
-    process the usual way, with its traceback.
+    release would otherwise add seconds after the work is done (the command's results too:
+    :func:`hazid.cli.app.leave_for_exit`). An uncaught error ends the process the usual way,
+    with its traceback.
 
     The objects made by loading the modules (hundreds of thousands: pandas, geopandas,
     shapely, folium, ...) live as long as the process: they are moved out of the garbage
@@ -45,6 +49,7 @@ def main() -> None:
     gc.freeze()
     if _keep_freed_memory():
         _arrow_from_malloc()
+    _app_module.left_for_exit = []  # the commands' large results, never freed (os._exit)
     try:
         app()
         code: object = 0

@@ -34,6 +34,19 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
+#: What a command leaves for the end of the console script's process (:func:`hazid.cli.main`
+#: makes it a list; None otherwise, as when the commands are called from tests or another
+#: program: then nothing is kept). That process ends without freeing its objects one by one,
+#: so a national screening's millions of geometries are not freed when the command returns
+#: (0.3-0.7 s).
+left_for_exit: list[object] | None = None
+
+
+def leave_for_exit(obj: object) -> None:
+    """Keep ``obj`` until the console script's process ends (see :data:`left_for_exit`)."""
+    if left_for_exit is not None:
+        left_for_exit.append(obj)
+
 
 def _problem_table(problems: pd.DataFrame, title: str) -> Table:
     table = Table(title=title, show_lines=False)

@@ -22,6 +22,7 @@ from hazid.cli.app import (
     app,
     console,
     err_console,
+    leave_for_exit,
 )
 from hazid.errors import CRSError, GeodataError, HazidError, InventoryError, OutputError
 from hazid.i18n import N_, format_integer, gettext, parse_langs
@@ -221,6 +222,7 @@ def screen(
         raise typer.Exit(1) from err
     if not quiet:
         _summary(results, inventory.name, out, langs[0])
+    leave_for_exit(results)  # not freed when this returns: the process ends soon
 
 
 def _river_files(rivers: list[Path] | None) -> Path | list[Path] | None:
