@@ -308,12 +308,24 @@ def _same_run(a: dict, b: dict) -> None:
 def test_the_air_stage_alongside_the_rivers_gives_the_same_results(world, tmp_path, monkeypatch):
     pipeline_screen = importlib.import_module("hazid.pipeline.screen")
 
+    pipeline_stages = importlib.import_module("hazid.pipeline.stages")
+
     borders, rivers, inventory = world
     here = hazid.screen(inventory, borders=borders, rivers=rivers)
     labels: list[str] = []
     monkeypatch.setattr(pipeline_screen, "PARALLEL_SITES_FROM", 0)
+    added: list[list[str]] = []  # the sites' columns sent back by the forked process
+    with_added = pipeline_stages._with_added
+    monkeypatch.setattr(
+        pipeline_stages,
+        "_with_added",
+        lambda sites, effects: (
+            added.append(list(effects.sites.columns)) or with_added(sites, effects)
+        ),
+    )
     aside = hazid.screen(inventory, borders=borders, rivers=rivers, progress=labels.append)
     assert any("alongside the rivers" in label for label in labels)
+    assert added == [["border_km", "nearest_foreign"]]  # not the whole sites table
     pd.testing.assert_frame_equal(here.sites, aside.sites)
     pd.testing.assert_frame_equal(here.zones, aside.zones)
     pd.testing.assert_frame_equal(here.affected, aside.affected)
@@ -329,6 +341,33 @@ def test_the_air_stage_alongside_the_rivers_gives_the_same_results(world, tmp_pa
     assert len(pages) > 2
     for page in pages:
         assert (a / page).read_bytes() == (b / page).read_bytes(), page
+
+
+def test_the_air_stage_sends_back_only_the_columns_it_added_to_the_sites():
+    from hazid.pipeline.stages import _AirEffects, _only_added, _with_added
+
+    given = gpd.GeoDataFrame(
+        {"site_id": ["A", "B"], "lon": [60.0, 61.0]},
+        geometry=shapely.points([60.0, 61.0], [40.0, 41.0]),
+        crs=4326,
+    )
+    out = given.assign(border_km=[1.5, np.nan], nearest_foreign=pd.array(["UZB", ""], "str"))
+
+    def effects(sites):
+        return _AirEffects(sites, given.iloc[:0], pd.DataFrame(), [], None)
+
+    sent = _only_added(effects(out.copy()), given)
+    assert sent.given == ["site_id", "lon", "geometry"]
+    assert list(sent.sites.columns) == ["border_km", "nearest_foreign"]
+    assert not isinstance(sent.sites, gpd.GeoDataFrame)  # no geometry to send
+    here = given.assign(water_mass_kg=[0.0, 2.0])  # added meanwhile by the water stage: left out
+    back = _with_added(here, sent)
+    pd.testing.assert_frame_equal(back, out)
+    assert isinstance(back, gpd.GeoDataFrame) and back.crs == out.crs
+    # another row order, or a column the stage changed the place of: sent back whole
+    for changed in (out.iloc[::-1], out[["lon", "site_id", "geometry", "border_km"]]):
+        whole = _only_added(effects(changed), given)
+        assert whole.given is None and whole.sites is changed
 
 
 def test_an_error_of_the_air_stage_alongside_the_rivers_reaches_the_caller(world, monkeypatch):

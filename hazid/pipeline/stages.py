@@ -75,7 +75,10 @@ def _locate_sites(
 
 @dataclass
 class _AirEffects:
-    """What the air stage adds: the sites with their border distances, the zones, the rows."""
+    """What the air stage adds: the sites with their border distances, the zones, the rows.
+
+    ``sites`` holds only the columns added when ``given`` is set (:func:`_only_added`).
+    """
 
     sites: gpd.GeoDataFrame
     zones: gpd.GeoDataFrame
@@ -83,6 +86,9 @@ class _AirEffects:
     warnings: list[str]
     population: dict[str, Any] | None
     world: dict[str, Any] | None = None  # the HTML maps' countries, see _air_effects_aside
+    #: the columns of the sites the stage was given, when ``sites`` holds only those it added
+    #: (sent back by a forked process: the sites themselves are the caller's already)
+    given: list[str] | None = None
 
 
 def _air_effects(
@@ -141,6 +147,22 @@ def _air_effects_aside(
         effects.world = maps.world_level(border_layer)
     except Exception as err:  # the maps work them out themselves
         logger.debug("countries of the maps not prepared beside the water stage: %s", err)
+    return _only_added(effects, sites)
+
+
+def _only_added(effects: _AirEffects, sites: gpd.GeoDataFrame) -> _AirEffects:
+    """Keep of ``effects.sites`` only the columns the air stage added to ``sites``.
+
+    The caller of a forked process has the same sites (the same rows, in the same order):
+    sent back whole, a national inventory's sites took about half a second to pickle and
+    unpickle. Left whole when the stage changed anything else (rows, index, columns).
+    """
+    out = effects.sites
+    given = list(sites.columns)
+    if list(out.columns[: len(given)]) != given or not out.index.equals(sites.index):
+        return effects
+    effects.sites = pd.DataFrame(out.iloc[:, len(given) :])
+    effects.given = given
     return effects
 
 
@@ -153,7 +175,7 @@ def _apply_air(
     same row order) is carried over. Returns the air rows.
     """
     run = results.run
-    sites = effects.sites
+    sites = effects.sites if effects.given is None else _with_added(results.sites, effects)
     if "water_mass_kg" in results.sites and "water_mass_kg" not in sites:
         sites["water_mass_kg"] = results.sites["water_mass_kg"].to_numpy()
     results.sites = sites
@@ -165,6 +187,18 @@ def _apply_air(
     run["stages"]["air"] = "done"
     run["limitations"].insert(limitations_at, _DENSE_GAS_NOTE)
     return effects.air
+
+
+def _with_added(sites: gpd.GeoDataFrame, effects: _AirEffects) -> gpd.GeoDataFrame:
+    """``sites`` as the air stage was given them, with the columns it added (:func:`_only_added`).
+
+    The columns ``sites`` gained meanwhile (``water_mass_kg``, by the water stage) are left
+    out, as they were not in the air stage's sites.
+    """
+    out = sites[effects.given]
+    for name in effects.sites.columns:  # the same rows in the same order: by position
+        out[name] = effects.sites[name].array
+    return out
 
 
 def _check_swapped(
