@@ -120,3 +120,19 @@ def test_pair_windows_are_the_extents_of_the_pair_maps():
     # a layer in another CRS: no window at all
     other = dataclasses.replace(res, zones=res.zones.to_crs(3857))
     assert mapfiles._pair_windows(mapfiles._SiteRows(other), jobs, pair_sites) == []
+
+
+def test_borders_used_are_the_countries_of_the_sites_and_of_the_affected_parties():
+    borders = gpd.GeoDataFrame(
+        {"iso_a3": ["AAA", "BBB", "CCC", "DDD"]},
+        geometry=[shapely.box(i, 0, i + 1, 1) for i in range(4)],
+        crs=4326,
+    )
+    sites = pd.DataFrame({"site_country": pd.array(["CCC", None, "AAA", "CCC"], dtype="str")})
+    affected = pd.DataFrame({"affected": ["BBB", None]})
+    results = type("R", (), {"borders": borders, "sites": sites, "affected": affected})()
+    assert mapfiles.borders_used(results)["iso_a3"].tolist() == ["AAA", "BBB", "CCC"]
+    results.affected = None
+    assert mapfiles.borders_used(results)["iso_a3"].tolist() == ["AAA", "CCC"]
+    results.borders = None
+    assert mapfiles.borders_used(results) is None
