@@ -438,8 +438,7 @@ def prepare_dossiers(
         run=run,
         response_days=_response_days(run),
     )
-    ds._lookups = _lookups(ds, rows, holdings)
-    ds._lookups["site_values"] = site_values  # a pass over every site, once for all dossiers
+    ds._lookups = {**_lookups(ds, rows, holdings), "site_values": site_values}  # once for all
     return ds
 
 

@@ -98,7 +98,7 @@ def _draw_maps(
 def _site_coords(sites: pd.DataFrame) -> pd.DataFrame:
     """Longitude and latitude of each site (numbers, NaN where missing), by site id as text.
 
-    The first row of a site id counts, as everywhere in the dossiers.
+    The first row of a site id counts.
     """
     at = sites.assign(_k=sites["site_id"].astype(str)).drop_duplicates("_k").set_index("_k")
     return pd.DataFrame(
