@@ -251,32 +251,33 @@ def test_the_console_script_ends_with_the_command_s_exit_code_and_output():
     assert missing.returncode == 1 and "inventory file not found: nope.csv" in missing.stderr
 
 
-def test_the_console_script_keeps_the_loaded_modules_out_of_the_garbage_collector():
+def _at_exit_of_main(setup: str, value: str, env: dict[str, str] | None = None) -> str:
+    """What ``value`` is when the console script (``hazid --version``) has ended its command.
+
+    ``setup``: lines run first (imports); ``value`` is printed by an exit handler.
+    """
     code = (
-        "import atexit, gc, sys\n"
+        f"import atexit, sys\n{setup}"
         "import hazid.cli\n"
+        f"atexit.register(lambda: print('value', {value}, flush=True))\n"
         "sys.argv = ['hazid', '--version']\n"
-        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), flush=True))\n"
         "hazid.cli.main()\n"
     )
-    done = _python(code)
+    done = _python(code, env=env)
     assert done.returncode == 0, done.stderr
-    frozen = int(done.stdout.split("frozen")[1])
+    return done.stdout.split("value")[1].strip()
+
+
+def test_the_console_script_keeps_the_loaded_modules_out_of_the_garbage_collector():
+    frozen = int(_at_exit_of_main("import gc\n", "gc.get_freeze_count()"))
     assert frozen > 50_000  # the modules' objects: pandas, geopandas, shapely, folium, ...
 
 
 def test_the_console_script_keeps_the_commands_results_until_it_ends():
-    code = (
-        "import atexit, importlib, sys\n"
-        "import hazid.cli\n"
-        "m = importlib.import_module('hazid.cli.app')\n"
-        "atexit.register(lambda: print('kept', type(m.left_for_exit).__name__, flush=True))\n"
-        "sys.argv = ['hazid', '--version']\n"
-        "hazid.cli.main()\n"
+    kept = _at_exit_of_main(
+        "import importlib\n", "type(importlib.import_module('hazid.cli.app').left_for_exit)"
     )
-    done = _python(code)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split("kept")[1].strip() == "list"  # never freed: the process ends
+    assert kept == "<class 'list'>"  # never freed: the process ends
 
 
 def test_the_screen_command_leaves_its_results_only_to_the_console_script(tmp_path, monkeypatch):
@@ -319,20 +320,11 @@ def test_the_console_script_keeps_freed_memory_for_reuse():
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_the_console_script_gives_arrow_the_c_librarys_malloc():
-    code = (
-        "import atexit, os, sys\n"
-        "import pyarrow as pa\n"
-        "import hazid.cli\n"
-        "atexit.register(lambda: print('pool', pa.default_memory_pool().backend_name))\n"
-        "sys.argv = ['hazid', '--version']\n"
-        "hazid.cli.main()\n"
-    )
+    pool = ("import pyarrow as pa\n", "pa.default_memory_pool().backend_name")
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    done = _python(code, env=env)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split("pool")[1].strip() == "system"
-    chosen = _python(code, env={**env, "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"})
-    assert chosen.stdout.split("pool")[1].strip() == "jemalloc"  # the user's choice
+    assert _at_exit_of_main(*pool, env=env) == "system"
+    chosen = {**env, "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}
+    assert _at_exit_of_main(*pool, env=chosen) == "jemalloc"  # the user's choice
 
 
 def test_freed_memory_is_not_kept_without_mallopt(monkeypatch):
