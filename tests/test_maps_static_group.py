@@ -158,20 +158,23 @@ def test_map_groups_by_squares_of_a_local_projection():
     lat = [42.0, 42.1, 41.9, 42.0, 42.2, 42.05, 42.0, 47.4]
     sites = pd.DataFrame({"site_id": [f"S{i}" for i in range(8)], "lon": lon, "lat": lat})
     ids = list(sites["site_id"])
-    groups = _map_groups(sites, ids)
+    groups = _map_groups(_site_coords(sites), ids)
     assert sorted(i for g in groups for i in g) == list(range(8))
     assert groups == [[0, 1, 2, 3, 4, 5, 6], [7]]
     assert [g[0] for g in groups] == sorted(g[0] for g in groups)
     # fewer activities than PAIR_MAP_FROM: one map each
-    assert _map_groups(sites, ids[: dossier_maps.PAIR_MAP_FROM - 1]) == [[i] for i in range(5)]
+    few = ids[: dossier_maps.PAIR_MAP_FROM - 1]
+    assert _map_groups(_site_coords(sites), few) == [[i] for i in range(5)]
     # a site without coordinates keeps its own map
     nan = sites.assign(lat=[*lat[:7], np.nan])
-    assert [7] in _map_groups(nan, ids)
-    # the coordinates found once for every pair give the same groups, texts read as numbers
+    assert [7] in _map_groups(_site_coords(nan), ids)
+    # coordinates given as texts are read as numbers; another order of the activities gives
+    # the same groups of sites
     texts = sites.astype({"lon": str, "lat": str})
-    assert _map_groups(texts, ids, coords=_site_coords(texts)) == groups
-    assert _map_groups(sites, ids[::-1], coords=_site_coords(sites)) == _map_groups(
-        sites, ids[::-1]
+    assert _map_groups(_site_coords(texts), ids) == groups
+    back = _map_groups(_site_coords(sites), ids[::-1])
+    assert sorted(sorted(ids[::-1][i] for i in g) for g in back) == sorted(
+        sorted(ids[i] for i in g) for g in groups
     )
 
 
@@ -204,7 +207,7 @@ def test_map_groups_cut_dense_squares_into_runs(monkeypatch):
         {"site_id": [f"S{i}" for i in range(20)], "lon": rng.uniform(65, 66, 20),
          "lat": rng.uniform(42, 42.8, 20)}
     )  # fmt: skip
-    groups = _map_groups(sites, list(sites["site_id"]))
+    groups = _map_groups(_site_coords(sites), list(sites["site_id"]))
     assert sorted(len(g) for g in groups) == [4] * 5  # 20 in one square: 5 runs of 4
     assert sorted(i for g in groups for i in g) == list(range(20))
 

@@ -57,7 +57,7 @@ def _draw_maps(
         o, a = pair.origin, pair.affected
         acts = ds.activities(o, a)
         sids = acts["site_id"].astype(str).tolist()
-        groups = _map_groups(ds.sites, sids, coords=coords)
+        groups = _map_groups(coords, sids)
         for lg in langs:
             suffix = f".{lg}" if len(langs) > 1 else ""
             mine = files.setdefault((o, a, lg), {})
@@ -109,9 +109,7 @@ def _site_coords(sites: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _map_groups(
-    sites: pd.DataFrame, site_ids: list[str], *, coords: pd.DataFrame | None = None
-) -> list[list[int]]:
+def _map_groups(coords: pd.DataFrame, site_ids: list[str]) -> list[list[int]]:
     """Group the activities of a pair (positions in ``site_ids``) that share one map.
 
     Below :data:`PAIR_MAP_FROM` activities, or for a site without coordinates, each activity
@@ -120,11 +118,11 @@ def _map_groups(
     :data:`GROUP_SPAN_KM` from the south-west corner of that extent; the activities of a
     square with more than :data:`GROUP_MAX` are cut into runs along a Hilbert curve
     (:func:`_split`), so that every label stays legible. Groups are in the order of their
-    first activity. ``coords``: :func:`_site_coords` of ``sites``, if already found.
+    first activity. ``coords``: :func:`_site_coords` of the sites.
     """
     if len(site_ids) < PAIR_MAP_FROM:
         return [[i] for i in range(len(site_ids))]
-    at = (_site_coords(sites) if coords is None else coords).reindex(site_ids)
+    at = coords.reindex(site_ids)
     lon = at["lon"].to_numpy(dtype=float)
     lat = at["lat"].to_numpy(dtype=float)
     ok = np.isfinite(lon) & np.isfinite(lat)
