@@ -15,12 +15,9 @@ import importlib
 import os
 import sys
 
-from hazid.cli.app import app
+from hazid.cli.app import app, keep_for_exit
 
 __all__ = ["app", "main"]
-
-#: the module :mod:`hazid.cli.app` (its name here is the application it holds)
-_app_module = importlib.import_module("hazid.cli.app")
 
 # the commands, registered in the order ``hazid --help`` lists them
 for _module in ("inventory", "screen", "data", "process"):
@@ -49,7 +46,7 @@ def main() -> None:
     gc.freeze()
     if _keep_freed_memory():
         _arrow_from_malloc()
-    _app_module.left_for_exit = []  # the commands' large results, never freed (os._exit)
+    keep_for_exit()  # the commands' large results, never freed (os._exit)
     try:
         app()
         code: object = 0

@@ -34,12 +34,18 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
-#: What a command leaves for the end of the console script's process (:func:`hazid.cli.main`
-#: makes it a list; None otherwise, as when the commands are called from tests or another
-#: program: then nothing is kept). That process ends without freeing its objects one by one,
-#: so a national screening's millions of geometries are not freed when the command returns
-#: (0.3-0.7 s).
+#: What a command leaves for the end of the console script's process (a list once
+#: :func:`keep_for_exit` is called, by :func:`hazid.cli.main`; None otherwise, as when the
+#: commands are called from tests or another program: then nothing is kept). That process ends
+#: without freeing its objects one by one, so a national screening's millions of geometries are
+#: not freed when the command returns (0.3-0.7 s).
 left_for_exit: list[object] | None = None
+
+
+def keep_for_exit() -> None:
+    """Keep from now on what the commands leave for the end of the process (the console script)."""
+    global left_for_exit
+    left_for_exit = []
 
 
 def leave_for_exit(obj: object) -> None:
